@@ -1,0 +1,64 @@
+/**
+ * What every obs command shares: `--json`, the mapping of library errors to oclif errors and exit
+ * codes, and progress output that appears only on an interactive terminal.
+ */
+import { Command, Errors } from '@oclif/core';
+import { ObsError } from '../core/errors.js';
+import { Progress } from './progress.js';
+
+/** The `--json` error shape: stable, documented in README. */
+export interface JsonError {
+  error: {
+    code: string;
+    message: string;
+    exit: number;
+    file?: string;
+    line?: number;
+    suggestions?: string[];
+  };
+}
+
+export abstract class BaseCommand extends Command {
+  static override enableJsonFlag = true;
+
+  /** True when progress may be drawn: stderr is a terminal, no `--json`, not in CI. */
+  protected interactive(): boolean {
+    return Boolean(process.stderr.isTTY) && !this.jsonEnabled() && !process.env.CI;
+  }
+
+  /** A progress reporter that draws only when `interactive()`. */
+  protected progress(): Progress {
+    return new Progress(this.interactive());
+  }
+
+  /** Prints human output unless `--json` is on (oclif's `log` already stays quiet then). */
+  protected print(text: string): void {
+    this.log(text);
+  }
+
+  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    if (err instanceof ObsError) {
+      process.exitCode = err.exit;
+      if (this.jsonEnabled()) {
+        const out: JsonError = {
+          error: {
+            code: err.code,
+            message: err.message,
+            exit: err.exit,
+            ...(err.file !== undefined ? { file: err.file } : {}),
+            ...(err.line !== undefined ? { line: err.line } : {}),
+            ...(err.suggestions.length > 0 ? { suggestions: err.suggestions } : {}),
+          },
+        };
+        this.logJson(out);
+        return undefined;
+      }
+      throw new Errors.CLIError(err.located, {
+        exit: err.exit,
+        code: err.code,
+        suggestions: err.suggestions,
+      });
+    }
+    return super.catch(err);
+  }
+}

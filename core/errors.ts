@@ -1,0 +1,81 @@
+/**
+ * Errors that library code throws and `cli/` turns into oclif errors.
+ *
+ * Library layers never import oclif: they throw `ObsError` with a stable `code`, an exit code from
+ * sysexits(3) so scripts can tell bad input from an unreachable server, and, where it is known,
+ * the file and line the problem is in.
+ */
+
+/** Exit codes (sysexits.h). oclif itself uses 2 for flag/argument parse errors. */
+export const ExitCode = {
+  /** Anything not covered below. */
+  failure: 1,
+  /** The command was used wrongly (conflicting flags, missing argument). */
+  usage: 64,
+  /** Input data was malformed: bad YAML, JSON, gzip, schema violations. */
+  dataError: 65,
+  /** An input file does not exist or cannot be read. */
+  noInput: 66,
+  /** A server could not be reached, even after retries. */
+  unavailable: 69,
+  /** An output file or folder could not be created. */
+  cantCreate: 73,
+  /** A server refused our credentials (401/403). */
+  noPermission: 77,
+  /** A configuration (obs.yaml, flags) is invalid. */
+  config: 78,
+} as const;
+
+export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
+
+export interface ObsErrorOptions {
+  /** Stable machine-readable code, e.g. `OBS_BAD_GZIP`; part of the `--json` error shape. */
+  code: string;
+  exit?: ExitCodeValue;
+  /** The file the problem is in, as the user named it. */
+  file?: string;
+  /** 1-based line number in `file`. */
+  line?: number;
+  /** Short hints shown under the message. */
+  suggestions?: string[];
+  cause?: unknown;
+}
+
+export class ObsError extends Error {
+  readonly code: string;
+  readonly exit: ExitCodeValue;
+  readonly file: string | undefined;
+  readonly line: number | undefined;
+  readonly suggestions: string[];
+
+  constructor(message: string, opts: ObsErrorOptions) {
+    super(message, { cause: opts.cause });
+    this.name = 'ObsError';
+    this.code = opts.code;
+    this.exit = opts.exit ?? ExitCode.failure;
+    this.file = opts.file;
+    this.line = opts.line;
+    this.suggestions = opts.suggestions ?? [];
+  }
+
+  /** `file:line: message`, the form editors and CI logs link to. */
+  get located(): string {
+    if (this.file === undefined) return this.message;
+    return this.line === undefined
+      ? `${this.file}: ${this.message}`
+      : `${this.file}:${this.line}: ${this.message}`;
+  }
+}
+
+/** Node's fs errors carry a `code` such as ENOENT; narrow to it without `any`. */
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err) {
+    const { code } = err;
+    return typeof code === 'string' ? code : undefined;
+  }
+  return undefined;
+}
+
+export function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,251 @@
+/**
+ * The system model: what `obs.yaml` holds.
+ *
+ * The scanner writes it, the user may edit it, every generator reads it. Each default is stated in
+ * the field's description and applied here, once (zod `.default()`), so generators never carry
+ * fallbacks of their own. Field descriptions double as the docs of the generated JSON Schema.
+ */
+import { z } from 'zod';
+
+export const API_VERSION = 'obs/v1';
+
+/** A name usable as a compose service, a Prometheus label value and a file name. */
+const NAME = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
+const name = (what: string) =>
+  z
+    .string()
+    .regex(NAME, `${what} must be lower-case letters, digits, '-' or '_', at most 63 characters`);
+
+export const LANGUAGES = ['python', 'node'] as const;
+export const FRAMEWORKS = [
+  // Python
+  'flask',
+  'fastapi',
+  'django',
+  'aiohttp',
+  'asyncio',
+  // Node
+  'express',
+  'fastify',
+  'http',
+] as const;
+export const SERVERS = [
+  'gunicorn',
+  'uvicorn',
+  'hypercorn',
+  'flask',
+  'django',
+  'python',
+  'node',
+] as const;
+export const DEPENDENCY_KINDS = [
+  'http',
+  'grpc',
+  'postgresql',
+  'mysql',
+  'sqlite',
+  'mongodb',
+  'redis',
+  'kafka',
+  'rabbitmq',
+  'elasticsearch',
+] as const;
+
+export const Language = z.enum(LANGUAGES);
+export const Framework = z.enum(FRAMEWORKS);
+export const Server = z.enum(SERVERS);
+export const DependencyKind = z.enum(DEPENDENCY_KINDS);
+
+export const Dependency = z
+  .object({
+    kind: DependencyKind,
+    target: z
+      .string()
+      .min(1)
+      .describe('A sibling service name, or the host/system name of an external dependency.'),
+    library: z
+      .string()
+      .optional()
+      .describe('The client library it was detected from, e.g. psycopg, pymongo, ioredis.'),
+  })
+  .strict();
+
+export const Slo = z
+  .object({
+    availability: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.995)
+      .describe('Share of requests that must not fail (server 5xx). Default 0.995.'),
+    latencyThresholdMs: z
+      .number()
+      .positive()
+      .default(500)
+      .describe('A request slower than this counts against the latency SLO. Default 500 ms.'),
+    latencyTarget: z
+      .number()
+      .gt(0)
+      .lt(1)
+      .default(0.95)
+      .describe('Share of requests that must be faster than latencyThresholdMs. Default 0.95.'),
+  })
+  .strict();
+
+export const Service = z
+  .object({
+    name: name('service name'),
+    path: z
+      .string()
+      .optional()
+      .describe('Code folder relative to the repository root; absent for image-only services.'),
+    language: Language,
+    framework: Framework.optional().describe('Absent when none was recognized.'),
+    server: Server.optional().describe('What runs the app in production.'),
+    entrypoint: z
+      .string()
+      .optional()
+      .describe('Python: module:app (e.g. app:app); Node: the main script (e.g. src/server.js).'),
+    moduleType: z
+      .enum(['esm', 'cjs'])
+      .optional()
+      .describe('Node only: whether the service is an ES module package (type: module).'),
+    port: z.number().int().min(1).max(65535).optional().describe('Port the service listens on.'),
+    metricsPath: z
+      .string()
+      .startsWith('/')
+      .optional()
+      .describe('Set when the service serves its own Prometheus metrics (e.g. /metrics).'),
+    libraries: z
+      .array(z.string())
+      .default([])
+      .describe('Detected libraries that have an OpenTelemetry instrumentation.'),
+    dependencies: z.array(Dependency).default([]).describe('What the service talks to.'),
+    slo: Slo.optional().describe('Overrides the system-wide SLO for this service.'),
+  })
+  .strict();
+
+export const StackPorts = z
+  .object({
+    otlpGrpc: z.number().int().default(4317),
+    otlpHttp: z.number().int().default(4318),
+    collectorHealth: z.number().int().default(13133),
+    collectorMetrics: z
+      .number()
+      .int()
+      .default(8888)
+      .describe("The Collector's own telemetry (Prometheus format)."),
+    collectorPrometheus: z
+      .number()
+      .int()
+      .default(8889)
+      .describe("The Collector's Prometheus exporter: span metrics and OTLP metrics."),
+    prometheus: z.number().int().default(9090),
+    grafana: z.number().int().default(3000),
+    jaegerUi: z.number().int().default(16686),
+    jaegerOtlpGrpc: z
+      .number()
+      .int()
+      .default(14317)
+      .describe('OTLP gRPC port of Jaeger, which the Collector forwards traces to.'),
+    elasticsearch: z.number().int().default(9200),
+    kibana: z.number().int().default(5601),
+    logstashBeats: z.number().int().default(5044),
+    logstashHttp: z.number().int().default(8080),
+  })
+  .strict();
+
+export const Stack = z
+  .object({
+    output: z
+      .string()
+      .default('observability')
+      .describe('Folder, relative to the repository root, that generated files go to.'),
+    bindAddress: z
+      .string()
+      .default('127.0.0.1')
+      .describe('Host address published ports bind to. Default loopback only.'),
+    ports: StackPorts.default(StackPorts.parse({})),
+    collectorVersion: z
+      .string()
+      .default('0.165.0')
+      .describe('OpenTelemetry Collector core release; contrib modules use the matching release.'),
+    spanMetricsFlushInterval: z
+      .string()
+      .regex(/^\d+(ms|s|m)$/)
+      .default('15s')
+      .describe('How often span metrics are exported. Default 15s (the connector default is 60s).'),
+    scrapeInterval: z
+      .string()
+      .regex(/^\d+(ms|s|m)$/)
+      .default('15s'),
+    samplingRatio: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(1)
+      .describe('Head sampling ratio for traces (parentbased_traceidratio). Default 1.'),
+    logs: z
+      .object({
+        shipper: z
+          .enum(['collector', 'logstash'])
+          .default('collector')
+          .describe('collector: OTLP logs to the Elasticsearch exporter; logstash: JSON lines.'),
+        retentionDays: z.number().int().positive().default(7).describe('ILM delete age.'),
+      })
+      .strict()
+      .default({ shipper: 'collector', retentionDays: 7 }),
+    grafanaFolder: z
+      .string()
+      .default('obs')
+      .describe(
+        'Title of the Grafana folder dashboards go to; its uid derives from the system name.',
+      ),
+  })
+  .strict();
+
+export const SystemModel = z
+  .object({
+    apiVersion: z.literal(API_VERSION),
+    name: name('system name').describe('Name of the system, e.g. the repository name.'),
+    namespace: name('namespace')
+      .optional()
+      .describe('service.namespace of every service; defaults to the system name.'),
+    environment: z.string().default('dev').describe('deployment.environment.name. Default dev.'),
+    slo: Slo.default(Slo.parse({})),
+    services: z.array(Service).min(1, 'a system needs at least one service'),
+    stack: Stack.default(Stack.parse({})),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    const seen = new Set<string>();
+    m.services.forEach((s, i) => {
+      if (seen.has(s.name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['services', i, 'name'],
+          message: `duplicate service name ${s.name}`,
+        });
+      }
+      seen.add(s.name);
+    });
+  });
+
+export type SystemModel = z.output<typeof SystemModel>;
+export type SystemModelInput = z.input<typeof SystemModel>;
+export type ServiceModel = z.output<typeof Service>;
+export type DependencyModel = z.output<typeof Dependency>;
+export type SloModel = z.output<typeof Slo>;
+export type StackModel = z.output<typeof Stack>;
+export type LanguageName = z.output<typeof Language>;
+export type FrameworkName = z.output<typeof Framework>;
+
+/** The SLO that applies to a service: its own, else the system's. */
+export function sloOf(model: SystemModel, service: ServiceModel): SloModel {
+  return service.slo ?? model.slo;
+}
+
+/** service.namespace for every service of the model. */
+export function namespaceOf(model: SystemModel): string {
+  return model.namespace ?? model.name;
+}

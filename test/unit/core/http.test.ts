@@ -1,0 +1,91 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ObsError } from '../../../core/errors.js';
+import { redactUrl, request } from '../../../core/http.js';
+
+const fast = { retries: 3, minDelayMs: 5, maxDelayMs: 20, timeoutMs: 500 };
+let server: Server | undefined;
+afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+async function serve(statuses: number[]): Promise<{ url: string; hits: () => number }> {
+  let hits = 0;
+  server = createServer((_req, res) => {
+    const status = statuses[Math.min(hits, statuses.length - 1)]!;
+    hits++;
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ hit: hits }));
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}/api`, hits: () => hits };
+}
+
+describe('request', () => {
+  it('retries 5xx and returns the first good answer', async () => {
+    const s = await serve([503, 502, 200]);
+    const res = await request({ url: s.url }, { server: 'Grafana', retry: fast });
+    expect(res.status).toBe(200);
+    expect(res.attempts).toBe(3);
+    expect(JSON.parse(res.body)).toEqual({ hit: 3 });
+  });
+
+  it('does not retry a 4xx answer', async () => {
+    const s = await serve([412, 200]);
+    const res = await request(
+      { url: s.url, method: 'POST', body: '{}' },
+      { server: 'Grafana', retry: fast },
+    );
+    expect(res.status).toBe(412);
+    expect(s.hits()).toBe(1);
+  });
+
+  it('hands back the last 5xx when retries run out', async () => {
+    const s = await serve([500]);
+    const retries: number[] = [];
+    const res = await request(
+      { url: s.url },
+      { server: 'Grafana', retry: fast, onRetry: (i) => retries.push(i.attempt) },
+    );
+    expect(res.status).toBe(500);
+    expect(s.hits()).toBe(4);
+    expect(retries).toEqual([1, 2, 3]);
+  });
+
+  it('reports an unreachable server after its retries, without credentials', async () => {
+    const s = await serve([200]);
+    await new Promise<void>((r) => server!.close(() => r()));
+    server = undefined;
+    const url = s.url.replace('http://', 'http://admin:s3cret@');
+    const err = await request({ url }, { server: 'Grafana', retry: fast }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObsError);
+    expect((err as ObsError).code).toBe('OBS_SERVER_UNREACHABLE');
+    expect((err as ObsError).message).toMatch(
+      /cannot reach Grafana at .* after 4 attempts: ECONNREFUSED/,
+    );
+    expect((err as ObsError).message).not.toContain('s3cret');
+  });
+
+  it('redacts userinfo', () => {
+    expect(redactUrl('https://u:p@grafana.example:3000/x')).toBe('https://grafana.example:3000/x');
+  });
+});
+
+describe('request with credentials in the URL', () => {
+  it('sends them as basic auth and not in the URL', async () => {
+    let auth: string | undefined;
+    server = createServer((req, res) => {
+      auth = req.headers.authorization;
+      res.end('ok');
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    const res = await request(
+      { url: `http://admin:s%40cret@127.0.0.1:${port}/` },
+      { server: 'Kibana', retry: fast },
+    );
+    expect(res.status).toBe(200);
+    expect(auth).toBe('Basic ' + Buffer.from('admin:s@cret').toString('base64'));
+  });
+});
