@@ -122,3 +122,14 @@ export const LOG_FIELDS = {
   errorMessage: 'error.message',
   errorStack: 'error.stack_trace',
 } as const;
+
+/**
+ * Elasticsearch data stream of a service's logs: logs-<dataset>-<namespace>. Dataset and
+ * namespace may not contain '-' (it separates the parts), so it becomes '_'.
+ */
+export function logsDataStream(model: SystemModel, service: ServiceModel) {
+  const clean = (s: string) => s.toLowerCase().replace(/-/g, '_');
+  const dataset = clean(service.name);
+  const namespace = clean(model.environment);
+  return { type: 'logs', dataset, namespace, name: `logs-${dataset}-${namespace}` } as const;
+}
