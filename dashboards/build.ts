@@ -6,6 +6,7 @@
 import type * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import type { SystemModel } from '../model/schema.js';
 import type { DashboardSettings } from './common.js';
+import type { DashboardJson } from './grafana.js';
 import { numberPanels } from './common.js';
 import { overviewFile, serviceFile } from './identity.js';
 import { overviewDashboard } from './overview.js';
@@ -39,7 +40,8 @@ export interface BuiltDashboard {
   file: string;
   uid: string;
   title: string;
-  json: dashboard.Dashboard;
+  /** The plain JSON model, exactly as it is written to its file and pushed. */
+  json: DashboardJson;
 }
 
 export interface BuiltDashboards {
@@ -73,8 +75,11 @@ export function buildDashboards(
   const s = dashboardSettings(model, options);
   const notes: string[] = [];
   const out: BuiltDashboard[] = [];
-  const add = (file: string, json: dashboard.Dashboard) =>
-    out.push({ file, uid: json.uid ?? '', title: json.title ?? '', json: numberPanels(json) });
+  const add = (file: string, d: dashboard.Dashboard) => {
+    // Through JSON once: what is pushed is byte for byte what a file would hold.
+    const json = JSON.parse(JSON.stringify(numberPanels(d))) as DashboardJson;
+    out.push({ file, uid: d.uid ?? '', title: d.title ?? '', json });
+  };
   add(overviewFile(), overviewDashboard(model, s).build());
   for (const service of model.services) {
     const d = serviceDashboard(model, service, s);
