@@ -45,6 +45,7 @@ async function readDashboardFile(file: string): Promise<DashboardJson | undefine
   try {
     json = JSON.parse(text);
   } catch (err) {
+    // Node's message carries the offset for most syntax errors ("... at position 10").
     const m = /position (\d+)/.exec(messageOf(err));
     const line = m ? text.slice(0, Number(m[1])).split('\n').length : undefined;
     throw new ObsError(`not valid JSON: ${messageOf(err)}`, {
