@@ -55,9 +55,9 @@ export function substitute(expr: string, vars: Record<string, string>): string {
   for (const name of Object.keys(vars).sort((a, b) => b.length - a.length)) {
     out = out
       .split('${' + name + '}')
-      .join(vars[name]!)
+      .join(vars[name])
       .split('$' + name)
-      .join(vars[name]!);
+      .join(vars[name]);
   }
   return out;
 }
