@@ -228,7 +228,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     .withPanel(
       timeseries(
         'Export failures',
-        'Spans per second an exporter failed to send (0 while none do): a backend is down or refusing data.',
+        'Spans and metric points per second an exporter failed to send (0 while none fail): a backend is down or refusing data.',
         [
           {
             expr: collectorQueries.lost(
@@ -236,7 +236,15 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
               COLLECTOR_METRICS.sentSpans,
               'exporter',
             ),
-            legend: '{{exporter}}',
+            legend: 'spans {{exporter}}',
+          },
+          {
+            expr: collectorQueries.lost(
+              COLLECTOR_METRICS.failedMetricPoints,
+              COLLECTOR_METRICS.sentMetricPoints,
+              'exporter',
+            ),
+            legend: 'metric points {{exporter}}',
           },
         ],
         { unit: 'short', min: 0, span: 12, levels: badAbove(0.001, 1) },

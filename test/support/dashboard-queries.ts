@@ -18,14 +18,14 @@ interface PanelLike {
   targets?: { refId?: string; expr?: string; instant?: boolean }[];
 }
 
-export function panelQueries(d: { title?: string; panels?: unknown }): PanelQuery[] {
+export function panelQueries(d: Record<string, unknown>): PanelQuery[] {
   const out: PanelQuery[] = [];
   const walk = (panels: PanelLike[]) => {
     for (const p of panels) {
       if (p.type === 'row') walk(p.panels ?? []);
       for (const t of p.targets ?? []) {
         out.push({
-          dashboard: d.title ?? '?',
+          dashboard: typeof d.title === 'string' ? d.title : '?',
           panel: p.title ?? '?',
           refId: t.refId ?? '?',
           expr: t.expr ?? '',
@@ -39,7 +39,7 @@ export function panelQueries(d: { title?: string; panels?: unknown }): PanelQuer
 }
 
 /** Values of the dashboard's own constant variables, by name. */
-export function constants(d: { templating?: unknown }): Record<string, string> {
+export function constants(d: Record<string, unknown>): Record<string, string> {
   const list =
     (d.templating as { list?: { type?: string; name?: string; query?: unknown }[] })?.list ?? [];
   return Object.fromEntries(
