@@ -52,12 +52,29 @@ function rowTitles(d: DashboardJson): string[] {
     .map((p) => p.title ?? '');
 }
 
-/** Every metric name a PromQL expression selects. */
+const PROMQL_WORDS = new Set([
+  'by',
+  'without',
+  'or',
+  'and',
+  'unless',
+  'on',
+  'ignoring',
+  'bool',
+  'offset',
+]);
+
+/** Every metric name a PromQL expression selects (names not followed by `(`, outside matchers). */
 function metricNames(expr: string): string[] {
-  const withoutStrings = expr.replace(/"(?:[^"\\]|\\.)*"/g, '""');
+  const bare = expr
+    .replace(/"(?:[^"\\]|\\.)*"/g, '""')
+    .replace(/\{[^}]*\}/g, ' ')
+    .replace(/\[[^\]]*\]/g, ' ')
+    .replace(/\b(by|without|on|ignoring)\s*\([^)]*\)/g, ' ');
   const names = new Set<string>();
-  for (const m of withoutStrings.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{|\[)/g))
-    names.add(m[1]!);
+  for (const m of bare.matchAll(/([a-zA-Z_:][a-zA-Z0-9_:]*)(\s*\()?/g)) {
+    if (m[2] === undefined && !PROMQL_WORDS.has(m[1]!)) names.add(m[1]!);
+  }
   return [...names];
 }
 
@@ -66,6 +83,7 @@ for (const name of [
   ...Object.values(METRICS),
   ...Object.values(COLLECTOR_METRICS),
   ...Object.values(RUNTIME_METRICS.python),
+  ...Object.values(RUNTIME_METRICS.nodeOtel),
   ...Object.values(RUNTIME_METRICS.nodePromClient),
 ]) {
   for (const suffix of ['', '_bucket', '_count', '_sum']) KNOWN.add(name + suffix);
@@ -152,6 +170,12 @@ describe('dashboards generated from the shop model', () => {
     }
   });
 
+  it('finds metric names in PromQL (the check below relies on it)', () => {
+    expect(
+      metricNames('max by (exporter) (a_size / b_capacity{job="x"}) or sum(rate(c_total[5m])) * 0'),
+    ).toEqual(['a_size', 'b_capacity', 'c_total']);
+  });
+
   it('selects only metrics named in model/conventions.ts', () => {
     for (const d of built.dashboards) {
       for (const q of panelQueries(d.json)) {
@@ -216,25 +240,33 @@ describe('dashboards generated from the shop model', () => {
     expect(gatewayHttp.expr).toContain(`${METRICS.httpClientDuration}_count{job="$job"}`);
   });
 
-  it('a Node service serving /metrics gets prom-client runtime panels on its own scrape job', () => {
+  it('a Node service gets OpenTelemetry runtime panels, and CPU and memory from its prom-client /metrics', () => {
     const catalog = byTitle('shop / catalog');
-    expect(rowTitles(catalog)).toContain('Runtime (Node.js, prom-client)');
+    expect(rowTitles(catalog)).toContain('Runtime (Node.js)');
     const vars = (catalog.templating as { list: { name: string; query?: string }[] }).list;
     expect(vars.find((v) => v.name === 'scrape_job')?.query).toBe('catalog');
     expect(vars.find((v) => v.name === 'job')?.query).toBe('shop/catalog');
-    const lag = panelQueries(catalog).find((q) => q.panel === 'Event loop lag (p99)')!;
-    expect(lag.expr).toBe(
-      `max by (instance) (${RUNTIME_METRICS.nodePromClient.eventLoopLagP99}{job="$scrape_job"})`,
+    const queries = panelQueries(catalog);
+    expect(queries.find((q) => q.panel === 'Event loop delay (p99)')!.expr).toBe(
+      `max by (instance) (${RUNTIME_METRICS.nodeOtel.eventLoopDelayP99}{job="$job"})`,
+    );
+    expect(queries.find((q) => q.panel === 'CPU')!.expr).toBe(
+      `sum by (instance) (rate(${RUNTIME_METRICS.nodePromClient.cpuTime}{job="$scrape_job"}[$__rate_interval]))`,
     );
   });
 
-  it('a Node service without /metrics gets no runtime row, and a note says why', () => {
+  it('a Node service without /metrics gets no CPU or memory panels, and a note says why', () => {
     const m = shop();
     delete m.services[2]!.metricsPath;
     const b = buildDashboards(m);
     const catalog = b.dashboards.find((d) => d.title === 'shop / catalog')!.json;
-    expect(rowTitles(catalog).some((t) => t.startsWith('Runtime'))).toBe(false);
-    expect(b.notes).toEqual([expect.stringMatching(/^catalog: no runtime panels/)]);
+    const titles = panelsOf(catalog).map((p) => p.title);
+    expect(titles).toEqual(
+      expect.arrayContaining(['Event loop delay (p99)', 'Heap used', 'GC time']),
+    );
+    expect(titles).not.toContain('CPU');
+    expect(JSON.stringify(catalog)).not.toContain('scrape_job');
+    expect(b.notes).toEqual([expect.stringMatching(/^catalog: no CPU or resident-memory panels/)]);
   });
 
   it("takes thresholds from the service's SLO", () => {
