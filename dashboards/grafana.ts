@@ -199,13 +199,12 @@ export class GrafanaClient {
     return this.json(res, what);
   }
 
-  /** Creates the folder unless it exists; says which. */
-  async ensureFolder(uid: string, title: string): Promise<'created' | 'exists'> {
-    if (await this.getFolder(uid)) return 'exists';
+  /** Creates the folder; one created meanwhile by someone else counts as existing. */
+  async createFolder(uid: string, title: string): Promise<'created' | 'exists'> {
     const what = `create folder "${title}"`;
     const res = await this.call('POST', '/api/folders', what, { uid, title });
     if (res.status === 200) return 'created';
-    // Created by someone else meanwhile (Grafana answers 409 or 412 for an existing folder).
+    // Grafana answers 409 or 412 for a folder that exists.
     if ((res.status === 409 || res.status === 412) && (await this.getFolder(uid))) return 'exists';
     throw this.unexpected(res, what);
   }

@@ -83,7 +83,7 @@ export async function pushDashboards(
     ? 'exists'
     : dryRun
       ? 'created'
-      : await client.ensureFolder(set.folder.uid, set.folder.title);
+      : await client.createFolder(set.folder.uid, set.folder.title);
 
   const outcomes: DashboardOutcome[] = [];
   for (const [i, d] of set.dashboards.entries()) {
