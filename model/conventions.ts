@@ -130,6 +130,8 @@ export const SDK_LABELS = {
   route: 'http_route',
   /** On client metrics: the host called. */
   serverAddress: 'server_address',
+  /** Set when a request failed: the status code (4xx/5xx for clients, 5xx for servers) or exception. */
+  errorType: 'error_type',
 } as const;
 
 /** The `job` label value SDK metrics of a service carry. */
@@ -169,8 +171,12 @@ export const SCRAPE_JOBS = {
   collectorExporter: 'otel-collector-exporter',
   collectorSelf: 'otel-collector',
   prometheus: 'prometheus',
-  /** Services that serve their own /metrics are scraped as job="<service name>". */
 } as const;
+
+/** The `job` of a service that serves its own /metrics (service.metricsPath): its name. */
+export function serviceScrapeJob(service: ServiceModel): string {
+  return service.name;
+}
 
 /**
  * Environment that points a service's OpenTelemetry SDK at the Collector. The same for Python and
