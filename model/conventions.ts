@@ -43,21 +43,22 @@ export const METRICS = {
 /**
  * The Collector's own telemetry (service::telemetry::metrics, Prometheus format on
  * stack.ports.collectorMetrics), scraped as job SCRAPE_JOBS.collectorSelf. Labels: receiver,
- * exporter, transport.
+ * exporter, transport. Collector 0.165 exposes them without unit and `_total` suffixes (checked
+ * against a real Collector and Prometheus in the integration tier).
  */
 export const COLLECTOR_METRICS = {
-  acceptedSpans: 'otelcol_receiver_accepted_spans_total',
-  refusedSpans: 'otelcol_receiver_refused_spans_total',
-  acceptedMetricPoints: 'otelcol_receiver_accepted_metric_points_total',
-  refusedMetricPoints: 'otelcol_receiver_refused_metric_points_total',
-  acceptedLogRecords: 'otelcol_receiver_accepted_log_records_total',
-  refusedLogRecords: 'otelcol_receiver_refused_log_records_total',
-  sentSpans: 'otelcol_exporter_sent_spans_total',
-  failedSpans: 'otelcol_exporter_send_failed_spans_total',
-  sentMetricPoints: 'otelcol_exporter_sent_metric_points_total',
-  failedMetricPoints: 'otelcol_exporter_send_failed_metric_points_total',
-  sentLogRecords: 'otelcol_exporter_sent_log_records_total',
-  failedLogRecords: 'otelcol_exporter_send_failed_log_records_total',
+  acceptedSpans: 'otelcol_receiver_accepted_spans',
+  refusedSpans: 'otelcol_receiver_refused_spans',
+  acceptedMetricPoints: 'otelcol_receiver_accepted_metric_points',
+  refusedMetricPoints: 'otelcol_receiver_refused_metric_points',
+  acceptedLogRecords: 'otelcol_receiver_accepted_log_records',
+  refusedLogRecords: 'otelcol_receiver_refused_log_records',
+  sentSpans: 'otelcol_exporter_sent_spans',
+  failedSpans: 'otelcol_exporter_send_failed_spans',
+  sentMetricPoints: 'otelcol_exporter_sent_metric_points',
+  failedMetricPoints: 'otelcol_exporter_send_failed_metric_points',
+  sentLogRecords: 'otelcol_exporter_sent_log_records',
+  failedLogRecords: 'otelcol_exporter_send_failed_log_records',
   queueSize: 'otelcol_exporter_queue_size',
   queueCapacity: 'otelcol_exporter_queue_capacity',
 } as const;
