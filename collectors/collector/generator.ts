@@ -7,7 +7,6 @@ import type { GeneratedFile } from '../../core/writer.js';
 import { STACK_HOSTS, stackPaths } from '../../model/conventions.js';
 import type { Generator } from '../../model/generator.js';
 import { generatedYaml } from '../../model/generator.js';
-import type { SystemModel } from '../../model/schema.js';
 import { builderManifest, componentsOf } from './builder.js';
 import { RELEASES } from './components.js';
 import type { CollectorConfig } from './config.js';
