@@ -12,7 +12,15 @@
  * `stop()` ends every group (TERM, then KILL after a grace period) and checks the ports are free.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  closeSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -140,13 +148,14 @@ export function dockerCmd(dir: string): string[] {
   if (!Array.isArray(argv) || argv.length === 0 || !argv.every((a) => typeof a === 'string')) {
     throw new Error(`${file}: expected an exec-form CMD ["program", "arg", ...]`);
   }
-  return argv as string[];
+  return argv;
 }
 
 /** The CMD as it runs here: real executable, listening on 127.0.0.1:<port>. */
 export function nativeArgv(plan: ServicePlan, port: number): string[] {
   const [program = '', ...args] = plan.cmd;
-  const exe = plan.runtime === 'node' && program === 'node' ? process.execPath : tools.venvBin(program);
+  const exe =
+    plan.runtime === 'node' && program === 'node' ? process.execPath : tools.venvBin(program);
   const rewritten = args.map((arg, i) => {
     if (arg === `0.0.0.0:${plan.containerPort}`) return `127.0.0.1:${port}`;
     if (arg === '0.0.0.0') return '127.0.0.1';

@@ -27,8 +27,8 @@ from fastapi import FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from shopkit.faults import FaultSwitch
 from shopkit.fastapi_ext import install_faults, install_json_errors
+from shopkit.faults import FaultSwitch
 from shopkit.logs import setup_logging
 from shopkit.resilience import CallPolicy, UpstreamError, UpstreamRejected, service_url
 

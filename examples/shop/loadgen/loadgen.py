@@ -87,7 +87,10 @@ def parse_mix(text: str) -> dict[str, float]:
     for part in text.split(","):
         name, sep, weight = part.strip().partition("=")
         if not sep or name not in ACTIONS:
-            raise ValueError(f"--mix: expected action=weight with action one of {', '.join(ACTIONS)}, got {part!r}")
+            raise ValueError(
+                f"--mix: expected action=weight with action one of {', '.join(ACTIONS)},"
+                f" got {part!r}"
+            )
         try:
             mix[name] = float(weight)
         except ValueError:
@@ -272,15 +275,34 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description="Drive mixed shopper traffic against the shop's gateway for a bounded time."
     )
     parser.add_argument("--base-url", default="http://127.0.0.1:8080", help="gateway base URL")
-    parser.add_argument("--rate", type=positive(float), default=20.0, help="requests per second (default 20)")
-    parser.add_argument("--duration", type=positive(float), default=30.0, help="seconds of load (default 30)")
-    parser.add_argument("--users", type=positive(int), default=50, help="simulated shoppers (default 50)")
-    parser.add_argument("--concurrency", type=positive(int), default=64, help="most requests in flight (default 64)")
-    parser.add_argument("--timeout", type=positive(float), default=15.0, help="seconds per request (default 15)")
-    parser.add_argument("--mix", default=DEFAULT_MIX, help=f"action weights (default {DEFAULT_MIX})")
-    parser.add_argument("--decline-share", type=float, default=0.05, help="share of shoppers whose card is declined (default 0.05)")
+    parser.add_argument(
+        "--rate", type=positive(float), default=20.0, help="requests per second (default 20)"
+    )
+    parser.add_argument(
+        "--duration", type=positive(float), default=30.0, help="seconds of load (default 30)"
+    )
+    parser.add_argument(
+        "--users", type=positive(int), default=50, help="simulated shoppers (default 50)"
+    )
+    parser.add_argument(
+        "--concurrency", type=positive(int), default=64, help="most requests in flight (default 64)"
+    )
+    parser.add_argument(
+        "--timeout", type=positive(float), default=15.0, help="seconds per request (default 15)"
+    )
+    parser.add_argument(
+        "--mix", default=DEFAULT_MIX, help=f"action weights (default {DEFAULT_MIX})"
+    )
+    parser.add_argument(
+        "--decline-share",
+        type=float,
+        default=0.05,
+        help="share of shoppers whose card is declined (default 0.05)",
+    )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
-    parser.add_argument("--max-error-rate", type=float, default=None, help="exit 1 when the error share is higher")
+    parser.add_argument(
+        "--max-error-rate", type=float, default=None, help="exit 1 when the error share is higher"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     args = parser.parse_args(argv)
     try:
@@ -294,19 +316,27 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 async def main_async(args: argparse.Namespace) -> int:
-    limits = httpx.Limits(max_connections=args.concurrency, max_keepalive_connections=args.concurrency)
-    async with httpx.AsyncClient(base_url=args.base_url, timeout=args.timeout, limits=limits) as client:
+    limits = httpx.Limits(
+        max_connections=args.concurrency, max_keepalive_connections=args.concurrency
+    )
+    async with httpx.AsyncClient(
+        base_url=args.base_url, timeout=args.timeout, limits=limits
+    ) as client:
         gen = LoadGenerator(args, client)
         try:
             await gen.load_products()
         except (httpx.HTTPError, RuntimeError, ValueError, KeyError) as err:
-            print(f"loadgen: cannot read the products from {args.base_url}/api/products: {err!r}", file=sys.stderr)
+            print(
+                f"loadgen: cannot read the products from {args.base_url}/api/products: {err!r}",
+                file=sys.stderr,
+            )
             return 3
         summary = gen.summary(await gen.run())
     print(json.dumps(summary) if args.json else render(summary))
     if args.max_error_rate is not None and summary["error_rate"] > args.max_error_rate:
         print(
-            f"loadgen: error rate {summary['error_rate']} is above --max-error-rate {args.max_error_rate}",
+            f"loadgen: error rate {summary['error_rate']} is above"
+            f" --max-error-rate {args.max_error_rate}",
             file=sys.stderr,
         )
         return 1

@@ -22,8 +22,8 @@ from fastapi import FastAPI, HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from shopkit.faults import FaultSwitch
 from shopkit.fastapi_ext import install_faults, install_json_errors
+from shopkit.faults import FaultSwitch
 from shopkit.logs import setup_logging
 
 SERVICE = "payments"
@@ -128,8 +128,9 @@ def charge(body: Charge) -> JSONResponse:
         try:
             with conn:
                 conn.execute(
-                    "INSERT INTO payments (id, order_id, amount_cents, currency, status, card_last4)"
-                    " VALUES (:id, :order_id, :amount_cents, :currency, :status, :card_last4)",
+                    "INSERT INTO payments"
+                    " (id, order_id, amount_cents, currency, status, card_last4) VALUES"
+                    " (:id, :order_id, :amount_cents, :currency, :status, :card_last4)",
                     payment.model_dump(),
                 )
         except sqlite3.IntegrityError:

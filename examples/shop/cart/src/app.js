@@ -41,7 +41,8 @@ export function createApp({ store, catalog, faults, logger }) {
   app.use(faults.middleware());
 
   app.param('user', (req, res, next, user) => {
-    if (!USER.test(user)) return res.status(400).json({ error: 'user must be 1 to 64 of A-Z a-z 0-9 _ . @ -' });
+    if (!USER.test(user))
+      return res.status(400).json({ error: 'user must be 1 to 64 of A-Z a-z 0-9 _ . @ -' });
     return next();
   });
 
@@ -83,7 +84,8 @@ export function createApp({ store, catalog, faults, logger }) {
       return res.status(err.httpStatus).json({ error: err.message, upstream: err.upstream });
     }
     if (err instanceof UpstreamRejected) return res.status(err.status).json(err.body);
-    if (err.type === 'entity.parse.failed') return res.status(400).json({ error: 'body is not valid JSON' });
+    if (err.type === 'entity.parse.failed')
+      return res.status(400).json({ error: 'body is not valid JSON' });
     req.log.error({ err }, 'unhandled error');
     return res.status(500).json({ error: 'internal error' });
   });

@@ -10,6 +10,8 @@ const RETRYABLE_STATUSES = new Set([500, 502, 503, 504]);
 const KIND_STATUS = { unreachable: 503, circuit_open: 503, timeout: 504, status: 502 };
 
 export class UpstreamError extends Error {
+  name = 'UpstreamError';
+
   constructor(upstream, kind, detail, status) {
     super(`${upstream} ${kind.replace('_', ' ')}: ${detail}`);
     this.upstream = upstream;
@@ -28,6 +30,8 @@ export class UpstreamError extends Error {
 }
 
 export class UpstreamRejected extends Error {
+  name = 'UpstreamRejected';
+
   constructor(upstream, status, body) {
     super(`${upstream}: HTTP ${status}`);
     this.upstream = upstream;
@@ -73,11 +77,23 @@ export function createCatalogClient(options) {
       if (err.name === 'TimeoutError') {
         throw new UpstreamError(name, 'timeout', `${method} ${path}: no answer in ${timeoutMs} ms`);
       }
-      throw new UpstreamError(name, 'unreachable', `${method} ${path}: ${err.cause?.code ?? err.message}`);
+      throw new UpstreamError(
+        name,
+        'unreachable',
+        `${method} ${path}: ${err.cause?.code ?? err.message}`,
+      );
     }
     if (res.status >= 500) {
-      const detail = await res.json().then((b) => (b?.error ? ` (${b.error})` : ''), () => '');
-      throw new UpstreamError(name, 'status', `${method} ${path}: HTTP ${res.status}${detail}`, res.status);
+      const detail = await res.json().then(
+        (b) => (b?.error ? ` (${b.error})` : ''),
+        () => '',
+      );
+      throw new UpstreamError(
+        name,
+        'status',
+        `${method} ${path}: HTTP ${res.status}${detail}`,
+        res.status,
+      );
     }
     let body;
     try {
@@ -108,7 +124,8 @@ export function createCatalogClient(options) {
         try {
           return await breaker.fire(method, path);
         } catch (err) {
-          if (err.code === 'EOPENBREAKER') throw new UpstreamError(name, 'circuit_open', 'failing fast');
+          if (err.code === 'EOPENBREAKER')
+            throw new UpstreamError(name, 'circuit_open', 'failing fast');
           throw err;
         }
       },
@@ -121,7 +138,9 @@ export function createCatalogClient(options) {
         shouldRetry: ({ error }) => error instanceof UpstreamError && error.retryable,
         onFailedAttempt: ({ error, attemptNumber, retriesLeft }) => {
           if (retriesLeft > 0 && error instanceof UpstreamError && error.retryable) {
-            logger.info(`retrying ${method} ${name}${path} after try ${attemptNumber}: ${error.message}`);
+            logger.info(
+              `retrying ${method} ${name}${path} after try ${attemptNumber}: ${error.message}`,
+            );
           }
         },
       },

@@ -13,7 +13,9 @@ function number(env, name, fallback, { min = 0 } = {}) {
 function url(env, name) {
   const raw = (env[name] ?? '').replace(/\/+$/, '');
   if (!/^https?:\/\//.test(raw)) {
-    throw new Error(`environment: ${name} must be the base URL of a service, got ${JSON.stringify(raw)}`);
+    throw new Error(
+      `environment: ${name} must be the base URL of a service, got ${JSON.stringify(raw)}`,
+    );
   }
   return raw;
 }

@@ -13,7 +13,9 @@ const FIELDS = Object.keys(NONE);
 const TRUE = new Set(['1', 'true', 'yes', 'on']);
 const FALSE = new Set(['0', 'false', 'no', 'off', '']);
 
-export class FaultConfigError extends Error {}
+export class FaultConfigError extends Error {
+  name = 'FaultConfigError';
+}
 
 /** A copy of `faults` with `changes` applied; throws FaultConfigError naming the bad field. */
 export function mergeFaults(faults, changes) {
@@ -49,7 +51,9 @@ export function faultsFromEnv(env = process.env) {
 function rate(value) {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isFinite(n) || n < 0 || n > 1) {
-    throw new FaultConfigError(`error_rate must be a number from 0 to 1, got ${JSON.stringify(value)}`);
+    throw new FaultConfigError(
+      `error_rate must be a number from 0 to 1, got ${JSON.stringify(value)}`,
+    );
   }
   return n;
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -24,7 +24,7 @@ def install_faults(app: FastAPI, switch: FaultSwitch) -> None:
         return switch.current.as_dict()
 
     @admin.post("/fault", response_model=None)
-    async def set_fault(changes: Any = Body(...)) -> dict[str, Any] | JSONResponse:
+    async def set_fault(changes: Annotated[Any, Body()]) -> dict[str, Any] | JSONResponse:
         if not isinstance(changes, dict):
             return JSONResponse(
                 {"error": 'expected a JSON object such as {"error_rate": 0.5}'}, status_code=400

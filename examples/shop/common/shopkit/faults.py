@@ -105,7 +105,9 @@ def _rate(value: Any, field: str) -> float:
 
 def _millis(value: Any, field: str) -> int:
     if isinstance(value, bool):
-        raise FaultConfigError(f"{field} must be a whole number of milliseconds >= 0, got {value!r}")
+        raise FaultConfigError(
+            f"{field} must be a whole number of milliseconds >= 0, got {value!r}"
+        )
     try:
         millis = int(value)
     except (TypeError, ValueError):
@@ -113,7 +115,9 @@ def _millis(value: Any, field: str) -> int:
             f"{field} must be a whole number of milliseconds >= 0, got {value!r}"
         ) from None
     if millis < 0 or (isinstance(value, float) and not value.is_integer()):
-        raise FaultConfigError(f"{field} must be a whole number of milliseconds >= 0, got {value!r}")
+        raise FaultConfigError(
+            f"{field} must be a whole number of milliseconds >= 0, got {value!r}"
+        )
     return millis
 
 

@@ -24,7 +24,7 @@ def install_faults(app: Flask, switch: FaultSwitch) -> None:
     def set_fault():
         changes = request.get_json(silent=True)
         if not isinstance(changes, dict):
-            return jsonify(error="expected a JSON object such as {\"error_rate\": 0.5}"), 400
+            return jsonify(error='expected a JSON object such as {"error_rate": 0.5}'), 400
         try:
             return jsonify(switch.update(changes).as_dict())
         except FaultConfigError as err:
