@@ -10,22 +10,21 @@ GET|POST|DELETE /admin/fault           fault switches (see shopkit.faults)
 
 from __future__ import annotations
 
-import os
 import sqlite3
-from pathlib import Path
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, jsonify, request
 
 from shopkit.faults import FaultSwitch
-from shopkit.flask_ext import install_faults
+from shopkit.flask_ext import install_faults, request_db
 from shopkit.logs import setup_logging
+from shopkit.sqlite import db_path, init_db
 
 from seed import PRODUCTS
 
 SERVICE = "catalog"
 log = setup_logging(SERVICE)
 
-DB_PATH = Path(os.environ.get("DATA_DIR", "data")) / "catalog.db"
+DB_PATH = db_path(SERVICE)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS products (
@@ -47,48 +46,20 @@ CREATE TABLE IF NOT EXISTS reservations (
 """
 
 
-def connect() -> sqlite3.Connection:
-    conn = sqlite3.connect(DB_PATH, timeout=5.0, isolation_level=None)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 5000")
-    return conn
-
-
-def init_db() -> None:
-    """Create the tables and seed the products once; safe to run on every start."""
-    DB_PATH.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect()
-    try:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(SCHEMA)
-        conn.executemany(
-            "INSERT OR IGNORE INTO products (id, name, category, price_cents, stock, description)"
-            " VALUES (:id, :name, :category, :price_cents, :stock, :description)",
-            PRODUCTS,
-        )
-        count = conn.execute("SELECT count(*) FROM products").fetchone()[0]
-        log.info("catalog database ready at %s with %d products", DB_PATH, count)
-    finally:
-        conn.close()
-
-
-def db() -> sqlite3.Connection:
-    if "db" not in g:
-        g.db = connect()
-    return g.db
+def seed(conn: sqlite3.Connection) -> None:
+    conn.executemany(
+        "INSERT OR IGNORE INTO products (id, name, category, price_cents, stock, description)"
+        " VALUES (:id, :name, :category, :price_cents, :stock, :description)",
+        PRODUCTS,
+    )
 
 
 app = Flask(__name__)
 app.json.sort_keys = False
 install_faults(app, FaultSwitch(SERVICE))
-init_db()
-
-
-@app.teardown_appcontext
-def close_db(_exc: BaseException | None) -> None:
-    conn = g.pop("db", None)
-    if conn is not None:
-        conn.close()
+init_db(DB_PATH, SCHEMA, seed)
+# Reservations run their own transactions (BEGIN IMMEDIATE): no implicit ones.
+db = request_db(app, DB_PATH, autocommit=True)
 
 
 @app.get("/health")

@@ -10,7 +10,7 @@ import httpx
 from circuitbreaker import CircuitBreaker
 from tenacity import AsyncRetrying
 
-from shopkit.resilience import CallPolicy, UpstreamError, UpstreamRejected, error_text
+from shopkit.resilience import CallPolicy, UpstreamError, read_answer
 
 log = logging.getLogger("gateway.upstream")
 
@@ -46,65 +46,40 @@ class Upstream:
         """Send a request; return (status, decoded JSON body) of a 2xx answer.
 
         Raises UpstreamRejected on 4xx and UpstreamError when the upstream failed."""
+        timeout = httpx.Timeout(
+            timeout_s or self.policy.timeout_s, connect=self.policy.connect_timeout_s
+        )
+        request = self.client.build_request(
+            method, f"{self.base_url}{path}", json=json, params=params, timeout=timeout
+        )
         async for attempt in AsyncRetrying(**self.policy.retrying(idempotent)):
             with attempt:
                 number = attempt.retry_state.attempt_number
                 if number > 1:
                     log.info("retrying %s %s%s (try %d)", method, self.name, path, number)
-                return await self._guarded(method, path, json, params, timeout_s)
+                return await self._guarded(request)
         raise AssertionError("unreachable: tenacity reraises the last error")
 
-    async def _guarded(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        params: dict[str, Any] | None,
-        timeout_s: float | None,
-    ) -> tuple[int, Any]:
+    async def _guarded(self, request: httpx.Request) -> tuple[int, Any]:
         if self.breaker.opened:
             raise UpstreamError(self.name, "circuit_open", "failing fast")
         before = self.breaker.state
         try:
             with self.breaker:
-                return await self._send(method, path, body, params, timeout_s)
+                return await self._send(request)
         finally:
             after = self.breaker.state
             if after != before:
                 log.warning("circuit breaker for %s: %s -> %s", self.name, before, after)
 
-    async def _send(
-        self,
-        method: str,
-        path: str,
-        body: Any,
-        params: dict[str, Any] | None,
-        timeout_s: float | None,
-    ) -> tuple[int, Any]:
-        timeout = httpx.Timeout(
-            timeout_s or self.policy.timeout_s, connect=self.policy.connect_timeout_s
-        )
+    async def _send(self, request: httpx.Request) -> tuple[int, Any]:
+        what = f"{request.method} {request.url.path}"
         try:
-            resp = await self.client.request(
-                method, f"{self.base_url}{path}", json=body, params=params, timeout=timeout
-            )
+            resp = await self.client.send(request)
         except httpx.TimeoutException as err:
-            raise UpstreamError(self.name, "timeout", f"{method} {path}: {err!r}") from err
+            raise UpstreamError(self.name, "timeout", f"{what}: {err!r}") from err
         except httpx.TransportError as err:
-            raise UpstreamError(self.name, "unreachable", f"{method} {path}: {err!r}") from err
-        if resp.status_code >= 500:
-            raise UpstreamError(
-                self.name,
-                "status",
-                f"{method} {path}: HTTP {resp.status_code}{error_text(resp.content)}",
-                status=resp.status_code,
-            )
-        try:
-            payload = resp.json() if resp.content else None
-        except ValueError as err:
-            raise UpstreamError(
-                self.name, "status", f"{method} {path}: answer is not JSON", status=resp.status_code
-            ) from err
-        if resp.status_code >= 400:
-            raise UpstreamRejected(self.name, resp.status_code, payload)
-        return resp.status_code, payload
+            raise UpstreamError(self.name, "unreachable", f"{what}: {err!r}") from err
+        return resp.status_code, read_answer(
+            self.name, request.method, request.url.path, resp.status_code, resp.content
+        )

@@ -13,24 +13,22 @@ released again. Every call to catalog and payments carries the order id, so retr
 
 from __future__ import annotations
 
-import os
-import sqlite3
 import uuid
-from pathlib import Path
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, jsonify, request
 
 from shopkit.faults import FaultSwitch
-from shopkit.flask_ext import install_faults
+from shopkit.flask_ext import install_faults, request_db
 from shopkit.logs import setup_logging
 from shopkit.resilience import CallPolicy, UpstreamError, UpstreamRejected, service_url
+from shopkit.sqlite import db_path, init_db
 
 from clients import ServiceClient
 
 SERVICE = "orders"
 log = setup_logging(SERVICE)
 
-DB_PATH = Path(os.environ.get("DATA_DIR", "data")) / "orders.db"
+DB_PATH = db_path(SERVICE)
 CURRENCY = "EUR"
 
 SCHEMA = """
@@ -59,41 +57,11 @@ catalog = ServiceClient("catalog", service_url("CATALOG_URL"), policy)
 payments = ServiceClient("payments", service_url("PAYMENTS_URL"), policy)
 
 
-def connect() -> sqlite3.Connection:
-    conn = sqlite3.connect(DB_PATH, timeout=5.0)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 5000")
-    return conn
-
-
-def init_db() -> None:
-    DB_PATH.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect()
-    try:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(SCHEMA)
-    finally:
-        conn.close()
-    log.info("orders database ready at %s", DB_PATH)
-
-
-def db() -> sqlite3.Connection:
-    if "db" not in g:
-        g.db = connect()
-    return g.db
-
-
 app = Flask(__name__)
 app.json.sort_keys = False
 install_faults(app, FaultSwitch(SERVICE))
-init_db()
-
-
-@app.teardown_appcontext
-def close_db(_exc: BaseException | None) -> None:
-    conn = g.pop("db", None)
-    if conn is not None:
-        conn.close()
+init_db(DB_PATH, SCHEMA)
+db = request_db(app, DB_PATH)
 
 
 @app.errorhandler(UpstreamError)

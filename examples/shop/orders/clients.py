@@ -10,7 +10,7 @@ import pybreaker
 import requests
 from tenacity import Retrying
 
-from shopkit.resilience import CallPolicy, UpstreamError, UpstreamRejected, error_text
+from shopkit.resilience import CallPolicy, UpstreamError, UpstreamRejected, read_answer
 
 log = logging.getLogger("orders.clients")
 
@@ -69,19 +69,4 @@ class ServiceClient:
             raise UpstreamError(self.name, "timeout", f"{method} {path}: {err}") from err
         except requests.ConnectionError as err:
             raise UpstreamError(self.name, "unreachable", f"{method} {path}: {err}") from err
-        if resp.status_code >= 500:
-            raise UpstreamError(
-                self.name,
-                "status",
-                f"{method} {path}: HTTP {resp.status_code}{error_text(resp.content)}",
-                status=resp.status_code,
-            )
-        try:
-            payload = resp.json() if resp.content else None
-        except ValueError as err:
-            raise UpstreamError(
-                self.name, "status", f"{method} {path}: answer is not JSON", status=resp.status_code
-            ) from err
-        if resp.status_code >= 400:
-            raise UpstreamRejected(self.name, resp.status_code, payload)
-        return payload
+        return read_answer(self.name, method, path, resp.status_code, resp.content)

@@ -11,11 +11,9 @@ captured. Only the last four digits are stored or logged.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import uuid
 from contextlib import asynccontextmanager, closing
-from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import FastAPI, HTTPException
@@ -25,11 +23,12 @@ from pydantic import BaseModel, Field
 from shopkit.fastapi_ext import install_faults, install_json_errors
 from shopkit.faults import FaultSwitch
 from shopkit.logs import setup_logging
+from shopkit.sqlite import connect, db_path, init_db
 
 SERVICE = "payments"
 log = setup_logging(SERVICE)
 
-DB_PATH = Path(os.environ.get("DATA_DIR", "data")) / "payments.db"
+DB_PATH = db_path(SERVICE)
 DECLINED_SUFFIX = "0002"
 
 SCHEMA = """
@@ -45,24 +44,9 @@ CREATE TABLE IF NOT EXISTS payments (
 """
 
 
-def connect() -> sqlite3.Connection:
-    conn = sqlite3.connect(DB_PATH, timeout=5.0)
-    conn.row_factory = sqlite3.Row
-    conn.execute("PRAGMA busy_timeout = 5000")
-    return conn
-
-
-def init_db() -> None:
-    DB_PATH.parent.mkdir(parents=True, exist_ok=True)
-    with closing(connect()) as conn:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.executescript(SCHEMA)
-    log.info("payments database ready at %s", DB_PATH)
-
-
 @asynccontextmanager
 async def lifespan(_app: FastAPI):
-    init_db()
+    init_db(DB_PATH, SCHEMA)
     yield
 
 
@@ -112,7 +96,7 @@ async def health() -> dict[str, str]:
 @app.post("/payments", response_model=Payment)
 def charge(body: Charge) -> JSONResponse:
     last4 = body.card[-4:]
-    with closing(connect()) as conn:
+    with closing(connect(DB_PATH)) as conn:
         existing = _find(conn, body.order_id)
         if existing is not None:
             # A retried charge: answer as the first time, never charge twice.
@@ -150,7 +134,7 @@ def charge(body: Charge) -> JSONResponse:
 
 @app.get("/payments/{order_id}", response_model=Payment)
 def get_payment(order_id: str) -> Payment:
-    with closing(connect()) as conn:
+    with closing(connect(DB_PATH)) as conn:
         payment = _find(conn, order_id)
     if payment is None:
         raise HTTPException(status_code=404, detail=f"no payment for order {order_id}")

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 import time
+from collections.abc import Callable
+from pathlib import Path
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .faults import FaultConfigError, FaultSwitch, InjectedFault
+from .sqlite import connect
+
+
+def request_db(
+    app: Flask, path: Path, *, autocommit: bool = False
+) -> Callable[[], sqlite3.Connection]:
+    """A `db()` that opens one connection per request, closed when the request ends."""
+
+    @app.teardown_appcontext
+    def close_db(_exc: BaseException | None) -> None:
+        conn = g.pop("db", None)
+        if conn is not None:
+            conn.close()
+
+    def db() -> sqlite3.Connection:
+        if "db" not in g:
+            g.db = connect(path, autocommit=autocommit)
+        return g.db
+
+    return db
 
 
 def install_faults(app: Flask, switch: FaultSwitch) -> None:

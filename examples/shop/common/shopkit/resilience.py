@@ -107,6 +107,28 @@ class CallPolicy:
         }
 
 
+def read_answer(upstream: str, method: str, path: str, status: int, content: bytes) -> Any:
+    """The decoded JSON body of a 2xx answer (None when empty).
+
+    Raises UpstreamError for a 5xx answer or one that is not JSON, UpstreamRejected for 4xx."""
+    if status >= 500:
+        raise UpstreamError(
+            upstream,
+            "status",
+            f"{method} {path}: HTTP {status}{error_text(content)}",
+            status=status,
+        )
+    try:
+        payload = json.loads(content) if content else None
+    except ValueError as err:
+        raise UpstreamError(
+            upstream, "status", f"{method} {path}: answer is not JSON", status=status
+        ) from err
+    if status >= 400:
+        raise UpstreamRejected(upstream, status, payload)
+    return payload
+
+
 def error_text(body: bytes) -> str:
     """' (<error>)' from a JSON error body such as {"error": "..."}, so that a failure names the
     service that failed first; '' when there is none."""
