@@ -94,7 +94,10 @@ export interface RunningShop {
   logs(name: string): string;
   /** How a service ended, or undefined while it runs. */
   exitOf(name: string): ServiceExit | undefined;
-  /** Stop every service and wait until its process group is gone and its port is free. */
+  /**
+   * Stop every service and wait until its process group is gone and its port is free (throws
+   * naming the ports that stay busy). Removes a work folder it created: read logs() first.
+   */
   stop(): Promise<void>;
 }
 
