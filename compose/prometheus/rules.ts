@@ -145,48 +145,46 @@ function recordingRules(service: ServiceModel, slo: SloModel): RecordingRule[] {
 
 function burnRateAlerts(service: ServiceModel, slo: SloModel, opts: RuleOptions): AlertRule[] {
   const sel = `{${SPAN_LABELS.service}="${service.name}"}`;
-  const alerts: AlertRule[] = [];
-  for (const b of BURN_RATES) {
-    const errorThreshold = burnThreshold(b.factor, slo.availability);
-    alerts.push({
+  // The two SLOs of a service: what counts against each budget, and how it is recorded.
+  const budgets = [
+    {
       alert: ALERTS.errorBudgetBurn,
-      expr:
-        `${RECORDED.errorRatio(b.long)}${sel} > ${errorThreshold}` +
-        ` and ${RECORDED.errorRatio(b.short)}${sel} > ${errorThreshold}`,
-      for: b.for,
-      labels: { severity: b.severity, slo: 'availability', window: b.long },
-      annotations: annotate(
-        ALERTS.errorBudgetBurn,
-        `${service.name} is burning its error budget ${b.factor} times too fast.`,
-        `More than ${pct(errorThreshold)} of the requests ${service.name} served over the last ` +
-          `${b.long} and ${b.short} failed; its SLO allows ${pct(1 - slo.availability)}. At this ` +
-          `rate the 30-day error budget is gone in ${b.budgetGoneIn}.`,
-        opts,
-      ),
-    });
-  }
-  const threshold = `${slo.latencyThresholdMs}ms`;
-  for (const b of BURN_RATES) {
-    const slowThreshold = burnThreshold(b.factor, slo.latencyTarget);
-    alerts.push({
+      slo: 'availability',
+      budget: 'error budget',
+      target: slo.availability,
+      ratio: RECORDED.errorRatio,
+      bad: 'failed',
+    },
+    {
       alert: ALERTS.latencyBudgetBurn,
-      expr:
-        `${RECORDED.slowRatio(b.long)}${sel} > ${slowThreshold}` +
-        ` and ${RECORDED.slowRatio(b.short)}${sel} > ${slowThreshold}`,
-      for: b.for,
-      labels: { severity: b.severity, slo: 'latency', window: b.long },
-      annotations: annotate(
-        ALERTS.latencyBudgetBurn,
-        `${service.name} is burning its latency budget ${b.factor} times too fast.`,
-        `More than ${pct(slowThreshold)} of the requests ${service.name} served over the last ` +
-          `${b.long} and ${b.short} took longer than ${threshold}; its SLO allows ` +
-          `${pct(1 - slo.latencyTarget)}. At this rate the 30-day latency budget is gone in ` +
-          `${b.budgetGoneIn}.`,
-        opts,
-      ),
-    });
-  }
-  return alerts;
+      slo: 'latency',
+      budget: 'latency budget',
+      target: slo.latencyTarget,
+      ratio: RECORDED.slowRatio,
+      bad: `took longer than ${slo.latencyThresholdMs}ms`,
+    },
+  ] as const;
+  return budgets.flatMap((s) =>
+    BURN_RATES.map((b) => {
+      const threshold = burnThreshold(b.factor, s.target);
+      return {
+        alert: s.alert,
+        expr:
+          `${s.ratio(b.long)}${sel} > ${threshold}` +
+          ` and ${s.ratio(b.short)}${sel} > ${threshold}`,
+        for: b.for,
+        labels: { severity: b.severity, slo: s.slo, window: b.long },
+        annotations: annotate(
+          s.alert,
+          `${service.name} is burning its ${s.budget} ${b.factor} times too fast.`,
+          `More than ${pct(threshold)} of the requests ${service.name} served over the last ` +
+            `${b.long} and ${b.short} ${s.bad}; its SLO allows ${pct(1 - s.target)}. At this ` +
+            `rate the 30-day ${s.budget} is gone in ${b.budgetGoneIn}.`,
+          opts,
+        ),
+      };
+    }),
+  );
 }
 
 function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule {

@@ -5,10 +5,10 @@ import { componentsOf } from '../../../collectors/collector/builder.js';
 import { COMPONENTS } from '../../../collectors/collector/components.js';
 import type { ComponentSections } from '../../../collectors/collector/config.js';
 import { collectorGenerator } from '../../../collectors/collector/generator.js';
-import { ObsError } from '../../../core/errors.js';
 import { STACK_ENV, stackPaths } from '../../../model/conventions.js';
 import { runGenerator } from '../../../model/generator.js';
 import type { SystemModel } from '../../../model/schema.js';
+import { validationError } from '../../support/generators.js';
 import { fixtureModel } from '../../support/models.js';
 
 /** The value at a path in parsed YAML, or undefined. */
@@ -43,15 +43,8 @@ function generate(model: SystemModel) {
   };
 }
 
-function problem(model: SystemModel, config: Partial<CollectorConfig>): string {
-  try {
-    runGenerator(collectorGenerator, model, config);
-  } catch (err) {
-    if (err instanceof ObsError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a validation error');
-}
+const problem = (model: SystemModel, config: Partial<CollectorConfig> = {}) =>
+  validationError(collectorGenerator, model, config);
 
 describe('collector config', () => {
   it('runs memory_limiter first, then resource_detection, then batch, in every pipeline', () => {

@@ -9,10 +9,10 @@ import { SECRET_ENV, parseEnv, readStackSecrets } from '../../../compose/secrets
 import { STACK_SERVICES, stackMounts } from '../../../compose/stack.js';
 import { collectorGenerator } from '../../../collectors/collector/generator.js';
 import { prometheusGenerator } from '../../../compose/prometheus/generator.js';
-import { ObsError } from '../../../core/errors.js';
 import { stackPaths } from '../../../model/conventions.js';
 import { runGenerator } from '../../../model/generator.js';
 import type { SystemModel } from '../../../model/schema.js';
+import { validationError } from '../../support/generators.js';
 import { fixtureModel } from '../../support/models.js';
 
 const shop = fixtureModel('shop');
@@ -49,15 +49,8 @@ function generate(model: SystemModel = shop, config: Partial<ComposeConfig> = {}
   return { files, compose, env: get(p.env), gitignore: get(p.gitignore) };
 }
 
-function problem(model: SystemModel, config: Partial<ComposeConfig> = {}): string {
-  try {
-    runGenerator(composeGenerator, model, config);
-  } catch (err) {
-    if (err instanceof ObsError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a validation error');
-}
+const problem = (model: SystemModel, config: Partial<ComposeConfig> = {}) =>
+  validationError(composeGenerator, model, config);
 
 describe('compose.yaml', () => {
   const { compose } = generate();

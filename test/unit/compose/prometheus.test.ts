@@ -4,10 +4,10 @@ import { parse } from 'yaml';
 import { prometheusFiles, prometheusGenerator } from '../../../compose/prometheus/generator.js';
 import { ALERTS, RECORDED } from '../../../compose/prometheus/rules.js';
 import type { AlertRule, RuleFile } from '../../../compose/prometheus/rules.js';
-import { ObsError } from '../../../core/errors.js';
 import { SCRAPE_JOBS, stackPaths } from '../../../model/conventions.js';
 import { runGenerator } from '../../../model/generator.js';
 import type { SystemModel } from '../../../model/schema.js';
+import { validationError } from '../../support/generators.js';
 import { fixtureModel } from '../../support/models.js';
 
 const shop = fixtureModel('shop');
@@ -32,15 +32,8 @@ function generate(model: SystemModel, config: Partial<PrometheusConfig> = {}) {
 const alerts = (file: RuleFile): AlertRule[] =>
   file.groups.flatMap((g) => g.rules.filter((r): r is AlertRule => 'alert' in r));
 
-function problem(model: SystemModel, config: Partial<PrometheusConfig> = {}): string {
-  try {
-    runGenerator(prometheusGenerator, model, config);
-  } catch (err) {
-    if (err instanceof ObsError) return err.message;
-    throw err;
-  }
-  throw new Error('expected a validation error');
-}
+const problem = (model: SystemModel, config: Partial<PrometheusConfig> = {}) =>
+  validationError(prometheusGenerator, model, config);
 
 describe('prometheus.yml', () => {
   const yml = parse(generate(shop).read(stackPaths(shop).prometheusConfig)) as {
