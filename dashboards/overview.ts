@@ -168,9 +168,9 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     .withPanel(
       table(
         'Active alerts',
-        'Alerts firing now (the ALERTS series Prometheus keeps for its alert rules).',
-        [{ header: 'Firing', expr: activeAlerts(), unit: 'short' }],
-        { labels: [], allLabelsBut: ['__name__', 'alertstate'], sortBy: 'severity', span: 12 },
+        'Alerts firing now, and pending ones whose condition holds but has not lasted long enough yet (the ALERTS series of the alert rules).',
+        [{ header: 'Active', expr: activeAlerts(), unit: 'short' }],
+        { labels: [], allLabelsBut: ['__name__'], sortBy: 'alertstate', span: 12 },
       ),
     )
 

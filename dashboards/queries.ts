@@ -85,7 +85,10 @@ export const collectorQueries = {
     `max by (exporter) (${COLLECTOR_METRICS.queueSize} / ${COLLECTOR_METRICS.queueCapacity})`,
 };
 
-/** Alerts Prometheus is evaluating right now, from its ALERTS series. */
+/**
+ * Alerts Prometheus has active now, firing or pending (its ALERTS series): a pending alert is one
+ * whose condition holds but whose `for` has not yet run out.
+ */
 export function activeAlerts(): string {
-  return selector('ALERTS', [eq('alertstate', 'firing')]);
+  return selector('ALERTS', [re('alertstate', 'firing|pending')]);
 }

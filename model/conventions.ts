@@ -127,6 +127,31 @@ export const SPAN_DIMENSIONS = {
   serverAddress: { attribute: 'server.address', label: 'server_address' },
 } as const;
 
+/** The spanmetrics connector's default duration buckets, in ms. */
+const DEFAULT_SPAN_BUCKETS_MS = [
+  2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000, 5000, 10_000, 15_000,
+];
+
+/**
+ * Bucket bounds (ms) of METRICS.spanDuration: the connector's defaults plus every latency SLO
+ * threshold of the model, so that each threshold is a bucket boundary a rule can select.
+ */
+export function spanDurationBucketsMs(model: SystemModel): number[] {
+  const thresholds = [model.slo, ...model.services.map((s) => s.slo)].flatMap((slo) =>
+    slo ? [slo.latencyThresholdMs] : [],
+  );
+  return [...new Set([...DEFAULT_SPAN_BUCKETS_MS, ...thresholds])].sort((a, b) => a - b);
+}
+
+/**
+ * PromQL matcher for the `le` bucket of a threshold in ms on a seconds histogram. Prometheus 3
+ * stores integer bounds as "1.0" where Prometheus 2 kept "1", so integers match both.
+ */
+export function leMatcher(thresholdMs: number): string {
+  const seconds = thresholdMs / 1000;
+  return Number.isInteger(seconds) ? `le=~"${seconds}(\\\\.0)?"` : `le="${seconds}"`;
+}
+
 export const SPAN_KIND_SERVER = 'SPAN_KIND_SERVER';
 export const SPAN_KIND_CLIENT = 'SPAN_KIND_CLIENT';
 export const SPAN_KIND_PRODUCER = 'SPAN_KIND_PRODUCER';

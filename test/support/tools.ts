@@ -47,7 +47,6 @@ export const tools = {
   jaeger: () => must(path.join(TOOLS_DIR, 'jaeger'), 'Jaeger'),
   python: () => must(path.join(venv(), 'bin', 'python'), 'Python virtualenv'),
   venvBin: (name: string) => must(path.join(venv(), 'bin', name), name),
-  otelcol: () => must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector'),
   /** node_modules with the OpenTelemetry Node SDK and prom-client (test/tools/node-otel). */
   nodeOtelModules: () =>
     must(
@@ -61,4 +60,8 @@ export const tools = {
       ),
       'Node OpenTelemetry test packages',
     ),
+  /** The Collector built from the builder manifest obs generates (scripts/setup.d/collector.sh). */
+  otelcol: () => must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector'),
+  /** compose-go's loader, to check compose files without Docker (scripts/setup.d/compose-check.sh). */
+  composeCheck: () => must(path.join(TOOLS_DIR, 'compose-check'), 'compose-check'),
 };

@@ -3,23 +3,20 @@
  * instrumented services (Flask and FastAPI under opentelemetry-instrument, Express with the
  * OpenTelemetry Node SDK and prom-client) send OTLP to a real Collector (span metrics, Prometheus
  * exporter), which forwards traces to a real Jaeger; a real Prometheus scrapes the Collector and
- * the Node service's /metrics. Every port is picked free at run time.
+ * the Node service's /metrics and evaluates the alert rules. The Collector config, prometheus.yml
+ * and rules are the generated ones. Every port is picked free at run time.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
-import {
-  SCRAPE_JOBS,
-  SPAN_DIMENSIONS,
-  METRICS,
-  SPAN_LABELS,
-  STATUS_ERROR,
-  serviceOtelEnv,
-  serviceScrapeJob,
-} from '../../../model/conventions.js';
+import { collectorGenerator } from '../../../collectors/collector/generator.js';
+import { prometheusGenerator } from '../../../compose/prometheus/generator.js';
+import { writeGenerated } from '../../../core/writer.js';
+import { serviceOtelEnv, stackPaths } from '../../../model/conventions.js';
+import { runGenerator } from '../../../model/generator.js';
 import { parseModel } from '../../../model/load.js';
-import type { ServiceModel, SystemModel } from '../../../model/schema.js';
+import type { SystemModel } from '../../../model/schema.js';
 import type { Proc } from '../../support/processes.js';
 import { freePort, startProcess, waitForHttp } from '../../support/processes.js';
 import { tools } from '../../support/tools.js';
@@ -43,78 +40,6 @@ export async function nativeModel(): Promise<SystemModel> {
   const ports = model.stack.ports;
   for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
   return model;
-}
-
-/**
- * A Collector config with the components and settings obs's Collector generator writes (OTLP in,
- * memory_limiter, batch, span metrics with unit s and the SPAN_DIMENSIONS, Prometheus exporter,
- * OTLP to Jaeger, own metrics without suffixes), listening on loopback.
- * TODO(merge): replace with the generated config once collectors/collector lands on main.
- */
-function collectorConfig(model: SystemModel): string {
-  const p = model.stack.ports;
-  const at = (port: number) => `127.0.0.1:${port}`;
-  return stringify({
-    extensions: { health_check: { endpoint: at(p.collectorHealth) } },
-    receivers: {
-      otlp: {
-        protocols: { grpc: { endpoint: at(p.otlpGrpc) }, http: { endpoint: at(p.otlpHttp) } },
-      },
-    },
-    processors: {
-      memory_limiter: { check_interval: '1s', limit_percentage: 80, spike_limit_percentage: 25 },
-      batch: {},
-    },
-    connectors: {
-      span_metrics: {
-        namespace: 'traces.span.metrics',
-        histogram: { unit: 's' },
-        dimensions: Object.values(SPAN_DIMENSIONS).map((d) => ({ name: d.attribute })),
-        metrics_flush_interval: model.stack.spanMetricsFlushInterval,
-      },
-    },
-    exporters: {
-      'otlp_grpc/jaeger': { endpoint: at(p.jaegerOtlpGrpc), tls: { insecure: true } },
-      prometheus: {
-        endpoint: at(p.collectorPrometheus),
-        resource_to_telemetry_conversion: { enabled: false },
-      },
-    },
-    service: {
-      extensions: ['health_check'],
-      telemetry: {
-        metrics: {
-          level: 'normal',
-          readers: [
-            {
-              pull: {
-                exporter: {
-                  prometheus: {
-                    host: '127.0.0.1',
-                    port: p.collectorMetrics,
-                    without_units: true,
-                    without_type_suffix: true,
-                  },
-                },
-              },
-            },
-          ],
-        },
-      },
-      pipelines: {
-        traces: {
-          receivers: ['otlp'],
-          processors: ['memory_limiter', 'batch'],
-          exporters: ['otlp_grpc/jaeger', 'span_metrics'],
-        },
-        metrics: {
-          receivers: ['otlp', 'span_metrics'],
-          processors: ['memory_limiter', 'batch'],
-          exporters: ['prometheus'],
-        },
-      },
-    },
-  });
 }
 
 function jaegerConfig(model: SystemModel, ports: { health: number; grpcQuery: number }): string {
@@ -146,53 +71,6 @@ function jaegerConfig(model: SystemModel, ports: { health: number; grpcQuery: nu
   });
 }
 
-/** An alert that fires on real data (failed server spans), so that ALERTS has a series. */
-const ALERT_RULES = stringify({
-  groups: [
-    {
-      name: 'dashboards-test',
-      rules: [
-        {
-          alert: 'ServerSpansFailing',
-          expr: `sum by (${SPAN_LABELS.service}) (rate(${METRICS.spanCalls}{${SPAN_LABELS.status}="${STATUS_ERROR}"}[30s])) > 0`,
-          labels: { severity: 'warning' },
-          annotations: { summary: 'Server spans are failing' },
-        },
-      ],
-    },
-  ],
-});
-
-function prometheusConfig(
-  model: SystemModel,
-  catalog: { service: ServiceModel; port: number },
-): string {
-  const p = model.stack.ports;
-  const target = (port: number) => ({ static_configs: [{ targets: [`127.0.0.1:${port}`] }] });
-  return stringify({
-    global: {
-      scrape_interval: model.stack.scrapeInterval,
-      evaluation_interval: model.stack.scrapeInterval,
-    },
-    rule_files: ['rules.yml'],
-    scrape_configs: [
-      { job_name: SCRAPE_JOBS.prometheus, ...target(p.prometheus) },
-      { job_name: SCRAPE_JOBS.collectorSelf, ...target(p.collectorMetrics) },
-      // The exporter's job/instance labels (service.namespace/service.name) must survive.
-      {
-        job_name: SCRAPE_JOBS.collectorExporter,
-        honor_labels: true,
-        ...target(p.collectorPrometheus),
-      },
-      {
-        job_name: serviceScrapeJob(catalog.service),
-        metrics_path: catalog.service.metricsPath ?? '/metrics',
-        ...target(catalog.port),
-      },
-    ],
-  });
-}
-
 export async function startNativeStack(model: SystemModel): Promise<NativeStack> {
   const dir = mkdtempSync(path.join(tmpdir(), 'obs-dash-native-'));
   const procs: Proc[] = [];
@@ -218,35 +96,46 @@ export async function startNativeStack(model: SystemModel): Promise<NativeStack>
     procs.push(jaeger);
     await waitForHttp(jaeger, `http://127.0.0.1:${jaegerPorts.health}/status`);
 
-    writeFileSync(path.join(dir, 'collector.yaml'), collectorConfig(model));
+    // The Collector config, prometheus.yml and alert rules `obs init` generates, pointed at loopback.
+    const loopback = '127.0.0.1';
+    svc('catalog').port = port.catalog;
+    await writeGenerated(
+      dir,
+      [
+        ...runGenerator(collectorGenerator, model, {
+          listenHost: loopback,
+          hosts: { jaeger: loopback, elasticsearch: loopback, logstash: loopback },
+        }).files,
+        ...runGenerator(prometheusGenerator, model, {
+          collectorHost: loopback,
+          selfTarget: `${loopback}:${p.prometheus}`,
+          serviceHosts: { catalog: loopback },
+        }).files,
+      ],
+      { command: 'obs init' },
+    );
+    const files = stackPaths(model);
     const collector = startProcess(
       'collector',
       tools.otelcol(),
-      ['--config', path.join(dir, 'collector.yaml')],
-      {
-        log: path.join(dir, 'collector.log'),
-      },
+      [`--config=file:${path.join(dir, files.collectorConfig)}`],
+      { log: path.join(dir, 'collector.log') },
     );
     procs.push(collector);
-    await waitForHttp(collector, `http://127.0.0.1:${p.collectorHealth}/`);
+    await waitForHttp(collector, `http://${loopback}:${p.collectorHealth}/`);
 
-    writeFileSync(path.join(dir, 'rules.yml'), ALERT_RULES);
-    writeFileSync(
-      path.join(dir, 'prometheus.yml'),
-      prometheusConfig(model, { service: svc('catalog'), port: port.catalog }),
-    );
     const prometheus = startProcess(
       'prometheus',
       tools.prometheus(),
       [
-        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--config.file=${path.join(dir, files.prometheusConfig)}`,
         `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
-        `--web.listen-address=127.0.0.1:${p.prometheus}`,
+        `--web.listen-address=${loopback}:${p.prometheus}`,
       ],
       { log: path.join(dir, 'prometheus.log') },
     );
     procs.push(prometheus);
-    await waitForHttp(prometheus, `http://127.0.0.1:${p.prometheus}/-/ready`);
+    await waitForHttp(prometheus, `http://${loopback}:${p.prometheus}/-/ready`);
 
     // Metrics every 5 s instead of 15 s, so a short run has enough samples; logs are not tested here.
     const env = (name: string) => ({

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboards } from '../../../dashboards/build.js';
 import { promTimeInterval } from '../../../dashboards/provisioning.js';
+import { ALERTS } from '../../../compose/prometheus/rules.js';
 import { SPAN_LABELS } from '../../../model/conventions.js';
 import type { PanelQuery } from '../../support/dashboard-queries.js';
 import { constants, panelQueries, substitute } from '../../support/dashboard-queries.js';
@@ -99,6 +100,16 @@ describe('dashboard queries against a real Prometheus fed by a real Collector an
         .filter((c) => c.problem)
         .map((c) => `${c.dashboard} / ${c.panel} [${c.refId}]: ${c.problem}`),
     ).toEqual([]);
+  });
+
+  it('the alerts panel shows the generated error-budget alert of the failing service', async () => {
+    const q = checked.find((c) => c.panel === 'Active alerts');
+    expect(q?.problem).toBeUndefined();
+    const r = await instantQuery(stack.prometheus, q!.substituted);
+    const alerts = r.series.map(
+      (s) => `${s.metric.alertname} ${s.metric[SPAN_LABELS.service] ?? ''}`,
+    );
+    expect(alerts).toContain(`${ALERTS.errorBudgetBurn} orders`);
   });
 
   it('traces reached Jaeger for every service (the dashboards link there)', async () => {

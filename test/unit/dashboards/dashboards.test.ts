@@ -99,8 +99,8 @@ describe('dashboards generated from the shop model', () => {
     expect(r.files.map((f) => f.path)).toEqual([
       `${stackPaths(model).grafanaDashboards}/overview.json`,
       `${stackPaths(model).grafanaDashboards}/service-gateway.json`,
-      `${stackPaths(model).grafanaDashboards}/service-orders.json`,
       `${stackPaths(model).grafanaDashboards}/service-catalog.json`,
+      `${stackPaths(model).grafanaDashboards}/service-order-service.json`,
     ]);
     for (const f of r.files) expect(() => JSON.parse(f.content) as unknown).not.toThrow();
   });
@@ -116,8 +116,8 @@ describe('dashboards generated from the shop model', () => {
     expect(uids).toEqual([
       'obs-shop-overview',
       'obs-shop-svc-gateway',
-      'obs-shop-svc-orders',
       'obs-shop-svc-catalog',
+      'obs-shop-svc-order-service',
     ]);
     for (const d of built.dashboards) {
       expect(d.uid.length).toBeLessThanOrEqual(MAX_UID);
@@ -205,9 +205,9 @@ describe('dashboards generated from the shop model', () => {
     const service = (o.templating as { list: { name: string; regex?: string }[] }).list.find(
       (v) => v.name === 'service',
     );
-    expect(service?.regex).toBe('/^(gateway|orders|catalog)$/');
+    expect(service?.regex).toBe('/^(gateway|catalog|order-service)$/');
     const alerts = panelQueries(o).find((q) => q.panel === 'Active alerts');
-    expect(alerts?.expr).toBe('ALERTS{alertstate="firing"}');
+    expect(alerts?.expr).toBe('ALERTS{alertstate=~"firing|pending"}');
   });
 
   it('error ratios are 0, not empty, when a service has no failed requests', () => {
@@ -225,14 +225,14 @@ describe('dashboards generated from the shop model', () => {
       'Dependencies',
       'Runtime (Python)',
     ]);
-    const orders = byTitle('shop / orders');
-    expect(rowTitles(orders)).toContain('Runtime (Python)');
-    const titles = panelsOf(orders).map((p) => p.title);
+    const catalog = byTitle('shop / catalog');
+    expect(rowTitles(catalog)).toContain('Runtime (Python)');
+    const titles = panelsOf(catalog).map((p) => p.title);
     expect(titles).toEqual(
       expect.arrayContaining(['Databases calls: rate', 'Cache calls: p95 latency']),
     );
     expect(titles).not.toContain('HTTP calls by host: rate');
-    const db = panelQueries(orders).find((q) => q.panel === 'Databases calls: rate')!;
+    const db = panelQueries(catalog).find((q) => q.panel === 'Databases calls: rate')!;
     expect(db.expr).toContain(`${SPAN_DIMENSIONS.dbSystem.label}=~"postgresql"`);
     const gatewayHttp = panelQueries(byTitle('shop / gateway')).find(
       (q) => q.panel === 'HTTP calls by host: rate',
@@ -241,12 +241,12 @@ describe('dashboards generated from the shop model', () => {
   });
 
   it('a Node service gets OpenTelemetry runtime panels, and CPU and memory from its prom-client /metrics', () => {
-    const catalog = byTitle('shop / catalog');
-    expect(rowTitles(catalog)).toContain('Runtime (Node.js)');
-    const vars = (catalog.templating as { list: { name: string; query?: string }[] }).list;
-    expect(vars.find((v) => v.name === 'scrape_job')?.query).toBe('catalog');
-    expect(vars.find((v) => v.name === 'job')?.query).toBe('shop/catalog');
-    const queries = panelQueries(catalog);
+    const node = byTitle('shop / order-service');
+    expect(rowTitles(node)).toContain('Runtime (Node.js)');
+    const vars = (node.templating as { list: { name: string; query?: string }[] }).list;
+    expect(vars.find((v) => v.name === 'scrape_job')?.query).toBe('order-service');
+    expect(vars.find((v) => v.name === 'job')?.query).toBe('shop/order-service');
+    const queries = panelQueries(node);
     expect(queries.find((q) => q.panel === 'Event loop delay (p99)')!.expr).toBe(
       `max by (instance) (${RUNTIME_METRICS.nodeOtel.eventLoopDelayP99}{job="$job"})`,
     );
@@ -259,18 +259,20 @@ describe('dashboards generated from the shop model', () => {
     const m = shop();
     delete m.services[2]!.metricsPath;
     const b = buildDashboards(m);
-    const catalog = b.dashboards.find((d) => d.title === 'shop / catalog')!.json;
-    const titles = panelsOf(catalog).map((p) => p.title);
+    const node = b.dashboards.find((d) => d.title === 'shop / order-service')!.json;
+    const titles = panelsOf(node).map((p) => p.title);
     expect(titles).toEqual(
       expect.arrayContaining(['Event loop delay (p99)', 'Heap used', 'GC time']),
     );
     expect(titles).not.toContain('CPU');
-    expect(JSON.stringify(catalog)).not.toContain('scrape_job');
-    expect(b.notes).toEqual([expect.stringMatching(/^catalog: no CPU or resident-memory panels/)]);
+    expect(JSON.stringify(node)).not.toContain('scrape_job');
+    expect(b.notes).toEqual([
+      expect.stringMatching(/^order-service: no CPU or resident-memory panels/),
+    ]);
   });
 
   it("takes thresholds from the service's SLO", () => {
-    const orders = byTitle('shop / orders');
+    const orders = byTitle('shop / order-service');
     const stat = panelsOf(orders).find((p) => p.title === 'Error ratio') as {
       fieldConfig: {
         defaults: { thresholds: { steps: { value: number | null; color: string }[] } };
@@ -282,14 +284,17 @@ describe('dashboards generated from the shop model', () => {
       { value: 0.0144, color: 'red' },
     ]);
     const p95 = panelsOf(orders).find((p) => p.title === 'p95 latency') as typeof stat;
-    expect(p95.fieldConfig.defaults.thresholds.steps.map((s) => s.value)).toEqual([null, 0.3, 0.6]);
+    expect(p95.fieldConfig.defaults.thresholds.steps.map((s) => s.value)).toEqual([
+      null,
+      0.25,
+      0.5,
+    ]);
   });
 
   it('links each service to its traces in Jaeger and its logs in Kibana', () => {
-    const links = (byTitle('shop / orders').links as { title: string; url?: string }[]).map((l) => [
-      l.title,
-      l.url,
-    ]);
+    const links = (byTitle('shop / order-service').links as { title: string; url?: string }[]).map(
+      (l) => [l.title, l.url],
+    );
     expect(links).toEqual(
       expect.arrayContaining([
         [
@@ -300,7 +305,7 @@ describe('dashboards generated from the shop model', () => {
       ]),
     );
     const vars = (
-      byTitle('shop / orders').templating as { list: { name: string; query?: string }[] }
+      byTitle('shop / order-service').templating as { list: { name: string; query?: string }[] }
     ).list;
     expect(vars.find((v) => v.name === 'jaeger_url')?.query).toBe('http://127.0.0.1:16686');
   });

@@ -46,10 +46,10 @@ describe('obs dashboards push against the Grafana HTTP API (CONTRACT TEST, local
     expect(first.folder).toEqual({ uid: 'obs-shop', title: 'obs', action: 'created' });
     expect(first.summary).toEqual({ created: 4, updated: 0, unchanged: 0, failed: 0 });
     expect(first.dashboards.every((d) => d.version === 1 && d.url?.startsWith('/d/'))).toBe(true);
-    const stored = grafana.dashboards.get('obs-shop-svc-orders')!;
+    const stored = grafana.dashboards.get('obs-shop-svc-order-service')!;
     expect(stored.folderUid).toBe('obs-shop');
     expect(stored.message).toBe('obs dashboards push');
-    expect(stored.json.panels).toEqual(set.dashboards[2]!.json.panels);
+    expect(stored.json.panels).toEqual(set.dashboards[3]!.json.panels);
 
     const second = await pushDashboards(client(), set);
     expect(second.folder.action).toBe('exists');
@@ -92,16 +92,16 @@ describe('obs dashboards push against the Grafana HTTP API (CONTRACT TEST, local
   });
 
   it('pushes the edited file, not the model, when the user edited a generated dashboard', async () => {
-    const file = path.join(dir, 'observability/grafana/dashboards/service-orders.json');
+    const file = path.join(dir, 'observability/grafana/dashboards/service-order-service.json');
     mkdirSync(path.dirname(file), { recursive: true });
-    const edited = { ...set.dashboards[2]!.json, title: 'orders (edited)' };
+    const edited = { ...set.dashboards[3]!.json, title: 'orders (edited)' };
     writeFileSync(file, JSON.stringify(edited));
     const fromFiles = await loadDashboardSet(path.join(dir, 'obs.yaml'));
-    expect(fromFiles.dashboards[2]!.source).toBe(file);
+    expect(fromFiles.dashboards[3]!.source).toBe(file);
     await pushDashboards(client(), fromFiles);
-    expect(grafana.dashboards.get('obs-shop-svc-orders')!.title).toBe('orders (edited)');
+    expect(grafana.dashboards.get('obs-shop-svc-order-service')!.title).toBe('orders (edited)');
     const fromModel = await loadDashboardSet(path.join(dir, 'obs.yaml'), { fromModel: true });
-    expect(fromModel.dashboards[2]!.source).toBe('model');
+    expect(fromModel.dashboards[3]!.source).toBe('model');
   });
 
   it('names the file and line of a dashboard file that is not valid JSON', async () => {
@@ -175,7 +175,7 @@ describe('obs dashboards push against the Grafana HTTP API (CONTRACT TEST, local
   it('412 plugin-dashboard and 400 provisioned: explained per dashboard, the others still pushed', async () => {
     grafana.seedFolder('obs-shop', 'obs');
     grafana.seedDashboard(
-      { uid: 'obs-shop-svc-orders', title: 'x' },
+      { uid: 'obs-shop-svc-order-service', title: 'x' },
       { folderUid: 'obs-shop', pluginId: 'some-app' },
     );
     grafana.seedDashboard(
@@ -186,10 +186,10 @@ describe('obs dashboards push against the Grafana HTTP API (CONTRACT TEST, local
     expect(r.dashboards.map((d) => [d.uid, d.action, d.error?.reason])).toEqual([
       ['obs-shop-overview', 'created', undefined],
       ['obs-shop-svc-gateway', 'created', undefined],
-      ['obs-shop-svc-orders', 'failed', 'plugin-dashboard'],
       ['obs-shop-svc-catalog', 'failed', 'provisioned'],
+      ['obs-shop-svc-order-service', 'failed', 'plugin-dashboard'],
     ]);
-    expect(r.dashboards[3]!.error?.message).toMatch(
+    expect(r.dashboards[2]!.error?.message).toMatch(
       /provisioned from files on that Grafana server/,
     );
   });
@@ -279,13 +279,16 @@ describe(
     it('exits 1 when a dashboard was refused, after pushing the others', async () => {
       const dir = repo();
       grafana.seedFolder('obs-shop', 'obs');
-      grafana.seedDashboard({ uid: 'other', title: 'shop / orders' }, { folderUid: 'obs-shop' });
+      grafana.seedDashboard(
+        { uid: 'other', title: 'shop / order-service' },
+        { folderUid: 'obs-shop' },
+      );
       const r = await runObs(['dashboards', 'push', '--url', grafana.url], {
         cwd: dir,
         env: { OBS_GRAFANA_TOKEN: EDITOR },
       });
       expect(r.code).toBe(1);
-      expect(r.stdout).toContain('FAILED shop / orders');
+      expect(r.stdout).toContain('FAILED shop / order-service');
       expect(r.stdout).toContain('3 created, 0 updated, 0 unchanged, 1 failed');
     });
 
@@ -297,8 +300,8 @@ describe(
       expect(out.files.map((f) => f.uid)).toEqual([
         'obs-shop-overview',
         'obs-shop-svc-gateway',
-        'obs-shop-svc-orders',
         'obs-shop-svc-catalog',
+        'obs-shop-svc-order-service',
       ]);
       const d = JSON.parse(
         readFileSync(path.join(dir, 'exp', 'obs-shop-overview.json'), 'utf8'),
