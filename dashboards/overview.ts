@@ -23,7 +23,7 @@ import { overviewUid } from './identity.js';
 import { errorLevels, latencyLevels } from './levels.js';
 import { badAbove, goodFrom, stat, table, timeseries } from './panels.js';
 import { eq, re, selector } from './promql.js';
-import { activeAlerts, collectorQueries, spanRed } from './queries.js';
+import { activeAlerts, collectorQueries, redColumns, spanRed } from './queries.js';
 
 const SVC = SPAN_LABELS.service;
 const OP = SPAN_LABELS.operation;
@@ -79,17 +79,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
       table(
         'Service health',
         'Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics). Click a service for its traces.',
-        [
-          { header: 'Requests/s', expr: server.rate([SVC]), unit: 'reqps' },
-          {
-            header: 'Error ratio',
-            expr: server.errorRatio([SVC]),
-            unit: 'percentunit',
-            levels: errors,
-          },
-          { header: 'p95', expr: server.quantile(0.95, [SVC]), unit: 's', levels: latency },
-          { header: 'p99', expr: server.quantile(0.99, [SVC]), unit: 's', levels: latency },
-        ],
+        redColumns(server, [SVC], { errors, latency }),
         {
           labels: [SVC],
           labelHeaders: { [SVC]: 'Service' },

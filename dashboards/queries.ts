@@ -10,6 +10,7 @@ import {
   SPAN_LABELS,
   STATUS_ERROR,
 } from '../model/conventions.js';
+import type { Column, Levels } from './panels.js';
 import type { Matcher } from './promql.js';
 import { eq, histogramQuantile, ne, rate, ratioOrZero, re, selector, sumBy } from './promql.js';
 
@@ -42,6 +43,20 @@ function red(
     quantile: (q, by) => histogramQuantile(q, histogram, matchers, by),
     errorsIncrease: (by, window) => sumBy(by, `increase(${failed}[${window}])`),
   };
+}
+
+/** The columns of a RED summary table: rate, error ratio, p95 and p99, per `by` labels. */
+export function redColumns(
+  red: Red,
+  by: readonly string[],
+  levels: { errors: Levels; latency: Levels },
+): Column[] {
+  return [
+    { header: 'Requests/s', expr: red.rate(by), unit: 'reqps' },
+    { header: 'Error ratio', expr: red.errorRatio(by), unit: 'percentunit', levels: levels.errors },
+    { header: 'p95', expr: red.quantile(0.95, by), unit: 's', levels: levels.latency },
+    { header: 'p99', expr: red.quantile(0.99, by), unit: 's', levels: levels.latency },
+  ];
 }
 
 /** Spans from the spanmetrics connector, e.g. a service's server spans. */

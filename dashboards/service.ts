@@ -33,7 +33,7 @@ import type { Levels } from './panels.js';
 import { stat, table, timeseries } from './panels.js';
 import { eq, re, selector } from './promql.js';
 import type { Red } from './queries.js';
-import { httpClientRed, httpServerRed, spanRed } from './queries.js';
+import { httpClientRed, httpServerRed, redColumns, spanRed } from './queries.js';
 import { runtimePanels } from './runtime.js';
 
 const OP = SPAN_LABELS.operation;
@@ -224,17 +224,7 @@ export function serviceDashboard(
     table(
       'Operations',
       'Per operation (server span name), now. Click one for its traces in Jaeger.',
-      [
-        { header: 'Requests/s', expr: server.rate([OP]), unit: 'reqps' },
-        {
-          header: 'Error ratio',
-          expr: server.errorRatio([OP]),
-          unit: 'percentunit',
-          levels: levels.errors,
-        },
-        { header: 'p95', expr: server.quantile(0.95, [OP]), unit: 's', levels: levels.latency },
-        { header: 'p99', expr: server.quantile(0.99, [OP]), unit: 's', levels: levels.latency },
-      ],
+      redColumns(server, [OP], levels),
       {
         labels: [OP],
         labelHeaders: { [OP]: 'Operation' },
