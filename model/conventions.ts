@@ -167,8 +167,9 @@ export const SDK_LABELS = {
   method: 'http_request_method',
   status: 'http_response_status_code',
   route: 'http_route',
-  /** On client metrics: the host called. */
+  /** On client metrics: the host and port called. */
   serverAddress: 'server_address',
+  serverPort: 'server_port',
   /** Set when a request failed: the status code (4xx/5xx for clients, 5xx for servers) or exception. */
   errorType: 'error_type',
 } as const;
