@@ -277,8 +277,8 @@ export function serviceDashboard(
         b,
         'HTTP calls by host',
         httpClientRed('$job'),
-        [SDK_LABELS.serverAddress],
-        `{{${SDK_LABELS.serverAddress}}}`,
+        [SDK_LABELS.serverAddress, SDK_LABELS.serverPort],
+        `{{${SDK_LABELS.serverAddress}}}:{{${SDK_LABELS.serverPort}}}`,
         levels,
         'status 4xx/5xx or no answer',
       );

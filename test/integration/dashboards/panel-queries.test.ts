@@ -112,6 +112,26 @@ describe('dashboard queries against a real Prometheus fed by a real Collector an
     expect(alerts).toContain(`${ALERTS.errorBudgetBurn} orders`);
   });
 
+  it("a service dashboard's Jaeger link finds that service's traces in the time range", async () => {
+    const d = buildDashboards(stack.model).dashboards.find((x) => x.title.endsWith('/ orders'))!;
+    const link = (d.json.links as { title: string; url?: string }[]).find(
+      (l) => l.title === 'Traces (Jaeger)',
+    )!;
+    const to = Date.now();
+    const url = substitute(link.url!, {
+      ...constants(d.json),
+      jaeger_url: stack.jaeger,
+      __from: String(Math.floor(loadStart * 1000)),
+      __to: String(to),
+    });
+    // The UI's search page takes the parameters of the query API it calls.
+    const r = (await (await fetch(url.replace('/search?', '/api/traces?'))).json()) as {
+      data: { processes: Record<string, { serviceName: string }> }[];
+    };
+    expect(r.data.length).toBeGreaterThan(0);
+    expect(Object.values(r.data[0]!.processes).map((p) => p.serviceName)).toContain('orders');
+  });
+
   it('traces reached Jaeger for every service (the dashboards link there)', async () => {
     const r = (await (await fetch(`${stack.jaeger}/api/services`)).json()) as { data: string[] };
     expect(r.data).toEqual(expect.arrayContaining(stack.model.services.map((s) => s.name)));
