@@ -44,6 +44,7 @@ function onPath(cmd: string): string {
 export const tools = {
   promtool: () => onPath('promtool'),
   prometheus: () => onPath('prometheus'),
+  redisServer: () => onPath('redis-server'),
   jaeger: () => must(path.join(TOOLS_DIR, 'jaeger'), 'Jaeger'),
   python: () => must(path.join(venv(), 'bin', 'python'), 'Python virtualenv'),
   venvBin: (name: string) => must(path.join(venv(), 'bin', name), name),

@@ -1,8 +1,9 @@
 /**
  * The shop-native fixture system running natively for the dashboards' integration test: real
- * instrumented services (Flask and FastAPI under opentelemetry-instrument, Express with the
- * OpenTelemetry Node SDK and prom-client) send OTLP to a real Collector (span metrics, Prometheus
- * exporter), which forwards traces to a real Jaeger; a real Prometheus scrapes the Collector and
+ * instrumented services (Flask and FastAPI under opentelemetry-instrument, with SQLite and a real
+ * Redis; Express with the OpenTelemetry Node SDK and prom-client) send OTLP to a real Collector
+ * (span metrics, Prometheus exporter), which forwards traces to a real Jaeger; a real Prometheus
+ * scrapes the Collector and
  * the Node service's /metrics and evaluates the alert rules. The Collector config, prometheus.yml
  * and rules are the generated ones. Every port is picked free at run time.
  */
@@ -137,6 +138,15 @@ export async function startNativeStack(model: SystemModel): Promise<NativeStack>
     procs.push(prometheus);
     await waitForHttp(prometheus, `http://${loopback}:${p.prometheus}/-/ready`);
 
+    const redisPort = await freePort();
+    const redis = startProcess(
+      'redis',
+      tools.redisServer(),
+      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+      { log: path.join(dir, 'redis.log') },
+    );
+    procs.push(redis);
+
     // Metrics every 5 s instead of 15 s, so a short run has enough samples; logs are not tested here.
     const env = (name: string) => ({
       ...serviceOtelEnv(model, svc(name), otlp),
@@ -155,7 +165,11 @@ export async function startNativeStack(model: SystemModel): Promise<NativeStack>
         '--port',
         String(port.orders),
       ],
-      { cwd: APPS, env: env('orders'), log: path.join(dir, 'orders.log') },
+      {
+        cwd: APPS,
+        env: { ...env('orders'), REDIS_URL: `redis://127.0.0.1:${redisPort}/0` },
+        log: path.join(dir, 'orders.log'),
+      },
     );
     procs.push(orders);
     const catalog = startProcess(
