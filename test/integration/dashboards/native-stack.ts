@@ -8,6 +8,7 @@
  * and rules are the generated ones. Every port is picked free at run time.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { stringify } from 'yaml';
@@ -77,6 +78,7 @@ export async function startNativeStack(model: SystemModel): Promise<NativeStack>
   const procs: Proc[] = [];
   const stop = async () => {
     for (const p of [...procs].reverse()) await p.stop();
+    await rm(dir, { recursive: true, force: true });
   };
   const svc = (name: string) => model.services.find((s) => s.name === name)!;
   const p = model.stack.ports;

@@ -1,10 +1,10 @@
 // CONTRACT TEST: obs's Grafana client against a local server that answers as Grafana's HTTP API
 // is documented to (test/support/grafana-contract-server.ts). Grafana itself cannot be installed
 // here; what only a real Grafana would prove is listed in the closing note.
-import { mkdtempSync, writeFileSync, mkdirSync, readFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObsError } from '../../../core/errors.js';
 import { GrafanaClient } from '../../../dashboards/grafana.js';
 import { pushDashboards } from '../../../dashboards/push.js';
@@ -19,8 +19,14 @@ const VIEWER = 'glsa_viewer_token';
 const FIXTURE = 'test/fixtures/models/shop.obs.yaml';
 const FAST = { retries: 3, minDelayMs: 10, maxDelayMs: 20, timeoutMs: 2000 };
 
+const made: string[] = [];
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
+
 function repo(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'obs-dash-'));
+  made.push(dir);
   copyFileSync(FIXTURE, path.join(dir, 'obs.yaml'));
   return dir;
 }
