@@ -44,9 +44,10 @@ export function serviceEnv(
   return { ...serviceOtelEnv(model, service), ...extra };
 }
 
-/** KEY=value lines for `env_file:` or `set -a; . ./otel.env`. Values here are never secrets. */
+/** KEY=value lines (shell-quoted where needed) for `env_file:` or `set -a; . ./otel.env`. Values here are never secrets. */
 export function envFile(env: Record<string, string>): string {
-  const lines = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  // Single quotes keep regexes and commas literal for both `. otel.env` and compose's env_file.
+  const lines = Object.entries(env).map(([k, v]) => `${k}=${shellLine([v])}`);
   return (
     header('#') +
     '# OpenTelemetry settings for this service. OTEL_EXPORTER_OTLP_ENDPOINT is the Collector as seen\n' +

@@ -102,11 +102,8 @@ function filesFor(model: SystemModel, service: ServiceModel, config: PythonInstr
       what: `JSON logs for ${service.server ?? 'the server'} (--log-config)`,
     });
   }
-  const runEnv = run.env(local);
-  const runLine = shellLine([
-    ...Object.entries(runEnv).map(([k, v]) => `${k}=${v}`),
-    ...run.command(local),
-  ]);
+  const exports = Object.entries(run.env(local)).map(([k, v]) => `export ${k}=${shellLine([v])}`);
+  const runLine = shellLine(run.command(local));
   const logs = [
     `Every log record goes to stdout as one JSON object per line, with \`trace.id\` and \`span.id\` while a request is being served, and to the Collector over OTLP.`,
     ...(run.configureInCode
@@ -125,7 +122,7 @@ function filesFor(model: SystemModel, service: ServiceModel, config: PythonInstr
       detected: describe(service),
       install: [`pip install -r ${fromService(service, `${dir}/requirements-otel.txt`)}`],
       packageLines: { file: 'requirements.txt', lines: pkgs.lines },
-      run: [runLine],
+      run: [...exports, runLine],
       runNotes: [
         ...run.notes,
         ...(pkgs.uninstrumented.length > 0
@@ -140,7 +137,7 @@ function filesFor(model: SystemModel, service: ServiceModel, config: PythonInstr
     }),
   });
   const notes = [
-    `${service.name}: add ${pkgs.lines.length} packages (${dir}/requirements-otel.txt), then start it with: ${runLine}`,
+    `${service.name}: add ${pkgs.lines.length} packages (${dir}/requirements-otel.txt), then start it with: ${[...exports, runLine].join('; ')}`,
     ...(run.configureInCode
       ? [
           `${service.name}: call obs_logging.configure() at start-up for JSON logs (see ${dir}/README.md)`,
