@@ -1,7 +1,7 @@
 /**
  * The instrumentation module obs generates for a Node service (`instrumentation.mjs` for ES module
  * apps, `.cjs` for CommonJS), for @opentelemetry/sdk-node 0.223 (SDK 2.x: resourceFromAttributes,
- * metricReaders). It is preloaded with `--import` / `--require`, so the app's code is not edited.
+ * metricReaders; sdk-logs 0.223 processors take an options object: `{ exporter }`). It is preloaded with `--import` / `--require`, so the app's code is not edited.
  *
  * It resolves the OpenTelemetry packages from the app's own node_modules (found from the main
  * script), so it can stay in the generated folder outside the service.
@@ -10,28 +10,30 @@ import { LOG_FIELDS } from '../../model/conventions.js';
 import type { ServiceModel } from '../../model/schema.js';
 import { header } from '../instrumentation/common.js';
 
-const js = (s: string) => JSON.stringify(s);
+/** A JavaScript string literal in the generated code's style. */
+const js = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
 /** Options of the log library instrumentations, so their trace fields use LOG_FIELDS names. */
-function logInstrumentations(service: ServiceModel): string {
+function logInstrumentations(service: ServiceModel): string[] {
   const f = LOG_FIELDS;
-  const hook = `(span, record) => {
-        const ctx = span.spanContext();
-        record[${js(f.traceId)}] = ctx.traceId;
-        record[${js(f.spanId)}] = ctx.spanId;
-      }`;
+  const hook = [
+    'logHook: (span, record) => {',
+    '  const ctx = span.spanContext();',
+    `  record[${js(f.traceId)}] = ctx.traceId;`,
+    `  record[${js(f.spanId)}] = ctx.spanId;`,
+    '},',
+  ];
   const out: string[] = [];
   if (service.libraries.includes('pino'))
     out.push(
-      `'@opentelemetry/instrumentation-pino': {
-      logKeys: { traceId: ${js(f.traceId)}, spanId: ${js(f.spanId)}, traceFlags: 'trace.flags' },
-    },`,
+      "'@opentelemetry/instrumentation-pino': {",
+      `  logKeys: { traceId: ${js(f.traceId)}, spanId: ${js(f.spanId)}, traceFlags: 'trace.flags' },`,
+      '},',
     );
-  if (service.libraries.includes('winston'))
-    out.push(`'@opentelemetry/instrumentation-winston': { logHook: ${hook} },`);
-  if (service.libraries.includes('bunyan'))
-    out.push(`'@opentelemetry/instrumentation-bunyan': { logHook: ${hook} },`);
-  return out.map((o) => `    ${o}\n`).join('');
+  for (const lib of ['winston', 'bunyan'])
+    if (service.libraries.includes(lib))
+      out.push(`'@opentelemetry/instrumentation-${lib}': {`, ...hook.map((l) => `  ${l}`), '},');
+  return out;
 }
 
 /** console.* as JSON lines with trace ids, for services without a log library. */
@@ -119,12 +121,11 @@ const sdk = new NodeSDK({
         }),
       ]
     : [],
-  logRecordProcessors: enabled('LOGS') ? [new logs.BatchLogRecordProcessor(new OTLPLogExporter())] : [],
+  logRecordProcessors: enabled('LOGS') ? [new logs.BatchLogRecordProcessor({ exporter: new OTLPLogExporter() })] : [],
   instrumentations: [
     getNodeAutoInstrumentations({
-    // File system spans are noise in a web service.
-    '@opentelemetry/instrumentation-fs': { enabled: false },
-${logInstrumentations(service)}    }),${fastify ? '\n    // Fastify routes and hooks (auto-instrumentations-node has no Fastify instrumentation).\n    new FastifyOtelInstrumentation({ registerOnInitialization: true }),' : ''}
+${['// File system spans are noise in a web service.', "'@opentelemetry/instrumentation-fs': { enabled: false },", ...logInstrumentations(service)].map((l) => `      ${l}`).join('\n')}
+    }),${fastify ? '\n    // Fastify routes and hooks (auto-instrumentations-node has no Fastify instrumentation).\n    new FastifyOtelInstrumentation({ registerOnInitialization: true }),' : ''}
   ],
 });
 sdk.start();

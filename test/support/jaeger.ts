@@ -92,7 +92,10 @@ export async function startJaeger(): Promise<Jaeger> {
   const dir = await mkdtemp(path.join(tmpdir(), 'obs-jaeger-'));
   const file = path.join(dir, 'jaeger.yaml');
   await writeFile(file, config({ grpc, http, query, queryGrpc, health }));
-  const proc = start('jaeger', tools.jaeger(), ['--config', file]);
+  // Jaeger traces itself to an OTLP endpoint on 4317 by default: off, it is not under test.
+  const proc = start('jaeger', tools.jaeger(), ['--config', file], {
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true' },
+  });
   const queryUrl = `http://127.0.0.1:${query}`;
   const stop = async () => {
     await proc.stop();

@@ -59,7 +59,7 @@ export function start(
 /** Polls `check` until it returns a value, failing with the process output after `timeoutMs`. */
 export async function waitFor<T>(
   what: string,
-  check: () => Promise<T | undefined>,
+  check: () => Promise<T | undefined> | T | undefined,
   opts: { timeoutMs?: number; intervalMs?: number; procs?: readonly Running[] } = {},
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
@@ -82,7 +82,7 @@ export async function waitFor<T>(
     )
     .join('\n');
   throw new Error(
-    `timed out waiting for ${what}${lastError ? ` (last error: ${String(lastError)})` : ''}\n${logs}`,
+    `timed out waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}\n${logs}`,
   );
 }
 

@@ -32,4 +32,10 @@ export const tools = {
   jaeger: () => must(path.join(TOOLS_DIR, 'jaeger'), 'Jaeger'),
   python: () => must(path.join(TOOLS_DIR, 'venv', 'bin', 'python'), 'Python virtualenv'),
   venvBin: (name: string) => must(path.join(TOOLS_DIR, 'venv', 'bin', name), name),
+  /** node_modules with the packages generated Node instrumentation loads (scripts/setup.d/node-instrumentation.sh). */
+  nodeInstrumentation: () =>
+    must(
+      path.join(TOOLS_DIR, 'node-instrumentation', 'node_modules'),
+      'Node instrumentation packages',
+    ),
 };
