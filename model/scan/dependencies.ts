@@ -129,6 +129,8 @@ const KIND_HINTS: readonly [RegExp, Kind][] = [
 
 /** What the scanner knows about the other services of the system. */
 export interface Sibling {
+  /** The service's name in the model (a Kubernetes Service name maps to its workload's). */
+  name: string;
   /** `app`: a service with code obs instruments; otherwise the infrastructure kind, if known. */
   role: 'app' | 'infra';
   kind?: Kind;
@@ -172,8 +174,9 @@ export function dependenciesFromEnv(
   const out: EnvDependency[] = [];
   for (const [variable, value] of Object.entries(env)) {
     for (const { scheme, host } of hostsIn(value)) {
-      if (host === self || host === '' || host === 'localhost' || host === '127.0.0.1') continue;
       const sibling = siblings.get(host);
+      if (host === '' || host === 'localhost' || host === '127.0.0.1') continue;
+      if (host === self || sibling?.name === self) continue;
       if (scheme === undefined && (sibling === undefined || !HOST_VAR.test(variable))) continue;
       const fromScheme = scheme === undefined ? undefined : SCHEME_KINDS[scheme];
       if (scheme !== undefined && fromScheme === undefined && sibling === undefined) continue;
@@ -185,7 +188,7 @@ export function dependenciesFromEnv(
       // non-HTTP kinds (a database host); external HTTP APIs are not part of the system.
       if (sibling === undefined && kind === 'http') continue;
       const assumed = fromScheme === undefined && sibling?.kind === undefined && hint === undefined;
-      out.push({ kind, target: host, variable, assumed });
+      out.push({ kind, target: sibling?.name ?? host, variable, assumed });
     }
   }
   return out;
@@ -202,8 +205,12 @@ export function siblingUrlsInSource(
   let m: RegExpExecArray | null;
   while ((m = re.exec(source)) !== null) {
     const host = m[2]!.toLowerCase();
-    if (host === self || siblings.get(host)?.role !== 'app') continue;
-    out.push({ kind: m[1]!.toLowerCase() === 'grpc' ? 'grpc' : 'http', target: host });
+    if (host === self || siblings.get(host)?.role !== 'app' || siblings.get(host)?.name === self)
+      continue;
+    out.push({
+      kind: m[1]!.toLowerCase() === 'grpc' ? 'grpc' : 'http',
+      target: siblings.get(host)!.name,
+    });
   }
   return out;
 }

@@ -97,7 +97,7 @@ function candidatesFromCompose(
     const where = { service: s.name, file: project.file, line: s.line };
     if (s.context === undefined) {
       const kind = kindOfImage(s.image);
-      siblings.set(s.name.toLowerCase(), { role: 'infra', kind });
+      siblings.set(s.name.toLowerCase(), { name: s.name.toLowerCase(), role: 'infra', kind });
       if (kind === undefined) {
         findings.info(
           'image-only-service',
@@ -107,7 +107,7 @@ function candidatesFromCompose(
       }
       continue;
     }
-    siblings.set(s.name.toLowerCase(), { role: 'app' });
+    siblings.set(s.name.toLowerCase(), { name: s.name.toLowerCase(), role: 'app' });
     out.push({
       name: s.name,
       origin: 'compose',
@@ -411,7 +411,7 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
     const folder = await folderFor(root, [w.name, ...(imageName ? [imageName] : [])]);
     if (folder === undefined) {
       const kind = kindOfImage(w.image);
-      siblings.set(w.name.toLowerCase(), { role: 'infra', kind });
+      siblings.set(w.name.toLowerCase(), { name: w.name.toLowerCase(), role: 'infra', kind });
       if (kind === undefined)
         findings.warn(
           'k8s-no-code',
@@ -420,7 +420,7 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
         );
       continue;
     }
-    siblings.set(w.name.toLowerCase(), { role: 'app' });
+    siblings.set(w.name.toLowerCase(), { name: w.name.toLowerCase(), role: 'app' });
     candidates.push({
       name: w.name,
       origin: 'kubernetes',
@@ -444,7 +444,7 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
     for (const rel of dirs) {
       if (!(await hasServiceMarkers(path.join(root, rel)))) continue;
       const name = rel.split('/').pop()!;
-      siblings.set(name.toLowerCase(), { role: 'app' });
+      siblings.set(name.toLowerCase(), { name: name.toLowerCase(), role: 'app' });
       candidates.push({
         name,
         origin: 'folder',
