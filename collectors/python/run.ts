@@ -62,8 +62,10 @@ function defaultApp(service: ServiceModel): string {
 }
 
 /** `localDir`: the generated folder as seen from the service folder, for the notes' commands. */
-export function pythonRun(service: ServiceModel, localDir: string): PythonRun {
-  const parsed = service.command ? parsePythonCommand(service.command) : undefined;
+export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
+  const parsed = model.command ? parsePythonCommand(model.command) : undefined;
+  // The app named in the start command, when the model has no entrypoint of its own.
+  const service = { ...model, entrypoint: model.entrypoint ?? parsed?.entrypoint };
   const words = parsed?.words ?? [];
   const args = words.slice(1);
   const server = service.server ?? parsed?.server;
