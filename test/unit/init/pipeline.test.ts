@@ -60,10 +60,12 @@ describe('obs init', () => {
     expect(await read('obs.yaml')).toMatch(
       /^# yaml-language-server: \$schema=\.\/obs\.schema\.json\n/,
     );
-    expect(JSON.parse(await read('obs.schema.json'))).toMatchObject({
-      type: 'object',
-      required: expect.arrayContaining(['apiVersion', 'name', 'services']),
-    });
+    const schema = JSON.parse(await read('obs.schema.json')) as {
+      type: string;
+      required: string[];
+    };
+    expect(schema.type).toBe('object');
+    expect(schema.required).toEqual(['apiVersion', 'name', 'services']);
     expect(r.generators.map((g) => g.name)).toEqual([
       'python-instrumentation',
       'node-instrumentation',
@@ -164,7 +166,7 @@ describe('obs init', () => {
     // A service that disappears from the repository is reported and kept.
     await writeFile(
       file('compose.yaml'),
-      (await read('compose.yaml')).replace(/  search:[\s\S]*$/, ''),
+      (await read('compose.yaml')).replace(/ {2}search:[\s\S]*$/, ''),
     );
     const again = await runInit({ dir: repo.dir, rescan: true });
     expect(again.rescan?.vanished).toEqual(['search']);
