@@ -1,6 +1,7 @@
 /**
  * Which OpenTelemetry Python packages a service needs: the distro and OTLP exporter, the logging
- * instrumentation (logs over OTLP), and one instrumentation per library the model lists.
+ * instrumentation (logs over OTLP), runtime metrics, and one instrumentation per library the model
+ * lists.
  */
 import type { ServiceModel } from '../../model/schema.js';
 
@@ -60,6 +61,8 @@ export function pythonPackages(
       `opentelemetry-distro==${versions.contrib}`,
       `opentelemetry-exporter-otlp==${versions.sdk}`,
       `opentelemetry-instrumentation-logging==${versions.contrib}`,
+      // Process CPU, memory, threads and GC (RUNTIME_METRICS.python in the conventions).
+      `opentelemetry-instrumentation-system-metrics==${versions.contrib}`,
       ...withInstr.map((l) => `opentelemetry-instrumentation-${l}==${versions.contrib}`),
     ],
     uninstrumented: libs.filter((l) => !INSTRUMENTED.has(l)),

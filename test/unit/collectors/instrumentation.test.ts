@@ -82,6 +82,7 @@ describe('python instrumentation generator', () => {
       'opentelemetry-distro==0.66b1',
       'opentelemetry-exporter-otlp==1.45.1',
       'opentelemetry-instrumentation-logging==0.66b1',
+      'opentelemetry-instrumentation-system-metrics==0.66b1',
       'opentelemetry-instrumentation-flask==0.66b1',
       'opentelemetry-instrumentation-psycopg2==0.66b1',
       'opentelemetry-instrumentation-requests==0.66b1',
