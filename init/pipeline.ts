@@ -15,6 +15,8 @@ import type { SystemModel } from '../model/schema.js';
 import { COMMAND } from '../collectors/instrumentation/common.js';
 import { resolveModel } from './model-source.js';
 import type { ModelSource } from './model-source.js';
+import { readStackSecrets } from '../compose/secrets.js';
+import { stackPaths } from '../model/conventions.js';
 import { initSteps } from './steps.js';
 import type { InitStep } from './steps.js';
 import { isDirectory } from '../model/scan/files.js';
@@ -72,7 +74,6 @@ function summarize(model: SystemModel): ServiceSummary[] {
 
 function nextSteps(model: SystemModel, write: WriteResult, source: ModelSource): string[] {
   if (write.dryRun) return [`Run obs init without --dry-run to write these files.`];
-  const out = model.stack.output;
   const next: string[] = [];
   if (source === 'scanned')
     next.push(`Check ${MODEL_FILE}: fix anything the findings point at, then run obs init again.`);
@@ -81,9 +82,14 @@ function nextSteps(model: SystemModel, write: WriteResult, source: ModelSource):
     next.push(
       `Compare your edited files with obs's proposals (${kept.map((f) => f.proposal).join(', ')}) and merge what you want, or re-run with --force.`,
     );
+  const paths = stackPaths(model);
+  if (write.files.some((f) => f.path === paths.compose))
+    next.push(
+      `Start the stack: docker compose -f ${paths.compose} up -d (passwords are in ${paths.env}, kept out of git).`,
+    );
   next.push(
     `Instrument each service as its README says: ${model.services
-      .map((s) => `${out}/instrumentation/${s.name}/README.md`)
+      .map((s) => `${paths.instrumentation(s.name)}/README.md`)
       .join(', ')}.`,
   );
   return next;
@@ -99,11 +105,11 @@ export async function runInit(opts: InitOptions): Promise<InitResult> {
     });
   }
   const progress = opts.onProgress ?? (() => undefined);
-  const steps = opts.steps ?? initSteps();
-  const total = steps.length + 2;
-
-  progress({ label: 'obs init', done: 0, total, unit: 'steps' });
+  progress({ label: 'obs init', done: 0, unit: 'steps' });
   const state = await resolveModel(root, opts.rescan ?? false);
+  const secrets = await readStackSecrets(path.join(root, stackPaths(state.model).env));
+  const steps = opts.steps ?? initSteps({ secrets });
+  const total = steps.length + 2;
   const files: GeneratedFile[] = [...state.files];
   const generators: InitResult['generators'] = [];
   steps.forEach((s, i) => {

@@ -305,7 +305,9 @@ async function scanService(
     for (const d of siblingUrlsInSource(s.text, siblings, self)) addDependency(deps, d);
   for (const { kind, library } of analysis.libraryKinds) {
     const target = targetFor(kind, deps, siblings);
-    if (target === undefined) {
+    if (target === undefined && kind === 'sqlite') {
+      addDependency(deps, { kind, target: kind, library }); // embedded: there is no server to find
+    } else if (target === undefined) {
       addDependency(deps, { kind, target: kind, library });
       findings.warn(
         'dependency-target-unknown',

@@ -34,6 +34,9 @@ describe('obs init', () => {
     expect(out.generators.map((g) => g.name)).toEqual([
       'python-instrumentation',
       'node-instrumentation',
+      'collector',
+      'prometheus',
+      'compose',
     ]);
     expect(out.next.length).toBeGreaterThan(0);
     expect(await readFile(path.join(repo.dir, 'obs.yaml'), 'utf8')).toContain('name: gateway');

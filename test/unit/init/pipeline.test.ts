@@ -2,7 +2,7 @@
  * The init pipeline on a copy of a fixture repository: first run, re-runs, user edits to generated
  * files and to obs.yaml, --rescan, --dry-run, and failures that must leave nothing half-written.
  */
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ObsError } from '../../../core/errors.js';
@@ -69,11 +69,18 @@ describe('obs init', () => {
     expect(r.generators.map((g) => g.name)).toEqual([
       'python-instrumentation',
       'node-instrumentation',
+      'collector',
+      'prometheus',
+      'compose',
     ]);
     expect(r.generators.flatMap((g) => g.notes).join('\n')).toContain(
       'gunicorn -c ../observability/instrumentation/orders/gunicorn.conf.py --bind 0.0.0.0:8000 --workers 2 orders.app:app',
     );
     expect(r.next[0]).toMatch(/^Check obs\.yaml/);
+    expect(r.next[1]).toMatch(
+      /^Start the stack: docker compose -f observability\/compose\.yaml up -d/,
+    );
+    expect((await stat(file('observability/.env'))).mode & 0o777).toBe(0o600);
     // The user's own files are never touched.
     expect(await read('orders/Dockerfile')).toContain('CMD ["gunicorn"');
   });
