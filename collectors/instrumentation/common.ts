@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { generatedHeader } from '../../model/generator.js';
-import type { ServiceModel, SystemModel } from '../../model/schema.js';
+import type { GeneratorResult } from '../../model/generator.js';
+import type { LanguageName, ServiceModel, SystemModel } from '../../model/schema.js';
 import { serviceOtelEnv, stackPaths } from '../../model/conventions.js';
 
 /** The command generated files name in their do-not-edit header. */
@@ -103,4 +104,19 @@ export function readme(p: ReadmeParts): string {
     p.files.map((f) => `- \`${f.name}\`: ${f.what}`).join('\n'),
   ];
   return sections.join('\n\n') + '\n';
+}
+
+/** Runs `filesFor` for every service of one language and gathers files and notes. */
+export function perService(
+  model: SystemModel,
+  language: LanguageName,
+  filesFor: (service: ServiceModel) => Required<GeneratorResult>,
+): GeneratorResult {
+  const result = { files: [] as GeneratorResult['files'], notes: [] as string[] };
+  for (const service of model.services.filter((s) => s.language === language)) {
+    const { files, notes } = filesFor(service);
+    result.files.push(...files);
+    result.notes.push(...notes);
+  }
+  return result;
 }

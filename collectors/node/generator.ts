@@ -13,6 +13,7 @@ import {
   envFile,
   fromService,
   instrumentationDir,
+  perService,
   readme,
   serviceEnv,
   shellLine,
@@ -165,12 +166,6 @@ export const nodeInstrumentation: Generator<NodeInstrumentationConfig> = {
     return problems;
   },
   generate(model, config): GeneratorResult {
-    const result: GeneratorResult = { files: [], notes: [] };
-    for (const service of model.services.filter((s) => s.language === 'node')) {
-      const { files, notes } = filesFor(model, service, config);
-      result.files.push(...files);
-      result.notes!.push(...notes);
-    }
-    return result;
+    return perService(model, 'node', (service) => filesFor(model, service, config));
   },
 };

@@ -13,6 +13,7 @@ import {
   fromService,
   header,
   instrumentationDir,
+  perService,
   readme,
   serviceEnv,
   shellLine,
@@ -168,12 +169,6 @@ export const pythonInstrumentation: Generator<PythonInstrumentationConfig> = {
     return problems;
   },
   generate(model, config): GeneratorResult {
-    const result: GeneratorResult = { files: [], notes: [] };
-    for (const service of model.services.filter((s) => s.language === 'python')) {
-      const { files, notes } = filesFor(model, service, config);
-      result.files.push(...files);
-      result.notes!.push(...notes);
-    }
-    return result;
+    return perService(model, 'python', (service) => filesFor(model, service, config));
   },
 };

@@ -75,6 +75,22 @@ export const NODE_LIBRARIES: Readonly<Record<string, LibraryInfo>> = {
   'prom-client': { library: 'prom-client' },
 };
 
+/** The model libraries and the systems they talk to, for a list of package names. */
+export function librariesOf(
+  packages: readonly string[],
+  table: Readonly<Record<string, LibraryInfo>>,
+): { libraries: Set<string>; kinds: { kind: Kind; library: string }[] } {
+  const libraries = new Set<string>();
+  const kinds: { kind: Kind; library: string }[] = [];
+  for (const p of packages) {
+    const info = table[p];
+    if (!info) continue;
+    libraries.add(info.library);
+    if (info.kind && info.kind !== 'http') kinds.push({ kind: info.kind, library: info.library });
+  }
+  return { libraries, kinds };
+}
+
 /** Images of infrastructure services (`postgres:16`, `bitnami/redis`) and what they are. */
 const IMAGE_KINDS: readonly [RegExp, Kind][] = [
   [/(^|\/)(postgres|postgis|timescaledb)(:|$)/, 'postgresql'],

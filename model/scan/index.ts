@@ -64,6 +64,17 @@ interface Candidate {
   dependsOn: string[];
 }
 
+/** Records a service other services may name (in URLs, host variables, depends_on). */
+function addSibling(
+  siblings: Map<string, Sibling>,
+  name: string,
+  role: Sibling['role'],
+  kind?: Sibling['kind'],
+): void {
+  const key = name.toLowerCase();
+  siblings.set(key, { name: key, role, ...(kind ? { kind } : {}) });
+}
+
 const NAME_RE = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
 
 /** A compose/k8s/folder name as a model name: lower case, '.' and spaces become '-'. */
@@ -97,7 +108,7 @@ function candidatesFromCompose(
     const where = { service: s.name, file: project.file, line: s.line };
     if (s.context === undefined) {
       const kind = kindOfImage(s.image);
-      siblings.set(s.name.toLowerCase(), { name: s.name.toLowerCase(), role: 'infra', kind });
+      addSibling(siblings, s.name, 'infra', kind);
       if (kind === undefined) {
         findings.info(
           'image-only-service',
@@ -107,7 +118,7 @@ function candidatesFromCompose(
       }
       continue;
     }
-    siblings.set(s.name.toLowerCase(), { name: s.name.toLowerCase(), role: 'app' });
+    addSibling(siblings, s.name, 'app');
     out.push({
       name: s.name,
       origin: 'compose',
@@ -413,7 +424,7 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
     const folder = await folderFor(root, [w.name, ...(imageName ? [imageName] : [])]);
     if (folder === undefined) {
       const kind = kindOfImage(w.image);
-      siblings.set(w.name.toLowerCase(), { name: w.name.toLowerCase(), role: 'infra', kind });
+      addSibling(siblings, w.name, 'infra', kind);
       if (kind === undefined)
         findings.warn(
           'k8s-no-code',
@@ -422,7 +433,7 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
         );
       continue;
     }
-    siblings.set(w.name.toLowerCase(), { name: w.name.toLowerCase(), role: 'app' });
+    addSibling(siblings, w.name, 'app');
     candidates.push({
       name: w.name,
       origin: 'kubernetes',
@@ -446,7 +457,7 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
     for (const rel of dirs) {
       if (!(await hasServiceMarkers(path.join(root, rel)))) continue;
       const name = rel.split('/').pop()!;
-      siblings.set(name.toLowerCase(), { name: name.toLowerCase(), role: 'app' });
+      addSibling(siblings, name, 'app');
       candidates.push({
         name,
         origin: 'folder',

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { FrameworkName } from '../schema.js';
-import { NODE_LIBRARIES } from './dependencies.js';
+import { NODE_LIBRARIES, librariesOf } from './dependencies.js';
 import type { Findings } from './findings.js';
 import { readText } from './files.js';
 import { parsePackageJson } from './manifests.js';
@@ -38,15 +38,8 @@ export async function analyzeNode(
   const pkg = parsePackageJson((await readText(path.join(dir, 'package.json'))) ?? '{}', file);
   const where = { service, file };
   const deps = pkg.dependencies;
-  const libraries = new Set<string>(['http']);
-  const libraryKinds: CodeAnalysis['libraryKinds'] = [];
-  for (const d of deps) {
-    const info = NODE_LIBRARIES[d];
-    if (!info) continue;
-    libraries.add(info.library);
-    if (info.kind && info.kind !== 'http')
-      libraryKinds.push({ kind: info.kind, library: info.library });
-  }
+  const { libraries, kinds: libraryKinds } = librariesOf(deps, NODE_LIBRARIES);
+  libraries.add('http'); // node:http is always there, and instrumented
   const devOnly = ['express', 'fastify'].filter((f) => pkg.devDependencies.includes(f));
   if (devOnly.length > 0)
     findings.warn(

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import type { FrameworkName } from '../schema.js';
-import { PYTHON_LIBRARIES } from './dependencies.js';
+import { PYTHON_LIBRARIES, librariesOf } from './dependencies.js';
 import type { Findings } from './findings.js';
 import { listFiles, readText } from './files.js';
 import {
@@ -78,15 +78,7 @@ export async function analyzePython(
 ): Promise<CodeAnalysis> {
   const packages = await packagesOf(dir, label, findings);
   const where = { service, file: label };
-  const libraries = new Set<string>();
-  const libraryKinds: CodeAnalysis['libraryKinds'] = [];
-  for (const p of packages) {
-    const info = PYTHON_LIBRARIES[p];
-    if (!info) continue;
-    libraries.add(info.library);
-    if (info.kind && info.kind !== 'http')
-      libraryKinds.push({ kind: info.kind, library: info.library });
-  }
+  const { libraries, kinds: libraryKinds } = librariesOf(packages, PYTHON_LIBRARIES);
   if (sources.some((s) => /^\s*import sqlite3|^\s*from sqlite3 import/m.test(s.text))) {
     libraries.add('sqlite3');
     libraryKinds.push({ kind: 'sqlite', library: 'sqlite3' });
