@@ -91,7 +91,10 @@ describe('Elasticsearch contract: obs elk apply', () => {
     const r = await apply(url, {}, elasticResources(longer));
     expect(r.summary).toEqual({ created: 0, updated: 1, unchanged: resources.length - 1 });
     const updated = r.resources.find((x) => x.action === 'updated');
-    expect(updated).toMatchObject({ kind: 'ilm_policy', changes: ['policy.phases.delete.min_age'] });
+    expect(updated).toMatchObject({
+      kind: 'ilm_policy',
+      changes: ['policy.phases.delete.min_age'],
+    });
     expect(server.writes.length).toBe(before + 1);
   });
 
@@ -185,7 +188,9 @@ describe('Elasticsearch contract: obs elk apply', () => {
     expect(err.code).toBe('OBS_ES_FORBIDDEN');
     expect(err.exit).toBe(77);
     expect(err.message).toContain('ILM policy obs-shop-logs');
-    expect(err.suggestions.join(' ')).toMatch(/manage_index_templates, manage_pipeline and manage_ilm/);
+    expect(err.suggestions.join(' ')).toMatch(
+      /manage_index_templates, manage_pipeline and manage_ilm/,
+    );
   });
 
   it('retries a 503 with backoff, then succeeds', async () => {
