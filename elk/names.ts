@@ -17,7 +17,7 @@ export function elkNames(model: SystemModel) {
     pipeline: base,
     /** Sub-pipeline for JSON lines (our instrumentation, pino, python-json-logger). */
     jsonPipeline: `${base}-json`,
-    /** Sub-pipeline for plain-text lines (Python logging, gunicorn, uvicorn, morgan, Node errors). */
+    /** Sub-pipeline for plain-text lines (Python logging, Flask, gunicorn, uvicorn, Node errors). */
     textPipeline: `${base}-text`,
     /** Per service: the default pipeline of its data stream, and its index template. */
     servicePipeline: (service: ServiceModel) => `${base}-${logsDataStream(model, service).dataset}`,

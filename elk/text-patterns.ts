@@ -5,7 +5,7 @@
  * that matches the start of the line wins (the grok processor joins them into one alternation,
  * which would otherwise prefer a later pattern matching further left).
  *
- * Checked against real lines from Python logging, Flask, gunicorn, uvicorn, morgan, pino and Node
+ * Checked against real lines from Python logging, Flask, gunicorn, uvicorn and Node
  * by Elasticsearch's own grok library in test/integration/elk/grok-real-logs.test.ts.
  */
 
@@ -20,7 +20,7 @@ export const PATTERN_DEFINITIONS: Record<string, string> = {
   PYLOGGER: '[A-Za-z0-9_.\\-]+',
   /** gunicorn's error-log time: `%Y-%m-%d %H:%M:%S %z`. */
   GUNICORN_TIME: '%{TIMESTAMP_ISO8601} %{ISO8601_TIMEZONE}',
-  /** A JavaScript error name at the start of an uncaught error or console.error(err). */
+  /** A JavaScript error name at the start of console.error(err) output. */
   JSERROR: '(?:[A-Z][A-Za-z0-9]*)?Error',
   /** The rest of the first line. */
   LINE: '[^\\n]*',
@@ -86,22 +86,15 @@ export const TEXT_PATTERNS: readonly TextPattern[] = [
     grok: `^%{PYLEVEL:log.level}:%{PYLOGGER:log.logger}:${MESSAGE}`,
   },
   {
-    source: 'gunicorn access log and morgan "combined"/"common" (Apache formats)',
+    source: 'gunicorn access log (also morgan "combined"/"common"): the Apache formats',
     example:
       '127.0.0.1 - - [05/Jan/2026:10:00:00 +0000] "GET /orders HTTP/1.1" 200 17 "-" "curl/8.5.0"',
     grok: '^%{HTTPD_COMBINEDLOG}|^%{HTTPD_COMMONLOG}',
   },
   {
-    source: 'morgan "dev"/"tiny": :method :url :status :response-time ms',
-    example: 'GET /checkout 500 12.345 ms - 21',
-    grok:
-      '^%{WORD:http.request.method} %{NOTSPACE:url.original} %{INT:http.response.status_code:int} ' +
-      '(?:%{INT:http.response.body.bytes:long} - )?%{NUMBER} ms(?: - (?:-|%{INT:http.response.body.bytes:long}))?',
-  },
-  {
-    source: 'Node: an uncaught error or console.error(err), first line then the stack',
+    source: 'Node: console.error(err), the error line then the stack',
     example: "TypeError: Cannot read properties of undefined (reading 'id')",
-    grok: `^(?:Uncaught )?%{JSERROR:error.type}: %{LINE:error.message}(?:\\n%{REST:error.stack_trace})?`,
+    grok: `^%{JSERROR:error.type}: %{LINE:error.message}(?:\\n%{REST:error.stack_trace})?`,
   },
 ];
 
@@ -111,5 +104,7 @@ export const TEXT_DATE_FORMATS = [
   'yyyy-MM-dd HH:mm:ss,SSS',
   // gunicorn error log: 2026-01-05 10:00:00 +0000
   'yyyy-MM-dd HH:mm:ss Z',
+  // Apache/gunicorn access log (HTTPDATE): 05/Jan/2026:10:00:00 +0000
+  'dd/MMM/yyyy:HH:mm:ss Z',
   'ISO8601',
 ] as const;

@@ -25,7 +25,7 @@ class IngestError extends Error {}
 /** A field value as text, the way Elasticsearch stringifies scalars. */
 function str(v: unknown): string {
   if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return str(v);
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   return JSON.stringify(v) ?? '';
 }
 
