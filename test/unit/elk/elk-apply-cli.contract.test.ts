@@ -32,7 +32,8 @@ async function es(opts: EsContractOptions = {}) {
 
 const PASSWORD = 'Zq7-not-for-output';
 
-describe('Elasticsearch contract: the obs elk apply command', () => {
+// Each case starts node once or more: allow for a loaded machine.
+describe('Elasticsearch contract: the obs elk apply command', { timeout: 60_000 }, () => {
   it('installs, then says there is nothing to change; --json has a stable shape', async () => {
     const { server, url } = await es({ basic: { username: 'obs', password: PASSWORD } });
     const env = { OBS_ES_USERNAME: 'obs', OBS_ES_PASSWORD: PASSWORD };
