@@ -12,7 +12,7 @@
 import { Client, errors } from '@elastic/elasticsearch';
 import pRetry, { AbortError } from 'p-retry';
 import { ExitCode, ObsError, messageOf } from '../../core/errors.js';
-import { redactUrl } from '../../core/http.js';
+import { redactUrl, retryOptions } from '../../core/http.js';
 import type { RetryPolicy } from '../../core/http.js';
 import type { ProgressFn } from '../../core/progress.js';
 import { RESOURCE_API, requestBody } from '../generator.js';
@@ -255,7 +255,6 @@ export async function applyElasticsearch(
 ): Promise<ElasticsearchApplyResult> {
   const url = redactUrl(opts.url);
   const client = createClient(opts);
-  const policy = opts.retry ?? {};
   const call = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
     pRetry(
       async () => {
@@ -265,22 +264,7 @@ export async function applyElasticsearch(
           throw retryable(err) ? err : new AbortError(explain(err, url, what));
         }
       },
-      {
-        retries: policy.retries ?? 4,
-        minTimeout: policy.minDelayMs ?? 500,
-        maxTimeout: policy.maxDelayMs ?? 8_000,
-        factor: 2,
-        randomize: true,
-        onFailedAttempt: (e) => {
-          if (e.retriesLeft > 0) {
-            opts.onRetry?.({
-              attempt: e.attemptNumber,
-              retriesLeft: e.retriesLeft,
-              reason: e.message,
-            });
-          }
-        },
-      },
+      retryOptions(opts.retry, opts.onRetry),
     ).catch((err: unknown) => {
       throw explain(err, url, what);
     });
@@ -308,13 +292,15 @@ export async function applyElasticsearch(
       );
     }
     const outcomes: ResourceOutcome[] = [];
-    for (const [i, r] of resources.entries()) {
+    const progress = (done: number) =>
       opts.onProgress?.({
         label: 'Elasticsearch',
-        done: i,
+        done,
         total: resources.length,
         unit: 'resources',
       });
+    for (const [i, r] of resources.entries()) {
+      progress(i);
       const what = describeResource(r);
       const current = await call(`reading ${what}`, () => fetchCurrent(client, r));
       const changes = current === undefined ? [] : differences(requestBody(r), current);
@@ -332,12 +318,7 @@ export async function applyElasticsearch(
         ...(action === 'updated' ? { changes } : {}),
       });
     }
-    opts.onProgress?.({
-      label: 'Elasticsearch',
-      done: resources.length,
-      total: resources.length,
-      unit: 'resources',
-    });
+    progress(resources.length);
     const summary = { created: 0, updated: 0, unchanged: 0 };
     for (const o of outcomes) summary[o.action]++;
     return { url, version, dryRun: opts.dryRun ?? false, resources: outcomes, summary };

@@ -12,9 +12,8 @@
  *   ILM phases with min_age "0ms" and the delete action's default, a missing pipeline as 404 `{}`;
  * - index templates of equal priority with overlapping patterns are refused, as Elasticsearch does.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server.js';
 
 export interface EsContractOptions {
   version?: string;
@@ -90,7 +89,7 @@ export class EsContractServer {
   readonly componentTemplates = new Map<string, Json>();
   readonly pipelines = new Map<string, Json>();
   readonly policies = new Map<string, { policy: Json; version: number; modified: string }>();
-  private server: Server | undefined;
+  private readonly local = new LocalServer((req, res, body) => this.handle(req, res, body));
   private served = 0;
 
   constructor(readonly opts: EsContractOptions = {}) {}
@@ -100,22 +99,12 @@ export class EsContractServer {
     return this.requests.filter((r) => r.method === 'PUT');
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+  start(): Promise<string> {
+    return this.local.start();
   }
 
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
+  stop(): Promise<void> {
+    return this.local.stop();
   }
 
   private send(
@@ -137,6 +126,10 @@ export class EsContractServer {
     res.end(JSON.stringify(body));
   }
 
+  private bad(req: IncomingMessage, res: ServerResponse, type: string, reason: string) {
+    this.send(req, res, 400, esError(400, type, reason));
+  }
+
   private authorized(req: IncomingMessage): boolean {
     const { apiKey, basic } = this.opts;
     if (apiKey === undefined && basic === undefined) return true;
@@ -156,12 +149,7 @@ export class EsContractServer {
     try {
       body = raw === '' ? undefined : JSON.parse(raw);
     } catch {
-      return this.send(
-        req,
-        res,
-        400,
-        esError(400, 'parse_exception', 'request body is not valid JSON'),
-      );
+      return this.bad(req, res, 'parse_exception', 'request body is not valid JSON');
     }
     this.requests.push({ method, path: url.pathname, headers: req.headers, body });
     this.served++;
@@ -205,27 +193,17 @@ export class EsContractServer {
       ) ?? [];
     if (url.pathname === '/' && method === 'GET') return this.send(req, res, 200, this.info());
     if (api === undefined || name === undefined) {
-      return this.send(
+      return this.bad(
         req,
         res,
-        400,
-        esError(
-          400,
-          'illegal_argument_exception',
-          `no handler found for uri [${url.pathname}] and method [${method}]`,
-        ),
+        'illegal_argument_exception',
+        `no handler found for uri [${url.pathname}] and method [${method}]`,
       );
     }
     const id = decodeURIComponent(name);
     if (method === 'GET') return this.get(req, res, api, id);
     if (method === 'PUT') {
-      if (!isObject(body))
-        return this.send(
-          req,
-          res,
-          400,
-          esError(400, 'parse_exception', 'request body is required'),
-        );
+      if (!isObject(body)) return this.bad(req, res, 'parse_exception', 'request body is required');
       return this.put(req, res, api, id, body);
     }
     return this.send(
@@ -309,15 +287,11 @@ export class EsContractServer {
       case '_index_template': {
         const patterns = body.index_patterns;
         if (!Array.isArray(patterns) || patterns.length === 0) {
-          return this.send(
+          return this.bad(
             req,
             res,
-            400,
-            esError(
-              400,
-              'action_request_validation_exception',
-              'Validation Failed: 1: index patterns are missing;',
-            ),
+            'action_request_validation_exception',
+            'Validation Failed: 1: index patterns are missing;',
           );
         }
         for (const [other, t] of this.indexTemplates) {
@@ -330,15 +304,11 @@ export class EsContractServer {
             }),
           );
           if (overlap) {
-            return this.send(
+            return this.bad(
               req,
               res,
-              400,
-              esError(
-                400,
-                'illegal_argument_exception',
-                `index template [${id}] has index patterns ${JSON.stringify(patterns)} matching patterns from existing templates [${other}] with patterns (${other} => ${JSON.stringify(t.index_patterns)}) that have the same priority [${String(body.priority)}], multiple index templates may not match during index creation, please use a different priority`,
-              ),
+              'illegal_argument_exception',
+              `index template [${id}] has index patterns ${JSON.stringify(patterns)} matching patterns from existing templates [${other}] with patterns (${other} => ${JSON.stringify(t.index_patterns)}) that have the same priority [${String(body.priority)}], multiple index templates may not match during index creation, please use a different priority`,
             );
           }
         }
@@ -351,15 +321,11 @@ export class EsContractServer {
       }
       case '_component_template': {
         if (!isObject(body.template)) {
-          return this.send(
+          return this.bad(
             req,
             res,
-            400,
-            esError(
-              400,
-              'x_content_parse_exception',
-              '[1:2] [component_template] failed to parse field [template]',
-            ),
+            'x_content_parse_exception',
+            '[1:2] [component_template] failed to parse field [template]',
           );
         }
         this.componentTemplates.set(id, { ...body, template: normalizeTemplate(body.template) });
@@ -367,27 +333,18 @@ export class EsContractServer {
       }
       case '_ingest/pipeline': {
         if (!Array.isArray(body.processors)) {
-          return this.send(
-            req,
-            res,
-            400,
-            esError(400, 'parse_exception', '[processors] required property is missing'),
-          );
+          return this.bad(req, res, 'parse_exception', '[processors] required property is missing');
         }
         this.pipelines.set(id, body);
         return this.send(req, res, 200, ack);
       }
       default: {
         if (!isObject(body.policy)) {
-          return this.send(
+          return this.bad(
             req,
             res,
-            400,
-            esError(
-              400,
-              'x_content_parse_exception',
-              '[1:2] [put_lifecycle_request] failed to parse field [policy]',
-            ),
+            'x_content_parse_exception',
+            '[1:2] [put_lifecycle_request] failed to parse field [policy]',
           );
         }
         const prev = this.policies.get(id);

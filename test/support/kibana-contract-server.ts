@@ -9,9 +9,8 @@
  * - stored searches come back with searchSourceJSON re-serialized and extended, as after a
  *   Kibana migration; errors are {statusCode, error, message}; 401 without the right credentials.
  */
-import { createServer } from 'node:http';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LocalServer } from './local-server.js';
 
 type Json = Record<string, unknown>;
 
@@ -29,7 +28,7 @@ export class KibanaContractServer {
   readonly requests: KibanaRequest[] = [];
   readonly dataViews = new Map<string, Json>();
   readonly savedObjects = new Map<string, Json>();
-  private server: Server | undefined;
+  private readonly local = new LocalServer((req, res, body) => this.handle(req, res, body));
 
   constructor(readonly opts: KibanaContractOptions = {}) {}
 
@@ -37,21 +36,12 @@ export class KibanaContractServer {
     return this.requests.filter((r) => r.method !== 'GET');
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => this.handle(req, res, Buffer.concat(chunks).toString('utf8')));
-    });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  start(): Promise<string> {
+    return this.local.start();
   }
 
-  async stop(): Promise<void> {
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-    this.server = undefined;
+  stop(): Promise<void> {
+    return this.local.stop();
   }
 
   private send(res: ServerResponse, status: number, body: unknown) {
