@@ -10,15 +10,18 @@ import type { Generator } from '../../model/generator.js';
 import { generatedHeader } from '../../model/generator.js';
 import type { SystemModel } from '../../model/schema.js';
 
-/** Environment the pipeline reads; the compose stack must set them for the Logstash container. */
+/**
+ * Environment the pipeline reads in the Logstash container. The password is the `elastic` user's,
+ * the variable the compose stack passes to Logstash; URL and user have defaults that fit compose.
+ */
 export const LOGSTASH_ENV = {
-  url: 'OBS_ES_URL',
-  username: 'OBS_ES_USERNAME',
-  password: 'OBS_ES_PASSWORD',
+  url: 'ELASTICSEARCH_URL',
+  username: 'ELASTICSEARCH_USERNAME',
+  password: 'ELASTIC_PASSWORD',
 } as const;
 
 export interface LogstashConfig {
-  /** Elasticsearch URL when OBS_ES_URL is not set. Default `http://elasticsearch:9200` (compose). */
+  /** Elasticsearch URL when ELASTICSEARCH_URL is not set. Default `http://elasticsearch:9200`. */
   defaultUrl: string;
   /** Dataset of events whose service is not in the model. Default `generic`. */
   fallbackDataset: string;
@@ -38,16 +41,17 @@ const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 export function logstashPipeline(model: SystemModel, config: LogstashConfig): string {
   const ports = model.stack.ports;
   const namespace = model.services[0] ? logsDataStream(model, model.services[0]).namespace : '';
+  // One if / else if chain: `  if [..] == "a" { .. } else if [..] == "b" { .. }`.
   const routes = model.services
     .map((s, i) => {
       const ds = logsDataStream(model, s);
       return (
-        `  ${i === 0 ? 'if' : 'else if'} [@metadata][obs_service] == ${q(s.name)} {\n` +
+        `${i === 0 ? '  if' : ' else if'} [@metadata][obs_service] == ${q(s.name)} {\n` +
         `    mutate { add_field => { "[data_stream][dataset]" => ${q(ds.dataset)} } }\n` +
         `  }`
       );
     })
-    .join(' ');
+    .join('');
   return `${generatedHeader('obs init')}
 input {
   # Filebeat (or any Beats shipper), with the JSON line in [message].
@@ -121,7 +125,7 @@ export const logstashGenerator: Generator<LogstashConfig> = {
         },
       ],
       notes: [
-        `Logstash: set ${Object.values(LOGSTASH_ENV).join(', ')} for the Logstash container; the ingest pipelines must be installed first (\`obs elk apply\`).`,
+        `Logstash: the container needs ${LOGSTASH_ENV.password} (and ${LOGSTASH_ENV.url}, ${LOGSTASH_ENV.username} when not the compose defaults); install the ingest pipelines first (\`obs elk apply\`).`,
       ],
     };
   },

@@ -284,9 +284,10 @@ describe('logstash generator', () => {
   });
 
   it('takes credentials from the environment, never from the model', () => {
-    expect(conf).toContain('password => "${OBS_ES_PASSWORD}"');
-    expect(conf).toContain('hosts => ["${OBS_ES_URL:http://elasticsearch:9200}"]');
-    expect(notes?.join(' ')).toContain('OBS_ES_PASSWORD');
+    expect(conf).toContain('password => "${ELASTIC_PASSWORD}"');
+    expect(conf).toContain('user => "${ELASTICSEARCH_USERNAME:elastic}"');
+    expect(conf).toContain('hosts => ["${ELASTICSEARCH_URL:http://elasticsearch:9200}"]');
+    expect(notes?.join(' ')).toContain('ELASTIC_PASSWORD');
   });
 
   it('has balanced braces outside strings and regexes', () => {
