@@ -32,6 +32,11 @@ export const WHEN = {
     holds: (doc) =>
       typeof doc.message === 'string' && !doc.message.startsWith('{') && !hasLevel(doc),
   },
+  /** `service` is a name, not an object (pino's `base: {service: 'cart'}`). */
+  serviceText: {
+    painless: 'ctx.service instanceof String',
+    holds: (doc) => typeof doc.service === 'string',
+  },
   /** An error was recognized in a plain line that carried no level of its own. */
   errorWithoutLevel: {
     painless:

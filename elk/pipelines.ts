@@ -92,6 +92,20 @@ function jsonPipeline(model: SystemModel, opts: PipelineOptions): PipelineReques
       move('err.message', LOG_FIELDS.errorMessage),
       move('err.stack', LOG_FIELDS.errorStack),
       { remove: { field: 'err', ignore_missing: true } },
+      // pino-http: the request and response of a "request completed" line.
+      move('req.method', 'http.request.method'),
+      move('req.url', 'url.original'),
+      move('req.id', 'http.request.id'),
+      move('req.remoteAddress', 'source.address'),
+      move('res.statusCode', 'http.response.status_code'),
+      // pino `base: {service: 'cart'}`: a name where ECS has an object.
+      {
+        rename: {
+          field: 'service',
+          target_field: LOG_FIELDS.service,
+          if: WHEN.serviceText.painless,
+        },
+      },
       move('pid', 'process.pid'),
       move('hostname', 'host.hostname'),
       // python-json-logger's level key.

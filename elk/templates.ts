@@ -76,7 +76,7 @@ const MAPPINGS: estypes.MappingTypeMapping = {
     http: {
       properties: {
         version: keyword,
-        request: { properties: { method: keyword, referrer: keyword } },
+        request: { properties: { id: keyword, method: keyword, referrer: keyword } },
         response: {
           properties: {
             status_code: { type: 'long' },

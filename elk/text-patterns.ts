@@ -63,6 +63,11 @@ export const TEXT_PATTERNS: readonly TextPattern[] = [
     grok: `^${TIME} \\[%{PYLEVEL:log.level}\\] %{PYLOGGER:log.logger}:? ${MESSAGE}`,
   },
   {
+    source: 'Python: %(asctime)s %(levelname)s [%(name)s] %(message)s (the example shop)',
+    example: '2026-01-05 10:00:00,123 INFO [orders] order placed',
+    grok: `^${TIME} %{PYLEVEL:log.level} \\[%{PYLOGGER:log.logger}\\] ${MESSAGE}`,
+  },
+  {
     source: 'Python logging cookbook: %(asctime)s - %(name)s - %(levelname)s - %(message)s',
     example: '2026-01-05 10:00:00,123 - orders - INFO - order placed',
     grok: `^${TIME} - %{PYLOGGER:log.logger} - %{PYLEVEL:log.level} - ${MESSAGE}`,

@@ -79,6 +79,7 @@ describe('grok patterns against real log lines (Elasticsearch grok library, ecs-
       'python logging': [
         patternOf('Python: %(asctime)s %(levelname)s'),
         patternOf('Python: %(asctime)s [%(levelname)s]'),
+        patternOf('Python: %(asctime)s %(levelname)s [%(name)s]'),
         patternOf('Python logging cookbook'),
         patternOf("Python's logging.basicConfig()"),
       ],
@@ -127,7 +128,7 @@ describe('ingest pipelines over real lines (simulated processors)', () => {
       const doc = await ingest('orders-api', { message: event });
       expect(['debug', 'info', 'warning', 'error', 'critical']).toContain(at(doc, 'log.level'));
       expect(at(doc, 'log.logger')).toMatch(
-        /^(shop\.(basic|asctime|bracketed|cookbook)|root|orders\.api)$/,
+        /^(shop\.(basic|asctime|bracketed|shop|cookbook)|root|orders\.api)$/,
       );
       expect(doc.message).not.toMatch(/^(DEBUG|INFO|WARNING|ERROR|CRITICAL)\b/);
       if (/^\d{4}-/.test(event)) {

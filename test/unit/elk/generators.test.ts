@@ -147,6 +147,8 @@ describe('elasticsearch generator', () => {
     expect(WHEN.textMessage.holds({ message: 'plain', log: 'a string' })).toBe(true);
     expect(WHEN.errorWithoutLevel.holds({ error: { type: 'TypeError' } })).toBe(true);
     expect(WHEN.errorWithoutLevel.holds({ error: 'boom' })).toBe(false);
+    expect(WHEN.serviceText.holds({ service: 'cart' })).toBe(true);
+    expect(WHEN.serviceText.holds({ service: { name: 'cart' } })).toBe(false);
   });
 
   it('keepOriginal adds event.original handling to both line pipelines', () => {
