@@ -62,6 +62,8 @@ export default class ElkApply extends BaseCommand {
 
   static override description = `Reads obs.yaml and installs what its services' logs need in Elasticsearch: one index template per service (logs-<service>-*, priority 200, over the managed logs components), the ingest pipelines that turn JSON and plain-text lines into ECS fields, and the ILM policy (retention from stack.logs.retentionDays). With --kibana-url, also the data view and saved searches.
 
+What it installs is derived from obs.yaml, as obs init derives the files under observability/elasticsearch: edits to those files are not applied (change obs.yaml, or paste the edited install.console into Kibana Dev Tools).
+
 Idempotent: every resource is read first and written only when it differs; a second run reports nothing to change. Existing data streams take template changes at their next rollover.
 
 Credentials come from the environment only: OBS_ES_API_KEY, or OBS_ES_USERNAME and OBS_ES_PASSWORD (Kibana gets the same). They never appear in output.`;

@@ -61,6 +61,11 @@ describe('Elasticsearch contract: obs elk apply', () => {
     for (const w of server.requests) {
       expect(w.headers.accept).toMatch(/application\/vnd\.elasticsearch\+json; ?compatible-with=8/);
     }
+    for (const w of server.writes) {
+      expect(w.headers['content-type']).toMatch(
+        /application\/vnd\.elasticsearch\+json; ?compatible-with=8/,
+      );
+    }
     expect(server.indexTemplates.get('obs-shop-logs-orders_api')).toMatchObject({
       index_patterns: ['logs-orders_api-*'],
       priority: 200,
