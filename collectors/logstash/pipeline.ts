@@ -5,7 +5,7 @@
  * stream's default pipeline), so lines look the same whichever way they were shipped; Logstash
  * only reads the service name to route the event.
  */
-import { logsDataStream, stackPaths } from '../../model/conventions.js';
+import { STACK_ENV, STACK_HOSTS, logsDataStream, stackPaths } from '../../model/conventions.js';
 import type { Generator } from '../../model/generator.js';
 import { generatedHeader } from '../../model/generator.js';
 import type { SystemModel } from '../../model/schema.js';
@@ -17,7 +17,7 @@ import type { SystemModel } from '../../model/schema.js';
 export const LOGSTASH_ENV = {
   url: 'ELASTICSEARCH_URL',
   username: 'ELASTICSEARCH_USERNAME',
-  password: 'ELASTIC_PASSWORD',
+  password: STACK_ENV.elasticPassword,
 } as const;
 
 export interface LogstashConfig {
@@ -30,7 +30,7 @@ export interface LogstashConfig {
 }
 
 export const LOGSTASH_DEFAULTS: LogstashConfig = {
-  defaultUrl: 'http://elasticsearch:9200',
+  defaultUrl: `http://${STACK_HOSTS.elasticsearch}:9200`,
   fallbackDataset: 'generic',
   fileName: 'obs-logs.conf',
 };
