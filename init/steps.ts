@@ -5,10 +5,12 @@
  * mounts what the others write.
  */
 import { collectorGenerator } from '../collectors/collector/generator.js';
+import { logstashGenerator } from '../collectors/logstash/pipeline.js';
 import { nodeInstrumentation } from '../collectors/node/generator.js';
 import { pythonInstrumentation } from '../collectors/python/generator.js';
 import { composeGenerator } from '../compose/generator.js';
 import { prometheusGenerator } from '../compose/prometheus/generator.js';
+import { elasticsearchGenerator, kibanaGenerator } from '../elk/generator.js';
 import type { StackSecrets } from '../compose/secrets.js';
 import { runGenerator } from '../model/generator.js';
 import type { Generator, GeneratorResult } from '../model/generator.js';
@@ -44,6 +46,10 @@ export function initSteps(ctx: StepContext = { secrets: {} }): InitStep[] {
     // The stack's configuration.
     step(collectorGenerator),
     step(prometheusGenerator),
+    // Logs: Logstash pipeline, Elasticsearch resources (obs elk apply), Kibana objects.
+    step(logstashGenerator),
+    step(elasticsearchGenerator),
+    step(kibanaGenerator),
     // Last: the compose stack mounts the files the steps above write.
     step(composeGenerator, { secrets: ctx.secrets }),
   ];

@@ -36,6 +36,9 @@ describe('obs init', () => {
       'node-instrumentation',
       'collector',
       'prometheus',
+      'logstash',
+      'elasticsearch',
+      'kibana',
       'compose',
     ]);
     expect(out.next.length).toBeGreaterThan(0);

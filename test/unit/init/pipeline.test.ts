@@ -71,6 +71,9 @@ describe('obs init', () => {
       'node-instrumentation',
       'collector',
       'prometheus',
+      'logstash',
+      'elasticsearch',
+      'kibana',
       'compose',
     ]);
     expect(r.generators.flatMap((g) => g.notes).join('\n')).toContain(
