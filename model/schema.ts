@@ -258,6 +258,7 @@ export type ServiceModel = z.output<typeof Service>;
 export type DependencyModel = z.output<typeof Dependency>;
 export type SloModel = z.output<typeof Slo>;
 export type StackModel = z.output<typeof Stack>;
+export type StackPortsModel = z.output<typeof StackPorts>;
 export type LanguageName = z.output<typeof Language>;
 export type FrameworkName = z.output<typeof Framework>;
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ExitCode, ObsError } from '../../core/errors.js';
 import { MODEL_FILE } from '../load.js';
 import { API_VERSION, StackPorts, SystemModel } from '../schema.js';
-import type { DependencyModel, SystemModelInput } from '../schema.js';
+import type { DependencyModel, StackPortsModel, SystemModelInput } from '../schema.js';
 import { COMPOSE_FILES, readCompose } from './compose.js';
 import type { ComposeProject } from './compose.js';
 import { parseNodeCommand, parsePythonCommand, portOf, splitWords } from './command.js';
@@ -366,22 +366,39 @@ async function scanService(
   };
 }
 
-/** Warns when a published port of the system is one the observability stack also wants. */
-function stackPortFindings(project: ComposeProject | undefined, findings: Findings): void {
-  if (!project) return;
+/**
+ * Stack ports that would clash with a port a service already publishes move to the next port
+ * nobody uses; each move is reported, and written to obs.yaml where the user can change it.
+ */
+function stackPortsAvoiding(
+  project: ComposeProject | undefined,
+  findings: Findings,
+): Partial<Record<keyof StackPortsModel, number>> {
+  if (!project) return {};
   const stack = StackPorts.parse({});
-  const byPort = new Map(Object.entries(stack).map(([k, v]) => [v, k]));
-  for (const s of project.services) {
-    for (const p of s.ports) {
-      const key = p.published === undefined ? undefined : byPort.get(p.published);
-      if (key !== undefined)
-        findings.warn(
-          'stack-port-clash',
-          `${s.name} publishes port ${p.published}, which the observability stack uses for ${key}; set stack.ports.${key} in ${MODEL_FILE} to another port`,
-          { service: s.name, file: project.file, line: p.line },
-        );
-    }
+  const taken = new Set<number>(Object.values(stack));
+  const published = new Map<number, { service: string; line: number | undefined }>();
+  for (const s of project.services)
+    for (const p of s.ports)
+      if (p.published !== undefined) {
+        published.set(p.published, { service: s.name, line: p.line });
+        taken.add(p.published);
+      }
+  const moved: Partial<Record<keyof StackPortsModel, number>> = {};
+  for (const [key, port] of Object.entries(stack) as [keyof StackPortsModel, number][]) {
+    const user = published.get(port);
+    if (user === undefined) continue;
+    let next = port + 1;
+    while (taken.has(next)) next++;
+    taken.add(next);
+    moved[key] = next;
+    findings.info(
+      'stack-port-moved',
+      `${user.service} publishes port ${port}, which the observability stack uses for ${key} by default; the stack uses ${next} instead (stack.ports.${key} in ${MODEL_FILE})`,
+      { service: user.service, file: project.file, line: user.line },
+    );
   }
+  return moved;
 }
 
 /** Scans the repository at `root` into a validated system model plus findings. */
@@ -525,13 +542,14 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
       ],
     });
   }
-  stackPortFindings(project, findings);
+  const ports = stackPortsAvoiding(project, findings);
 
   const systemName = modelName(path.basename(path.resolve(root)));
   const model = SystemModel.parse({
     apiVersion: API_VERSION,
     name: NAME_RE.test(systemName) ? systemName : 'system',
     services,
+    ...(Object.keys(ports).length > 0 ? { stack: { ports } } : {}),
   } satisfies SystemModelInput);
   return { model, findings: findings.list, sources };
 }

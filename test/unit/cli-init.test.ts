@@ -29,7 +29,7 @@ describe('obs init', () => {
     expect(out.model.services.find((s) => s.name === 'orders')?.dependencies).toEqual([
       'postgresql:db',
     ]);
-    expect(out.findings.map((f) => f.code)).toContain('stack-port-clash');
+    expect(out.findings.map((f) => f.code)).toContain('stack-port-moved');
     expect(out.write.files.find((f) => f.path === 'obs.yaml')?.action).toBe('created');
     expect(out.generators.map((g) => g.name)).toEqual([
       'python-instrumentation',

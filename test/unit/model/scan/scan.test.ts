@@ -67,15 +67,19 @@ describe('scanRepository', () => {
       libraries: ['fastapi', 'httpx', 'redis'],
       dependencies: [{ kind: 'redis', target: 'cache', library: 'redis' }],
     });
-    // The gateway publishes 8080, which the stack's Logstash HTTP input wants on loopback too.
+    // The gateway publishes 8080, which the stack's Logstash HTTP input wants on loopback too...
     expect(r.findings).toContainEqual(
       expect.objectContaining({
-        code: 'stack-port-clash',
+        code: 'stack-port-moved',
         service: 'gateway',
         file: 'compose.yaml',
         line: 6,
       }),
     );
+    // ...so the stack moves to the next port no service publishes.
+    const published = [8080, 8001];
+    expect(r.model.stack.ports.logstashHttp).toBeGreaterThan(8080);
+    expect(published).not.toContain(r.model.stack.ports.logstashHttp);
   });
 
   it('never puts environment values (credentials) into the model or findings', async () => {
