@@ -101,7 +101,8 @@ export async function readStackSecrets(file: string): Promise<StackSecrets> {
   try {
     text = await readFile(file, 'utf8');
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return {};
+    const code = errnoCode(err);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return {}; // ENOTDIR: a parent is a file; the writer reports it
     throw new ObsError(`cannot read: ${messageOf(err)}`, {
       code: 'OBS_ENV_UNREADABLE',
       exit: ExitCode.noInput,

@@ -268,9 +268,15 @@ export const LOG_FIELDS = {
  * Elasticsearch data stream of a service's logs: logs-<dataset>-<namespace>. Dataset and
  * namespace may not contain '-' (it separates the parts), so it becomes '_'.
  */
+const dataStreamPart = (s: string) => s.toLowerCase().replace(/-/g, '_');
+
+/** The namespace part of every log data stream of the system (the environment). */
+export function logsNamespace(model: SystemModel): string {
+  return dataStreamPart(model.environment);
+}
+
 export function logsDataStream(model: SystemModel, service: ServiceModel) {
-  const clean = (s: string) => s.toLowerCase().replace(/-/g, '_');
-  const dataset = clean(service.name);
-  const namespace = clean(model.environment);
+  const dataset = dataStreamPart(service.name);
+  const namespace = logsNamespace(model);
   return { type: 'logs', dataset, namespace, name: `logs-${dataset}-${namespace}` } as const;
 }

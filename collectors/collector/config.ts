@@ -5,7 +5,12 @@
  * exporter; logs to Elasticsearch or Logstash. Secrets are `${env:...}` references, never values.
  */
 import type { SystemModel } from '../../model/schema.js';
-import { SPAN_DIMENSIONS, STACK_ENV, spanDurationBucketsMs } from '../../model/conventions.js';
+import {
+  SPAN_DIMENSIONS,
+  STACK_ENV,
+  logsNamespace,
+  spanDurationBucketsMs,
+} from '../../model/conventions.js';
 import type { ComponentName } from './components.js';
 import { COMPONENTS } from './components.js';
 
@@ -78,7 +83,7 @@ export function collectorConfig(
     processors[id('resource', 'data_stream')] = {
       attributes: [
         { key: 'data_stream.dataset', from_attribute: 'service.name', action: 'upsert' },
-        { key: 'data_stream.namespace', value: model.environment, action: 'upsert' },
+        { key: 'data_stream.namespace', value: logsNamespace(model), action: 'upsert' },
       ],
     };
   }

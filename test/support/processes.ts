@@ -1,86 +1,94 @@
 /**
- * Child processes for integration tests: free ports, start with output to a log file, wait until
- * an HTTP endpoint answers, stop by pid (SIGTERM, then SIGKILL), and show the log on failure.
+ * Child processes for integration tests: started in their own process group (so a shell and the
+ * server it execs stop together), output captured, always stopped by the test that started them.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
 
-/** A port free right now on 127.0.0.1 (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-export interface Proc {
-  name: string;
-  child: ChildProcess;
-  log: string;
-  /** The last lines of its output, for failure messages. */
-  tail(lines?: number): string;
+export interface Running {
+  readonly name: string;
+  readonly child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
   stop(): Promise<void>;
 }
 
-export function startProcess(
+export function start(
   name: string,
-  cmd: string,
-  args: string[],
-  opts: { cwd?: string; env?: Record<string, string | undefined>; log: string },
-): Proc {
-  const fd = openSync(opts.log, 'a');
-  const child = spawn(cmd, args, {
+  command: string,
+  args: readonly string[],
+  opts: { cwd?: string; env?: Record<string, string | undefined> } = {},
+): Running {
+  const child = spawn(command, args, {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
-    stdio: ['ignore', fd, fd],
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  closeSync(fd);
-  const tail = (lines = 30) => {
-    try {
-      return readFileSync(opts.log, 'utf8').split('\n').slice(-lines).join('\n');
-    } catch {
-      return '';
-    }
-  };
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     name,
     child,
-    log: opts.log,
-    tail,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        const kill = setTimeout(() => child.kill('SIGKILL'), 5000);
-        child.once('exit', () => {
-          clearTimeout(kill);
-          resolve();
-        });
-        child.kill('SIGTERM');
-      }),
+    stdout: () => out,
+    stderr: () => err,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+      const group = -child.pid;
+      try {
+        process.kill(group, 'SIGTERM');
+      } catch {
+        return;
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(group, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }, 5000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }
 
-/** Polls `url` until it answers 2xx; fails with the process's log if it exits or times out. */
-export async function waitForHttp(proc: Proc, url: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+/** Polls `check` until it returns a value, failing with the process output after `timeoutMs`. */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined> | T | undefined,
+  opts: { timeoutMs?: number; intervalMs?: number; procs?: readonly Running[] } = {},
+): Promise<T> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  let lastError: unknown;
   while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) {
-      throw new Error(`${proc.name} exited with ${proc.child.exitCode}:\n${proc.tail()}`);
-    }
     try {
-      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
-      if (r.ok) return;
-    } catch {
-      // not up yet
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      lastError = err;
     }
-    await new Promise((r) => setTimeout(r, 250));
+    const dead = opts.procs?.find((p) => p.child.exitCode !== null);
+    if (dead) break;
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 250));
   }
-  throw new Error(`${proc.name} did not answer ${url} within ${timeoutMs} ms:\n${proc.tail()}`);
+  const logs = (opts.procs ?? [])
+    .map(
+      (p) =>
+        `--- ${p.name} (exit ${p.child.exitCode ?? 'running'})\n${p.stdout().slice(-3000)}\n${p.stderr().slice(-3000)}`,
+    )
+    .join('\n');
+  throw new Error(
+    `timed out waiting for ${what}${lastError instanceof Error ? ` (last error: ${lastError.message})` : ''}\n${logs}`,
+  );
+}
+
+/** GET a URL; resolves to the response body when the status is 2xx, undefined otherwise. */
+export async function httpGet(url: string): Promise<string | undefined> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  const body = await res.text();
+  return res.ok ? body : undefined;
 }

@@ -65,4 +65,10 @@ export const tools = {
   otelcol: () => must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector'),
   /** compose-go's loader, to check compose files without Docker (scripts/setup.d/compose-check.sh). */
   composeCheck: () => must(path.join(TOOLS_DIR, 'compose-check'), 'compose-check'),
+  /** node_modules with the packages generated Node instrumentation loads (scripts/setup.d/node-instrumentation.sh). */
+  nodeInstrumentation: () =>
+    must(
+      path.join(TOOLS_DIR, 'node-instrumentation', 'node_modules'),
+      'Node instrumentation packages',
+    ),
 };

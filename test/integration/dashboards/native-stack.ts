@@ -7,11 +7,10 @@
  * the Node service's /metrics and evaluates the alert rules. The Collector config, prometheus.yml
  * and rules are the generated ones. Every port is picked free at run time.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { stringify } from 'yaml';
 import { collectorGenerator } from '../../../collectors/collector/generator.js';
 import { prometheusGenerator } from '../../../compose/prometheus/generator.js';
 import { writeGenerated } from '../../../core/writer.js';
@@ -19,8 +18,11 @@ import { serviceOtelEnv, stackPaths } from '../../../model/conventions.js';
 import { runGenerator } from '../../../model/generator.js';
 import { parseModel } from '../../../model/load.js';
 import type { SystemModel } from '../../../model/schema.js';
-import type { Proc } from '../../support/processes.js';
-import { freePort, startProcess, waitForHttp } from '../../support/processes.js';
+import { startJaeger } from '../../support/jaeger.js';
+import { freePorts } from '../../support/ports.js';
+import type { Running } from '../../support/processes.js';
+import { httpGet, start, waitFor } from '../../support/processes.js';
+import { onFreePorts } from '../../support/stack-model.js';
 import { tools } from '../../support/tools.js';
 
 export const MODEL_FILE = 'test/fixtures/models/shop-native.obs.yaml';
@@ -32,76 +34,42 @@ export interface NativeStack {
   prometheus: string;
   jaeger: string;
   gateway: string;
-  procs: Proc[];
+  procs: Running[];
   stop(): Promise<void>;
 }
 
 /** The fixture model with every stack port replaced by a free one. */
-export async function nativeModel(): Promise<SystemModel> {
-  const model = parseModel(readFileSync(MODEL_FILE, 'utf8'), MODEL_FILE);
-  const ports = model.stack.ports;
-  for (const key of Object.keys(ports) as (keyof typeof ports)[]) ports[key] = await freePort();
-  return model;
-}
-
-function jaegerConfig(model: SystemModel, ports: { health: number; grpcQuery: number }): string {
-  const p = model.stack.ports;
-  return stringify({
-    service: {
-      extensions: ['jaeger_storage', 'jaeger_query', 'healthcheckv2'],
-      pipelines: {
-        traces: {
-          receivers: ['otlp'],
-          processors: ['batch'],
-          exporters: ['jaeger_storage_exporter'],
-        },
-      },
-      telemetry: { metrics: { level: 'none' }, logs: { level: 'warn' } },
-    },
-    extensions: {
-      healthcheckv2: { use_v2: true, http: { endpoint: `127.0.0.1:${ports.health}` } },
-      jaeger_query: {
-        storage: { traces: 'mem' },
-        http: { endpoint: `127.0.0.1:${p.jaegerUi}` },
-        grpc: { endpoint: `127.0.0.1:${ports.grpcQuery}` },
-      },
-      jaeger_storage: { backends: { mem: { memory: { max_traces: 10000 } } } },
-    },
-    receivers: { otlp: { protocols: { grpc: { endpoint: `127.0.0.1:${p.jaegerOtlpGrpc}` } } } },
-    processors: { batch: {} },
-    exporters: { jaeger_storage_exporter: { trace_storage: 'mem' } },
-  });
+export function nativeModel(): Promise<SystemModel> {
+  return onFreePorts(parseModel(readFileSync(MODEL_FILE, 'utf8'), MODEL_FILE));
 }
 
 export async function startNativeStack(model: SystemModel): Promise<NativeStack> {
-  const dir = mkdtempSync(path.join(tmpdir(), 'obs-dash-native-'));
-  const procs: Proc[] = [];
+  const dir = await mkdtemp(path.join(tmpdir(), 'obs-dash-native-'));
+  const procs: Running[] = [];
+  const stoppers: (() => Promise<void>)[] = [];
   const stop = async () => {
     for (const p of [...procs].reverse()) await p.stop();
+    for (const s of stoppers.reverse()) await s();
     await rm(dir, { recursive: true, force: true });
   };
   const svc = (name: string) => model.services.find((s) => s.name === name)!;
   const p = model.stack.ports;
-  const port = { gateway: await freePort(), orders: await freePort(), catalog: await freePort() };
-  const jaegerPorts = { health: await freePort(), grpcQuery: await freePort() };
-  const otlp = `http://127.0.0.1:${p.otlpHttp}`;
+  const [gatewayPort, ordersPort, catalogPort, redisPort] = (await freePorts(4)) as [
+    number,
+    number,
+    number,
+    number,
+  ];
+  const loopback = '127.0.0.1';
+  const up = (what: string, url: string, proc: Running) =>
+    waitFor(what, () => httpGet(url), { procs: [proc] });
   try {
-    writeFileSync(path.join(dir, 'jaeger.yaml'), jaegerConfig(model, jaegerPorts));
-    const jaeger = startProcess(
-      'jaeger',
-      tools.jaeger(),
-      ['--config', path.join(dir, 'jaeger.yaml')],
-      {
-        log: path.join(dir, 'jaeger.log'),
-        env: { OTEL_TRACES_EXPORTER: 'none' },
-      },
-    );
-    procs.push(jaeger);
-    await waitForHttp(jaeger, `http://127.0.0.1:${jaegerPorts.health}/status`);
+    const jaeger = await startJaeger();
+    stoppers.push(() => jaeger.stop());
+    p.jaegerOtlpGrpc = jaeger.otlpGrpc;
 
     // The Collector config, prometheus.yml and alert rules `obs init` generates, pointed at loopback.
-    const loopback = '127.0.0.1';
-    svc('catalog').port = port.catalog;
+    svc('catalog').port = catalogPort;
     await writeGenerated(
       dir,
       [
@@ -118,100 +86,82 @@ export async function startNativeStack(model: SystemModel): Promise<NativeStack>
       { command: 'obs init' },
     );
     const files = stackPaths(model);
-    const collector = startProcess(
-      'collector',
-      tools.otelcol(),
-      [`--config=file:${path.join(dir, files.collectorConfig)}`],
-      { log: path.join(dir, 'collector.log') },
-    );
+    const collector = start('collector', tools.otelcol(), [
+      `--config=file:${path.join(dir, files.collectorConfig)}`,
+    ]);
     procs.push(collector);
-    await waitForHttp(collector, `http://${loopback}:${p.collectorHealth}/`);
+    await up('the Collector', `http://${loopback}:${p.collectorHealth}/`, collector);
 
-    const prometheus = startProcess(
-      'prometheus',
-      tools.prometheus(),
-      [
-        `--config.file=${path.join(dir, files.prometheusConfig)}`,
-        `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
-        `--web.listen-address=${loopback}:${p.prometheus}`,
-      ],
-      { log: path.join(dir, 'prometheus.log') },
-    );
+    const prometheus = start('prometheus', tools.prometheus(), [
+      `--config.file=${path.join(dir, files.prometheusConfig)}`,
+      `--storage.tsdb.path=${path.join(dir, 'tsdb')}`,
+      `--web.listen-address=${loopback}:${p.prometheus}`,
+    ]);
     procs.push(prometheus);
-    await waitForHttp(prometheus, `http://${loopback}:${p.prometheus}/-/ready`);
+    await up('Prometheus', `http://${loopback}:${p.prometheus}/-/ready`, prometheus);
 
-    const redisPort = await freePort();
-    const redis = startProcess(
-      'redis',
-      tools.redisServer(),
-      ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-      { log: path.join(dir, 'redis.log') },
-    );
+    const redis = start('redis', tools.redisServer(), [
+      '--port',
+      String(redisPort),
+      '--bind',
+      loopback,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+    ]);
     procs.push(redis);
 
     // Metrics every 5 s instead of 15 s, so a short run has enough samples; logs are not tested here.
     const env = (name: string) => ({
-      ...serviceOtelEnv(model, svc(name), otlp),
+      ...serviceOtelEnv(model, svc(name), `http://${loopback}:${p.otlpHttp}`),
       OTEL_METRIC_EXPORT_INTERVAL: '5000',
       OTEL_LOGS_EXPORTER: 'none',
     });
     const instrument = tools.venvBin('opentelemetry-instrument');
-    const orders = startProcess(
+    const orders = start(
       'orders',
       instrument,
-      [
-        tools.venvBin('uvicorn'),
-        'orders:app',
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(port.orders),
-      ],
-      {
-        cwd: APPS,
-        env: { ...env('orders'), REDIS_URL: `redis://127.0.0.1:${redisPort}/0` },
-        log: path.join(dir, 'orders.log'),
-      },
+      [tools.venvBin('uvicorn'), 'orders:app', '--host', loopback, '--port', String(ordersPort)],
+      { cwd: APPS, env: { ...env('orders'), REDIS_URL: `redis://${loopback}:${redisPort}/0` } },
     );
     procs.push(orders);
-    const catalog = startProcess(
+    const catalog = start(
       'catalog',
       process.execPath,
       ['--require', './instrumentation.cjs', 'catalog.cjs'],
       {
         cwd: APPS,
-        env: { ...env('catalog'), PORT: String(port.catalog), NODE_PATH: tools.nodeOtelModules() },
-        log: path.join(dir, 'catalog.log'),
+        env: { ...env('catalog'), PORT: String(catalogPort), NODE_PATH: tools.nodeOtelModules() },
       },
     );
     procs.push(catalog);
-    const gateway = startProcess('gateway', instrument, [tools.python(), 'gateway.py'], {
+    const gateway = start('gateway', instrument, [tools.python(), 'gateway.py'], {
       cwd: APPS,
       env: {
         ...env('gateway'),
-        PORT: String(port.gateway),
-        ORDERS_URL: `http://127.0.0.1:${port.orders}`,
-        CATALOG_URL: `http://127.0.0.1:${port.catalog}`,
+        PORT: String(gatewayPort),
+        ORDERS_URL: `http://${loopback}:${ordersPort}`,
+        CATALOG_URL: `http://${loopback}:${catalogPort}`,
       },
-      log: path.join(dir, 'gateway.log'),
     });
     procs.push(gateway);
-    await waitForHttp(orders, `http://127.0.0.1:${port.orders}/docs`);
-    await waitForHttp(catalog, `http://127.0.0.1:${port.catalog}/items`);
-    await waitForHttp(gateway, `http://127.0.0.1:${port.gateway}/shop/items`);
+    await up('orders', `http://${loopback}:${ordersPort}/docs`, orders);
+    await up('catalog', `http://${loopback}:${catalogPort}/items`, catalog);
+    await up('gateway', `http://${loopback}:${gatewayPort}/shop/items`, gateway);
+    return {
+      model,
+      dir,
+      prometheus: `http://${loopback}:${p.prometheus}`,
+      jaeger: jaeger.queryUrl,
+      gateway: `http://${loopback}:${gatewayPort}`,
+      procs,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;
   }
-  return {
-    model,
-    dir,
-    prometheus: `http://127.0.0.1:${p.prometheus}`,
-    jaeger: `http://127.0.0.1:${p.jaegerUi}`,
-    gateway: `http://127.0.0.1:${port.gateway}`,
-    procs,
-    stop,
-  };
 }
 
 /**
