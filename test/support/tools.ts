@@ -48,19 +48,6 @@ export const tools = {
   jaeger: () => must(path.join(TOOLS_DIR, 'jaeger'), 'Jaeger'),
   python: () => must(path.join(venv(), 'bin', 'python'), 'Python virtualenv'),
   venvBin: (name: string) => must(path.join(venv(), 'bin', name), name),
-  /** node_modules with the OpenTelemetry Node SDK and prom-client (test/tools/node-otel). */
-  nodeOtelModules: () =>
-    must(
-      path.join(
-        keyed(
-          'node-otel',
-          'test/tools/node-otel/package.json',
-          'test/tools/node-otel/package-lock.json',
-        ),
-        'node_modules',
-      ),
-      'Node OpenTelemetry test packages',
-    ),
   /** The Collector built from the builder manifest obs generates (scripts/setup.d/collector.sh). */
   otelcol: () => must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector'),
   /** compose-go's loader, to check compose files without Docker (scripts/setup.d/compose-check.sh). */
@@ -68,7 +55,14 @@ export const tools = {
   /** node_modules with the packages generated Node instrumentation loads (scripts/setup.d/node-instrumentation.sh). */
   nodeInstrumentation: () =>
     must(
-      path.join(TOOLS_DIR, 'node-instrumentation', 'node_modules'),
+      path.join(
+        keyed(
+          'node-instrumentation',
+          'test/tools/node-instrumentation/package.json',
+          'test/tools/node-instrumentation/package-lock.json',
+        ),
+        'node_modules',
+      ),
       'Node instrumentation packages',
     ),
 };

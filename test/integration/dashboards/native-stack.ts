@@ -1,17 +1,18 @@
 /**
  * The shop-native fixture system running natively for the dashboards' integration test: real
  * instrumented services (Flask and FastAPI under opentelemetry-instrument, with SQLite and a real
- * Redis; Express with the OpenTelemetry Node SDK and prom-client) send OTLP to a real Collector
- * (span metrics, Prometheus exporter), which forwards traces to a real Jaeger; a real Prometheus
- * scrapes the Collector and
- * the Node service's /metrics and evaluates the alert rules. The Collector config, prometheus.yml
- * and rules are the generated ones. Every port is picked free at run time.
+ * Redis; Express with the generated Node instrumentation and prom-client) send OTLP to a real
+ * Collector (span metrics, Prometheus exporter), which forwards traces to a real Jaeger; a real
+ * Prometheus scrapes the Collector and the Node service's /metrics and evaluates the alert rules.
+ * The Collector config, prometheus.yml, rules and Node instrumentation are the generated ones.
+ * Every port is picked free at run time.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { collectorGenerator } from '../../../collectors/collector/generator.js';
+import { nodeInstrumentation } from '../../../collectors/node/generator.js';
 import { prometheusGenerator } from '../../../compose/prometheus/generator.js';
 import { writeGenerated } from '../../../core/writer.js';
 import { serviceOtelEnv, stackPaths } from '../../../model/conventions.js';
@@ -68,11 +69,14 @@ export async function startNativeStack(model: SystemModel): Promise<NativeStack>
     stoppers.push(() => jaeger.stop());
     p.jaegerOtlpGrpc = jaeger.otlpGrpc;
 
-    // The Collector config, prometheus.yml and alert rules `obs init` generates, pointed at loopback.
+    // The Collector config, prometheus.yml, alert rules and Node instrumentation `obs init`
+    // generates, pointed at loopback.
     svc('catalog').port = catalogPort;
+    const node = runGenerator(nodeInstrumentation, model).files;
     await writeGenerated(
       dir,
       [
+        ...node,
         ...runGenerator(collectorGenerator, model, {
           listenHost: loopback,
           hosts: { jaeger: loopback, elasticsearch: loopback, logstash: loopback },
@@ -126,13 +130,20 @@ export async function startNativeStack(model: SystemModel): Promise<NativeStack>
       { cwd: APPS, env: { ...env('orders'), REDIS_URL: `redis://${loopback}:${redisPort}/0` } },
     );
     procs.push(orders);
+    // The Node service as the generated README runs it: its own folder with node_modules, and
+    // the generated instrumentation preloaded.
+    const catalogDir = path.join(dir, 'catalog');
+    await mkdir(catalogDir);
+    await copyFile(path.join(APPS, 'catalog.cjs'), path.join(catalogDir, 'catalog.cjs'));
+    await symlink(tools.nodeInstrumentation(), path.join(catalogDir, 'node_modules'));
+    const preload = node.find((f) => f.path.endsWith('/instrumentation.cjs'))!.path;
     const catalog = start(
       'catalog',
       process.execPath,
-      ['--require', './instrumentation.cjs', 'catalog.cjs'],
+      ['--require', path.join(dir, preload), 'catalog.cjs'],
       {
-        cwd: APPS,
-        env: { ...env('catalog'), PORT: String(catalogPort), NODE_PATH: tools.nodeOtelModules() },
+        cwd: catalogDir,
+        env: { ...env('catalog'), PORT: String(catalogPort) },
       },
     );
     procs.push(catalog);
