@@ -1,0 +1,390 @@
+/**
+ * Splits a plain-text log line into its header (timestamp, level, component, pid) and the message.
+ *
+ * With a Loghub-style format string (`<Date> <Time> <Level> <Component>: <Content>`) the user
+ * states the header. Without one, `learnHeader()` infers it per file from a sample of lines, using
+ * what log headers have in common rather than a list of products:
+ *
+ * - a severity word (INFO, WARN, ERROR, `[notice]`, Android's single letters...) at the same token
+ *   position in most lines ends the header; bracketed thread/request groups, a `logger:` or a
+ *   dotted logger name right after it belong to the header too;
+ * - else a `tag:` / `tag[pid]:` token (syslog and friends) at a steady position, after a prefix
+ *   holding a timestamp;
+ * - else a lone `-` separator at a steady position (`[time] program - message`);
+ * - else `|`-separated fields starting with a timestamp;
+ * - else a run of leading fields whose positions hold numbers/timestamps in nearly every line.
+ *
+ * Lines that do not fit the learned shape (stack traces, continuation lines) keep the whole line as
+ * the message and are counted by the caller.
+ */
+import { ExitCode, ObsError } from '../../core/errors.js';
+
+export interface HeaderParts {
+  /** The message without its header. */
+  content: string;
+  level?: string;
+  /** Raw timestamp text from the header. */
+  time?: string;
+  component?: string;
+  pid?: string;
+}
+
+export interface HeaderParser {
+  /** How the header was recognized, for the report: e.g. `level at field 4`. */
+  readonly description: string;
+  /** Parts of one line; `matched` is false when the line did not have the learned header. */
+  parse(line: string): HeaderParts & { matched: boolean };
+}
+
+/** Severity words, upper-cased. Single letters are Android logcat / glog style. */
+const LEVELS = new Map<string, string>(
+  Object.entries({
+    TRACE: 'trace', FINEST: 'trace', FINER: 'debug', FINE: 'debug', DEBUG: 'debug', DBG: 'debug',
+    VERBOSE: 'debug', INFO: 'info', INFORMATION: 'info', INFORMATIONAL: 'info', NOTICE: 'info',
+    WARN: 'warn', WARNING: 'warn', ERROR: 'error', ERR: 'error', SEVERE: 'error', FAILURE: 'error',
+    CRITICAL: 'fatal', CRIT: 'fatal', ALERT: 'fatal', EMERG: 'fatal', EMERGENCY: 'fatal', FATAL: 'fatal',
+    PANIC: 'fatal', V: 'debug', D: 'debug', I: 'info', W: 'warn', E: 'error', F: 'fatal',
+  }),
+);
+
+/** The normalized level of a header token (`INFO`, `[warn]`, `Info`, `<E>`, `ERROR:`), if it is one. */
+export function levelOf(token: string): string | undefined {
+  const bare = token.replace(/^[[(<]+|[\])>:,|]+$/g, '');
+  if (bare.length === 0) return undefined;
+  const bracketed = bare.length !== token.length && /^[[(<]/.test(token);
+  const up = bare.toUpperCase();
+  // Plain words must be upper case or Capitalized; lower case only inside brackets (`[notice]`).
+  if (bare !== up && !bracketed && !(bare[0] === up[0] && bare.slice(1) === bare.slice(1).toLowerCase())) {
+    return undefined;
+  }
+  if (bare.length === 1 && bare !== up) return undefined;
+  return LEVELS.get(up);
+}
+
+interface Tok {
+  text: string;
+  start: number;
+  end: number;
+}
+
+const MAX_HEADER_TOKENS = 14;
+
+function headTokens(line: string, max = MAX_HEADER_TOKENS + 8): Tok[] {
+  const out: Tok[] = [];
+  const re = /\S+/g;
+  let m: RegExpExecArray | null;
+  while (out.length < max && (m = re.exec(line)) !== null) {
+    out.push({ text: m[0], start: m.index, end: m.index + m[0].length });
+  }
+  return out;
+}
+
+const MONTHS = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?$/;
+const WEEKDAYS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?$/;
+/** A token that is (part of) a timestamp or a plain number: `2015-10-18`, `18:01:47,978`, `1117838570`. */
+function isTimeOrNumber(t: string): boolean {
+  const bare = t.replace(/^[[(]+|[\]),:]+$/g, '');
+  return /^[-+]?\d[\d:.\-/,T+Z_]*$/.test(bare) || MONTHS.test(bare) || WEEKDAYS.test(bare);
+}
+const hasTime = (t: string) => /\d[:.]\d\d/.test(t) || /^\d{6,}$/.test(t.replace(/[[\]]/g, ''));
+/** `sshd[42]:`, `kernel:`, `dfs.DataNode$PacketResponder:`, `sshd(pam_unix)[19939]:`. */
+const TAG = /^[\w.$@\-/#(][\w.$@\-/#()[\]]*:$/;
+/** A logger name without a colon: `org.apache.Foo`, `v.c.Controller#54`. */
+const LOGGER = /^[A-Za-z_$][\w$]*(?:\.[\w$]+)+(?:[#:@]\d+)?$/;
+
+interface Anchors {
+  level: number;
+  tag: number;
+  dash: number;
+  toks: Tok[];
+}
+
+function anchorsOf(line: string): Anchors {
+  const toks = headTokens(line);
+  let level = -1;
+  let tag = -1;
+  let dash = -1;
+  const n = Math.min(toks.length - 1, MAX_HEADER_TOKENS); // the message needs at least one token
+  for (let i = 0; i < n; i++) {
+    const t = toks[i]!.text;
+    if (level < 0 && levelOf(t) !== undefined) level = i;
+    if (tag < 0 && i > 0 && TAG.test(t) && levelOf(t) === undefined) tag = i;
+    if (dash < 0 && i > 0 && t === '-') dash = i;
+  }
+  return { level, tag, dash, toks };
+}
+
+/** The most frequent value (>= 0) in `xs` and its share of `total`. */
+function mode(xs: number[], total: number): [number, number] {
+  const counts = new Map<number, number>();
+  for (const x of xs) if (x >= 0) counts.set(x, (counts.get(x) ?? 0) + 1);
+  let best = -1;
+  let bestN = 0;
+  for (const [x, c] of counts) if (c > bestN || (c === bestN && x < best)) [best, bestN] = [x, c];
+  return [best, total === 0 ? 0 : bestN / total];
+}
+
+/** Share of lines that must agree on a header position. */
+const SUPPORT = 0.6;
+
+function bracketEnd(toks: Tok[], i: number): number {
+  // A `[...]` group may span tokens: `[req-1 user - -]`. Returns the index after it, or i.
+  if (i >= toks.length || !toks[i]!.text.startsWith('[')) return i;
+  let depth = 0;
+  for (let j = i; j < toks.length && j < i + 12; j++) {
+    for (const ch of toks[j]!.text) {
+      if (ch === '[') depth++;
+      else if (ch === ']') depth--;
+    }
+    if (depth <= 0) return j + 1;
+  }
+  return i;
+}
+
+const result = (line: string, toks: Tok[], from: number, parts: Omit<HeaderParts, 'content'>, matched: boolean) => ({
+  ...parts,
+  content: from >= toks.length ? '' : line.slice(toks[from]!.start),
+  matched,
+});
+
+function timeText(line: string, toks: Tok[], upto: number): string | undefined {
+  const first = toks.findIndex((t, i) => i < upto && hasTime(t.text));
+  if (first < 0) return undefined;
+  let last = first;
+  for (let i = first + 1; i < upto; i++) if (isTimeOrNumber(toks[i]!.text)) last = i;
+  else break;
+  let s = first;
+  while (s > 0 && isTimeOrNumber(toks[s - 1]!.text)) s--;
+  return line.slice(toks[s]!.start, toks[last]!.end).replace(/^\[|\]$/g, '');
+}
+
+function componentOf(tag: string): { component: string; pid?: string } {
+  const m = /^(.*?)(?:\[(\d+)\])?(?:\s*\([^)]*\))?:$/.exec(tag);
+  const component = (m?.[1] ?? tag.replace(/:$/, '')) || tag;
+  return m?.[2] !== undefined ? { component, pid: m[2] } : { component };
+}
+
+/** Learns the header shape of one file from a sample of its lines (see the module comment). */
+export function learnHeader(sample: readonly string[]): HeaderParser {
+  const lines = sample.filter((l) => l.trim().length > 0);
+  const anchors = lines.map(anchorsOf);
+  const n = anchors.length;
+
+  const [levelAt, levelShare] = mode(anchors.map((a) => a.level), n);
+  if (levelAt >= 0 && levelShare >= SUPPORT) return levelHeader(levelAt, anchors);
+
+  const tagged = anchors.filter((a) => a.tag > 0 && a.toks.slice(0, a.tag).some((t) => hasTime(t.text)));
+  const [tagAt, tagShare] = mode(tagged.map((a) => a.tag), n);
+  if (tagAt > 0 && tagShare >= SUPPORT) return tagHeader(tagAt);
+
+  const [dashAt, dashShare] = mode(anchors.map((a) => a.dash), n);
+  if (dashAt > 0 && dashShare >= SUPPORT && anchors.filter((a) => a.dash === dashAt).every((a) => a.toks.slice(0, dashAt).some((t) => hasTime(t.text)))) {
+    return dashHeader(dashAt);
+  }
+
+  const piped = lines.filter((l) => /^[^|]*\d[^|]*\|/.test(l) && hasTime(l.slice(0, l.indexOf('|'))));
+  if (n > 0 && piped.length / n >= 0.9) {
+    const fields = Math.min(6, ...piped.map((l) => l.split('|').length - 1));
+    if (fields >= 2) return pipeHeader(fields);
+  }
+
+  const prefix = numericPrefix(anchors);
+  if (prefix > 0) return positionalHeader(prefix, `${prefix} leading fields`, () => true);
+  return { description: 'none', parse: (line) => ({ content: line, matched: true }) };
+}
+
+/** The number of leading fields when field 0 and some later fields are numbers in ~all lines. */
+function numericPrefix(anchors: Anchors[]): number {
+  const n = anchors.length;
+  if (n === 0) return 0;
+  let last = -1;
+  for (let i = 0; i < 8; i++) {
+    const share = anchors.filter((a) => a.toks.length > i + 1 && isTimeOrNumber(a.toks[i]!.text)).length / n;
+    if (share >= 0.95) last = i;
+    else if (i === 0) return 0;
+  }
+  return last + 1;
+}
+
+function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
+  // What follows the level in this file: bracket groups, then a `logger:` tag or a dotted logger.
+  const after = anchors.filter((a) => a.level === at);
+  const share = (f: (a: Anchors) => boolean) => after.filter(f).length / Math.max(1, after.length);
+  const skipBrackets = (toks: Tok[], i: number) => {
+    let j = i;
+    for (let k = 0; k < 3; k++) {
+      const e = bracketEnd(toks, j);
+      if (e === j) break;
+      j = e;
+    }
+    return j;
+  };
+  const tagUsual = share((a) => {
+    const j = skipBrackets(a.toks, at + 1);
+    return j + 1 < a.toks.length && TAG.test(a.toks[j]!.text);
+  }) >= 0.8;
+  const loggerUsual = share((a) => {
+    const j = skipBrackets(a.toks, at + 1);
+    return j + 1 < a.toks.length && LOGGER.test(a.toks[j]!.text);
+  }) >= 0.8;
+  return {
+    description: `level at field ${at + 1}`,
+    parse(line) {
+      const toks = headTokens(line);
+      const t = toks[at];
+      const level = t === undefined ? undefined : levelOf(t.text);
+      if (level === undefined || at + 1 >= toks.length) {
+        return { content: line, matched: false };
+      }
+      let i = skipBrackets(toks, at + 1);
+      let component: string | undefined;
+      let pid: string | undefined;
+      const next = toks[i]?.text;
+      if (next !== undefined && i + 1 < toks.length) {
+        if (tagUsual && TAG.test(next)) {
+          ({ component, pid } = componentOf(next));
+          i++;
+        } else if (loggerUsual && LOGGER.test(next)) {
+          component = next;
+          i = skipBrackets(toks, i + 1);
+          if (toks[i]?.text === ':' || toks[i]?.text === '-') i++;
+        }
+      }
+      if (toks[i]?.text === '-' && i + 1 < toks.length) i++;
+      const time = timeText(line, toks, at);
+      return result(line, toks, i, { level, ...(time ? { time } : {}), ...(component ? { component } : {}), ...(pid ? { pid } : {}) }, true);
+    },
+  };
+}
+
+function tagHeader(at: number): HeaderParser {
+  return {
+    description: `'tag:' at field ${at + 1}`,
+    parse(line) {
+      const toks = headTokens(line);
+      // The tag may be pushed a field or two right (`syslogd 1.4.1:`, `tag[1] (detail):`).
+      let i = at;
+      while (i < at + 3 && i + 1 < toks.length && !(TAG.test(toks[i]!.text) && levelOf(toks[i]!.text) === undefined)) i++;
+      const time = timeText(line, toks, at);
+      if (i >= at + 3 || i + 1 >= toks.length || !TAG.test(toks[i]!.text)) {
+        // No tag where the file has one: the fields before it are still header.
+        return { ...result(line, toks, Math.min(at, toks.length), time ? { time } : {}, false) };
+      }
+      const tag = line.slice(toks[at]!.start, toks[i]!.end);
+      const { component, pid } = componentOf(toks[at]!.text.endsWith(':') ? toks[at]!.text : tag);
+      const level = levelOf(toks[i + 1]!.text);
+      return result(line, toks, i + 1, { ...(time ? { time } : {}), component, ...(pid ? { pid } : {}), ...(level ? { level } : {}) }, true);
+    },
+  };
+}
+
+function positionalHeader(fields: number, description: string, fits: (toks: Tok[]) => boolean): HeaderParser {
+  return {
+    description,
+    parse(line) {
+      const toks = headTokens(line);
+      if (toks.length <= fields || !fits(toks)) return { content: line, matched: false };
+      const time = timeText(line, toks, fields);
+      const level = toks.slice(0, fields).map((t) => levelOf(t.text)).find((l) => l !== undefined);
+      return result(line, toks, fields, { ...(time ? { time } : {}), ...(level ? { level } : {}) }, true);
+    },
+  };
+}
+
+function dashHeader(at: number): HeaderParser {
+  return {
+    description: `'-' at field ${at + 1}`,
+    parse(line) {
+      const toks = headTokens(line);
+      // The separator may be pushed a field or two right (`program *64 - message`).
+      let i = at;
+      while (i < at + 3 && i + 1 < toks.length && toks[i]!.text !== '-') i++;
+      if (toks[i]?.text !== '-' || i + 1 >= toks.length) return { content: line, matched: false };
+      const time = timeText(line, toks, at);
+      const component = toks[at - 1]?.text;
+      return result(line, toks, i + 1, { ...(time ? { time } : {}), ...(component && !hasTime(component) ? { component } : {}) }, true);
+    },
+  };
+}
+
+function pipeHeader(fields: number): HeaderParser {
+  return {
+    description: `${fields} '|'-separated fields`,
+    parse(line) {
+      let at = -1;
+      for (let k = 0; k < fields; k++) {
+        at = line.indexOf('|', at + 1);
+        if (at < 0) return { content: line, matched: false };
+      }
+      const parts = line.slice(0, at).split('|');
+      const level = parts.map((p) => levelOf(p.trim())).find((l) => l !== undefined);
+      return {
+        content: line.slice(at + 1),
+        time: parts[0]!.trim(),
+        ...(level ? { level } : {}),
+        ...(parts[1] !== undefined ? { component: parts[1].trim() } : {}),
+        matched: true,
+      };
+    },
+  };
+}
+
+/**
+ * Compiles a Loghub-style format: `<Field>` placeholders between literal parts; the literal parts
+ * are regular expressions (so `\[<PID>\]` works as in Loghub) and runs of spaces match any
+ * whitespace. `<Content>` is required; `<Level>`, `<Component>`, `<Pid>`/`<PID>`,
+ * `<Date>`/`<Time>`/`<Timestamp>` fill the record.
+ */
+export function compileLogFormat(format: string): HeaderParser {
+  const parts = format.split(/(<[^<>]+>)/);
+  const names: string[] = [];
+  let src = '';
+  parts.forEach((p, k) => {
+    if (k % 2 === 0) src += p.replace(/ +/g, String.raw`\s+`);
+    else {
+      const name = p.slice(1, -1);
+      names.push(name);
+      src += name === 'Content' ? '(.*)' : '(.*?)';
+    }
+  });
+  const bad = (why: string) =>
+    new ObsError(`--log-format ${JSON.stringify(format)}: ${why}`, {
+      code: 'OBS_BAD_LOG_FORMAT',
+      exit: ExitCode.usage,
+      suggestions: ['Example: --log-format "<Date> <Time> <Level> <Component>: <Content>"'],
+    });
+  if (!names.includes('Content')) throw bad('it needs a <Content> field');
+  let re: RegExp;
+  try {
+    re = new RegExp(`^${src}$`, 's');
+  } catch (err) {
+    throw bad(err instanceof Error ? err.message : String(err));
+  }
+  const idx = (...ns: string[]) => names.findIndex((x) => ns.includes(x.toLowerCase()));
+  const iContent = names.indexOf('Content');
+  const iLevel = idx('level', 'severity');
+  const iComp = idx('component', 'logger', 'program');
+  const iPid = idx('pid');
+  const timeIdx = names.map((x, i) => (/^(date|time|timestamp|month|day)$/i.test(x) ? i : -1)).filter((i) => i >= 0);
+  return {
+    description: `--log-format ${format}`,
+    parse(line) {
+      const m = re.exec(line);
+      if (m === null) return { content: line, matched: false };
+      const g = (i: number) => (i >= 0 ? m[i + 1]?.trim() : undefined);
+      const rawLevel = g(iLevel);
+      const level = rawLevel !== undefined ? (levelOf(rawLevel) ?? rawLevel.toLowerCase()) : undefined;
+      const time = timeIdx.map((i) => g(i)).filter(Boolean).join(' ');
+      const component = g(iComp);
+      const pid = g(iPid);
+      return {
+        content: m[iContent + 1] ?? '',
+        matched: true,
+        ...(level ? { level } : {}),
+        ...(time ? { time } : {}),
+        ...(component ? { component } : {}),
+        ...(pid ? { pid } : {}),
+      };
+    },
+  };
+}

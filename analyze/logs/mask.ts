@@ -1,0 +1,173 @@
+/**
+ * Variable masking: turns one log message into the token sequence the miner compares.
+ *
+ * A message is split on whitespace; each token that holds a value is replaced, wholly or in part,
+ * by `<*>`. The rules are general log-parsing knowledge, in this order:
+ *
+ * 1. Whole values, after stripping surrounding brackets/quotes/punctuation: URLs, UUIDs, IPv4
+ *    (with port), IPv6, MAC addresses, hex (`0x..`, or 8+ hex digits holding a digit), numbers
+ *    with an optional unit (durations `12ms`, sizes `64KB`, percentages), dates and times, and
+ *    file paths (`/a/b`, `C:\a`, `./a`).
+ * 2. `key=value`: the value is masked (an empty value stays empty: `ruser=` is a constant).
+ * 3. Any other token holding a digit: each part of it between separators (`:,;()[]{}<>'"#@/|=`)
+ *    that holds a digit is masked (`blk_-123` -> `<*>`, `(uid=0)` -> `(uid=<*>)`,
+ *    `core.2275` -> `<*>`, `CPU#1` -> `CPU#<*>`), so identifiers that merely contain digits
+ *    keep their punctuation shape.
+ *
+ * Tokens without digits, `=`, `/` or `://` are returned as they are: that is the fast path for
+ * most words.
+ */
+
+export const WILDCARD = '<*>';
+
+const C_0 = 48;
+const C_9 = 57;
+
+function hasDigit(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= C_0 && c <= C_9) return true;
+  }
+  return false;
+}
+
+/** Values recognized as a whole token (after surrounding punctuation is stripped). */
+const WHOLE_VALUE = new RegExp(
+  [
+    String.raw`[a-zA-Z][a-zA-Z0-9+.\-]*://\S*`, // URL
+    String.raw`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`, // UUID
+    String.raw`\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?`, // IPv4[:port]
+    String.raw`[a-zA-Z0-9\-]+(?:\.[a-zA-Z0-9\-]+)+:\d{1,5}`, // host:port
+    String.raw`[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}`, // IPv6 and MAC (colon form)
+    String.raw`[0-9a-fA-F]{2}(?:-[0-9a-fA-F]{2}){5}`, // MAC (dash form)
+    String.raw`0[xX][0-9a-fA-F]+`, // hex literal
+    String.raw`(?=[a-fA-F]*\d)[0-9a-fA-F]{8,}`, // hash / id in hex
+    String.raw`[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?(?:[a-zA-Zµ%]{1,4})?`, // number [unit]
+    String.raw`\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[T_ \-]\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`, // date[time]
+    String.raw`\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?`, // time of day
+    String.raw`(?:[a-zA-Z]:\\|\.{0,2}/)[^\s/]*(?:[/\\][^\s/\\]*)+`, // path
+  ].join('|'),
+);
+const WHOLE_VALUE_RE = new RegExp(`^(?:${WHOLE_VALUE.source})$`);
+
+/** Leading and trailing characters that wrap a value: `(42)`, `'x',`, `[7]:`. */
+const WRAP_LEAD = /^[(\[{<'"`]+/;
+const WRAP_TRAIL = /[)\]}>'"`,;:.!?]+$/;
+
+/**
+ * A word with a short number at its end names a thing (`eth0`, `IPV6`, `SOCKS5`, `wl0`) more often
+ * than it carries a value; it stays, and the miner turns it into a variable if it varies a lot.
+ */
+const SMALL_SUFFIX = /^[A-Za-z][A-Za-z_-]*\d{1,2}$/;
+
+/** Parts of a token between separators; a part holding a digit is a value. */
+const DIGIT_PART = /[^:,;()[\]{}<>'"#@/|=\s]*\d[^:,;()[\]{}<>'"#@/|=\s]*/g;
+
+/** Masks one whitespace-free token; see the module comment for the rules. */
+export function maskToken(tok: string): string {
+  const digit = hasDigit(tok);
+  if (!digit && tok.indexOf('=') < 0 && tok.indexOf('/') < 0) return tok;
+  const lead = WRAP_LEAD.exec(tok)?.[0] ?? '';
+  const trail = WRAP_TRAIL.exec(tok.slice(lead.length))?.[0] ?? '';
+  const core = tok.slice(lead.length, tok.length - trail.length);
+  if (core.length > 0 && WHOLE_VALUE_RE.test(core)) {
+    // A trailing '.' or ':' after a number is punctuation only when the core is a value.
+    return lead + WILDCARD + trail;
+  }
+  const eq = tok.indexOf('=');
+  if (eq > 0 && eq < tok.length - 1) {
+    const key = tok.slice(0, eq);
+    // `a=b=c` or `k=v,k2=v2` lists: mask each value.
+    if (!/[\s]/.test(key)) return maskKey(key) + '=' + maskValueList(tok.slice(eq + 1));
+  }
+  if (!digit || SMALL_SUFFIX.test(core)) return tok;
+  return tok.replace(DIGIT_PART, WILDCARD);
+}
+
+function maskKey(key: string): string {
+  return hasDigit(key) ? key.replace(DIGIT_PART, WILDCARD) : key;
+}
+
+/** The value side of `k=v`, which may itself be a `,`-separated list of `k=v` pairs. */
+function maskValueList(rest: string): string {
+  const comma = rest.indexOf(',');
+  if (comma > 0) {
+    const next = rest.slice(comma + 1);
+    const eq = next.indexOf('=');
+    if (eq > 0) {
+      return WILDCARD + ',' + maskKey(next.slice(0, eq)) + '=' + maskValueList(next.slice(eq + 1));
+    }
+  }
+  const trail = /[)\]}>'"`,;:.]+$/.exec(rest)?.[0] ?? '';
+  const value = rest.slice(0, rest.length - trail.length);
+  // A word without digits may be a constant (`state=ready`): the miner decides from how many
+  // distinct words it sees there.
+  if (value.length === 0 || (!hasDigit(value) && !WHOLE_VALUE_RE.test(value))) return rest;
+  return WILDCARD + trail;
+}
+
+/** Splits a message on runs of whitespace, dropping empty tokens. */
+export function tokenize(content: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < content.length; i++) {
+    const c = content.charCodeAt(i);
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12) {
+      if (start >= 0) {
+        out.push(content.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(content.slice(start));
+  return out;
+}
+
+/** A masked number, possibly wrapped: `<*>`, `(<*>`, `<<*>` (as in `<1 sec`). */
+const VALUE_TOKEN = /^[(\[<>~=]?<\*>$/;
+/** Units that follow a number as a separate word: `12 ms`, `1.1 KB`, `3 seconds`. */
+const UNIT =
+  /^(?:[kKMGTP]i?B|[bB]ytes?|bits?|[nuµm]?s|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|ms|msec|millis(?:econds)?|%)([)\],;:.]*)$/;
+const NAME_OF_TIME =
+  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}[,.]?$/;
+
+/**
+ * Joins what belongs to one value across tokens: a number and its unit (`1190 bytes` -> `<*>`), a
+ * value and a bracketed restatement (`<*> (<*>)`), and month/weekday names next to a date or time
+ * (`Fri Jul 1 07:57:30 2005`).
+ */
+function joinValues(toks: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < toks.length; i++) {
+    const t = toks[i]!;
+    const prev = out.length > 0 ? out[out.length - 1]! : undefined;
+    const unit = UNIT.exec(t);
+    if (unit !== null && prev !== undefined && VALUE_TOKEN.test(prev)) {
+      out[out.length - 1] = prev.slice(0, prev.length - WILDCARD.length) + WILDCARD + (prev.startsWith('(') ? '' : '') + (unit[1] ?? '');
+      continue;
+    }
+    if (prev === WILDCARD && /^\(<\*>\)[,;:.]*$/.test(t)) {
+      out[out.length - 1] = WILDCARD + t.slice(5);
+      continue;
+    }
+    out.push(t);
+  }
+  for (let i = 0; i < out.length; i++) {
+    if (NAME_OF_TIME.test(out[i]!) && (out[i + 1]?.startsWith(WILDCARD) || out[i - 1] === WILDCARD)) {
+      out[i] = WILDCARD;
+    }
+  }
+  return out;
+}
+
+/** Tokenizes and masks a message. */
+export function maskMessage(content: string): string[] {
+  const toks = tokenize(content);
+  let values = 0;
+  for (let i = 0; i < toks.length; i++) {
+    const m = maskToken(toks[i]!);
+    if (m !== toks[i]) values++;
+    toks[i] = m;
+  }
+  return values > 0 ? joinValues(toks) : toks;
+}
