@@ -38,14 +38,14 @@ const WHOLE_VALUE = new RegExp(
     String.raw`[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}`, // UUID
     String.raw`\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?`, // IPv4[:port]
     String.raw`[a-zA-Z0-9\-]+(?:\.[a-zA-Z0-9\-]+)+:\d{1,5}`, // host:port
-    String.raw`[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7}`, // IPv6 and MAC (colon form)
+    String.raw`(?=[:a-fA-F]*\d)[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,}`, // IPv6, MAC, hex groups
     String.raw`[0-9a-fA-F]{2}(?:-[0-9a-fA-F]{2}){5}`, // MAC (dash form)
     String.raw`0[xX][0-9a-fA-F]+`, // hex literal
     String.raw`(?=[a-fA-F]*\d)[0-9a-fA-F]{8,}`, // hash / id in hex
     String.raw`[-+]?\d+(?:[.,]\d+)*(?:[eE][-+]?\d+)?(?:[a-zA-Zµ%]{1,4})?`, // number [unit]
     String.raw`\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}(?:[T_ \-]\d{1,2}[:.]\d{2}(?:[:.]\d{2})?(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?`, // date[time]
     String.raw`\d{1,2}:\d{2}(?::\d{2})?(?:[.,:]\d+)?`, // time of day
-    String.raw`(?:[a-zA-Z]:\\|\.{0,2}/)[^\s/]*(?:[/\\][^\s/\\]*)+`, // path
+    String.raw`(?:[a-zA-Z]:\\|\.{1,2}/)\S*|/[^\s/]*(?:/[^\s/]*)+`, // path
   ].join('|'),
 );
 const WHOLE_VALUE_RE = new RegExp(`^(?:${WHOLE_VALUE.source})$`);
@@ -58,7 +58,7 @@ const WRAP_TRAIL = /[)\]}>'"`,;:.!?]+$/;
  * A word with a short number at its end names a thing (`eth0`, `IPV6`, `SOCKS5`, `wl0`) more often
  * than it carries a value; it stays, and the miner turns it into a variable if it varies a lot.
  */
-const SMALL_SUFFIX = /^[A-Za-z][A-Za-z_-]*\d{1,2}$/;
+const SMALL_SUFFIX = /^[A-Za-z][A-Za-z_-]+\d{1,2}$/;
 
 /** Parts of a token between separators; a part holding a digit is a value. */
 const DIGIT_PART = /[^:,;()[\]{}<>'"#@/|=\s]*\d[^:,;()[\]{}<>'"#@/|=\s]*/g;
@@ -81,6 +81,8 @@ export function maskToken(tok: string): string {
     if (!/[\s]/.test(key)) return maskKey(key) + '=' + maskValueList(tok.slice(eq + 1));
   }
   if (!digit || SMALL_SUFFIX.test(core)) return tok;
+  // Dot leaders (`instruction......0`) separate a label from its value.
+  if (tok.includes('..')) return tok.split(/(\.{2,})/).map((p, i) => (i % 2 ? p : p.replace(DIGIT_PART, WILDCARD))).join('');
   return tok.replace(DIGIT_PART, WILDCARD);
 }
 
@@ -125,16 +127,18 @@ export function tokenize(content: string): string[] {
 
 /** A masked number, possibly wrapped: `<*>`, `(<*>`, `<<*>` (as in `<1 sec`). */
 const VALUE_TOKEN = /^[(\[<>~=]?<\*>$/;
+/** A list element: a masked value or a word with a number, optionally followed by a comma. */
+const LIST_ITEM = /^(?:<\*>|[A-Za-z][A-Za-z_-]+\d{1,2}),?$/;
 /** Units that follow a number as a separate word: `12 ms`, `1.1 KB`, `3 seconds`. */
 const UNIT =
-  /^(?:[kKMGTP]i?B|[bB]ytes?|bits?|[nuµm]?s|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|ms|msec|millis(?:econds)?|%)([)\],;:.]*)$/;
+  /^(?:[kKMGTP]?i?B|[bB]ytes?|bits?|[nuµm]?s|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|ms|msec|millis(?:econds)?|%)([)\],;:.]*)$/;
 const NAME_OF_TIME =
   /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}[,.]?$/;
 
 /**
  * Joins what belongs to one value across tokens: a number and its unit (`1190 bytes` -> `<*>`), a
- * value and a bracketed restatement (`<*> (<*>)`), and month/weekday names next to a date or time
- * (`Fri Jul 1 07:57:30 2005`).
+ * quantity and its bracketed restatement (`1190 bytes (1.16 KB)`), and month/weekday names next
+ * to a date or time (`Fri Jul 1 07:57:30 2005`).
  */
 function joinValues(toks: string[]): string[] {
   const out: string[] = [];
@@ -143,11 +147,13 @@ function joinValues(toks: string[]): string[] {
     const prev = out.length > 0 ? out[out.length - 1]! : undefined;
     const unit = UNIT.exec(t);
     if (unit !== null && prev !== undefined && VALUE_TOKEN.test(prev)) {
-      out[out.length - 1] = prev.slice(0, prev.length - WILDCARD.length) + WILDCARD + (prev.startsWith('(') ? '' : '') + (unit[1] ?? '');
-      continue;
-    }
-    if (prev === WILDCARD && /^\(<\*>\)[,;:.]*$/.test(t)) {
-      out[out.length - 1] = WILDCARD + t.slice(5);
+      const before = out[out.length - 2];
+      if (prev.startsWith('(') && t.endsWith(')') && before !== undefined && before.endsWith(WILDCARD)) {
+        // `1190 bytes (1.16 KB)`: the bracketed part restates the quantity before it.
+        out.pop();
+        continue;
+      }
+      out[out.length - 1] = prev + (unit[1] ?? '');
       continue;
     }
     out.push(t);
@@ -157,7 +163,18 @@ function joinValues(toks: string[]): string[] {
       out[i] = WILDCARD;
     }
   }
-  return out;
+  // A run of values is one list (`blk_1 blk_2 blk_3`, `an14 an15 an16`, a date and a time).
+  const joined: string[] = [];
+  for (let i = 0; i < out.length; i++) {
+    const t = out[i]!;
+    const prev = joined[joined.length - 1];
+    if (prev !== undefined && LIST_ITEM.test(prev) && LIST_ITEM.test(t) && (prev.includes(WILDCARD) || t.includes(WILDCARD) || hasDigit(prev))) {
+      joined[joined.length - 1] = WILDCARD + (/,$/.test(t) ? ',' : '');
+      continue;
+    }
+    joined.push(t);
+  }
+  return joined;
 }
 
 /** Tokenizes and masks a message. */
@@ -166,7 +183,7 @@ export function maskMessage(content: string): string[] {
   let values = 0;
   for (let i = 0; i < toks.length; i++) {
     const m = maskToken(toks[i]!);
-    if (m !== toks[i]) values++;
+    if (m !== toks[i] || hasDigit(m)) values++;
     toks[i] = m;
   }
   return values > 0 ? joinValues(toks) : toks;

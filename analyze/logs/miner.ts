@@ -133,6 +133,21 @@ export interface Variant {
   count: number;
 }
 
+/** `<*>` with only brackets or punctuation around it: `(<*>)`, `<*>,`. */
+const PURE_VALUE = /^[(\[{<'"]*<\*>[)\]}>'",;:.]*$/;
+const shape = (tok: string) => tok.replace(/[\w.*<>-]+/g, 'w');
+
+/**
+ * True when two tokens at one position differ the way values do: one of them is a masked value,
+ * or both have the same punctuation shape and one holds a value (`rhost=<*>`, `rhost=host.name`).
+ * Otherwise they are two words (or two shapes, `(uid=<*>)` and `LOGIN(uid=<*>)`) that may be
+ * constants of different patterns.
+ */
+function valueDiff(a: string, b: string): boolean {
+  if (PURE_VALUE.test(a) || PURE_VALUE.test(b)) return true;
+  return (a.includes(WILDCARD) || b.includes(WILDCARD)) && shape(a) === shape(b);
+}
+
 interface TreeNode {
   children: Map<string, TreeNode>;
   clusters: Cluster[];
@@ -158,8 +173,9 @@ export function createMiner(config: MinerConfig = {}): Miner {
     }
     const steps = Math.min(prefixDepth, tokens.length);
     for (let i = 0; i < steps; i++) {
-      // Tokens holding a value route to the shared `<*>` branch, as do tokens past maxChildren.
-      const tok = tokens[i]!.includes(WILDCARD) ? WILDCARD : tokens[i]!;
+      // Tokens holding a value or a digit route to the shared `<*>` branch (as in Drain), as do
+      // tokens past maxChildren.
+      const tok = /[\d*]/.test(tokens[i]!) ? WILDCARD : tokens[i]!;
       let next: TreeNode | undefined = node.children.get(tok);
       if (next === undefined) {
         if (tok !== WILDCARD && node.children.size < cfg.maxChildren - 1) {
@@ -244,12 +260,16 @@ export function createMiner(config: MinerConfig = {}): Miner {
         if (t !== WILDCARD) {
           cluster.tokens[i] = WILDCARD;
           change = 'changed';
-          // Words never count as slot values when masking already found a value there.
-          cluster.slots.set(i, t.includes(WILDCARD) || s.includes(WILDCARD) ? null : new Set([t, s]));
+          cluster.slots.set(i, valueDiff(t, s) ? null : new Set([t, s]));
         } else {
           const words = cluster.slots.get(i);
-          if (words != null) {
-            if (s.includes(WILDCARD)) cluster.slots.set(i, null);
+          if (words != null && !words.has(s)) {
+            let first = '';
+            for (const w of words) {
+              first = w;
+              break;
+            }
+            if (valueDiff(first, s)) cluster.slots.set(i, null);
             else {
               words.add(s);
               if (words.size >= cfg.variableAfter) cluster.slots.set(i, null);
