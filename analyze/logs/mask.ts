@@ -102,9 +102,11 @@ function maskValueList(rest: string): string {
   }
   const trail = /[)\]}>'"`,;:.]+$/.exec(rest)?.[0] ?? '';
   const value = rest.slice(0, rest.length - trail.length);
-  // A word without digits may be a constant (`state=ready`): the miner decides from how many
-  // distinct words it sees there.
-  if (value.length === 0 || (!hasDigit(value) && !WHOLE_VALUE_RE.test(value))) return rest;
+  // A plain word may be a constant (`state=ready`): the miner decides from how many distinct
+  // words it sees there. Dotted names, paths and addresses (`host.example.com`) are values.
+  if (value.length === 0 || (!hasDigit(value) && !WHOLE_VALUE_RE.test(value) && !/\w[./@]\w/.test(value))) {
+    return rest;
+  }
   return WILDCARD + trail;
 }
 

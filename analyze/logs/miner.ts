@@ -14,7 +14,7 @@
 import { createHash } from 'node:crypto';
 import { ExitCode, ObsError } from '../../core/errors.js';
 import { WILDCARD, maskMessage } from './mask.js';
-import { mergeClusters } from './merge.js';
+import { settleClusters } from './merge.js';
 
 export interface MinerConfig {
   /**
@@ -264,12 +264,9 @@ export function createMiner(config: MinerConfig = {}): Miner {
         } else {
           const words = cluster.slots.get(i);
           if (words != null && !words.has(s)) {
-            let first = '';
-            for (const w of words) {
-              first = w;
-              break;
-            }
-            if (valueDiff(first, s)) cluster.slots.set(i, null);
+            let value = false;
+            for (const w of words) if (valueDiff(w, s)) value = true;
+            if (value) cluster.slots.set(i, null);
             else {
               words.add(s);
               if (words.size >= cfg.variableAfter) cluster.slots.set(i, null);
@@ -303,7 +300,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
 
   const finish = (): MinedPattern[] => {
     if (final !== undefined) return final.patterns;
-    const groups = mergeClusters(clusters);
+    const groups = settleClusters(clusters, cfg.variableAfter);
     const byVariant: MinedPattern[] = new Array<MinedPattern>(variants.length);
     const byTemplate = new Map<string, MinedPattern>();
     for (const g of groups) {
