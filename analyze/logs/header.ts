@@ -39,11 +39,36 @@ export interface HeaderParser {
 /** Severity words, upper-cased. Single letters are Android logcat / glog style. */
 const LEVELS = new Map<string, string>(
   Object.entries({
-    TRACE: 'trace', FINEST: 'trace', FINER: 'debug', FINE: 'debug', DEBUG: 'debug', DBG: 'debug',
-    VERBOSE: 'debug', INFO: 'info', INFORMATION: 'info', INFORMATIONAL: 'info', NOTICE: 'info',
-    WARN: 'warn', WARNING: 'warn', ERROR: 'error', ERR: 'error', SEVERE: 'error', FAILURE: 'error',
-    CRITICAL: 'fatal', CRIT: 'fatal', ALERT: 'fatal', EMERG: 'fatal', EMERGENCY: 'fatal', FATAL: 'fatal',
-    PANIC: 'fatal', V: 'debug', D: 'debug', I: 'info', W: 'warn', E: 'error', F: 'fatal',
+    TRACE: 'trace',
+    FINEST: 'trace',
+    FINER: 'debug',
+    FINE: 'debug',
+    DEBUG: 'debug',
+    DBG: 'debug',
+    VERBOSE: 'debug',
+    INFO: 'info',
+    INFORMATION: 'info',
+    INFORMATIONAL: 'info',
+    NOTICE: 'info',
+    WARN: 'warn',
+    WARNING: 'warn',
+    ERROR: 'error',
+    ERR: 'error',
+    SEVERE: 'error',
+    FAILURE: 'error',
+    CRITICAL: 'fatal',
+    CRIT: 'fatal',
+    ALERT: 'fatal',
+    EMERG: 'fatal',
+    EMERGENCY: 'fatal',
+    FATAL: 'fatal',
+    PANIC: 'fatal',
+    V: 'debug',
+    D: 'debug',
+    I: 'info',
+    W: 'warn',
+    E: 'error',
+    F: 'fatal',
   }),
 );
 
@@ -54,7 +79,11 @@ export function levelOf(token: string): string | undefined {
   const bracketed = bare.length !== token.length && /^[[(<]/.test(token);
   const up = bare.toUpperCase();
   // Plain words must be upper case or Capitalized; lower case only inside brackets (`[notice]`).
-  if (bare !== up && !bracketed && !(bare[0] === up[0] && bare.slice(1) === bare.slice(1).toLowerCase())) {
+  if (
+    bare !== up &&
+    !bracketed &&
+    !(bare[0] === up[0] && bare.slice(1) === bare.slice(1).toLowerCase())
+  ) {
     return undefined;
   }
   if (bare.length === 1 && bare !== up) return undefined;
@@ -141,7 +170,13 @@ function bracketEnd(toks: Tok[], i: number): number {
   return i;
 }
 
-const result = (line: string, toks: Tok[], from: number, parts: Omit<HeaderParts, 'content'>, matched: boolean) => ({
+const result = (
+  line: string,
+  toks: Tok[],
+  from: number,
+  parts: Omit<HeaderParts, 'content'>,
+  matched: boolean,
+) => ({
   ...parts,
   content: from >= toks.length ? '' : line.slice(toks[from]!.start),
   matched,
@@ -151,8 +186,9 @@ function timeText(line: string, toks: Tok[], upto: number): string | undefined {
   const first = toks.findIndex((t, i) => i < upto && hasTime(t.text));
   if (first < 0) return undefined;
   let last = first;
-  for (let i = first + 1; i < upto; i++) if (isTimeOrNumber(toks[i]!.text)) last = i;
-  else break;
+  for (let i = first + 1; i < upto; i++)
+    if (isTimeOrNumber(toks[i]!.text)) last = i;
+    else break;
   let s = first;
   while (s > 0 && isTimeOrNumber(toks[s - 1]!.text)) s--;
   return line.slice(toks[s]!.start, toks[last]!.end).replace(/^\[|\]$/g, '');
@@ -170,19 +206,38 @@ export function learnHeader(sample: readonly string[]): HeaderParser {
   const anchors = lines.map(anchorsOf);
   const n = anchors.length;
 
-  const [levelAt, levelShare] = mode(anchors.map((a) => a.level), n);
+  const [levelAt, levelShare] = mode(
+    anchors.map((a) => a.level),
+    n,
+  );
   if (levelAt >= 0 && levelShare >= SUPPORT) return levelHeader(levelAt, anchors);
 
-  const tagged = anchors.filter((a) => a.tag > 0 && a.toks.slice(0, a.tag).some((t) => hasTime(t.text)));
-  const [tagAt, tagShare] = mode(tagged.map((a) => a.tag), n);
+  const tagged = anchors.filter(
+    (a) => a.tag > 0 && a.toks.slice(0, a.tag).some((t) => hasTime(t.text)),
+  );
+  const [tagAt, tagShare] = mode(
+    tagged.map((a) => a.tag),
+    n,
+  );
   if (tagAt > 0 && tagShare >= SUPPORT) return tagHeader(tagAt);
 
-  const [dashAt, dashShare] = mode(anchors.map((a) => a.dash), n);
-  if (dashAt > 0 && dashShare >= SUPPORT && anchors.filter((a) => a.dash === dashAt).every((a) => a.toks.slice(0, dashAt).some((t) => hasTime(t.text)))) {
+  const [dashAt, dashShare] = mode(
+    anchors.map((a) => a.dash),
+    n,
+  );
+  if (
+    dashAt > 0 &&
+    dashShare >= SUPPORT &&
+    anchors
+      .filter((a) => a.dash === dashAt)
+      .every((a) => a.toks.slice(0, dashAt).some((t) => hasTime(t.text)))
+  ) {
     return dashHeader(dashAt);
   }
 
-  const piped = lines.filter((l) => /^[^|]*\d[^|]*\|/.test(l) && hasTime(l.slice(0, l.indexOf('|'))));
+  const piped = lines.filter(
+    (l) => /^[^|]*\d[^|]*\|/.test(l) && hasTime(l.slice(0, l.indexOf('|'))),
+  );
   if (n > 0 && piped.length / n >= 0.9) {
     const fields = Math.min(6, ...piped.map((l) => l.split('|').length - 1));
     if (fields >= 2) return pipeHeader(fields);
@@ -199,7 +254,8 @@ function numericPrefix(anchors: Anchors[]): number {
   if (n === 0) return 0;
   let last = -1;
   for (let i = 0; i < 8; i++) {
-    const share = anchors.filter((a) => a.toks.length > i + 1 && isTimeOrNumber(a.toks[i]!.text)).length / n;
+    const share =
+      anchors.filter((a) => a.toks.length > i + 1 && isTimeOrNumber(a.toks[i]!.text)).length / n;
     if (share >= 0.95) last = i;
     else if (i === 0) return 0;
   }
@@ -219,14 +275,16 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
     }
     return j;
   };
-  const tagUsual = share((a) => {
-    const j = skipBrackets(a.toks, at + 1);
-    return j + 1 < a.toks.length && TAG.test(a.toks[j]!.text);
-  }) >= 0.8;
-  const loggerUsual = share((a) => {
-    const j = skipBrackets(a.toks, at + 1);
-    return j + 1 < a.toks.length && LOGGER.test(a.toks[j]!.text);
-  }) >= 0.8;
+  const tagUsual =
+    share((a) => {
+      const j = skipBrackets(a.toks, at + 1);
+      return j + 1 < a.toks.length && TAG.test(a.toks[j]!.text);
+    }) >= 0.8;
+  const loggerUsual =
+    share((a) => {
+      const j = skipBrackets(a.toks, at + 1);
+      return j + 1 < a.toks.length && LOGGER.test(a.toks[j]!.text);
+    }) >= 0.8;
   return {
     description: `level at field ${at + 1}`,
     parse(line) {
@@ -252,7 +310,18 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
       }
       if (toks[i]?.text === '-' && i + 1 < toks.length) i++;
       const time = timeText(line, toks, at);
-      return result(line, toks, i, { level, ...(time ? { time } : {}), ...(component ? { component } : {}), ...(pid ? { pid } : {}) }, true);
+      return result(
+        line,
+        toks,
+        i,
+        {
+          level,
+          ...(time ? { time } : {}),
+          ...(component ? { component } : {}),
+          ...(pid ? { pid } : {}),
+        },
+        true,
+      );
     },
   };
 }
@@ -264,7 +333,12 @@ function tagHeader(at: number): HeaderParser {
       const toks = headTokens(line);
       // The tag may be pushed a field or two right (`syslogd 1.4.1:`, `tag[1] (detail):`).
       let i = at;
-      while (i < at + 3 && i + 1 < toks.length && !(TAG.test(toks[i]!.text) && levelOf(toks[i]!.text) === undefined)) i++;
+      while (
+        i < at + 3 &&
+        i + 1 < toks.length &&
+        !(TAG.test(toks[i]!.text) && levelOf(toks[i]!.text) === undefined)
+      )
+        i++;
       const time = timeText(line, toks, at);
       if (i >= at + 3 || i + 1 >= toks.length || !TAG.test(toks[i]!.text)) {
         // No tag where the file has one: the fields before it are still header.
@@ -273,20 +347,44 @@ function tagHeader(at: number): HeaderParser {
       const tag = line.slice(toks[at]!.start, toks[i]!.end);
       const { component, pid } = componentOf(toks[at]!.text.endsWith(':') ? toks[at]!.text : tag);
       const level = levelOf(toks[i + 1]!.text);
-      return result(line, toks, i + 1, { ...(time ? { time } : {}), component, ...(pid ? { pid } : {}), ...(level ? { level } : {}) }, true);
+      return result(
+        line,
+        toks,
+        i + 1,
+        {
+          ...(time ? { time } : {}),
+          component,
+          ...(pid ? { pid } : {}),
+          ...(level ? { level } : {}),
+        },
+        true,
+      );
     },
   };
 }
 
-function positionalHeader(fields: number, description: string, fits: (toks: Tok[]) => boolean): HeaderParser {
+function positionalHeader(
+  fields: number,
+  description: string,
+  fits: (toks: Tok[]) => boolean,
+): HeaderParser {
   return {
     description,
     parse(line) {
       const toks = headTokens(line);
       if (toks.length <= fields || !fits(toks)) return { content: line, matched: false };
       const time = timeText(line, toks, fields);
-      const level = toks.slice(0, fields).map((t) => levelOf(t.text)).find((l) => l !== undefined);
-      return result(line, toks, fields, { ...(time ? { time } : {}), ...(level ? { level } : {}) }, true);
+      const level = toks
+        .slice(0, fields)
+        .map((t) => levelOf(t.text))
+        .find((l) => l !== undefined);
+      return result(
+        line,
+        toks,
+        fields,
+        { ...(time ? { time } : {}), ...(level ? { level } : {}) },
+        true,
+      );
     },
   };
 }
@@ -302,7 +400,13 @@ function dashHeader(at: number): HeaderParser {
       if (toks[i]?.text !== '-' || i + 1 >= toks.length) return { content: line, matched: false };
       const time = timeText(line, toks, at);
       const component = toks[at - 1]?.text;
-      return result(line, toks, i + 1, { ...(time ? { time } : {}), ...(component && !hasTime(component) ? { component } : {}) }, true);
+      return result(
+        line,
+        toks,
+        i + 1,
+        { ...(time ? { time } : {}), ...(component && !hasTime(component) ? { component } : {}) },
+        true,
+      );
     },
   };
 }
@@ -365,7 +469,9 @@ export function compileLogFormat(format: string): HeaderParser {
   const iLevel = idx('level', 'severity');
   const iComp = idx('component', 'logger', 'program');
   const iPid = idx('pid');
-  const timeIdx = names.map((x, i) => (/^(date|time|timestamp|month|day)$/i.test(x) ? i : -1)).filter((i) => i >= 0);
+  const timeIdx = names
+    .map((x, i) => (/^(date|time|timestamp|month|day)$/i.test(x) ? i : -1))
+    .filter((i) => i >= 0);
   return {
     description: `--log-format ${format}`,
     parse(line) {
@@ -373,8 +479,12 @@ export function compileLogFormat(format: string): HeaderParser {
       if (m === null) return { content: line, matched: false };
       const g = (i: number) => (i >= 0 ? m[i + 1]?.trim() : undefined);
       const rawLevel = g(iLevel);
-      const level = rawLevel !== undefined ? (levelOf(rawLevel) ?? rawLevel.toLowerCase()) : undefined;
-      const time = timeIdx.map((i) => g(i)).filter(Boolean).join(' ');
+      const level =
+        rawLevel !== undefined ? (levelOf(rawLevel) ?? rawLevel.toLowerCase()) : undefined;
+      const time = timeIdx
+        .map((i) => g(i))
+        .filter(Boolean)
+        .join(' ');
       const component = g(iComp);
       const pid = g(iPid);
       return {

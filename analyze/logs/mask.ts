@@ -51,7 +51,7 @@ const WHOLE_VALUE = new RegExp(
 const WHOLE_VALUE_RE = new RegExp(`^(?:${WHOLE_VALUE.source})$`);
 
 /** Leading and trailing characters that wrap a value: `(42)`, `'x',`, `[7]:`. */
-const WRAP_LEAD = /^[(\[{<'"`]+/;
+const WRAP_LEAD = /^[([{<'"`]+/;
 const WRAP_TRAIL = /[)\]}>'"`,;:.!?]+$/;
 
 /**
@@ -82,7 +82,11 @@ export function maskToken(tok: string): string {
   }
   if (!digit || SMALL_SUFFIX.test(core)) return tok;
   // Dot leaders (`instruction......0`) separate a label from its value.
-  if (tok.includes('..')) return tok.split(/(\.{2,})/).map((p, i) => (i % 2 ? p : p.replace(DIGIT_PART, WILDCARD))).join('');
+  if (tok.includes('..'))
+    return tok
+      .split(/(\.{2,})/)
+      .map((p, i) => (i % 2 ? p : p.replace(DIGIT_PART, WILDCARD)))
+      .join('');
   return tok.replace(DIGIT_PART, WILDCARD);
 }
 
@@ -104,7 +108,10 @@ function maskValueList(rest: string): string {
   const value = rest.slice(0, rest.length - trail.length);
   // A plain word may be a constant (`state=ready`): the miner decides from how many distinct
   // words it sees there. Dotted names, paths and addresses (`host.example.com`) are values.
-  if (value.length === 0 || (!hasDigit(value) && !WHOLE_VALUE_RE.test(value) && !/\w[./@]\w/.test(value))) {
+  if (
+    value.length === 0 ||
+    (!hasDigit(value) && !WHOLE_VALUE_RE.test(value) && !/\w[./@]\w/.test(value))
+  ) {
     return rest;
   }
   return WILDCARD + trail;
@@ -128,7 +135,7 @@ export function tokenize(content: string): string[] {
 }
 
 /** A masked number, possibly wrapped: `<*>`, `(<*>`, `<<*>` (as in `<1 sec`). */
-const VALUE_TOKEN = /^[(\[<>~=]?<\*>$/;
+const VALUE_TOKEN = /^[([<>~=]?<\*>$/;
 /** A list element: a masked value or a word with a number, optionally followed by a comma. */
 const LIST_ITEM = /^(?:<\*>|[A-Za-z][A-Za-z_-]+\d{1,2}),?$/;
 /** Units that follow a number as a separate word: `12 ms`, `1.1 KB`, `3 seconds`. */
@@ -150,7 +157,12 @@ function joinValues(toks: string[]): string[] {
     const unit = UNIT.exec(t);
     if (unit !== null && prev !== undefined && VALUE_TOKEN.test(prev)) {
       const before = out[out.length - 2];
-      if (prev.startsWith('(') && t.endsWith(')') && before !== undefined && before.endsWith(WILDCARD)) {
+      if (
+        prev.startsWith('(') &&
+        t.endsWith(')') &&
+        before !== undefined &&
+        before.endsWith(WILDCARD)
+      ) {
         // `1190 bytes (1.16 KB)`: the bracketed part restates the quantity before it.
         out.pop();
         continue;
@@ -161,7 +173,10 @@ function joinValues(toks: string[]): string[] {
     out.push(t);
   }
   for (let i = 0; i < out.length; i++) {
-    if (NAME_OF_TIME.test(out[i]!) && (out[i + 1]?.startsWith(WILDCARD) || out[i - 1] === WILDCARD)) {
+    if (
+      NAME_OF_TIME.test(out[i]!) &&
+      (out[i + 1]?.startsWith(WILDCARD) || out[i - 1] === WILDCARD)
+    ) {
       out[i] = WILDCARD;
     }
   }
@@ -170,7 +185,12 @@ function joinValues(toks: string[]): string[] {
   for (let i = 0; i < out.length; i++) {
     const t = out[i]!;
     const prev = joined[joined.length - 1];
-    if (prev !== undefined && LIST_ITEM.test(prev) && LIST_ITEM.test(t) && (prev.includes(WILDCARD) || t.includes(WILDCARD) || hasDigit(prev))) {
+    if (
+      prev !== undefined &&
+      LIST_ITEM.test(prev) &&
+      LIST_ITEM.test(t) &&
+      (prev.includes(WILDCARD) || t.includes(WILDCARD) || hasDigit(prev))
+    ) {
       joined[joined.length - 1] = WILDCARD + (/,$/.test(t) ? ',' : '');
       continue;
     }

@@ -17,7 +17,10 @@ export interface VariantGroup {
   members: Variant[];
 }
 
-export function settleClusters(clusters: readonly Cluster[], variableAfter: number): VariantGroup[] {
+export function settleClusters(
+  clusters: readonly Cluster[],
+  variableAfter: number,
+): VariantGroup[] {
   return joinAcrossClusters(splitClusters(clusters), variableAfter);
 }
 

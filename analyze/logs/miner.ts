@@ -105,7 +105,8 @@ export function validateMinerConfig(config: MinerConfig): Required<MinerConfig> 
   if (!int(c.variableAfter, 2)) {
     throw bad(`variableAfter must be an integer >= 2, got ${c.variableAfter}`);
   }
-  if (!int(c.maxChildren, 2)) throw bad(`maxChildren must be an integer >= 2, got ${c.maxChildren}`);
+  if (!int(c.maxChildren, 2))
+    throw bad(`maxChildren must be an integer >= 2, got ${c.maxChildren}`);
   if (!int(c.cacheSize, 0)) throw bad(`cacheSize must be an integer >= 0, got ${c.cacheSize}`);
   return c;
 }
@@ -134,7 +135,7 @@ export interface Variant {
 }
 
 /** `<*>` with only brackets or punctuation around it: `(<*>)`, `<*>,`. */
-const PURE_VALUE = /^[(\[{<'"]*<\*>[)\]}>'",;:.]*$/;
+const PURE_VALUE = /^[([{<'"]*<\*>[)\]}>'",;:.]*$/;
 const shape = (tok: string) => tok.replace(/[\w.*<>-]+/g, 'w');
 
 /**
@@ -216,7 +217,8 @@ export function createMiner(config: MinerConfig = {}): Miner {
 
   const variantOf = (cluster: Cluster, tokens: string[]): Variant => {
     let key = '';
-    for (const [pos, words] of cluster.slots) if (words !== null) key += pos + '\u0001' + tokens[pos]! + '\u0002';
+    for (const [pos, words] of cluster.slots)
+      if (words !== null) key += pos + '\u0001' + tokens[pos]! + '\u0002';
     let v = cluster.variants.get(key);
     if (v === undefined) {
       v = { id: variants.length, cluster, tokens, count: 0 };
@@ -235,7 +237,13 @@ export function createMiner(config: MinerConfig = {}): Miner {
       hit.count++;
       const c = hit.cluster;
       c.count++;
-      return { clusterId: c.id, ref: hit.id, patternId: c.patternId, template: c.tokens.join(' '), change: 'none' };
+      return {
+        clusterId: c.id,
+        ref: hit.id,
+        patternId: c.patternId,
+        template: c.tokens.join(' '),
+        change: 'none',
+      };
     }
     const leaf = leafFor(tokens);
     let best: Cluster | undefined;
@@ -295,7 +303,13 @@ export function createMiner(config: MinerConfig = {}): Miner {
       if (cache.size >= cfg.cacheSize) cache.clear();
       cache.set(key, variant);
     }
-    return { clusterId: cluster.id, ref: variant.id, patternId: cluster.patternId, template: cluster.tokens.join(' '), change };
+    return {
+      clusterId: cluster.id,
+      ref: variant.id,
+      patternId: cluster.patternId,
+      template: cluster.tokens.join(' '),
+      change,
+    };
   };
 
   const finish = (): MinedPattern[] => {
@@ -315,7 +329,9 @@ export function createMiner(config: MinerConfig = {}): Miner {
         byVariant[v.id] = p;
       }
     }
-    const patterns = [...byTemplate.values()].sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1));
+    const patterns = [...byTemplate.values()].sort(
+      (a, b) => b.count - a.count || (a.id < b.id ? -1 : 1),
+    );
     cache.clear();
     final = { patterns, byVariant };
     return patterns;
@@ -327,7 +343,8 @@ export function createMiner(config: MinerConfig = {}): Miner {
     finish,
     patternOf(ref: number): MinedPattern {
       const p = final?.byVariant[ref];
-      if (p === undefined) throw new Error(`miner: no pattern for ref ${ref} (call finish() first)`);
+      if (p === undefined)
+        throw new Error(`miner: no pattern for ref ${ref} (call finish() first)`);
       return p;
     },
     get size() {
