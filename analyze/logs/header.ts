@@ -304,7 +304,7 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
           i++;
         } else if (loggerUsual && LOGGER.test(next)) {
           component = next;
-          i = skipBrackets(toks, i + 1);
+          i = bracketEnd(toks, i + 1); // one group: `[req-...]`; a second one is message
           if (toks[i]?.text === ':' || toks[i]?.text === '-') i++;
         }
       }
