@@ -16,7 +16,7 @@ import { compileLogFormat, learnHeader } from './header.js';
 import type { HeaderParser } from './header.js';
 import { createMiner, validateMinerConfig } from './miner.js';
 import type { Miner, MinerConfig } from './miner.js';
-import { parseLine, serviceFromFileName } from './records.js';
+import { createTimeParser, parseLine, serviceFromFileName } from './records.js';
 import type { LineKind, LogRecord } from './records.js';
 import type {
   InputSummary,
@@ -121,8 +121,12 @@ export interface LogAnalysis {
   run(): Promise<LogAnalysisResult>;
 }
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const SUSPECT = /[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]/;
+
 /** A line that is mostly control characters or holds NUL bytes is binary, not a message. */
 function isBinary(line: string): boolean {
+  if (!SUSPECT.test(line)) return false; // the common case, decided by one native scan
   let control = 0;
   const n = Math.min(line.length, 4096);
   for (let i = 0; i < n; i++) {
@@ -132,6 +136,8 @@ function isBinary(line: string): boolean {
   }
   return n > 0 && control / n > 0.3;
 }
+
+const NON_SPACE = /\S/;
 
 export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
   let header: HeaderParser | undefined;
@@ -257,7 +263,11 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
         problems: [],
       };
       inputs.push(summary);
-      const ctx = { defaultService: serviceFromFileName(file), header: header ?? learnHeader([]) };
+      const ctx = {
+        defaultService: serviceFromFileName(file),
+        header: header ?? learnHeader([]),
+        time: createTimeParser(),
+      };
       let refsOut: LineRefs | undefined;
       if (config.assignments && role === 'incident') {
         refsOut = new LineRefs();
@@ -269,7 +279,7 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
 
       const handle = (line: string, no: number): void => {
         summary.lines++;
-        if (line.trim().length === 0) {
+        if (!NON_SPACE.test(line)) {
           summary.skipped.empty++;
           return;
         }

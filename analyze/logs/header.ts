@@ -74,6 +74,12 @@ const LEVELS = new Map<string, string>(
 
 /** The normalized level of a header token (`INFO`, `[warn]`, `Info`, `<E>`, `ERROR:`), if it is one. */
 export function levelOf(token: string): string | undefined {
+  if (token.length > 15) return undefined; // longer than any level word with its brackets
+  const c = token.charCodeAt(0);
+  // Levels start with a letter or a bracket: `INFO`, `[warn]`, `<E>`.
+  if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 91 || c === 40 || c === 60)) {
+    return undefined;
+  }
   const bare = token.replace(/^[[(<]+|[\])>:,|]+$/g, '');
   if (bare.length === 0) return undefined;
   const bracketed = bare.length !== token.length && /^[[(<]/.test(token);
@@ -98,13 +104,21 @@ interface Tok {
 
 const MAX_HEADER_TOKENS = 14;
 
+/** The first `max` whitespace-separated tokens with their offsets. */
 function headTokens(line: string, max = MAX_HEADER_TOKENS + 8): Tok[] {
   const out: Tok[] = [];
-  const re = /\S+/g;
-  let m: RegExpExecArray | null;
-  while (out.length < max && (m = re.exec(line)) !== null) {
-    out.push({ text: m[0], start: m.index, end: m.index + m[0].length });
+  let start = -1;
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      if (start >= 0) {
+        out.push({ text: line.slice(start, i), start, end: i });
+        start = -1;
+        if (out.length >= max) return out;
+      }
+    } else if (start < 0) start = i;
   }
+  if (start >= 0) out.push({ text: line.slice(start), start, end: line.length });
   return out;
 }
 
@@ -170,17 +184,23 @@ function bracketEnd(toks: Tok[], i: number): number {
   return i;
 }
 
-const result = (
+/** Builds the parse result with one fixed shape (absent parts are undefined), which V8 likes. */
+function result(
   line: string,
   toks: Tok[],
   from: number,
   parts: Omit<HeaderParts, 'content'>,
   matched: boolean,
-) => ({
-  ...parts,
-  content: from >= toks.length ? '' : line.slice(toks[from]!.start),
-  matched,
-});
+): HeaderParts & { matched: boolean } {
+  return {
+    content: from >= toks.length ? '' : line.slice(toks[from]!.start),
+    matched,
+    level: parts.level,
+    time: parts.time,
+    component: parts.component,
+    pid: parts.pid,
+  };
+}
 
 function timeText(line: string, toks: Tok[], upto: number): string | undefined {
   const first = toks.findIndex((t, i) => i < upto && hasTime(t.text));
@@ -191,7 +211,36 @@ function timeText(line: string, toks: Tok[], upto: number): string | undefined {
     else break;
   let s = first;
   while (s > 0 && isTimeOrNumber(toks[s - 1]!.text)) s--;
-  return line.slice(toks[s]!.start, toks[last]!.end).replace(/^\[|\]$/g, '');
+  return sliceTime(line, toks, s, last);
+}
+
+function sliceTime(line: string, toks: Tok[], s: number, last: number): string {
+  let t = line.slice(toks[s]!.start, toks[last]!.end);
+  if (t.startsWith('[')) t = t.slice(1);
+  return t.endsWith(']') ? t.slice(0, -1) : t;
+}
+
+/**
+ * `timeText` for one file: the time sits at the same fields in nearly every line, so the span
+ * found in one line is tried first and only searched again when its first field holds no time.
+ */
+function timeFinder(): (line: string, toks: Tok[], upto: number) => string | undefined {
+  let span: [number, number] | undefined;
+  return (line, toks, upto) => {
+    if (span !== undefined && span[1] < upto && hasTime(toks[span[0]]?.text ?? '')) {
+      return sliceTime(line, toks, span[0], span[1]);
+    }
+    const t = timeText(line, toks, upto);
+    if (t !== undefined) {
+      const first = toks.findIndex((x, i) => i < upto && hasTime(x.text));
+      let s = first;
+      while (s > 0 && isTimeOrNumber(toks[s - 1]!.text)) s--;
+      let last = first;
+      while (last + 1 < upto && isTimeOrNumber(toks[last + 1]!.text)) last++;
+      span = [s, last];
+    }
+    return t;
+  };
 }
 
 function componentOf(tag: string): { component: string; pid?: string } {
@@ -285,10 +334,11 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
       const j = skipBrackets(a.toks, at + 1);
       return j + 1 < a.toks.length && LOGGER.test(a.toks[j]!.text);
     }) >= 0.8;
+  const findTime = timeFinder();
   return {
     description: `level at field ${at + 1}`,
     parse(line) {
-      const toks = headTokens(line);
+      const toks = headTokens(line, at + 16);
       const t = toks[at];
       const level = t === undefined ? undefined : levelOf(t.text);
       if (level === undefined || at + 1 >= toks.length) {
@@ -309,28 +359,18 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
         }
       }
       if (toks[i]?.text === '-' && i + 1 < toks.length) i++;
-      const time = timeText(line, toks, at);
-      return result(
-        line,
-        toks,
-        i,
-        {
-          level,
-          ...(time ? { time } : {}),
-          ...(component ? { component } : {}),
-          ...(pid ? { pid } : {}),
-        },
-        true,
-      );
+      const time = findTime(line, toks, at);
+      return result(line, toks, i, { level, time, component, pid }, true);
     },
   };
 }
 
 function tagHeader(at: number): HeaderParser {
+  const findTime = timeFinder();
   return {
     description: `'tag:' at field ${at + 1}`,
     parse(line) {
-      const toks = headTokens(line);
+      const toks = headTokens(line, at + 4);
       // The tag may be pushed a field or two right (`syslogd 1.4.1:`, `tag[1] (detail):`).
       let i = at;
       while (
@@ -339,26 +379,15 @@ function tagHeader(at: number): HeaderParser {
         !(TAG.test(toks[i]!.text) && levelOf(toks[i]!.text) === undefined)
       )
         i++;
-      const time = timeText(line, toks, at);
+      const time = findTime(line, toks, at);
       if (i >= at + 3 || i + 1 >= toks.length || !TAG.test(toks[i]!.text)) {
         // No tag where the file has one: the fields before it are still header.
-        return { ...result(line, toks, Math.min(at, toks.length), time ? { time } : {}, false) };
+        return result(line, toks, Math.min(at, toks.length), { time }, false);
       }
       const tag = line.slice(toks[at]!.start, toks[i]!.end);
       const { component, pid } = componentOf(toks[at]!.text.endsWith(':') ? toks[at]!.text : tag);
       const level = levelOf(toks[i + 1]!.text);
-      return result(
-        line,
-        toks,
-        i + 1,
-        {
-          ...(time ? { time } : {}),
-          component,
-          ...(pid ? { pid } : {}),
-          ...(level ? { level } : {}),
-        },
-        true,
-      );
+      return result(line, toks, i + 1, { time, component, pid, level }, true);
     },
   };
 }
@@ -368,43 +397,39 @@ function positionalHeader(
   description: string,
   fits: (toks: Tok[]) => boolean,
 ): HeaderParser {
+  const findTime = timeFinder();
   return {
     description,
     parse(line) {
-      const toks = headTokens(line);
+      const toks = headTokens(line, fields + 1);
       if (toks.length <= fields || !fits(toks)) return { content: line, matched: false };
-      const time = timeText(line, toks, fields);
+      const time = findTime(line, toks, fields);
       const level = toks
         .slice(0, fields)
         .map((t) => levelOf(t.text))
         .find((l) => l !== undefined);
-      return result(
-        line,
-        toks,
-        fields,
-        { ...(time ? { time } : {}), ...(level ? { level } : {}) },
-        true,
-      );
+      return result(line, toks, fields, { time, level }, true);
     },
   };
 }
 
 function dashHeader(at: number): HeaderParser {
+  const findTime = timeFinder();
   return {
     description: `'-' at field ${at + 1}`,
     parse(line) {
-      const toks = headTokens(line);
+      const toks = headTokens(line, at + 4);
       // The separator may be pushed a field or two right (`program *64 - message`).
       let i = at;
       while (i < at + 3 && i + 1 < toks.length && toks[i]!.text !== '-') i++;
       if (toks[i]?.text !== '-' || i + 1 >= toks.length) return { content: line, matched: false };
-      const time = timeText(line, toks, at);
+      const time = findTime(line, toks, at);
       const component = toks[at - 1]?.text;
       return result(
         line,
         toks,
         i + 1,
-        { ...(time ? { time } : {}), ...(component && !hasTime(component) ? { component } : {}) },
+        { time, component: component !== undefined && !hasTime(component) ? component : undefined },
         true,
       );
     },

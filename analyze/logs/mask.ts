@@ -31,6 +31,16 @@ function hasDigit(s: string): boolean {
   return false;
 }
 
+/** Digits only (the most common value): decided without a regular expression. */
+function isPlainNumber(s: string): boolean {
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < C_0 || c > C_9) return false;
+  }
+  return true;
+}
+
 /** Values recognized as a whole token (after surrounding punctuation is stripped). */
 const WHOLE_VALUE = new RegExp(
   [
@@ -65,6 +75,7 @@ const DIGIT_PART = /[^:,;()[\]{}<>'"#@/|=\s]*\d[^:,;()[\]{}<>'"#@/|=\s]*/g;
 
 /** Masks one whitespace-free token; see the module comment for the rules. */
 export function maskToken(tok: string): string {
+  if (isPlainNumber(tok)) return WILDCARD;
   const digit = hasDigit(tok);
   if (!digit && tok.indexOf('=') < 0 && tok.indexOf('/') < 0) return tok;
   const lead = WRAP_LEAD.exec(tok)?.[0] ?? '';
@@ -154,27 +165,33 @@ function joinValues(toks: string[]): string[] {
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
     const prev = out.length > 0 ? out[out.length - 1]! : undefined;
-    const unit = UNIT.exec(t);
-    if (unit !== null && prev !== undefined && VALUE_TOKEN.test(prev)) {
-      const before = out[out.length - 2];
-      if (
-        prev.startsWith('(') &&
-        t.endsWith(')') &&
-        before !== undefined &&
-        before.endsWith(WILDCARD)
-      ) {
-        // `1190 bytes (1.16 KB)`: the bracketed part restates the quantity before it.
-        out.pop();
+    // Cheap checks first: this runs for every token of every message holding a value.
+    if (
+      prev !== undefined &&
+      prev.length <= 4 &&
+      prev.endsWith(WILDCARD) &&
+      VALUE_TOKEN.test(prev)
+    ) {
+      const unit = UNIT.exec(t);
+      if (unit !== null) {
+        const before = out[out.length - 2];
+        if (prev.startsWith('(') && t.endsWith(')') && before?.endsWith(WILDCARD)) {
+          // `1190 bytes (1.16 KB)`: the bracketed part restates the quantity before it.
+          out.pop();
+        } else out[out.length - 1] = prev + (unit[1] ?? '');
         continue;
       }
-      out[out.length - 1] = prev + (unit[1] ?? '');
-      continue;
     }
     out.push(t);
   }
   for (let i = 0; i < out.length; i++) {
+    const t = out[i]!;
+    const c = t.charCodeAt(0);
     if (
-      NAME_OF_TIME.test(out[i]!) &&
+      c >= 65 &&
+      c <= 90 &&
+      t.length <= 11 &&
+      NAME_OF_TIME.test(t) &&
       (out[i + 1]?.startsWith(WILDCARD) || out[i - 1] === WILDCARD)
     ) {
       out[i] = WILDCARD;
@@ -182,31 +199,56 @@ function joinValues(toks: string[]): string[] {
   }
   // A run of values is one list (`blk_1 blk_2 blk_3`, `an14 an15 an16`, a date and a time).
   const joined: string[] = [];
+  let prevItem = false;
   for (let i = 0; i < out.length; i++) {
     const t = out[i]!;
-    const prev = joined[joined.length - 1];
-    if (
-      prev !== undefined &&
-      LIST_ITEM.test(prev) &&
-      LIST_ITEM.test(t) &&
-      (prev.includes(WILDCARD) || t.includes(WILDCARD) || hasDigit(prev))
-    ) {
-      joined[joined.length - 1] = WILDCARD + (/,$/.test(t) ? ',' : '');
-      continue;
+    const item = isListItem(t);
+    if (item && prevItem) {
+      const prev = joined[joined.length - 1]!;
+      if (prev.includes(WILDCARD) || t.includes(WILDCARD) || hasDigit(prev)) {
+        joined[joined.length - 1] = t.endsWith(',') ? WILDCARD + ',' : WILDCARD;
+        continue;
+      }
     }
     joined.push(t);
+    prevItem = item;
   }
   return joined;
 }
 
-/** Tokenizes and masks a message. */
+function isListItem(t: string): boolean {
+  const last = t.charCodeAt(t.length - 1);
+  // '>' (a masked value), ',' or a digit can end a list item; anything else cannot.
+  if (last !== 62 && last !== 44 && !(last >= C_0 && last <= C_9)) return false;
+  return LIST_ITEM.test(t);
+}
+
+/** Tokenizes and masks a message in one pass over its characters. */
 export function maskMessage(content: string): string[] {
-  const toks = tokenize(content);
-  let values = 0;
-  for (let i = 0; i < toks.length; i++) {
-    const m = maskToken(toks[i]!);
-    if (m !== toks[i] || hasDigit(m)) values++;
-    toks[i] = m;
+  const toks: string[] = [];
+  let start = -1;
+  // Whether the current token holds a digit, '=' or '/', the only tokens masking may change.
+  let special = false;
+  let values = false;
+  const n = content.length;
+  for (let i = 0; i <= n; i++) {
+    const c = i < n ? content.charCodeAt(i) : 32;
+    if (c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12) {
+      if (start >= 0) {
+        const tok = content.slice(start, i);
+        if (special) {
+          toks.push(maskToken(tok));
+          values = true;
+        } else toks.push(tok);
+        start = -1;
+      }
+    } else {
+      if (start < 0) {
+        start = i;
+        special = false;
+      }
+      if ((c >= C_0 && c <= C_9) || c === 61 || c === 47) special = true;
+    }
   }
-  return values > 0 ? joinValues(toks) : toks;
+  return values ? joinValues(toks) : toks;
 }

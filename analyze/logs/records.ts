@@ -47,6 +47,8 @@ export interface ParseContext {
   header: HeaderParser;
   /** Year for timestamps without one (syslog). Default: the current UTC year. */
   year?: number;
+  /** Parses header times; a per-file `createTimeParser()` is faster. Default `parseTime`. */
+  time?: (text: string) => number | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -131,11 +133,50 @@ const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', '
  * (with `year` when the text has none). Times without a zone are taken as UTC.
  */
 export function parseTime(text: string, year = new Date().getUTCFullYear()): number | undefined {
-  let m =
-    /(\d{4})-(\d{2})-(\d{2})[T _-](\d{2})[:.](\d{2})[:.](\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?/.exec(
-      text,
-    );
-  if (m !== null) {
+  for (const f of TIME_FORMATS) {
+    const t = f(text, year);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
+
+/** `parseTime` that tries the format that worked last time first (one per file). */
+export function createTimeParser(
+  year = new Date().getUTCFullYear(),
+): (text: string) => number | undefined {
+  let last: TimeFormat | undefined;
+  return (text) => {
+    if (last !== undefined) {
+      const t = last(text, year);
+      if (t !== undefined) return t;
+    }
+    for (const f of TIME_FORMATS) {
+      const t = f(text, year);
+      if (t !== undefined) {
+        last = f;
+        return t;
+      }
+    }
+    return undefined;
+  };
+}
+
+type TimeFormat = (text: string, year: number) => number | undefined;
+
+const ISO =
+  /(\d{4})-(\d{2})-(\d{2})[T _-](\d{2})[:.](\d{2})[:.](\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?/;
+const EPOCH = /^\s*(\d{10}|\d{13})(?:\.\d+)?\s*$/;
+const EPOCH_FIELD = /(?:^|\s)(\d{10})(?:\s|$)/;
+const SLASHED = /(\d{2,4})[/.](\d{2})[/.](\d{2})[ T-](\d{2}):(\d{2}):(\d{2})/;
+const COMPACT = /(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})/;
+const COMPACT_SHORT = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/;
+const SYSLOG =
+  /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+(\d{4}))?/;
+
+const TIME_FORMATS: TimeFormat[] = [
+  (text) => {
+    const m = ISO.exec(text);
+    if (m === null) return undefined;
     const ms = m[7] !== undefined ? Number(`0.${m[7]}`) * 1000 : 0;
     let t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + Math.round(ms);
     const z = m[8];
@@ -145,28 +186,35 @@ export function parseTime(text: string, year = new Date().getUTCFullYear()): num
       t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
     }
     return t;
-  }
-  m = /^\s*(\d{10}|\d{13})(?:\.\d+)?\s*$/.exec(text) ?? /(?:^|\s)(\d{10})(?:\s|$)/.exec(text);
-  if (m !== null) return m[1]!.length === 13 ? Number(m[1]) : Number(m[1]) * 1000;
-  m = /(\d{2,4})[/.](\d{2})[/.](\d{2})[ T-](\d{2}):(\d{2}):(\d{2})/.exec(text);
-  if (m !== null) {
+  },
+  (text) => {
+    const m = EPOCH.exec(text) ?? EPOCH_FIELD.exec(text);
+    if (m === null) return undefined;
+    return m[1]!.length === 13 ? Number(m[1]) : Number(m[1]) * 1000;
+  },
+  (text) => {
+    const m = SLASHED.exec(text);
+    if (m === null) return undefined;
     const y = m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]);
     return Date.UTC(y, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  }
-  m = /(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})/.exec(text);
-  if (m !== null) return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  m = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/.exec(text);
-  if (m !== null) return Date.UTC(2000 + +m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  m =
-    /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+(\d{4}))?/.exec(
-      text,
-    );
-  if (m !== null) {
+  },
+  (text) => {
+    const m = COMPACT.exec(text);
+    return m === null ? undefined : Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  },
+  (text) => {
+    const m = COMPACT_SHORT.exec(text);
+    return m === null
+      ? undefined
+      : Date.UTC(2000 + +m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  },
+  (text, year) => {
+    const m = SYSLOG.exec(text);
+    if (m === null) return undefined;
     const y = m[6] !== undefined ? Number(m[6]) : year;
     return Date.UTC(y, MONTHS.indexOf(m[1]!.toLowerCase()), +m[2]!, +m[3]!, +m[4]!, +m[5]!);
-  }
-  return undefined;
-}
+  },
+];
 
 function nanosToMs(v: unknown): number | undefined {
   if (typeof v === 'string' && /^\d+$/.test(v) && v !== '0') return Number(v.slice(0, -6) || '0');
@@ -184,7 +232,13 @@ function fromText(
   const record: LogRecord = { service: base.service ?? ctx.defaultService, content: h.content };
   const level = base.level ?? h.level;
   if (level !== undefined) record.level = level;
-  const ts = base.timestamp ?? (h.time !== undefined ? parseTime(h.time, ctx.year) : undefined);
+  const ts =
+    base.timestamp ??
+    (h.time !== undefined
+      ? ctx.time
+        ? ctx.time(h.time)
+        : parseTime(h.time, ctx.year)
+      : undefined);
   if (ts !== undefined) record.timestamp = ts;
   if (base.traceId !== undefined) record.traceId = base.traceId;
   if (base.spanId !== undefined) record.spanId = base.spanId;
