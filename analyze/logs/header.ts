@@ -473,7 +473,8 @@ export function compileLogFormat(format: string): HeaderParser {
     else {
       const name = p.slice(1, -1);
       names.push(name);
-      src += name === 'Content' ? '(.*)' : '(.*?)';
+      // Named groups: the literal parts may hold groups of their own, as Loghub's do.
+      src += `(?<f${names.length - 1}>${name === 'Content' ? '.*' : '.*?'})`;
     }
   });
   const bad = (why: string) =>
@@ -502,7 +503,7 @@ export function compileLogFormat(format: string): HeaderParser {
     parse(line) {
       const m = re.exec(line);
       if (m === null) return { content: line, matched: false };
-      const g = (i: number) => (i >= 0 ? m[i + 1]?.trim() : undefined);
+      const g = (i: number) => (i >= 0 ? m.groups?.[`f${i}`]?.trim() : undefined);
       const rawLevel = g(iLevel);
       const level =
         rawLevel !== undefined ? (levelOf(rawLevel) ?? rawLevel.toLowerCase()) : undefined;
@@ -513,7 +514,7 @@ export function compileLogFormat(format: string): HeaderParser {
       const component = g(iComp);
       const pid = g(iPid);
       return {
-        content: m[iContent + 1] ?? '',
+        content: m.groups?.[`f${iContent}`] ?? '',
         matched: true,
         ...(level ? { level } : {}),
         ...(time ? { time } : {}),

@@ -77,7 +77,7 @@ const DIGIT_PART = /[^:,;()[\]{}<>'"#@/|=\s]*\d[^:,;()[\]{}<>'"#@/|=\s]*/g;
 export function maskToken(tok: string): string {
   if (isPlainNumber(tok)) return WILDCARD;
   const digit = hasDigit(tok);
-  if (!digit && tok.indexOf('=') < 0 && tok.indexOf('/') < 0) return tok;
+  if (!digit && tok.indexOf('=') < 0 && tok.indexOf('/') < 0 && tok.indexOf('\\') < 0) return tok;
   const lead = WRAP_LEAD.exec(tok)?.[0] ?? '';
   const trail = WRAP_TRAIL.exec(tok.slice(lead.length))?.[0] ?? '';
   const core = tok.slice(lead.length, tok.length - trail.length);
@@ -184,7 +184,8 @@ function joinValues(toks: string[]): string[] {
     }
     out.push(t);
   }
-  for (let i = 0; i < out.length; i++) {
+  // Right to left, so `Fri Jul 1` becomes a value through `Jul 1`.
+  for (let i = out.length - 1; i >= 0; i--) {
     const t = out[i]!;
     const c = t.charCodeAt(0);
     if (
@@ -227,7 +228,7 @@ function isListItem(t: string): boolean {
 export function maskMessage(content: string): string[] {
   const toks: string[] = [];
   let start = -1;
-  // Whether the current token holds a digit, '=' or '/', the only tokens masking may change.
+  // Whether the current token holds a digit, '=', '/' or '\\': the only tokens masking may change.
   let special = false;
   let values = false;
   const n = content.length;
@@ -247,7 +248,7 @@ export function maskMessage(content: string): string[] {
         start = i;
         special = false;
       }
-      if ((c >= C_0 && c <= C_9) || c === 61 || c === 47) special = true;
+      if ((c >= C_0 && c <= C_9) || c === 61 || c === 47 || c === 92) special = true;
     }
   }
   return values ? joinValues(toks) : toks;
