@@ -222,6 +222,24 @@ function nanosToMs(v: unknown): number | undefined {
   return undefined;
 }
 
+const TRACE_IN_TEXT = /\btrace[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16,32})\b/i;
+const SPAN_IN_TEXT = /\bspan[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16})\b/i;
+const TRACEPARENT = /\b00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/;
+
+/** Trace and span ids written into a text message: `trace_id=...`, `TraceID: ...`, a traceparent. */
+export function traceIdsInText(text: string): { traceId?: string; spanId?: string } {
+  if (text.indexOf('race') < 0 && text.indexOf('RACE') < 0 && text.indexOf('00-') < 0) return {};
+  const t = TRACE_IN_TEXT.exec(text);
+  if (t !== null) {
+    const s = SPAN_IN_TEXT.exec(text);
+    return s !== null
+      ? { traceId: t[1]!.toLowerCase(), spanId: s[1]!.toLowerCase() }
+      : { traceId: t[1]!.toLowerCase() };
+  }
+  const p = TRACEPARENT.exec(text);
+  return p !== null ? { traceId: p[1]!, spanId: p[2]! } : {};
+}
+
 /** A text message through the file's header parser. */
 function fromText(
   text: string,
@@ -240,8 +258,9 @@ function fromText(
         : parseTime(h.time, ctx.year)
       : undefined);
   if (ts !== undefined) record.timestamp = ts;
-  if (base.traceId !== undefined) record.traceId = base.traceId;
-  if (base.spanId !== undefined) record.spanId = base.spanId;
+  const ids = base.traceId === undefined ? traceIdsInText(h.content) : base;
+  if (ids.traceId !== undefined) record.traceId = ids.traceId;
+  if (ids.spanId !== undefined) record.spanId = ids.spanId;
   return { record, mismatch: !h.matched };
 }
 

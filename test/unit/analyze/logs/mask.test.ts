@@ -61,7 +61,9 @@ describe('maskMessage', () => {
   });
 
   it('treats month and weekday names next to a time as part of it', () => {
-    expect(m('connection from 1.2.3.4 () at Fri Jul  1 07:57:30 2005')).toBe('connection from <*> () at <*>');
+    expect(m('connection from 1.2.3.4 () at Fri Jul  1 07:57:30 2005')).toBe(
+      'connection from <*> () at <*>',
+    );
   });
 
   it('makes a list of values one value, whatever its length', () => {

@@ -7,7 +7,11 @@ function mine(messages: string[], config: MinerConfig = {}) {
   const miner = createMiner(config);
   const refs = messages.map((m) => miner.add(m).ref);
   const patterns = miner.finish();
-  return { patterns, templates: refs.map((r) => miner.patternOf(r).template), ids: refs.map((r) => miner.patternOf(r).id) };
+  return {
+    patterns,
+    templates: refs.map((r) => miner.patternOf(r).template),
+    ids: refs.map((r) => miner.patternOf(r).id),
+  };
 }
 
 describe('createMiner: real log lines next to their templates', () => {
@@ -34,13 +38,18 @@ describe('createMiner: real log lines next to their templates', () => {
       ...users.map((u) => `session opened for user ${u} by (uid=0)`),
       'session opened for user root by LOGIN(uid=0)',
     ]);
-    expect(new Set(templates.slice(0, 5))).toEqual(new Set(['session opened for user <*> by (uid=<*>)']));
+    expect(new Set(templates.slice(0, 5))).toEqual(
+      new Set(['session opened for user <*> by (uid=<*>)']),
+    );
     // The user is a variable of the cluster both lines fell into; the LOGIN( shape splits them.
     expect(templates[5]).toBe('session opened for user <*> by LOGIN(uid=<*>)');
   });
 
   it('Android/HealthApp: two words at one position stay two patterns', () => {
-    const lines = Array.from({ length: 10 }, (_, i) => `onReceive action: android.intent.action.SCREEN_${i % 2 ? 'ON' : 'OFF'}`);
+    const lines = Array.from(
+      { length: 10 },
+      (_, i) => `onReceive action: android.intent.action.SCREEN_${i % 2 ? 'ON' : 'OFF'}`,
+    );
     const { patterns } = mine(lines);
     expect(patterns.map((p) => [p.template, p.count]).sort()).toEqual([
       ['onReceive action: android.intent.action.SCREEN_OFF', 5],
@@ -49,8 +58,18 @@ describe('createMiner: real log lines next to their templates', () => {
   });
 
   it('Mac: a first word that varies across many lines joins them (Drain keeps it apart)', () => {
-    const jobs = ['com.apple.icloud.fmfd.heartbeat', 'com.apple.Safari.SafeBrowsing.Update', 'com.apple.CacheDelete.daily', 'com.apple.mail.update'];
-    const { patterns } = mine(jobs.map((j) => `${j}: scheduler_evaluate_activity told me to run this job; however, but the start time isn't for 439034 seconds.  Ignoring.`));
+    const jobs = [
+      'com.apple.icloud.fmfd.heartbeat',
+      'com.apple.Safari.SafeBrowsing.Update',
+      'com.apple.CacheDelete.daily',
+      'com.apple.mail.update',
+    ];
+    const { patterns } = mine(
+      jobs.map(
+        (j) =>
+          `${j}: scheduler_evaluate_activity told me to run this job; however, but the start time isn't for 439034 seconds.  Ignoring.`,
+      ),
+    );
     expect(patterns).toHaveLength(1);
     expect(patterns[0]!.template).toBe(
       "<*> scheduler_evaluate_activity told me to run this job; however, but the start time isn't for <*>. Ignoring.",
@@ -63,7 +82,9 @@ describe('createMiner: real log lines next to their templates', () => {
       'proxy.cse.cuhk.edu.hk:5070 close, 1190 bytes (1.16 KB) sent, 1671 bytes (1.63 KB) received, lifetime 00:02',
       'www.google.com:443 close, 403 bytes sent, 426 bytes received, lifetime <1 sec',
     ]);
-    expect(patterns.map((p) => p.template)).toEqual(['<*> close, <*> sent, <*> received, lifetime <*>']);
+    expect(patterns.map((p) => p.template)).toEqual([
+      '<*> close, <*> sent, <*> received, lifetime <*>',
+    ]);
   });
 });
 
