@@ -391,17 +391,9 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
   const hasBaseline = (config.baseline ?? []).length > 0;
 
   // Fold ref statistics into final patterns.
-  interface Agg {
+  interface Agg extends RefStats {
     id: string;
     template: string;
-    count: number;
-    baseline: number;
-    levels: Record<string, number>;
-    services: Map<string, SvcStats>;
-    first?: number;
-    last?: number;
-    examples: string[];
-    minutes: Map<number, number>;
   }
   const byId = new Map<string, Agg>();
   refs.forEach((s, ref) => {

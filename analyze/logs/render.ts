@@ -95,6 +95,7 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
   return lines.join('\n');
 }
 
+const CHANGE_HEAD = ['count', 'baseline', 'change', 'level', 'id', 'template', 'traces'];
 const md = (s: string) => s.replace(/\|/g, '\\|').replace(/`/g, 'ˋ');
 
 export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
@@ -145,24 +146,8 @@ export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
       md(c.template),
       c.traceIds.slice(0, 2).join(' '),
     ];
-    table('New since baseline', (s.newPatterns ?? []).map(changeRow), [
-      'count',
-      'baseline',
-      'change',
-      'level',
-      'id',
-      'template',
-      'traces',
-    ]);
-    table('Spiking', (s.spikingPatterns ?? []).map(changeRow), [
-      'count',
-      'baseline',
-      'change',
-      'level',
-      'id',
-      'template',
-      'traces',
-    ]);
+    table('New since baseline', (s.newPatterns ?? []).map(changeRow), CHANGE_HEAD);
+    table('Spiking', (s.spikingPatterns ?? []).map(changeRow), CHANGE_HEAD);
     const row = (p: ServicePattern) => [
       String(p.count),
       `\`${p.id}\``,
