@@ -209,7 +209,10 @@ export function createMiner(config: MinerConfig = {}): Miner {
       if (t === WILDCARD) {
         params++;
         if (s === WILDCARD) continue;
-      } else if (t === s) same++;
+      } else if (t === s) {
+        if (t.includes(WILDCARD)) continue; // the same shape of a value (`<*>:`) says little
+        same++;
+      }
       counted++;
     }
     return [counted === 0 ? 1 : same / counted, params];
