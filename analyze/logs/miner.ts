@@ -172,7 +172,8 @@ export function createMiner(config: MinerConfig = {}): Miner {
       node = newNode();
       byLength.set(tokens.length, node);
     }
-    const steps = Math.min(prefixDepth, tokens.length);
+    // As in Drain3, the last token never routes: messages of 2 tokens meet on their first.
+    const steps = Math.min(prefixDepth, tokens.length - 1);
     for (let i = 0; i < steps; i++) {
       // Tokens holding a value or a digit route to the shared `<*>` branch (as in Drain), as do
       // tokens past maxChildren.
