@@ -448,12 +448,13 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
     return n < 0 ? 'unknown' : best;
   };
 
-  // Exposure for rate tests: covered seconds when both sides have times, else records.
-  const [b0, b1] = span.baseline as [number, number];
-  const bothTimed = timed && Number.isFinite(b0) && t1 > t0 && b1 > b0;
-  const exposure = bothTimed
-    ? { unit: 'seconds' as const, incident: (t1 - t0) / 1000, baseline: (b1 - b0) / 1000 }
-    : { unit: 'records' as const, incident: totals.incident, baseline: totals.baseline };
+  // A rate is a share of records (of all, or of the service's): more traffic alone, which
+  // raises every pattern of a service alike, is not a spike; a pattern that grows within it is.
+  const exposure = {
+    unit: 'records' as const,
+    incident: totals.incident,
+    baseline: totals.baseline,
+  };
   const spikeCfg = {
     ...SPIKE_DEFAULTS,
     ...Object.fromEntries(Object.entries(config.spike ?? {}).filter(([, v]) => v !== undefined)),
@@ -546,14 +547,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
       report.baselineRecords = baselineCount;
       const changes: PatternChange[] = [];
       for (const e of entries) {
-        const c = classify(
-          e.s.count,
-          exposure.incident,
-          e.s.baseline,
-          exposure.baseline,
-          tests,
-          spikeCfg,
-        );
+        const c = classify(e.s.count, count, e.s.baseline, baselineCount, tests, spikeCfg);
         if (c === undefined) continue;
         changes.push({
           id: e.p.id,

@@ -2,8 +2,8 @@
  * New and spiking patterns against a baseline.
  *
  * A pattern is *new* when the baseline never shows it. It is *spiking* when its rate rose
- * significantly: counts `a` (incident) and `b` (baseline) over exposures `ea` and `eb` (seconds
- * covered, or records when the inputs carry no times) are compared with the conditional binomial
+ * significantly: counts `a` (incident) and `b` (baseline) over exposures `ea` and `eb` (the
+ * analysis uses record counts: all records, or a service's) are compared with the conditional binomial
  * test for two Poisson rates (given n = a + b, a ~ Binomial(n, ea / (ea + eb)) if the rates are
  * equal). The one-sided p-value is Bonferroni-corrected for the number of patterns tested, and the
  * rate must also have at least doubled, so a tiny but "significant" rise on huge volumes is not

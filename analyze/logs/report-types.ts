@@ -101,7 +101,8 @@ export interface LogReport {
   };
   baseline?: {
     records: number;
-    exposure: { unit: 'seconds' | 'records'; incident: number; baseline: number };
+    /** What rates are counted against: all records (per service: the service's records). */
+    exposure: { unit: 'records'; incident: number; baseline: number };
   };
   /** Services with new/spiking patterns first, then by errors. */
   services: ServiceReport[];

@@ -186,7 +186,10 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as LogReport;
-    expect(report.baseline).toMatchObject({ records: 606, exposure: { unit: 'seconds' } });
+    expect(report.baseline).toMatchObject({
+      records: 606,
+      exposure: { unit: 'records', incident: 760, baseline: 606 },
+    });
     const shop = report.services.find((s) => s.service === 'shop')!;
     expect(shop.errors).toBe(40);
     expect(shop.errorPatterns[0]).toMatchObject({
