@@ -574,15 +574,24 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
     }
     services.set(name, report);
   }
-  const serviceList = [...services.values()].sort(
-    (x, y) =>
-      (y.newPatterns?.length ?? 0) +
-        (y.spikingPatterns?.length ?? 0) -
-        ((x.newPatterns?.length ?? 0) + (x.spikingPatterns?.length ?? 0)) ||
-      y.errors - x.errors ||
-      y.records - x.records ||
-      (x.service < y.service ? -1 : 1),
-  );
+  // Services whose errors changed come first: records of new or spiking error patterns, then of
+  // warning ones, then all errors.
+  const changed = (s: ServiceReport, pred: (l: string) => boolean) =>
+    [...(s.newPatterns ?? []), ...(s.spikingPatterns ?? [])]
+      .filter((c) => pred(c.level))
+      .reduce((n, c) => n + c.count, 0);
+  const rankKey = (s: ServiceReport) => [
+    changed(s, (l) => ERROR_LEVELS.has(l)),
+    changed(s, (l) => l === 'warn'),
+    s.errors,
+    s.records,
+  ];
+  const serviceList = [...services.values()].sort((x, y) => {
+    const kx = rankKey(x);
+    const ky = rankKey(y);
+    for (let i = 0; i < kx.length; i++) if (kx[i] !== ky[i]) return ky[i]! - kx[i]!;
+    return x.service < y.service ? -1 : 1;
+  });
 
   const incidentInputs = inputs.filter((i) => i.role === 'incident');
   const sum = (xs: InputSummary[], f: (i: InputSummary) => number) =>

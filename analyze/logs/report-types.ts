@@ -104,7 +104,7 @@ export interface LogReport {
     /** What rates are counted against: all records (per service: the service's records). */
     exposure: { unit: 'records'; incident: number; baseline: number };
   };
-  /** Services with new/spiking patterns first, then by errors. */
+  /** Services with new/spiking error patterns first, then warning ones, then by errors. */
   services: ServiceReport[];
   /** All patterns, most frequent first. */
   patterns: PatternReport[];
