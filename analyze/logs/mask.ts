@@ -161,10 +161,11 @@ const NAME_OF_TIME =
  * to a date or time (`Fri Jul 1 07:57:30 2005`).
  */
 function joinValues(toks: string[]): string[] {
-  const out: string[] = [];
+  // Compacts in place: `n` tokens kept so far.
+  let n = 0;
   for (let i = 0; i < toks.length; i++) {
     const t = toks[i]!;
-    const prev = out.length > 0 ? out[out.length - 1]! : undefined;
+    const prev = n > 0 ? toks[n - 1]! : undefined;
     // Cheap checks first: this runs for every token of every message holding a value.
     if (
       prev !== undefined &&
@@ -174,47 +175,49 @@ function joinValues(toks: string[]): string[] {
     ) {
       const unit = UNIT.exec(t);
       if (unit !== null) {
-        const before = out[out.length - 2];
+        const before = n > 1 ? toks[n - 2] : undefined;
         if (prev.startsWith('(') && t.endsWith(')') && before?.endsWith(WILDCARD)) {
           // `1190 bytes (1.16 KB)`: the bracketed part restates the quantity before it.
-          out.pop();
-        } else out[out.length - 1] = prev + (unit[1] ?? '');
+          n--;
+        } else toks[n - 1] = prev + (unit[1] ?? '');
         continue;
       }
     }
-    out.push(t);
+    toks[n++] = t;
   }
+  toks.length = n;
   // Right to left, so `Fri Jul 1` becomes a value through `Jul 1`.
-  for (let i = out.length - 1; i >= 0; i--) {
-    const t = out[i]!;
+  for (let i = n - 1; i >= 0; i--) {
+    const t = toks[i]!;
     const c = t.charCodeAt(0);
     if (
       c >= 65 &&
       c <= 90 &&
       t.length <= 11 &&
       NAME_OF_TIME.test(t) &&
-      (out[i + 1]?.startsWith(WILDCARD) || out[i - 1] === WILDCARD)
+      (toks[i + 1]?.startsWith(WILDCARD) || toks[i - 1] === WILDCARD)
     ) {
-      out[i] = WILDCARD;
+      toks[i] = WILDCARD;
     }
   }
   // A run of values is one list (`blk_1 blk_2 blk_3`, `an14 an15 an16`, a date and a time).
-  const joined: string[] = [];
+  let m = 0;
   let prevItem = false;
-  for (let i = 0; i < out.length; i++) {
-    const t = out[i]!;
+  for (let i = 0; i < n; i++) {
+    const t = toks[i]!;
     const item = isListItem(t);
     if (item && prevItem) {
-      const prev = joined[joined.length - 1]!;
+      const prev = toks[m - 1]!;
       if (prev.includes(WILDCARD) || t.includes(WILDCARD) || hasDigit(prev)) {
-        joined[joined.length - 1] = t.endsWith(',') ? WILDCARD + ',' : WILDCARD;
+        toks[m - 1] = t.endsWith(',') ? WILDCARD + ',' : WILDCARD;
         continue;
       }
     }
-    joined.push(t);
+    toks[m++] = t;
     prevItem = item;
   }
-  return joined;
+  toks.length = m;
+  return toks;
 }
 
 function isListItem(t: string): boolean {

@@ -115,6 +115,8 @@ export function validateMinerConfig(config: MinerConfig): Required<MinerConfig> 
 export interface Cluster {
   id: number;
   tokens: string[];
+  /** `tokens` joined, kept current (add() returns it for every message). */
+  template: string;
   count: number;
   patternId: string;
   /**
@@ -245,7 +247,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
         clusterId: c.id,
         ref: hit.id,
         patternId: c.patternId,
-        template: c.tokens.join(' '),
+        template: c.template,
         change: 'none',
       };
     }
@@ -286,12 +288,16 @@ export function createMiner(config: MinerConfig = {}): Miner {
           }
         }
       }
-      if (change === 'changed') cluster.patternId = patternIdOf(cluster.tokens.join(' '));
+      if (change === 'changed') {
+        cluster.template = cluster.tokens.join(' ');
+        cluster.patternId = patternIdOf(cluster.template);
+      }
     } else {
       cluster = {
         id: clusters.length,
         tokens: tokens.slice(),
         count: 0,
+        template: key,
         patternId: patternIdOf(key),
         slots: new Map(),
         variants: new Map(),
@@ -311,7 +317,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
       clusterId: cluster.id,
       ref: variant.id,
       patternId: cluster.patternId,
-      template: cluster.tokens.join(' '),
+      template: cluster.template,
       change,
     };
   };
