@@ -2,7 +2,8 @@
  * `--emit-assignments FILE`: the pattern of every input line as CSV, written atomically through
  * core/writer.ts. Header `line,pattern` (line numbers from 1); with several input files a third
  * column names the file, and line numbers count per file. Lines that held nothing to mine (empty,
- * binary) get the pattern `skipped`.
+ * binary) get the pattern `skipped`. A line holding several records (an OTLP request) gets the
+ * pattern of its first record.
  */
 import { stringify } from 'csv-stringify/sync';
 import { openOutputFile } from '../../core/writer.js';
