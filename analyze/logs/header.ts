@@ -338,7 +338,8 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
   return {
     description: `level at field ${at + 1}`,
     parse(line) {
-      const toks = headTokens(line, at + 16);
+      // Enough for the level, a logger and a bracket group of a few fields (`[req-1 - - -]`).
+      const toks = headTokens(line, at + 10);
       const t = toks[at];
       const level = t === undefined ? undefined : levelOf(t.text);
       if (level === undefined || at + 1 >= toks.length) {
