@@ -25,6 +25,9 @@ function skippedText(r: LogReport): string[] {
     if (i.invalidUtf8Lines) bits.push(`${i.invalidUtf8Lines} with invalid UTF-8`);
     if (i.truncatedLines) bits.push(`${i.truncatedLines} over 1 MiB (cut)`);
     if (i.longMessages) bits.push(`${i.longMessages} long messages mined on their start`);
+    if (i.lines > 0 && i.skipped.binary * 2 > i.lines) {
+      bits.unshift('mostly binary data: is this a log file?');
+    }
     if (bits.length > 0) {
       const first = i.problems[0];
       out.push(
