@@ -7,6 +7,7 @@
  * Credentials never reach messages: URLs are shown without userinfo and headers are never shown.
  */
 import pRetry, { AbortError } from 'p-retry';
+import type { Options as PRetryOptions } from 'p-retry';
 import { ExitCode, ObsError, messageOf } from './errors.js';
 
 export interface RetryPolicy {
@@ -78,9 +79,28 @@ function describeNetworkError(err: unknown): string {
   return parts.length > 0 ? parts[parts.length - 1]! : messageOf(err);
 }
 
+/** p-retry options for a policy (defaults as documented on RetryPolicy), for clients that retry
+ * their own calls (the Elasticsearch client); `onRetry` hears of each attempt that will be retried. */
+export function retryOptions(
+  policy: RetryPolicy = {},
+  onRetry?: RequestContext['onRetry'],
+): PRetryOptions {
+  return {
+    retries: policy.retries ?? 4,
+    minTimeout: policy.minDelayMs ?? 500,
+    maxTimeout: policy.maxDelayMs ?? 8_000,
+    factor: 2,
+    randomize: true,
+    onFailedAttempt: (e) => {
+      if (e.retriesLeft > 0) {
+        onRetry?.({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, reason: e.message });
+      }
+    },
+  };
+}
+
 export async function request(req: HttpRequest, ctx: RequestContext): Promise<HttpResponse> {
   const policy = ctx.retry ?? {};
-  const retries = policy.retries ?? 4;
   const timeoutMs = policy.timeoutMs ?? 10_000;
   // fetch refuses URLs with userinfo: turn it into basic auth unless the caller set Authorization.
   const headers: Record<string, string> = { ...req.headers };
@@ -132,22 +152,7 @@ export async function request(req: HttpRequest, ctx: RequestContext): Promise<Ht
     return out;
   };
   try {
-    return await pRetry(attempt, {
-      retries,
-      minTimeout: policy.minDelayMs ?? 500,
-      maxTimeout: policy.maxDelayMs ?? 8_000,
-      factor: 2,
-      randomize: true,
-      onFailedAttempt: (e) => {
-        if (e.retriesLeft > 0) {
-          ctx.onRetry?.({
-            attempt: e.attemptNumber,
-            retriesLeft: e.retriesLeft,
-            reason: e.message,
-          });
-        }
-      },
-    });
+    return await pRetry(attempt, retryOptions(policy, ctx.onRetry));
   } catch (err) {
     // The last answer was a 5xx/429: hand it to the caller, who knows what it means.
     if (err instanceof RetryableStatus) return { ...err.response, attempts };

@@ -24,6 +24,12 @@ export interface GeneratedFile {
   content: string;
   /** Permission bits; default 0o644. Secrets (.env) use 0o600. */
   mode?: number;
+  /**
+   * sha256 of the on-disk content this content was merged from (`obs init --rescan` merging a
+   * scan into the user's obs.yaml). While the file still has that content the merge already
+   * carries the user's edits, so it is updated instead of kept.
+   */
+  mergedFrom?: string;
 }
 
 /**
@@ -234,7 +240,10 @@ export async function writeGenerated(
       const currentHash = sha256(current);
       if (currentHash === newHash) {
         outcome.action = 'unchanged';
-      } else if (recorded !== undefined && recorded.sha256 === currentHash) {
+      } else if (
+        (recorded !== undefined && recorded.sha256 === currentHash) ||
+        f.mergedFrom === currentHash
+      ) {
         outcome.action = 'updated';
       } else if (mode === 'force') {
         outcome.action = 'replaced';

@@ -40,6 +40,58 @@ export const METRICS = {
   httpClientDuration: 'http_client_request_duration_seconds',
 } as const;
 
+/**
+ * The Collector's own telemetry (service::telemetry::metrics, Prometheus format on
+ * stack.ports.collectorMetrics), scraped as job SCRAPE_JOBS.collectorSelf. Labels: receiver,
+ * exporter, transport. Collector 0.165 exposes them without unit and `_total` suffixes (checked
+ * against a real Collector and Prometheus in the integration tier).
+ */
+export const COLLECTOR_METRICS = {
+  acceptedSpans: 'otelcol_receiver_accepted_spans',
+  refusedSpans: 'otelcol_receiver_refused_spans',
+  acceptedMetricPoints: 'otelcol_receiver_accepted_metric_points',
+  refusedMetricPoints: 'otelcol_receiver_refused_metric_points',
+  acceptedLogRecords: 'otelcol_receiver_accepted_log_records',
+  refusedLogRecords: 'otelcol_receiver_refused_log_records',
+  sentSpans: 'otelcol_exporter_sent_spans',
+  failedSpans: 'otelcol_exporter_send_failed_spans',
+  sentMetricPoints: 'otelcol_exporter_sent_metric_points',
+  failedMetricPoints: 'otelcol_exporter_send_failed_metric_points',
+  sentLogRecords: 'otelcol_exporter_sent_log_records',
+  failedLogRecords: 'otelcol_exporter_send_failed_log_records',
+  queueSize: 'otelcol_exporter_queue_size',
+  queueCapacity: 'otelcol_exporter_queue_capacity',
+} as const;
+
+/**
+ * Runtime metrics per language, as they reach Prometheus.
+ * - python: opentelemetry-instrumentation-system-metrics (OTLP through the Collector), labelled
+ *   with the service's SDK job (sdkJob). The Python instrumentation must install it.
+ * - nodePromClient: prom-client's default metrics, for Node services that serve their own
+ *   /metrics (scraped as job="<service name>").
+ */
+export const RUNTIME_METRICS = {
+  python: {
+    cpuTime: 'process_cpu_time_seconds_total',
+    /** label `type`: user | system */
+    cpuTimeModeLabel: 'type',
+    memoryRss: 'process_memory_usage_bytes',
+    memoryVirtual: 'process_memory_virtual_bytes',
+    threads: 'process_thread_count',
+    gcCollections: 'cpython_gc_collections_total',
+    gcGenerationLabel: 'cpython_gc_generation',
+  },
+  nodePromClient: {
+    cpuTime: 'process_cpu_seconds_total',
+    memoryRss: 'process_resident_memory_bytes',
+    heapUsed: 'nodejs_heap_size_used_bytes',
+    heapTotal: 'nodejs_heap_size_total_bytes',
+    eventLoopLagP99: 'nodejs_eventloop_lag_p99_seconds',
+    gcDuration: 'nodejs_gc_duration_seconds',
+    gcKindLabel: 'kind',
+  },
+} as const;
+
 /** Label names on span metrics. */
 export const SPAN_LABELS = {
   service: 'service_name',
@@ -48,8 +100,48 @@ export const SPAN_LABELS = {
   status: 'status_code',
 } as const;
 
+/**
+ * Span attributes the spanmetrics connector adds as dimensions (beyond service, name, kind and
+ * status), so that dashboards can break a service's outgoing calls down by what they call; and
+ * the Prometheus labels they become. With OTEL_SEMCONV_STABILITY_OPT_IN=http only, database spans
+ * carry the older `db.system` (values postgresql, mysql, sqlite, mongodb, redis, elasticsearch:
+ * the DEPENDENCY_KINDS names).
+ */
+export const SPAN_DIMENSIONS = {
+  dbSystem: { attribute: 'db.system', label: 'db_system' },
+  messagingSystem: { attribute: 'messaging.system', label: 'messaging_system' },
+  rpcSystem: { attribute: 'rpc.system', label: 'rpc_system' },
+  serverAddress: { attribute: 'server.address', label: 'server_address' },
+} as const;
+
+/** The spanmetrics connector's default duration buckets, in ms. */
+const DEFAULT_SPAN_BUCKETS_MS = [
+  2, 4, 6, 8, 10, 50, 100, 200, 400, 800, 1000, 1400, 2000, 5000, 10_000, 15_000,
+];
+
+/**
+ * Bucket bounds (ms) of METRICS.spanDuration: the connector's defaults plus every latency SLO
+ * threshold of the model, so that each threshold is a bucket boundary a rule can select.
+ */
+export function spanDurationBucketsMs(model: SystemModel): number[] {
+  const thresholds = [model.slo, ...model.services.map((s) => s.slo)].flatMap((slo) =>
+    slo ? [slo.latencyThresholdMs] : [],
+  );
+  return [...new Set([...DEFAULT_SPAN_BUCKETS_MS, ...thresholds])].sort((a, b) => a - b);
+}
+
+/**
+ * PromQL matcher for the `le` bucket of a threshold in ms on a seconds histogram. Prometheus 3
+ * stores integer bounds as "1.0" where Prometheus 2 kept "1", so integers match both.
+ */
+export function leMatcher(thresholdMs: number): string {
+  const seconds = thresholdMs / 1000;
+  return Number.isInteger(seconds) ? `le=~"${seconds}(\\\\.0)?"` : `le="${seconds}"`;
+}
+
 export const SPAN_KIND_SERVER = 'SPAN_KIND_SERVER';
 export const SPAN_KIND_CLIENT = 'SPAN_KIND_CLIENT';
+export const SPAN_KIND_PRODUCER = 'SPAN_KIND_PRODUCER';
 export const STATUS_ERROR = 'STATUS_CODE_ERROR';
 
 /**
@@ -62,6 +154,10 @@ export const SDK_LABELS = {
   method: 'http_request_method',
   status: 'http_response_status_code',
   route: 'http_route',
+  /** On client metrics: the host called. */
+  serverAddress: 'server_address',
+  /** Set when a request failed: the status code (4xx/5xx for clients, 5xx for servers) or exception. */
+  errorType: 'error_type',
 } as const;
 
 /** The `job` label value SDK metrics of a service carry. */
@@ -69,13 +165,44 @@ export function sdkJob(model: SystemModel, service: ServiceModel): string {
   return `${namespaceOf(model)}/${service.name}`;
 }
 
+/**
+ * Where the stack's parts are reached from inside the compose network (service names double as
+ * host names), the environment variables that carry their secrets, and Grafana's mounts. The
+ * compose file, the Grafana provisioning files and the Collector config must agree on these.
+ */
+export const STACK_HOSTS = {
+  collector: 'otel-collector',
+  prometheus: 'prometheus',
+  grafana: 'grafana',
+  jaeger: 'jaeger',
+  elasticsearch: 'elasticsearch',
+  kibana: 'kibana',
+  logstash: 'logstash',
+} as const;
+
+export const STACK_ENV = {
+  /** Password of the `elastic` user; in .env, passed to Elasticsearch, Kibana and Grafana. */
+  elasticPassword: 'ELASTIC_PASSWORD',
+  grafanaAdminPassword: 'GF_SECURITY_ADMIN_PASSWORD',
+} as const;
+
+/** Container paths the compose file mounts stackPaths().grafanaProvisioning/.grafanaDashboards at. */
+export const GRAFANA_MOUNTS = {
+  provisioning: '/etc/grafana/provisioning',
+  dashboards: '/var/lib/grafana/dashboards/obs',
+} as const;
+
 /** Scrape job names obs writes into prometheus.yml. */
 export const SCRAPE_JOBS = {
   collectorExporter: 'otel-collector-exporter',
   collectorSelf: 'otel-collector',
   prometheus: 'prometheus',
-  /** Services that serve their own /metrics are scraped as job="<service name>". */
 } as const;
+
+/** The `job` of a service that serves its own /metrics (service.metricsPath): its name. */
+export function serviceScrapeJob(service: ServiceModel): string {
+  return service.name;
+}
 
 /**
  * Environment that points a service's OpenTelemetry SDK at the Collector. The same for Python and
@@ -127,9 +254,15 @@ export const LOG_FIELDS = {
  * Elasticsearch data stream of a service's logs: logs-<dataset>-<namespace>. Dataset and
  * namespace may not contain '-' (it separates the parts), so it becomes '_'.
  */
+const dataStreamPart = (s: string) => s.toLowerCase().replace(/-/g, '_');
+
+/** The namespace part of every log data stream of the system (the environment). */
+export function logsNamespace(model: SystemModel): string {
+  return dataStreamPart(model.environment);
+}
+
 export function logsDataStream(model: SystemModel, service: ServiceModel) {
-  const clean = (s: string) => s.toLowerCase().replace(/-/g, '_');
-  const dataset = clean(service.name);
-  const namespace = clean(model.environment);
+  const dataset = dataStreamPart(service.name);
+  const namespace = logsNamespace(model);
   return { type: 'logs', dataset, namespace, name: `logs-${dataset}-${namespace}` } as const;
 }

@@ -5,23 +5,14 @@
  * model is found at once: `obs.yaml:12: services.1.port: expected number, received string`.
  */
 import { readFile } from 'node:fs/promises';
-import { LineCounter, isNode, parseDocument, stringify } from 'yaml';
-import type { Document } from 'yaml';
+import { stringify } from 'yaml';
 import type { z } from 'zod';
 import { ExitCode, ObsError, errnoCode, messageOf } from '../core/errors.js';
 import { SystemModel } from './schema.js';
+import { parseYaml } from './yaml.js';
 import type { SystemModelInput } from './schema.js';
 
 export const MODEL_FILE = 'obs.yaml';
-
-function lineOf(doc: Document, lc: LineCounter, path: PropertyKey[]): number | undefined {
-  // Walk up the path until a node exists: a missing key is reported at its parent.
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n) as (string | number)[], true);
-    if (isNode(node) && node.range) return lc.linePos(node.range[0]).line;
-  }
-  return undefined;
-}
 
 function describeIssue(issue: z.core.$ZodIssue): string {
   const where = issue.path.length > 0 ? issue.path.map(String).join('.') + ': ' : '';
@@ -30,17 +21,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Parses and validates model text; `file` is used in messages. */
 export function parseModel(text: string, file: string = MODEL_FILE): SystemModel {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    throw new ObsError(`invalid YAML: ${yamlError.message.split('\n')[0]}`, {
-      code: 'OBS_BAD_YAML',
-      exit: ExitCode.dataError,
-      file,
-      line: lc.linePos(yamlError.pos[0]).line,
-    });
-  }
+  const { doc, lineAt } = parseYaml(text, file);
   const result = SystemModel.safeParse(doc.toJS());
   if (!result.success) {
     const issues = result.error.issues;
@@ -53,10 +34,10 @@ export function parseModel(text: string, file: string = MODEL_FILE): SystemModel
       code: 'OBS_BAD_MODEL',
       exit: ExitCode.config,
       file,
-      line: lineOf(doc, lc, first.path),
+      line: lineAt(first.path),
       suggestions: issues
         .slice(1, 6)
-        .map((i) => `line ${lineOf(doc, lc, i.path) ?? '?'}: ${describeIssue(i)}`),
+        .map((i) => `line ${lineAt(i.path) ?? '?'}: ${describeIssue(i)}`),
     });
   }
   return result.data;

@@ -105,7 +105,19 @@ export const Service = z
     entrypoint: z
       .string()
       .optional()
-      .describe('Python: module:app (e.g. app:app); Node: the main script (e.g. src/server.js).'),
+      .describe(
+        'Python: module:app (e.g. app:app), or the script run with python; Node: the main script (e.g. src/server.js), relative to path.',
+      ),
+    command: z
+      .array(z.string())
+      .optional()
+      .describe(
+        'The command that starts the service as found (compose, Kubernetes, Dockerfile, package.json); the generated run line wraps it.',
+      ),
+    settingsModule: z
+      .string()
+      .optional()
+      .describe('Django only: the DJANGO_SETTINGS_MODULE, e.g. mysite.settings.'),
     moduleType: z
       .enum(['esm', 'cjs'])
       .optional()
@@ -116,6 +128,15 @@ export const Service = z
       .startsWith('/')
       .optional()
       .describe('Set when the service serves its own Prometheus metrics (e.g. /metrics).'),
+    metricsPort: z
+      .number()
+      .int()
+      .min(1)
+      .max(65535)
+      .optional()
+      .describe(
+        'Port of the metrics endpoint when it is not `port` (prometheus_client start_http_server).',
+      ),
     libraries: z
       .array(z.string())
       .default([])
@@ -237,6 +258,7 @@ export type ServiceModel = z.output<typeof Service>;
 export type DependencyModel = z.output<typeof Dependency>;
 export type SloModel = z.output<typeof Slo>;
 export type StackModel = z.output<typeof Stack>;
+export type StackPortsModel = z.output<typeof StackPorts>;
 export type LanguageName = z.output<typeof Language>;
 export type FrameworkName = z.output<typeof Framework>;
 

@@ -32,4 +32,14 @@ export const tools = {
   jaeger: () => must(path.join(TOOLS_DIR, 'jaeger'), 'Jaeger'),
   python: () => must(path.join(TOOLS_DIR, 'venv', 'bin', 'python'), 'Python virtualenv'),
   venvBin: (name: string) => must(path.join(TOOLS_DIR, 'venv', 'bin', name), name),
+  /** The Collector built from the builder manifest obs generates (scripts/setup.d/collector.sh). */
+  otelcol: () => must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector'),
+  /** compose-go's loader, to check compose files without Docker (scripts/setup.d/compose-check.sh). */
+  composeCheck: () => must(path.join(TOOLS_DIR, 'compose-check'), 'compose-check'),
+  /** node_modules with the packages generated Node instrumentation loads (scripts/setup.d/node-instrumentation.sh). */
+  nodeInstrumentation: () =>
+    must(
+      path.join(TOOLS_DIR, 'node-instrumentation', 'node_modules'),
+      'Node instrumentation packages',
+    ),
 };

@@ -1,0 +1,298 @@
+/**
+ * Recording and alert rules, following the monitoring-mixin conventions: CamelCase alert names,
+ * `severity` critical|warning|info, `summary` and `description` annotations, `runbook_url` when a
+ * runbook base URL is configured.
+ *
+ * Per service (from span metrics of its SERVER spans): the error ratio and the share of requests
+ * slower than the SLO threshold, recorded over 5m/30m/1h/6h, and multi-window multi-burn-rate
+ * alerts on both (SRE workbook, chapter 5: 14.4x over 1h and 5m pages, 6x over 6h and 30m
+ * tickets). For the stack: scrape targets down and the Collector refusing or failing to export
+ * data.
+ */
+import {
+  COLLECTOR_METRICS,
+  METRICS,
+  SCRAPE_JOBS,
+  SPAN_KIND_SERVER,
+  SPAN_LABELS,
+  STATUS_ERROR,
+  leMatcher,
+  serviceScrapeJob,
+} from '../../model/conventions.js';
+import type { ServiceModel, SloModel, SystemModel } from '../../model/schema.js';
+import { sloOf } from '../../model/schema.js';
+
+export interface RecordingRule {
+  record: string;
+  expr: string;
+}
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+export type Rule = RecordingRule | AlertRule;
+
+export interface RuleGroup {
+  name: string;
+  interval?: string;
+  rules: Rule[];
+}
+
+export interface RuleFile {
+  groups: RuleGroup[];
+}
+
+/** Windows the recording rules cover: the short and long window of each burn-rate alert. */
+export const WINDOWS = ['5m', '30m', '1h', '6h'] as const;
+export type Window = (typeof WINDOWS)[number];
+
+/** SRE workbook burn rates for a 30-day SLO: how fast, over which windows, how loud. */
+export const BURN_RATES = [
+  {
+    factor: 14.4,
+    long: '1h',
+    short: '5m',
+    for: '2m',
+    severity: 'critical',
+    budgetGoneIn: '2 days',
+  },
+  { factor: 6, long: '6h', short: '30m', for: '15m', severity: 'warning', budgetGoneIn: '5 days' },
+] as const satisfies readonly {
+  factor: number;
+  long: Window;
+  short: Window;
+  for: string;
+  severity: string;
+  budgetGoneIn: string;
+}[];
+
+/** Largest burn factor: an SLO whose budget times this exceeds 1 can never page. */
+export const MAX_BURN_FACTOR = Math.max(...BURN_RATES.map((b) => b.factor));
+
+/** Names of the recorded series (level:metric:operations). */
+export const RECORDED = {
+  requests: (w: Window) => `service_name:obs_server_requests:rate${w}`,
+  errorRatio: (w: Window) => `service_name:obs_server_errors:ratio_rate${w}`,
+  slowRatio: (w: Window) => `service_name:obs_server_slow_requests:ratio_rate${w}`,
+} as const;
+
+export const ALERTS = {
+  errorBudgetBurn: 'ServiceErrorBudgetBurn',
+  latencyBudgetBurn: 'ServiceLatencyBudgetBurn',
+  serviceTargetDown: 'ServiceTargetDown',
+  targetDown: 'TargetDown',
+  collectorRefusing: 'OtelCollectorRefusingData',
+  collectorExportFailing: 'OtelCollectorExportFailing',
+  collectorQueueFull: 'OtelCollectorExporterQueueNearlyFull',
+} as const;
+
+/** A float without binary noise (14.4 * 0.005 is 0.07200000000000001). */
+export const clean = (x: number) => Number.parseFloat(x.toPrecision(10));
+const pct = (x: number) => `${clean(x * 100)}%`;
+
+/** The threshold a burn-rate alert compares a ratio with. */
+export const burnThreshold = (factor: number, target: number) => clean(factor * (1 - target));
+
+export interface RuleOptions {
+  /** Base URL of runbooks; alerts get `<base>/<alertname>`. */
+  runbookBaseUrl: string | undefined;
+}
+
+function annotate(
+  alert: string,
+  summary: string,
+  description: string,
+  opts: RuleOptions,
+): Record<string, string> {
+  return {
+    summary,
+    description,
+    ...(opts.runbookBaseUrl
+      ? { runbook_url: `${opts.runbookBaseUrl.replace(/\/+$/, '')}/${alert.toLowerCase()}` }
+      : {}),
+  };
+}
+
+function serverSelector(service: ServiceModel, extra = ''): string {
+  return `${SPAN_LABELS.service}="${service.name}",${SPAN_LABELS.kind}="${SPAN_KIND_SERVER}"${extra}`;
+}
+
+function recordingRules(service: ServiceModel, slo: SloModel): RecordingRule[] {
+  const by = `sum by (${SPAN_LABELS.service})`;
+  const calls = (w: Window, extra = '') =>
+    `${by} (rate(${METRICS.spanCalls}{${serverSelector(service, extra)}}[${w}]))`;
+  const rules: RecordingRule[] = [];
+  for (const w of WINDOWS) {
+    rules.push({ record: RECORDED.requests(w), expr: calls(w) });
+    // `or ... * 0`: a service without errors has a ratio of 0, not no ratio at all.
+    rules.push({
+      record: RECORDED.errorRatio(w),
+      expr:
+        `(${calls(w, `,${SPAN_LABELS.status}="${STATUS_ERROR}"`)} or ${calls(w)} * 0)` +
+        ` / ${calls(w)}`,
+    });
+    const fast = `${by} (rate(${METRICS.spanDuration}_bucket{${serverSelector(service, `,${leMatcher(slo.latencyThresholdMs)}`)}}[${w}]))`;
+    const all = `${by} (rate(${METRICS.spanDuration}_count{${serverSelector(service)}}[${w}]))`;
+    rules.push({ record: RECORDED.slowRatio(w), expr: `1 - ${fast} / ${all}` });
+  }
+  return rules;
+}
+
+function burnRateAlerts(service: ServiceModel, slo: SloModel, opts: RuleOptions): AlertRule[] {
+  const sel = `{${SPAN_LABELS.service}="${service.name}"}`;
+  // The two SLOs of a service: what counts against each budget, and how it is recorded.
+  const budgets = [
+    {
+      alert: ALERTS.errorBudgetBurn,
+      slo: 'availability',
+      budget: 'error budget',
+      target: slo.availability,
+      ratio: RECORDED.errorRatio,
+      bad: 'failed',
+    },
+    {
+      alert: ALERTS.latencyBudgetBurn,
+      slo: 'latency',
+      budget: 'latency budget',
+      target: slo.latencyTarget,
+      ratio: RECORDED.slowRatio,
+      bad: `took longer than ${slo.latencyThresholdMs}ms`,
+    },
+  ] as const;
+  return budgets.flatMap((s) =>
+    BURN_RATES.map((b) => {
+      const threshold = burnThreshold(b.factor, s.target);
+      return {
+        alert: s.alert,
+        expr:
+          `${s.ratio(b.long)}${sel} > ${threshold}` +
+          ` and ${s.ratio(b.short)}${sel} > ${threshold}`,
+        for: b.for,
+        labels: { severity: b.severity, slo: s.slo, window: b.long },
+        annotations: annotate(
+          s.alert,
+          `${service.name} is burning its ${s.budget} ${b.factor} times too fast.`,
+          `More than ${pct(threshold)} of the requests ${service.name} served over the last ` +
+            `${b.long} and ${b.short} ${s.bad}; its SLO allows ${pct(1 - s.target)}. At this ` +
+            `rate the 30-day ${s.budget} is gone in ${b.budgetGoneIn}.`,
+          opts,
+        ),
+      };
+    }),
+  );
+}
+
+function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule {
+  return {
+    alert: ALERTS.serviceTargetDown,
+    expr: `up{job="${serviceScrapeJob(service)}"} == 0`,
+    for: '5m',
+    labels: { severity: 'warning' },
+    annotations: annotate(
+      ALERTS.serviceTargetDown,
+      `Prometheus cannot scrape ${service.name}.`,
+      `${service.name} has not answered on ${service.metricsPath ?? '/metrics'} at ` +
+        `{{ $labels.instance }} for 5 minutes: it is down or unreachable from Prometheus.`,
+      opts,
+    ),
+  };
+}
+
+/** Rules of one service: recording rules, then its alerts. */
+export function serviceRules(
+  model: SystemModel,
+  service: ServiceModel,
+  opts: RuleOptions,
+): RuleFile {
+  const slo = sloOf(model, service);
+  const alerts = burnRateAlerts(service, slo, opts);
+  if (service.metricsPath) alerts.push(serviceTargetDown(service, opts));
+  return {
+    groups: [
+      { name: `${service.name}-slo-recording`, rules: recordingRules(service, slo) },
+      { name: `${service.name}-alerts`, rules: alerts },
+    ],
+  };
+}
+
+/** `a > 0 or b > 0 or c > 0` over the same grouping: one alert for any signal. */
+function anySignal(metrics: string[], by: string): string {
+  return metrics.map((m) => `sum by (${by}) (rate(${m}[5m])) > 0`).join(' or ');
+}
+
+/** Rules for the stack itself: its scrape targets and the Collector's pipelines. */
+export function stackRules(opts: RuleOptions): RuleFile {
+  const stackJobs = [SCRAPE_JOBS.collectorSelf, SCRAPE_JOBS.collectorExporter];
+  const M = COLLECTOR_METRICS;
+  return {
+    groups: [
+      {
+        name: 'obs-stack-alerts',
+        rules: [
+          {
+            alert: ALERTS.targetDown,
+            expr: `up{job=~"${stackJobs.join('|')}"} == 0`,
+            for: '5m',
+            labels: { severity: 'critical' },
+            annotations: annotate(
+              ALERTS.targetDown,
+              'Prometheus cannot scrape the OpenTelemetry Collector ({{ $labels.job }}).',
+              'Target {{ $labels.instance }} of job {{ $labels.job }} has been down for 5 minutes: ' +
+                'span metrics and service metrics are not arriving and the SLO alerts are blind.',
+              opts,
+            ),
+          },
+          {
+            alert: ALERTS.collectorRefusing,
+            expr: anySignal(
+              [M.refusedSpans, M.refusedMetricPoints, M.refusedLogRecords],
+              'receiver',
+            ),
+            for: '5m',
+            labels: { severity: 'warning' },
+            annotations: annotate(
+              ALERTS.collectorRefusing,
+              'The Collector is refusing telemetry on receiver {{ $labels.receiver }}.',
+              'Receiver {{ $labels.receiver }} has refused data for 5 minutes, usually because the ' +
+                'memory_limiter is over its limit: services lose spans, metrics or logs. Give the ' +
+                'Collector more memory or lower the load.',
+              opts,
+            ),
+          },
+          {
+            alert: ALERTS.collectorExportFailing,
+            expr: anySignal([M.failedSpans, M.failedMetricPoints, M.failedLogRecords], 'exporter'),
+            for: '5m',
+            labels: { severity: 'warning' },
+            annotations: annotate(
+              ALERTS.collectorExportFailing,
+              'The Collector is dropping data it cannot send through {{ $labels.exporter }}.',
+              'Exporter {{ $labels.exporter }} has failed to send data for 5 minutes; what it ' +
+                'could not send after retries is dropped. Check that its backend is up and ' +
+                'reachable from the Collector.',
+              opts,
+            ),
+          },
+          {
+            alert: ALERTS.collectorQueueFull,
+            expr: `max by (exporter) (${M.queueSize} / ${M.queueCapacity}) > 0.8`,
+            for: '10m',
+            labels: { severity: 'warning' },
+            annotations: annotate(
+              ALERTS.collectorQueueFull,
+              'The sending queue of exporter {{ $labels.exporter }} is over 80% full.',
+              'Exporter {{ $labels.exporter }} cannot keep up with its backend; once the queue is ' +
+                'full, new data is dropped.',
+              opts,
+            ),
+          },
+        ],
+      },
+    ],
+  };
+}

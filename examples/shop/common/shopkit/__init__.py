@@ -1,0 +1,1 @@
+"""Shared code of the shop's Python services: fault switches, call resilience, logging setup."""

@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Prints the collector builder manifest obs generates for a model file (default: the shop fixture
+// the integration tests use). scripts/setup.d/collector.sh builds the test Collector from it, so
+// the binary the tests run has exactly the components obs puts in a manifest. Needs `npm run build`.
+import { readFileSync } from 'node:fs';
+import { parseModel } from '../dist/model/load.js';
+import { runGenerator } from '../dist/model/generator.js';
+import { stackPaths } from '../dist/model/conventions.js';
+import { collectorGenerator } from '../dist/collectors/collector/generator.js';
+
+const file = process.argv[2] ?? new URL('../test/fixtures/models/shop.obs.yaml', import.meta.url);
+const model = parseModel(readFileSync(file, 'utf8'), String(file));
+const { files } = runGenerator(collectorGenerator, model);
+const manifest = files.find((f) => f.path === stackPaths(model).collectorBuilder);
+if (!manifest) throw new Error('the collector generator wrote no builder manifest');
+process.stdout.write(manifest.content);

@@ -1,0 +1,175 @@
+import type { PrometheusConfig } from '../../../compose/prometheus/generator.js';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { prometheusFiles, prometheusGenerator } from '../../../compose/prometheus/generator.js';
+import { ALERTS, RECORDED } from '../../../compose/prometheus/rules.js';
+import type { AlertRule, RuleFile } from '../../../compose/prometheus/rules.js';
+import { SCRAPE_JOBS, stackPaths } from '../../../model/conventions.js';
+import { runGenerator } from '../../../model/generator.js';
+import type { SystemModel } from '../../../model/schema.js';
+import { validationError } from '../../support/generators.js';
+import { fixtureModel } from '../../support/models.js';
+
+const shop = fixtureModel('shop');
+
+interface ScrapeConfig {
+  job_name: string;
+  honor_labels?: boolean;
+  metrics_path?: string;
+  static_configs: { targets: string[] }[];
+}
+
+function generate(model: SystemModel, config: Partial<PrometheusConfig> = {}) {
+  const { files } = runGenerator(prometheusGenerator, model, config);
+  const read = (path: string) => {
+    const f = files.find((x) => x.path === path);
+    if (!f) throw new Error(`no ${path}`);
+    return f.content;
+  };
+  return { files, read };
+}
+
+const alerts = (file: RuleFile): AlertRule[] =>
+  file.groups.flatMap((g) => g.rules.filter((r): r is AlertRule => 'alert' in r));
+
+const problem = (model: SystemModel, config: Partial<PrometheusConfig> = {}) =>
+  validationError(prometheusGenerator, model, config);
+
+describe('prometheus.yml', () => {
+  const yml = parse(generate(shop).read(stackPaths(shop).prometheusConfig)) as {
+    rule_files: string[];
+    scrape_configs: ScrapeConfig[];
+  };
+  const job = (name: string) => yml.scrape_configs.find((s) => s.job_name === name);
+
+  it('scrapes the Collector exporter keeping the job and instance it derives per service', () => {
+    expect(job(SCRAPE_JOBS.collectorExporter)).toEqual({
+      job_name: SCRAPE_JOBS.collectorExporter,
+      honor_labels: true,
+      static_configs: [{ targets: [`otel-collector:${shop.stack.ports.collectorPrometheus}`] }],
+    });
+  });
+
+  it("scrapes the Collector's own telemetry, Prometheus, and services that serve /metrics", () => {
+    expect(job(SCRAPE_JOBS.collectorSelf)?.static_configs[0]?.targets).toEqual([
+      `otel-collector:${shop.stack.ports.collectorMetrics}`,
+    ]);
+    expect(job(SCRAPE_JOBS.prometheus)?.static_configs[0]?.targets).toEqual(['localhost:9090']);
+    expect(job('order-service')).toMatchObject({
+      metrics_path: '/metrics',
+      static_configs: [{ targets: ['order-service:3001'] }],
+    });
+    expect(job('gateway')).toBeUndefined();
+    expect(yml.rule_files).toEqual(['rules/*.yml']);
+  });
+});
+
+describe('rules', () => {
+  const rulesOf = (service: string, config = {}) =>
+    parse(generate(shop, config).read(prometheusFiles(shop).serviceRules(service))) as RuleFile;
+
+  it('follow the mixin conventions', () => {
+    const { files } = generate(shop);
+    const ruleFiles = files.filter((f) => f.path.includes('/rules/'));
+    expect(ruleFiles.map((f) => f.path.split('/').at(-1)).sort()).toEqual([
+      'service-catalog.yml',
+      'service-gateway.yml',
+      'service-order-service.yml',
+      'stack.yml',
+    ]);
+    for (const f of ruleFiles) {
+      for (const a of alerts(parse(f.content) as RuleFile)) {
+        expect(a.alert).toMatch(/^[A-Z][A-Za-z]+$/);
+        expect(['critical', 'warning', 'info']).toContain(a.labels.severity);
+        expect(Object.keys(a.annotations)).toEqual(['summary', 'description']);
+      }
+    }
+  });
+
+  it('page on a 14.4x burn over 1h and 5m and ticket on a 6x burn over 6h and 30m', () => {
+    const burn = alerts(rulesOf('gateway')).filter((a) => a.alert === ALERTS.errorBudgetBurn);
+    expect(burn.map((a) => [a.labels.severity, a.for, a.expr])).toEqual([
+      [
+        'critical',
+        '2m',
+        `${RECORDED.errorRatio('1h')}{service_name="gateway"} > 0.072 and ${RECORDED.errorRatio('5m')}{service_name="gateway"} > 0.072`,
+      ],
+      [
+        'warning',
+        '15m',
+        `${RECORDED.errorRatio('6h')}{service_name="gateway"} > 0.03 and ${RECORDED.errorRatio('30m')}{service_name="gateway"} > 0.03`,
+      ],
+    ]);
+  });
+
+  it("use a service's own SLO over the system's", () => {
+    const latency = alerts(rulesOf('order-service')).filter(
+      (a) => a.alert === ALERTS.latencyBudgetBurn,
+    );
+    expect(latency[0]?.expr).toContain('> 0.144');
+    const recording = rulesOf('order-service').groups[0]!.rules;
+    expect(JSON.stringify(recording)).toContain('le=\\"0.25\\"');
+  });
+
+  it('match integer second thresholds as Prometheus 2 ("1") and 3 ("1.0") store them', () => {
+    const m: SystemModel = { ...shop, slo: { ...shop.slo, latencyThresholdMs: 1000 } };
+    const file = parse(generate(m).read(prometheusFiles(m).serviceRules('gateway'))) as RuleFile;
+    const slow = file.groups[0]!.rules.find(
+      (r) => 'record' in r && r.record === RECORDED.slowRatio('5m'),
+    );
+    // PromQL string "1(\\.0)?" is the regex 1(\.0)?
+    expect(slow?.expr).toContain(String.raw`le=~"1(\\.0)?"`);
+  });
+
+  it('alert when a service serving its own /metrics cannot be scraped', () => {
+    expect(alerts(rulesOf('order-service')).map((a) => a.alert)).toContain(
+      ALERTS.serviceTargetDown,
+    );
+    expect(alerts(rulesOf('gateway')).map((a) => a.alert)).not.toContain(ALERTS.serviceTargetDown);
+  });
+
+  it('link runbooks when a base URL is configured', () => {
+    const a = alerts(rulesOf('gateway', { runbookBaseUrl: 'https://runbooks.example/obs/' }))[0];
+    expect(a?.annotations.runbook_url).toBe('https://runbooks.example/obs/serviceerrorbudgetburn');
+  });
+
+  it('come with a promtool test file per rule file, pointing at it', () => {
+    const f = prometheusFiles(shop);
+    const tests = parse(generate(shop).read(f.serviceTests('gateway'))) as {
+      rule_files: string[];
+      tests: { name: string }[];
+    };
+    expect(tests.rule_files).toEqual(['../rules/service-gateway.yml']);
+    expect(tests.tests.map((t) => t.name)).toEqual([
+      'gateway: healthy traffic fires nothing',
+      'gateway: a fast error budget burn pages (and tickets)',
+      'gateway: a slow error budget burn tickets only',
+      'gateway: a fast latency budget burn pages (and tickets)',
+      'gateway: a slow latency budget burn tickets only',
+    ]);
+  });
+});
+
+describe('prometheus validate()', () => {
+  it('refuses an SLO too loose for a 14.4x burn to ever page', () => {
+    const m: SystemModel = { ...shop, slo: { ...shop.slo, availability: 0.9 } };
+    expect(problem(m)).toBe(
+      'prometheus: slo (used by gateway).availability 0.9 is too low for burn-rate alerts: it must be above 0.9305555556',
+    );
+  });
+
+  it('refuses a service that serves metrics without a port', () => {
+    const services = shop.services.map((s) =>
+      s.name === 'order-service' ? { ...s, port: undefined } : s,
+    );
+    expect(problem({ ...shop, services })).toBe(
+      'prometheus: service order-service serves /metrics but has no port to scrape',
+    );
+  });
+
+  it('refuses hosts for services the model does not have', () => {
+    expect(problem(shop, { serviceHosts: { billing: '10.0.0.1' } })).toBe(
+      'prometheus: serviceHosts names billing, which is not a service of the model',
+    );
+  });
+});

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import {
+  parseNodeCommand,
+  parsePythonCommand,
+  portOf,
+  splitWords,
+} from '../../../../model/scan/command.js';
+
+describe('splitWords', () => {
+  it('keeps quoted words together and unescapes', () => {
+    expect(splitWords(`gunicorn -b "0.0.0.0:8000" 'app:create_app()' a\\ b`)).toEqual([
+      'gunicorn',
+      '-b',
+      '0.0.0.0:8000',
+      'app:create_app()',
+      'a b',
+    ]);
+  });
+
+  it('keeps only the last command of a && chain (migrations run before the server)', () => {
+    expect(splitWords('python manage.py migrate && gunicorn mysite.wsgi')).toEqual([
+      'gunicorn',
+      'mysite.wsgi',
+    ]);
+  });
+});
+
+describe('parsePythonCommand', () => {
+  it('reads gunicorn: app, bind port, worker class, config', () => {
+    const c = parsePythonCommand(
+      splitWords(
+        'gunicorn -w 4 -k uvicorn.workers.UvicornWorker --bind=0.0.0.0:8080 -c gc.py main:app',
+      ),
+    );
+    expect(c).toMatchObject({
+      server: 'gunicorn',
+      entrypoint: 'main:app',
+      port: 8080,
+      workerClass: 'uvicorn.workers.UvicornWorker',
+      configFile: 'gc.py',
+    });
+  });
+
+  it('sees through sh -c, exec, env assignments, python -m and tini', () => {
+    const c = parsePythonCommand([
+      'tini',
+      '--',
+      'sh',
+      '-c',
+      'exec FOO=1 python -m uvicorn app.main:app --port 9000',
+    ]);
+    expect(c).toMatchObject({ server: 'uvicorn', entrypoint: 'app.main:app', port: 9000 });
+  });
+
+  it('reports uvicorn --reload and --workers, which break instrumentation', () => {
+    const c = parsePythonCommand(splitWords('uvicorn app:app --reload --workers 4'));
+    expect(c.unsupportedFlags).toEqual(['--reload', '--workers']);
+  });
+
+  it('notices a command that already runs under opentelemetry-instrument', () => {
+    const c = parsePythonCommand(
+      splitWords('opentelemetry-instrument --traces_exporter otlp flask run'),
+    );
+    expect(c).toMatchObject({ alreadyInstrumented: true, server: 'flask', devRunner: 'flask run' });
+  });
+
+  it('reads Django runserver and plain scripts', () => {
+    expect(parsePythonCommand(splitWords('python manage.py runserver 0.0.0.0:8001'))).toMatchObject(
+      {
+        server: 'django',
+        port: 8001,
+        unsupportedFlags: ['autoreload (add --noreload)'],
+      },
+    );
+    expect(parsePythonCommand(splitWords('python3 worker.py --once'))).toMatchObject({
+      server: 'python',
+      entrypoint: 'worker.py',
+    });
+    expect(parsePythonCommand(splitWords('poetry run python -m worker'))).toMatchObject({
+      server: 'python',
+      entrypoint: 'worker',
+    });
+  });
+});
+
+describe('parseNodeCommand', () => {
+  it('follows npm start into package.json scripts', () => {
+    const c = parseNodeCommand(['npm', 'start'], {
+      start: 'node --enable-source-maps dist/main.js',
+    });
+    expect(c).toMatchObject({ server: 'node', entrypoint: 'dist/main.js' });
+  });
+
+  it('skips the values of -r/--import and marks an existing OpenTelemetry preload', () => {
+    const c = parseNodeCommand(
+      splitWords('node -r @opentelemetry/auto-instrumentations-node/register server.js'),
+    );
+    expect(c).toMatchObject({ entrypoint: 'server.js', alreadyInstrumented: true });
+  });
+
+  it('marks development runners', () => {
+    expect(parseNodeCommand(['npm', 'run', 'dev'], { dev: 'nodemon src/app.js' })).toMatchObject({
+      devRunner: 'nodemon',
+      entrypoint: 'src/app.js',
+    });
+  });
+});
+
+describe('portOf', () => {
+  it.each([
+    ['0.0.0.0:8000', 8000],
+    [':9000', 9000],
+    ['[::]:7000', 7000],
+    ['8080', 8080],
+    ['unix:/tmp/sock', undefined],
+    ['0.0.0.0:70000', undefined],
+  ])('%s -> %s', (bind, port) => expect(portOf(bind)).toBe(port));
+});

@@ -1,0 +1,196 @@
+/**
+ * The scanner on fixture repositories, one per scenario (test/fixtures/repos/<scenario>).
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ObsError } from '../../../../core/errors.js';
+import { scanRepository } from '../../../../model/scan/index.js';
+import type { ScanResult } from '../../../../model/scan/index.js';
+import { REPOS } from '../../../support/repos.js';
+
+const scan = (scenario: string) => scanRepository(path.join(REPOS, scenario));
+const service = (r: ScanResult, name: string) => {
+  const s = r.model.services.find((x) => x.name === name);
+  if (!s)
+    throw new Error(`no service ${name} in ${r.model.services.map((x) => x.name).join(', ')}`);
+  return s;
+};
+const codes = (r: ScanResult) => r.findings.map((f) => `${f.service ?? ''}:${f.code}`);
+
+async function scanError(scenario: string): Promise<ObsError> {
+  try {
+    await scan(scenario);
+  } catch (err) {
+    if (err instanceof ObsError) return err;
+    throw err;
+  }
+  throw new Error('expected an ObsError');
+}
+
+describe('scanRepository', () => {
+  it('compose with Express (ESM), Flask under gunicorn and FastAPI under uvicorn', async () => {
+    const r = await scan('compose-polyglot');
+    expect(r.sources.compose).toBe('compose.yaml');
+    expect(r.model.services.map((s) => s.name)).toEqual(['gateway', 'orders', 'catalog']);
+    expect(service(r, 'gateway')).toMatchObject({
+      language: 'node',
+      framework: 'express',
+      server: 'node',
+      moduleType: 'esm',
+      entrypoint: 'src/server.js',
+      port: 3000,
+      metricsPath: '/metrics',
+      dependencies: [
+        { kind: 'http', target: 'orders' },
+        { kind: 'http', target: 'catalog' },
+      ],
+    });
+    expect(service(r, 'gateway').libraries).toEqual(
+      expect.arrayContaining(['express', 'pino', 'prom-client']),
+    );
+    // The Dockerfile's final stage names the server; requirements-dev.txt (django) is not read.
+    expect(service(r, 'orders')).toMatchObject({
+      language: 'python',
+      framework: 'flask',
+      server: 'gunicorn',
+      entrypoint: 'orders.app:app',
+      port: 8000,
+      metricsPath: '/metrics',
+      libraries: ['flask', 'psycopg2', 'requests'],
+      dependencies: [{ kind: 'postgresql', target: 'db', library: 'psycopg2' }],
+    });
+    expect(service(r, 'catalog')).toMatchObject({
+      framework: 'fastapi',
+      server: 'uvicorn',
+      entrypoint: 'app.main:app',
+      port: 8001,
+      libraries: ['fastapi', 'httpx', 'redis'],
+      dependencies: [{ kind: 'redis', target: 'cache', library: 'redis' }],
+    });
+    // The gateway publishes 8080, which the stack's Logstash HTTP input wants on loopback too...
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({
+        code: 'stack-port-moved',
+        service: 'gateway',
+        file: 'compose.yaml',
+        line: 6,
+      }),
+    );
+    // ...so the stack moves to the next port no service publishes.
+    const published = [8080];
+    expect(r.model.stack.ports.logstashHttp).toBeGreaterThan(8080);
+    expect(published).not.toContain(r.model.stack.ports.logstashHttp);
+  });
+
+  it('never puts environment values (credentials) into the model or findings', async () => {
+    const r = await scan('compose-polyglot');
+    expect(JSON.stringify(r)).not.toContain('secret');
+  });
+
+  it('Django with a Procfile and no compose file: the root folder is the service', async () => {
+    const r = await scan('django-procfile');
+    expect(r.sources.folders).toEqual(['.']);
+    expect(r.model.services).toHaveLength(1);
+    expect(r.model.services[0]).toMatchObject({
+      name: 'django-procfile',
+      path: '.',
+      framework: 'django',
+      server: 'gunicorn',
+      entrypoint: 'mysite.wsgi',
+      settingsModule: 'mysite.settings',
+      port: 8000,
+      libraries: ['django', 'psycopg'],
+    });
+    // psycopg is there but nothing names the database host: reported, recorded by kind.
+    expect(codes(r)).toContain('django-procfile:dependency-target-unknown');
+  });
+
+  it('Kubernetes manifests only: workloads matched to code folders, Service names to workloads', async () => {
+    const r = await scan('k8s-only');
+    expect(r.sources.kubernetes).toEqual(['k8s/mongo.yaml', 'k8s/orders.yaml', 'k8s/web.yaml']);
+    expect(service(r, 'orders')).toMatchObject({
+      path: 'services/orders',
+      framework: 'flask',
+      server: 'gunicorn',
+      entrypoint: 'orders.wsgi:app',
+      port: 8080,
+      dependencies: [{ kind: 'mongodb', target: 'mongo', library: 'pymongo' }],
+    });
+    expect(service(r, 'web')).toMatchObject({
+      path: 'services/web',
+      framework: 'express',
+      moduleType: 'cjs',
+      entrypoint: 'src/index.js',
+      port: 3000,
+      dependencies: [{ kind: 'http', target: 'orders' }],
+    });
+    expect(service(r, 'web').libraries).toContain('winston');
+  });
+
+  it('a Go service is reported and skipped; an asyncio worker gets Kafka and RabbitMQ from its env', async () => {
+    const r = await scan('mixed-languages');
+    expect(r.model.services.map((s) => s.name)).toEqual(['worker']);
+    expect(r.findings).toContainEqual(
+      expect.objectContaining({ code: 'language-unsupported', service: 'billing', line: 2 }),
+    );
+    expect(service(r, 'worker')).toMatchObject({
+      framework: 'asyncio',
+      server: 'python',
+      entrypoint: 'worker',
+      libraries: ['aio-pika', 'aiokafka'],
+      dependencies: [
+        { kind: 'kafka', target: 'kafka', library: 'aiokafka' },
+        { kind: 'rabbitmq', target: 'rabbit', library: 'aio-pika' },
+      ],
+    });
+    expect(codes(r)).toContain('worker:port-unknown');
+  });
+
+  it('Fastify (CommonJS) with pino; Express calling it through an env URL', async () => {
+    const r = await scan('express-calls-fastify');
+    expect(service(r, 'items')).toMatchObject({
+      framework: 'fastify',
+      moduleType: 'cjs',
+      entrypoint: 'server.js',
+      port: 3001,
+    });
+    expect(service(r, 'web')).toMatchObject({
+      framework: 'express',
+      moduleType: 'esm',
+      dependencies: [{ kind: 'http', target: 'items' }],
+    });
+  });
+});
+
+describe('scanRepository on bad input', () => {
+  it('malformed compose YAML: file and line', async () => {
+    const e = await scanError('malformed-compose');
+    expect(e.code).toBe('OBS_BAD_YAML');
+    expect(e.exit).toBe(65);
+    expect(e.located).toMatch(/^docker-compose\.yml:6: invalid YAML in compose file: /);
+  });
+
+  it('two services publishing one host port', async () => {
+    const e = await scanError('compose-port-clash');
+    expect(e.code).toBe('OBS_PORT_CLASH');
+    expect(e.located).toBe(
+      'compose.yaml:10: host port 8080/tcp is published by a and b: the second one cannot start',
+    );
+  });
+
+  it('a service folder with no recognizable code', async () => {
+    const e = await scanError('service-without-code');
+    expect(e.code).toBe('OBS_NO_CODE');
+    expect(e.exit).toBe(65);
+    expect(e.located).toMatch(/^compose\.yaml:4: service static: no recognizable code in static /);
+  });
+
+  it('a repository with no services', async () => {
+    const e = await scanError('no-services');
+    expect(e.code).toBe('OBS_NO_SERVICES');
+    expect(e.exit).toBe(66);
+    expect(e.message).toBe(
+      'no services found: no compose file; no Kubernetes manifests; no folder with a package.json or Python project files',
+    );
+  });
+});
