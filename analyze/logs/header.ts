@@ -184,6 +184,73 @@ function bracketEnd(toks: Tok[], i: number): number {
   return i;
 }
 
+const SEPARATOR = /^[-|:]$/;
+/** Python's default `LEVEL:logger:message`. */
+const PY_BASIC = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([^\s:]+):/;
+
+/**
+ * A header recognized in one line on its own: a leading timestamp, then (in any of the common
+ * orders) a level, a `logger:`/`logger -` and separators; or Python's `LEVEL:logger:message`.
+ * Undefined when the line starts with none of these. Used for files that mix formats and for
+ * lines without the file's learned header.
+ */
+export function genericHeader(line: string): (HeaderParts & { matched: boolean }) | undefined {
+  const py = PY_BASIC.exec(line);
+  if (py !== null) {
+    return {
+      content: line.slice(py[0].length),
+      matched: false,
+      level: levelOf(py[1]!),
+      time: undefined,
+      component: py[2],
+      pid: undefined,
+    };
+  }
+  const toks = headTokens(line, 12);
+  let i = 0;
+  let time: string | undefined;
+  if (
+    toks.length > 1 &&
+    (hasTime(toks[0]!.text) ||
+      /^\[?\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(toks[0]!.text) ||
+      MONTHS.test(toks[0]!.text) ||
+      WEEKDAYS.test(toks[0]!.text.replace(/^\[/, '')))
+  ) {
+    while (i < 6 && i + 1 < toks.length && isTimeOrNumber(toks[i]!.text)) i++;
+    if (i > 0) time = sliceTime(line, toks, 0, i - 1);
+  }
+  let level: string | undefined;
+  let component: string | undefined;
+  for (let k = 0; k < 6 && i + 1 < toks.length; k++) {
+    const t = toks[i]!.text;
+    if (SEPARATOR.test(t)) i++;
+    else if (level === undefined && levelOf(t) !== undefined) {
+      level = levelOf(t);
+      i++;
+    } else if (
+      component === undefined &&
+      TAG.test(t) &&
+      (level !== undefined || time !== undefined)
+    ) {
+      component = t.slice(0, -1);
+      i++;
+      break; // a tag ends the header
+    } else if (
+      component === undefined &&
+      LOGGER.test(t) &&
+      (SEPARATOR.test(toks[i + 1]!.text) || (level !== undefined && /^\[/.test(toks[i + 1]!.text)))
+    ) {
+      component = t;
+      i++;
+    } else if (/^\[[^\]]*\]$/.test(t) && level !== undefined && component === undefined) {
+      component = t.slice(1, -1);
+      i++;
+    } else break;
+  }
+  if (time === undefined && level === undefined) return undefined;
+  return result(line, toks, i, { time, level, component, pid: undefined }, false);
+}
+
 /** Builds the parse result with one fixed shape (absent parts are undefined), which V8 likes. */
 function result(
   line: string,
@@ -294,7 +361,17 @@ export function learnHeader(sample: readonly string[]): HeaderParser {
 
   const prefix = numericPrefix(anchors);
   if (prefix > 0) return positionalHeader(prefix, `${prefix} leading fields`, () => true);
-  return { description: 'none', parse: (line) => ({ content: line, matched: true }) };
+  // No shape holds for most lines (a stream mixing formats, or no header at all): each line gets
+  // the generic recognizer; a line it finds nothing in is a plain message.
+  return {
+    description: 'per line',
+    parse: (line) => {
+      const g = genericHeader(line);
+      if (g === undefined) return { content: line, matched: true };
+      g.matched = true;
+      return g;
+    },
+  };
 }
 
 /** The number of leading fields when field 0 and some later fields are numbers in ~all lines. */
@@ -343,7 +420,7 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
       const t = toks[at];
       const level = t === undefined ? undefined : levelOf(t.text);
       if (level === undefined || at + 1 >= toks.length) {
-        return { content: line, matched: false };
+        return genericHeader(line) ?? { content: line, matched: false };
       }
       let i = skipBrackets(toks, at + 1);
       let component: string | undefined;

@@ -112,11 +112,34 @@ describe('learnHeader', () => {
     expect(h.parse(trace)).toMatchObject({ content: trace, matched: false });
   });
 
-  it('recognizes no header in plain messages', () => {
+  it('leaves plain messages without a header as they are', () => {
     const lines = ['user alice logged in', 'user bob logged out', 'cache warmed in 5 ms'];
     const h = learnHeader(lines);
-    expect(h.description).toBe('none');
-    expect(h.parse(lines[0]!).content).toBe(lines[0]);
+    expect(h.description).toBe('per line');
+    expect(h.parse(lines[0]!)).toEqual({ content: lines[0], matched: true });
+  });
+
+  it('recognizes each line of a stream that mixes Python logging formats on its own', () => {
+    // Real output of test/fixtures/elk-log-sources/python_logging_formats.py (five formats).
+    const lines = fixture('python-logging-mixed');
+    const h = learnHeader(lines);
+    const failures = lines
+      .map((l) => h.parse(l))
+      .filter((p) => p.content === 'charge failed')
+      .map((p) => p.level);
+    expect(failures).toEqual(['error', 'error', 'error', 'error', 'error']);
+    expect(
+      h.parse('2026-11-28 15:13:43,622 - shop.cookbook - WARNING - payment slow: 1234 ms'),
+    ).toMatchObject({
+      content: 'payment slow: 1234 ms',
+      level: 'warn',
+      component: 'shop.cookbook',
+    });
+    expect(h.parse('CRITICAL:shop.basic:database unreachable')).toMatchObject({
+      content: 'database unreachable',
+      level: 'fatal',
+      component: 'shop.basic',
+    });
   });
 
   it('keeps a tag that only some messages start with (BGL "ciod:") in the message', () => {
