@@ -5,13 +5,15 @@
  * - OTLP logs JSON (an ExportLogsServiceRequest per line, `{"resourceLogs": [...]}`): one record
  *   per logRecord, service from the resource's `service.name`;
  * - a container runtime wrapper: Docker's json-file (`{"log", "stream", "time"}`) or a CRI line
- *   (`<RFC3339 time> stdout|stderr F|P <text>`); the wrapped text is parsed again;
+ *   (`<RFC3339 time> stdout|stderr F|P <text>`); the wrapped text is parsed again (a partial `P`
+ *   fragment is a record of its own: fragments are not joined);
  * - a JSON log object: ours (`LOG_FIELDS` in model/conventions.ts, ECS-style dotted keys or nested
  *   objects) and the common field names of other loggers (pino, bunyan, structlog, logrus, zap);
  * - plain text, whose header the per-file `HeaderParser` splits off.
  *
  * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
- * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message.
+ * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Every line is a record:
+ * multi-line events (stack traces) are not joined, their lines are mined as patterns of their own.
  */
 import { LOG_FIELDS } from '../../model/conventions.js';
 import type { HeaderParser } from './header.js';
