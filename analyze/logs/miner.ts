@@ -5,7 +5,9 @@
  * Messages are masked (`mask.ts`), then routed by token count and by their first `depth - 2`
  * tokens to a leaf of a fixed-depth prefix tree; in the leaf the most similar cluster takes the
  * message if the share of equal tokens reaches `similarity`, and positions that differ become
- * `<*>`. An exact-match cache of masked messages skips the tree for repeats, which is most lines.
+ * `<*>`. An exact-match cache of masked messages skips the tree for repeats, which is most lines;
+ * in front of it, a cache by digit shape (shape-cache.ts) skips masking too for messages that differ
+ * from a cached one only in their digits: it returns what the exact-match cache would.
  *
  * `finish()` then merges clusters the streaming pass kept apart only because of its routing or
  * token counts (see `merge.ts`) and returns the final patterns. Pattern ids are a hash of the final
@@ -13,7 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ExitCode, ObsError } from '../../core/errors.js';
-import { WILDCARD, maskMessage } from './mask.js';
+import { WILDCARD, hasDigit, maskMessage } from './mask.js';
+import { ShapeCache } from './shape-cache.js';
 import { settleClusters } from './merge.js';
 
 export interface MinerConfig {
@@ -36,7 +39,10 @@ export interface MinerConfig {
   variableAfter?: number;
   /** Children per tree node; tokens beyond that share a `<*>` branch. Minimum 2. Default 100. */
   maxChildren?: number;
-  /** Entries of the exact-match cache of masked messages (0 turns it off). Default 100000. */
+  /**
+   * Entries of the exact-match cache of masked messages, and of the cache by digit shape in front
+   * of it (0 turns both off). Default 100000.
+   */
   cacheSize?: number;
 }
 
@@ -165,6 +171,16 @@ export function createMiner(config: MinerConfig = {}): Miner {
   const clusters: Cluster[] = [];
   const variants: Variant[] = [];
   const cache = new Map<string, Variant>();
+  /**
+   * Digit shape of a message -> the entry of `cache` its masked key has, for keys without digits
+   * (which are a function of the shape). Emptied whenever `cache` is, so a hit here is always a hit
+   * there.
+   */
+  const byShape = new ShapeCache<Variant>(cfg.cacheSize);
+  /** After a miss of `byShape.get(content)`: its shape is still loaded. */
+  const remember = (content: string, key: string, v: Variant): void => {
+    if (!hasDigit(key)) byShape.set(content, v, true);
+  };
   let final: { patterns: MinedPattern[]; byVariant: MinedPattern[] } | undefined;
 
   /** The leaf for a token sequence, created on the way (Drain's tree descent). */
@@ -234,22 +250,29 @@ export function createMiner(config: MinerConfig = {}): Miner {
     return v;
   };
 
+  const repeat = (hit: Variant): AddResult => {
+    hit.count++;
+    const c = hit.cluster;
+    c.count++;
+    return {
+      clusterId: c.id,
+      ref: hit.id,
+      patternId: c.patternId,
+      template: c.template,
+      change: 'none',
+    };
+  };
+
   const add = (content: string): AddResult => {
     if (final !== undefined) throw new Error('miner: add() after finish()');
+    const known = cfg.cacheSize > 0 ? byShape.get(content) : undefined;
+    if (known !== undefined) return repeat(known);
     const tokens = maskMessage(content);
     const key = tokens.join(' ');
     const hit = cache.get(key);
     if (hit !== undefined) {
-      hit.count++;
-      const c = hit.cluster;
-      c.count++;
-      return {
-        clusterId: c.id,
-        ref: hit.id,
-        patternId: c.patternId,
-        template: c.template,
-        change: 'none',
-      };
+      remember(content, key, hit);
+      return repeat(hit);
     }
     const leaf = leafFor(tokens);
     let best: Cluster | undefined;
@@ -310,8 +333,12 @@ export function createMiner(config: MinerConfig = {}): Miner {
     const variant = variantOf(cluster, tokens);
     variant.count++;
     if (cfg.cacheSize > 0) {
-      if (cache.size >= cfg.cacheSize) cache.clear();
+      if (cache.size >= cfg.cacheSize) {
+        cache.clear();
+        byShape.clear();
+      }
       cache.set(key, variant);
+      remember(content, key, variant);
     }
     return {
       clusterId: cluster.id,
@@ -343,6 +370,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
       (a, b) => b.count - a.count || (a.id < b.id ? -1 : 1),
     );
     cache.clear();
+    byShape.clear();
     final = { patterns, byVariant };
     return patterns;
   };
