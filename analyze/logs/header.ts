@@ -293,7 +293,9 @@ function sliceTime(line: string, toks: Tok[], s: number, last: number): string {
  */
 function timeFinder(): (line: string, toks: Tok[], upto: number) => string | undefined {
   let span: [number, number] | undefined;
-  return (line, toks, upto) => {
+  return (line, toks, until) => {
+    // A line cut short has fewer fields than the header: look only at those it has.
+    const upto = Math.min(until, toks.length);
     if (span !== undefined && span[1] < upto && hasTime(toks[span[0]]?.text ?? '')) {
       return sliceTime(line, toks, span[0], span[1]);
     }
