@@ -96,31 +96,106 @@ export function levelOf(token: string): string | undefined {
   return LEVELS.get(up);
 }
 
-interface Tok {
-  text: string;
-  start: number;
-  end: number;
-}
-
 const MAX_HEADER_TOKENS = 14;
 
-/** The first `max` whitespace-separated tokens with their offsets. */
-function headTokens(line: string, max = MAX_HEADER_TOKENS + 8): Tok[] {
-  const out: Tok[] = [];
-  let start = -1;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 32 || c === 9) {
-      if (start >= 0) {
-        out.push({ text: line.slice(start, i), start, end: i });
-        start = -1;
-        if (out.length >= max) return out;
-      }
-    } else if (start < 0) start = i;
+/**
+ * The first `max` fields of a line (separated by runs of spaces and tabs), found only as far as a
+ * parser asks (`has(i)`: most of a line is never scanned) and cut out as text only when read. A
+ * parser reuses one instance line after line.
+ */
+class Fields {
+  line = '';
+  private max = 0;
+  private n = 0;
+  private pos = 0;
+  private tabs = false;
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly texts: (string | undefined)[] = [];
+
+  reset(line: string, max: number): this {
+    for (let i = 0; i < this.n; i++) this.texts[i] = undefined;
+    this.line = line;
+    this.max = max;
+    this.n = 0;
+    this.pos = 0;
+    this.tabs = line.indexOf('\t') >= 0;
+    return this;
   }
-  if (start >= 0) out.push({ text: line.slice(start), start, end: line.length });
-  return out;
+
+  /** Finds the next field; false when there is none (or `max` are found). */
+  private scan(): boolean {
+    const line = this.line;
+    const len = line.length;
+    if (this.n >= this.max) return false;
+    let i = this.pos;
+    while (i < len) {
+      const c = line.charCodeAt(i);
+      if (c !== 32 && c !== 9) break;
+      i++;
+    }
+    if (i >= len) {
+      this.pos = len;
+      return false;
+    }
+    let end: number;
+    if (this.tabs) {
+      end = i + 1;
+      while (end < len) {
+        const c = line.charCodeAt(end);
+        if (c === 32 || c === 9) break;
+        end++;
+      }
+    } else {
+      end = line.indexOf(' ', i + 1);
+      if (end < 0) end = len;
+    }
+    this.starts[this.n] = i;
+    this.ends[this.n] = end;
+    this.n++;
+    this.pos = end;
+    return true;
+  }
+
+  /** Whether the line has field `i`. */
+  has(i: number): boolean {
+    while (this.n <= i && this.scan());
+    return i < this.n;
+  }
+
+  /** The number of fields (at most `max`). */
+  count(): number {
+    while (this.scan());
+    return this.n;
+  }
+
+  /** Field `i`, which must exist (`has(i)`). */
+  text(i: number): string {
+    let t = this.texts[i];
+    if (t === undefined) {
+      t = this.line.slice(this.starts[i], this.ends[i]);
+      this.texts[i] = t;
+    }
+    return t;
+  }
+
+  /** Field `i` when the line has it. */
+  at(i: number): string | undefined {
+    return this.has(i) ? this.text(i) : undefined;
+  }
+
+  start(i: number): number {
+    return this.starts[i]!;
+  }
+
+  end(i: number): number {
+    return this.ends[i]!;
+  }
 }
+
+/** The first `max` fields of a line, for learning (each line its own instance). */
+const headTokens = (line: string, max = MAX_HEADER_TOKENS + 8): Fields =>
+  new Fields().reset(line, max);
 
 const MONTHS = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?$/;
 const WEEKDAYS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?$/;
@@ -139,7 +214,7 @@ interface Anchors {
   level: number;
   tag: number;
   dash: number;
-  toks: Tok[];
+  toks: Fields;
 }
 
 function anchorsOf(line: string): Anchors {
@@ -147,9 +222,9 @@ function anchorsOf(line: string): Anchors {
   let level = -1;
   let tag = -1;
   let dash = -1;
-  const n = Math.min(toks.length - 1, MAX_HEADER_TOKENS); // the message needs at least one token
+  const n = Math.min(toks.count() - 1, MAX_HEADER_TOKENS); // the message needs at least one token
   for (let i = 0; i < n; i++) {
-    const t = toks[i]!.text;
+    const t = toks.text(i);
     if (level < 0 && levelOf(t) !== undefined) level = i;
     if (tag < 0 && i > 0 && TAG.test(t) && levelOf(t) === undefined) tag = i;
     if (dash < 0 && i > 0 && t === '-') dash = i;
@@ -170,14 +245,16 @@ function mode(xs: number[], total: number): [number, number] {
 /** Share of lines that must agree on a header position. */
 const SUPPORT = 0.6;
 
-function bracketEnd(toks: Tok[], i: number): number {
+function bracketEnd(toks: Fields, i: number): number {
   // A `[...]` group may span tokens: `[req-1 user - -]`. Returns the index after it, or i.
-  if (i >= toks.length || !toks[i]!.text.startsWith('[')) return i;
+  if (!toks.has(i) || toks.line.charCodeAt(toks.start(i)) !== 91) return i;
+  const line = toks.line;
   let depth = 0;
-  for (let j = i; j < toks.length && j < i + 12; j++) {
-    for (const ch of toks[j]!.text) {
-      if (ch === '[') depth++;
-      else if (ch === ']') depth--;
+  for (let j = i; j < i + 12 && toks.has(j); j++) {
+    for (let k = toks.start(j); k < toks.end(j); k++) {
+      const c = line.charCodeAt(k);
+      if (c === 91) depth++;
+      else if (c === 93) depth--;
     }
     if (depth <= 0) return j + 1;
   }
@@ -206,23 +283,23 @@ export function genericHeader(line: string): (HeaderParts & { matched: boolean }
       pid: undefined,
     };
   }
-  const toks = headTokens(line, 12);
+  const toks = genericFields.reset(line, 12);
   let i = 0;
   let time: string | undefined;
   if (
-    toks.length > 1 &&
-    (hasTime(toks[0]!.text) ||
-      /^\[?\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(toks[0]!.text) ||
-      MONTHS.test(toks[0]!.text) ||
-      WEEKDAYS.test(toks[0]!.text.replace(/^\[/, '')))
+    toks.has(1) &&
+    (hasTime(toks.text(0)) ||
+      /^\[?\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(toks.text(0)) ||
+      MONTHS.test(toks.text(0)) ||
+      WEEKDAYS.test(toks.text(0).replace(/^\[/, '')))
   ) {
-    while (i < 6 && i + 1 < toks.length && isTimeOrNumber(toks[i]!.text)) i++;
-    if (i > 0) time = sliceTime(line, toks, 0, i - 1);
+    while (i < 6 && toks.has(i + 1) && isTimeOrNumber(toks.text(i))) i++;
+    if (i > 0) time = sliceTime(toks, 0, i - 1);
   }
   let level: string | undefined;
   let component: string | undefined;
-  for (let k = 0; k < 6 && i + 1 < toks.length; k++) {
-    const t = toks[i]!.text;
+  for (let k = 0; k < 6 && toks.has(i + 1); k++) {
+    const t = toks.text(i);
     if (SEPARATOR.test(t)) i++;
     else if (level === undefined && levelOf(t) !== undefined) {
       level = levelOf(t);
@@ -238,7 +315,7 @@ export function genericHeader(line: string): (HeaderParts & { matched: boolean }
     } else if (
       component === undefined &&
       LOGGER.test(t) &&
-      (SEPARATOR.test(toks[i + 1]!.text) || (level !== undefined && /^\[/.test(toks[i + 1]!.text)))
+      (SEPARATOR.test(toks.text(i + 1)) || (level !== undefined && /^\[/.test(toks.text(i + 1))))
     ) {
       component = t;
       i++;
@@ -248,19 +325,21 @@ export function genericHeader(line: string): (HeaderParts & { matched: boolean }
     } else break;
   }
   if (time === undefined && level === undefined) return undefined;
-  return result(line, toks, i, { time, level, component, pid: undefined }, false);
+  return result(toks, i, { time, level, component, pid: undefined }, false);
 }
+
+/** genericHeader's fields (it runs on its own, or last in another parser's parse). */
+const genericFields = new Fields();
 
 /** Builds the parse result with one fixed shape (absent parts are undefined), which V8 likes. */
 function result(
-  line: string,
-  toks: Tok[],
+  toks: Fields,
   from: number,
   parts: Omit<HeaderParts, 'content'>,
   matched: boolean,
 ): HeaderParts & { matched: boolean } {
   return {
-    content: from >= toks.length ? '' : line.slice(toks[from]!.start),
+    content: toks.has(from) ? toks.line.slice(toks.start(from)) : '',
     matched,
     level: parts.level,
     time: parts.time,
@@ -269,20 +348,26 @@ function result(
   };
 }
 
-function timeText(line: string, toks: Tok[], upto: number): string | undefined {
-  const first = toks.findIndex((t, i) => i < upto && hasTime(t.text));
+/** The first of the fields before `upto` (all of which the line has) that holds a time. */
+function firstTime(toks: Fields, upto: number): number {
+  for (let i = 0; i < upto; i++) if (hasTime(toks.text(i))) return i;
+  return -1;
+}
+
+function timeText(toks: Fields, upto: number): string | undefined {
+  const first = firstTime(toks, upto);
   if (first < 0) return undefined;
   let last = first;
   for (let i = first + 1; i < upto; i++)
-    if (isTimeOrNumber(toks[i]!.text)) last = i;
+    if (isTimeOrNumber(toks.text(i))) last = i;
     else break;
   let s = first;
-  while (s > 0 && isTimeOrNumber(toks[s - 1]!.text)) s--;
-  return sliceTime(line, toks, s, last);
+  while (s > 0 && isTimeOrNumber(toks.text(s - 1))) s--;
+  return sliceTime(toks, s, last);
 }
 
-function sliceTime(line: string, toks: Tok[], s: number, last: number): string {
-  let t = line.slice(toks[s]!.start, toks[last]!.end);
+function sliceTime(toks: Fields, s: number, last: number): string {
+  let t = toks.line.slice(toks.start(s), toks.end(last));
   if (t.startsWith('[')) t = t.slice(1);
   return t.endsWith(']') ? t.slice(0, -1) : t;
 }
@@ -291,21 +376,21 @@ function sliceTime(line: string, toks: Tok[], s: number, last: number): string {
  * `timeText` for one file: the time sits at the same fields in nearly every line, so the span
  * found in one line is tried first and only searched again when its first field holds no time.
  */
-function timeFinder(): (line: string, toks: Tok[], upto: number) => string | undefined {
+function timeFinder(): (toks: Fields, upto: number) => string | undefined {
   let span: [number, number] | undefined;
-  return (line, toks, until) => {
+  return (toks, until) => {
     // A line cut short has fewer fields than the header: look only at those it has.
-    const upto = Math.min(until, toks.length);
-    if (span !== undefined && span[1] < upto && hasTime(toks[span[0]]?.text ?? '')) {
-      return sliceTime(line, toks, span[0], span[1]);
+    const upto = until <= 0 || toks.has(until - 1) ? until : toks.count();
+    if (span !== undefined && span[1] < upto && hasTime(toks.text(span[0]))) {
+      return sliceTime(toks, span[0], span[1]);
     }
-    const t = timeText(line, toks, upto);
+    const t = timeText(toks, upto);
     if (t !== undefined) {
-      const first = toks.findIndex((x, i) => i < upto && hasTime(x.text));
+      const first = firstTime(toks, upto);
       let s = first;
-      while (s > 0 && isTimeOrNumber(toks[s - 1]!.text)) s--;
+      while (s > 0 && isTimeOrNumber(toks.text(s - 1))) s--;
       let last = first;
-      while (last + 1 < upto && isTimeOrNumber(toks[last + 1]!.text)) last++;
+      while (last + 1 < upto && isTimeOrNumber(toks.text(last + 1))) last++;
       span = [s, last];
     }
     return t;
@@ -330,9 +415,7 @@ export function learnHeader(sample: readonly string[]): HeaderParser {
   );
   if (levelAt >= 0 && levelShare >= SUPPORT) return levelHeader(levelAt, anchors);
 
-  const tagged = anchors.filter(
-    (a) => a.tag > 0 && a.toks.slice(0, a.tag).some((t) => hasTime(t.text)),
-  );
+  const tagged = anchors.filter((a) => a.tag > 0 && firstTime(a.toks, a.tag) >= 0);
   const [tagAt, tagShare] = mode(
     tagged.map((a) => a.tag),
     n,
@@ -346,9 +429,7 @@ export function learnHeader(sample: readonly string[]): HeaderParser {
   if (
     dashAt > 0 &&
     dashShare >= SUPPORT &&
-    anchors
-      .filter((a) => a.dash === dashAt)
-      .every((a) => a.toks.slice(0, dashAt).some((t) => hasTime(t.text)))
+    anchors.filter((a) => a.dash === dashAt).every((a) => firstTime(a.toks, dashAt) >= 0)
   ) {
     return dashHeader(dashAt);
   }
@@ -362,7 +443,7 @@ export function learnHeader(sample: readonly string[]): HeaderParser {
   }
 
   const prefix = numericPrefix(anchors);
-  if (prefix > 0) return positionalHeader(prefix, `${prefix} leading fields`, () => true);
+  if (prefix > 0) return positionalHeader(prefix);
   // No shape holds for most lines (a stream mixing formats, or no header at all): each line gets
   // the generic recognizer; a line it finds nothing in is a plain message.
   return {
@@ -383,7 +464,7 @@ function numericPrefix(anchors: Anchors[]): number {
   let last = -1;
   for (let i = 0; i < 8; i++) {
     const share =
-      anchors.filter((a) => a.toks.length > i + 1 && isTimeOrNumber(a.toks[i]!.text)).length / n;
+      anchors.filter((a) => a.toks.has(i + 1) && isTimeOrNumber(a.toks.text(i))).length / n;
     if (share >= 0.95) last = i;
     else if (i === 0) return 0;
   }
@@ -394,7 +475,7 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
   // What follows the level in this file: bracket groups, then a `logger:` tag or a dotted logger.
   const after = anchors.filter((a) => a.level === at);
   const share = (f: (a: Anchors) => boolean) => after.filter(f).length / Math.max(1, after.length);
-  const skipBrackets = (toks: Tok[], i: number) => {
+  const skipBrackets = (toks: Fields, i: number) => {
     let j = i;
     for (let k = 0; k < 3; k++) {
       const e = bracketEnd(toks, j);
@@ -406,107 +487,105 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
   const tagUsual =
     share((a) => {
       const j = skipBrackets(a.toks, at + 1);
-      return j + 1 < a.toks.length && TAG.test(a.toks[j]!.text);
+      return a.toks.has(j + 1) && TAG.test(a.toks.text(j));
     }) >= 0.8;
   const loggerUsual =
     share((a) => {
       const j = skipBrackets(a.toks, at + 1);
-      return j + 1 < a.toks.length && LOGGER.test(a.toks[j]!.text);
+      return a.toks.has(j + 1) && LOGGER.test(a.toks.text(j));
     }) >= 0.8;
   const findTime = timeFinder();
+  const toks = new Fields();
   return {
     description: `level at field ${at + 1}`,
     parse(line) {
       // Enough for the level, a logger and a bracket group of a few fields (`[req-1 - - -]`).
-      const toks = headTokens(line, at + 10);
-      const t = toks[at];
-      const level = t === undefined ? undefined : levelOf(t.text);
-      if (level === undefined || at + 1 >= toks.length) {
+      toks.reset(line, at + 10);
+      const t = toks.at(at);
+      const level = t === undefined ? undefined : levelOf(t);
+      if (level === undefined || !toks.has(at + 1)) {
         return genericHeader(line) ?? { content: line, matched: false };
       }
       let i = skipBrackets(toks, at + 1);
       let component: string | undefined;
       let pid: string | undefined;
-      const next = toks[i]?.text;
-      if (next !== undefined && i + 1 < toks.length) {
+      const next = toks.at(i);
+      if (next !== undefined && toks.has(i + 1)) {
         if (tagUsual && TAG.test(next)) {
           ({ component, pid } = componentOf(next));
           i++;
         } else if (loggerUsual && LOGGER.test(next)) {
           component = next;
           i = bracketEnd(toks, i + 1); // one group: `[req-...]`; a second one is message
-          if (toks[i]?.text === ':' || toks[i]?.text === '-') i++;
+          const sep = toks.at(i);
+          if (sep === ':' || sep === '-') i++;
         }
       }
-      if (toks[i]?.text === '-' && i + 1 < toks.length) i++;
-      const time = findTime(line, toks, at);
-      return result(line, toks, i, { level, time, component, pid }, true);
+      if (toks.at(i) === '-' && toks.has(i + 1)) i++;
+      const time = findTime(toks, at);
+      return result(toks, i, { level, time, component, pid }, true);
     },
   };
 }
 
 function tagHeader(at: number): HeaderParser {
   const findTime = timeFinder();
+  const toks = new Fields();
   return {
     description: `'tag:' at field ${at + 1}`,
     parse(line) {
-      const toks = headTokens(line, at + 4);
+      toks.reset(line, at + 4);
       // The tag may be pushed a field or two right (`syslogd 1.4.1:`, `tag[1] (detail):`).
       let i = at;
       while (
         i < at + 3 &&
-        i + 1 < toks.length &&
-        !(TAG.test(toks[i]!.text) && levelOf(toks[i]!.text) === undefined)
+        toks.has(i + 1) &&
+        !(TAG.test(toks.text(i)) && levelOf(toks.text(i)) === undefined)
       )
         i++;
-      const time = findTime(line, toks, at);
-      if (i >= at + 3 || i + 1 >= toks.length || !TAG.test(toks[i]!.text)) {
+      const time = findTime(toks, at);
+      if (i >= at + 3 || !toks.has(i + 1) || !TAG.test(toks.text(i))) {
         // No tag where the file has one: the fields before it are still header.
-        return result(line, toks, Math.min(at, toks.length), { time }, false);
+        return result(toks, at, { time }, false);
       }
-      const tag = line.slice(toks[at]!.start, toks[i]!.end);
-      const { component, pid } = componentOf(toks[at]!.text.endsWith(':') ? toks[at]!.text : tag);
-      const level = levelOf(toks[i + 1]!.text);
-      return result(line, toks, i + 1, { time, component, pid, level }, true);
+      const tag = line.slice(toks.start(at), toks.end(i));
+      const { component, pid } = componentOf(toks.text(at).endsWith(':') ? toks.text(at) : tag);
+      const level = levelOf(toks.text(i + 1));
+      return result(toks, i + 1, { time, component, pid, level }, true);
     },
   };
 }
 
-function positionalHeader(
-  fields: number,
-  description: string,
-  fits: (toks: Tok[]) => boolean,
-): HeaderParser {
+function positionalHeader(fields: number): HeaderParser {
   const findTime = timeFinder();
+  const toks = new Fields();
   return {
-    description,
+    description: `${fields} leading fields`,
     parse(line) {
-      const toks = headTokens(line, fields + 1);
-      if (toks.length <= fields || !fits(toks)) return { content: line, matched: false };
-      const time = findTime(line, toks, fields);
-      const level = toks
-        .slice(0, fields)
-        .map((t) => levelOf(t.text))
-        .find((l) => l !== undefined);
-      return result(line, toks, fields, { time, level }, true);
+      toks.reset(line, fields + 1);
+      if (!toks.has(fields)) return { content: line, matched: false };
+      const time = findTime(toks, fields);
+      let level: string | undefined;
+      for (let i = 0; i < fields && level === undefined; i++) level = levelOf(toks.text(i));
+      return result(toks, fields, { time, level }, true);
     },
   };
 }
 
 function dashHeader(at: number): HeaderParser {
   const findTime = timeFinder();
+  const toks = new Fields();
   return {
     description: `'-' at field ${at + 1}`,
     parse(line) {
-      const toks = headTokens(line, at + 4);
+      toks.reset(line, at + 4);
       // The separator may be pushed a field or two right (`program *64 - message`).
       let i = at;
-      while (i < at + 3 && i + 1 < toks.length && toks[i]!.text !== '-') i++;
-      if (toks[i]?.text !== '-' || i + 1 >= toks.length) return { content: line, matched: false };
-      const time = findTime(line, toks, at);
-      const component = toks[at - 1]?.text;
+      while (i < at + 3 && toks.has(i + 1) && toks.text(i) !== '-') i++;
+      if (toks.at(i) !== '-' || !toks.has(i + 1)) return { content: line, matched: false };
+      const time = findTime(toks, at);
+      const component = at >= 1 ? toks.at(at - 1) : undefined;
       return result(
-        line,
         toks,
         i + 1,
         { time, component: component !== undefined && !hasTime(component) ? component : undefined },
