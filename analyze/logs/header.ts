@@ -80,6 +80,19 @@ export function levelOf(token: string): string | undefined {
   if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 91 || c === 40 || c === 60)) {
     return undefined;
   }
+  // Header fields repeat from line to line: remember what each short one is.
+  let level = levelMemo.get(token);
+  if (level === undefined) {
+    if (levelMemo.size >= 4096) levelMemo.clear();
+    level = levelOfWord(token) ?? null;
+    levelMemo.set(token, level);
+  }
+  return level ?? undefined;
+}
+
+const levelMemo = new Map<string, string | null>();
+
+function levelOfWord(token: string): string | undefined {
   const bare = token.replace(/^[[(<]+|[\])>:,|]+$/g, '');
   if (bare.length === 0) return undefined;
   const bracketed = bare.length !== token.length && /^[[(<]/.test(token);
@@ -199,12 +212,41 @@ const headTokens = (line: string, max = MAX_HEADER_TOKENS + 8): Fields =>
 
 const MONTHS = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?$/;
 const WEEKDAYS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?$/;
+const TIME_OR_NUMBER = /^[-+]?\d[\d:.\-/,T+Z_]*$/;
 /** A token that is (part of) a timestamp or a plain number: `2015-10-18`, `18:01:47,978`, `1117838570`. */
 function isTimeOrNumber(t: string): boolean {
-  const bare = t.replace(/^[[(]+|[\]),:]+$/g, '');
-  return /^[-+]?\d[\d:.\-/,T+Z_]*$/.test(bare) || MONTHS.test(bare) || WEEKDAYS.test(bare);
+  // Without leading `[(` and trailing `]),:` (found by hand: this runs for most header fields).
+  let a = 0;
+  let b = t.length;
+  while (a < b && (t.charCodeAt(a) === 91 || t.charCodeAt(a) === 40)) a++;
+  while (b > a) {
+    const c = t.charCodeAt(b - 1);
+    if (c !== 93 && c !== 41 && c !== 44 && c !== 58) break;
+    b--;
+  }
+  if (a === b) return false;
+  const c = t.charCodeAt(a);
+  // A number starts with a digit or a sign, a month or weekday with a capital.
+  if ((c >= 48 && c <= 57) || c === 43 || c === 45) {
+    return TIME_OR_NUMBER.test(a === 0 && b === t.length ? t : t.slice(a, b));
+  }
+  if (c < 65 || c > 90) return false;
+  const bare = a === 0 && b === t.length ? t : t.slice(a, b);
+  return MONTHS.test(bare) || WEEKDAYS.test(bare);
 }
-const hasTime = (t: string) => /\d[:.]\d\d/.test(t) || /^\d{6,}$/.test(t.replace(/[[\]]/g, ''));
+
+const CLOCK = /\d[:.]\d\d/;
+/** A token holding a time of day (`12:01`, `15.42.50`) or 6+ digits, brackets aside. */
+function hasTime(t: string): boolean {
+  if (CLOCK.test(t)) return true;
+  let digits = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c !== 91 && c !== 93) return false;
+  }
+  return digits >= 6;
+}
 /** `sshd[42]:`, `kernel:`, `dfs.DataNode$PacketResponder:`, `sshd(pam_unix)[19939]:`. */
 const TAG = /^[\w.$@\-/#(][\w.$@\-/#()[\]]*:$/;
 /** A logger name without a colon: `org.apache.Foo`, `v.c.Controller#54`. */
@@ -354,16 +396,15 @@ function firstTime(toks: Fields, upto: number): number {
   return -1;
 }
 
-function timeText(toks: Fields, upto: number): string | undefined {
+/** The fields of the time: from the first holding one, widened over time-like neighbours. */
+function timeSpan(toks: Fields, upto: number): [number, number] | undefined {
   const first = firstTime(toks, upto);
   if (first < 0) return undefined;
   let last = first;
-  for (let i = first + 1; i < upto; i++)
-    if (isTimeOrNumber(toks.text(i))) last = i;
-    else break;
+  while (last + 1 < upto && isTimeOrNumber(toks.text(last + 1))) last++;
   let s = first;
   while (s > 0 && isTimeOrNumber(toks.text(s - 1))) s--;
-  return sliceTime(toks, s, last);
+  return [s, last];
 }
 
 function sliceTime(toks: Fields, s: number, last: number): string {
@@ -373,7 +414,7 @@ function sliceTime(toks: Fields, s: number, last: number): string {
 }
 
 /**
- * `timeText` for one file: the time sits at the same fields in nearly every line, so the span
+ * `timeSpan` for one file: the time sits at the same fields in nearly every line, so the span
  * found in one line is tried first and only searched again when its first field holds no time.
  */
 function timeFinder(): (toks: Fields, upto: number) => string | undefined {
@@ -384,16 +425,10 @@ function timeFinder(): (toks: Fields, upto: number) => string | undefined {
     if (span !== undefined && span[1] < upto && hasTime(toks.text(span[0]))) {
       return sliceTime(toks, span[0], span[1]);
     }
-    const t = timeText(toks, upto);
-    if (t !== undefined) {
-      const first = firstTime(toks, upto);
-      let s = first;
-      while (s > 0 && isTimeOrNumber(toks.text(s - 1))) s--;
-      let last = first;
-      while (last + 1 < upto && isTimeOrNumber(toks.text(last + 1))) last++;
-      span = [s, last];
-    }
-    return t;
+    const found = timeSpan(toks, upto);
+    if (found === undefined) return undefined;
+    span = found;
+    return sliceTime(toks, found[0], found[1]);
   };
 }
 
