@@ -5,9 +5,11 @@
  * (../shared/bench/loghub-dev, 8 formats), one file per sample, OBS_BENCH_LOG_LINES lines in all
  * (default 10,000,000):
  * - replicated: each sample repeated as it is. Lines repeat exactly, which real logs do not;
- * - varied: each repetition with its numbers changed (every digit after the first of a run of two
- *   or more becomes a pseudo-random digit): ids, times, addresses, counts differ from line to
- *   line as in real logs, while the messages and their shapes stay those of the samples.
+ * - varied: each repetition with the numbers in its messages changed (every digit after the first
+ *   of a run of two or more becomes a pseudo-random digit): ids, addresses, counts, durations
+ *   differ from line to line as in real logs, while the messages' words stay those of the
+ *   samples. Headers (found with the analyzer's own header recognition) keep their digits, so
+ *   times stay those of the samples, in order, as in real logs, rather than random dates.
  * OBS_BENCH_LOG_INPUTS picks them (default `replicated,varied`). Reported for each, every row
  * measured in a fresh process (bench/logs-measure.ts) of the same run:
  * - read only: core/lines.ts over the files, counting lines (the floor any analysis pays);
@@ -24,6 +26,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { LOG_ANALYSIS_DEFAULTS } from '../analyze/logs/analyze.js';
+import { learnHeader } from '../analyze/logs/header.js';
 import type { Measure } from './logs-measure.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -38,7 +42,7 @@ const DEV =
   path.resolve(root, '../shared/bench/loghub-dev');
 const TOTAL = Number(process.env.OBS_BENCH_LOG_LINES ?? 10_000_000);
 const INPUTS = (process.env.OBS_BENCH_LOG_INPUTS ?? 'replicated,varied').split(',');
-type Input = 'replicated' | 'varied';
+export type Input = 'replicated' | 'varied';
 
 async function readAll(file: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -48,12 +52,32 @@ async function readAll(file: string): Promise<Buffer> {
 
 const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
 
-/** `data` with every digit after the first of a run of 2+ digits replaced (xorshift32 `seed`). */
-function vary(data: Buffer, seed: number): Buffer {
+/** Byte offsets in `data` (lines ending with a newline) where each line's message starts. */
+function messageStarts(data: Buffer): number[] {
+  const lines = data.toString('utf8').split('\n');
+  lines.pop();
+  const header = learnHeader(lines.slice(0, LOG_ANALYSIS_DEFAULTS.headerSample));
+  const starts: number[] = [];
+  let at = 0;
+  for (const line of lines) {
+    const content = header.parse(line).content;
+    starts.push(at + Buffer.byteLength(line) - Buffer.byteLength(content));
+    at += Buffer.byteLength(line) + 1;
+  }
+  return starts;
+}
+
+/**
+ * `data` with every digit after the first of a run of 2+ digits in a message (from `starts`,
+ * one per line) replaced by a pseudo-random one (xorshift32 `seed`).
+ */
+function vary(data: Buffer, starts: number[], seed: number): Buffer {
   const out = Buffer.from(data);
   let x = seed | 1;
+  let line = 0;
   for (let i = 1; i < out.length; i++) {
-    if (isDigit(data[i]) && isDigit(data[i - 1])) {
+    if (data[i - 1] === 0x0a) line++;
+    if (i > starts[line]! && isDigit(data[i]) && isDigit(data[i - 1])) {
       x ^= x << 13;
       x ^= x >>> 17;
       x ^= x << 5;
@@ -70,7 +94,7 @@ function headLines(data: Buffer, lines: number): Buffer {
   return data.subarray(0, at + 1);
 }
 
-async function generate(dir: string, input: Input): Promise<string[]> {
+export async function generate(dir: string, input: Input): Promise<string[]> {
   const sets = readdirSync(DEV)
     .sort()
     .map((d) => path.join(DEV, d, `${d}_2k.log`))
@@ -83,12 +107,14 @@ async function generate(dir: string, input: Input): Promise<string[]> {
     if (data[data.length - 1] !== 0x0a) data = Buffer.concat([data, Buffer.of(0x0a)]);
     let lines = 0;
     for (const b of data) if (b === 0x0a) lines++;
+    const starts = input === 'varied' ? messageStarts(data) : [];
     const target = path.join(dir, path.basename(src).replace('_2k', ''));
     const out = createWriteStream(target);
     let written = 0;
     for (let pass = 0; written < perFile; pass++) {
       const take = Math.min(lines, perFile - written);
-      const copy = input === 'varied' && pass > 0 ? vary(data, (k + 1) * 0x9e3779b1 + pass) : data;
+      const copy =
+        input === 'varied' && pass > 0 ? vary(data, starts, (k + 1) * 0x9e3779b1 + pass) : data;
       if (!out.write(take === lines ? copy : headLines(copy, take))) await once(out, 'drain');
       written += take;
     }
