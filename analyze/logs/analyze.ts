@@ -84,8 +84,8 @@ interface SvcStats {
   traceIds: string[];
 }
 
-/** Statistics of one miner ref (a variant; several make a pattern). */
-interface RefStats {
+/** Statistics of a pattern, or of one miner ref (a variant; several make a pattern). */
+interface PatternStats {
   count: number;
   baseline: number;
   services: Map<string, SvcStats>;
@@ -94,6 +94,21 @@ interface RefStats {
   last?: number;
   examples: string[];
   minutes: Map<number, number>;
+}
+
+interface RefStats extends PatternStats {
+  /** The service of the last record and its entry in `services`: records come in runs. */
+  lastService?: string;
+  lastSvc?: SvcStats;
+  /** Records of the current minute not yet counted in `minutes` (its run goes on). */
+  minute: number;
+  inMinute: number;
+}
+
+/** Counts the current minute's run of a ref into its `minutes`. */
+function flushMinute(s: RefStats): void {
+  if (s.inMinute > 0) s.minutes.set(s.minute, (s.minutes.get(s.minute) ?? 0) + s.inMinute);
+  s.inMinute = 0;
 }
 
 /** Growable per-file list of line -> ref (-1: skipped). */
@@ -188,6 +203,8 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
           levels: {},
           examples: [],
           minutes: new Map(),
+          minute: NaN,
+          inMinute: 0,
         };
         refs[ref] = s;
       }
@@ -204,13 +221,15 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
         content = content.slice(0, maxChars);
         summary.longMessages++;
       }
-      const { ref } = miner.add(content);
+      const ref = miner.ref(content);
       const s = statsOf(ref);
-      let svc = s.services.get(r.service);
+      let svc = s.lastService === r.service ? s.lastSvc : s.services.get(r.service);
       if (svc === undefined) {
         svc = { count: 0, baseline: 0, levels: {}, traceIds: [] };
         s.services.set(r.service, svc);
       }
+      s.lastService = r.service;
+      s.lastSvc = svc;
       const t = r.timestamp;
       const sp = span[role];
       if (t !== undefined) {
@@ -240,7 +259,11 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
         if (s.first === undefined || t < s.first) s.first = t;
         if (s.last === undefined || t > s.last) s.last = t;
         const minute = Math.floor(t / 60_000);
-        s.minutes.set(minute, (s.minutes.get(minute) ?? 0) + 1);
+        if (minute !== s.minute) {
+          flushMinute(s);
+          s.minute = minute;
+        }
+        s.inMinute++;
       }
       return ref;
     };
@@ -353,6 +376,7 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
     for (const f of config.files) await readFile(f, 'incident');
     for (const f of config.baseline ?? []) await readFile(f, 'baseline');
     miner.finish();
+    for (const s of refs) if (s !== undefined) flushMinute(s);
 
     const report = buildReport({ config, miner, refs, inputs, span, totals });
     return {
@@ -391,7 +415,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
   const hasBaseline = (config.baseline ?? []).length > 0;
 
   // Fold ref statistics into final patterns.
-  interface Agg extends RefStats {
+  interface Agg extends PatternStats {
     id: string;
     template: string;
   }

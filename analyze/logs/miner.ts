@@ -79,6 +79,8 @@ export interface MinedPattern {
 export interface Miner {
   readonly config: Readonly<Required<MinerConfig>>;
   add(content: string): AddResult;
+  /** `add(content).ref` without building the result (for hot loops). */
+  ref(content: string): number;
   /** Settles variables, merges clusters and returns the final patterns, most frequent first. */
   finish(): MinedPattern[];
   /** After `finish()`: the final pattern of a message, by the `ref` that `add()` returned. */
@@ -250,20 +252,18 @@ export function createMiner(config: MinerConfig = {}): Miner {
     return v;
   };
 
-  const repeat = (hit: Variant): AddResult => {
+  const repeat = (hit: Variant): Variant => {
     hit.count++;
-    const c = hit.cluster;
-    c.count++;
-    return {
-      clusterId: c.id,
-      ref: hit.id,
-      patternId: c.patternId,
-      template: c.template,
-      change: 'none',
-    };
+    hit.cluster.count++;
+    lastChange = 'none';
+    return hit;
   };
 
-  const add = (content: string): AddResult => {
+  /** What the last `mine()` did to its cluster. */
+  let lastChange: ChangeType = 'none';
+
+  /** Mines one message: the variant that took it (see `add`). */
+  const mine = (content: string): Variant => {
     if (final !== undefined) throw new Error('miner: add() after finish()');
     const known = cfg.cacheSize > 0 ? byShape.get(content) : undefined;
     if (known !== undefined) return repeat(known);
@@ -340,12 +340,19 @@ export function createMiner(config: MinerConfig = {}): Miner {
       cache.set(key, variant);
       remember(content, key, variant);
     }
+    lastChange = change;
+    return variant;
+  };
+
+  const add = (content: string): AddResult => {
+    const v = mine(content);
+    const c = v.cluster;
     return {
-      clusterId: cluster.id,
-      ref: variant.id,
-      patternId: cluster.patternId,
-      template: cluster.template,
-      change,
+      clusterId: c.id,
+      ref: v.id,
+      patternId: c.patternId,
+      template: c.template,
+      change: lastChange,
     };
   };
 
@@ -378,6 +385,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
   return {
     config: cfg,
     add,
+    ref: (content) => mine(content).id,
     finish,
     patternOf(ref: number): MinedPattern {
       const p = final?.byVariant[ref];

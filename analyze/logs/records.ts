@@ -147,7 +147,16 @@ export function createTimeParser(
   year = new Date().getUTCFullYear(),
 ): (text: string) => number | undefined {
   let last: TimeFormat | undefined;
+  // Consecutive lines often share their time (many per second): the last answer is kept.
+  let lastText: string | undefined;
+  let lastTime: number | undefined;
   return (text) => {
+    if (text === lastText) return lastTime;
+    lastText = text;
+    lastTime = parse(text);
+    return lastTime;
+  };
+  function parse(text: string): number | undefined {
     if (last !== undefined) {
       const t = last(text, year);
       if (t !== undefined) return t;
@@ -160,7 +169,7 @@ export function createTimeParser(
       }
     }
     return undefined;
-  };
+  }
 }
 
 type TimeFormat = (text: string, year: number) => number | undefined;
@@ -226,11 +235,14 @@ function nanosToMs(v: unknown): number | undefined {
 
 const TRACE_IN_TEXT = /\btrace[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16,32})\b/i;
 const SPAN_IN_TEXT = /\bspan[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16})\b/i;
+/** What every id in text holds (one native scan decides most messages). */
+const MAY_HOLD_IDS = /race|RACE|00-/;
+const NO_IDS: Readonly<{ traceId?: string; spanId?: string }> = Object.freeze({});
 const TRACEPARENT = /\b00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/;
 
 /** Trace and span ids written into a text message: `trace_id=...`, `TraceID: ...`, a traceparent. */
-export function traceIdsInText(text: string): { traceId?: string; spanId?: string } {
-  if (text.indexOf('race') < 0 && text.indexOf('RACE') < 0 && text.indexOf('00-') < 0) return {};
+export function traceIdsInText(text: string): Readonly<{ traceId?: string; spanId?: string }> {
+  if (!MAY_HOLD_IDS.test(text)) return NO_IDS;
   const t = TRACE_IN_TEXT.exec(text);
   if (t !== null) {
     const s = SPAN_IN_TEXT.exec(text);
