@@ -307,6 +307,90 @@ const SEPARATOR = /^[-|:]$/;
 /** Python's default `LEVEL:logger:message`. */
 const PY_BASIC = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([^\s:]+):/;
 
+/** Offsets of absent parts. */
+const NONE = -1;
+
+/**
+ * Where a parser found each part of a line, as offsets into it: what `parse()` cuts out. The
+ * analysis reuses them for lines of the same digit shape (line-cache.ts).
+ */
+export interface HeaderSpans {
+  /** Where the message starts; it runs to the end of the line. */
+  content: number;
+  matched: boolean;
+  level: string | undefined;
+  /** `[time, timeEnd)`, `[component, componentEnd)`, `[pid, pidEnd)`; -1 when absent. */
+  time: number;
+  timeEnd: number;
+  component: number;
+  componentEnd: number;
+  pid: number;
+  pidEnd: number;
+}
+
+/**
+ * A parser whose spans depend only on a line's digit shape (`digitShape` in mask.ts: all its rules
+ * see digits as a class) and on its state: the time fields it expects, learned line by line.
+ */
+export interface ShapedHeaderParser extends HeaderParser {
+  spans(line: string): HeaderSpans;
+  /** The state as a number; `setState` puts one back (after lines whose spans were reused). */
+  state(): number;
+  setState(state: number): void;
+}
+
+export function isShaped(p: HeaderParser): p is ShapedHeaderParser {
+  return 'spans' in p;
+}
+
+function spansOf(
+  content: number,
+  matched: boolean,
+  level: string | undefined,
+  time: number,
+  timeEnd: number,
+  component = NONE,
+  componentEnd = NONE,
+  pid = NONE,
+  pidEnd = NONE,
+): HeaderSpans {
+  return { content, matched, level, time, timeEnd, component, componentEnd, pid, pidEnd };
+}
+
+/** The whole line as the message. */
+const whole = (matched: boolean): HeaderSpans => spansOf(0, matched, undefined, NONE, NONE);
+
+/** Where a message from field `i` starts (at the end: empty, when the line has no such field). */
+const messageStart = (toks: Fields, i: number): number =>
+  toks.has(i) ? toks.start(i) : toks.line.length;
+
+/** The parts the spans point at, in one fixed shape (absent parts are undefined), which V8 likes. */
+export function partsOf(line: string, s: HeaderSpans): HeaderParts & { matched: boolean } {
+  return {
+    content: line.slice(s.content),
+    matched: s.matched,
+    level: s.level,
+    time: s.time === NONE ? undefined : line.slice(s.time, s.timeEnd),
+    component: s.component === NONE ? undefined : line.slice(s.component, s.componentEnd),
+    pid: s.pid === NONE ? undefined : line.slice(s.pid, s.pidEnd),
+  };
+}
+
+/** A parser from its spans. */
+function shaped(
+  description: string,
+  spans: (line: string) => HeaderSpans,
+  finder?: TimeFinder,
+): ShapedHeaderParser {
+  return {
+    description,
+    spans,
+    parse: (line) => partsOf(line, spans(line)),
+    state: () => finder?.state() ?? 0,
+    setState: (state) => finder?.setState(state),
+  };
+}
+
 /**
  * A header recognized in one line on its own: a leading timestamp, then (in any of the common
  * orders) a level, a `logger:`/`logger -` and separators; or Python's `LEVEL:logger:message`.
@@ -314,20 +398,20 @@ const PY_BASIC = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([^\s:]+):/;
  * lines without the file's learned header.
  */
 export function genericHeader(line: string): (HeaderParts & { matched: boolean }) | undefined {
+  const s = genericSpans(line);
+  return s === undefined ? undefined : partsOf(line, s);
+}
+
+function genericSpans(line: string): HeaderSpans | undefined {
   const py = PY_BASIC.exec(line);
   if (py !== null) {
-    return {
-      content: line.slice(py[0].length),
-      matched: false,
-      level: levelOf(py[1]!),
-      time: undefined,
-      component: py[2],
-      pid: undefined,
-    };
+    const c = py[1]!.length + 1;
+    return spansOf(py[0].length, false, levelOf(py[1]!), NONE, NONE, c, c + py[2]!.length);
   }
   const toks = genericFields.reset(line, 12);
   let i = 0;
-  let time: string | undefined;
+  let time = NONE;
+  let timeEnd = NONE;
   if (
     toks.has(1) &&
     (hasTime(toks.text(0)) ||
@@ -336,59 +420,39 @@ export function genericHeader(line: string): (HeaderParts & { matched: boolean }
       WEEKDAYS.test(toks.text(0).replace(/^\[/, '')))
   ) {
     while (i < 6 && toks.has(i + 1) && isTimeOrNumber(toks.text(i))) i++;
-    if (i > 0) time = sliceTime(toks, 0, i - 1);
+    if (i > 0) [time, timeEnd] = timeBounds(toks, 0, i - 1);
   }
   let level: string | undefined;
-  let component: string | undefined;
+  let component = NONE;
+  let componentEnd = NONE;
   for (let k = 0; k < 6 && toks.has(i + 1); k++) {
     const t = toks.text(i);
     if (SEPARATOR.test(t)) i++;
     else if (level === undefined && levelOf(t) !== undefined) {
       level = levelOf(t);
       i++;
-    } else if (
-      component === undefined &&
-      TAG.test(t) &&
-      (level !== undefined || time !== undefined)
-    ) {
-      component = t.slice(0, -1);
+    } else if (component === NONE && TAG.test(t) && (level !== undefined || time !== NONE)) {
+      [component, componentEnd] = [toks.start(i), toks.end(i) - 1];
       i++;
       break; // a tag ends the header
     } else if (
-      component === undefined &&
+      component === NONE &&
       LOGGER.test(t) &&
       (SEPARATOR.test(toks.text(i + 1)) || (level !== undefined && /^\[/.test(toks.text(i + 1))))
     ) {
-      component = t;
+      [component, componentEnd] = [toks.start(i), toks.end(i)];
       i++;
-    } else if (/^\[[^\]]*\]$/.test(t) && level !== undefined && component === undefined) {
-      component = t.slice(1, -1);
+    } else if (/^\[[^\]]*\]$/.test(t) && level !== undefined && component === NONE) {
+      [component, componentEnd] = [toks.start(i) + 1, toks.end(i) - 1];
       i++;
     } else break;
   }
-  if (time === undefined && level === undefined) return undefined;
-  return result(toks, i, { time, level, component, pid: undefined }, false);
+  if (time === NONE && level === undefined) return undefined;
+  return spansOf(messageStart(toks, i), false, level, time, timeEnd, component, componentEnd);
 }
 
 /** genericHeader's fields (it runs on its own, or last in another parser's parse). */
 const genericFields = new Fields();
-
-/** Builds the parse result with one fixed shape (absent parts are undefined), which V8 likes. */
-function result(
-  toks: Fields,
-  from: number,
-  parts: Omit<HeaderParts, 'content'>,
-  matched: boolean,
-): HeaderParts & { matched: boolean } {
-  return {
-    content: toks.has(from) ? toks.line.slice(toks.start(from)) : '',
-    matched,
-    level: parts.level,
-    time: parts.time,
-    component: parts.component,
-    pid: parts.pid,
-  };
-}
 
 /** The first of the fields before `upto` (all of which the line has) that holds a time. */
 function firstTime(toks: Fields, upto: number): number {
@@ -407,39 +471,69 @@ function timeSpan(toks: Fields, upto: number): [number, number] | undefined {
   return [s, last];
 }
 
-function sliceTime(toks: Fields, s: number, last: number): string {
-  let t = toks.line.slice(toks.start(s), toks.end(last));
-  if (t.startsWith('[')) t = t.slice(1);
-  return t.endsWith(']') ? t.slice(0, -1) : t;
+/** Offsets of the text of fields `s..last`, without a leading `[` and a trailing `]`. */
+function timeBounds(toks: Fields, s: number, last: number): [number, number] {
+  let a = toks.start(s);
+  let b = toks.end(last);
+  if (toks.line.charCodeAt(a) === 91) a++;
+  if (b > a && toks.line.charCodeAt(b - 1) === 93) b--;
+  return [a, b];
 }
 
 /**
  * `timeSpan` for one file: the time sits at the same fields in nearly every line, so the span
  * found in one line is tried first and only searched again when its first field holds no time.
+ * `find` leaves the time's offsets in `start` and `end`.
  */
-function timeFinder(): (toks: Fields, upto: number) => string | undefined {
-  let span: [number, number] | undefined;
-  return (toks, until) => {
+class TimeFinder {
+  private span: [number, number] | undefined;
+  start = NONE;
+  end = NONE;
+
+  find(toks: Fields, until: number): boolean {
     // A line cut short has fewer fields than the header: look only at those it has.
     const upto = until <= 0 || toks.has(until - 1) ? until : toks.count();
-    if (span !== undefined && span[1] < upto && hasTime(toks.text(span[0]))) {
-      return sliceTime(toks, span[0], span[1]);
+    let span = this.span;
+    if (span === undefined || !(span[1] < upto && hasTime(toks.text(span[0])))) {
+      span = timeSpan(toks, upto);
+      if (span === undefined) {
+        this.start = this.end = NONE;
+        return false;
+      }
+      this.span = span;
     }
-    const found = timeSpan(toks, upto);
-    if (found === undefined) return undefined;
-    span = found;
-    return sliceTime(toks, found[0], found[1]);
-  };
+    [this.start, this.end] = timeBounds(toks, span[0], span[1]);
+    return true;
+  }
+
+  /** The span as one number (fields are fewer than 1024); -1 before any. */
+  state(): number {
+    return this.span === undefined ? -1 : this.span[0] * 1024 + this.span[1];
+  }
+
+  setState(state: number): void {
+    this.span = state < 0 ? undefined : [Math.floor(state / 1024), state % 1024];
+  }
 }
 
-function componentOf(tag: string): { component: string; pid?: string } {
-  const m = /^(.*?)(?:\[(\d+)\])?(?:\s*\([^)]*\))?:$/.exec(tag);
-  const component = (m?.[1] ?? tag.replace(/:$/, '')) || tag;
-  return m?.[2] !== undefined ? { component, pid: m[2] } : { component };
+const COMPONENT = /^(.*?)(?:\[(\d+)\])?(?:\s*\([^)]*\))?:$/;
+
+/**
+ * Offsets of the component and the pid of a `tag:` at `[start, end)` of the line: the component
+ * is the part before `[pid]` (or the tag without its colon), a start of the tag.
+ */
+function componentAt(line: string, start: number, end: number): [number, number, number, number] {
+  const tag = line.slice(start, end);
+  const m = COMPONENT.exec(tag);
+  const length = (m?.[1] ?? tag.replace(/:$/, '')).length || tag.length;
+  const pid = m?.[2];
+  if (pid === undefined) return [start, start + length, NONE, NONE];
+  const at = start + m![1]!.length + 1;
+  return [start, start + length, at, at + pid.length];
 }
 
 /** Learns the header shape of one file from a sample of its lines (see the module comment). */
-export function learnHeader(sample: readonly string[]): HeaderParser {
+export function learnHeader(sample: readonly string[]): ShapedHeaderParser {
   const lines = sample.filter((l) => l.trim().length > 0);
   const anchors = lines.map(anchorsOf);
   const n = anchors.length;
@@ -481,15 +575,12 @@ export function learnHeader(sample: readonly string[]): HeaderParser {
   if (prefix > 0) return positionalHeader(prefix);
   // No shape holds for most lines (a stream mixing formats, or no header at all): each line gets
   // the generic recognizer; a line it finds nothing in is a plain message.
-  return {
-    description: 'per line',
-    parse: (line) => {
-      const g = genericHeader(line);
-      if (g === undefined) return { content: line, matched: true };
-      g.matched = true;
-      return g;
-    },
-  };
+  return shaped('per line', (line) => {
+    const g = genericSpans(line);
+    if (g === undefined) return whole(true);
+    g.matched = true;
+    return g;
+  });
 }
 
 /** The number of leading fields when field 0 and some later fields are numbers in ~all lines. */
@@ -506,7 +597,7 @@ function numericPrefix(anchors: Anchors[]): number {
   return last + 1;
 }
 
-function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
+function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
   // What follows the level in this file: bracket groups, then a `logger:` tag or a dotted logger.
   const after = anchors.filter((a) => a.level === at);
   const share = (f: (a: Anchors) => boolean) => after.filter(f).length / Math.max(1, after.length);
@@ -529,46 +620,54 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
       const j = skipBrackets(a.toks, at + 1);
       return a.toks.has(j + 1) && LOGGER.test(a.toks.text(j));
     }) >= 0.8;
-  const findTime = timeFinder();
+  const time = new TimeFinder();
   const toks = new Fields();
-  return {
-    description: `level at field ${at + 1}`,
-    parse(line) {
+  return shaped(
+    `level at field ${at + 1}`,
+    (line) => {
       // Enough for the level, a logger and a bracket group of a few fields (`[req-1 - - -]`).
       toks.reset(line, at + 10);
       const t = toks.at(at);
       const level = t === undefined ? undefined : levelOf(t);
-      if (level === undefined || !toks.has(at + 1)) {
-        return genericHeader(line) ?? { content: line, matched: false };
-      }
+      if (level === undefined || !toks.has(at + 1)) return genericSpans(line) ?? whole(false);
       let i = skipBrackets(toks, at + 1);
-      let component: string | undefined;
-      let pid: string | undefined;
+      let c: [number, number, number, number] = [NONE, NONE, NONE, NONE];
       const next = toks.at(i);
       if (next !== undefined && toks.has(i + 1)) {
         if (tagUsual && TAG.test(next)) {
-          ({ component, pid } = componentOf(next));
+          c = componentAt(line, toks.start(i), toks.end(i));
           i++;
         } else if (loggerUsual && LOGGER.test(next)) {
-          component = next;
+          c = [toks.start(i), toks.end(i), NONE, NONE];
           i = bracketEnd(toks, i + 1); // one group: `[req-...]`; a second one is message
           const sep = toks.at(i);
           if (sep === ':' || sep === '-') i++;
         }
       }
       if (toks.at(i) === '-' && toks.has(i + 1)) i++;
-      const time = findTime(toks, at);
-      return result(toks, i, { level, time, component, pid }, true);
+      time.find(toks, at);
+      return spansOf(
+        messageStart(toks, i),
+        true,
+        level,
+        time.start,
+        time.end,
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+      );
     },
-  };
+    time,
+  );
 }
 
-function tagHeader(at: number): HeaderParser {
-  const findTime = timeFinder();
+function tagHeader(at: number): ShapedHeaderParser {
+  const time = new TimeFinder();
   const toks = new Fields();
-  return {
-    description: `'tag:' at field ${at + 1}`,
-    parse(line) {
+  return shaped(
+    `'tag:' at field ${at + 1}`,
+    (line) => {
       toks.reset(line, at + 4);
       // The tag may be pushed a field or two right (`syslogd 1.4.1:`, `tag[1] (detail):`).
       let i = at;
@@ -578,78 +677,98 @@ function tagHeader(at: number): HeaderParser {
         !(TAG.test(toks.text(i)) && levelOf(toks.text(i)) === undefined)
       )
         i++;
-      const time = findTime(toks, at);
+      time.find(toks, at);
       if (i >= at + 3 || !toks.has(i + 1) || !TAG.test(toks.text(i))) {
         // No tag where the file has one: the fields before it are still header.
-        return result(toks, at, { time }, false);
+        return spansOf(messageStart(toks, at), false, undefined, time.start, time.end);
       }
-      const tag = line.slice(toks.start(at), toks.end(i));
-      const { component, pid } = componentOf(toks.text(at).endsWith(':') ? toks.text(at) : tag);
+      // The tag is field `at` when it ends with a colon, else the fields up to the colon.
+      const end = toks.text(at).endsWith(':') ? toks.end(at) : toks.end(i);
+      const c = componentAt(line, toks.start(at), end);
       const level = levelOf(toks.text(i + 1));
-      return result(toks, i + 1, { time, component, pid, level }, true);
+      return spansOf(
+        messageStart(toks, i + 1),
+        true,
+        level,
+        time.start,
+        time.end,
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+      );
     },
-  };
+    time,
+  );
 }
 
-function positionalHeader(fields: number): HeaderParser {
-  const findTime = timeFinder();
+function positionalHeader(fields: number): ShapedHeaderParser {
+  const time = new TimeFinder();
   const toks = new Fields();
-  return {
-    description: `${fields} leading fields`,
-    parse(line) {
+  return shaped(
+    `${fields} leading fields`,
+    (line) => {
       toks.reset(line, fields + 1);
-      if (!toks.has(fields)) return { content: line, matched: false };
-      const time = findTime(toks, fields);
+      if (!toks.has(fields)) return whole(false);
+      time.find(toks, fields);
       let level: string | undefined;
       for (let i = 0; i < fields && level === undefined; i++) level = levelOf(toks.text(i));
-      return result(toks, fields, { time, level }, true);
+      return spansOf(toks.start(fields), true, level, time.start, time.end);
     },
-  };
+    time,
+  );
 }
 
-function dashHeader(at: number): HeaderParser {
-  const findTime = timeFinder();
+function dashHeader(at: number): ShapedHeaderParser {
+  const time = new TimeFinder();
   const toks = new Fields();
-  return {
-    description: `'-' at field ${at + 1}`,
-    parse(line) {
+  return shaped(
+    `'-' at field ${at + 1}`,
+    (line) => {
       toks.reset(line, at + 4);
       // The separator may be pushed a field or two right (`program *64 - message`).
       let i = at;
       while (i < at + 3 && toks.has(i + 1) && toks.text(i) !== '-') i++;
-      if (toks.at(i) !== '-' || !toks.has(i + 1)) return { content: line, matched: false };
-      const time = findTime(toks, at);
-      const component = at >= 1 ? toks.at(at - 1) : undefined;
-      return result(
-        toks,
-        i + 1,
-        { time, component: component !== undefined && !hasTime(component) ? component : undefined },
+      if (toks.at(i) !== '-' || !toks.has(i + 1)) return whole(false);
+      time.find(toks, at);
+      // The field before the separator names the program, unless it is (part of) the time.
+      const named = at >= 1 && toks.has(at - 1) && !hasTime(toks.text(at - 1));
+      return spansOf(
+        toks.start(i + 1),
         true,
+        undefined,
+        time.start,
+        time.end,
+        named ? toks.start(at - 1) : NONE,
+        named ? toks.end(at - 1) : NONE,
       );
     },
-  };
+    time,
+  );
 }
 
-function pipeHeader(fields: number): HeaderParser {
-  return {
-    description: `${fields} '|'-separated fields`,
-    parse(line) {
-      let at = -1;
-      for (let k = 0; k < fields; k++) {
-        at = line.indexOf('|', at + 1);
-        if (at < 0) return { content: line, matched: false };
-      }
-      const parts = line.slice(0, at).split('|');
-      const level = parts.map((p) => levelOf(p.trim())).find((l) => l !== undefined);
-      return {
-        content: line.slice(at + 1),
-        time: parts[0]!.trim(),
-        ...(level ? { level } : {}),
-        ...(parts[1] !== undefined ? { component: parts[1].trim() } : {}),
-        matched: true,
-      };
-    },
-  };
+/** Offsets of `line.slice(a, b).trim()`. */
+function trimmed(line: string, a: number, b: number): [number, number] {
+  const t = line.slice(a, b);
+  const start = a + t.length - t.trimStart().length;
+  return [start, start + t.trim().length];
+}
+
+function pipeHeader(fields: number): ShapedHeaderParser {
+  return shaped(`${fields} '|'-separated fields`, (line) => {
+    let at = -1;
+    for (let k = 0; k < fields; k++) {
+      at = line.indexOf('|', at + 1);
+      if (at < 0) return whole(false);
+    }
+    const parts = line.slice(0, at).split('|');
+    const level = parts.map((p) => levelOf(p.trim())).find((l) => l !== undefined);
+    const bar = line.indexOf('|');
+    const [time, timeEnd] = trimmed(line, 0, bar);
+    // `fields` >= 2, so there is a second part: up to the next bar.
+    const [component, componentEnd] = trimmed(line, bar + 1, line.indexOf('|', bar + 1));
+    return spansOf(at + 1, true, level || undefined, time, timeEnd, component, componentEnd);
+  });
 }
 
 /**
