@@ -12,11 +12,19 @@ import type { LineStats } from '../../core/lines.js';
 import type { ProgressFn } from '../../core/progress.js';
 import { SPIKE_DEFAULTS, classify } from './baseline.js';
 import type { SpikeConfig } from './baseline.js';
-import { compileLogFormat, learnHeader } from './header.js';
+import { compileLogFormat, isShaped, learnHeader } from './header.js';
+import type { HeaderSpans } from './header.js';
+import { LineCache } from './line-cache.js';
 import type { HeaderParser } from './header.js';
 import { createMiner, validateMinerConfig } from './miner.js';
 import type { Miner, MinerConfig } from './miner.js';
-import { createTimeParser, parseLine, serviceFromFileName } from './records.js';
+import {
+  createTimeParser,
+  isPlainText,
+  parseLine,
+  serviceFromFileName,
+  textRecord,
+} from './records.js';
 import type { LineKind, LogRecord } from './records.js';
 import type {
   InputSummary,
@@ -300,8 +308,20 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       let pending: { line: string; no: number }[] | undefined =
         header === undefined ? [] : undefined;
 
+      // Plain-text lines by shape, once the header is known (not for a --log-format's).
+      let shapes: LineCache | undefined;
+      const plain = (line: string, no: number, spans: HeaderSpans): void => {
+        summary.kinds.text = (summary.kinds.text ?? 0) + 1;
+        if (!spans.matched) summary.headerMismatch++;
+        const ref = addRecord(textRecord(line, spans, ctx), role, summary);
+        summary.records++;
+        refsOut?.set(no, ref);
+      };
+
       const handle = (line: string, no: number): void => {
         summary.lines++;
+        const known = shapes?.lookup(line);
+        if (known !== undefined) return plain(line, no, known);
         if (!NON_SPACE.test(line)) {
           summary.skipped.empty++;
           return;
@@ -312,6 +332,7 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
             summary.problems.push({ line: no, problem: 'binary data, not a log line' });
           return;
         }
+        if (shapes !== undefined && isPlainText(line)) return plain(line, no, shapes.parse(line));
         const parsed = parseLine(line, ctx);
         summary.kinds[parsed.kind] = (summary.kinds[parsed.kind] ?? 0) + 1;
         if (parsed.problem !== undefined) {
@@ -347,6 +368,7 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
           if (parsed.kind !== 'json') for (const r of parsed.records) texts.push(r.content);
         }
         ctx.header = learnHeader(texts.slice(0, sampleSize * 4));
+        shapes = isShaped(ctx.header) ? new LineCache(ctx.header) : undefined;
         const lines = pending;
         pending = undefined;
         for (const p of lines) handle(p.line, p.no);

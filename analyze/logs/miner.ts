@@ -181,7 +181,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
   const byShape = new ShapeCache<Variant>(cfg.cacheSize);
   /** After a miss of `byShape.get(content)`: its shape is still loaded. */
   const remember = (content: string, key: string, v: Variant): void => {
-    if (!hasDigit(key)) byShape.set(content, v, true);
+    if (!hasDigit(key)) byShape.set(content, v, 0, true);
   };
   let final: { patterns: MinedPattern[]; byVariant: MinedPattern[] } | undefined;
 

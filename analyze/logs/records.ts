@@ -16,7 +16,7 @@
  * multi-line events (stack traces) are not joined, their lines are mined as patterns of their own.
  */
 import { LOG_FIELDS } from '../../model/conventions.js';
-import type { HeaderParser } from './header.js';
+import type { HeaderParser, HeaderSpans } from './header.js';
 import { levelOf } from './header.js';
 
 export interface LogRecord {
@@ -261,21 +261,45 @@ function fromText(
   base: Partial<LogRecord>,
 ): { record: LogRecord; mismatch: boolean } {
   const h = ctx.header.parse(text);
-  const record: LogRecord = { service: base.service ?? ctx.defaultService, content: h.content };
-  const level = base.level ?? h.level;
+  return { record: recordOf(h.content, h.level, h.time, ctx, base), mismatch: !h.matched };
+}
+
+/** The record of a message and its header's level and time text, over what `base` holds. */
+function recordOf(
+  content: string,
+  headerLevel: string | undefined,
+  time: string | undefined,
+  ctx: ParseContext,
+  base: Partial<LogRecord>,
+): LogRecord {
+  const record: LogRecord = { service: base.service ?? ctx.defaultService, content };
+  const level = base.level ?? headerLevel;
   if (level !== undefined) record.level = level;
   const ts =
     base.timestamp ??
-    (h.time !== undefined
-      ? ctx.time
-        ? ctx.time(h.time)
-        : parseTime(h.time, ctx.year)
-      : undefined);
+    (time !== undefined ? (ctx.time ? ctx.time(time) : parseTime(time, ctx.year)) : undefined);
   if (ts !== undefined) record.timestamp = ts;
-  const ids = base.traceId === undefined ? traceIdsInText(h.content) : base;
+  const ids = base.traceId === undefined ? traceIdsInText(content) : base;
   if (ids.traceId !== undefined) record.traceId = ids.traceId;
   if (ids.spanId !== undefined) record.spanId = ids.spanId;
-  return { record, mismatch: !h.matched };
+  return record;
+}
+
+const NO_BASE: Partial<LogRecord> = Object.freeze({});
+
+/**
+ * True for a line `parseLine` reads as plain text through the header parser (no BOM, not JSON,
+ * not CRI); `textRecord` then gives the record it would, from the parser's spans of the line.
+ */
+export function isPlainText(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return c !== 0xfeff && c !== 123 && !CRI.test(line);
+}
+
+/** The record of a plain-text line (`isPlainText`) whose header `spans` the parser found. */
+export function textRecord(line: string, spans: HeaderSpans, ctx: ParseContext): LogRecord {
+  const time = spans.time < 0 ? undefined : line.slice(spans.time, spans.timeEnd);
+  return recordOf(line.slice(spans.content), spans.level, time, ctx, NO_BASE);
 }
 
 const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([FP]) (.*)$/s;

@@ -5,12 +5,15 @@
  * the entry's stored shape is compared byte for byte (native), so a hash collision is never a hit.
  * A JavaScript loop over bytes costs a fraction of one over the characters of a sliced string.
  *
+ * A `salt` (say, the state of whoever reads the messages) can be part of the key.
+ *
  * Messages holding U+FFFD are not cached: a lone surrogate (possible in JSON input) encodes as one
  * too, so two different messages could share those bytes.
  */
 
 interface Entry<V> {
   shape: Uint8Array;
+  salt: number;
   value: V;
   next: Entry<V> | undefined;
 }
@@ -57,30 +60,35 @@ export class ShapeCache<V> {
     this.cacheable = cacheable;
   }
 
-  private find(): Entry<V> | undefined {
+  private key(salt: number): number {
+    return Math.imul(this.hash ^ salt, 0x01000193);
+  }
+
+  private find(salt: number): Entry<V> | undefined {
     const shape = this.scratch.subarray(0, this.length);
-    for (let e = this.table.get(this.hash); e !== undefined; e = e.next) {
-      if (Buffer.compare(e.shape, shape) === 0) return e;
+    for (let e = this.table.get(this.key(salt)); e !== undefined; e = e.next) {
+      if (e.salt === salt && Buffer.compare(e.shape, shape) === 0) return e;
     }
     return undefined;
   }
 
-  /** The value stored for messages of the shape of `content`. */
-  get(content: string): V | undefined {
+  /** The value stored for messages of the shape of `content` (and `salt`). */
+  get(content: string, salt = 0): V | undefined {
     this.load(content);
-    return this.cacheable ? this.find()?.value : undefined;
+    return this.cacheable ? this.find(salt)?.value : undefined;
   }
 
   /**
-   * Stores `value` for the shape of `content`. `sameAsLast`: `content` is the message of the last
-   * `get()`, whose shape is still in the scratch buffer.
+   * Stores `value` for the shape of `content` (and `salt`). `sameAsLast`: `content` is the message
+   * of the last `get()`, whose shape is still in the scratch buffer.
    */
-  set(content: string, value: V, sameAsLast = false): void {
+  set(content: string, value: V, salt = 0, sameAsLast = false): void {
     if (!sameAsLast) this.load(content);
-    if (!this.cacheable || this.find() !== undefined) return;
+    if (!this.cacheable || this.find(salt) !== undefined) return;
     if (this.entries >= this.limit) this.clear();
     const shape = this.scratch.slice(0, this.length);
-    this.table.set(this.hash, { shape, value, next: this.table.get(this.hash) });
+    const key = this.key(salt);
+    this.table.set(key, { shape, salt, value, next: this.table.get(key) });
     this.entries++;
   }
 
