@@ -6,9 +6,9 @@
  * (default 10,000,000):
  * - replicated: each sample repeated as it is. Lines repeat exactly, which real logs do not;
  * - varied: each repetition with the numbers in its messages changed (every digit after the first
- *   of a run of two or more becomes a pseudo-random digit): ids, addresses, counts, durations
- *   differ from line to line as in real logs, while the messages' words stay those of the
- *   samples. Headers (found with the analyzer's own header recognition) keep their digits, so
+ *   of a run of two or more becomes a pseudo-random digit, and runs of four or more often get a
+ *   digit more or less): ids, addresses, counts, durations differ from line to line, in value
+ *   and length, as in real logs, while the messages' words stay those of the samples. Headers (found with the analyzer's own header recognition) keep their digits, so
  *   times stay those of the samples, in order, as in real logs, rather than random dates.
  * OBS_BENCH_LOG_INPUTS picks them (default `replicated,varied`). Reported for each, every row
  * measured in a fresh process (bench/logs-measure.ts) of the same run:
@@ -68,23 +68,37 @@ function messageStarts(data: Buffer): number[] {
 }
 
 /**
- * `data` with every digit after the first of a run of 2+ digits in a message (from `starts`,
- * one per line) replaced by a pseudo-random one (xorshift32 `seed`).
+ * `data` with the numbers in its messages (from `starts`, one per line) changed: in a run of 2+
+ * digits every digit after the first becomes a pseudo-random one (xorshift32 `seed`), and a run
+ * of 4+ digits (ids, sizes, counts, not address parts) becomes one digit shorter or longer in two
+ * cases out of three.
  */
 function vary(data: Buffer, starts: number[], seed: number): Buffer {
-  const out = Buffer.from(data);
+  const out = Buffer.alloc(data.length + Math.ceil(data.length / 3));
   let x = seed | 1;
+  const random = (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
   let line = 0;
-  for (let i = 1; i < out.length; i++) {
-    if (data[i - 1] === 0x0a) line++;
-    if (i > starts[line]! && isDigit(data[i]) && isDigit(data[i - 1])) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      out[i] = 0x30 + ((x >>> 0) % 10);
+  let o = 0;
+  for (let i = 0; i < data.length;) {
+    if (i > 0 && data[i - 1] === 0x0a) line++;
+    if (i <= starts[line]! || !isDigit(data[i]) || isDigit(data[i - 1])) {
+      out[o++] = data[i++]!;
+      continue;
     }
+    let end = i + 1;
+    while (isDigit(data[end])) end++;
+    const length = end - i;
+    const to = length >= 4 ? length + random(3) - 1 : length;
+    out[o++] = data[i]!;
+    for (let k = 1; k < to; k++) out[o++] = 0x30 + random(10);
+    i = end;
   }
-  return out;
+  return out.subarray(0, o);
 }
 
 /** The first `lines` lines of `data` (which ends with a newline). */
