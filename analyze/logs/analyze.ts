@@ -13,11 +13,11 @@ import type { ProgressFn } from '../../core/progress.js';
 import { SPIKE_DEFAULTS, classify } from './baseline.js';
 import type { SpikeConfig } from './baseline.js';
 import { compileLogFormat, isShaped, learnHeader } from './header.js';
-import type { HeaderSpans } from './header.js';
 import { LineCache } from './line-cache.js';
+import type { KnownLine } from './line-cache.js';
 import type { HeaderParser } from './header.js';
 import { createMiner, validateMinerConfig } from './miner.js';
-import type { Miner, MinerConfig } from './miner.js';
+import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
 import {
   createTimeParser,
   isPlainText,
@@ -223,13 +223,14 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       r: LogRecord,
       role: 'incident' | 'baseline',
       summary: InputSummary,
+      memo?: ShapeMemo,
     ): number => {
       let content = r.content;
       if (content.length > maxChars) {
         content = content.slice(0, maxChars);
         summary.longMessages++;
       }
-      const ref = miner.ref(content);
+      const ref = memo === undefined ? miner.ref(content) : miner.refByShape(content, memo);
       const s = statsOf(ref);
       let svc = s.lastService === r.service ? s.lastSvc : s.services.get(r.service);
       if (svc === undefined) {
@@ -310,10 +311,10 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
 
       // Plain-text lines by shape, once the header is known (not for a --log-format's).
       let shapes: LineCache | undefined;
-      const plain = (line: string, no: number, spans: HeaderSpans): void => {
+      const plain = (line: string, no: number, known: KnownLine): void => {
         summary.kinds.text = (summary.kinds.text ?? 0) + 1;
-        if (!spans.matched) summary.headerMismatch++;
-        const ref = addRecord(textRecord(line, spans, ctx), role, summary);
+        if (!known.spans.matched) summary.headerMismatch++;
+        const ref = addRecord(textRecord(line, known.spans, ctx), role, summary, known.memo);
         summary.records++;
         refsOut?.set(no, ref);
       };

@@ -2,18 +2,25 @@
  * Plain-text lines by their digit shape: a header parser in one state finds the parts of two lines
  * of one shape at the same offsets (its rules see digits as a class, header.ts), so it runs once
  * per shape and state, and lines of a known shape skip it (and the blank and binary checks, which
- * their shape passed). Most lines of a log repeat a shape with other numbers.
+ * their shape passed, and the masking of their message, see `Miner.refByShape`). Most lines of a
+ * log repeat a shape with other numbers.
  *
  * A file whose lines rarely repeat a shape (ids or words that vary) turns the cache off for a while:
  * then looking up costs more than it saves.
  */
 import type { HeaderSpans, ShapedHeaderParser } from './header.js';
+import { newShapeMemo } from './miner.js';
+import type { ShapeMemo } from './miner.js';
 import { ShapeCache } from './shape-cache.js';
 
-/** What a line of one shape gives: its spans, and the parser's state after it. */
-interface Known {
+/**
+ * What a line of one shape gives: its spans, the parser's state after it, and what the miner
+ * noted for its message (whose shape the line's shape fixes).
+ */
+export interface KnownLine {
   spans: HeaderSpans;
   after: number;
+  memo: ShapeMemo;
 }
 
 /** Shapes kept; real logs have hundreds to a few thousand. */
@@ -24,7 +31,7 @@ const MIN_HITS = WINDOW / 4;
 const REST = 16 * WINDOW;
 
 export class LineCache {
-  private readonly known = new ShapeCache<Known>(LIMIT);
+  private readonly known = new ShapeCache<KnownLine>(LIMIT);
   /** The line whose lookup missed last, still loaded in `known`. */
   private missed: string | undefined;
   private lookups = 0;
@@ -37,7 +44,7 @@ export class LineCache {
    * The spans of a line of a known shape, with the parser's state moved on as parsing it would;
    * undefined when the shape is new (then call `parse` if it is a plain-text line).
    */
-  lookup(line: string): HeaderSpans | undefined {
+  lookup(line: string): KnownLine | undefined {
     this.missed = undefined;
     if (this.resting > 0) {
       this.resting--;
@@ -55,17 +62,15 @@ export class LineCache {
     }
     this.hits++;
     if (k.after !== state) this.parser.setState(k.after);
-    return k.spans;
+    return k;
   }
 
   /** The spans of a plain-text line (not blank, binary, JSON or CRI), remembered for its shape. */
-  parse(line: string): HeaderSpans {
+  parse(line: string): KnownLine {
     const before = this.parser.state();
-    const spans = this.parser.spans(line);
-    if (line === this.missed) {
-      this.known.set(line, { spans, after: this.parser.state() }, before, true);
-    }
+    const k = { spans: this.parser.spans(line), after: this.parser.state(), memo: newShapeMemo() };
+    if (line === this.missed) this.known.set(line, k, before, true);
     this.missed = undefined;
-    return spans;
+    return k;
   }
 }

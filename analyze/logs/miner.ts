@@ -81,6 +81,13 @@ export interface Miner {
   add(content: string): AddResult;
   /** `add(content).ref` without building the result (for hot loops). */
   ref(content: string): number;
+  /**
+   * `ref()` for a caller that knows messages by digit shape (mask.ts `digitShape`), as the log
+   * analysis does: `memo` is what the miner noted for an earlier message of this shape, and while
+   * its caches still hold that, a message of the shape is counted without being masked again.
+   * Start with `newShapeMemo()`; the miner updates it.
+   */
+  refByShape(content: string, memo: ShapeMemo): number;
   /** Settles variables, merges clusters and returns the final patterns, most frequent first. */
   finish(): MinedPattern[];
   /** After `finish()`: the final pattern of a message, by the `ref` that `add()` returned. */
@@ -118,6 +125,15 @@ export function validateMinerConfig(config: MinerConfig): Required<MinerConfig> 
   if (!int(c.cacheSize, 0)) throw bad(`cacheSize must be an integer >= 0, got ${c.cacheSize}`);
   return c;
 }
+
+/** What the miner noted for the messages of one digit shape (see `Miner.refByShape`). */
+export interface ShapeMemo {
+  ref: number;
+  /** The miner's cache generation it holds for; -1: none. */
+  generation: number;
+}
+
+export const newShapeMemo = (): ShapeMemo => ({ ref: -1, generation: -1 });
 
 /** A streaming cluster: Drain's log group. */
 export interface Cluster {
@@ -181,8 +197,13 @@ export function createMiner(config: MinerConfig = {}): Miner {
   const byShape = new ShapeCache<Variant>(cfg.cacheSize);
   /** After a miss of `byShape.get(content)`: its shape is still loaded. */
   const remember = (content: string, key: string, v: Variant): void => {
-    if (!hasDigit(key)) byShape.set(content, v, 0, true);
+    stable = !hasDigit(key);
+    if (stable) byShape.set(content, v, 0, true);
   };
+  /** Counts the emptyings of `cache`: a memo of an older generation is void. */
+  let generation = 0;
+  /** Whether the last `mine()` gave what it gives any message of its digit shape, for now. */
+  let stable = false;
   let final: { patterns: MinedPattern[]; byVariant: MinedPattern[] } | undefined;
 
   /** The leaf for a token sequence, created on the way (Drain's tree descent). */
@@ -265,8 +286,12 @@ export function createMiner(config: MinerConfig = {}): Miner {
   /** Mines one message: the variant that took it (see `add`). */
   const mine = (content: string): Variant => {
     if (final !== undefined) throw new Error('miner: add() after finish()');
+    stable = false;
     const known = cfg.cacheSize > 0 ? byShape.get(content) : undefined;
-    if (known !== undefined) return repeat(known);
+    if (known !== undefined) {
+      stable = true;
+      return repeat(known);
+    }
     const tokens = maskMessage(content);
     const key = tokens.join(' ');
     const hit = cache.get(key);
@@ -336,6 +361,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
       if (cache.size >= cfg.cacheSize) {
         cache.clear();
         byShape.clear();
+        generation++;
       }
       cache.set(key, variant);
       remember(content, key, variant);
@@ -378,6 +404,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
     );
     cache.clear();
     byShape.clear();
+    generation++;
     final = { patterns, byVariant };
     return patterns;
   };
@@ -386,6 +413,15 @@ export function createMiner(config: MinerConfig = {}): Miner {
     config: cfg,
     add,
     ref: (content) => mine(content).id,
+    refByShape(content, memo) {
+      if (memo.generation === generation && final === undefined) {
+        return repeat(variants[memo.ref]!).id;
+      }
+      const v = mine(content);
+      memo.ref = v.id;
+      memo.generation = stable ? generation : -1;
+      return v.id;
+    },
     finish,
     patternOf(ref: number): MinedPattern {
       const p = final?.byVariant[ref];
