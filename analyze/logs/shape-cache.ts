@@ -19,11 +19,15 @@ interface Entry<V> {
 }
 
 const encoder = new TextEncoder();
+/** A `0x` keeps its `0` in a shape: such messages take the byte-by-byte way. */
+const HEX_PREFIX = /0[xX]/;
 
 export class ShapeCache<V> {
   private readonly table = new Map<number, Entry<V>>();
   private entries = 0;
   private scratch = new Uint8Array(1 << 14);
+  /** `scratch` as 32-bit words, for lines of plain ASCII (most are). */
+  private words = new Uint32Array(this.scratch.buffer);
   /** Bytes of the last message's shape in `scratch`, their hash, and whether it may be cached. */
   private length = 0;
   private hash = 0;
@@ -38,11 +42,48 @@ export class ShapeCache<V> {
 
   /** Writes the shape of `content` (UTF-8) into `scratch` and hashes it (FNV-1a). */
   private load(content: string): void {
-    if (content.length * 3 > this.scratch.length) {
-      this.scratch = new Uint8Array(content.length * 3);
+    if (content.length * 3 + 4 > this.scratch.length) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; whole words, with room to pad the last.
+      this.scratch = new Uint8Array((content.length * 3 + 7) & ~3);
+      this.words = new Uint32Array(this.scratch.buffer);
     }
+    const n = encoder.encodeInto(content, this.scratch).written;
+    if (!HEX_PREFIX.test(content) && this.loadAscii(n)) return;
+    this.loadBytes(n);
+  }
+
+  /**
+   * `load` four bytes at a time (bit tricks find the digits of a word), for a message of ASCII
+   * characters; false (and `scratch` partly written, which `loadBytes` can take) if it is not.
+   */
+  private loadAscii(n: number): boolean {
     const b = this.scratch;
-    const n = encoder.encodeInto(content, b).written;
+    const w = this.words;
+    const count = (n + 3) >>> 2;
+    for (let i = n; i < count * 4; i++) b[i] = 0;
+    let h = 0x811c9dc5 ^ n;
+    for (let k = 0; k < count; k++) {
+      const v = w[k]!;
+      if ((v & 0x80808080) !== 0) return false;
+      // The top bit of each byte: set for bytes >= '0' (v + 0x50), cleared for bytes > '9'.
+      const digits = (v + 0x50505050) & ~(v + 0x46464646) & 0x80808080;
+      let m = v;
+      if (digits !== 0) {
+        const mask = (digits >>> 7) * 0xff;
+        m = (v & ~mask) | (0x31313131 & mask);
+        w[k] = m;
+      }
+      h = Math.imul(h ^ m, 0x01000193);
+    }
+    this.length = n;
+    this.hash = h;
+    this.cacheable = true;
+    return true;
+  }
+
+  /** `load` byte by byte. */
+  private loadBytes(n: number): void {
+    const b = this.scratch;
     let h = 0x811c9dc5 ^ n;
     let cacheable = true;
     for (let i = 0; i < n; i++) {

@@ -57,6 +57,22 @@ describe('ShapeCache', () => {
     expect(cache.get('änderung 7 ✓')).toBe('unicode');
   });
 
+  it('hits exactly for messages of a digit shape it holds, over every fixture line and variant', () => {
+    const cache = new ShapeCache<string>(1_000_000);
+    const seen = new Set<string>();
+    const lines = corpus.flatMap((l, i) => [l, redigit(l, i), l.replace(/\d(?=\d)/, '')]);
+    for (const line of lines) {
+      if (line.includes('\ufffd')) continue;
+      const shape = digitShape(line);
+      expect(cache.get(line), line).toBe(seen.has(shape) ? shape : undefined);
+      if (!seen.has(shape)) {
+        cache.set(line, shape);
+        seen.add(shape);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(3000);
+  });
+
   it('does not cache messages holding U+FFFD, which a lone surrogate also encodes to', () => {
     const cache = new ShapeCache<string>(10);
     cache.set('bad \ud800 1', 'a');
