@@ -7,24 +7,15 @@
  * through the same miner, so a pattern has one id on both sides.
  */
 import { ExitCode, ObsError } from '../../core/errors.js';
-import { readLines } from '../../core/lines.js';
-import type { LineStats } from '../../core/lines.js';
 import type { ProgressFn } from '../../core/progress.js';
 import { SPIKE_DEFAULTS, classify } from './baseline.js';
 import type { SpikeConfig } from './baseline.js';
-import { compileLogFormat, isShaped, learnHeader } from './header.js';
-import { LineCache } from './line-cache.js';
-import type { KnownLine } from './line-cache.js';
-import type { HeaderParser } from './header.js';
-import { createMiner, validateMinerConfig } from './miner.js';
+import { compileLogFormat } from './header.js';
+import type { ShapeIds } from './line-cache.js';
+import { createMiner, newShapeMemo, validateMinerConfig } from './miner.js';
 import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
-import {
-  createTimeParser,
-  isPlainText,
-  parseLine,
-  serviceFromFileName,
-  textRecord,
-} from './records.js';
+import { newSummary, readLogFile } from './reader.js';
+import type { ReaderOptions } from './reader.js';
 import type { LineKind, LogRecord } from './records.js';
 import type {
   InputSummary,
@@ -144,32 +135,13 @@ export interface LogAnalysis {
   run(): Promise<LogAnalysisResult>;
 }
 
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const SUSPECT = /[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]/;
-
-/** A line that is mostly control characters or holds NUL bytes is binary, not a message. */
-function isBinary(line: string): boolean {
-  if (!SUSPECT.test(line)) return false; // the common case, decided by one native scan
-  let control = 0;
-  const n = Math.min(line.length, 4096);
-  for (let i = 0; i < n; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 0) return true;
-    if ((c < 32 && c !== 9) || c === 0xfffd || (c >= 0x7f && c < 0xa0)) control++;
-  }
-  return n > 0 && control / n > 0.3;
-}
-
-const NON_SPACE = /\S/;
-
 export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
-  let header: HeaderParser | undefined;
   const validate = (): void => {
     if (config.files.length === 0) {
       throw new ObsError('no log files given', { code: 'OBS_NO_INPUT', exit: ExitCode.usage });
     }
     validateMinerConfig(config.miner ?? {});
-    if (config.logFormat !== undefined) header = compileLogFormat(config.logFormat);
+    if (config.logFormat !== undefined) compileLogFormat(config.logFormat);
     for (const [k, v] of Object.entries({
       examples: config.examples,
       traceIds: config.traceIds,
@@ -192,7 +164,6 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
     const examples = config.examples ?? LOG_ANALYSIS_DEFAULTS.examples;
     const maxTraceIds = config.traceIds ?? LOG_ANALYSIS_DEFAULTS.traceIds;
     const maxChars = config.maxMessageChars ?? LOG_ANALYSIS_DEFAULTS.maxMessageChars;
-    const sampleSize = config.headerSample ?? LOG_ANALYSIS_DEFAULTS.headerSample;
     const miner: Miner = createMiner(config.miner ?? {});
     const refs: RefStats[] = [];
     const inputs: InputSummary[] = [];
@@ -277,123 +248,40 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       return ref;
     };
 
+    /** What mining noted per line shape (ids from the readers' line caches). */
+    const memos: (ShapeMemo | undefined)[] = [];
+    const ids: ShapeIds = { next: 0 };
+    const readerOptions: ReaderOptions = {
+      headerSample: config.headerSample ?? LOG_ANALYSIS_DEFAULTS.headerSample,
+      ...(config.logFormat !== undefined ? { logFormat: config.logFormat } : {}),
+    };
+
     const readFile = async (file: string, role: 'incident' | 'baseline'): Promise<void> => {
-      const summary: InputSummary = {
-        file,
-        role,
-        header: '',
-        kinds: {},
-        lines: 0,
-        records: 0,
-        skipped: { empty: 0, binary: 0, noRecords: 0 },
-        malformedJson: 0,
-        headerMismatch: 0,
-        longMessages: 0,
-        invalidUtf8Lines: 0,
-        truncatedLines: 0,
-        gzip: false,
-        problems: [],
-      };
+      const summary = newSummary(file, role);
       inputs.push(summary);
-      const ctx = {
-        defaultService: serviceFromFileName(file),
-        header: header ?? learnHeader([]),
-        time: createTimeParser(),
-      };
       let refsOut: LineRefs | undefined;
       if (config.assignments && role === 'incident') {
         refsOut = new LineRefs();
         lineRefs.set(file, refsOut);
       }
-      let stats: LineStats | undefined;
-      let pending: { line: string; no: number }[] | undefined =
-        header === undefined ? [] : undefined;
-
-      // Plain-text lines by shape, once the header is known (not for a --log-format's).
-      let shapes: LineCache | undefined;
-      const plain = (line: string, no: number, known: KnownLine): void => {
-        summary.kinds.text = (summary.kinds.text ?? 0) + 1;
-        if (!known.spans.matched) summary.headerMismatch++;
-        const ref = addRecord(textRecord(line, known.spans, ctx), role, summary, known.memo);
-        summary.records++;
-        refsOut?.set(no, ref);
-      };
-
-      const handle = (line: string, no: number): void => {
-        summary.lines++;
-        const known = shapes?.lookup(line);
-        if (known !== undefined) return plain(line, no, known);
-        if (!NON_SPACE.test(line)) {
-          summary.skipped.empty++;
-          return;
-        }
-        if (isBinary(line)) {
-          summary.skipped.binary++;
-          if (summary.problems.length < 5)
-            summary.problems.push({ line: no, problem: 'binary data, not a log line' });
-          return;
-        }
-        if (shapes !== undefined && isPlainText(line)) return plain(line, no, shapes.parse(line));
-        const parsed = parseLine(line, ctx);
-        summary.kinds[parsed.kind] = (summary.kinds[parsed.kind] ?? 0) + 1;
-        if (parsed.problem !== undefined) {
-          if (parsed.kind === 'text') summary.malformedJson++;
-          if (summary.problems.length < 5)
-            summary.problems.push({ line: no, problem: parsed.problem });
-        }
-        if (parsed.headerMismatch) summary.headerMismatch++;
-        if (parsed.records.length === 0) {
-          summary.skipped.noRecords++;
-          return;
-        }
-        let first = -1;
-        for (const r of parsed.records) {
-          const ref = addRecord(r, role, summary);
-          if (first < 0) first = ref;
-        }
-        summary.records += parsed.records.length;
-        refsOut?.set(no, first);
-      };
-
-      const learn = (): void => {
-        if (pending === undefined) return;
-        // Unwrap JSON/CRI/OTLP first: the header belongs to the text inside.
-        const texts: string[] = [];
-        const identity: HeaderParser = {
-          description: 'none',
-          parse: (l) => ({ content: l, matched: true }),
-        };
-        for (const p of pending) {
-          if (isBinary(p.line)) continue;
-          const parsed = parseLine(p.line, { defaultService: '', header: identity });
-          if (parsed.kind !== 'json') for (const r of parsed.records) texts.push(r.content);
-        }
-        ctx.header = learnHeader(texts.slice(0, sampleSize * 4));
-        shapes = isShaped(ctx.header) ? new LineCache(ctx.header) : undefined;
-        const lines = pending;
-        pending = undefined;
-        for (const p of lines) handle(p.line, p.no);
-      };
-
-      for await (const batch of readLines(file, { onStats: (s) => (stats = s) })) {
-        for (let i = 0; i < batch.lines.length; i++) {
-          const no = batch.firstLine + i;
-          if (pending !== undefined) {
-            pending.push({ line: batch.lines[i]!, no });
-            if (pending.length >= sampleSize) learn();
-          } else handle(batch.lines[i]!, no);
-        }
-        linesDone += batch.lines.length;
-        config.onProgress?.({ label: `mining ${file}`, done: linesDone, unit: 'lines' });
-      }
-      learn();
+      await readLogFile(
+        summary,
+        readerOptions,
+        {
+          record(r, no, first, shape) {
+            let memo: ShapeMemo | undefined;
+            if (shape >= 0) memo = memos[shape] ??= newShapeMemo();
+            const ref = addRecord(r, role, summary, memo);
+            if (first) refsOut?.set(no, ref);
+          },
+          read(n) {
+            linesDone += n;
+            config.onProgress?.({ label: `mining ${file}`, done: linesDone, unit: 'lines' });
+          },
+        },
+        ids,
+      );
       if (refsOut !== undefined) refsOut.length = summary.lines;
-      summary.header = ctx.header.description;
-      if (stats !== undefined) {
-        summary.gzip = stats.gzip;
-        summary.invalidUtf8Lines = stats.invalidUtf8Lines;
-        summary.truncatedLines = stats.truncatedLines;
-      }
     };
 
     for (const f of config.files) await readFile(f, 'incident');

@@ -9,18 +9,21 @@
  * then looking up costs more than it saves.
  */
 import type { HeaderSpans, ShapedHeaderParser } from './header.js';
-import { newShapeMemo } from './miner.js';
-import type { ShapeMemo } from './miner.js';
 import { ShapeCache } from './shape-cache.js';
 
 /**
- * What a line of one shape gives: its spans, the parser's state after it, and what the miner
- * noted for its message (whose shape the line's shape fixes).
+ * What a line of one shape gives: its spans, the parser's state after it, and an id for the shape
+ * (its message's shape, which the line's fixes, so mining can remember it: `Miner.refByShape`).
  */
 export interface KnownLine {
   spans: HeaderSpans;
   after: number;
-  memo: ShapeMemo;
+  id: number;
+}
+
+/** Numbers the shapes of the line caches of one analysis. */
+export interface ShapeIds {
+  next: number;
 }
 
 /** Shapes kept; real logs have hundreds to a few thousand. */
@@ -38,7 +41,10 @@ export class LineCache {
   private hits = 0;
   private resting = 0;
 
-  constructor(readonly parser: ShapedHeaderParser) {}
+  constructor(
+    readonly parser: ShapedHeaderParser,
+    private readonly ids: ShapeIds,
+  ) {}
 
   /**
    * The spans of a line of a known shape, with the parser's state moved on as parsing it would;
@@ -68,8 +74,12 @@ export class LineCache {
   /** The spans of a plain-text line (not blank, binary, JSON or CRI), remembered for its shape. */
   parse(line: string): KnownLine {
     const before = this.parser.state();
-    const k = { spans: this.parser.spans(line), after: this.parser.state(), memo: newShapeMemo() };
-    if (line === this.missed) this.known.set(line, k, before, true);
+    const spans = this.parser.spans(line);
+    const k = { spans, after: this.parser.state(), id: -1 };
+    if (line === this.missed) {
+      k.id = this.ids.next++;
+      this.known.set(line, k, before, true);
+    }
     this.missed = undefined;
     return k;
   }
