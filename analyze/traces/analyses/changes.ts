@@ -1,0 +1,268 @@
+/**
+ * Baseline comparison: what changed between `--baseline` and the input under study, per
+ * operation, call and call-graph edge, each change with a significance test and an effect size.
+ *
+ * Every finding compares two proportions with a two-sample test (so a small baseline counts for
+ * less), and the critical z is Bonferroni-corrected for the number of comparisons made:
+ *
+ * - slower work / slower calls: the share of spans (or calls) above a threshold taken from the
+ *   baseline: its quantile n/(n+1) (capped at p99), and at least a practical change above the
+ *   baseline median (`minDeltaMs`, `minRelative`). Effect: the share of requests newly slow.
+ * - more errors: the share of spans where an error starts (see error-origin.ts).
+ * - cut short: a parent ending right after a child more often than it used to: the child is
+ *   the last thing that happened before the request gave up.
+ * - calls vanished / appeared: parents that stopped (or started) calling an operation.
+ */
+import { Histogram } from '../../stats/histogram.js';
+import { confidence, criticalZ, proportionIncreaseZ } from '../../stats/tests.js';
+import type { AnalysisContext, TraceAnalysis } from './analysis.js';
+import { checkRange } from './analysis.js';
+import type { Profile } from './profile.js';
+
+export interface ChangesConfig {
+  /** Family-wise false-alarm rate over all comparisons. Default 0.05. */
+  alpha: number;
+  /** Fewest baseline samples (spans, calls, parents) to compare against. Default 5. */
+  minSamples: number;
+  /** Smallest latency change that counts, ms above the baseline median. Default 1. */
+  minDeltaMs: number;
+  /** Smallest latency change that counts, relative to the baseline median. Default 0.2. */
+  minRelative: number;
+}
+
+export type ChangeKind =
+  'slowerWork' | 'slowerCall' | 'moreErrors' | 'cutShort' | 'callVanished' | 'callAppeared';
+
+export interface ChangeSide {
+  /** Samples compared (spans, calls or parent spans). */
+  n: number;
+  /** Samples with the property (slow, failed, calling, last). */
+  k: number;
+  /** Median and 95th percentile, ms, for latency changes. */
+  p50?: number;
+  p95?: number;
+}
+
+export interface Change {
+  kind: ChangeKind;
+  /** The service this change is evidence against. */
+  service: string;
+  /** The operation concerned (the child's for structure changes, the callee's for calls). */
+  operation: string;
+  /** For calls: the calling service. For structure changes: the parent operation. */
+  caller?: string;
+  parent?: string;
+  baseline: ChangeSide;
+  incident: ChangeSide;
+  /** Share of requests newly affected, 0..1. */
+  effect: number;
+  /** Two-proportion test statistic (positive: the change is real in the stated direction). */
+  z: number;
+  /** `effect` weighted by how far `z` clears the critical z: 0..1. */
+  score: number;
+  /** Extra time per affected request, ms (latency changes). */
+  excessMs?: number;
+  text: string;
+}
+
+export interface ChangesResult {
+  /** Comparisons made (the Bonferroni family). */
+  comparisons: number;
+  /** The z a change had to reach for a score of 0.5. */
+  criticalZ: number;
+  /** Significant changes, highest score first. */
+  changes: Change[];
+}
+
+const fmtMs = (v: number): string =>
+  !Number.isFinite(v) ? '-' : v >= 100 ? `${Math.round(v)} ms` : `${v.toPrecision(2)} ms`;
+const pct = (k: number, n: number): string => (n === 0 ? '-' : `${Math.round((100 * k) / n)}%`);
+const opName = (key: string): string => key.split('\u0001')[1] ?? key;
+
+interface Raw extends Omit<Change, 'score' | 'text'> {
+  describe: (c: Change) => string;
+}
+
+function latency(
+  cfg: ChangesConfig,
+  b: Histogram,
+  i: Histogram,
+):
+  | { T: number; base: ChangeSide; inc: ChangeSide; z: number; effect: number; excessMs: number }
+  | undefined {
+  if (b.count < cfg.minSamples || i.count === 0) return undefined;
+  const q = Math.min(0.99, b.count / (b.count + 1));
+  const med = b.quantile(0.5);
+  const T = Math.max(b.quantile(q), med + Math.max(cfg.minDeltaMs, cfg.minRelative * med));
+  const kb = b.countAbove(T);
+  const ki = i.countAbove(T);
+  const pb = kb / b.count;
+  const pi = ki / i.count;
+  const effect = pb >= 1 ? 0 : Math.max(0, (pi - pb) / (1 - pb));
+  return {
+    T,
+    base: { n: b.count, k: kb, p50: med, p95: b.quantile(0.95) },
+    inc: { n: i.count, k: ki, p50: i.quantile(0.5), p95: i.quantile(0.95) },
+    z: proportionIncreaseZ(kb, b.count, ki, i.count),
+    effect,
+    excessMs: Math.max(0, i.mean - b.mean),
+  };
+}
+
+export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile): ChangesResult {
+  const raw: Raw[] = [];
+  let comparisons = 0;
+
+  for (const [key, o] of inc.ops) {
+    const bo = base.ops.get(key);
+    if (bo === undefined) continue;
+    const l = latency(cfg, bo.work, o.work);
+    if (l !== undefined) {
+      comparisons++;
+      raw.push({
+        kind: 'slowerWork',
+        service: o.service,
+        operation: o.name,
+        baseline: l.base,
+        incident: l.inc,
+        effect: l.effect,
+        z: l.z,
+        excessMs: l.excessMs,
+        describe: (c) =>
+          `${c.operation}: own work above ${fmtMs(l.T)} in ${pct(c.incident.k, c.incident.n)} of spans (baseline ${pct(c.baseline.k, c.baseline.n)}); median ${fmtMs(c.baseline.p50!)} -> ${fmtMs(c.incident.p50!)}, p95 ${fmtMs(c.baseline.p95!)} -> ${fmtMs(c.incident.p95!)}`,
+      });
+    }
+    if (bo.count >= cfg.minSamples) {
+      comparisons++;
+      raw.push({
+        kind: 'moreErrors',
+        service: o.service,
+        operation: o.name,
+        baseline: { n: bo.count, k: bo.errors },
+        incident: { n: o.count, k: o.errors },
+        effect:
+          bo.errors >= bo.count
+            ? 0
+            : Math.max(0, (o.errors / o.count - bo.errors / bo.count) / (1 - bo.errors / bo.count)),
+        z: proportionIncreaseZ(bo.errors, bo.count, o.errors, o.count),
+        describe: (c) =>
+          `${c.operation}: ${pct(c.incident.k, c.incident.n)} of spans failed (baseline ${pct(c.baseline.k, c.baseline.n)})`,
+      });
+    }
+  }
+
+  for (const [key, c] of inc.calls) {
+    const bc = base.calls.get(key);
+    if (bc === undefined) continue;
+    const l = latency(cfg, bc.gap, c.gap);
+    if (l === undefined) continue;
+    comparisons++;
+    raw.push({
+      kind: 'slowerCall',
+      service: c.callee,
+      operation: c.operation,
+      caller: c.caller,
+      baseline: l.base,
+      incident: l.inc,
+      effect: l.effect,
+      z: l.z,
+      excessMs: l.excessMs,
+      describe: (ch) =>
+        `calls from ${ch.caller} to ${ch.operation}: time outside ${ch.service} above ${fmtMs(l.T)} in ${pct(ch.incident.k, ch.incident.n)} of calls (baseline ${pct(ch.baseline.k, ch.baseline.n)}); median ${fmtMs(ch.baseline.p50!)} -> ${fmtMs(ch.incident.p50!)}`,
+    });
+  }
+
+  for (const [pk, bkids] of base.children) {
+    const bp = base.ops.get(pk);
+    const ip = inc.ops.get(pk);
+    if (bp === undefined || ip === undefined) continue;
+    const nb = bp.parents;
+    const ni = ip.parents;
+    if (nb < cfg.minSamples || ni < cfg.minSamples) continue;
+    const ikids = inc.children.get(pk) ?? new Map();
+    const keys = new Set([...bkids.keys(), ...ikids.keys()]);
+    for (const ck of keys) {
+      const child = inc.childOps.get(ck) ?? base.childOps.get(ck);
+      if (child === undefined) continue;
+      const b = bkids.get(ck) ?? { present: 0, last: 0, calls: 0 };
+      const i = ikids.get(ck) ?? { present: 0, last: 0, calls: 0 };
+      const parentName = opName(pk);
+      comparisons += 3;
+      raw.push({
+        kind: 'cutShort',
+        service: child.target,
+        operation: child.name,
+        parent: parentName,
+        baseline: { n: nb, k: b.last },
+        incident: { n: ni, k: i.last },
+        effect: b.last >= nb ? 0 : Math.max(0, (i.last / ni - b.last / nb) / (1 - b.last / nb)),
+        z: proportionIncreaseZ(b.last, nb, i.last, ni),
+        describe: (c) =>
+          `${c.parent} ends right after ${c.operation} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)}): requests stop there`,
+      });
+      raw.push({
+        kind: 'callVanished',
+        service: bp.service,
+        operation: child.name,
+        parent: parentName,
+        baseline: { n: nb, k: b.present },
+        incident: { n: ni, k: i.present },
+        effect:
+          b.present === 0 ? 0 : Math.max(0, (b.present / nb - i.present / ni) / (b.present / nb)),
+        z: proportionIncreaseZ(i.present, ni, b.present, nb),
+        describe: (c) =>
+          `${c.parent} calls ${c.operation}${child.service !== bp.service ? ` (${child.service})` : ''} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})`,
+      });
+      raw.push({
+        kind: 'callAppeared',
+        service: bp.service,
+        operation: child.name,
+        parent: parentName,
+        baseline: { n: nb, k: b.present },
+        incident: { n: ni, k: i.present },
+        effect:
+          b.present >= nb
+            ? 0
+            : Math.max(0, (i.present / ni - b.present / nb) / (1 - b.present / nb)),
+        z: proportionIncreaseZ(b.present, nb, i.present, ni),
+        describe: (c) =>
+          `${c.parent} newly calls ${c.operation}${child.service !== bp.service ? ` (${child.service})` : ''} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})`,
+      });
+    }
+  }
+
+  const zc = criticalZ(comparisons, cfg.alpha);
+  const changes: Change[] = [];
+  for (const r of raw) {
+    if (r.effect <= 0 || r.z <= 0) continue;
+    const score = r.effect * confidence(r.z, zc);
+    if (score < 0.01) continue;
+    const { describe, ...rest } = r;
+    const c: Change = { ...rest, score, text: '' };
+    c.text = describe(c);
+    changes.push(c);
+  }
+  changes.sort((a, b) => b.score - a.score);
+  return { comparisons, criticalZ: zc, changes };
+}
+
+export const changesAnalysis: TraceAnalysis<'changes', ChangesConfig> = {
+  key: 'changes',
+  description: 'what changed against --baseline: latency, errors and call structure, with tests',
+  baseline: false,
+  defaults: { alpha: 0.05, minSamples: 5, minDeltaMs: 1, minRelative: 0.2 },
+  validate: (c) => [
+    ...checkRange('alpha', c.alpha, 1e-9, 0.5),
+    ...checkRange('minSamples', c.minSamples, 1, 1e9),
+    ...checkRange('minDeltaMs', c.minDeltaMs, 0, 1e9),
+    ...checkRange('minRelative', c.minRelative, 0, 1e3),
+  ],
+  create: (c) => ({
+    finish: (ctx: AnalysisContext) => {
+      const inc = ctx.results.profile;
+      const base = ctx.baseline?.profile;
+      if (inc === undefined || base === undefined) return undefined;
+      return compareProfiles(c, base, inc);
+    },
+  }),
+};

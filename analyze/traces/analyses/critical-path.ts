@@ -1,0 +1,102 @@
+/**
+ * Critical path, as Jaeger's UI computes it: children are clipped to their parent; from the
+ * parent's end, walk back taking the last-finishing child that ends before the current point;
+ * time no child covers is the parent's own. Summed per service and operation, it says where the
+ * end-to-end latency of the requests goes.
+ */
+import type { Trace } from '../trace.js';
+import type { TraceAnalysis } from './analysis.js';
+
+export type CriticalPathConfig = Record<string, never>;
+
+export interface CriticalPathShare {
+  service: string;
+  operation?: string;
+  /** Time on the critical path, ms, summed over traces. */
+  ms: number;
+  /** `ms` over the summed end-to-end latency of the traces (0..1). */
+  share: number;
+}
+
+export interface CriticalPathResult {
+  traces: number;
+  /** Summed root span durations, ms. */
+  totalMs: number;
+  services: CriticalPathShare[];
+  operations: CriticalPathShare[];
+}
+
+/** Adds each span's time on the critical path below `root` through `add(spanIndex, ms)`. */
+export function criticalPath(
+  t: Trace,
+  root: number,
+  add: (span: number, ms: number) => void,
+): void {
+  const { spans, children } = t;
+  const visit = (i: number, lo: number, hi: number): void => {
+    let cur = hi;
+    const kids: { c: number; a: number; b: number }[] = [];
+    for (const c of children[i]!) {
+      const a = Math.max(spans[c]!.start, lo);
+      const b = Math.min(spans[c]!.end, hi);
+      if (b > a) kids.push({ c, a, b });
+    }
+    kids.sort((x, y) => y.b - x.b);
+    for (const k of kids) {
+      if (cur <= lo) break;
+      if (k.b > cur) continue; // overlaps what is already on the path
+      if (cur > k.b) add(i, cur - k.b);
+      visit(k.c, k.a, k.b);
+      cur = k.a;
+    }
+    if (cur > lo) add(i, cur - lo);
+  };
+  const r = spans[root]!;
+  visit(root, r.start, r.end);
+}
+
+class CriticalPathRun {
+  private traces = 0;
+  private totalMs = 0;
+  private readonly services = new Map<string, number>();
+  private readonly ops = new Map<string, { service: string; operation: string; ms: number }>();
+
+  add(t: Trace): void {
+    this.traces++;
+    for (const root of t.roots) {
+      const r = t.spans[root]!;
+      this.totalMs += r.end - r.start;
+      criticalPath(t, root, (i, ms) => {
+        const s = t.spans[i]!;
+        this.services.set(s.service, (this.services.get(s.service) ?? 0) + ms);
+        const key = `${s.service}\u0001${s.name}`;
+        const o = this.ops.get(key);
+        if (o === undefined) this.ops.set(key, { service: s.service, operation: s.name, ms });
+        else o.ms += ms;
+      });
+    }
+  }
+
+  finish(): CriticalPathResult {
+    const share = (ms: number) => (this.totalMs > 0 ? ms / this.totalMs : 0);
+    return {
+      traces: this.traces,
+      totalMs: this.totalMs,
+      services: [...this.services]
+        .map(([service, ms]) => ({ service, ms, share: share(ms) }))
+        .sort((a, b) => b.ms - a.ms),
+      operations: [...this.ops.values()]
+        .map((o) => ({ ...o, share: share(o.ms) }))
+        .sort((a, b) => b.ms - a.ms),
+    };
+  }
+}
+
+export const criticalPathAnalysis: TraceAnalysis<'criticalPath', CriticalPathConfig> = {
+  key: 'criticalPath',
+  description: 'critical path per trace (Jaeger), summed per service and operation',
+  baseline: true,
+  defaults: {},
+  validate: () => [],
+  create: () => new CriticalPathRun(),
+};
