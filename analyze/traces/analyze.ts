@@ -8,6 +8,7 @@ import type { InputSummary, TraceReport } from '../report/shape.js';
 import { REPORT_SCHEMA } from '../report/shape.js';
 import type {
   AnalysisContext,
+  AnalysisEnv,
   AnalysisRun,
   ResultKey,
   TraceAnalysis,
@@ -94,10 +95,11 @@ async function runInput(
   source: SpanSource,
   prepared: readonly Prepared[],
   assemblerOpts: AssemblerOptions | undefined,
+  env: AnalysisEnv,
 ): Promise<InputRun> {
   const runs = prepared.map((p) => ({
     key: p.analysis.key,
-    run: p.analysis.create(p.config) as AnalysisRun<unknown>,
+    run: p.analysis.create(p.config, env),
   }));
   const adders = runs.filter((r) => r.run.add !== undefined).map((r) => r.run);
   const problems = new Problems();
@@ -224,12 +226,13 @@ export async function analyzeTraces(opts: AnalyzeTracesOptions): Promise<TraceRe
       opts.baseline,
       prepared.filter((p) => p.analysis.baseline),
       opts.assembler,
+      { logs: undefined },
     );
     baselineCtx = { results: {}, baseline: undefined, logs: undefined };
     finishAll(b, baselineCtx);
     baselineSummary = b.summary;
   }
-  const run = await runInput(opts.input, prepared, opts.assembler);
+  const run = await runInput(opts.input, prepared, opts.assembler, { logs: opts.logs });
   const ctx: AnalysisContext = { results: {}, baseline: baselineCtx?.results, logs: opts.logs };
   finishAll(run, ctx);
   return buildReport(ctx.results, run.summary, baselineSummary);

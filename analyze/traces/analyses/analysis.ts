@@ -18,6 +18,12 @@ export interface AnalysisContext {
   logs: LogEvidenceInput | undefined;
 }
 
+/** What an analysis may need before traces arrive. */
+export interface AnalysisEnv {
+  /** Log records from `--logs` / `--baseline-logs`, when given. */
+  logs: LogEvidenceInput | undefined;
+}
+
 export interface AnalysisRun<R> {
   /** Called once per assembled trace, in input order. */
   add?(trace: Trace): void;
@@ -37,7 +43,7 @@ export interface TraceAnalysis<K extends ResultKey, Config extends object> {
   readonly defaults: Config;
   /** Problems with a config, as plain sentences; empty when fine. */
   validate(config: Config): string[];
-  create(config: Config): AnalysisRun<TraceResults[K]>;
+  create(config: Config, env: AnalysisEnv): AnalysisRun<TraceResults[K]>;
 }
 
 /** Problems when `value` is not a number within [min, max]. */

@@ -13,7 +13,7 @@
  *   the last thing that happened before the request gave up.
  * - calls vanished / appeared: parents that stopped (or started) calling an operation.
  */
-import { Histogram } from '../../stats/histogram.js';
+import type { Histogram } from '../../stats/histogram.js';
 import { confidence, criticalZ, proportionIncreaseZ } from '../../stats/tests.js';
 import type { AnalysisContext, TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
@@ -60,8 +60,23 @@ export interface Change {
   z: number;
   /** `effect` weighted by how far `z` clears the critical z: 0..1. */
   score: number;
-  /** Extra time per affected request, ms (latency changes). */
-  excessMs?: number;
+  /** Latency changes: extra ms per trace this change costs (mean shift x calls per trace). */
+  extraMsPerTrace?: number;
+  /**
+   * How much the change matters, 0..1: for latency, the extra time per trace against the
+   * baseline's mean trace duration (0.5 when it doubles a trace); for structure, the share of
+   * the parent's work (spans) that is lost, gone or new.
+   */
+  weight: number;
+  /**
+   * Slower calls: the share of the blame on the callee (the rest is the caller's), from how
+   * far the callee's other calls and own work are slow too, against the caller's.
+   */
+  calleeShare?: number;
+  /** Calls appeared: the operation was never seen in the baseline at all. */
+  novel?: boolean;
+  /** Latency changes: incident mean minus baseline mean, ms per span or call. */
+  meanShiftMs?: number;
   text: string;
 }
 
@@ -77,19 +92,36 @@ export interface ChangesResult {
 const fmtMs = (v: number): string =>
   !Number.isFinite(v) ? '-' : v >= 100 ? `${Math.round(v)} ms` : `${v.toPrecision(2)} ms`;
 const pct = (k: number, n: number): string => (n === 0 ? '-' : `${Math.round((100 * k) / n)}%`);
-const opName = (key: string): string => key.split('\u0001')[1] ?? key;
 
 interface Raw extends Omit<Change, 'score' | 'text'> {
   describe: (c: Change) => string;
 }
 
+interface Scale {
+  /** Traces in the input under study. */
+  traces: number;
+  /** Mean duration of a baseline trace (its roots), ms. */
+  traceMs: number;
+}
+
+interface LatencyChange {
+  /** The threshold above which a sample counts as slow, ms. */
+  T: number;
+  base: ChangeSide;
+  inc: ChangeSide;
+  z: number;
+  effect: number;
+  extra: number;
+  shift: number;
+  weight: number;
+}
+
 function latency(
   cfg: ChangesConfig,
+  scale: Scale,
   b: Histogram,
   i: Histogram,
-):
-  | { T: number; base: ChangeSide; inc: ChangeSide; z: number; effect: number; excessMs: number }
-  | undefined {
+): LatencyChange | undefined {
   if (b.count < cfg.minSamples || i.count === 0) return undefined;
   const q = Math.min(0.99, b.count / (b.count + 1));
   const med = b.quantile(0.5);
@@ -99,24 +131,40 @@ function latency(
   const pb = kb / b.count;
   const pi = ki / i.count;
   const effect = pb >= 1 ? 0 : Math.max(0, (pi - pb) / (1 - pb));
+  const extra = (Math.max(0, i.mean - b.mean) * i.count) / Math.max(1, scale.traces);
   return {
     T,
     base: { n: b.count, k: kb, p50: med, p95: b.quantile(0.95) },
     inc: { n: i.count, k: ki, p50: i.quantile(0.5), p95: i.quantile(0.95) },
     z: proportionIncreaseZ(kb, b.count, ki, i.count),
     effect,
-    excessMs: Math.max(0, i.mean - b.mean),
+    extra,
+    shift: Math.max(0, i.mean - b.mean),
+    weight: extra / (extra + scale.traceMs),
   };
 }
+
+function meanTraceMs(p: Profile): number {
+  let sum = 0;
+  let n = 0;
+  for (const r of p.roots.values()) {
+    sum += r.duration.sum;
+    n += r.duration.count;
+  }
+  return n > 0 && sum > 0 ? sum / n : 1;
+}
+
+const ratio = (a: number, b: number): number => (b > 0 ? a / b : 0);
 
 export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile): ChangesResult {
   const raw: Raw[] = [];
   let comparisons = 0;
+  const scale: Scale = { traces: inc.traces, traceMs: meanTraceMs(base) };
 
   for (const [key, o] of inc.ops) {
     const bo = base.ops.get(key);
     if (bo === undefined) continue;
-    const l = latency(cfg, bo.work, o.work);
+    const l = latency(cfg, scale, bo.work, o.work);
     if (l !== undefined) {
       comparisons++;
       raw.push({
@@ -127,7 +175,9 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
         incident: l.inc,
         effect: l.effect,
         z: l.z,
-        excessMs: l.excessMs,
+        extraMsPerTrace: l.extra,
+        meanShiftMs: l.shift,
+        weight: l.weight,
         describe: (c) =>
           `${c.operation}: own work above ${fmtMs(l.T)} in ${pct(c.incident.k, c.incident.n)} of spans (baseline ${pct(c.baseline.k, c.baseline.n)}); median ${fmtMs(c.baseline.p50!)} -> ${fmtMs(c.incident.p50!)}, p95 ${fmtMs(c.baseline.p95!)} -> ${fmtMs(c.incident.p95!)}`,
       });
@@ -145,6 +195,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
             ? 0
             : Math.max(0, (o.errors / o.count - bo.errors / bo.count) / (1 - bo.errors / bo.count)),
         z: proportionIncreaseZ(bo.errors, bo.count, o.errors, o.count),
+        weight: 1,
         describe: (c) =>
           `${c.operation}: ${pct(c.incident.k, c.incident.n)} of spans failed (baseline ${pct(c.baseline.k, c.baseline.n)})`,
       });
@@ -154,7 +205,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
   for (const [key, c] of inc.calls) {
     const bc = base.calls.get(key);
     if (bc === undefined) continue;
-    const l = latency(cfg, bc.gap, c.gap);
+    const l = latency(cfg, scale, bc.gap, c.gap);
     if (l === undefined) continue;
     comparisons++;
     raw.push({
@@ -166,58 +217,67 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
       incident: l.inc,
       effect: l.effect,
       z: l.z,
-      excessMs: l.excessMs,
+      extraMsPerTrace: l.extra,
+      meanShiftMs: l.shift,
+      weight: l.weight,
       describe: (ch) =>
         `calls from ${ch.caller} to ${ch.operation}: time outside ${ch.service} above ${fmtMs(l.T)} in ${pct(ch.incident.k, ch.incident.n)} of calls (baseline ${pct(ch.baseline.k, ch.baseline.n)}); median ${fmtMs(ch.baseline.p50!)} -> ${fmtMs(ch.incident.p50!)}`,
     });
   }
 
-  for (const [pk, bkids] of base.children) {
-    const bp = base.ops.get(pk);
-    const ip = inc.ops.get(pk);
-    if (bp === undefined || ip === undefined) continue;
+  for (const [pk, bp] of base.structure) {
+    const ip = inc.structure.get(pk);
+    if (ip === undefined) continue;
     const nb = bp.parents;
     const ni = ip.parents;
     if (nb < cfg.minSamples || ni < cfg.minSamples) continue;
-    const ikids = inc.children.get(pk) ?? new Map();
-    const keys = new Set([...bkids.keys(), ...ikids.keys()]);
+    const keys = new Set([...bp.children.keys(), ...ip.children.keys()]);
     for (const ck of keys) {
-      const child = inc.childOps.get(ck) ?? base.childOps.get(ck);
+      const child = inc.structure.get(ck) ?? base.structure.get(ck);
       if (child === undefined) continue;
-      const b = bkids.get(ck) ?? { present: 0, last: 0, calls: 0 };
-      const i = ikids.get(ck) ?? { present: 0, last: 0, calls: 0 };
-      const parentName = opName(pk);
+      const none = { present: 0, last: 0, calls: 0, lastParentSpans: 0, childSpans: 0 };
+      const b = bp.children.get(ck) ?? none;
+      const i = ip.children.get(ck) ?? none;
+      // Work lost when requests end after this child: their size against the usual size.
+      const lost = Math.max(
+        0,
+        1 - ratio(ratio(i.lastParentSpans, i.last), ratio(bp.parentSpans, nb)),
+      );
+      const other = child.target !== bp.service ? ` (${child.target})` : '';
       comparisons += 3;
       raw.push({
         kind: 'cutShort',
         service: child.target,
         operation: child.name,
-        parent: parentName,
+        parent: bp.name,
         baseline: { n: nb, k: b.last },
         incident: { n: ni, k: i.last },
         effect: b.last >= nb ? 0 : Math.max(0, (i.last / ni - b.last / nb) / (1 - b.last / nb)),
         z: proportionIncreaseZ(b.last, nb, i.last, ni),
+        weight: lost,
         describe: (c) =>
-          `${c.parent} ends right after ${c.operation} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)}): requests stop there`,
+          `${c.parent} ends right after ${c.operation} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)}), doing ${Math.round(lost * 100)}% less work: requests stop there`,
       });
       raw.push({
         kind: 'callVanished',
         service: bp.service,
         operation: child.name,
-        parent: parentName,
+        parent: bp.name,
         baseline: { n: nb, k: b.present },
         incident: { n: ni, k: i.present },
         effect:
           b.present === 0 ? 0 : Math.max(0, (b.present / nb - i.present / ni) / (b.present / nb)),
         z: proportionIncreaseZ(i.present, ni, b.present, nb),
+        weight: Math.min(1, ratio(b.childSpans, bp.parentSpans)),
         describe: (c) =>
-          `${c.parent} calls ${c.operation}${child.service !== bp.service ? ` (${child.service})` : ''} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})`,
+          `${c.parent} calls ${c.operation}${other} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})`,
       });
       raw.push({
         kind: 'callAppeared',
         service: bp.service,
         operation: child.name,
-        parent: parentName,
+        parent: bp.name,
+        novel: !base.structure.has(ck),
         baseline: { n: nb, k: b.present },
         incident: { n: ni, k: i.present },
         effect:
@@ -225,17 +285,19 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
             ? 0
             : Math.max(0, (i.present / ni - b.present / nb) / (1 - b.present / nb)),
         z: proportionIncreaseZ(b.present, nb, i.present, ni),
+        weight: Math.min(1, ratio(i.childSpans, ip.parentSpans)),
         describe: (c) =>
-          `${c.parent} newly calls ${c.operation}${child.service !== bp.service ? ` (${child.service})` : ''} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})`,
+          `${c.parent} newly calls ${c.operation}${other} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})${c.novel ? `; ${c.operation} was never seen in the baseline` : ''}`,
       });
     }
   }
 
   const zc = criticalZ(comparisons, cfg.alpha);
+  blameCalls(raw);
   const changes: Change[] = [];
   for (const r of raw) {
     if (r.effect <= 0 || r.z <= 0) continue;
-    const score = r.effect * confidence(r.z, zc);
+    const score = r.effect * r.weight * confidence(r.z, zc);
     if (score < 0.01) continue;
     const { describe, ...rest } = r;
     const c: Change = { ...rest, score, text: '' };
@@ -244,6 +306,41 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
   }
   changes.sort((a, b) => b.score - a.score);
   return { comparisons, criticalZ: zc, changes };
+}
+
+/** One-sided 5%: follow-up tests on a call's two ends are few, not a family to correct for. */
+const FOLLOW_UP_Z = 1.645;
+
+/**
+ * A slow call is slow between two services: the callee (its network, its queue) or the caller
+ * (starved of CPU, its connection pool). The callee takes the blame as far as its other calls
+ * and its own work are slow too, the caller as far as its other calls (to other services) and
+ * its own work are; with no evidence either way, the blame is shared. Only a slowdown of a size
+ * comparable to the call's can explain it: 4 ms more work does not explain a 1 s longer call.
+ */
+function blameCalls(raw: Raw[]): void {
+  for (const r of raw) {
+    if (r.kind !== 'slowerCall') continue;
+    const size = r.meanShiftMs ?? 0;
+    const slow = (o: Raw) =>
+      o.effect *
+      confidence(o.z, FOLLOW_UP_Z) *
+      (size > 0 ? Math.min(1, (o.meanShiftMs ?? 0) / size) : 1);
+    let callee = 0;
+    let caller = 0;
+    for (const o of raw) {
+      if (o === r) continue;
+      if (o.kind === 'slowerWork') {
+        if (o.service === r.service) callee = Math.max(callee, slow(o));
+        if (o.service === r.caller) caller = Math.max(caller, slow(o));
+      } else if (o.kind === 'slowerCall') {
+        if (o.service === r.service) callee = Math.max(callee, slow(o));
+        else if (o.caller === r.caller) caller = Math.max(caller, slow(o));
+      }
+    }
+    const eps = 0.05;
+    r.calleeShare = (callee + eps) / (callee + caller + 2 * eps);
+  }
 }
 
 export const changesAnalysis: TraceAnalysis<'changes', ChangesConfig> = {

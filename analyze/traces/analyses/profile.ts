@@ -42,6 +42,10 @@ export interface OperationStats {
   entryDuration: Histogram;
   /** Spans of this operation that have children. */
   parents: number;
+  /** Spans in the subtrees of those parents, summed (mean subtree size = parentSpans / parents). */
+  parentSpans: number;
+  /** Spans in the subtrees of all spans of this operation, summed. */
+  subtreeSpans: number;
 }
 
 /** Calls from one service to an operation of another. */
@@ -64,13 +68,28 @@ export interface ChildStats {
   last: number;
   /** Children of this operation in total. */
   calls: number;
+  /** Subtree spans of the parents where this child finished last, summed. */
+  lastParentSpans: number;
+  /** Subtree spans of these children, summed: the share of the parent's work they are. */
+  childSpans: number;
 }
 
-export interface ChildOperation {
+/**
+ * A node of the call structure: an operation, and for a span that calls another service, the
+ * operation it calls (`HTTP POST` alone says little; `HTTP POST -> orders:/api/orders` does).
+ */
+export interface StructureNode {
   service: string;
+  /** The operation, with the callee's for a call: `HTTP POST -> ts-order-service /api/order`. */
   name: string;
-  /** The service doing the child's work: the child's, or the one it calls. */
+  /** The service doing the work: the span's own, or the one it calls. */
   target: string;
+  /** Spans of this node that have children. */
+  parents: number;
+  /** Spans in the subtrees of those parents, summed. */
+  parentSpans: number;
+  /** Child node key -> how these parents use it. */
+  children: Map<string, ChildStats>;
 }
 
 export interface RootStats {
@@ -91,14 +110,14 @@ export interface Profile {
   lastEnd: number;
   ops: Map<string, OperationStats>;
   calls: Map<string, CallStats>;
-  /** parent operation key -> child operation key -> usage. */
-  children: Map<string, Map<string, ChildStats>>;
-  childOps: Map<string, ChildOperation>;
+  /** Structure node key -> node (every span has a node, leaves too). */
+  structure: Map<string, StructureNode>;
   roots: Map<string, RootStats>;
 }
 
 export const OTHER_OPERATIONS = '(other operations)';
 const SEP = '\u0001';
+const STRUCT_SEP = '\u0002';
 
 export function opKey(service: string, name: string): string {
   return service + SEP + name;
@@ -117,8 +136,7 @@ export function emptyProfile(): Profile {
     lastEnd: -Infinity,
     ops: new Map(),
     calls: new Map(),
-    children: new Map(),
-    childOps: new Map(),
+    structure: new Map(),
     roots: new Map(),
   };
 }
@@ -153,6 +171,8 @@ class ProfileRun {
       work: new Histogram(),
       entryDuration: new Histogram(),
       parents: 0,
+      parentSpans: 0,
+      subtreeSpans: 0,
     };
     this.p.ops.set(key, o);
     return o;
@@ -164,6 +184,8 @@ class ProfileRun {
     if (t.partial) p.partialTraces++;
     p.spans += t.spans.length;
     const { spans, children, parent, self } = t;
+    const size = subtreeSizes(t);
+    const wrapper = wrappers(t);
     const keys: string[] = new Array<string>(spans.length);
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i]!;
@@ -182,12 +204,13 @@ class ProfileRun {
         o.entryDuration.add(dur);
       }
       const callee = calleeService(t, i);
+      o.subtreeSpans += size[i]!;
       if (
         callee !== undefined ||
         ((s.kind === 'client' || s.kind === 'producer') && children[i]!.length === 0)
       ) {
         o.clientLike++;
-      } else {
+      } else if (wrapper[i] === 0) {
         o.work.add(self[i]!);
       }
       if (callee !== undefined) {
@@ -211,43 +234,63 @@ class ProfileRun {
         c.gap.add(self[i]!);
       }
     }
-    // Call structure: which child operations each parent used, and which one finished last.
+    // Call structure: which child nodes each parent used, and which one finished last.
+    const nodes: StructureNode[] = new Array<StructureNode>(spans.length);
+    const nodeKeys: string[] = new Array<string>(spans.length);
+    for (let i = 0; i < spans.length; i++) {
+      const s = spans[i]!;
+      const callee = calleeService(t, i);
+      let key = keys[i]!;
+      let name = s.name;
+      if (callee !== undefined) {
+        const remote = children[i]!.find((c) => spans[c]!.service === callee)!;
+        key += STRUCT_SEP + spans[remote]!.name;
+        name = `${s.name} -> ${callee} ${spans[remote]!.name}`;
+      }
+      let node = p.structure.get(key);
+      if (node === undefined) {
+        const pi = parent[i]!;
+        const target =
+          pi >= 0 && spans[pi]!.service !== s.service ? s.service : (callee ?? s.service);
+        node = {
+          service: s.service,
+          name,
+          target,
+          parents: 0,
+          parentSpans: 0,
+          children: new Map(),
+        };
+        p.structure.set(key, node);
+      }
+      nodes[i] = node;
+      nodeKeys[i] = key;
+    }
     for (let i = 0; i < spans.length; i++) {
       const kids = children[i]!;
       if (kids.length === 0) continue;
-      const pk = keys[i]!;
-      const po = p.ops.get(pk)!;
-      po.parents++;
-      let m = p.children.get(pk);
-      if (m === undefined) {
-        m = new Map();
-        p.children.set(pk, m);
-      }
+      const node = nodes[i]!;
+      node.parents++;
+      node.parentSpans += size[i]!;
       let lastChild = kids[0]!;
       const seen: string[] = [];
       for (const c of kids) {
         if (spans[c]!.end > spans[lastChild]!.end) lastChild = c;
-        const ck = keys[c]!;
-        let cs = m.get(ck);
+        const ck = nodeKeys[c]!;
+        let cs = node.children.get(ck);
         if (cs === undefined) {
-          cs = { present: 0, last: 0, calls: 0 };
-          m.set(ck, cs);
+          cs = { present: 0, last: 0, calls: 0, lastParentSpans: 0, childSpans: 0 };
+          node.children.set(ck, cs);
         }
         cs.calls++;
+        cs.childSpans += size[c]!;
         if (!seen.includes(ck)) {
           seen.push(ck);
           cs.present++;
         }
-        if (!p.childOps.has(ck)) {
-          const child = spans[c]!;
-          const target =
-            child.service !== spans[i]!.service
-              ? child.service
-              : (calleeService(t, c) ?? child.service);
-          p.childOps.set(ck, { service: child.service, name: child.name, target });
-        }
       }
-      m.get(keys[lastChild]!)!.last++;
+      const lc = node.children.get(nodeKeys[lastChild]!)!;
+      lc.last++;
+      lc.lastParentSpans += size[i]!;
     }
     for (const r of t.roots) {
       const s = spans[r]!;
@@ -267,7 +310,7 @@ class ProfileRun {
       rs.traces++;
       if (s.error) rs.errors++;
       rs.duration.add(s.end - s.start);
-      rs.spans.add(t.roots.length === 1 ? spans.length : subtreeSize(t, r));
+      rs.spans.add(size[r]!);
     }
   }
 
@@ -276,15 +319,52 @@ class ProfileRun {
   }
 }
 
-function subtreeSize(t: Trace, root: number): number {
-  let n = 0;
-  const stack = [root];
+/** Spans in each span's subtree, itself included. */
+export function subtreeSizes(t: Trace): Int32Array {
+  const n = t.spans.length;
+  const size = new Int32Array(n).fill(1);
+  // Post-order without recursion: children are done before their parent.
+  const order: number[] = [];
+  const stack = [...t.roots];
   while (stack.length > 0) {
     const i = stack.pop()!;
-    n++;
+    order.push(i);
     for (const c of t.children[i]!) stack.push(c);
   }
-  return n;
+  for (let k = order.length - 1; k >= 0; k--) {
+    const i = order[k]!;
+    const p = t.parent[i]!;
+    if (p >= 0) size[p]! += size[i]!;
+  }
+  return size;
+}
+
+/**
+ * Leaf spans that enclose a sibling doing the actual work (an async hand-off whose parent link
+ * was lost, e.g. a request filter span next to the forwarded call): their self time is waiting,
+ * not work.
+ */
+function wrappers(t: Trace): Uint8Array {
+  const { spans, children } = t;
+  const out = new Uint8Array(spans.length);
+  for (const kids of children) {
+    if (kids.length < 2 || kids.length > 50) continue;
+    for (const l of kids) {
+      if (children[l]!.length > 0) continue;
+      const a = spans[l]!;
+      for (const o of kids) {
+        if (o === l || children[o]!.length === 0) continue;
+        const b = spans[o]!;
+        const dur = b.end - b.start;
+        const overlap = Math.min(a.end, b.end) - Math.max(a.start, b.start);
+        if (dur > 0 && overlap >= 0.9 * dur) {
+          out[l] = 1;
+          break;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 export const profileAnalysis: TraceAnalysis<'profile', ProfileConfig> = {

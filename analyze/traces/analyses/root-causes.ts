@@ -50,7 +50,7 @@ function push(m: EvidenceMap, service: string, e: Evidence): void {
 }
 
 /** Structure changes of a service explained by a call of its that cut requests short. */
-function structureDiscount(changes: readonly Change[]): Map<string, number> {
+function cutShortByParent(changes: readonly Change[]): Map<string, number> {
   // parent operation -> strongest cut-short score towards another service
   const cut = new Map<string, number>();
   for (const c of changes) {
@@ -61,13 +61,40 @@ function structureDiscount(changes: readonly Change[]): Map<string, number> {
 }
 
 function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
-  const cut = structureDiscount(changes);
+  const cut = cutShortByParent(changes);
+  // Calls that vanished (or appeared) under one parent are one change of behaviour: their
+  // shares of the parent's work add up.
+  const grouped = new Map<
+    string,
+    { service: string; kind: string; score: number; texts: string[] }
+  >();
   for (const c of changes) {
-    let score = c.score;
+    // New calls to things seen before are as often recovery (the baseline had failures) as
+    // fault; only operations never seen before count against a service.
+    if (c.kind === 'callAppeared' && c.novel !== true) continue;
     if ((c.kind === 'callVanished' || c.kind === 'callAppeared') && c.parent !== undefined) {
-      score *= 1 - (cut.get(c.parent) ?? 0);
+      const key = `${c.service}\u0001${c.kind}\u0001${c.parent}`;
+      const g = grouped.get(key) ?? { service: c.service, kind: c.kind, score: 0, texts: [] };
+      g.score += c.score * (1 - (cut.get(c.parent) ?? 0));
+      g.texts.push(c.text);
+      grouped.set(key, g);
+      continue;
     }
-    push(m, c.service, { kind: c.kind, score, text: c.text });
+    if (c.kind === 'slowerCall' && c.caller !== undefined) {
+      const share = c.calleeShare ?? 1;
+      push(m, c.service, { kind: c.kind, score: c.score * share, text: c.text });
+      push(m, c.caller, {
+        kind: 'slowerOutgoingCall',
+        score: c.score * (1 - share),
+        text: `${c.caller} itself may be slow to call: ${c.text}`,
+      });
+      continue;
+    }
+    push(m, c.service, { kind: c.kind, score: c.score, text: c.text });
+  }
+  for (const g of grouped.values()) {
+    const more = g.texts.length > 1 ? ` (and ${g.texts.length - 1} more)` : '';
+    push(m, g.service, { kind: g.kind, score: Math.min(1, g.score), text: g.texts[0]! + more });
   }
 }
 

@@ -120,7 +120,7 @@ interface OtlpAnyValue {
 function otlpAttr(attrs: unknown, key: string): OtlpAnyValue | undefined {
   if (!Array.isArray(attrs)) return undefined;
   for (const a of attrs as unknown[]) {
-    if (isRecord(a) && a.key === key && isRecord(a.value)) return a.value as OtlpAnyValue;
+    if (isRecord(a) && a.key === key && isRecord(a.value)) return a.value;
   }
   return undefined;
 }

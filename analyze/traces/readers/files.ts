@@ -160,7 +160,7 @@ export async function* readTraceFiles(
         opts.onProgress?.({ label, done: total, unit: 'spans' });
         if (spans.length > 0) yield spans;
       }
-      const endSplitter = splitter as DocumentSplitter | undefined;
+      const endSplitter = splitter;
       if (endSplitter !== undefined) {
         const cut = endSplitter.unfinished();
         if (cut !== undefined) {
