@@ -183,21 +183,22 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
       });
     }
     if (bo.count >= cfg.minSamples) {
+      // Errors that start here: a span failing only because its callee failed is not news.
+      const kb = bo.errorOrigins;
+      const ki = o.errorOrigins;
       comparisons++;
       raw.push({
         kind: 'moreErrors',
         service: o.service,
         operation: o.name,
-        baseline: { n: bo.count, k: bo.errors },
-        incident: { n: o.count, k: o.errors },
+        baseline: { n: bo.count, k: kb },
+        incident: { n: o.count, k: ki },
         effect:
-          bo.errors >= bo.count
-            ? 0
-            : Math.max(0, (o.errors / o.count - bo.errors / bo.count) / (1 - bo.errors / bo.count)),
-        z: proportionIncreaseZ(bo.errors, bo.count, o.errors, o.count),
+          kb >= bo.count ? 0 : Math.max(0, (ki / o.count - kb / bo.count) / (1 - kb / bo.count)),
+        z: proportionIncreaseZ(kb, bo.count, ki, o.count),
         weight: 1,
         describe: (c) =>
-          `${c.operation}: ${pct(c.incident.k, c.incident.n)} of spans failed (baseline ${pct(c.baseline.k, c.baseline.n)})`,
+          `${c.operation}: errors start here in ${pct(c.incident.k, c.incident.n)} of spans (baseline ${pct(c.baseline.k, c.baseline.n)})`,
       });
     }
   }
@@ -243,7 +244,8 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
         0,
         1 - ratio(ratio(i.lastParentSpans, i.last), ratio(bp.parentSpans, nb)),
       );
-      const other = child.target !== bp.service ? ` (${child.target})` : '';
+      const other =
+        child.target !== bp.service && !child.name.includes(' -> ') ? ` (${child.target})` : '';
       comparisons += 3;
       raw.push({
         kind: 'cutShort',
@@ -287,7 +289,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
         z: proportionIncreaseZ(b.present, nb, i.present, ni),
         weight: Math.min(1, ratio(i.childSpans, ip.parentSpans)),
         describe: (c) =>
-          `${c.parent} newly calls ${c.operation}${other} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})${c.novel ? `; ${c.operation} was never seen in the baseline` : ''}`,
+          `${c.parent} newly calls ${c.operation}${other} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})${c.novel ? '; never seen in the baseline' : ''}`,
       });
     }
   }

@@ -29,6 +29,8 @@ export interface OperationStats {
   count: number;
   /** Spans marked as failed (status, error tag, HTTP code). */
   errors: number;
+  /** Failed spans none of whose children failed: where errors start (see error-origin.ts). */
+  errorOrigins: number;
   /** Spans that are a request into the service: a root, or a child of another service. */
   entries: number;
   /** Spans that call another service (their self time is the call's, see `CallStats`). */
@@ -164,6 +166,7 @@ class ProfileRun {
       name,
       count: 0,
       errors: 0,
+      errorOrigins: 0,
       entries: 0,
       clientLike: 0,
       duration: new Histogram(),
@@ -195,7 +198,10 @@ class ProfileRun {
       if (s.end > p.lastEnd) p.lastEnd = s.end;
       const dur = s.end - s.start;
       o.count++;
-      if (s.error) o.errors++;
+      if (s.error) {
+        o.errors++;
+        if (!children[i]!.some((c) => spans[c]!.error)) o.errorOrigins++;
+      }
       o.duration.add(dur);
       o.self.add(self[i]!);
       const pi = parent[i]!;

@@ -49,13 +49,15 @@ function push(m: EvidenceMap, service: string, e: Evidence): void {
   l.push(e);
 }
 
-/** Structure changes of a service explained by a call of its that cut requests short. */
+/**
+ * Per parent operation, the largest share of its requests cut short after a call to another
+ * service: calls that vanished from it up to that share are explained by the cut.
+ */
 function cutShortByParent(changes: readonly Change[]): Map<string, number> {
-  // parent operation -> strongest cut-short score towards another service
   const cut = new Map<string, number>();
   for (const c of changes) {
     if (c.kind !== 'cutShort' || c.parent === undefined) continue;
-    cut.set(c.parent, Math.max(cut.get(c.parent) ?? 0, c.score));
+    cut.set(c.parent, Math.max(cut.get(c.parent) ?? 0, c.effect));
   }
   return cut;
 }
@@ -75,7 +77,8 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
     if ((c.kind === 'callVanished' || c.kind === 'callAppeared') && c.parent !== undefined) {
       const key = `${c.service}\u0001${c.kind}\u0001${c.parent}`;
       const g = grouped.get(key) ?? { service: c.service, kind: c.kind, score: 0, texts: [] };
-      g.score += c.score * (1 - (cut.get(c.parent) ?? 0));
+      const explained = c.effect > 0 ? Math.min(1, (cut.get(c.parent) ?? 0) / c.effect) : 0;
+      g.score += c.score * (1 - explained);
       g.texts.push(c.text);
       grouped.set(key, g);
       continue;
@@ -123,7 +126,8 @@ function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext): void {
 export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): RootCause[] {
   const m: EvidenceMap = new Map();
   fromChanges(m, ctx.results.changes?.changes ?? []);
-  fromErrorOrigins(m, ctx);
+  // With a baseline, errors are compared per operation (changes); without, where they start.
+  if (ctx.results.changes === undefined) fromErrorOrigins(m, ctx);
   for (const e of ctx.results.logEvidence?.evidence ?? []) {
     push(m, e.service, { kind: e.kind, score: e.score, text: e.text });
   }

@@ -152,14 +152,12 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
         errorLines: s.errors,
         baselineLines: b === undefined ? (base === undefined ? null : 0) : nb,
         baselineErrorLines: b === undefined ? (base === undefined ? null : 0) : kb,
-        newErrorPatterns: fresh
-          .slice(0, 10)
-          .map((t) => ({
-            template: t.template,
-            lines: t.lines,
-            errors: t.errors,
-            traceIds: t.traceIds,
-          })),
+        newErrorPatterns: fresh.slice(0, 10).map((t) => ({
+          template: t.template,
+          lines: t.lines,
+          errors: t.errors,
+          traceIds: t.traceIds,
+        })),
         errorTraces: traces.size,
         errorTracesSeen: seen,
       });
