@@ -69,6 +69,8 @@ export class Histogram {
   /** The q-quantile (0..1), within 1%; NaN when empty. */
   quantile(q: number): number {
     if (this.count === 0) return NaN;
+    if (q >= 1) return this.max;
+    if (q <= 0) return this.min;
     const rank = q * (this.count - 1);
     let seen = this.zeros;
     if (rank < seen) return 0;
