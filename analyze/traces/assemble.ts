@@ -3,8 +3,9 @@
  * memory until their trace is complete, then the trace is handed on and forgotten. Memory is
  * bounded by the spans in flight, not by the input.
  *
- * A trace is complete at the end of input, or earlier when the spans in flight exceed the limit:
- * the traces that started arriving first are handed on first. Spans that arrive for a trace
+ * A trace is complete at the end of input, when no span of it arrived for a while (`idleSpans`),
+ * or when the spans in flight exceed the limit: the traces that started arriving first are handed
+ * on first. Spans that arrive for a trace
  * already handed on form a partial trace of their own and are counted, so the report can say to
  * raise the limit.
  */
@@ -15,6 +16,11 @@ export interface AssemblerOptions {
   maxSpansInFlight?: number;
   /** Spans in one trace; a larger trace is handed on in parts. Default 100,000. */
   maxSpansPerTrace?: number;
+  /**
+   * A trace that received no span while this many spans of input went by is complete. Default
+   * 250,000: far more than the spread of a trace in exported batches, little memory.
+   */
+  idleSpans?: number;
 }
 
 export interface AssemblyStats {
@@ -31,6 +37,8 @@ export interface AssemblyStats {
 export interface RawTrace {
   traceId: string;
   spans: Span[];
+  /** Input position (spans seen so far) when the trace last received a span. */
+  lastSeen: number;
   /** Not all of the trace: late spans, or a trace cut at the size limit. */
   partial: boolean;
 }
@@ -46,6 +54,9 @@ export class TraceAssembler {
   private doneHead = 0;
   private readonly maxInFlight: number;
   private readonly maxPerTrace: number;
+  private readonly idle: number;
+  private seen = 0;
+  private nextSweep: number;
   readonly stats: AssemblyStats = { traces: 0, flushedEarly: 0, lateSpans: 0, oversizedTraces: 0 };
 
   constructor(
@@ -54,6 +65,8 @@ export class TraceAssembler {
   ) {
     this.maxInFlight = opts.maxSpansInFlight ?? 1_000_000;
     this.maxPerTrace = opts.maxSpansPerTrace ?? 100_000;
+    this.idle = opts.idleSpans ?? 250_000;
+    this.nextSweep = Math.max(1000, Math.floor(this.idle / 10));
   }
 
   add(spans: readonly Span[]): void {
@@ -61,9 +74,10 @@ export class TraceAssembler {
       let t = this.inFlight.get(s.traceId);
       if (t === undefined) {
         const late = this.done.has(s.traceId);
-        t = { traceId: s.traceId, spans: [], partial: late };
+        t = { traceId: s.traceId, spans: [], lastSeen: 0, partial: late };
         this.inFlight.set(s.traceId, t);
       }
+      t.lastSeen = ++this.seen;
       if (t.partial && this.done.has(s.traceId)) this.stats.lateSpans++;
       t.spans.push(s);
       this.spansInFlight++;
@@ -73,6 +87,7 @@ export class TraceAssembler {
         this.flush(t);
       }
     }
+    if (this.seen >= this.nextSweep) this.sweepIdle();
     if (this.spansInFlight > this.maxInFlight) {
       // Oldest first (Map order is first arrival) until well under the limit.
       const target = Math.floor(this.maxInFlight * 0.8);
@@ -81,6 +96,19 @@ export class TraceAssembler {
         this.stats.flushedEarly++;
         this.flush(t);
       }
+    }
+  }
+
+  /**
+   * Hands on traces idle for `idleSpans`, oldest first; a few busy ones at the front do not stop
+   * the sweep, many do (the rest are younger still).
+   */
+  private sweepIdle(): void {
+    this.nextSweep = this.seen + Math.max(1000, Math.floor(this.idle / 10));
+    let busy = 0;
+    for (const t of this.inFlight.values()) {
+      if (this.seen - t.lastSeen >= this.idle) this.flush(t);
+      else if (++busy > 1000) break;
     }
   }
 

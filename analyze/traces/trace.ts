@@ -40,16 +40,28 @@ export interface Trace {
   issues: TraceIssues;
 }
 
+const NO_CHILDREN = Object.freeze([]) as unknown as number[];
+
 const byStart = (spans: readonly Span[]) => (a: number, b: number) =>
   spans[a]!.start - spans[b]!.start || spans[a]!.end - spans[b]!.end;
 
 /** Builds the tree of one trace. The spans may be modified (skew, split duplicates). */
 export function buildTrace(traceId: string, input: Span[], partial = false): Trace {
   const issues: TraceIssues = { orphans: 0, duplicateIds: 0, cycles: 0, skewAdjusted: 0 };
-  const spans = dedupe(input, issues);
-  const n = spans.length;
+  let spans = input;
   const index = new Map<string, number>();
-  for (let i = 0; i < n; i++) index.set(spans[i]!.spanId, i);
+  for (let i = 0; i < spans.length; i++) {
+    const id = spans[i]!.spanId;
+    if (index.has(id)) {
+      // Rare: repair, then index again.
+      spans = dedupe(input, issues);
+      index.clear();
+      for (let k = 0; k < spans.length; k++) index.set(spans[k]!.spanId, k);
+      break;
+    }
+    index.set(id, i);
+  }
+  const n = spans.length;
 
   const parent = new Int32Array(n).fill(-1);
   for (let i = 0; i < n; i++) {
@@ -61,11 +73,13 @@ export function buildTrace(traceId: string, input: Span[], partial = false): Tra
   }
   breakCycles(parent, issues);
 
-  const children: number[][] = Array.from({ length: n }, () => []);
+  // Leaves share one frozen empty list: most spans are leaves.
+  const children = new Array<number[]>(n).fill(NO_CHILDREN);
   const roots: number[] = [];
   for (let i = 0; i < n; i++) {
     const p = parent[i]!;
     if (p < 0) roots.push(i);
+    else if (children[p] === NO_CHILDREN) children[p] = [i];
     else children[p]!.push(i);
   }
   const order = byStart(spans);

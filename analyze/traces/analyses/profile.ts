@@ -10,7 +10,6 @@
  */
 import { Histogram } from '../../stats/histogram.js';
 import type { Trace } from '../trace.js';
-import { calleeService } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
 
@@ -143,25 +142,38 @@ export function emptyProfile(): Profile {
   };
 }
 
+interface OpEntry {
+  stats: OperationStats;
+  key: string;
+  /** Structure nodes of this operation, by the callee operation it calls ('' for none). */
+  nodes: Map<string, { node: StructureNode; key: string }>;
+}
+
 class ProfileRun {
   private readonly p = emptyProfile();
-  private readonly namesPerService = new Map<string, number>();
+  /** service -> name -> entry: no key strings built per span. */
+  private readonly index = new Map<string, Map<string, OpEntry>>();
 
   constructor(private readonly cfg: ProfileConfig) {}
 
-  private op(service: string, rawName: string): OperationStats {
-    let key = opKey(service, rawName);
-    let o = this.p.ops.get(key);
-    if (o !== undefined) return o;
+  private op(service: string, rawName: string): OpEntry {
+    let names = this.index.get(service);
+    if (names === undefined) {
+      names = new Map();
+      this.index.set(service, names);
+    }
+    const hit = names.get(rawName);
+    if (hit !== undefined) return hit;
     let name = rawName;
     if (this.p.ops.size >= this.cfg.maxOperations) {
       name = OTHER_OPERATIONS;
-      key = opKey(service, name);
-      o = this.p.ops.get(key);
-      if (o !== undefined) return o;
+      const other = names.get(name);
+      if (other !== undefined) {
+        names.set(rawName, other);
+        return other;
+      }
     }
-    this.namesPerService.set(service, (this.namesPerService.get(service) ?? 0) + 1);
-    o = {
+    const stats: OperationStats = {
       service,
       name,
       count: 0,
@@ -177,58 +189,107 @@ class ProfileRun {
       parentSpans: 0,
       subtreeSpans: 0,
     };
-    this.p.ops.set(key, o);
-    return o;
+    const entry: OpEntry = { stats, key: opKey(service, name), nodes: new Map() };
+    this.p.ops.set(entry.key, stats);
+    names.set(name, entry);
+    if (name !== rawName) names.set(rawName, entry);
+    return entry;
+  }
+
+  private node(
+    e: OpEntry,
+    calleeOp: string,
+    callee: string | undefined,
+    target: string,
+  ): { node: StructureNode; key: string } {
+    let n = e.nodes.get(calleeOp);
+    if (n !== undefined) return n;
+    const key = calleeOp === '' ? e.key : e.key + STRUCT_SEP + calleeOp;
+    let node = this.p.structure.get(key);
+    if (node === undefined) {
+      const name = callee === undefined ? e.stats.name : `${e.stats.name} -> ${callee} ${calleeOp}`;
+      node = {
+        service: e.stats.service,
+        name,
+        target,
+        parents: 0,
+        parentSpans: 0,
+        children: new Map(),
+      };
+      this.p.structure.set(key, node);
+    }
+    n = { node, key };
+    e.nodes.set(calleeOp, n);
+    return n;
   }
 
   add(t: Trace): void {
     const p = this.p;
     p.traces++;
     if (t.partial) p.partialTraces++;
-    p.spans += t.spans.length;
     const { spans, children, parent, self } = t;
+    const n = spans.length;
+    p.spans += n;
     const size = subtreeSizes(t);
     const wrapper = wrappers(t);
-    const keys: string[] = new Array<string>(spans.length);
-    for (let i = 0; i < spans.length; i++) {
+    const nodes: { node: StructureNode; key: string }[] = new Array<{
+      node: StructureNode;
+      key: string;
+    }>(n);
+    for (let i = 0; i < n; i++) {
       const s = spans[i]!;
-      const o = this.op(s.service, s.name);
-      keys[i] = opKey(o.service, o.name);
+      const e = this.op(s.service, s.name);
+      const o = e.stats;
       if (s.start < p.firstStart) p.firstStart = s.start;
       if (s.end > p.lastEnd) p.lastEnd = s.end;
       const dur = s.end - s.start;
+      const kids = children[i]!;
+      // One pass over the children: the one other service called, failed children.
+      let callee: string | undefined;
+      let remote = -1;
+      let several = false;
+      let failedChild = false;
+      for (let k = 0; k < kids.length; k++) {
+        const c = spans[kids[k]!]!;
+        if (c.error) failedChild = true;
+        if (c.service === s.service) continue;
+        if (callee === undefined) {
+          callee = c.service;
+          remote = kids[k]!;
+        } else if (callee !== c.service) several = true;
+      }
+      if (several) callee = undefined;
       o.count++;
       if (s.error) {
         o.errors++;
-        if (!children[i]!.some((c) => spans[c]!.error)) o.errorOrigins++;
+        if (!failedChild) o.errorOrigins++;
       }
       o.duration.add(dur);
       o.self.add(self[i]!);
       const pi = parent[i]!;
-      if (pi < 0 || spans[pi]!.service !== s.service || s.kind === 'server') {
+      const entry = pi < 0 || spans[pi]!.service !== s.service;
+      if (entry || s.kind === 'server') {
         o.entries++;
         o.entryDuration.add(dur);
       }
-      const callee = calleeService(t, i);
       o.subtreeSpans += size[i]!;
       if (
         callee !== undefined ||
-        ((s.kind === 'client' || s.kind === 'producer') && children[i]!.length === 0)
+        ((s.kind === 'client' || s.kind === 'producer') && kids.length === 0)
       ) {
         o.clientLike++;
       } else if (wrapper[i] === 0) {
         o.work.add(self[i]!);
       }
+      const calleeOp = callee === undefined ? '' : spans[remote]!.name;
       if (callee !== undefined) {
-        const remote = children[i]!.find((c) => spans[c]!.service === callee)!;
-        const rname = spans[remote]!.name;
-        const ck = callKey(s.service, callee, rname);
+        const ck = callKey(s.service, callee, calleeOp);
         let c = p.calls.get(ck);
         if (c === undefined) {
           c = {
             caller: s.service,
             callee,
-            operation: rname,
+            operation: calleeOp,
             count: 0,
             errors: 0,
             gap: new Histogram(),
@@ -239,49 +300,26 @@ class ProfileRun {
         if (s.error) c.errors++;
         c.gap.add(self[i]!);
       }
+      nodes[i] = this.node(
+        e,
+        calleeOp,
+        callee,
+        entry && pi >= 0 ? s.service : (callee ?? s.service),
+      );
     }
     // Call structure: which child nodes each parent used, and which one finished last.
-    const nodes: StructureNode[] = new Array<StructureNode>(spans.length);
-    const nodeKeys: string[] = new Array<string>(spans.length);
-    for (let i = 0; i < spans.length; i++) {
-      const s = spans[i]!;
-      const callee = calleeService(t, i);
-      let key = keys[i]!;
-      let name = s.name;
-      if (callee !== undefined) {
-        const remote = children[i]!.find((c) => spans[c]!.service === callee)!;
-        key += STRUCT_SEP + spans[remote]!.name;
-        name = `${s.name} -> ${callee} ${spans[remote]!.name}`;
-      }
-      let node = p.structure.get(key);
-      if (node === undefined) {
-        const pi = parent[i]!;
-        const target =
-          pi >= 0 && spans[pi]!.service !== s.service ? s.service : (callee ?? s.service);
-        node = {
-          service: s.service,
-          name,
-          target,
-          parents: 0,
-          parentSpans: 0,
-          children: new Map(),
-        };
-        p.structure.set(key, node);
-      }
-      nodes[i] = node;
-      nodeKeys[i] = key;
-    }
-    for (let i = 0; i < spans.length; i++) {
+    for (let i = 0; i < n; i++) {
       const kids = children[i]!;
       if (kids.length === 0) continue;
-      const node = nodes[i]!;
+      const node = nodes[i]!.node;
       node.parents++;
       node.parentSpans += size[i]!;
       let lastChild = kids[0]!;
-      const seen: string[] = [];
-      for (const c of kids) {
+      let seen: string | string[] | undefined;
+      for (let k = 0; k < kids.length; k++) {
+        const c = kids[k]!;
         if (spans[c]!.end > spans[lastChild]!.end) lastChild = c;
-        const ck = nodeKeys[c]!;
+        const ck = nodes[c]!.key;
         let cs = node.children.get(ck);
         if (cs === undefined) {
           cs = { present: 0, last: 0, calls: 0, lastParentSpans: 0, childSpans: 0 };
@@ -289,18 +327,27 @@ class ProfileRun {
         }
         cs.calls++;
         cs.childSpans += size[c]!;
-        if (!seen.includes(ck)) {
+        // Distinct child nodes of this parent (usually one or two).
+        if (seen === undefined) {
+          seen = ck;
+          cs.present++;
+        } else if (typeof seen === 'string') {
+          if (seen !== ck) {
+            seen = [seen, ck];
+            cs.present++;
+          }
+        } else if (!seen.includes(ck)) {
           seen.push(ck);
           cs.present++;
         }
       }
-      const lc = node.children.get(nodeKeys[lastChild]!)!;
+      const lc = node.children.get(nodes[lastChild]!.key)!;
       lc.last++;
       lc.lastParentSpans += size[i]!;
     }
     for (const r of t.roots) {
       const s = spans[r]!;
-      const k = keys[r]!;
+      const k = nodes[r]!.key;
       let rs = p.roots.get(k);
       if (rs === undefined) {
         rs = {
