@@ -66,7 +66,7 @@ export class TraceAssembler {
     this.maxInFlight = opts.maxSpansInFlight ?? 1_000_000;
     this.maxPerTrace = opts.maxSpansPerTrace ?? 100_000;
     this.idle = opts.idleSpans ?? 250_000;
-    this.nextSweep = Math.max(1000, Math.floor(this.idle / 10));
+    this.nextSweep = Math.max(1, Math.floor(this.idle / 10));
   }
 
   add(spans: readonly Span[]): void {
@@ -104,7 +104,7 @@ export class TraceAssembler {
    * the sweep, many do (the rest are younger still).
    */
   private sweepIdle(): void {
-    this.nextSweep = this.seen + Math.max(1000, Math.floor(this.idle / 10));
+    this.nextSweep = this.seen + Math.max(1, Math.floor(this.idle / 10));
     let busy = 0;
     for (const t of this.inFlight.values()) {
       if (this.seen - t.lastSeen >= this.idle) this.flush(t);

@@ -166,21 +166,20 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
           ? `; in ${traces.size} traces${this.seenTraces.size > 0 ? ` (${seen} of them in the trace input)` : ''}`
           : '';
       if (s.errors > 0) {
-        const effect =
-          base === undefined
-            ? s.errors / s.lines
-            : nb === 0
-              ? s.errors / s.lines
-              : Math.max(0, (s.errors / s.lines - kb / nb) / (1 - kb / nb));
+        // Against the baseline's error share (a service missing there counts as one clean line);
+        // without baseline logs, a few error lines are needed before they count fully.
+        const share = s.errors / s.lines;
+        const pb = nb === 0 ? 0 : kb / nb;
+        const effect = pb >= 1 ? 0 : Math.max(0, (share - pb) / (1 - pb));
         const conf =
-          base === undefined || nb === 0
-            ? 1
-            : confidence(proportionIncreaseZ(kb, nb, s.errors, s.lines), zc);
+          base === undefined
+            ? Math.min(1, s.errors / this.cfg.minCount)
+            : confidence(proportionIncreaseZ(kb, Math.max(nb, 1), s.errors, s.lines), zc);
         evidence.push({
           service,
           kind: 'logErrors',
           score: effect * conf,
-          text: `${pct(s.errors, s.lines)} of its log lines are errors (${s.errors} of ${s.lines}${base !== undefined ? `; baseline ${pct(kb, nb)}` : ''})${tied}`,
+          text: `${pct(s.errors, s.lines)} of its log lines are errors (${s.errors} of ${s.lines}${base !== undefined ? (nb === 0 ? '; no baseline lines' : `; baseline ${pct(kb, nb)}`) : ''})${tied}`,
         });
       }
       if (base !== undefined && newErrors > 0) {

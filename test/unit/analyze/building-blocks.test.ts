@@ -159,6 +159,17 @@ describe('TraceAssembler', () => {
     expect(got.filter((t) => t.traceId === 'T0').map((t) => t.partial)).toEqual([false, true]);
   });
 
+  it('hands on traces that stopped receiving spans while input went on (idle)', () => {
+    const got: RawTrace[] = [];
+    const a = new TraceAssembler((t) => got.push(t), { idleSpans: 1000 });
+    a.add([span({ id: 'first', trace: 'early', service: 's', start: 0, end: 1 })]);
+    for (let k = 0; k < 1500; k++) a.add([span({ id: `s${k}`, trace: `busy${k % 3}`, service: 's', start: 0, end: 1 })]);
+    expect(got.map((t) => t.traceId)).toEqual(['early']);
+    a.finish();
+    expect(got).toHaveLength(4);
+    expect(a.stats.lateSpans).toBe(0);
+  });
+
   it('hands on an oversized trace in parts', () => {
     const got: RawTrace[] = [];
     const a = new TraceAssembler((t) => got.push(t), { maxSpansPerTrace: 3 });
