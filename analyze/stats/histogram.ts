@@ -42,6 +42,11 @@ export class Histogram {
       this.zeros++;
       return;
     }
+    const i = b - this.offset;
+    if (i >= 0 && i < this.counts.length) {
+      this.counts[i]!++;
+      return;
+    }
     this.ensure(b);
     this.counts[b - this.offset]!++;
   }

@@ -31,7 +31,13 @@ export interface ChangesConfig {
 }
 
 export type ChangeKind =
-  'slowerWork' | 'slowerCall' | 'moreErrors' | 'cutShort' | 'callVanished' | 'callAppeared';
+  | 'slowerWork'
+  | 'slowerCall'
+  | 'moreErrors'
+  | 'cutShort'
+  | 'lessWork'
+  | 'callVanished'
+  | 'callAppeared';
 
 export interface ChangeSide {
   /** Samples compared (spans, calls or parent spans). */
@@ -75,6 +81,11 @@ export interface Change {
   calleeShare?: number;
   /** Calls appeared: the operation was never seen in the baseline at all. */
   novel?: boolean;
+  /**
+   * Calls vanished: the share of the parent's work (spans below it) lost in all, 0..1. Calls
+   * replaced by others doing as much are a change of path, not lost work.
+   */
+  parentLoss?: number;
   /** Latency changes: incident mean minus baseline mean, ms per span or call. */
   meanShiftMs?: number;
   text: string;
@@ -233,6 +244,42 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
     const ni = ip.parents;
     if (nb < cfg.minSamples || ni < cfg.minSamples) continue;
     const keys = new Set([...bp.children.keys(), ...ip.children.keys()]);
+    {
+      // The work below one request (spans in its subtree), mean against mean: Welch's test.
+      // Work lost inside the children that were still called is theirs (it propagates up to
+      // every ancestor): only the rest, calls no longer made, is this operation's own loss.
+      const mb = ratio(bp.subtreeSpans, bp.spans);
+      const mi = ratio(ip.subtreeSpans, ip.spans);
+      let inChildren = 0;
+      for (const [ck, cs] of ip.children) {
+        const cb = base.structure.get(ck);
+        const ci = inc.structure.get(ck);
+        if (cb === undefined || ci === undefined || cb.spans === 0 || ci.spans === 0) continue;
+        const lost = ratio(cb.subtreeSpans, cb.spans) - ratio(ci.subtreeSpans, ci.spans);
+        if (lost > 0) inChildren += (cs.calls / ip.spans) * lost;
+      }
+      const own = Math.max(0, mb - mi - inChildren);
+      const vb = Math.max(0, ratio(bp.subtreeSq, bp.spans) - mb * mb);
+      const vi = Math.max(0, ratio(ip.subtreeSq, ip.spans) - mi * mi);
+      const se = Math.sqrt(vb / bp.spans + vi / ip.spans);
+      comparisons++;
+      raw.push({
+        kind: 'lessWork',
+        service: bp.service,
+        operation: bp.name,
+        baseline: { n: bp.spans, k: Math.round(mb * 10) / 10 },
+        incident: { n: ip.spans, k: Math.round(mi * 10) / 10 },
+        effect: mb > 0 ? own / mb : 0,
+        z: se > 0 ? own / se : own > 0 ? 10 : 0,
+        weight: 1,
+        describe: (c) =>
+          `${c.operation} does ${Math.round(c.effect * 100)}% less work per request itself (calls it no longer makes): ${c.incident.k} spans below it on average, baseline ${c.baseline.k}`,
+      });
+    }
+    const parentLoss = Math.max(
+      0,
+      1 - ratio(ratio(ip.subtreeSpans, ip.spans), ratio(bp.subtreeSpans, bp.spans)),
+    );
     for (const ck of keys) {
       const child = inc.structure.get(ck) ?? base.structure.get(ck);
       if (child === undefined) continue;
@@ -270,7 +317,8 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
         effect:
           b.present === 0 ? 0 : Math.max(0, (b.present / nb - i.present / ni) / (b.present / nb)),
         z: proportionIncreaseZ(i.present, ni, b.present, nb),
-        weight: Math.min(1, ratio(b.childSpans, bp.parentSpans)),
+        weight: Math.min(parentLoss, ratio(b.childSpans, bp.parentSpans)),
+        parentLoss,
         describe: (c) =>
           `${c.parent} calls ${c.operation}${other} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})`,
       });

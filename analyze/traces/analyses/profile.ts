@@ -85,6 +85,12 @@ export interface StructureNode {
   name: string;
   /** The service doing the work: the span's own, or the one it calls. */
   target: string;
+  /** Spans of this node. */
+  spans: number;
+  /** Spans in the subtrees of all of them, summed: the mean work of one is subtreeSpans / spans. */
+  subtreeSpans: number;
+  /** The same, squared: for the variance of the work per request. */
+  subtreeSq: number;
   /** Spans of this node that have children. */
   parents: number;
   /** Spans in the subtrees of those parents, summed. */
@@ -212,6 +218,9 @@ class ProfileRun {
         service: e.stats.service,
         name,
         target,
+        spans: 0,
+        subtreeSpans: 0,
+        subtreeSq: 0,
         parents: 0,
         parentSpans: 0,
         children: new Map(),
@@ -300,12 +309,16 @@ class ProfileRun {
         if (s.error) c.errors++;
         c.gap.add(self[i]!);
       }
-      nodes[i] = this.node(
+      const nd = this.node(
         e,
         calleeOp,
         callee,
         entry && pi >= 0 ? s.service : (callee ?? s.service),
       );
+      nd.node.spans++;
+      nd.node.subtreeSpans += size[i]!;
+      nd.node.subtreeSq += size[i]! * size[i]!;
+      nodes[i] = nd;
     }
     // Call structure: which child nodes each parent used, and which one finished last.
     for (let i = 0; i < n; i++) {

@@ -63,24 +63,21 @@ function cutShortByParent(changes: readonly Change[]): Map<string, number> {
 }
 
 function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
-  const cut = cutShortByParent(changes);
-  // Calls that vanished (or appeared) under one parent are one change of behaviour: their
-  // shares of the parent's work add up.
-  const grouped = new Map<
-    string,
-    { service: string; kind: string; score: number; texts: string[] }
-  >();
+  // Per parent operation: the work its requests lost by stopping after a call (cut short).
+  const cutLoss = new Map<string, number>();
   for (const c of changes) {
-    // New calls to things seen before are as often recovery (the baseline had failures) as
-    // fault; only operations never seen before count against a service.
+    if (c.kind !== 'cutShort' || c.parent === undefined) continue;
+    cutLoss.set(c.parent, (cutLoss.get(c.parent) ?? 0) + c.effect * c.weight);
+  }
+  for (const c of changes) {
+    // Vanished calls are the detail of `lessWork`; new calls to things seen before are as
+    // often recovery (the baseline had failures) as fault: only never-seen ones count.
+    if (c.kind === 'callVanished') continue;
     if (c.kind === 'callAppeared' && c.novel !== true) continue;
-    if ((c.kind === 'callVanished' || c.kind === 'callAppeared') && c.parent !== undefined) {
-      const key = `${c.service}\u0001${c.kind}\u0001${c.parent}`;
-      const g = grouped.get(key) ?? { service: c.service, kind: c.kind, score: 0, texts: [] };
-      const explained = c.effect > 0 ? Math.min(1, (cut.get(c.parent) ?? 0) / c.effect) : 0;
-      g.score += c.score * (1 - explained);
-      g.texts.push(c.text);
-      grouped.set(key, g);
+    if (c.kind === 'lessWork') {
+      // Work lost because requests stopped after a call elsewhere is that call's doing.
+      const explained = c.effect > 0 ? Math.min(1, (cutLoss.get(c.operation) ?? 0) / c.effect) : 0;
+      push(m, c.service, { kind: c.kind, score: c.score * (1 - explained), text: c.text });
       continue;
     }
     if (c.kind === 'slowerCall' && c.caller !== undefined) {
@@ -94,10 +91,6 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
       continue;
     }
     push(m, c.service, { kind: c.kind, score: c.score, text: c.text });
-  }
-  for (const g of grouped.values()) {
-    const more = g.texts.length > 1 ? ` (and ${g.texts.length - 1} more)` : '';
-    push(m, g.service, { kind: g.kind, score: Math.min(1, g.score), text: g.texts[0]! + more });
   }
 }
 

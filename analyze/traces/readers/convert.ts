@@ -12,6 +12,7 @@ import {
   HTTP_STATUS_KEYS,
   isRecord,
   kindFromName,
+  nanosToMs,
   normalizeId,
   otlpKind,
   toNumber,
@@ -105,7 +106,6 @@ function push(t: ConvertTarget, r: RawSpan): void {
   });
 }
 
-const NS_PER_MS = 1e6;
 const US_PER_MS = 1e3;
 
 // ---- OTLP ----
@@ -168,8 +168,8 @@ function fromOtlp(value: unknown, t: ConvertTarget): void {
           parentId: s.parentSpanId,
           service,
           name: s.name,
-          start: toNumber(s.startTimeUnixNano) / NS_PER_MS,
-          end: toNumber(s.endTimeUnixNano) / NS_PER_MS,
+          start: nanosToMs(s.startTimeUnixNano),
+          end: nanosToMs(s.endTimeUnixNano),
           kind,
           statusError: otlpStatusError(s.status),
           httpStatus: otlpHttpStatus(s.attributes),

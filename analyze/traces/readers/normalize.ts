@@ -27,6 +27,30 @@ export function normalizeId(raw: unknown, width: 16 | 32): string | undefined {
   return hex.length < width ? hex.padStart(width, '0') : hex;
 }
 
+/**
+ * Epoch nanoseconds (OTLP writes them as 19-digit strings) to fractional milliseconds. Digits are
+ * read by hand: Number() on strings beyond 2^53 takes the slow exact path, and this is done twice
+ * per span.
+ */
+export function nanosToMs(raw: unknown): number {
+  if (typeof raw === 'string') {
+    const n = raw.length;
+    if (n > 6 && n <= 22) {
+      let hi = 0;
+      let lo = 0;
+      const cut = n - 6;
+      for (let i = 0; i < n; i++) {
+        const d = raw.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) return toNumber(raw) / 1e6;
+        if (i < cut) hi = hi * 10 + d;
+        else lo = lo * 10 + d;
+      }
+      return hi + lo / 1e6;
+    }
+  }
+  return toNumber(raw) / 1e6;
+}
+
 /** A number from a JSON number or numeric string (OTLP writes 64-bit ints as strings). */
 export function toNumber(raw: unknown): number {
   if (typeof raw === 'number') return raw;

@@ -163,7 +163,8 @@ describe('TraceAssembler', () => {
     const got: RawTrace[] = [];
     const a = new TraceAssembler((t) => got.push(t), { idleSpans: 1000 });
     a.add([span({ id: 'first', trace: 'early', service: 's', start: 0, end: 1 })]);
-    for (let k = 0; k < 1500; k++) a.add([span({ id: `s${k}`, trace: `busy${k % 3}`, service: 's', start: 0, end: 1 })]);
+    for (let k = 0; k < 1500; k++)
+      a.add([span({ id: `s${k}`, trace: `busy${k % 3}`, service: 's', start: 0, end: 1 })]);
     expect(got.map((t) => t.traceId)).toEqual(['early']);
     a.finish();
     expect(got).toHaveLength(4);

@@ -27,6 +27,8 @@ interface Shape {
   stopAfterCatalog?: boolean;
   /** Payments fails (explicit status). */
   paymentsError?: boolean;
+  /** Orders stops calling payments (a wrong answer, no error status). */
+  ordersSkipsPayment?: boolean;
 }
 
 /**
@@ -100,6 +102,15 @@ function request(k: number, s: Shape): SpanSpec[] {
         trace,
         error: s.paymentsError ?? false,
       },
+      {
+        id: `${k}ledger`,
+        parent: `${k}pay`,
+        service: 'payments',
+        name: 'INSERT ledger',
+        start: o0 + 5 + work + net / 2,
+        end: o0 + 7 + work + net / 2,
+        trace,
+      },
     );
     const payEnd = o0 + 11 + work + net + j;
     out.find((x) => x.id === `${k}c3`)!.end = payEnd;
@@ -130,6 +141,10 @@ function request(k: number, s: Shape): SpanSpec[] {
     t += 9 + net + j;
   }
   out[0]!.end = t + 1;
+  if (s.ordersSkipsPayment) {
+    const gone = new Set([`${k}c3`, `${k}pay`, `${k}ledger`]);
+    return out.filter((x) => !gone.has(x.id));
+  }
   return out;
 }
 
@@ -179,6 +194,17 @@ describe('root-cause ranking against a baseline', () => {
     // web stopped calling orders, but only because of what happened before: not the cause.
     const web = r.rootCauses.find((c) => c.service === 'web');
     expect(web === undefined || web.score < r.rootCauses[0]!.score / 2).toBe(true);
+  });
+
+  it('blames the service that stopped making calls, not its callers whose requests shrank with it', async () => {
+    const r = await rank(traces(200, { ordersSkipsPayment: true }, 1000), traces(200, {}));
+    expect(r.rootCauses[0]!.service).toBe('orders');
+    expect(r.rootCauses[0]!.reasons.join('\n')).toMatch(
+      /POST \/orders does \d+% less work per request itself/,
+    );
+    // web's requests shrank too, but inside its call to orders: not web's doing.
+    const web = r.rootCauses.find((c) => c.service === 'web');
+    expect(web === undefined || web.score < 0.05).toBe(true);
   });
 
   it('blames where errors start, not the services that pass them up', async () => {
