@@ -242,9 +242,8 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
     if (ip === undefined) continue;
     const nb = bp.parents;
     const ni = ip.parents;
-    if (nb < cfg.minSamples || ni < cfg.minSamples) continue;
-    const keys = new Set([...bp.children.keys(), ...ip.children.keys()]);
-    {
+    if (bp.spans < cfg.minSamples || ip.spans < cfg.minSamples) continue;
+    if (bp.parents > 0) {
       // The work below one request (spans in its subtree), mean against mean: Welch's test.
       // Work lost inside the children that were still called is theirs (it propagates up to
       // every ancestor): only the rest, calls no longer made, is this operation's own loss.
@@ -280,6 +279,9 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
       0,
       1 - ratio(ratio(ip.subtreeSpans, ip.spans), ratio(bp.subtreeSpans, bp.spans)),
     );
+    // Which children, and which one last: only between parents on both sides.
+    if (nb < cfg.minSamples || ni < cfg.minSamples) continue;
+    const keys = new Set([...bp.children.keys(), ...ip.children.keys()]);
     for (const ck of keys) {
       const child = inc.structure.get(ck) ?? base.structure.get(ck);
       if (child === undefined) continue;
