@@ -49,19 +49,6 @@ function push(m: EvidenceMap, service: string, e: Evidence): void {
   l.push(e);
 }
 
-/**
- * Per parent operation, the largest share of its requests cut short after a call to another
- * service: calls that vanished from it up to that share are explained by the cut.
- */
-function cutShortByParent(changes: readonly Change[]): Map<string, number> {
-  const cut = new Map<string, number>();
-  for (const c of changes) {
-    if (c.kind !== 'cutShort' || c.parent === undefined) continue;
-    cut.set(c.parent, Math.max(cut.get(c.parent) ?? 0, c.effect));
-  }
-  return cut;
-}
-
 function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
   // Per parent operation: the work its requests lost by stopping after a call (cut short).
   const cutLoss = new Map<string, number>();
