@@ -54,8 +54,9 @@ export class Histogram {
   private ensure(b: number): void {
     const len = this.counts.length;
     if (len === 0) {
-      this.offset = b - 8;
-      this.counts = new Uint32Array(32);
+      // Room for a factor of ~10 each way (1% buckets) before the first growth.
+      this.offset = b - 120;
+      this.counts = new Uint32Array(240);
       return;
     }
     if (b >= this.offset && b < this.offset + len) return;
@@ -92,6 +93,11 @@ export class Histogram {
     let n = 0;
     for (let i = this.counts.length - 1; i >= 0 && i + this.offset > b; i--) n += this.counts[i]!;
     return n;
+  }
+
+  /** A histogram back from plain data (after structured clone between threads). */
+  static revive(data: unknown): Histogram {
+    return Object.assign(new Histogram(), data);
   }
 
   merge(o: Histogram): void {

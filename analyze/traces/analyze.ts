@@ -3,7 +3,6 @@
  * traces as spans stream in, run the analyses in their one order, and return the report.
  */
 import { ExitCode, ObsError } from '../../core/errors.js';
-import type { ProgressFn } from '../../core/progress.js';
 import type { InputSummary, TraceReport } from '../report/shape.js';
 import { REPORT_SCHEMA } from '../report/shape.js';
 import type {
@@ -16,29 +15,29 @@ import type {
 import { DEFAULT_ANALYSES } from './analyses/index.js';
 import type { TraceResults } from './analyses/results.js';
 import type { AssemblerOptions } from './assemble.js';
-import { TraceAssembler } from './assemble.js';
 import type { LogEvidenceInput } from './logs/evidence.js';
 import { readTraceFiles } from './readers/files.js';
-import type { SourceSummary } from './readers/files.js';
+import type { ReadOptions, SourceSummary } from './readers/files.js';
+import { defaultWorkers, readSharded } from './parallel/shards.js';
+import { TraceSink } from './sink.js';
+import type { SinkStats } from './sink.js';
 import { Problems } from './readers/problems.js';
 import type { Span } from './span.js';
-import type { TraceIssues } from './trace.js';
-import { buildTrace } from './trace.js';
 
 /** Where spans come from: files, or a live query. */
 export interface SpanSource {
   /** For messages: the files or the URL. */
   describe: string;
   spans(problems: Problems, summaries: SourceSummary[]): AsyncIterable<Span[]>;
+  /** Files, which can also be read in parallel shards. */
+  files?: { paths: readonly string[]; opts: ReadOptions };
 }
 
-export function fileSource(
-  files: readonly string[],
-  opts: { strict?: boolean; workers?: number; onProgress?: ProgressFn; label?: string } = {},
-): SpanSource {
+export function fileSource(files: readonly string[], opts: ReadOptions = {}): SpanSource {
   return {
     describe: files.join(', '),
     spans: (problems, summaries) => readTraceFiles(files, problems, summaries, opts),
+    files: { paths: files, opts },
   };
 }
 
@@ -84,13 +83,6 @@ interface InputRun {
   runs: { key: ResultKey; run: AnalysisRun<unknown> }[];
 }
 
-const emptyIssues = (): TraceIssues => ({
-  orphans: 0,
-  duplicateIds: 0,
-  cycles: 0,
-  skewAdjusted: 0,
-});
-
 async function runInput(
   source: SpanSource,
   prepared: readonly Prepared[],
@@ -101,31 +93,46 @@ async function runInput(
     key: p.analysis.key,
     run: p.analysis.create(p.config, env),
   }));
-  const adders = runs.filter((r) => r.run.add !== undefined).map((r) => r.run);
   const problems = new Problems();
   const sources: SourceSummary[] = [];
-  const issues = emptyIssues();
-  let spans = 0;
-  let partial = 0;
-  let first = Infinity;
-  let last = -Infinity;
-  const assembler = new TraceAssembler((raw) => {
-    const t = buildTrace(raw.traceId, raw.spans, raw.partial);
-    spans += t.spans.length;
-    if (t.partial) partial++;
-    for (const s of t.spans) {
-      if (s.start < first) first = s.start;
-      if (s.end > last) last = s.end;
-    }
-    issues.orphans += t.issues.orphans;
-    issues.duplicateIds += t.issues.duplicateIds;
-    issues.cycles += t.issues.cycles;
-    issues.skewAdjusted += t.issues.skewAdjusted;
-    for (const r of adders) r.add!(t);
-  }, assemblerOpts);
-  for await (const batch of source.spans(problems, sources)) assembler.add(batch);
-  assembler.finish();
-  if (spans === 0) {
+  let stats: SinkStats;
+  const workers = source.files?.opts.workers ?? defaultWorkers(source.files?.paths ?? []);
+  // Shards need every streaming analysis to merge, and no log records waiting for spans.
+  const shardable =
+    source.files !== undefined &&
+    workers > 0 &&
+    env.logs === undefined &&
+    prepared.every((p) => DEFAULT_ANALYSES.includes(p.analysis)) &&
+    runs.every((r) => r.run.add === undefined || r.run.absorb !== undefined);
+  if (shardable && source.files !== undefined) {
+    const adders = prepared.filter((_, k) => runs[k]!.run.add !== undefined);
+    const r = await readSharded(
+      source.files.paths,
+      adders.map((p) => ({ key: p.analysis.key, config: p.config })),
+      assemblerOpts,
+      workers,
+      problems,
+      sources,
+      source.files.opts,
+    );
+    for (const { key, run } of runs)
+      for (const state of r.states.get(key) ?? []) run.absorb!(state);
+    stats = r.stats;
+    // Shards report in any order: put the first cases back in input order.
+    const order = new Map(sources.map((s, k) => [s.file, k]));
+    problems.samples.sort(
+      (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line,
+    );
+  } else {
+    const sink = new TraceSink(
+      runs.map((r) => r.run),
+      assemblerOpts,
+    );
+    for await (const batch of source.spans(problems, sources)) sink.add(batch);
+    sink.finish();
+    stats = sink.stats();
+  }
+  if (stats.spans === 0) {
     const skipped = [...problems.counts.values()].reduce((a, b) => a + b, 0);
     throw new ObsError(
       `no spans in ${source.describe}${skipped > 0 ? ` (${skipped} bad lines or spans skipped)` : ''}`,
@@ -149,18 +156,18 @@ async function runInput(
       lines: s.lines,
       spans: s.spans,
     })),
-    spans,
-    traces: assembler.stats.traces,
-    partialTraces: partial,
-    window: { start: new Date(first).toISOString(), end: new Date(last).toISOString() },
+    spans: stats.spans,
+    traces: stats.assembly.traces,
+    partialTraces: stats.partialTraces,
+    window: { start: new Date(stats.first).toISOString(), end: new Date(stats.last).toISOString() },
     skipped: {
       lines: count(['malformedJson', 'unknownDocument']),
       spans: count(['invalidSpan', 'absurdTime']),
       byKind: Object.fromEntries(problems.counts),
       samples: problems.samples,
     },
-    repaired: { ...issues, negativeDurations: problems.count('negativeDuration') },
-    assembly: assembler.stats,
+    repaired: { ...stats.issues, negativeDurations: problems.count('negativeDuration') },
+    assembly: stats.assembly,
   };
   return { summary, runs };
 }

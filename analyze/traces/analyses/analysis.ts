@@ -29,6 +29,13 @@ export interface AnalysisRun<R> {
   add?(trace: Trace): void;
   /** Called once after the last trace; undefined when the analysis has nothing to say. */
   finish(ctx: AnalysisContext): R | undefined;
+  /**
+   * Runs that can work in shards (traces split by id over worker threads): the state after
+   * `add`, as plain data that survives the trip between threads.
+   */
+  save?(): unknown;
+  /** Folds in what `save()` returned in another shard's run of the same analysis. */
+  absorb?(state: unknown): void;
 }
 
 export type ResultKey = keyof TraceResults;

@@ -77,17 +77,46 @@ class CriticalPathRun {
     }
   }
 
+  save(): unknown {
+    return { traces: this.traces, totalMs: this.totalMs, services: this.services, ops: this.ops };
+  }
+
+  absorb(state: unknown): void {
+    const s = state as {
+      traces: number;
+      totalMs: number;
+      services: Map<string, number>;
+      ops: Map<string, { service: string; operation: string; ms: number }>;
+    };
+    this.traces += s.traces;
+    this.totalMs += s.totalMs;
+    for (const [k, v] of s.services) this.services.set(k, (this.services.get(k) ?? 0) + v);
+    for (const [k, v] of s.ops) {
+      const o = this.ops.get(k);
+      if (o === undefined) this.ops.set(k, v);
+      else o.ms += v.ms;
+    }
+  }
+
   finish(): CriticalPathResult {
-    const share = (ms: number) => (this.totalMs > 0 ? ms / this.totalMs : 0);
+    // Rounded to the µs: sums over shards in another order then read the same.
+    const r = (v: number) => Math.round(v * 1000) / 1000;
+    const share = (ms: number) =>
+      this.totalMs > 0 ? Math.round((ms / this.totalMs) * 1e6) / 1e6 : 0;
     return {
       traces: this.traces,
-      totalMs: this.totalMs,
+      totalMs: r(this.totalMs),
       services: [...this.services]
-        .map(([service, ms]) => ({ service, ms, share: share(ms) }))
-        .sort((a, b) => b.ms - a.ms),
+        .map(([service, ms]) => ({ service, ms: r(ms), share: share(ms) }))
+        .sort((a, b) => b.ms - a.ms || a.service.localeCompare(b.service)),
       operations: [...this.ops.values()]
-        .map((o) => ({ ...o, share: share(o.ms) }))
-        .sort((a, b) => b.ms - a.ms),
+        .map((o) => ({ ...o, ms: r(o.ms), share: share(o.ms) }))
+        .sort(
+          (a, b) =>
+            b.ms - a.ms ||
+            a.service.localeCompare(b.service) ||
+            a.operation.localeCompare(b.operation),
+        ),
     };
   }
 }

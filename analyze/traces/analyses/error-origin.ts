@@ -80,7 +80,49 @@ class ErrorOriginRun {
     for (const name of originServices) {
       const sv = this.service(name);
       sv.traces++;
-      if (sv.examples.length < this.cfg.examples) sv.examples.push(t.traceId);
+      this.example(sv.examples, t.traceId);
+    }
+  }
+
+  /** Keeps the smallest trace ids: the same examples whatever order traces come in. */
+  private example(list: string[], id: string): void {
+    if (list.includes(id)) return;
+    if (list.length < this.cfg.examples) list.push(id);
+    else if (this.cfg.examples > 0 && id < list[list.length - 1]!) list[list.length - 1] = id;
+    else return;
+    list.sort();
+  }
+
+  save(): unknown {
+    return { traces: this.traces, failing: this.failing, ops: this.ops, svcs: this.svcs };
+  }
+
+  absorb(state: unknown): void {
+    const s = state as {
+      traces: number;
+      failing: number;
+      ops: Map<string, ErrorOriginEntry>;
+      svcs: Map<
+        string,
+        { service: string; traces: number; origins: number; propagated: number; examples: string[] }
+      >;
+    };
+    this.traces += s.traces;
+    this.failing += s.failing;
+    for (const [k, e] of s.ops) {
+      const o = this.ops.get(k);
+      if (o === undefined) this.ops.set(k, e);
+      else {
+        o.origins += e.origins;
+        o.propagated += e.propagated;
+      }
+    }
+    for (const [name, e] of s.svcs) {
+      const sv = this.service(name);
+      sv.traces += e.traces;
+      sv.origins += e.origins;
+      sv.propagated += e.propagated;
+      for (const id of e.examples) this.example(sv.examples, id);
     }
   }
 
@@ -98,10 +140,15 @@ class ErrorOriginRun {
       failingTraces: this.failing,
       traces: this.traces,
       operations: [...this.ops.values()].sort(
-        (a, b) => b.origins - a.origins || b.propagated - a.propagated,
+        (a, b) =>
+          b.origins - a.origins ||
+          b.propagated - a.propagated ||
+          a.service.localeCompare(b.service) ||
+          a.operation.localeCompare(b.operation),
       ),
       services: [...this.svcs.values()].sort(
-        (a, b) => b.traces - a.traces || b.origins - a.origins,
+        (a, b) =>
+          b.traces - a.traces || b.origins - a.origins || a.service.localeCompare(b.service),
       ),
     };
   }

@@ -380,6 +380,90 @@ class ProfileRun {
     }
   }
 
+  save(): unknown {
+    return this.p;
+  }
+
+  /** Adds another shard's profile: counters add up, histograms merge. */
+  absorb(state: unknown): void {
+    const o = state as Profile;
+    const p = this.p;
+    const hist = (h: Histogram) => Histogram.revive(h);
+    p.traces += o.traces;
+    p.partialTraces += o.partialTraces;
+    p.spans += o.spans;
+    p.firstStart = Math.min(p.firstStart, o.firstStart);
+    p.lastEnd = Math.max(p.lastEnd, o.lastEnd);
+    for (const [k, s] of o.ops) {
+      const t = p.ops.get(k);
+      if (t === undefined) {
+        p.ops.set(k, {
+          ...s,
+          duration: hist(s.duration),
+          self: hist(s.self),
+          work: hist(s.work),
+          entryDuration: hist(s.entryDuration),
+        });
+        continue;
+      }
+      t.count += s.count;
+      t.errors += s.errors;
+      t.errorOrigins += s.errorOrigins;
+      t.entries += s.entries;
+      t.clientLike += s.clientLike;
+      t.parents += s.parents;
+      t.parentSpans += s.parentSpans;
+      t.subtreeSpans += s.subtreeSpans;
+      t.duration.merge(hist(s.duration));
+      t.self.merge(hist(s.self));
+      t.work.merge(hist(s.work));
+      t.entryDuration.merge(hist(s.entryDuration));
+    }
+    for (const [k, c] of o.calls) {
+      const t = p.calls.get(k);
+      if (t === undefined) p.calls.set(k, { ...c, gap: hist(c.gap) });
+      else {
+        t.count += c.count;
+        t.errors += c.errors;
+        t.gap.merge(hist(c.gap));
+      }
+    }
+    for (const [k, n] of o.structure) {
+      const t = p.structure.get(k);
+      if (t === undefined) {
+        p.structure.set(k, n);
+        continue;
+      }
+      t.spans += n.spans;
+      t.subtreeSpans += n.subtreeSpans;
+      t.subtreeSq += n.subtreeSq;
+      t.parents += n.parents;
+      t.parentSpans += n.parentSpans;
+      for (const [ck, cs] of n.children) {
+        const tc = t.children.get(ck);
+        if (tc === undefined) t.children.set(ck, cs);
+        else {
+          tc.present += cs.present;
+          tc.last += cs.last;
+          tc.calls += cs.calls;
+          tc.lastParentSpans += cs.lastParentSpans;
+          tc.childSpans += cs.childSpans;
+        }
+      }
+    }
+    for (const [k, r] of o.roots) {
+      const t = p.roots.get(k);
+      if (t === undefined)
+        p.roots.set(k, { ...r, duration: hist(r.duration), spans: hist(r.spans) });
+      else {
+        t.traces += r.traces;
+        t.errors += r.errors;
+        t.duration.merge(hist(r.duration));
+        t.spans.merge(hist(r.spans));
+      }
+    }
+  }
+
   finish(): Profile {
     return this.p;
   }

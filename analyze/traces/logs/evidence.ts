@@ -218,5 +218,7 @@ export const logEvidenceAnalysis: TraceAnalysis<'logEvidence', LogEvidenceConfig
     ...checkRange('alpha', c.alpha, 1e-9, 0.5),
     ...checkRange('minCount', c.minCount, 1, 1e9),
   ],
-  create: (c, env) => new LogEvidenceRun(c, env.logs),
+  // Without logs there is nothing to tie to spans: no per-trace work at all.
+  create: (c, env) =>
+    env.logs === undefined ? { finish: () => undefined } : new LogEvidenceRun(c, env.logs),
 };

@@ -7,8 +7,7 @@ import { convertValue, detectFormat } from './convert.js';
 import type { TraceFormat } from './convert.js';
 import type { JsonItem } from './json-items.js';
 import { parseItem } from './json-items.js';
-import { Problems } from './problems.js';
-import type { ProblemSummary } from './problems.js';
+import type { Problems } from './problems.js';
 import { messageOf } from '../../../core/errors.js';
 
 /** Parses and converts items; malformed and unknown ones become problems. */
@@ -129,16 +128,4 @@ export function unpackSpans(p: PackedSpans): Span[] {
     };
   }
   return out;
-}
-
-/** What a parse worker sends back for one batch. */
-export interface ParsedBatch {
-  spans: PackedSpans;
-  problems: ProblemSummary;
-}
-
-export function parseBatch(file: string, items: readonly JsonItem[]): ParsedBatch {
-  const problems = new Problems();
-  const spans = convertItems(file, items, problems);
-  return { spans: packSpans(spans), problems: problems.summary() };
 }

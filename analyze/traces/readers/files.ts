@@ -1,7 +1,7 @@
 /**
- * Reads trace files (plain or gzip, any of the three formats, several files, `-` for stdin) into
- * batches of spans, in input order. Lines are parsed on worker threads when there are spare
- * cores; format and layout are decided per file from its content.
+ * Reads trace files (plain or gzip, any of the three formats, several files, `-` for stdin):
+ * first into JSON items with their file's format and layout decided from content (`traceItems`,
+ * which the parallel reader shares), then into batches of spans, in input order.
  */
 import { readLines } from '../../../core/lines.js';
 import type { LineStats } from '../../../core/lines.js';
@@ -10,17 +10,19 @@ import type { ProgressFn } from '../../../core/progress.js';
 import type { Span } from '../span.js';
 import type { TraceFormat } from './convert.js';
 import { FORMAT_NAMES } from './convert.js';
-import { convertItems, itemFormat, unpackSpans } from './convert-items.js';
-import type { ParsedBatch } from './convert-items.js';
+import { convertItems, itemFormat } from './convert-items.js';
 import type { DocumentSplitter, FileLayout, JsonItem } from './json-items.js';
 import { jsonItems } from './json-items.js';
-import { ParsePool, defaultParseWorkers } from './parse-pool.js';
 import { Problems, SKIPPING_KINDS } from './problems.js';
 
 export interface ReadOptions {
   /** Stop at the first malformed line or span instead of counting it. Default false. */
   strict?: boolean;
-  /** Parse threads; 0 parses on the main thread. Default `defaultParseWorkers()`. */
+  /**
+   * Worker threads that parse and analyse, each a share of the traces; 0 does all on the main
+   * thread. Default `defaultWorkers(files)` (parallel/shards.ts). Only used where the input
+   * allows it (see analyze.ts).
+   */
   workers?: number;
   onProgress?: ProgressFn;
   /** Progress label. Default `reading traces`. */
@@ -39,9 +41,6 @@ export interface SourceSummary {
   spans: number;
 }
 
-/** Batches in flight per worker: enough to keep them busy, few enough to bound memory. */
-const IN_FLIGHT_PER_WORKER = 4;
-
 function unknownFormat(file: string, line: number): ObsError {
   return new ObsError('unknown trace format: not OTLP JSON, Jaeger JSON or Zipkin v2 JSON', {
     code: 'OBS_UNKNOWN_FORMAT',
@@ -55,7 +54,7 @@ function unknownFormat(file: string, line: number): ObsError {
 }
 
 /** In strict mode, the first skipped input is an error at its line. */
-function strictCheck(problems: Problems): void {
+export function strictCheck(problems: Problems): void {
   const first = problems.samples.find((s) => SKIPPING_KINDS.includes(s.kind));
   if (first === undefined) return;
   throw new ObsError(`${first.problem} (--strict stops at the first bad input)`, {
@@ -66,10 +65,96 @@ function strictCheck(problems: Problems): void {
   });
 }
 
+export interface ItemsOfFile {
+  summary: SourceSummary;
+  items: JsonItem[];
+}
+
 /**
- * Yields spans file by file. `problems` collects what was skipped; `summaries` gets one entry
- * per file, filled in as it is read.
+ * The JSON items of each file in turn, its summary filled in as it is read. Throws on an unknown
+ * format (the first item that parses is no trace format), counts documents cut short and
+ * unreadable lines in `problems`.
  */
+export async function* traceItems(
+  sources: readonly string[],
+  problems: Problems,
+  summaries: SourceSummary[],
+  strict: boolean,
+): AsyncGenerator<ItemsOfFile> {
+  for (const file of sources) {
+    let stats: LineStats | undefined;
+    let splitter: DocumentSplitter | undefined;
+    const summary: SourceSummary = {
+      file,
+      format: undefined,
+      layout: undefined,
+      gzip: false,
+      bytes: 0,
+      lines: 0,
+      spans: 0,
+    };
+    summaries.push(summary);
+    const lines = readLines(file, { onStats: (s) => (stats = s) });
+    for await (const batch of jsonItems(lines, (s) => (splitter = s))) {
+      summary.layout = batch.layout;
+      // Leading items are parsed once more here until one says which format the file is in.
+      for (let k = 0; k < batch.items.length && summary.format === undefined; k++) {
+        const item = batch.items[k]!;
+        const f = itemFormat(item);
+        if (!f.malformed && f.format === undefined) throw unknownFormat(file, item.line);
+        summary.format = f.format;
+      }
+      yield { summary, items: batch.items };
+    }
+    const endSplitter = splitter;
+    if (endSplitter !== undefined) {
+      const cut = endSplitter.unfinished();
+      if (cut !== undefined) {
+        problems.add(
+          'malformedJson',
+          file,
+          cut,
+          'the document ends inside this element (cut short?)',
+        );
+      } else if (!endSplitter.foundContainer && summary.format === undefined) {
+        throw unknownFormat(file, 1);
+      } else if (endSplitter.open) {
+        problems.add(
+          'malformedJson',
+          file,
+          stats?.lines ?? 0,
+          'the document is not closed (cut short?)',
+        );
+      }
+      if (strict) strictCheck(problems);
+    }
+    if (stats !== undefined) {
+      summary.gzip = stats.gzip;
+      summary.bytes = stats.bytes;
+      summary.lines = stats.lines;
+      if (stats.invalidUtf8Lines > 0) {
+        problems.add(
+          'badLine',
+          file,
+          0,
+          `${stats.invalidUtf8Lines} lines hold bytes that are not UTF-8`,
+          stats.invalidUtf8Lines,
+        );
+      }
+      if (stats.truncatedLines > 0) {
+        problems.add(
+          'badLine',
+          file,
+          0,
+          `${stats.truncatedLines} lines were longer than the line limit and cut`,
+          stats.truncatedLines,
+        );
+      }
+    }
+  }
+}
+
+/** Yields spans file by file, parsed on this thread. */
 export async function* readTraceFiles(
   sources: readonly string[],
   problems: Problems,
@@ -77,137 +162,20 @@ export async function* readTraceFiles(
   opts: ReadOptions = {},
 ): AsyncGenerator<Span[]> {
   const strict = opts.strict ?? false;
-  const nWorkers = opts.workers ?? defaultParseWorkers();
-  const pool = nWorkers > 0 ? new ParsePool(nWorkers) : undefined;
   const label = opts.label ?? 'reading traces';
   let total = 0;
-  // In strict mode problems are checked batch by batch, so they must be kept per batch.
-  const local = (): Problems => (strict ? new Problems() : problems);
-  const absorb = (p: Problems): void => {
-    if (!strict) return;
-    strictCheck(p);
-    problems.merge(p.summary());
-  };
-  const queue: Promise<ParsedBatch>[] = [];
-  const take = (b: ParsedBatch, summary: SourceSummary): Span[] => {
-    const p = new Problems();
-    p.merge(b.problems);
-    if (strict) strictCheck(p);
-    problems.merge(b.problems);
-    const spans = unpackSpans(b.spans);
-    summary.spans += spans.length;
-    return spans;
-  };
-
-  try {
-    for (const file of sources) {
-      let stats: LineStats | undefined;
-      let splitter: DocumentSplitter | undefined;
-      const summary: SourceSummary = {
-        file,
-        format: undefined,
-        layout: undefined,
-        gzip: false,
-        bytes: 0,
-        lines: 0,
-        spans: 0,
-      };
-      summaries.push(summary);
-      const lines = readLines(file, { onStats: (s) => (stats = s) });
-      for await (const batch of jsonItems(lines, (s) => (splitter = s))) {
-        summary.layout = batch.layout;
-        let items: JsonItem[] = batch.items;
-        if (summary.format === undefined) {
-          // Leading items are parsed here until one says which format the file is in.
-          const head: JsonItem[] = [];
-          while (items.length > 0 && summary.format === undefined) {
-            const item = items[0]!;
-            items = items.slice(1);
-            const f = itemFormat(item);
-            if (!f.malformed && f.format === undefined) throw unknownFormat(file, item.line);
-            summary.format = f.format;
-            head.push(item);
-          }
-          const p = local();
-          const spans = convertItems(file, head, p);
-          absorb(p);
-          summary.spans += spans.length;
-          if (spans.length > 0) yield spans;
-        }
-        if (items.length === 0) continue;
-        if (pool === undefined) {
-          const p = local();
-          const spans = convertItems(file, items, p);
-          absorb(p);
-          summary.spans += spans.length;
-          total += spans.length;
-          opts.onProgress?.({ label, done: total, unit: 'spans' });
-          if (spans.length > 0) yield spans;
-          continue;
-        }
-        queue.push(pool.parse(file, items));
-        while (queue.length >= pool.size * IN_FLIGHT_PER_WORKER) {
-          const spans = take(await queue.shift()!, summary);
-          total += spans.length;
-          opts.onProgress?.({ label, done: total, unit: 'spans' });
-          if (spans.length > 0) yield spans;
-        }
-      }
-      // Drain this file's batches before its summary and end-of-file checks.
-      while (queue.length > 0) {
-        const spans = take(await queue.shift()!, summary);
-        total += spans.length;
-        opts.onProgress?.({ label, done: total, unit: 'spans' });
-        if (spans.length > 0) yield spans;
-      }
-      const endSplitter = splitter;
-      if (endSplitter !== undefined) {
-        const cut = endSplitter.unfinished();
-        if (cut !== undefined) {
-          problems.add(
-            'malformedJson',
-            file,
-            cut,
-            'the document ends inside this element (cut short?)',
-          );
-        } else if (!endSplitter.foundContainer && summary.format === undefined) {
-          throw unknownFormat(file, 1);
-        } else if (endSplitter.open) {
-          problems.add(
-            'malformedJson',
-            file,
-            stats?.lines ?? 0,
-            'the document is not closed (cut short?)',
-          );
-        }
-        if (strict) strictCheck(problems);
-      }
-      if (stats !== undefined) {
-        summary.gzip = stats.gzip;
-        summary.bytes = stats.bytes;
-        summary.lines = stats.lines;
-        if (stats.invalidUtf8Lines > 0) {
-          problems.add(
-            'badLine',
-            file,
-            0,
-            `${stats.invalidUtf8Lines} lines hold bytes that are not UTF-8`,
-            stats.invalidUtf8Lines,
-          );
-        }
-        if (stats.truncatedLines > 0) {
-          problems.add(
-            'badLine',
-            file,
-            0,
-            `${stats.truncatedLines} lines were longer than the line limit and cut`,
-            stats.truncatedLines,
-          );
-        }
-      }
+  for await (const { summary, items } of traceItems(sources, problems, summaries, strict)) {
+    // In strict mode each batch's problems are checked before they join the rest.
+    const p = strict ? new Problems() : problems;
+    const spans = convertItems(summary.file, items, p);
+    if (strict) {
+      strictCheck(p);
+      problems.merge(p.summary());
     }
-  } finally {
-    await pool?.close();
+    summary.spans += spans.length;
+    total += spans.length;
+    opts.onProgress?.({ label, done: total, unit: 'spans' });
+    if (spans.length > 0) yield spans;
   }
 }
 

@@ -76,7 +76,10 @@ export default class AnalyzeTraces extends BaseCommand {
       description: 'spans held while their trace is incomplete (memory bound)',
       default: 1_000_000,
     }),
-    workers: Flags.integer({ description: 'parse threads (default: spare cores, 0 = none)' }),
+    workers: Flags.integer({
+      description:
+        'worker threads that parse and analyse a share of the traces each (default: 4 on 4+ cores for inputs over 32 MB, else 0)',
+    }),
   };
 
   async run(): Promise<TraceReport> {
