@@ -6,6 +6,16 @@
 /** OTLP span kinds by name; `unspecified` when the source does not say. */
 export type SpanKind = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
 
+/** The kinds in OTLP's numbering (0..5). */
+export const SPAN_KINDS: readonly SpanKind[] = [
+  'unspecified',
+  'internal',
+  'server',
+  'client',
+  'producer',
+  'consumer',
+];
+
 export interface Span {
   traceId: string;
   spanId: string;

@@ -155,6 +155,19 @@ function latency(
   };
 }
 
+/** The fields every latency change has, from the comparison. */
+function latencyFields(l: LatencyChange) {
+  return {
+    baseline: l.base,
+    incident: l.inc,
+    effect: l.effect,
+    z: l.z,
+    extraMsPerTrace: l.extra,
+    meanShiftMs: l.shift,
+    weight: l.weight,
+  };
+}
+
 function meanTraceMs(p: Profile): number {
   let sum = 0;
   let n = 0;
@@ -182,13 +195,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
         kind: 'slowerWork',
         service: o.service,
         operation: o.name,
-        baseline: l.base,
-        incident: l.inc,
-        effect: l.effect,
-        z: l.z,
-        extraMsPerTrace: l.extra,
-        meanShiftMs: l.shift,
-        weight: l.weight,
+        ...latencyFields(l),
         describe: (c) =>
           `${c.operation}: own work above ${fmtMs(l.T)} in ${pct(c.incident.k, c.incident.n)} of spans (baseline ${pct(c.baseline.k, c.baseline.n)}); median ${fmtMs(c.baseline.p50!)} -> ${fmtMs(c.incident.p50!)}, p95 ${fmtMs(c.baseline.p95!)} -> ${fmtMs(c.incident.p95!)}`,
       });
@@ -225,13 +232,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
       service: c.callee,
       operation: c.operation,
       caller: c.caller,
-      baseline: l.base,
-      incident: l.inc,
-      effect: l.effect,
-      z: l.z,
-      extraMsPerTrace: l.extra,
-      meanShiftMs: l.shift,
-      weight: l.weight,
+      ...latencyFields(l),
       describe: (ch) =>
         `calls from ${ch.caller} to ${ch.operation}: time outside ${ch.service} above ${fmtMs(l.T)} in ${pct(ch.incident.k, ch.incident.n)} of calls (baseline ${pct(ch.baseline.k, ch.baseline.n)}); median ${fmtMs(ch.baseline.p50!)} -> ${fmtMs(ch.incident.p50!)}`,
     });

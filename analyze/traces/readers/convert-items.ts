@@ -2,7 +2,8 @@
  * The parse-and-convert step for a batch of JSON items, the same whether it runs on the main
  * thread or in a parse worker, and the compact form spans travel in between threads.
  */
-import type { Span, SpanKind } from '../span.js';
+import type { Span } from '../span.js';
+import { SPAN_KINDS } from '../span.js';
 import { convertValue, detectFormat } from './convert.js';
 import type { TraceFormat } from './convert.js';
 import type { JsonItem } from './json-items.js';
@@ -45,14 +46,7 @@ export function itemFormat(item: JsonItem): { format?: TraceFormat; malformed: b
 
 // ---- the compact form between threads ----
 
-const KINDS: readonly SpanKind[] = [
-  'unspecified',
-  'internal',
-  'server',
-  'client',
-  'producer',
-  'consumer',
-];
+const KINDS = SPAN_KINDS;
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
 const NONE = 0xffffffff;
 /** Columns of `refs` per span. */

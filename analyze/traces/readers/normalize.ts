@@ -3,6 +3,7 @@
  * read from any of them yields the same ids and times.
  */
 import type { SpanKind } from '../span.js';
+import { SPAN_KINDS } from '../span.js';
 
 const LOWER_HEX = /^[0-9a-f]+$/;
 const ANY_HEX = /^[0-9a-fA-F]+$/;
@@ -58,18 +59,9 @@ export function toNumber(raw: unknown): number {
   return NaN;
 }
 
-const OTLP_KINDS: readonly SpanKind[] = [
-  'unspecified',
-  'internal',
-  'server',
-  'client',
-  'producer',
-  'consumer',
-];
-
 /** OTLP kind as an integer (1..5) or an enum name (`SPAN_KIND_SERVER`). */
 export function otlpKind(raw: unknown): SpanKind {
-  if (typeof raw === 'number') return OTLP_KINDS[raw] ?? 'unspecified';
+  if (typeof raw === 'number') return SPAN_KINDS[raw] ?? 'unspecified';
   if (typeof raw === 'string') return kindFromName(raw.replace(/^SPAN_KIND_/, ''));
   return 'unspecified';
 }
