@@ -87,7 +87,12 @@ async function fetchPage(q: JaegerQuery, url: string): Promise<unknown> {
   }
 }
 
-/** Reads the window newest first, a page at a time; each next page ends where the oldest trace began. */
+/**
+ * Reads the window in pages. Jaeger answers at most `limit` traces per request, in no promised
+ * order (its memory store returns them in storage order), so a full answer says only that the
+ * window holds more: it is split in two halves, each asked again, newer first, until every answer
+ * is short. Traces answered twice are kept once.
+ */
 export async function* readJaeger(
   q: JaegerQuery,
   problems: Problems,
@@ -104,11 +109,12 @@ export async function* readJaeger(
   };
   summaries.push(summary);
   const limit = q.limit ?? 500;
+  const maxPages = q.maxPages ?? 1000;
   const seen = new Set<string>();
-  let end = q.endMs;
-  for (let page = 0; page < (q.maxPages ?? 1000) && end > q.startMs; page++) {
-    const url = tracesUrl(q, end);
-    const doc = await fetchPage(q, url);
+  const windows: [number, number][] = [[q.startMs, q.endMs]];
+  for (let page = 0; page < maxPages && windows.length > 0; page++) {
+    const [start, end] = windows.pop()!;
+    const doc = await fetchPage(q, tracesUrl({ ...q, startMs: start }, end));
     const data = isRecord(doc) && Array.isArray(doc.data) ? (doc.data as unknown[]) : [];
     const fresh = data.filter(
       (t) => isRecord(t) && typeof t.traceID === 'string' && !seen.has(t.traceID),
@@ -125,10 +131,19 @@ export async function* readJaeger(
     summary.lines++;
     q.onProgress?.({ label: 'reading Jaeger', done: seen.size, unit: 'traces' });
     if (spans.length > 0) yield spans;
-    if (data.length < limit || spans.length === 0) break;
-    const oldest = Math.min(...spans.map((s) => s.start));
-    // Next page: strictly older than the oldest trace start seen (Jaeger's window is inclusive).
-    end = Math.min(end - 0.001, oldest - 0.001);
+    // A full answer: there may be more. Below a millisecond the window cannot be split.
+    if (data.length >= limit && end - start > 1) {
+      const mid = (start + end) / 2;
+      windows.push([start, mid], [mid, end]);
+    }
+  }
+  if (windows.length > 0) {
+    problems.add(
+      'badLine',
+      summary.file,
+      summary.lines,
+      `stopped after ${maxPages} requests with part of the window unread; narrow --since or raise --limit`,
+    );
   }
 }
 

@@ -179,10 +179,14 @@ describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
     ]);
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as TraceReport;
+    if (report.input.spans !== 30)
+      console.log(JSON.stringify(report.input), JSON.stringify(report.warnings));
     expect(report.input.sources).toEqual([
-      expect.objectContaining({ format: 'jaeger', layout: 'api', spans: 30, lines: 3 }),
+      expect.objectContaining({ format: 'jaeger', layout: 'api', spans: 30 }),
     ]);
     expect(report.input).toMatchObject({ spans: 30, traces: 5, partialTraces: 0 });
+    // Two traces per answer: the window was asked in parts.
+    expect(report.input.sources[0]!.lines).toBeGreaterThanOrEqual(3);
     expect(report.services.map((s) => s.service).sort()).toEqual([
       'frontend',
       'orders',
