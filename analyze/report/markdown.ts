@@ -1,5 +1,12 @@
 /** The report as Markdown, for pasting into an incident. */
-import { SERVICE_HEADER, changeLines, inputLine, logLines, serviceRows } from './sections.js';
+import {
+  SERVICE_HEADER,
+  changeLines,
+  inputLine,
+  logLines,
+  serviceRows,
+  slowestLines,
+} from './sections.js';
 import type { TraceReport } from './shape.js';
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
@@ -24,6 +31,11 @@ export function renderMarkdown(r: TraceReport): string {
   if (changes.length > 0) {
     out.push('', '### Changes against the baseline', '');
     for (const c of changes) out.push(`- ${c}`);
+  }
+  const slow = slowestLines(r, 3);
+  if (slow.length > 0) {
+    out.push('', '### Critical path of the slowest traces', '');
+    for (const l of slow) out.push(`- ${l}`);
   }
   const logs = logLines(r, 15);
   if (logs.length > 0) {

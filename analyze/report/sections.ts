@@ -64,3 +64,13 @@ export function logLines(r: TraceReport, max: number): string[] {
       return `${s.service}: ${int(s.errorLines)} error lines of ${int(s.lines)}${base}${fresh}`;
     });
 }
+
+/** The slowest traces' critical paths, one line each, steps under 1% of the trace left out. */
+export function slowestLines(r: TraceReport, max: number): string[] {
+  return r.criticalPath.slowest.slice(0, max).map((t) => {
+    const steps = t.path
+      .filter((p) => p.ms >= t.ms / 100)
+      .map((p) => `${p.service} ${p.operation} ${ms(p.ms)}`);
+    return `${t.traceId} (${ms(t.ms)}): ${steps.join(' > ')}`;
+  });
+}

@@ -4,7 +4,7 @@
  */
 import type { AssemblyStats } from '../traces/assemble.js';
 import type { ChangesResult } from '../traces/analyses/changes.js';
-import type { CriticalPathShare } from '../traces/analyses/critical-path.js';
+import type { CriticalPathShare, TracePath } from '../traces/analyses/critical-path.js';
 import type { ErrorOriginResult } from '../traces/analyses/error-origin.js';
 import type { OperationHealth, ServiceHealth } from '../traces/analyses/health.js';
 import type { RootCause } from '../traces/analyses/root-causes.js';
@@ -60,11 +60,13 @@ export interface TraceReport {
   /** Per operation, busiest first (at most 200). */
   operations: OperationHealth[];
   errorOrigins: ErrorOriginResult;
+  /** Where end-to-end latency goes (summed over traces), and the slowest traces' paths. */
   criticalPath: {
     traces: number;
     totalMs: number;
     services: CriticalPathShare[];
     operations: CriticalPathShare[];
+    slowest: TracePath[];
   };
   /** Against `--baseline`: significant changes, highest score first (at most 100). */
   changes?: ChangesResult;

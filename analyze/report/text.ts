@@ -1,6 +1,13 @@
 /** The terminal report: root causes first, then service health, what changed, and warnings. */
 import { table } from './format.js';
-import { SERVICE_HEADER, changeLines, inputLine, logLines, serviceRows } from './sections.js';
+import {
+  SERVICE_HEADER,
+  changeLines,
+  inputLine,
+  logLines,
+  serviceRows,
+  slowestLines,
+} from './sections.js';
 import type { TraceReport } from './shape.js';
 
 export function renderText(r: TraceReport): string {
@@ -26,6 +33,11 @@ export function renderText(r: TraceReport): string {
       `Changes against the baseline (${r.changes!.changes.length} significant of ${r.changes!.comparisons} compared)`,
     );
     for (const c of changes) out.push(`  - ${c}`);
+  }
+  const slow = slowestLines(r, 3);
+  if (slow.length > 0) {
+    out.push('', 'Critical path of the slowest traces');
+    for (const l of slow) out.push(`  - ${l}`);
   }
   const logs = logLines(r, 10);
   if (logs.length > 0) {

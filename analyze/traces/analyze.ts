@@ -265,6 +265,7 @@ function buildReport(
       totalMs: cp?.totalMs ?? 0,
       services: cp?.services ?? [],
       operations: cp?.operations.slice(0, 50) ?? [],
+      slowest: cp?.slowest ?? [],
     },
     ...(r.changes !== undefined
       ? { changes: { ...r.changes, changes: r.changes.changes.slice(0, 100) } }

@@ -2,8 +2,8 @@
  * Baseline comparison: what changed between `--baseline` and the input under study, per
  * operation, call and call-graph edge, each change with a significance test and an effect size.
  *
- * Every finding compares two proportions with a two-sample test (so a small baseline counts for
- * less), and the critical z is Bonferroni-corrected for the number of comparisons made:
+ * Every finding is a two-sample test (so a small baseline counts for less) with an effect size,
+ * and the critical z is Bonferroni-corrected for the number of comparisons made:
  *
  * - slower work / slower calls: the share of spans (or calls) above a threshold taken from the
  *   baseline: its quantile n/(n+1) (capped at p99), and at least a practical change above the
@@ -11,7 +11,10 @@
  * - more errors: the share of spans where an error starts (see error-origin.ts).
  * - cut short: a parent ending right after a child more often than it used to: the child is
  *   the last thing that happened before the request gave up.
+ * - less work: the spans below one request of an operation, mean against mean (Welch), less
+ *   the part lost inside the children it still called (that loss is theirs).
  * - calls vanished / appeared: parents that stopped (or started) calling an operation.
+ * - more calls: calls per request that makes them (Poisson rates): retries, repeated work.
  */
 import type { Histogram } from '../../stats/histogram.js';
 import { confidence, criticalZ, proportionIncreaseZ } from '../../stats/tests.js';
@@ -37,7 +40,8 @@ export type ChangeKind =
   | 'cutShort'
   | 'lessWork'
   | 'callVanished'
-  | 'callAppeared';
+  | 'callAppeared'
+  | 'moreCalls';
 
 export interface ChangeSide {
   /** Samples compared (spans, calls or parent spans). */
@@ -342,6 +346,26 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
         describe: (c) =>
           `${c.parent} newly calls ${c.operation}${other} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)})${c.novel ? '; never seen in the baseline' : ''}`,
       });
+      if (b.present > 0 && i.present > 0) {
+        // Calls per request that makes them (retries, loops): rates compared as Poisson counts.
+        const rb = b.calls / b.present;
+        const ri = i.calls / i.present;
+        const se = Math.sqrt(ri / i.present + rb / b.present);
+        comparisons++;
+        raw.push({
+          kind: 'moreCalls',
+          service: child.target,
+          operation: child.name,
+          parent: bp.name,
+          baseline: { n: b.present, k: b.calls },
+          incident: { n: i.present, k: i.calls },
+          effect: ri > 0 ? Math.max(0, (ri - rb) / ri) : 0,
+          z: se > 0 ? (ri - rb) / se : 0,
+          weight: Math.min(1, ratio(i.childSpans, ip.parentSpans)),
+          describe: (c) =>
+            `${c.parent} calls ${c.operation}${other} ${ri.toFixed(1)} times per request (baseline ${rb.toFixed(1)}): retries or repeated work`,
+        });
+      }
     }
   }
 

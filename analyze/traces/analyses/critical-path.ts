@@ -6,8 +6,20 @@
  */
 import type { Trace } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
+import { checkRange } from './analysis.js';
 
-export type CriticalPathConfig = Record<string, never>;
+export interface CriticalPathConfig {
+  /** The slowest traces whose critical path is listed step by step. Default 5. */
+  slowestTraces: number;
+}
+
+/** One trace's critical path, in time order, consecutive time in one span merged. */
+export interface TracePath {
+  traceId: string;
+  /** End-to-end latency (the longest root), ms. */
+  ms: number;
+  path: { service: string; operation: string; ms: number }[];
+}
 
 export interface CriticalPathShare {
   service: string;
@@ -24,6 +36,8 @@ export interface CriticalPathResult {
   totalMs: number;
   services: CriticalPathShare[];
   operations: CriticalPathShare[];
+  /** The slowest traces, slowest first, with their critical paths. */
+  slowest: TracePath[];
 }
 
 /** Adds each span's time on the critical path below `root` through `add(spanIndex, ms)`. */
@@ -61,11 +75,31 @@ class CriticalPathRun {
   private readonly services = new Map<string, number>();
   private readonly ops = new Map<string, { service: string; operation: string; ms: number }>();
 
+  private slowest: TracePath[] = [];
+
+  constructor(private readonly cfg: CriticalPathConfig) {}
+
   add(t: Trace): void {
     this.traces++;
+    let main = -1;
+    let mainMs = -1;
     for (const root of t.roots) {
       const r = t.spans[root]!;
-      this.totalMs += r.end - r.start;
+      const dur = r.end - r.start;
+      this.totalMs += dur;
+      if (dur > mainMs) {
+        mainMs = dur;
+        main = root;
+      }
+    }
+    const keep =
+      this.cfg.slowestTraces > 0 &&
+      (this.slowest.length < this.cfg.slowestTraces ||
+        mainMs > this.slowest[this.slowest.length - 1]!.ms);
+    for (const root of t.roots) {
+      // Segments come latest first; the kept path is turned round at the end.
+      const steps: number[] = [];
+      const times: number[] = [];
       criticalPath(t, root, (i, ms) => {
         const s = t.spans[i]!;
         this.services.set(s.service, (this.services.get(s.service) ?? 0) + ms);
@@ -73,12 +107,41 @@ class CriticalPathRun {
         const o = this.ops.get(key);
         if (o === undefined) this.ops.set(key, { service: s.service, operation: s.name, ms });
         else o.ms += ms;
+        if (!keep || root !== main) return;
+        if (steps[steps.length - 1] === i) times[times.length - 1]! += ms;
+        else {
+          steps.push(i);
+          times.push(ms);
+        }
       });
+      if (keep && root === main) {
+        const path = steps
+          .map((i, k) => ({
+            service: t.spans[i]!.service,
+            operation: t.spans[i]!.name,
+            ms: Math.round(times[k]! * 1000) / 1000,
+          }))
+          .reverse();
+        this.keepSlow({ traceId: t.traceId, ms: Math.round(mainMs * 1000) / 1000, path });
+      }
     }
   }
 
+  /** Keeps the slowest traces; ties by trace id, so shards merge to the same list. */
+  private keepSlow(p: TracePath): void {
+    this.slowest.push(p);
+    this.slowest.sort((a, b) => b.ms - a.ms || a.traceId.localeCompare(b.traceId));
+    this.slowest.length = Math.min(this.slowest.length, this.cfg.slowestTraces);
+  }
+
   save(): unknown {
-    return { traces: this.traces, totalMs: this.totalMs, services: this.services, ops: this.ops };
+    return {
+      traces: this.traces,
+      totalMs: this.totalMs,
+      services: this.services,
+      ops: this.ops,
+      slowest: this.slowest,
+    };
   }
 
   absorb(state: unknown): void {
@@ -87,7 +150,9 @@ class CriticalPathRun {
       totalMs: number;
       services: Map<string, number>;
       ops: Map<string, { service: string; operation: string; ms: number }>;
+      slowest: TracePath[];
     };
+    for (const p of s.slowest) this.keepSlow(p);
     this.traces += s.traces;
     this.totalMs += s.totalMs;
     for (const [k, v] of s.services) this.services.set(k, (this.services.get(k) ?? 0) + v);
@@ -117,6 +182,7 @@ class CriticalPathRun {
             a.service.localeCompare(b.service) ||
             a.operation.localeCompare(b.operation),
         ),
+      slowest: this.slowest,
     };
   }
 }
@@ -125,7 +191,7 @@ export const criticalPathAnalysis: TraceAnalysis<'criticalPath', CriticalPathCon
   key: 'criticalPath',
   description: 'critical path per trace (Jaeger), summed per service and operation',
   baseline: true,
-  defaults: {},
-  validate: () => [],
-  create: () => new CriticalPathRun(),
+  defaults: { slowestTraces: 5 },
+  validate: (c) => checkRange('slowestTraces', c.slowestTraces, 0, 1000),
+  create: (c) => new CriticalPathRun(c),
 };

@@ -76,16 +76,35 @@ describe('critical path', () => {
   });
 
   it('aggregates shares per service', () => {
-    const run = criticalPathAnalysis.create({}, env);
+    const run = criticalPathAnalysis.create({ slowestTraces: 2 }, env);
     run.add!(
       traceOf([
         { id: 'root', service: 'web', start: 0, end: 100 },
         { id: 'db', parent: 'root', service: 'db', start: 0, end: 75 },
       ]),
     );
+    run.add!(
+      traceOf(
+        [
+          { id: 'root', service: 'web', start: 0, end: 300 },
+          { id: 'a', parent: 'root', service: 'cart', start: 10, end: 100 },
+          { id: 'b', parent: 'root', service: 'db', start: 120, end: 280 },
+        ],
+        'slow',
+      ),
+    );
+    run.add!(traceOf([{ id: 'r', service: 'web', start: 0, end: 50 }], 'fast'));
     const r = run.finish(ctx)!;
-    expect(r.services.find((s) => s.service === 'db')!.share).toBeCloseTo(0.75);
-    expect(r.services.find((s) => s.service === 'web')!.share).toBeCloseTo(0.25);
+    expect(r.services.find((s) => s.service === 'db')!.share).toBeCloseTo((75 + 160) / 450);
+    // The slowest traces step by step, in time order, at most as many as configured.
+    expect(r.slowest.map((p) => p.traceId)).toEqual(['slow', 'trace1']);
+    expect(r.slowest[0]!.path).toEqual([
+      { service: 'web', operation: 'root', ms: 10 },
+      { service: 'cart', operation: 'a', ms: 90 },
+      { service: 'web', operation: 'root', ms: 20 },
+      { service: 'db', operation: 'b', ms: 160 },
+      { service: 'web', operation: 'root', ms: 20 },
+    ]);
   });
 });
 
@@ -162,7 +181,7 @@ describe('profile and health', () => {
 
   it('reports requests, errors and percentiles per service from entry spans', () => {
     const prof = profileAnalysis.create({ maxOperations: 100 }, env);
-    const cp = criticalPathAnalysis.create({}, env);
+    const cp = criticalPathAnalysis.create({ slowestTraces: 2 }, env);
     const eo = errorOriginAnalysis.create({ examples: 1 }, env);
     for (let k = 0; k < 10; k++) {
       const t = traceOf(

@@ -216,6 +216,26 @@ describe('root-cause ranking against a baseline', () => {
     expect(r.errorOrigins.services[0]).toMatchObject({ service: 'payments', traces: 200 });
   });
 
+  it('reports calls repeated more often per request (retries) against the callee', async () => {
+    const incident = traces(200, {}, 1000);
+    // Each call to payments is tried three times: client span and server side alike.
+    const extra: Span[] = [];
+    for (let r = 1; r <= 2; r++) {
+      for (const s of incident) {
+        if (s.name !== 'POST /pay' && s.name !== 'INSERT ledger') continue;
+        extra.push({
+          ...s,
+          spanId: `${s.spanId}-r${r}`,
+          parentId: s.service === 'orders' ? s.parentId : `${s.parentId}-r${r}`,
+        });
+      }
+    }
+    const r = await rank([...incident, ...extra], traces(200, {}));
+    const retry = r.changes!.changes.find((c) => c.kind === 'moreCalls');
+    expect(retry).toMatchObject({ service: 'payments', parent: 'POST /orders' });
+    expect(retry!.text).toMatch(/3\.0 times per request \(baseline 1\.0\)/);
+  });
+
   it('finds nothing when nothing changed', async () => {
     const r = await rank(traces(200, {}, 1000), traces(200, {}));
     expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
