@@ -36,7 +36,7 @@ function measure(args: string[]): Measure {
 const f0 = (v: number) => v.toFixed(0);
 const rate = (m: Measure) => m.spans / (m.ms / 1000);
 
-export default async function run(): Promise<void> {
+export async function run(): Promise<void> {
   const dir = path.join(tmpdir(), 'obs-bench');
   mkdirSync(dir, { recursive: true });
   console.log(
