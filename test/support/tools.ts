@@ -2,7 +2,7 @@
  * Where the integration tier finds real components. `scripts/setup.sh --test-tools` installs them;
  * a missing tool fails the test with that command rather than skipping it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
@@ -26,14 +26,26 @@ function onPath(cmd: string): string {
   }
 }
 
+function otelcol(): string {
+  return must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector');
+}
+
 export const tools = {
   promtool: () => onPath('promtool'),
   prometheus: () => onPath('prometheus'),
   jaeger: () => must(path.join(TOOLS_DIR, 'jaeger'), 'Jaeger'),
   python: () => must(path.join(TOOLS_DIR, 'venv', 'bin', 'python'), 'Python virtualenv'),
   venvBin: (name: string) => must(path.join(TOOLS_DIR, 'venv', 'bin', name), name),
-  /** The Collector built from the builder manifest obs generates (scripts/setup.d/collector.sh). */
-  otelcol: () => must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector'),
+  /**
+   * The Collector built from the builder manifest `obs init` generates for examples/shop/obs.yaml
+   * (scripts/setup.d/collector.sh); otelcolManifest() is the manifest it was built from.
+   */
+  otelcol,
+  otelcolManifest: () =>
+    must(
+      path.join(path.dirname(realpathSync(otelcol())), 'builder-config.yaml'),
+      'the manifest of the Collector build',
+    ),
   /** compose-go's loader, to check compose files without Docker (scripts/setup.d/compose-check.sh). */
   composeCheck: () => must(path.join(TOOLS_DIR, 'compose-check'), 'compose-check'),
   /** node_modules with the packages generated Node instrumentation loads (scripts/setup.d/node-instrumentation.sh). */
