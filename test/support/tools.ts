@@ -2,10 +2,15 @@
  * Where the integration tier finds real components. `scripts/setup.sh --test-tools` installs them;
  * a missing tool fails the test with that command rather than skipping it.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { collectorGenerator } from '../../collectors/collector/generator.js';
+import { stackPaths } from '../../model/conventions.js';
+import { runGenerator } from '../../model/generator.js';
+import { parseModel } from '../../model/load.js';
 
 export const TOOLS_DIR =
   process.env.OBS_TOOLS_DIR ??
@@ -26,8 +31,41 @@ function onPath(cmd: string): string {
   }
 }
 
-function otelcol(): string {
-  return must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector');
+/** The example whose builder manifest scripts/setup.d/collector.sh builds the test Collector from. */
+const EXAMPLE_MODEL = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../examples/shop/obs.yaml',
+);
+
+/** The builder manifest `obs init` generates for examples/shop/obs.yaml. */
+export function exampleManifest(): string {
+  const model = parseModel(readFileSync(EXAMPLE_MODEL, 'utf8'), EXAMPLE_MODEL);
+  const manifest = runGenerator(collectorGenerator, model).files.find(
+    (f) => f.path === stackPaths(model).collectorBuilder,
+  );
+  if (!manifest) throw new Error('the collector generator wrote no builder manifest');
+  return manifest.content;
+}
+
+/**
+ * The Collector built from exactly this builder manifest: collector.sh keeps each build in
+ * otelcol-<hash>/ beside a copy of its manifest. Found by content, not through the
+ * $TOOLS_DIR/otelcol link, which checkouts with other manifests sharing the cache re-point.
+ */
+function otelcolFor(manifest: string): string {
+  const dirs = existsSync(TOOLS_DIR)
+    ? readdirSync(TOOLS_DIR).filter((d) => /^otelcol-[0-9a-f]{16}$/.test(d))
+    : [];
+  const built = dirs.find((d) => {
+    const copy = path.join(TOOLS_DIR, d, 'builder-config.yaml');
+    return existsSync(copy) && readFileSync(copy, 'utf8').trimEnd() === manifest.trimEnd();
+  });
+  if (!built) {
+    throw new Error(
+      `no OpenTelemetry Collector built from this manifest in ${TOOLS_DIR}: ${SETUP}`,
+    );
+  }
+  return must(path.join(TOOLS_DIR, built, 'otelcol-obs'), 'OpenTelemetry Collector');
 }
 
 export const tools = {
@@ -38,14 +76,9 @@ export const tools = {
   venvBin: (name: string) => must(path.join(TOOLS_DIR, 'venv', 'bin', name), name),
   /**
    * The Collector built from the builder manifest `obs init` generates for examples/shop/obs.yaml
-   * (scripts/setup.d/collector.sh); otelcolManifest() is the manifest it was built from.
+   * (scripts/setup.d/collector.sh), or with a manifest: the one built from that manifest.
    */
-  otelcol,
-  otelcolManifest: () =>
-    must(
-      path.join(path.dirname(realpathSync(otelcol())), 'builder-config.yaml'),
-      'the manifest of the Collector build',
-    ),
+  otelcol: (manifest: string = exampleManifest()) => otelcolFor(manifest),
   /** compose-go's loader, to check compose files without Docker (scripts/setup.d/compose-check.sh). */
   composeCheck: () => must(path.join(TOOLS_DIR, 'compose-check'), 'compose-check'),
   /** node_modules with the packages generated Node instrumentation loads (scripts/setup.d/node-instrumentation.sh). */
