@@ -10,6 +10,7 @@ import { nodeInstrumentation } from '../collectors/node/generator.js';
 import { pythonInstrumentation } from '../collectors/python/generator.js';
 import { composeGenerator } from '../compose/generator.js';
 import { prometheusGenerator } from '../compose/prometheus/generator.js';
+import { dashboardsGenerator, grafanaProvisioningGenerator } from '../dashboards/generator.js';
 import { elasticsearchGenerator, kibanaGenerator } from '../elk/generator.js';
 import type { StackSecrets } from '../compose/secrets.js';
 import { runGenerator } from '../model/generator.js';
@@ -46,6 +47,9 @@ export function initSteps(ctx: StepContext = { secrets: {} }): InitStep[] {
     // The stack's configuration.
     step(collectorGenerator),
     step(prometheusGenerator),
+    // Grafana: dashboards as code and the provisioning that loads them.
+    step(dashboardsGenerator),
+    step(grafanaProvisioningGenerator),
     // Logs: Logstash pipeline, Elasticsearch resources (obs elk apply), Kibana objects.
     step(logstashGenerator),
     step(elasticsearchGenerator),

@@ -82,6 +82,7 @@ export const COLLECTOR_METRICS = {
  * Runtime metrics per language, as they reach Prometheus.
  * - python: opentelemetry-instrumentation-system-metrics (OTLP through the Collector), labelled
  *   with the service's SDK job (sdkJob). The Python instrumentation must install it.
+ * - nodeOtel: the OpenTelemetry Node SDK's runtime metrics.
  * - nodePromClient: prom-client's default metrics, for Node services that serve their own
  *   /metrics (scraped as job="<service name>").
  */
@@ -95,6 +96,18 @@ export const RUNTIME_METRICS = {
     threads: 'process_thread_count',
     gcCollections: 'cpython_gc_collections_total',
     gcGenerationLabel: 'cpython_gc_generation',
+  },
+  /**
+   * @opentelemetry/instrumentation-runtime-node (part of auto-instrumentations-node 0.81) through
+   * the Collector, job = sdkJob. It reports no process CPU or resident memory.
+   */
+  nodeOtel: {
+    eventLoopDelayP99: 'nodejs_eventloop_delay_p99_seconds',
+    eventLoopUtilization: 'nodejs_eventloop_utilization_ratio',
+    heapUsed: 'v8js_memory_heap_used_bytes',
+    heapSpaceLabel: 'v8js_heap_space_name',
+    gcDuration: 'v8js_gc_duration_seconds',
+    gcTypeLabel: 'v8js_gc_type',
   },
   nodePromClient: {
     cpuTime: 'process_cpu_seconds_total',
@@ -169,8 +182,9 @@ export const SDK_LABELS = {
   method: 'http_request_method',
   status: 'http_response_status_code',
   route: 'http_route',
-  /** On client metrics: the host called. */
+  /** On client metrics: the host and port called. */
   serverAddress: 'server_address',
+  serverPort: 'server_port',
   /** Set when a request failed: the status code (4xx/5xx for clients, 5xx for servers) or exception. */
   errorType: 'error_type',
 } as const;

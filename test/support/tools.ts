@@ -2,6 +2,7 @@
  * Where the integration tier finds real components. `scripts/setup.sh --test-tools` installs them;
  * a missing tool fails the test with that command rather than skipping it.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,19 @@ export const TOOLS_DIR =
   path.join(process.env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'obs-dev');
 
 const SETUP = 'run ./scripts/setup.sh --test-tools first';
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * `<name>-<hash of inputs>`, as setup.sh names cached tools (`hash_of`). Tests use the copy that
+ * matches this checkout's inputs rather than the `<name>` link, which points at whichever checkout
+ * ran setup last.
+ */
+function keyed(name: string, ...inputs: string[]): string {
+  const h = createHash('sha256');
+  for (const file of inputs) h.update(readFileSync(path.join(REPO, file)));
+  return path.join(TOOLS_DIR, `${name}-${h.digest('hex').slice(0, 16)}`);
+}
+const venv = () => keyed('venv', 'test/tools/requirements.txt');
 
 function must(file: string, what: string): string {
   if (!existsSync(file)) throw new Error(`${what} not found at ${file}: ${SETUP}`);
@@ -32,10 +46,7 @@ function onPath(cmd: string): string {
 }
 
 /** The example whose builder manifest scripts/setup.d/collector.sh builds the test Collector from. */
-const EXAMPLE_MODEL = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  '../../examples/shop/obs.yaml',
-);
+const EXAMPLE_MODEL = path.join(REPO, 'examples/shop/obs.yaml');
 
 /** The builder manifest `obs init` generates for examples/shop/obs.yaml. */
 export function exampleManifest(): string {
@@ -49,8 +60,8 @@ export function exampleManifest(): string {
 
 /**
  * The Collector built from exactly this builder manifest: collector.sh keeps each build in
- * otelcol-<hash>/ beside a copy of its manifest. Found by content, not through the
- * $TOOLS_DIR/otelcol link, which checkouts with other manifests sharing the cache re-point.
+ * otelcol-<hash>/ beside a copy of its manifest. Found by content rather than through the
+ * `otelcol` link, for the same reason as keyed().
  */
 function otelcolFor(manifest: string): string {
   const dirs = existsSync(TOOLS_DIR)
@@ -71,9 +82,10 @@ function otelcolFor(manifest: string): string {
 export const tools = {
   promtool: () => onPath('promtool'),
   prometheus: () => onPath('prometheus'),
+  redisServer: () => onPath('redis-server'),
   jaeger: () => must(path.join(TOOLS_DIR, 'jaeger'), 'Jaeger'),
-  python: () => must(path.join(TOOLS_DIR, 'venv', 'bin', 'python'), 'Python virtualenv'),
-  venvBin: (name: string) => must(path.join(TOOLS_DIR, 'venv', 'bin', name), name),
+  python: () => must(path.join(venv(), 'bin', 'python'), 'Python virtualenv'),
+  venvBin: (name: string) => must(path.join(venv(), 'bin', name), name),
   /**
    * The Collector built from the builder manifest `obs init` generates for examples/shop/obs.yaml
    * (scripts/setup.d/collector.sh), or with a manifest: the one built from that manifest.
@@ -84,7 +96,14 @@ export const tools = {
   /** node_modules with the packages generated Node instrumentation loads (scripts/setup.d/node-instrumentation.sh). */
   nodeInstrumentation: () =>
     must(
-      path.join(TOOLS_DIR, 'node-instrumentation', 'node_modules'),
+      path.join(
+        keyed(
+          'node-instrumentation',
+          'test/tools/node-instrumentation/package.json',
+          'test/tools/node-instrumentation/package-lock.json',
+        ),
+        'node_modules',
+      ),
       'Node instrumentation packages',
     ),
 };

@@ -36,6 +36,8 @@ describe('obs init', () => {
       'node-instrumentation',
       'collector',
       'prometheus',
+      'grafana-dashboards',
+      'grafana-provisioning',
       'logstash',
       'elasticsearch',
       'kibana',

@@ -1,3 +1,5 @@
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runObs } from '../support/run-obs.js';
 
@@ -14,6 +16,25 @@ describe('obs', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('USAGE');
     expect(r.stdout).toContain('$ obs');
+    // Topics are space-separated (`obs analyze traces`) and listed with the top-level commands.
+    for (const topic of ['analyze', 'dashboards', 'elk'])
+      expect(r.stdout).toMatch(new RegExp(`^  ${topic} `, 'm'));
+    expect(r.stdout).toMatch(/^ {2}init /m);
+  });
+
+  it('takes --json on every command', { timeout: 60_000 }, async () => {
+    // Every compiled command file is a command: `analyze/traces.js` is `obs analyze traces`.
+    const dir = path.resolve('dist/cli/commands');
+    const ids = readdirSync(dir, { recursive: true, encoding: 'utf8' })
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => f.slice(0, -3).split(path.sep));
+    expect(ids.length).toBeGreaterThanOrEqual(5);
+    const runs = await Promise.all(ids.map((id) => runObs([...id, '--help'])));
+    runs.forEach((r, i) => {
+      const id = ids[i]!.join(' ');
+      expect(r.code, id).toBe(0);
+      expect(r.stdout, id).toContain('--json');
+    });
   });
 
   it('exits non-zero on an unknown command', async () => {

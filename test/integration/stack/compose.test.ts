@@ -10,14 +10,11 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectorGenerator } from '../../../collectors/collector/generator.js';
-import { composeGenerator } from '../../../compose/generator.js';
-import { prometheusGenerator } from '../../../compose/prometheus/generator.js';
 import { readStackSecrets } from '../../../compose/secrets.js';
 import type { GeneratedFile } from '../../../core/writer.js';
 import { writeGenerated } from '../../../core/writer.js';
 import { stackPaths } from '../../../model/conventions.js';
-import { runGenerator } from '../../../model/generator.js';
+import { initSteps } from '../../../init/steps.js';
 import type { SystemModel } from '../../../model/schema.js';
 import { fixtureModel } from '../../support/models.js';
 import { tools } from '../../support/tools.js';
@@ -26,13 +23,9 @@ import { run } from './helpers.js';
 const model: SystemModel = fixtureModel('shop');
 let root: string;
 
-/** Everything this part of `obs init` generates, with the compose secrets given. */
+/** Everything `obs init` generates for the model, with the compose secrets given. */
 function stackFiles(secrets = {}): GeneratedFile[] {
-  return [
-    ...runGenerator(collectorGenerator, model).files,
-    ...runGenerator(prometheusGenerator, model).files,
-    ...runGenerator(composeGenerator, model, { secrets }).files,
-  ];
+  return initSteps({ secrets }).flatMap((s) => s.run(model).files);
 }
 
 interface Project {
@@ -67,22 +60,20 @@ describe('the generated compose file', () => {
 
   it('mounts only generated files and folders, read-only', () => {
     const p = stackPaths(model);
-    // Provided by the dashboards and ELK generators, which this test does not run.
-    const otherGenerators = [p.grafanaProvisioning, p.grafanaDashboards, p.logstashPipeline].map(
-      (rel) => path.join(root, rel),
-    );
     const binds = Object.values(project.services).flatMap((s) =>
       (s.volumes ?? []).filter((v) => v.type === 'bind'),
     );
     expect(binds.length).toBeGreaterThanOrEqual(5);
     for (const b of binds) expect(b.read_only, b.source).toBe(true);
     const missing = binds.map((b) => b.source).filter((src) => !existsSync(src));
-    expect(missing.sort()).toEqual(otherGenerators.sort());
-    // What this part mounts is there: the Collector config and the Prometheus folder.
+    expect(missing).toEqual([]);
     expect(binds.map((b) => b.source)).toEqual(
       expect.arrayContaining([
         path.join(root, p.collectorConfig),
         path.join(root, path.dirname(p.prometheusConfig)),
+        path.join(root, p.grafanaProvisioning),
+        path.join(root, p.grafanaDashboards),
+        path.join(root, p.logstashPipeline),
       ]),
     );
   });

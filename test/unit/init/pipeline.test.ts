@@ -71,6 +71,8 @@ describe('obs init', () => {
       'node-instrumentation',
       'collector',
       'prometheus',
+      'grafana-dashboards',
+      'grafana-provisioning',
       'logstash',
       'elasticsearch',
       'kibana',

@@ -1,0 +1,422 @@
+/**
+ * Turns one raw input line into log records: the reader side of `obs analyze logs`.
+ *
+ * A line is one of:
+ * - OTLP logs JSON (an ExportLogsServiceRequest per line, `{"resourceLogs": [...]}`): one record
+ *   per logRecord, service from the resource's `service.name`;
+ * - a container runtime wrapper: Docker's json-file (`{"log", "stream", "time"}`) or a CRI line
+ *   (`<RFC3339 time> stdout|stderr F|P <text>`); the wrapped text is parsed again (a partial `P`
+ *   fragment is a record of its own: fragments are not joined);
+ * - a JSON log object: ours (`LOG_FIELDS` in model/conventions.ts, ECS-style dotted keys or nested
+ *   objects) and the common field names of other loggers (pino, bunyan, structlog, logrus, zap);
+ * - plain text, whose header the per-file `HeaderParser` splits off.
+ *
+ * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
+ * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Every line is a record:
+ * multi-line events (stack traces) are not joined, their lines are mined as patterns of their own.
+ */
+import { LOG_FIELDS } from '../../model/conventions.js';
+import type { HeaderParser } from './header.js';
+import { levelOf } from './header.js';
+
+export interface LogRecord {
+  /** Service: from the record, a field, or the file name. */
+  service: string;
+  /** Normalized level: trace, debug, info, warn, error, fatal; absent when unknown. */
+  level?: string;
+  /** Milliseconds since the epoch, when the record carries a parseable time. */
+  timestamp?: number;
+  traceId?: string;
+  spanId?: string;
+  /** The message without header, what the miner sees. */
+  content: string;
+}
+
+export type LineKind = 'text' | 'json' | 'otlp' | 'docker' | 'cri';
+
+export interface ParsedLine {
+  kind: LineKind;
+  records: LogRecord[];
+  /** True for text whose header did not have the file's learned shape (kept whole). */
+  headerMismatch: boolean;
+  /** Set when a line looked like JSON but did not parse, or OTLP without records. */
+  problem?: string;
+}
+
+export interface ParseContext {
+  /** Service used when the record names none (derived from the file name). */
+  defaultService: string;
+  header: HeaderParser;
+  /** Year for timestamps without one (syslog). Default: the current UTC year. */
+  year?: number;
+  /** Parses header times; a per-file `createTimeParser()` is faster. Default `parseTime`. */
+  time?: (text: string) => number | undefined;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A field by dotted name, as a flat key (`"log.level"`) or nested (`{log: {level}}`). */
+function field(o: Json, name: string): unknown {
+  if (name in o) return o[name];
+  const dot = name.indexOf('.');
+  if (dot < 0) return undefined;
+  const head = o[name.slice(0, dot)];
+  return isObject(head) ? field(head, name.slice(dot + 1)) : undefined;
+}
+
+function firstString(o: Json, names: readonly string[]): string | undefined {
+  for (const n of names) {
+    const v = field(o, n);
+    if (typeof v === 'string' && v.length > 0) return v;
+    if (typeof v === 'number') return String(v);
+  }
+  return undefined;
+}
+
+const MESSAGE_FIELDS = [LOG_FIELDS.message, 'msg', 'log', 'event', 'text', 'body', 'Message'];
+const LEVEL_FIELDS = [
+  LOG_FIELDS.level,
+  'level',
+  'severity',
+  'levelname',
+  'lvl',
+  'severity_text',
+  'loglevel',
+];
+const TIME_FIELDS = [LOG_FIELDS.timestamp, 'timestamp', 'time', 'ts', 't', 'asctime', 'date'];
+const SERVICE_FIELDS = [
+  LOG_FIELDS.service,
+  'service',
+  'serviceName',
+  'service_name',
+  'app',
+  'application',
+  'name',
+];
+const TRACE_FIELDS = [
+  LOG_FIELDS.traceId,
+  'trace_id',
+  'traceId',
+  'traceID',
+  'otelTraceID',
+  'dd.trace_id',
+];
+const SPAN_FIELDS = [LOG_FIELDS.spanId, 'span_id', 'spanId', 'spanID', 'otelSpanID', 'dd.span_id'];
+
+/** pino/bunyan numeric levels. */
+function numericLevel(n: number): string {
+  if (n >= 60) return 'fatal';
+  if (n >= 50) return 'error';
+  if (n >= 40) return 'warn';
+  if (n >= 30) return 'info';
+  if (n >= 20) return 'debug';
+  return 'trace';
+}
+
+function normalizeLevel(v: unknown): string | undefined {
+  if (typeof v === 'number') return numericLevel(v);
+  if (typeof v !== 'string' || v.length === 0) return undefined;
+  return levelOf(v.toUpperCase()) ?? v.toLowerCase();
+}
+
+/** OTLP severityNumber ranges (1-4 trace, 5-8 debug, 9-12 info, 13-16 warn, 17-20 error, 21-24 fatal). */
+function otlpSeverity(n: number): string | undefined {
+  if (!(n >= 1)) return undefined;
+  return ['trace', 'debug', 'info', 'warn', 'error', 'fatal'][Math.min(5, Math.floor((n - 1) / 4))];
+}
+
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/**
+ * Milliseconds since the epoch from common timestamp texts: ISO 8601 / RFC 3339, epoch seconds or
+ * milliseconds, `yy/mm/dd HH:MM:SS`, `yyyymmdd-HH:MM:SS`, `yymmdd HHMMSS`, syslog `Mon dd HH:MM:SS`
+ * (with `year` when the text has none). Times without a zone are taken as UTC.
+ */
+export function parseTime(text: string, year = new Date().getUTCFullYear()): number | undefined {
+  for (const f of TIME_FORMATS) {
+    const t = f(text, year);
+    if (t !== undefined) return t;
+  }
+  return undefined;
+}
+
+/** `parseTime` that tries the format that worked last time first (one per file). */
+export function createTimeParser(
+  year = new Date().getUTCFullYear(),
+): (text: string) => number | undefined {
+  let last: TimeFormat | undefined;
+  return (text) => {
+    if (last !== undefined) {
+      const t = last(text, year);
+      if (t !== undefined) return t;
+    }
+    for (const f of TIME_FORMATS) {
+      const t = f(text, year);
+      if (t !== undefined) {
+        last = f;
+        return t;
+      }
+    }
+    return undefined;
+  };
+}
+
+type TimeFormat = (text: string, year: number) => number | undefined;
+
+const ISO =
+  /(\d{4})-(\d{2})-(\d{2})[T _-](\d{2})[:.](\d{2})[:.](\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?/;
+const EPOCH = /^\s*(\d{10}|\d{13})(?:\.\d+)?\s*$/;
+const EPOCH_FIELD = /(?:^|\s)(\d{10})(?:\s|$)/;
+const SLASHED = /(\d{2,4})[/.](\d{2})[/.](\d{2})[ T-](\d{2}):(\d{2}):(\d{2})/;
+const COMPACT = /(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})/;
+const COMPACT_SHORT = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/;
+const SYSLOG =
+  /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+(\d{4}))?/;
+
+const TIME_FORMATS: TimeFormat[] = [
+  (text) => {
+    const m = ISO.exec(text);
+    if (m === null) return undefined;
+    const ms = m[7] !== undefined ? Number(`0.${m[7]}`) * 1000 : 0;
+    let t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + Math.round(ms);
+    const z = m[8];
+    if (z !== undefined && z !== 'Z') {
+      const sign = z.startsWith('-') ? -1 : 1;
+      const digits = z.slice(1).replace(':', '');
+      t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+    }
+    return t;
+  },
+  (text) => {
+    const m = EPOCH.exec(text) ?? EPOCH_FIELD.exec(text);
+    if (m === null) return undefined;
+    return m[1]!.length === 13 ? Number(m[1]) : Number(m[1]) * 1000;
+  },
+  (text) => {
+    const m = SLASHED.exec(text);
+    if (m === null) return undefined;
+    const y = m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]);
+    return Date.UTC(y, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  },
+  (text) => {
+    const m = COMPACT.exec(text);
+    return m === null ? undefined : Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  },
+  (text) => {
+    const m = COMPACT_SHORT.exec(text);
+    return m === null
+      ? undefined
+      : Date.UTC(2000 + +m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  },
+  (text, year) => {
+    const m = SYSLOG.exec(text);
+    if (m === null) return undefined;
+    const y = m[6] !== undefined ? Number(m[6]) : year;
+    return Date.UTC(y, MONTHS.indexOf(m[1]!.toLowerCase()), +m[2]!, +m[3]!, +m[4]!, +m[5]!);
+  },
+];
+
+function nanosToMs(v: unknown): number | undefined {
+  if (typeof v === 'string' && /^\d+$/.test(v) && v !== '0') return Number(v.slice(0, -6) || '0');
+  if (typeof v === 'number' && v > 0) return Math.floor(v / 1e6);
+  return undefined;
+}
+
+const TRACE_IN_TEXT = /\btrace[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16,32})\b/i;
+const SPAN_IN_TEXT = /\bspan[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16})\b/i;
+const TRACEPARENT = /\b00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/;
+
+/** Trace and span ids written into a text message: `trace_id=...`, `TraceID: ...`, a traceparent. */
+export function traceIdsInText(text: string): { traceId?: string; spanId?: string } {
+  if (text.indexOf('race') < 0 && text.indexOf('RACE') < 0 && text.indexOf('00-') < 0) return {};
+  const t = TRACE_IN_TEXT.exec(text);
+  if (t !== null) {
+    const s = SPAN_IN_TEXT.exec(text);
+    return s !== null
+      ? { traceId: t[1]!.toLowerCase(), spanId: s[1]!.toLowerCase() }
+      : { traceId: t[1]!.toLowerCase() };
+  }
+  const p = TRACEPARENT.exec(text);
+  return p !== null ? { traceId: p[1]!, spanId: p[2]! } : {};
+}
+
+/** A text message through the file's header parser. */
+function fromText(
+  text: string,
+  ctx: ParseContext,
+  base: Partial<LogRecord>,
+): { record: LogRecord; mismatch: boolean } {
+  const h = ctx.header.parse(text);
+  const record: LogRecord = { service: base.service ?? ctx.defaultService, content: h.content };
+  const level = base.level ?? h.level;
+  if (level !== undefined) record.level = level;
+  const ts =
+    base.timestamp ??
+    (h.time !== undefined
+      ? ctx.time
+        ? ctx.time(h.time)
+        : parseTime(h.time, ctx.year)
+      : undefined);
+  if (ts !== undefined) record.timestamp = ts;
+  const ids = base.traceId === undefined ? traceIdsInText(h.content) : base;
+  if (ids.traceId !== undefined) record.traceId = ids.traceId;
+  if (ids.spanId !== undefined) record.spanId = ids.spanId;
+  return { record, mismatch: !h.matched };
+}
+
+const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([FP]) (.*)$/s;
+
+/** Parses one input line; see the module comment. Never throws on bad data. */
+export function parseLine(line: string, ctx: ParseContext): ParsedLine {
+  const first = line.charCodeAt(0) === 0xfeff ? 1 : 0;
+  const trimmed = first ? line.slice(1) : line;
+  if (trimmed.startsWith('{')) {
+    let obj: unknown;
+    try {
+      obj = JSON.parse(trimmed);
+    } catch (err) {
+      const { record } = fromText(trimmed, ctx, {});
+      return {
+        kind: 'text',
+        records: [record],
+        headerMismatch: false,
+        problem: `malformed JSON (${err instanceof Error ? err.message : String(err)})`,
+      };
+    }
+    if (isObject(obj)) {
+      if (Array.isArray(obj.resourceLogs)) return fromOtlp(obj, ctx);
+      if (typeof obj.log === 'string' && ('stream' in obj || 'time' in obj)) {
+        // Docker json-file: the log text keeps its newline.
+        const text = obj.log.replace(/\r?\n$/, '');
+        const ts = typeof obj.time === 'string' ? parseTime(obj.time) : undefined;
+        const inner = parseLine(text, ctx);
+        for (const r of inner.records)
+          if (r.timestamp === undefined && ts !== undefined) r.timestamp = ts;
+        return { ...inner, kind: 'docker' };
+      }
+      return { kind: 'json', records: [fromJson(obj, ctx)], headerMismatch: false };
+    }
+  }
+  const cri = CRI.exec(trimmed);
+  if (cri !== null) {
+    const inner = parseLine(cri[4]!, ctx);
+    const ts = parseTime(cri[1]!);
+    for (const r of inner.records) if (ts !== undefined) r.timestamp ??= ts;
+    return { ...inner, kind: 'cri' };
+  }
+  const { record, mismatch } = fromText(trimmed, ctx, {});
+  return { kind: 'text', records: [record], headerMismatch: mismatch };
+}
+
+function fromJson(o: Json, ctx: ParseContext): LogRecord {
+  const message = firstString(o, MESSAGE_FIELDS);
+  const base: Partial<LogRecord> = {};
+  const service = firstString(o, SERVICE_FIELDS);
+  if (service !== undefined) base.service = service;
+  const level = normalizeLevel(field(o, LEVEL_FIELDS.find((n) => field(o, n) !== undefined) ?? ''));
+  if (level !== undefined) base.level = level;
+  const time = firstString(o, TIME_FIELDS);
+  const ts = time !== undefined ? parseTime(time, ctx.year) : undefined;
+  if (ts !== undefined) base.timestamp = ts;
+  const traceId = firstString(o, TRACE_FIELDS);
+  if (traceId !== undefined) base.traceId = traceId;
+  const spanId = firstString(o, SPAN_FIELDS);
+  if (spanId !== undefined) base.spanId = spanId;
+  if (message === undefined) {
+    // No message field: the sorted keys are the shape of the event.
+    return {
+      service: base.service ?? ctx.defaultService,
+      ...base,
+      content: `{${Object.keys(o).sort().join(' ')}}`,
+    };
+  }
+  // A message is already without header; only its error type is added for grouping.
+  const errorType = firstString(o, [LOG_FIELDS.errorType]);
+  return {
+    service: base.service ?? ctx.defaultService,
+    ...base,
+    content:
+      errorType !== undefined && !message.includes(errorType)
+        ? `${errorType}: ${message}`
+        : message,
+  };
+}
+
+function attr(attrs: unknown, key: string): string | undefined {
+  if (!Array.isArray(attrs)) return undefined;
+  for (const a of attrs as unknown[]) {
+    if (isObject(a) && a.key === key && isObject(a.value)) {
+      const v = a.value.stringValue ?? a.value.intValue;
+      if (typeof v === 'string' || typeof v === 'number') return String(v);
+    }
+  }
+  return undefined;
+}
+
+function anyValueText(v: unknown): string | undefined {
+  if (!isObject(v)) return undefined;
+  if (typeof v.stringValue === 'string') return v.stringValue;
+  for (const k of ['intValue', 'doubleValue', 'boolValue']) if (k in v) return String(v[k]);
+  if ('kvlistValue' in v || 'arrayValue' in v) return JSON.stringify(v);
+  return undefined;
+}
+
+function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
+  const records: LogRecord[] = [];
+  let mismatch = false;
+  for (const rl of o.resourceLogs as unknown[]) {
+    if (!isObject(rl)) continue;
+    const service = attr(
+      isObject(rl.resource) ? rl.resource.attributes : undefined,
+      'service.name',
+    );
+    const scopes = Array.isArray(rl.scopeLogs)
+      ? rl.scopeLogs
+      : Array.isArray(rl.instrumentationLibraryLogs)
+        ? rl.instrumentationLibraryLogs
+        : [];
+    for (const sl of scopes as unknown[]) {
+      if (!isObject(sl) || !Array.isArray(sl.logRecords)) continue;
+      for (const lr of sl.logRecords as unknown[]) {
+        if (!isObject(lr)) continue;
+        const base: Partial<LogRecord> = {};
+        if (service !== undefined) base.service = service;
+        const sev =
+          typeof lr.severityText === 'string' && lr.severityText
+            ? normalizeLevel(lr.severityText)
+            : typeof lr.severityNumber === 'number'
+              ? otlpSeverity(lr.severityNumber)
+              : undefined;
+        if (sev !== undefined) base.level = sev;
+        const ts = nanosToMs(lr.timeUnixNano) ?? nanosToMs(lr.observedTimeUnixNano);
+        if (ts !== undefined) base.timestamp = ts;
+        if (typeof lr.traceId === 'string' && lr.traceId) base.traceId = lr.traceId.toLowerCase();
+        if (typeof lr.spanId === 'string' && lr.spanId) base.spanId = lr.spanId.toLowerCase();
+        const text = anyValueText(lr.body) ?? '';
+        const { record, mismatch: m } = fromText(text, ctx, base);
+        mismatch ||= m;
+        records.push(record);
+      }
+    }
+  }
+  return records.length === 0
+    ? {
+        kind: 'otlp',
+        records,
+        headerMismatch: false,
+        problem: 'OTLP logs request without log records',
+      }
+    : { kind: 'otlp', records, headerMismatch: mismatch };
+}
+
+/** The service a file's records default to: its name without folders, extensions and rotation. */
+export function serviceFromFileName(file: string): string {
+  if (file === '-') return 'stdin';
+  const base = file.split(/[\\/]/).pop() ?? file;
+  const name = base
+    .replace(/(\.(gz|log|txt|jsonl?|ndjson|out|err|\d+))+$/i, '')
+    .replace(/[-_.]\d{4}-?\d{2}-?\d{2}.*$/, '');
+  return name.length > 0 ? name : base;
+}

@@ -1,0 +1,111 @@
+/**
+ * The `--json` shape of `obs analyze logs` (version 1). Fields are only added, never renamed or
+ * removed, within a version. Times are ISO 8601 UTC strings; `null` where the input had none.
+ */
+
+export interface InputSummary {
+  file: string;
+  role: 'incident' | 'baseline';
+  /** How the header of plain-text lines was recognized (`level at field 4`, `none`, ...). */
+  header: string;
+  /** Lines per format: text, json, otlp, docker, cri. */
+  kinds: Partial<Record<string, number>>;
+  lines: number;
+  records: number;
+  /** Lines that held nothing to mine, by reason. */
+  skipped: { empty: number; binary: number; noRecords: number };
+  /** Lines starting with `{` that were not JSON (mined as text). */
+  malformedJson: number;
+  /** Text lines without the file's usual header (kept whole: stack traces, continuations). */
+  headerMismatch: number;
+  /** Messages cut to `maxMessageChars` before mining. */
+  longMessages: number;
+  /** Lines with bytes that are not UTF-8 (mined with U+FFFD in their place). */
+  invalidUtf8Lines: number;
+  /** Lines over 1 MiB, cut by the reader. */
+  truncatedLines: number;
+  gzip: boolean;
+  /** The first few problems, with line numbers. */
+  problems: { line: number; problem: string }[];
+}
+
+export interface PatternReport {
+  /** Stable id: 12 hex digits of the SHA-1 of the template. */
+  id: string;
+  template: string;
+  /** Records in the (incident) input. */
+  count: number;
+  /** Most frequent known level, or `unknown`. */
+  level: string;
+  levels: Record<string, number>;
+  services: string[];
+  firstSeen: string | null;
+  lastSeen: string | null;
+  examples: string[];
+  /** Counts in equal time buckets from `start`; null when the input had no times. */
+  overTime: { start: string; bucketSeconds: number; counts: number[] } | null;
+  /** A few trace ids from matching records, to follow into `obs analyze traces`. */
+  traceIds: string[];
+  /** With a baseline: records there. */
+  baselineCount?: number;
+  /** With a baseline: new or spiking overall. */
+  change?: { kind: 'new' | 'spiking'; ratio: number | null; pValue: number };
+}
+
+export interface ServicePattern {
+  id: string;
+  template: string;
+  /** Records of this service at the ranked level(s). */
+  count: number;
+  level: string;
+  traceIds: string[];
+}
+
+export interface PatternChange {
+  id: string;
+  template: string;
+  kind: 'new' | 'spiking';
+  count: number;
+  baselineCount: number;
+  /** Incident rate / baseline rate; null for new patterns. */
+  ratio: number | null;
+  pValue: number;
+  level: string;
+  traceIds: string[];
+}
+
+export interface ServiceReport {
+  service: string;
+  records: number;
+  errors: number;
+  warnings: number;
+  /** Patterns with error/fatal records, most first. */
+  errorPatterns: ServicePattern[];
+  warningPatterns: ServicePattern[];
+  baselineRecords?: number;
+  newPatterns?: PatternChange[];
+  spikingPatterns?: PatternChange[];
+}
+
+export interface LogReport {
+  version: 1;
+  inputs: InputSummary[];
+  totals: {
+    lines: number;
+    records: number;
+    patterns: number;
+    skipped: number;
+    malformedJson: number;
+    firstSeen: string | null;
+    lastSeen: string | null;
+  };
+  baseline?: {
+    records: number;
+    /** What rates are counted against: all records (per service: the service's records). */
+    exposure: { unit: 'records'; incident: number; baseline: number };
+  };
+  /** Services with new/spiking error patterns first, then warning ones, then by errors. */
+  services: ServiceReport[];
+  /** All patterns, most frequent first. */
+  patterns: PatternReport[];
+}

@@ -1,0 +1,24 @@
+/** Threshold levels derived from a service's SLO, so panels turn orange where the SLO is at risk. */
+import type { SloModel } from '../model/schema.js';
+import type { Levels } from './panels.js';
+import { badAbove } from './panels.js';
+
+/** Burn rate at which a 30-day error budget is gone in about two days (SRE workbook, fast burn). */
+export const FAST_BURN = 14.4;
+
+/** Orange at the error budget (1 - availability), red at FAST_BURN times it. */
+export function errorLevels(slo: SloModel): Levels {
+  const budget = 1 - slo.availability;
+  return badAbove(round(budget), round(Math.min(1, budget * FAST_BURN)));
+}
+
+/** Orange at the latency SLO threshold, red at twice it; seconds. */
+export function latencyLevels(slo: SloModel): Levels {
+  const threshold = slo.latencyThresholdMs / 1000;
+  return badAbove(round(threshold), round(threshold * 2));
+}
+
+/** Floating-point noise (0.005000000000000004) out of generated JSON. */
+function round(x: number): number {
+  return Number(x.toPrecision(6));
+}

@@ -1,0 +1,251 @@
+/**
+ * The system overview: how every service is doing (rate, errors, latency), what is failing, the
+ * Collector that carries the telemetry, and the alerts firing now.
+ */
+import {
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  COLLECTOR_METRICS,
+  METRICS,
+  SCRAPE_JOBS,
+  SPAN_KIND_SERVER,
+  SPAN_LABELS,
+} from '../model/conventions.js';
+import type { SystemModel } from '../model/schema.js';
+import type { DashboardSettings } from './common.js';
+import { baseDashboard, externalLink, jaegerSearchUrl, kibanaDiscoverUrl } from './common.js';
+import { overviewUid } from './identity.js';
+import { errorLevels, latencyLevels } from './levels.js';
+import { badAbove, goodFrom, stat, table, timeseries } from './panels.js';
+import { eq, re, selector } from './promql.js';
+import { activeAlerts, collectorQueries, redColumns, spanRed } from './queries.js';
+
+const SVC = SPAN_LABELS.service;
+const OP = SPAN_LABELS.operation;
+
+/** The `$service` variable: services that report server spans, limited to the model's. */
+function serviceVariable(model: SystemModel): QueryVariableBuilder {
+  const names = model.services.map((s) => s.name).join('|');
+  return new QueryVariableBuilder('service')
+    .label('Service')
+    .datasource({ type: 'prometheus', uid: '${datasource}' })
+    .query(
+      `label_values(${selector(METRICS.spanCalls, [eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)])}, ${SVC})`,
+    )
+    .regex(`/^(${names})$/`)
+    .multi(true)
+    .includeAll(true)
+    .current({ text: 'All', value: '$__all' })
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+}
+
+export function overviewDashboard(model: SystemModel, s: DashboardSettings): DashboardBuilder {
+  const server = spanRed([re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]);
+  const errors = errorLevels(model.slo);
+  const latency = latencyLevels(model.slo);
+  const legend = `{{${SVC}}}`;
+  const jobs = [SCRAPE_JOBS.collectorSelf, SCRAPE_JOBS.collectorExporter];
+
+  return baseDashboard(model, s, {
+    uid: overviewUid(model),
+    title: `${model.name} / Overview`,
+    description: `Every service of ${model.name}: request rate, errors and latency from span metrics, failing operations, the Collector and active alerts.`,
+    tags: ['overview'],
+  })
+    .withVariable(serviceVariable(model))
+    .link(
+      externalLink(
+        'Traces (Jaeger)',
+        jaegerSearchUrl('${service}'),
+        'Jaeger search, this time range',
+      ),
+    )
+    .link(
+      externalLink(
+        'Error logs (Kibana)',
+        kibanaDiscoverUrl([{ field: 'log.level', value: 'error' }]),
+        'Kibana Discover: error log lines, this time range',
+      ),
+    )
+
+    .withRow(new RowBuilder('Services'))
+    .withPanel(
+      table(
+        'Service health',
+        'Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics). Click a service for its traces.',
+        redColumns(server, [SVC], { errors, latency }),
+        {
+          labels: [SVC],
+          labelHeaders: { [SVC]: 'Service' },
+          sortBy: 'Error ratio',
+          links: [
+            {
+              title: 'Traces of ${__data.fields.Service}',
+              url: jaegerSearchUrl('${__data.fields.Service}'),
+            },
+          ],
+        },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Request rate',
+        'Server requests per second, per service.',
+        [{ expr: server.rate([SVC]), legend }],
+        {
+          unit: 'reqps',
+          min: 0,
+        },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Error ratio',
+        'Share of server requests that failed (span status ERROR), per service. Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).',
+        [{ expr: server.errorRatio([SVC]), legend }],
+        { unit: 'percentunit', min: 0, levels: errors },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'p95 latency',
+        'Server request latency, 95th percentile, per service. Orange: the latency SLO threshold; red: twice it.',
+        [{ expr: server.quantile(0.95, [SVC]), legend }],
+        { unit: 's', min: 0, levels: latency },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'p99 latency',
+        'Server request latency, 99th percentile, per service.',
+        [{ expr: server.quantile(0.99, [SVC]), legend }],
+        { unit: 's', min: 0, levels: latency },
+      ),
+    )
+
+    .withRow(new RowBuilder('Failures'))
+    .withPanel(
+      table(
+        'Top failing operations',
+        'The ten operations with the most failed server spans in the time range. Click one for its failed traces.',
+        [
+          {
+            header: 'Failed requests',
+            expr: `topk(10, ${server.errorsIncrease([SVC, OP], '$__range')} > 0)`,
+            unit: 'short',
+          },
+        ],
+        {
+          labels: [SVC, OP],
+          labelHeaders: { [SVC]: 'Service', [OP]: 'Operation' },
+          sortBy: 'Failed requests',
+          span: 12,
+          links: [
+            {
+              title: 'Failed traces',
+              url: `${jaegerSearchUrl('${__data.fields.Service}', '${__data.fields.Operation:percentencode}')}&tags=%7B%22error%22%3A%22true%22%7D`,
+            },
+          ],
+        },
+      ),
+    )
+    .withPanel(
+      table(
+        'Active alerts',
+        'Alerts firing now, and pending ones whose condition holds but has not lasted long enough yet (the ALERTS series of the alert rules).',
+        [{ header: 'Active', expr: activeAlerts(), unit: 'short' }],
+        { labels: [], allLabelsBut: ['__name__'], sortBy: 'alertstate', span: 12 },
+      ),
+    )
+
+    .withRow(new RowBuilder('Collector'))
+    .withPanel(
+      stat(
+        'Telemetry targets up',
+        "Whether Prometheus reaches the Collector's own metrics and its Prometheus exporter (1 = up).",
+        { expr: collectorQueries.up(jobs), legend: '{{job}}' },
+        { unit: 'none', levels: goodFrom(1), span: 6, decimals: 0 },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Spans received',
+        'Spans per second the Collector accepted, and refused (0 while none are).',
+        [
+          {
+            expr: collectorQueries.accepted(COLLECTOR_METRICS.acceptedSpans),
+            legend: 'accepted {{receiver}}',
+          },
+          {
+            expr: collectorQueries.lost(
+              COLLECTOR_METRICS.refusedSpans,
+              COLLECTOR_METRICS.acceptedSpans,
+              'receiver',
+            ),
+            legend: 'refused {{receiver}}',
+          },
+        ],
+        { unit: 'short', min: 0, span: 9 },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Metric points received',
+        'Metric points per second the Collector accepted, and refused (0 while none are).',
+        [
+          {
+            expr: collectorQueries.accepted(COLLECTOR_METRICS.acceptedMetricPoints),
+            legend: 'accepted {{receiver}}',
+          },
+          {
+            expr: collectorQueries.lost(
+              COLLECTOR_METRICS.refusedMetricPoints,
+              COLLECTOR_METRICS.acceptedMetricPoints,
+              'receiver',
+            ),
+            legend: 'refused {{receiver}}',
+          },
+        ],
+        { unit: 'short', min: 0, span: 9 },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Export failures',
+        'Spans and metric points per second an exporter failed to send (0 while none fail): a backend is down or refusing data.',
+        [
+          {
+            expr: collectorQueries.lost(
+              COLLECTOR_METRICS.failedSpans,
+              COLLECTOR_METRICS.sentSpans,
+              'exporter',
+            ),
+            legend: 'spans {{exporter}}',
+          },
+          {
+            expr: collectorQueries.lost(
+              COLLECTOR_METRICS.failedMetricPoints,
+              COLLECTOR_METRICS.sentMetricPoints,
+              'exporter',
+            ),
+            legend: 'metric points {{exporter}}',
+          },
+        ],
+        { unit: 'short', min: 0, span: 12, levels: badAbove(0.001, 1) },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        'Exporter queue usage',
+        "How full each exporter's sending queue is; near 100% the Collector starts dropping data.",
+        [{ expr: collectorQueries.queueUsage(), legend: '{{exporter}}' }],
+        { unit: 'percentunit', min: 0, max: 1, span: 12, levels: badAbove(0.5, 0.8) },
+      ),
+    );
+}

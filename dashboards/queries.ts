@@ -1,0 +1,109 @@
+/**
+ * The PromQL behind every panel, built from the names in model/conventions.ts. A query source is
+ * "RED" shaped: a request rate, an error ratio (0, not empty, when there are no errors) and
+ * latency quantiles, each grouped by the labels a panel asks for.
+ */
+import {
+  COLLECTOR_METRICS,
+  METRICS,
+  SDK_LABELS,
+  SPAN_LABELS,
+  STATUS_ERROR,
+} from '../model/conventions.js';
+import type { Column, Levels } from './panels.js';
+import type { Matcher } from './promql.js';
+import { eq, histogramQuantile, ne, rate, ratioOrZero, re, selector, sumBy } from './promql.js';
+
+export interface Red {
+  /** Requests (or calls) per second. */
+  rate(by: readonly string[]): string;
+  /** Share of requests that failed, 0..1. */
+  errorRatio(by: readonly string[]): string;
+  /** Latency quantile in seconds. */
+  quantile(q: number, by: readonly string[]): string;
+  /** Failed requests counted over a window (for "top failing" tables). */
+  errorsIncrease(by: readonly string[], window: string): string;
+}
+
+/**
+ * RED from a counter of calls with an error label value, and a latency histogram.
+ * `calls(matchers)` must select the counter; `errors` are the matchers that mark a failure.
+ */
+function red(
+  counter: string,
+  histogram: string,
+  matchers: readonly Matcher[],
+  errors: readonly Matcher[],
+): Red {
+  const all = selector(counter, matchers);
+  const failed = selector(counter, [...matchers, ...errors]);
+  return {
+    rate: (by) => sumBy(by, rate(all)),
+    errorRatio: (by) => ratioOrZero(sumBy(by, rate(failed)), sumBy(by, rate(all))),
+    quantile: (q, by) => histogramQuantile(q, histogram, matchers, by),
+    errorsIncrease: (by, window) => sumBy(by, `increase(${failed}[${window}])`),
+  };
+}
+
+/** The columns of a RED summary table: rate, error ratio, p95 and p99, per `by` labels. */
+export function redColumns(
+  red: Red,
+  by: readonly string[],
+  levels: { errors: Levels; latency: Levels },
+): Column[] {
+  return [
+    { header: 'Requests/s', expr: red.rate(by), unit: 'reqps' },
+    { header: 'Error ratio', expr: red.errorRatio(by), unit: 'percentunit', levels: levels.errors },
+    { header: 'p95', expr: red.quantile(0.95, by), unit: 's', levels: levels.latency },
+    { header: 'p99', expr: red.quantile(0.99, by), unit: 's', levels: levels.latency },
+  ];
+}
+
+/** Spans from the spanmetrics connector, e.g. a service's server spans. */
+export function spanRed(matchers: readonly Matcher[]): Red {
+  return red(METRICS.spanCalls, METRICS.spanDuration, matchers, [
+    eq(SPAN_LABELS.status, STATUS_ERROR),
+  ]);
+}
+
+/** Requests a service served, from the HTTP server duration histogram its SDK emits; 5xx fail. */
+export function httpServerRed(job: string): Red {
+  return red(
+    `${METRICS.httpServerDuration}_count`,
+    METRICS.httpServerDuration,
+    [eq(SDK_LABELS.job, job)],
+    [re(SDK_LABELS.status, '5..')],
+  );
+}
+
+/**
+ * Requests a service made over HTTP, from the HTTP client duration histogram. A client call fails
+ * on 4xx, 5xx or no answer; the stable conventions put each of these in `error.type`.
+ */
+export function httpClientRed(job: string): Red {
+  return red(
+    `${METRICS.httpClientDuration}_count`,
+    METRICS.httpClientDuration,
+    [eq(SDK_LABELS.job, job)],
+    [ne(SDK_LABELS.errorType, '')],
+  );
+}
+
+/** Spans and metric points in and out of the Collector, and what it refused or failed to send. */
+export const collectorQueries = {
+  up: (jobs: readonly string[]) => sumBy(['job'], selector('up', [re('job', jobs.join('|'))])),
+  accepted: (metric: string) => sumBy(['receiver'], rate(metric)),
+  /** Refused or failed items per second; 0 while the counter has none. */
+  lost: (metric: string, sibling: string, by: string) =>
+    `${sumBy([by], rate(metric))} or ${sumBy([by], rate(sibling))} * 0`,
+  queueUsage: () =>
+    `max by (exporter) (${COLLECTOR_METRICS.queueSize} / ${COLLECTOR_METRICS.queueCapacity})`,
+};
+
+/**
+ * Alerts Prometheus has active now, firing or pending (its ALERTS series): a pending alert is one
+ * whose condition holds but whose `for` has not yet run out.
+ */
+export function activeAlerts(): string {
+  return selector('ALERTS', [re('alertstate', 'firing|pending')]);
+}

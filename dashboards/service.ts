@@ -1,0 +1,314 @@
+/**
+ * One dashboard per service: its requests by operation (span metrics and the HTTP server
+ * metrics its SDK emits), the dependencies it calls, its runtime, and links to its traces and
+ * logs. Rows appear only where the model says there is something to show, so that no panel waits
+ * for data that will never come.
+ */
+import {
+  ConstantVariableBuilder,
+  QueryVariableBuilder,
+  RowBuilder,
+  VariableRefresh,
+  VariableSort,
+} from '@grafana/grafana-foundation-sdk/dashboard';
+import type { DashboardBuilder } from '@grafana/grafana-foundation-sdk/dashboard';
+import {
+  LOG_FIELDS,
+  METRICS,
+  SDK_LABELS,
+  SPAN_DIMENSIONS,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_PRODUCER,
+  SPAN_KIND_SERVER,
+  SPAN_LABELS,
+  sdkJob,
+} from '../model/conventions.js';
+import type { DependencyModel, FrameworkName, ServiceModel, SystemModel } from '../model/schema.js';
+import { sloOf } from '../model/schema.js';
+import type { DashboardSettings } from './common.js';
+import { baseDashboard, externalLink, jaegerSearchUrl, kibanaDiscoverUrl } from './common.js';
+import { serviceUid } from './identity.js';
+import { errorLevels, latencyLevels } from './levels.js';
+import type { Levels } from './panels.js';
+import { stat, table, timeseries } from './panels.js';
+import { eq, re, selector } from './promql.js';
+import type { Red } from './queries.js';
+import { httpClientRed, httpServerRed, redColumns, spanRed } from './queries.js';
+import { runtimePanels } from './runtime.js';
+
+const OP = SPAN_LABELS.operation;
+
+/** Frameworks that serve HTTP, so the service has HTTP server metrics. */
+const HTTP_SERVERS: ReadonlySet<FrameworkName> = new Set([
+  'flask',
+  'fastapi',
+  'django',
+  'aiohttp',
+  'express',
+  'fastify',
+  'http',
+]);
+
+/** Dependencies seen through client (or producer) spans, grouped as a team thinks of them. */
+const SPAN_DEPENDENCY_GROUPS = [
+  {
+    title: 'Databases',
+    kinds: ['postgresql', 'mysql', 'sqlite', 'mongodb', 'elasticsearch'],
+    label: SPAN_DIMENSIONS.dbSystem.label,
+  },
+  { title: 'Cache', kinds: ['redis'], label: SPAN_DIMENSIONS.dbSystem.label },
+  {
+    title: 'Messaging',
+    kinds: ['kafka', 'rabbitmq'],
+    label: SPAN_DIMENSIONS.messagingSystem.label,
+  },
+  { title: 'gRPC', kinds: ['grpc'], label: SPAN_DIMENSIONS.rpcSystem.label },
+] as const;
+
+export interface ServiceDashboard {
+  builder: DashboardBuilder;
+  /** What the dashboard leaves out and why. */
+  notes: string[];
+}
+
+function operationVariable(): QueryVariableBuilder {
+  return new QueryVariableBuilder('operation')
+    .label('Operation')
+    .datasource({ type: 'prometheus', uid: '${datasource}' })
+    .query(
+      `label_values(${selector(METRICS.spanCalls, [eq(SPAN_LABELS.service, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)])}, ${OP})`,
+    )
+    .multi(true)
+    .includeAll(true)
+    .allValue('.*')
+    .current({ text: 'All', value: '$__all' })
+    .refresh(VariableRefresh.OnTimeRangeChanged)
+    .sort(VariableSort.AlphabeticalAsc);
+}
+
+/** Rate, error ratio and p95 of one source, side by side. */
+function redPanels(
+  b: DashboardBuilder,
+  what: string,
+  red: Red,
+  by: readonly string[],
+  legend: string,
+  levels: { errors: Levels; latency: Levels },
+  errorMeaning: string,
+): void {
+  b.withPanel(
+    timeseries(`${what}: rate`, `${what} per second.`, [{ expr: red.rate(by), legend }], {
+      unit: 'reqps',
+      min: 0,
+      span: 8,
+    }),
+  )
+    .withPanel(
+      timeseries(
+        `${what}: error ratio`,
+        `Share of ${what.toLowerCase()} that failed (${errorMeaning}).`,
+        [{ expr: red.errorRatio(by), legend }],
+        { unit: 'percentunit', min: 0, span: 8, levels: levels.errors },
+      ),
+    )
+    .withPanel(
+      timeseries(
+        `${what}: p95 latency`,
+        `95th percentile latency of ${what.toLowerCase()}.`,
+        [{ expr: red.quantile(0.95, by), legend }],
+        { unit: 's', min: 0, span: 8, levels: levels.latency },
+      ),
+    );
+}
+
+function dependencyKinds(deps: readonly DependencyModel[], kinds: readonly string[]): string[] {
+  return [...new Set(deps.filter((d) => kinds.includes(d.kind)).map((d) => d.kind))].sort();
+}
+
+export function serviceDashboard(
+  model: SystemModel,
+  service: ServiceModel,
+  s: DashboardSettings,
+): ServiceDashboard {
+  const slo = sloOf(model, service);
+  const levels = { errors: errorLevels(slo), latency: latencyLevels(slo) };
+  const notes: string[] = [];
+  const server = spanRed([
+    eq(SPAN_LABELS.service, '$service'),
+    eq(SPAN_LABELS.kind, SPAN_KIND_SERVER),
+    re(OP, '$operation'),
+  ]);
+  const opLegend = `{{${OP}}}`;
+  const lang = service.language === 'python' ? 'Python' : 'Node.js';
+  const framework = service.framework ? ` (${service.framework})` : '';
+
+  const b = baseDashboard(model, s, {
+    uid: serviceUid(model, service),
+    title: `${model.name} / ${service.name}`,
+    description: `Service ${service.name}, ${lang}${framework}: requests by operation, the dependencies it calls and its runtime.`,
+    tags: ['service', `service:${service.name}`, service.language],
+  })
+    .withVariable(new ConstantVariableBuilder('service').value(service.name))
+    .withVariable(new ConstantVariableBuilder('job').value(sdkJob(model, service)))
+    .withVariable(operationVariable())
+    .link(
+      externalLink(
+        'Traces (Jaeger)',
+        jaegerSearchUrl('${service}'),
+        'Jaeger: this service, this time range',
+      ),
+    )
+    .link(
+      externalLink(
+        'Slow traces (Jaeger)',
+        `${jaegerSearchUrl('${service}')}&minDuration=${slo.latencyThresholdMs}ms`,
+        'Jaeger: traces slower than the latency SLO threshold',
+      ),
+    )
+    .link(
+      externalLink(
+        'Logs (Kibana)',
+        kibanaDiscoverUrl([{ field: LOG_FIELDS.service, value: '${service}' }]),
+        'Kibana Discover: this service, this time range',
+      ),
+    )
+    .link(
+      externalLink(
+        'Error logs (Kibana)',
+        kibanaDiscoverUrl([
+          { field: LOG_FIELDS.service, value: '${service}' },
+          { field: LOG_FIELDS.level, value: 'error' },
+        ]),
+        'Kibana Discover: error lines of this service',
+      ),
+    );
+
+  b.withRow(new RowBuilder('Service'))
+    .withPanel(
+      stat(
+        'Requests/s',
+        'Server requests per second (span metrics).',
+        { expr: server.rate([]) },
+        { unit: 'reqps' },
+      ),
+    )
+    .withPanel(
+      stat(
+        'Error ratio',
+        'Share of server requests that failed (span status ERROR).',
+        { expr: server.errorRatio([]) },
+        {
+          unit: 'percentunit',
+          levels: levels.errors,
+        },
+      ),
+    )
+    .withPanel(
+      stat(
+        'p95 latency',
+        '95th percentile server latency.',
+        { expr: server.quantile(0.95, []) },
+        { unit: 's', levels: levels.latency },
+      ),
+    )
+    .withPanel(
+      stat(
+        'p99 latency',
+        '99th percentile server latency.',
+        { expr: server.quantile(0.99, []) },
+        { unit: 's', levels: levels.latency },
+      ),
+    );
+
+  b.withRow(new RowBuilder('Operations')).withPanel(
+    table(
+      'Operations',
+      'Per operation (server span name), now. Click one for its traces in Jaeger.',
+      redColumns(server, [OP], levels),
+      {
+        labels: [OP],
+        labelHeaders: { [OP]: 'Operation' },
+        sortBy: 'Requests/s',
+        links: [
+          {
+            title: 'Traces of this operation',
+            url: jaegerSearchUrl('${service}', '${__data.fields.Operation:percentencode}'),
+          },
+        ],
+      },
+    ),
+  );
+  redPanels(b, 'Requests by operation', server, [OP], opLegend, levels, 'span status ERROR');
+  b.withPanel(
+    timeseries(
+      'Requests by operation: p99 latency',
+      '99th percentile latency per operation.',
+      [{ expr: server.quantile(0.99, [OP]), legend: opLegend }],
+      {
+        unit: 's',
+        min: 0,
+        span: 24,
+        levels: levels.latency,
+      },
+    ),
+  );
+
+  if (service.framework !== undefined && HTTP_SERVERS.has(service.framework)) {
+    b.withRow(new RowBuilder('HTTP server (SDK metrics)'));
+    const routeLegend = `{{${SDK_LABELS.method}}} {{${SDK_LABELS.route}}}`;
+    redPanels(
+      b,
+      'HTTP requests by route',
+      httpServerRed('$job'),
+      [SDK_LABELS.method, SDK_LABELS.route],
+      routeLegend,
+      levels,
+      'status 5xx',
+    );
+  } else {
+    notes.push(`${service.name}: no HTTP server panels (no HTTP framework in the model).`);
+  }
+
+  const deps = service.dependencies;
+  if (deps.length > 0) {
+    b.withRow(new RowBuilder('Dependencies'));
+    if (deps.some((d) => d.kind === 'http')) {
+      redPanels(
+        b,
+        'HTTP calls by host',
+        httpClientRed('$job'),
+        [SDK_LABELS.serverAddress, SDK_LABELS.serverPort],
+        `{{${SDK_LABELS.serverAddress}}}:{{${SDK_LABELS.serverPort}}}`,
+        levels,
+        'status 4xx/5xx or no answer',
+      );
+    }
+    for (const group of SPAN_DEPENDENCY_GROUPS) {
+      const kinds = dependencyKinds(deps, group.kinds);
+      if (kinds.length === 0) continue;
+      const calls = spanRed([
+        eq(SPAN_LABELS.service, '$service'),
+        re(SPAN_LABELS.kind, `${SPAN_KIND_CLIENT}|${SPAN_KIND_PRODUCER}`),
+        re(group.label, kinds.join('|')),
+      ]);
+      redPanels(
+        b,
+        `${group.title} calls`,
+        calls,
+        [group.label, OP],
+        `{{${group.label}}} {{${OP}}}`,
+        levels,
+        'span status ERROR',
+      );
+    }
+  }
+
+  const runtime = runtimePanels(service);
+  if (runtime.panels.length > 0) {
+    b.withRow(new RowBuilder(runtime.title));
+    for (const p of runtime.panels) b.withPanel(p);
+  }
+  notes.push(...runtime.notes);
+  for (const v of runtime.variables) b.withVariable(v);
+  return { builder: b, notes };
+}

@@ -1,0 +1,92 @@
+// `obs analyze logs` on the real output of the programs our users run (Python logging in five
+// formats, Flask, gunicorn and uvicorn serving requests, Node's console and pino, and the JSON
+// lines of our own instrumentation): levels, messages, services and trace ids come out right.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogAnalysis } from '../../../analyze/logs/analyze.js';
+import type { LogReport, PatternReport } from '../../../analyze/logs/report-types.js';
+import { captureRealLogs } from '../../support/log-sources.js';
+import type { RealLogs } from '../../support/log-sources.js';
+
+let dir: string;
+let logs: RealLogs;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'obs-logs-real-'));
+  logs = await captureRealLogs();
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** Writes a source's events back as the lines the program printed and analyzes them. */
+async function analyze(name: string, events: string[]): Promise<LogReport> {
+  const file = path.join(dir, `${name.replace(/\W+/g, '-')}.log`);
+  await writeFile(file, events.join('\n') + '\n');
+  return (await createLogAnalysis({ files: [file] }).run()).report;
+}
+
+const find = (r: LogReport, template: string): PatternReport | undefined =>
+  r.patterns.find((p) => p.template === template);
+
+describe('obs analyze logs on real program output', () => {
+  it('Python logging in five formats in one stream: one pattern per message, with its level', async () => {
+    const r = await analyze('python logging', logs.text['python logging']!);
+    expect(find(r, 'charge failed')).toMatchObject({ level: 'error' });
+    expect(find(r, 'charge failed')!.count).toBeGreaterThanOrEqual(5);
+    expect(find(r, 'database unreachable')).toMatchObject({ level: 'fatal' });
+    expect(find(r, 'payment slow: <*>')).toMatchObject({ level: 'warn' });
+    // The traceback lines are kept, not dropped.
+    expect(find(r, 'Traceback (most recent call last):')!.count).toBeGreaterThanOrEqual(5);
+  });
+
+  it('Flask: warnings and the logged exception', async () => {
+    const r = await analyze('flask', logs.text.flask!);
+    const warn = r.patterns.find(
+      (p) => p.level === 'warn' && p.template.includes('stock low for sku'),
+    );
+    expect(warn).toBeDefined();
+    expect(
+      r.patterns.some(
+        (p) => p.level === 'error' && p.template.includes('Exception on /boom [GET]'),
+      ),
+    ).toBe(true);
+  });
+
+  it('gunicorn and uvicorn: levels from their own headers', async () => {
+    const gunicorn = await analyze('gunicorn error log', logs.text['gunicorn error log']!);
+    expect(find(gunicorn, 'Booting worker with pid: <*>')).toMatchObject({ level: 'info' });
+    const uvicorn = await analyze('uvicorn log', logs.text['uvicorn log']!);
+    expect(find(uvicorn, 'Started server process [<*>]')).toMatchObject({ level: 'info' });
+    const access = await analyze('uvicorn access log', logs.text['uvicorn access log']!);
+    expect(access.totals.records).toBeGreaterThanOrEqual(2);
+    expect(access.patterns.every((p) => p.level === 'info')).toBe(true);
+  });
+
+  it('pino JSON: numeric levels and trace ids', async () => {
+    const r = await analyze('pino', logs.json.pino!);
+    expect(r.inputs[0]!.kinds).toEqual({ json: logs.json.pino!.length });
+    const failed = find(r, 'checkout failed')!;
+    expect(failed).toMatchObject({
+      level: 'error',
+      traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'],
+    });
+    expect(find(r, 'stock low')).toMatchObject({ level: 'warn' });
+  });
+
+  it('our JSON log lines (LOG_FIELDS): service, level, error type and trace id', async () => {
+    const r = await analyze('LOG_FIELDS json', logs.json['LOG_FIELDS json']!);
+    const payments = r.services.find((s) => s.service === 'payments')!;
+    expect(payments.errors).toBeGreaterThanOrEqual(1);
+    expect(payments.errorPatterns[0]).toMatchObject({
+      template: 'ZeroDivisionError: refund failed',
+      traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'],
+    });
+  });
+
+  it('Node console: every line is mined, the stack trace included', async () => {
+    const events = logs.text['node console']!;
+    const r = await analyze('node console', events);
+    expect(r.totals.lines).toBe(events.join('\n').split('\n').length);
+    expect(r.totals.skipped).toBe(0);
+  });
+});

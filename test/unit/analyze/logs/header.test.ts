@@ -1,0 +1,208 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ObsError } from '../../../../core/errors.js';
+import { compileLogFormat, learnHeader, levelOf } from '../../../../analyze/logs/header.js';
+
+const fixture = (name: string) =>
+  readFileSync(`test/fixtures/logs/formats/${name}.log`, 'utf8').trimEnd().split('\n');
+
+// Each file holds lines in the header format of one public Loghub system; the header is learned
+// from the file alone, and the first line must come apart as a person would split it.
+const cases: [string, { content: string; level?: string; component?: string }][] = [
+  [
+    'HDFS',
+    {
+      content: 'PacketResponder 1 for block blk_38865049064139660 terminating',
+      level: 'info',
+      component: 'dfs.DataNode$PacketResponder',
+    },
+  ],
+  [
+    'Spark',
+    {
+      content: 'Registered signal handlers for [TERM, HUP, INT]',
+      level: 'info',
+      component: 'executor.CoarseGrainedExecutorBackend',
+    },
+  ],
+  ['BGL', { content: 'instruction cache parity error corrected', level: 'info' }],
+  [
+    'Linux',
+    {
+      content:
+        'authentication failure; logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4 ',
+      component: 'sshd(pam_unix)',
+    },
+  ],
+  [
+    'Mac',
+    {
+      content:
+        'IOThunderboltSwitch<0>(0x0)::listenerCallback - Thunderbolt HPD packet for route = 0x0 port = 11 unplug = 0',
+      component: 'kernel',
+    },
+  ],
+  ['Thunderbird', { content: 'session closed for user root', component: 'crond(pam_unix)' }],
+  ['HealthApp', { content: 'onStandStepChanged 3579', component: 'Step_LSC' }],
+  [
+    'Proxifier',
+    {
+      content: 'proxy.cse.cuhk.edu.hk:5070 open through proxy proxy.cse.cuhk.edu.hk:5070 HTTPS',
+      component: 'chrome.exe',
+    },
+  ],
+  [
+    'Hadoop',
+    {
+      content: 'Created MRAppMaster for application appattempt_1445144423722_0020_000001',
+      level: 'info',
+      component: 'org.apache.hadoop.mapreduce.v2.app.MRAppMaster',
+    },
+  ],
+  ['Zookeeper', { content: 'Notification time out: 3200', level: 'info' }],
+  [
+    'Android',
+    {
+      content:
+        'printFreezingDisplayLogsopening app wtoken = AppWindowToken{9f4ef63 token=Token{a64f992 ActivityRecord{de9231d u0 com.tencent.qt.qtl/.activity.info.NewsDetailXmlActivity t761}}}, allDrawn= false, startingDisplayed =  false, startingMoved =  false, isRelaunching =  false',
+      level: 'debug',
+      component: 'WindowManager',
+    },
+  ],
+  ['Apache', { content: 'workerEnv.init() ok /etc/httpd/conf/workers2.properties', level: 'info' }],
+  [
+    'OpenSSH',
+    {
+      content:
+        'reverse mapping checking getaddrinfo for ns.marryaldkfaczcz.com [173.234.31.186] failed - POSSIBLE BREAK-IN ATTEMPT!',
+      component: 'sshd',
+    },
+  ],
+  [
+    'OpenStack',
+    {
+      content:
+        '10.11.10.1 "GET /v2/54fdadf6f9044f0bbb8ba8d1b2233adc/servers/detail HTTP/1.1" status: 200 len: 1893 time: 0.2477829',
+      level: 'info',
+      component: 'nova.osapi_compute.wsgi.server',
+    },
+  ],
+  [
+    'HPC',
+    {
+      content:
+        'Component State Change: Component \\042alt0\\042 is in the unavailable state (HWID=1973)',
+    },
+  ],
+];
+
+describe('learnHeader', () => {
+  it.each(cases)('splits the header of %s lines from the message', (name, want) => {
+    const lines = fixture(name);
+    const parsed = learnHeader(lines).parse(lines[0]!);
+    expect(parsed.matched).toBe(true);
+    expect(parsed.content).toBe(want.content);
+    if (want.level) expect(parsed.level).toBe(want.level);
+    if (want.component) expect(parsed.component).toBe(want.component);
+  });
+
+  it('keeps lines without the learned header whole and says so', () => {
+    const h = learnHeader(fixture('Hadoop'));
+    const trace = '\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)';
+    expect(h.parse(trace)).toMatchObject({ content: trace, matched: false });
+  });
+
+  it('leaves plain messages without a header as they are', () => {
+    const lines = ['user alice logged in', 'user bob logged out', 'cache warmed in 5 ms'];
+    const h = learnHeader(lines);
+    expect(h.description).toBe('per line');
+    expect(h.parse(lines[0]!)).toEqual({ content: lines[0], matched: true });
+  });
+
+  it('recognizes each line of a stream that mixes Python logging formats on its own', () => {
+    // Real output of test/fixtures/elk-log-sources/python_logging_formats.py (five formats).
+    const lines = fixture('python-logging-mixed');
+    const h = learnHeader(lines);
+    const failures = lines
+      .map((l) => h.parse(l))
+      .filter((p) => p.content === 'charge failed')
+      .map((p) => p.level);
+    expect(failures).toEqual(['error', 'error', 'error', 'error', 'error']);
+    expect(
+      h.parse('2026-11-28 15:13:43,622 - shop.cookbook - WARNING - payment slow: 1234 ms'),
+    ).toMatchObject({
+      content: 'payment slow: 1234 ms',
+      level: 'warn',
+      component: 'shop.cookbook',
+    });
+    expect(h.parse('CRITICAL:shop.basic:database unreachable')).toMatchObject({
+      content: 'database unreachable',
+      level: 'fatal',
+      component: 'shop.basic',
+    });
+  });
+
+  it('keeps a tag that only some messages start with (BGL "ciod:") in the message', () => {
+    const h = learnHeader(fixture('BGL'));
+    const line =
+      '- 1117848119 2005.06.03 R16-M1-N2-C:J17-U01 2005-06-03-18.21.59.871925 R16-M1-N2-C:J17-U01 RAS APP FATAL ciod: failed to read message prefix on control stream';
+    expect(h.parse(line)).toMatchObject({
+      level: 'fatal',
+      content: 'ciod: failed to read message prefix on control stream',
+    });
+  });
+});
+
+describe('levelOf', () => {
+  it.each([
+    ['INFO', 'info'],
+    ['[error]', 'error'],
+    ['Warning', 'warn'],
+    ['WARN:', 'warn'],
+    ['<E>', 'error'],
+    ['FATAL', 'fatal'],
+    ['D', 'debug'],
+    ['info', undefined],
+    ['Information-Technology', undefined],
+    ['d', undefined],
+  ])('%s -> %s', (token, level) => expect(levelOf(token)).toBe(level));
+});
+
+describe('compileLogFormat', () => {
+  it('parses lines in the format the user states, Loghub style', () => {
+    const h = compileLogFormat('<Date> <Time> <Pid> <Level> <Component>: <Content>');
+    expect(
+      h.parse('081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating'),
+    ).toMatchObject({
+      matched: true,
+      content: 'PacketResponder 1 terminating',
+      level: 'info',
+      component: 'dfs.DataNode$PacketResponder',
+      pid: '148',
+      time: '081109 203615',
+    });
+    expect(h.parse('something else')).toMatchObject({ matched: false, content: 'something else' });
+  });
+
+  it('accepts the regular expressions Loghub formats contain', () => {
+    const h = compileLogFormat(
+      '<Month>  <Date> <Time> <User> <Component>\\[<PID>\\]( \\(<Address>\\))?: <Content>',
+    );
+    expect(
+      h.parse('Jul  1 09:01:05 host com.apple.CDScheduler[43]: Thermal pressure state: 1').content,
+    ).toBe('Thermal pressure state: 1');
+  });
+
+  it('refuses a format without <Content> or with a broken expression, naming the flag', () => {
+    expect(() => compileLogFormat('<Date> <Level>')).toThrow(
+      /--log-format "<Date> <Level>": it needs a <Content> field/,
+    );
+    try {
+      compileLogFormat('<Date> (<Content>');
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ObsError);
+      expect((err as ObsError).code).toBe('OBS_BAD_LOG_FORMAT');
+    }
+  });
+});

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { learnHeader } from '../../../../analyze/logs/header.js';
+import { parseLine, parseTime, serviceFromFileName } from '../../../../analyze/logs/records.js';
+import type { ParseContext } from '../../../../analyze/logs/records.js';
+import { LOG_FIELDS } from '../../../../model/conventions.js';
+
+const javaHeader = learnHeader([
+  '17:30:02.618 INFO  v.c.VerifyCodeController#54 TraceID: 7c6f SpanID: c95c [verifyCode][verify result: false]',
+  '17:30:02.617 WARN  v.s.i.VerifyCodeServiceImpl#114 TraceID: 7c6f SpanID: c95c [verifyCode][Verify code start]',
+  '17:30:02.617 INFO  v.c.VerifyCodeController#51 TraceID: 7c6f SpanID: c95c [verifyCode][receivedCode: 1234]',
+]);
+const plain: ParseContext = { defaultService: 'checkout', header: learnHeader([]), year: 2024 };
+
+describe('parseLine', () => {
+  it('reads the JSON lines our instrumentation writes (LOG_FIELDS)', () => {
+    const line = JSON.stringify({
+      [LOG_FIELDS.timestamp]: '2024-03-01T10:00:00.250Z',
+      [LOG_FIELDS.level]: 'ERROR',
+      [LOG_FIELDS.message]: 'payment declined for order 42',
+      [LOG_FIELDS.service]: 'payments',
+      [LOG_FIELDS.traceId]: '4bf92f3577b34da6a3ce929d0e0e4736',
+      [LOG_FIELDS.spanId]: '00f067aa0ba902b7',
+      [LOG_FIELDS.errorType]: 'CardDeclined',
+    });
+    expect(parseLine(line, plain)).toEqual({
+      kind: 'json',
+      headerMismatch: false,
+      records: [
+        {
+          service: 'payments',
+          level: 'error',
+          timestamp: Date.UTC(2024, 2, 1, 10, 0, 0, 250),
+          traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+          spanId: '00f067aa0ba902b7',
+          content: 'CardDeclined: payment declined for order 42',
+        },
+      ],
+    });
+  });
+
+  it('reads nested ECS objects and pino numeric levels', () => {
+    const ecs = parseLine(
+      '{"log":{"level":"warn"},"message":"slow query","service":{"name":"db"}}',
+      plain,
+    ).records[0]!;
+    expect(ecs).toMatchObject({ service: 'db', level: 'warn', content: 'slow query' });
+    const pino = parseLine('{"level":50,"time":1709287200000,"msg":"boom","trace_id":"abc"}', plain)
+      .records[0]!;
+    expect(pino).toMatchObject({
+      level: 'error',
+      timestamp: 1709287200000,
+      content: 'boom',
+      traceId: 'abc',
+      service: 'checkout',
+    });
+  });
+
+  it('unwraps Docker json-file lines and parses the text inside with the file header', () => {
+    const ctx = { ...plain, header: javaHeader };
+    const line = JSON.stringify({
+      log: '17:30:02.618 ERROR v.c.OrderController#88 order 7 failed\n',
+      stream: 'stderr',
+      time: '2024-03-01T10:00:01.000000000Z',
+    });
+    const p = parseLine(line, ctx);
+    expect(p.kind).toBe('docker');
+    expect(p.records[0]).toMatchObject({
+      level: 'error',
+      content: 'order 7 failed',
+      service: 'checkout',
+    });
+  });
+
+  it('unwraps CRI lines', () => {
+    const p = parseLine('2024-03-01T10:00:02.5Z stdout F GET /health 200', plain);
+    expect(p.kind).toBe('cri');
+    expect(p.records[0]).toMatchObject({
+      content: 'GET /health 200',
+      timestamp: Date.UTC(2024, 2, 1, 10, 0, 2, 500),
+    });
+  });
+
+  it('reads every record of an OTLP logs request, with service, trace and span ids', () => {
+    const body = (s: string) => ({ stringValue: s });
+    const line = JSON.stringify({
+      resourceLogs: [
+        {
+          resource: {
+            attributes: [{ key: 'service.name', value: body('ts-verification-code-service') }],
+          },
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  timeUnixNano: '1674984602618340807',
+                  body: body(
+                    '17:30:02.618 INFO  v.c.VerifyCodeController#54 TraceID: 7c6f SpanID: c95c [verifyCode][verify result: false]',
+                  ),
+                  traceId: '7C6FBB99EEA95D623C08DE0C9691A446',
+                  spanId: 'c95c108a090bf4e6',
+                },
+                {
+                  timeUnixNano: '1674984602618206999',
+                  severityNumber: 17,
+                  body: body('plain body'),
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const p = parseLine(line, { ...plain, header: javaHeader });
+    expect(p.kind).toBe('otlp');
+    expect(p.records).toEqual([
+      {
+        service: 'ts-verification-code-service',
+        level: 'info',
+        timestamp: 1674984602618,
+        traceId: '7c6fbb99eea95d623c08de0c9691a446',
+        spanId: 'c95c108a090bf4e6',
+        content: 'TraceID: 7c6f SpanID: c95c [verifyCode][verify result: false]',
+      },
+      {
+        service: 'ts-verification-code-service',
+        level: 'error',
+        timestamp: 1674984602618,
+        content: 'plain body',
+      },
+    ]);
+  });
+
+  it('mines a line that looks like JSON but is not as text, and says why', () => {
+    const p = parseLine('{"message": "cut short', plain);
+    expect(p.kind).toBe('text');
+    expect(p.problem).toMatch(/^malformed JSON/);
+    expect(p.records[0]!.content).toBe('{"message": "cut short');
+  });
+
+  it('reports an OTLP request without records as a problem', () => {
+    const p = parseLine('{"resourceLogs":[]}', plain);
+    expect(p.records).toEqual([]);
+    expect(p.problem).toBe('OTLP logs request without log records');
+  });
+});
+
+describe('parseTime', () => {
+  it.each([
+    ['2015-10-18 18:01:47,978', Date.UTC(2015, 9, 18, 18, 1, 47, 978)],
+    ['2024-03-01T12:00:00+02:00', Date.UTC(2024, 2, 1, 10, 0, 0)],
+    ['17/06/09 20:10:40', Date.UTC(2017, 5, 9, 20, 10, 40)],
+    ['20171223-22:15:29:606', Date.UTC(2017, 11, 23, 22, 15, 29)],
+    ['081109 203615', Date.UTC(2008, 10, 9, 20, 36, 15)],
+    ['Jun 14 15:16:01', Date.UTC(2024, 5, 14, 15, 16, 1)],
+    ['- 1117838570 2005.06.03', 1117838570000],
+    ['no time here', undefined],
+  ])('%s', (text, ms) => expect(parseTime(text, 2024)).toBe(ms));
+});
+
+describe('serviceFromFileName', () => {
+  it.each([
+    ['logs/checkout.log', 'checkout'],
+    ['/var/log/payments.log.1.gz', 'payments'],
+    ['cart-2024-03-01.jsonl', 'cart'],
+    ['-', 'stdin'],
+  ])('%s -> %s', (file, service) => expect(serviceFromFileName(file)).toBe(service));
+});
