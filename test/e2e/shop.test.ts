@@ -22,7 +22,7 @@
  * OBS_E2E_RECORD=<folder>: also write the trace archive of the run, cut into a baseline (before
  * the fault) and an incident (fault on) sample, gzipped: how examples/shop/telemetry/ was made.
  */
-import { cp, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +34,7 @@ import { runGenerator } from '../../model/generator.js';
 import { loadModel } from '../../model/load.js';
 import type { SystemModel } from '../../model/schema.js';
 import type { InitResult } from '../../init/pipeline.js';
+import { checkPanelQueries, queryReport } from '../support/dashboard-queries.js';
 import type { JaegerTrace } from '../support/instrumented.js';
 import { editModel, jsonLines, readmeRun } from '../support/instrumented.js';
 import type { Jaeger } from '../support/jaeger.js';
@@ -112,6 +113,7 @@ const services: string[] = [];
 let serviceLogs: Record<string, string> = {};
 let baseline: LoadSummary;
 const faultRounds: LoadSummary[] = [];
+let loadStartAt = 0;
 let faultOnAt = 0;
 let loadEndAt = 0;
 let alertsBeforeFault: Alert[] = [];
@@ -250,6 +252,7 @@ beforeAll(async () => {
 
   // 3. Load, then the fault, and load until its alert fires.
   const gateway = shop.url('gateway');
+  loadStartAt = Date.now();
   baseline = await blame(['gateway'], () =>
     runLoadgen(gateway, { rate: RATE, durationS: BASELINE_S, users: 30, seed: 1 }),
   );
@@ -339,6 +342,36 @@ describe(`examples/shop under its generated stack, with ${FAULT.service} failing
       ).toBeUndefined();
       expect(firing?.state, `within ${ALERT_WITHIN_MS / 60_000} min of the fault`).toBe('firing');
       expect(firing?.labels).toMatchObject({ severity: 'critical', slo: 'availability' });
+    });
+  });
+
+  it('every panel query of the dashboards obs init wrote returns data from Prometheus', async () => {
+    const dir = path.join(repo, stackPaths(model).grafanaDashboards);
+    const dashboards = await Promise.all(
+      (await readdir(dir))
+        .filter((f) => f.endsWith('.json'))
+        .map(async (f) => {
+          const json = JSON.parse(await readFile(path.join(dir, f), 'utf8')) as Record<
+            string,
+            unknown
+          >;
+          return { uid: String(json.uid), json };
+        }),
+    );
+    expect(dashboards.length).toBe(services.length + 1); // the overview and one per service
+    const checked = await checkPanelQueries(stack!.prometheusUrl, model, dashboards, {
+      start: Math.ceil(loadStartAt / 1000) + 30,
+      end: Math.floor(loadEndAt / 1000),
+      rangeStart: loadStartAt / 1000,
+    });
+    console.log(`${checked.length} panel queries checked:\n${queryReport(checked)}`);
+    await blame(['prometheus', 'collector'], () => {
+      expect(checked.length).toBeGreaterThan(50);
+      expect(
+        checked
+          .filter((c) => c.problem)
+          .map((c) => `${c.dashboard} / ${c.panel} [${c.refId}]: ${c.problem}`),
+      ).toEqual([]);
     });
   });
 
