@@ -70,9 +70,14 @@ export interface Cut {
 
 /**
  * Writes the traces of each time window to its own gzipped OTLP JSON lines file. A trace belongs
- * to the window its earliest span starts in, so no trace is split between files.
+ * to the window its earliest span starts in, so no trace is split between files. Resource
+ * attributes named in `drop` (e.g. host.id, the machine's id) are left out.
  */
-export async function cutArchive(file: string, cuts: readonly Cut[]): Promise<number[]> {
+export async function cutArchive(
+  file: string,
+  cuts: readonly Cut[],
+  drop: readonly string[] = [],
+): Promise<number[]> {
   const startOf = new Map<string, number>();
   for await (const req of requests(file)) {
     for (const r of req.resourceSpans) {
@@ -103,7 +108,9 @@ export async function cutArchive(file: string, cuts: readonly Cut[]): Promise<nu
             }),
           }))
           .filter((scope) => scope.spans.length > 0);
-        if (scopeSpans.length > 0) kept.resourceSpans.push({ ...r, scopeSpans });
+        if (scopeSpans.length === 0) continue;
+        const attributes = r.resource?.attributes?.filter((a) => !drop.includes(a.key));
+        kept.resourceSpans.push({ ...r, resource: { ...r.resource, attributes }, scopeSpans });
       }
       if (kept.resourceSpans.length === 0) continue;
       for (const r of kept.resourceSpans)
