@@ -137,3 +137,10 @@ export function queryReport(checked: readonly CheckedQuery[]): string {
     )
     .join('\n');
 }
+
+/** The queries that failed the check, one line each: what an assertion compares with []. */
+export function queryProblems(checked: readonly CheckedQuery[]): string[] {
+  return checked
+    .filter((c) => c.problem)
+    .map((c) => `${c.dashboard} / ${c.panel} [${c.refId}]: ${c.problem}`);
+}

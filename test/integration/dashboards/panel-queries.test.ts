@@ -11,6 +11,7 @@ import type { CheckedQuery } from '../../support/dashboard-queries.js';
 import {
   checkPanelQueries,
   constants,
+  queryProblems,
   queryReport,
   substitute,
 } from '../../support/dashboard-queries.js';
@@ -58,11 +59,7 @@ describe('dashboard queries against a real Prometheus fed by a real Collector an
     );
     console.log(`${checked.length} panel queries checked:\n${queryReport(checked)}`);
     expect(checked.length).toBeGreaterThan(50);
-    expect(
-      checked
-        .filter((c) => c.problem)
-        .map((c) => `${c.dashboard} / ${c.panel} [${c.refId}]: ${c.problem}`),
-    ).toEqual([]);
+    expect(queryProblems(checked)).toEqual([]);
   });
 
   it('the alerts panel shows the generated error-budget alert of the failing service', async () => {
