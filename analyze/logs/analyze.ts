@@ -16,7 +16,14 @@ import { compileLogFormat, learnHeader } from './header.js';
 import type { HeaderParser } from './header.js';
 import { createMiner, validateMinerConfig } from './miner.js';
 import type { Miner, MinerConfig } from './miner.js';
-import { createTimeParser, parseLine, serviceFromFileName } from './records.js';
+import {
+  createTimeParser,
+  isBinaryLine,
+  isErrorLevel,
+  learnFileHeader,
+  parseLine,
+  serviceFromFileName,
+} from './records.js';
 import type { LineKind, LogRecord } from './records.js';
 import type {
   InputSummary,
@@ -119,22 +126,6 @@ export interface LogAnalysis {
   readonly config: LogAnalysisConfig;
   validate(): void;
   run(): Promise<LogAnalysisResult>;
-}
-
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const SUSPECT = /[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]/;
-
-/** A line that is mostly control characters or holds NUL bytes is binary, not a message. */
-function isBinary(line: string): boolean {
-  if (!SUSPECT.test(line)) return false; // the common case, decided by one native scan
-  let control = 0;
-  const n = Math.min(line.length, 4096);
-  for (let i = 0; i < n; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 0) return true;
-    if ((c < 32 && c !== 9) || c === 0xfffd || (c >= 0x7f && c < 0xa0)) control++;
-  }
-  return n > 0 && control / n > 0.3;
 }
 
 const NON_SPACE = /\S/;
@@ -283,7 +274,7 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
           summary.skipped.empty++;
           return;
         }
-        if (isBinary(line)) {
+        if (isBinaryLine(line)) {
           summary.skipped.binary++;
           if (summary.problems.length < 5)
             summary.problems.push({ line: no, problem: 'binary data, not a log line' });
@@ -312,18 +303,10 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
 
       const learn = (): void => {
         if (pending === undefined) return;
-        // Unwrap JSON/CRI/OTLP first: the header belongs to the text inside.
-        const texts: string[] = [];
-        const identity: HeaderParser = {
-          description: 'none',
-          parse: (l) => ({ content: l, matched: true }),
-        };
-        for (const p of pending) {
-          if (isBinary(p.line)) continue;
-          const parsed = parseLine(p.line, { defaultService: '', header: identity });
-          if (parsed.kind !== 'json') for (const r of parsed.records) texts.push(r.content);
-        }
-        ctx.header = learnHeader(texts.slice(0, sampleSize * 4));
+        ctx.header = learnFileHeader(
+          pending.map((p) => p.line),
+          sampleSize * 4,
+        );
         const lines = pending;
         pending = undefined;
         for (const p of lines) handle(p.line, p.no);
@@ -381,7 +364,6 @@ interface BuildInput {
 }
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-const ERROR_LEVELS = new Set(['error', 'fatal']);
 
 function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput): LogReport {
   const top = config.top ?? LOG_ANALYSIS_DEFAULTS.top;
@@ -538,9 +520,9 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
     const report: ServiceReport = {
       service: name,
       records: count,
-      errors: entries.reduce((n, e) => n + levelCount(e, (l) => ERROR_LEVELS.has(l)), 0),
+      errors: entries.reduce((n, e) => n + levelCount(e, isErrorLevel), 0),
       warnings: entries.reduce((n, e) => n + levelCount(e, (l) => l === 'warn'), 0),
-      errorPatterns: rank((l) => ERROR_LEVELS.has(l)),
+      errorPatterns: rank(isErrorLevel),
       warningPatterns: rank((l) => l === 'warn'),
     };
     if (hasBaseline) {
@@ -561,7 +543,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
           traceIds: e.s.traceIds,
         });
       }
-      const severity = (l: string) => (ERROR_LEVELS.has(l) ? 2 : l === 'warn' ? 1 : 0);
+      const severity = (l: string) => (isErrorLevel(l) ? 2 : l === 'warn' ? 1 : 0);
       changes.sort(
         (x, y) =>
           severity(y.level) - severity(x.level) ||
@@ -581,7 +563,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
       .filter((c) => pred(c.level))
       .reduce((n, c) => n + c.count, 0);
   const rankKey = (s: ServiceReport) => [
-    changed(s, (l) => ERROR_LEVELS.has(l)),
+    changed(s, isErrorLevel),
     changed(s, (l) => l === 'warn'),
     s.errors,
     s.records,
