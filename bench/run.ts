@@ -7,6 +7,7 @@ interface Suite {
 }
 
 const SUITES: Record<string, () => Promise<Suite>> = {
+  traces: () => import('./traces.bench.js'),
   logs: () => import('./logs.js'),
 };
 

@@ -15,6 +15,7 @@ import type { ShapeIds } from './line-cache.js';
 import { createMiner, newShapeMemo, validateMinerConfig } from './miner.js';
 import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
 import { newSummary, readLogFile } from './reader.js';
+import { isErrorLevel } from './records.js';
 import type { ReaderOptions } from './reader.js';
 import type { LineKind, LogRecord } from './records.js';
 import type {
@@ -316,7 +317,6 @@ interface BuildInput {
 }
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-const ERROR_LEVELS = new Set(['error', 'fatal']);
 
 function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput): LogReport {
   const top = config.top ?? LOG_ANALYSIS_DEFAULTS.top;
@@ -473,9 +473,9 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
     const report: ServiceReport = {
       service: name,
       records: count,
-      errors: entries.reduce((n, e) => n + levelCount(e, (l) => ERROR_LEVELS.has(l)), 0),
+      errors: entries.reduce((n, e) => n + levelCount(e, isErrorLevel), 0),
       warnings: entries.reduce((n, e) => n + levelCount(e, (l) => l === 'warn'), 0),
-      errorPatterns: rank((l) => ERROR_LEVELS.has(l)),
+      errorPatterns: rank(isErrorLevel),
       warningPatterns: rank((l) => l === 'warn'),
     };
     if (hasBaseline) {
@@ -496,7 +496,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
           traceIds: e.s.traceIds,
         });
       }
-      const severity = (l: string) => (ERROR_LEVELS.has(l) ? 2 : l === 'warn' ? 1 : 0);
+      const severity = (l: string) => (isErrorLevel(l) ? 2 : l === 'warn' ? 1 : 0);
       changes.sort(
         (x, y) =>
           severity(y.level) - severity(x.level) ||
@@ -516,7 +516,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
       .filter((c) => pred(c.level))
       .reduce((n, c) => n + c.count, 0);
   const rankKey = (s: ServiceReport) => [
-    changed(s, (l) => ERROR_LEVELS.has(l)),
+    changed(s, isErrorLevel),
     changed(s, (l) => l === 'warn'),
     s.errors,
     s.records,

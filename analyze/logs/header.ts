@@ -563,9 +563,12 @@ export function learnHeader(sample: readonly string[]): ShapedHeaderParser {
     return dashHeader(dashAt);
   }
 
-  const piped = lines.filter(
-    (l) => /^[^|]*\d[^|]*\|/.test(l) && hasTime(l.slice(0, l.indexOf('|'))),
-  );
+  // A digit before the first `|`, then a time there. (Not one regex: `^[^|]*\d[^|]*\|`
+  // backtracks in time quadratic in the length of a line without `|`.)
+  const piped = lines.filter((l) => {
+    const bar = l.indexOf('|');
+    return bar > 0 && /\d/.test(l.slice(0, bar)) && hasTime(l.slice(0, bar));
+  });
   if (n > 0 && piped.length / n >= 0.9) {
     const fields = Math.min(6, ...piped.map((l) => l.split('|').length - 1));
     if (fields >= 2) return pipeHeader(fields);

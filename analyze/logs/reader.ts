@@ -10,12 +10,13 @@
 import { readLines } from '../../core/lines.js';
 import type { LineStats } from '../../core/lines.js';
 import { compileLogFormat, isShaped, learnHeader } from './header.js';
-import type { HeaderParser } from './header.js';
 import { LineCache } from './line-cache.js';
 import type { KnownLine, ShapeIds } from './line-cache.js';
 import {
   createTimeParser,
+  isBinaryLine,
   isPlainText,
+  learnFileHeader,
   parseLine,
   serviceFromFileName,
   textRecord,
@@ -60,29 +61,7 @@ export function newSummary(file: string, role: InputSummary['role']): InputSumma
   };
 }
 
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const SUSPECT = /[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]/;
-
-/** A line that is mostly control characters or holds NUL bytes is binary, not a message. */
-function isBinary(line: string): boolean {
-  if (!SUSPECT.test(line)) return false; // the common case, decided by one native scan
-  let control = 0;
-  const n = Math.min(line.length, 4096);
-  for (let i = 0; i < n; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 0) return true;
-    if ((c < 32 && c !== 9) || c === 0xfffd || (c >= 0x7f && c < 0xa0)) control++;
-  }
-  return n > 0 && control / n > 0.3;
-}
-
 const NON_SPACE = /\S/;
-
-/** A header parser that keeps every line whole, to unwrap the sample before learning. */
-const IDENTITY: HeaderParser = {
-  description: 'none',
-  parse: (l) => ({ content: l, matched: true }),
-};
 
 /**
  * Reads one file into `sink`, filling `summary` (all but `longMessages`, which mining counts).
@@ -121,7 +100,7 @@ export async function readLogFile(
       summary.skipped.empty++;
       return;
     }
-    if (isBinary(line)) {
+    if (isBinaryLine(line)) {
       summary.skipped.binary++;
       if (summary.problems.length < 5)
         summary.problems.push({ line: no, problem: 'binary data, not a log line' });
@@ -145,14 +124,10 @@ export async function readLogFile(
 
   const learn = (): void => {
     if (pending === undefined) return;
-    // Unwrap JSON/CRI/OTLP first: the header belongs to the text inside.
-    const texts: string[] = [];
-    for (const p of pending) {
-      if (isBinary(p.line)) continue;
-      const parsed = parseLine(p.line, { defaultService: '', header: IDENTITY });
-      if (parsed.kind !== 'json') for (const r of parsed.records) texts.push(r.content);
-    }
-    ctx.header = learnHeader(texts.slice(0, opts.headerSample * 4));
+    ctx.header = learnFileHeader(
+      pending.map((p) => p.line),
+      opts.headerSample * 4,
+    );
     shapes = isShaped(ctx.header) ? new LineCache(ctx.header, ids) : undefined;
     const lines = pending;
     pending = undefined;

@@ -17,7 +17,7 @@
  */
 import { LOG_FIELDS } from '../../model/conventions.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
-import { levelOf } from './header.js';
+import { learnHeader, levelOf } from './header.js';
 
 export interface LogRecord {
   /** Service: from the record, a field, or the file name. */
@@ -51,6 +51,48 @@ export interface ParseContext {
   year?: number;
   /** Parses header times; a per-file `createTimeParser()` is faster. Default `parseTime`. */
   time?: (text: string) => number | undefined;
+}
+
+/** True for the normalized levels that mean something failed: `error` and `fatal`. */
+export function isErrorLevel(level: string | undefined): boolean {
+  return level === 'error' || level === 'fatal';
+}
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const SUSPECT = /[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]/;
+
+/** A line that is mostly control characters or holds NUL bytes is binary, not a message. */
+export function isBinaryLine(line: string): boolean {
+  if (!SUSPECT.test(line)) return false; // the common case, decided by one native scan
+  let control = 0;
+  const n = Math.min(line.length, 4096);
+  for (let i = 0; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0) return true;
+    if ((c < 32 && c !== 9) || c === 0xfffd || (c >= 0x7f && c < 0xa0)) control++;
+  }
+  return n > 0 && control / n > 0.3;
+}
+
+const IDENTITY_HEADER: HeaderParser = {
+  description: 'none',
+  parse: (l) => ({ content: l, matched: true }),
+};
+
+/**
+ * The header parser of one file, learned from its first lines. JSON, CRI and OTLP wrappers are
+ * unwrapped first: the header belongs to the text inside (an OTLP body `17:30:02 INFO ...`).
+ * JSON log objects carry their level and time as fields and teach nothing.
+ */
+export function learnFileHeader(sample: readonly string[], maxTexts = 800): HeaderParser {
+  const texts: string[] = [];
+  for (const line of sample) {
+    if (isBinaryLine(line)) continue;
+    const parsed = parseLine(line, { defaultService: '', header: IDENTITY_HEADER });
+    if (parsed.kind !== 'json') for (const r of parsed.records) texts.push(r.content);
+    if (texts.length >= maxTexts) break;
+  }
+  return learnHeader(texts.slice(0, maxTexts));
 }
 
 type Json = Record<string, unknown>;

@@ -18,7 +18,8 @@ export function runObs(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: opts.cwd,
-      env: { ...process.env, CI: '1', NO_COLOR: '1', ...opts.env },
+      // A wide terminal: oclif wraps error messages at its width, and tests match their text.
+      env: { ...process.env, CI: '1', NO_COLOR: '1', OCLIF_COLUMNS: '500', ...opts.env },
     });
     let stdout = '';
     let stderr = '';

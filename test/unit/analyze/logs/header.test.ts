@@ -161,6 +161,17 @@ describe('learnHeader', () => {
   });
 });
 
+describe('learnHeader on long lines', () => {
+  it('learns from long lines full of digits and without `|` (no backtracking blow-up)', () => {
+    // An OTLP body holding a whole JSON answer: 100 KB, digits everywhere, no pipe. A regex
+    // that backtracks quadratically on such a line does not finish within the test's time.
+    const long = (k: number) =>
+      `{"message":"get results: ${Array.from({ length: 6000 }, (_, i) => `item${i * k} 12.5`).join(' ')}"}`;
+    const h = learnHeader([long(1), long(2), long(3)]);
+    expect(h.parse(long(4)).content.length).toBeGreaterThan(50_000);
+  });
+});
+
 describe('levelOf', () => {
   it.each([
     ['INFO', 'info'],

@@ -1,0 +1,76 @@
+/**
+ * What both human reports show, as rows and lines; text.ts and markdown.ts only lay them out.
+ */
+import { int, ms, pct } from './format.js';
+import type { InputSummary, TraceReport } from './shape.js';
+
+export function inputLine(s: InputSummary): string {
+  const window =
+    s.window === null
+      ? ''
+      : `, ${s.window.start.replace('T', ' ').slice(0, 19)} to ${s.window.end.slice(11, 19)} UTC`;
+  const skipped = s.skipped.lines + s.skipped.spans;
+  return `${int(s.spans)} spans in ${int(s.traces)} traces from ${s.sources.length} source${s.sources.length === 1 ? '' : 's'}${window}${skipped > 0 ? `; skipped ${int(s.skipped.lines)} lines and ${int(s.skipped.spans)} spans` : ''}`;
+}
+
+export const SERVICE_HEADER = [
+  'service',
+  'requests',
+  'errors',
+  'p50',
+  'p95',
+  'p99',
+  'crit. path',
+  'error origins',
+];
+
+export function serviceRows(r: TraceReport): string[][] {
+  return [...r.services]
+    .sort((a, b) => b.criticalPathShare - a.criticalPathShare || a.service.localeCompare(b.service))
+    .map((s) => [
+      s.service,
+      int(s.requests),
+      s.errors > 0 ? `${int(s.errors)} (${pct(s.errorRatio)})` : '0',
+      ms(s.p50Ms),
+      ms(s.p95Ms),
+      ms(s.p99Ms),
+      pct(s.criticalPathShare),
+      int(s.errorOrigins),
+    ]);
+}
+
+export function changeLines(r: TraceReport, max: number): string[] {
+  return (r.changes?.changes ?? [])
+    .slice(0, max)
+    .map((c) => `${c.service}: ${c.text} [${c.kind}, score ${c.score.toFixed(2)}]`);
+}
+
+export function logLines(r: TraceReport, max: number): string[] {
+  if (r.logs === undefined) return [];
+  return r.logs.services
+    .filter((s) => s.errorLines > 0 || s.newErrorPatterns.length > 0)
+    .slice(0, max)
+    .map((s) => {
+      const base =
+        s.baselineErrorLines === null
+          ? ''
+          : s.baselineLines === 0
+            ? ' (no baseline lines)'
+            : ` (baseline ${int(s.baselineErrorLines)} of ${int(s.baselineLines ?? 0)})`;
+      const fresh =
+        s.newErrorPatterns.length > 0
+          ? `; new: "${s.newErrorPatterns[0]!.template.slice(0, 100)}"`
+          : '';
+      return `${s.service}: ${int(s.errorLines)} error lines of ${int(s.lines)}${base}${fresh}`;
+    });
+}
+
+/** The slowest traces' critical paths, one line each, steps under 1% of the trace left out. */
+export function slowestLines(r: TraceReport, max: number): string[] {
+  return r.criticalPath.slowest.slice(0, max).map((t) => {
+    const steps = t.path
+      .filter((p) => p.ms >= t.ms / 100)
+      .map((p) => `${p.service} ${p.operation} ${ms(p.ms)}`);
+    return `${t.traceId} (${ms(t.ms)}): ${steps.join(' > ')}`;
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * A latency histogram with logarithmic buckets (after DDSketch): every quantile is within 1% of
+ * the true value, memory is a few hundred counters whatever the number of samples, and two
+ * histograms can be compared bucket by bucket (exceedance counts, shifts) or merged.
+ */
+
+/** Relative accuracy of quantiles: 1%. */
+const ALPHA = 0.01;
+const GAMMA = (1 + ALPHA) / (1 - ALPHA);
+const LOG_GAMMA = Math.log(GAMMA);
+/** Values at or below this (ms) share the zero bucket: 1 µs. */
+const MIN_VALUE = 1e-3;
+
+/** Bucket index of a value; the zero bucket is -Infinity's stand-in, `ZERO`. */
+const ZERO = -100_000;
+
+export function bucketOf(v: number): number {
+  return v <= MIN_VALUE ? ZERO : Math.ceil(Math.log(v) / LOG_GAMMA);
+}
+
+/** The value a bucket stands for (the midpoint that keeps the relative error within ALPHA). */
+function valueOf(b: number): number {
+  return b === ZERO ? 0 : (2 * Math.pow(GAMMA, b)) / (1 + GAMMA);
+}
+
+export class Histogram {
+  count = 0;
+  sum = 0;
+  min = Infinity;
+  max = -Infinity;
+  private zeros = 0;
+  private offset = 0;
+  private counts = new Uint32Array(0);
+
+  add(v: number): void {
+    this.count++;
+    this.sum += v;
+    if (v < this.min) this.min = v;
+    if (v > this.max) this.max = v;
+    const b = bucketOf(v);
+    if (b === ZERO) {
+      this.zeros++;
+      return;
+    }
+    const i = b - this.offset;
+    if (i >= 0 && i < this.counts.length) {
+      this.counts[i]!++;
+      return;
+    }
+    this.ensure(b);
+    this.counts[b - this.offset]!++;
+  }
+
+  private ensure(b: number): void {
+    const len = this.counts.length;
+    if (len === 0) {
+      // Room for a factor of ~10 each way (1% buckets) before the first growth.
+      this.offset = b - 120;
+      this.counts = new Uint32Array(240);
+      return;
+    }
+    if (b >= this.offset && b < this.offset + len) return;
+    const lo = Math.min(this.offset, b - 8);
+    const hi = Math.max(this.offset + len, b + 9);
+    const grown = new Uint32Array(Math.max(hi - lo, len * 2));
+    grown.set(this.counts, this.offset - lo);
+    this.offset = lo;
+    this.counts = grown;
+  }
+
+  get mean(): number {
+    return this.count === 0 ? NaN : this.sum / this.count;
+  }
+
+  /** The q-quantile (0..1), within 1%; NaN when empty. */
+  quantile(q: number): number {
+    if (this.count === 0) return NaN;
+    if (q >= 1) return this.max;
+    if (q <= 0) return this.min;
+    const rank = q * (this.count - 1);
+    let seen = this.zeros;
+    if (rank < seen) return 0;
+    for (let i = 0; i < this.counts.length; i++) {
+      seen += this.counts[i]!;
+      if (rank < seen) return Math.min(this.max, Math.max(this.min, valueOf(i + this.offset)));
+    }
+    return this.max;
+  }
+
+  /** Samples in buckets above the bucket of `v` (values clearly greater than `v`). */
+  countAbove(v: number): number {
+    const b = bucketOf(v);
+    let n = 0;
+    for (let i = this.counts.length - 1; i >= 0 && i + this.offset > b; i--) n += this.counts[i]!;
+    return n;
+  }
+
+  /** A histogram back from plain data (after structured clone between threads). */
+  static revive(data: unknown): Histogram {
+    return Object.assign(new Histogram(), data);
+  }
+
+  merge(o: Histogram): void {
+    if (o.count === 0) return;
+    this.count += o.count;
+    this.sum += o.sum;
+    this.min = Math.min(this.min, o.min);
+    this.max = Math.max(this.max, o.max);
+    this.zeros += o.zeros;
+    if (o.counts.length === 0) return;
+    this.ensure(o.offset);
+    this.ensure(o.offset + o.counts.length - 1);
+    for (let i = 0; i < o.counts.length; i++)
+      this.counts[i + o.offset - this.offset]! += o.counts[i]!;
+  }
+}

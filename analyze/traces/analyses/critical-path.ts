@@ -1,0 +1,197 @@
+/**
+ * Critical path, as Jaeger's UI computes it: children are clipped to their parent; from the
+ * parent's end, walk back taking the last-finishing child that ends before the current point;
+ * time no child covers is the parent's own. Summed per service and operation, it says where the
+ * end-to-end latency of the requests goes.
+ */
+import type { Trace } from '../trace.js';
+import type { TraceAnalysis } from './analysis.js';
+import { checkRange } from './analysis.js';
+
+export interface CriticalPathConfig {
+  /** The slowest traces whose critical path is listed step by step. Default 5. */
+  slowestTraces: number;
+}
+
+/** One trace's critical path, in time order, consecutive time in one span merged. */
+export interface TracePath {
+  traceId: string;
+  /** End-to-end latency (the longest root), ms. */
+  ms: number;
+  path: { service: string; operation: string; ms: number }[];
+}
+
+export interface CriticalPathShare {
+  service: string;
+  operation?: string;
+  /** Time on the critical path, ms, summed over traces. */
+  ms: number;
+  /** `ms` over the summed end-to-end latency of the traces (0..1). */
+  share: number;
+}
+
+export interface CriticalPathResult {
+  traces: number;
+  /** Summed root span durations, ms. */
+  totalMs: number;
+  services: CriticalPathShare[];
+  operations: CriticalPathShare[];
+  /** The slowest traces, slowest first, with their critical paths. */
+  slowest: TracePath[];
+}
+
+/** Adds each span's time on the critical path below `root` through `add(spanIndex, ms)`. */
+export function criticalPath(
+  t: Trace,
+  root: number,
+  add: (span: number, ms: number) => void,
+): void {
+  const { spans, children } = t;
+  const visit = (i: number, lo: number, hi: number): void => {
+    let cur = hi;
+    const kids: { c: number; a: number; b: number }[] = [];
+    for (const c of children[i]!) {
+      const a = Math.max(spans[c]!.start, lo);
+      const b = Math.min(spans[c]!.end, hi);
+      if (b > a) kids.push({ c, a, b });
+    }
+    kids.sort((x, y) => y.b - x.b);
+    for (const k of kids) {
+      if (cur <= lo) break;
+      if (k.b > cur) continue; // overlaps what is already on the path
+      if (cur > k.b) add(i, cur - k.b);
+      visit(k.c, k.a, k.b);
+      cur = k.a;
+    }
+    if (cur > lo) add(i, cur - lo);
+  };
+  const r = spans[root]!;
+  visit(root, r.start, r.end);
+}
+
+class CriticalPathRun {
+  private traces = 0;
+  private totalMs = 0;
+  private readonly services = new Map<string, number>();
+  private readonly ops = new Map<string, { service: string; operation: string; ms: number }>();
+
+  private slowest: TracePath[] = [];
+
+  constructor(private readonly cfg: CriticalPathConfig) {}
+
+  add(t: Trace): void {
+    this.traces++;
+    let main = -1;
+    let mainMs = -1;
+    for (const root of t.roots) {
+      const r = t.spans[root]!;
+      const dur = r.end - r.start;
+      this.totalMs += dur;
+      if (dur > mainMs) {
+        mainMs = dur;
+        main = root;
+      }
+    }
+    const keep =
+      this.cfg.slowestTraces > 0 &&
+      (this.slowest.length < this.cfg.slowestTraces ||
+        mainMs > this.slowest[this.slowest.length - 1]!.ms);
+    for (const root of t.roots) {
+      // Segments come latest first; the kept path is turned round at the end.
+      const steps: number[] = [];
+      const times: number[] = [];
+      criticalPath(t, root, (i, ms) => {
+        const s = t.spans[i]!;
+        this.services.set(s.service, (this.services.get(s.service) ?? 0) + ms);
+        const key = `${s.service}\u0001${s.name}`;
+        const o = this.ops.get(key);
+        if (o === undefined) this.ops.set(key, { service: s.service, operation: s.name, ms });
+        else o.ms += ms;
+        if (!keep || root !== main) return;
+        if (steps[steps.length - 1] === i) times[times.length - 1]! += ms;
+        else {
+          steps.push(i);
+          times.push(ms);
+        }
+      });
+      if (keep && root === main) {
+        const path = steps
+          .map((i, k) => ({
+            service: t.spans[i]!.service,
+            operation: t.spans[i]!.name,
+            ms: Math.round(times[k]! * 1000) / 1000,
+          }))
+          .reverse();
+        this.keepSlow({ traceId: t.traceId, ms: Math.round(mainMs * 1000) / 1000, path });
+      }
+    }
+  }
+
+  /** Keeps the slowest traces; ties by trace id, so shards merge to the same list. */
+  private keepSlow(p: TracePath): void {
+    this.slowest.push(p);
+    this.slowest.sort((a, b) => b.ms - a.ms || a.traceId.localeCompare(b.traceId));
+    this.slowest.length = Math.min(this.slowest.length, this.cfg.slowestTraces);
+  }
+
+  save(): unknown {
+    return {
+      traces: this.traces,
+      totalMs: this.totalMs,
+      services: this.services,
+      ops: this.ops,
+      slowest: this.slowest,
+    };
+  }
+
+  absorb(state: unknown): void {
+    const s = state as {
+      traces: number;
+      totalMs: number;
+      services: Map<string, number>;
+      ops: Map<string, { service: string; operation: string; ms: number }>;
+      slowest: TracePath[];
+    };
+    for (const p of s.slowest) this.keepSlow(p);
+    this.traces += s.traces;
+    this.totalMs += s.totalMs;
+    for (const [k, v] of s.services) this.services.set(k, (this.services.get(k) ?? 0) + v);
+    for (const [k, v] of s.ops) {
+      const o = this.ops.get(k);
+      if (o === undefined) this.ops.set(k, v);
+      else o.ms += v.ms;
+    }
+  }
+
+  finish(): CriticalPathResult {
+    // Rounded to the µs: sums over shards in another order then read the same.
+    const r = (v: number) => Math.round(v * 1000) / 1000;
+    const share = (ms: number) =>
+      this.totalMs > 0 ? Math.round((ms / this.totalMs) * 1e6) / 1e6 : 0;
+    return {
+      traces: this.traces,
+      totalMs: r(this.totalMs),
+      services: [...this.services]
+        .map(([service, ms]) => ({ service, ms: r(ms), share: share(ms) }))
+        .sort((a, b) => b.ms - a.ms || a.service.localeCompare(b.service)),
+      operations: [...this.ops.values()]
+        .map((o) => ({ ...o, ms: r(o.ms), share: share(o.ms) }))
+        .sort(
+          (a, b) =>
+            b.ms - a.ms ||
+            a.service.localeCompare(b.service) ||
+            a.operation.localeCompare(b.operation),
+        ),
+      slowest: this.slowest,
+    };
+  }
+}
+
+export const criticalPathAnalysis: TraceAnalysis<'criticalPath', CriticalPathConfig> = {
+  key: 'criticalPath',
+  description: 'critical path per trace (Jaeger), summed per service and operation',
+  baseline: true,
+  defaults: { slowestTraces: 5 },
+  validate: (c) => checkRange('slowestTraces', c.slowestTraces, 0, 1000),
+  create: (c) => new CriticalPathRun(c),
+};

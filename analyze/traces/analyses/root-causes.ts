@@ -1,0 +1,139 @@
+/**
+ * Root-cause ranking: the evidence of the analyses before it, per service, combined into one
+ * score, services most likely first, each with its reasons in words.
+ *
+ * Each piece of evidence is a probability-like score (effect size times confidence); a service's
+ * score combines its pieces as independent indications (noisy-OR). Evidence that is explained by
+ * another service is discounted (propagation): a parent that stopped calling things because a
+ * call before them ended its requests (cut short) is a victim of that callee, not a cause.
+ */
+import type { AnalysisContext, TraceAnalysis } from './analysis.js';
+import { checkRange } from './analysis.js';
+import type { Change } from './changes.js';
+
+export interface RootCausesConfig {
+  /** Services listed, at most. Default 10. */
+  top: number;
+  /** Reasons given per service. Default 3. */
+  reasons: number;
+}
+
+export interface Evidence {
+  /** What kind of evidence: a change kind, `errorOrigin`, or a log finding. */
+  kind: string;
+  /** 0..1 */
+  score: number;
+  text: string;
+}
+
+export interface RootCause {
+  rank: number;
+  service: string;
+  /** 0..1: the combined evidence. */
+  score: number;
+  /** The strongest evidence, in words. */
+  reasons: string[];
+  evidence: Evidence[];
+}
+
+/** Evidence against services, before combining. */
+type EvidenceMap = Map<string, Evidence[]>;
+
+function push(m: EvidenceMap, service: string, e: Evidence): void {
+  if (e.score <= 0) return;
+  let l = m.get(service);
+  if (l === undefined) {
+    l = [];
+    m.set(service, l);
+  }
+  l.push(e);
+}
+
+function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
+  // Per parent operation: the work its requests lost by stopping after a call (cut short).
+  const cutLoss = new Map<string, number>();
+  for (const c of changes) {
+    if (c.kind !== 'cutShort' || c.parent === undefined) continue;
+    cutLoss.set(c.parent, (cutLoss.get(c.parent) ?? 0) + c.effect * c.weight);
+  }
+  for (const c of changes) {
+    // Vanished calls are the detail of `lessWork`; new calls to things seen before are as
+    // often recovery (the baseline had failures) as fault: only never-seen ones count.
+    if (c.kind === 'callVanished') continue;
+    if (c.kind === 'callAppeared' && c.novel !== true) continue;
+    if (c.kind === 'lessWork') {
+      // Work lost because requests stopped after a call elsewhere is that call's doing.
+      const explained = c.effect > 0 ? Math.min(1, (cutLoss.get(c.operation) ?? 0) / c.effect) : 0;
+      push(m, c.service, { kind: c.kind, score: c.score * (1 - explained), text: c.text });
+      continue;
+    }
+    if (c.kind === 'slowerCall' && c.caller !== undefined) {
+      const share = c.calleeShare ?? 1;
+      push(m, c.service, { kind: c.kind, score: c.score * share, text: c.text });
+      push(m, c.caller, {
+        kind: 'slowerOutgoingCall',
+        score: c.score * (1 - share),
+        text: `${c.caller} itself may be slow to call: ${c.text}`,
+      });
+      continue;
+    }
+    push(m, c.service, { kind: c.kind, score: c.score, text: c.text });
+  }
+}
+
+function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext): void {
+  const eo = ctx.results.errorOrigins;
+  if (eo === undefined || eo.failingTraces === 0) return;
+  const base = ctx.baseline?.errorOrigins;
+  for (const s of eo.services) {
+    if (s.traces === 0) continue;
+    const share = s.traces / eo.failingTraces;
+    const baseShare =
+      base === undefined || base.traces === 0
+        ? 0
+        : (base.services.find((b) => b.service === s.service)?.traces ?? 0) / base.traces;
+    const rate = s.traces / eo.traces;
+    // Errors that were there before the incident are not news.
+    const score = share * Math.max(0, 1 - baseShare / Math.max(rate, 1e-9));
+    push(m, s.service, {
+      kind: 'errorOrigin',
+      score,
+      text: `errors start here in ${s.traces} of ${eo.failingTraces} failing traces (e.g. ${s.examples.join(', ')})`,
+    });
+  }
+}
+
+export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): RootCause[] {
+  const m: EvidenceMap = new Map();
+  fromChanges(m, ctx.results.changes?.changes ?? []);
+  // With a baseline, errors are compared per operation (changes); without, where they start.
+  if (ctx.results.changes === undefined) fromErrorOrigins(m, ctx);
+  for (const e of ctx.results.logEvidence?.evidence ?? []) {
+    push(m, e.service, { kind: e.kind, score: e.score, text: e.text });
+  }
+  const ranked = [...m].map(([service, ev]) => {
+    ev.sort((a, b) => b.score - a.score);
+    const score = 1 - ev.reduce((p, e) => p * (1 - e.score), 1);
+    return { service, score, evidence: ev };
+  });
+  ranked.sort((a, b) => b.score - a.score || a.service.localeCompare(b.service));
+  return ranked.slice(0, cfg.top).map((r, i) => ({
+    rank: i + 1,
+    service: r.service,
+    score: r.score,
+    reasons: r.evidence.slice(0, cfg.reasons).map((e) => e.text),
+    evidence: r.evidence.slice(0, 20),
+  }));
+}
+
+export const rootCausesAnalysis: TraceAnalysis<'rootCauses', RootCausesConfig> = {
+  key: 'rootCauses',
+  description: 'services ranked by combined evidence, most likely root cause first',
+  baseline: false,
+  defaults: { top: 10, reasons: 3 },
+  validate: (c) => [
+    ...checkRange('top', c.top, 1, 1000),
+    ...checkRange('reasons', c.reasons, 0, 100),
+  ],
+  create: (c) => ({ finish: (ctx) => rankRootCauses(c, ctx) }),
+};

@@ -1,0 +1,188 @@
+/**
+ * Reading and analysing on several cores: the main thread reads the files and cuts them into
+ * JSON items (cheap), worker threads parse them and each analyses its share of the traces (a
+ * trace belongs to one shard by its id; spans that land in another worker are passed on). At the
+ * end each worker sends its analyses' state and the main thread merges them, so the results are
+ * those of one thread reading everything.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { MessagePort } from 'node:worker_threads';
+import { ExitCode, ObsError } from '../../../core/errors.js';
+import type { ExitCodeValue } from '../../../core/errors.js';
+import type { ResultKey } from '../analyses/analysis.js';
+import type { AssemblerOptions } from '../assemble.js';
+import type { ReadOptions, SourceSummary } from '../readers/files.js';
+import { traceItems } from '../readers/files.js';
+import type { Problems } from '../readers/problems.js';
+import type { SinkStats } from '../sink.js';
+import { mergeSinkStats } from '../sink.js';
+import type { FromShard, ShardInit, ToShard } from './protocol.js';
+
+const WORKER_FILE = fileURLToPath(new URL('./shard-worker.js', import.meta.url));
+
+/** Inputs smaller than this (bytes on disk) are read on the main thread: workers cost more. */
+const MIN_SHARDED_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Workers to use when the caller does not say. Sharding costs about 70% more CPU in all (items
+ * and spans cross threads, every shard compiles and merges), so it pays from four cores on (the
+ * bench shows it); on fewer, and for small inputs, none. None either when the compiled worker is
+ * not there (running from TypeScript sources under a test runner).
+ */
+export function defaultWorkers(files: readonly string[]): number {
+  if (!existsSync(WORKER_FILE)) return 0;
+  const cores = availableParallelism();
+  if (cores < 4) return 0;
+  let bytes = 0;
+  for (const f of files) {
+    try {
+      bytes += f === '-' ? 0 : statSync(f).size;
+    } catch {
+      // A missing file is reported by the reader.
+    }
+  }
+  return bytes < MIN_SHARDED_BYTES ? 0 : Math.min(4, cores);
+}
+
+/** Item batches waiting in each worker, at most: enough to keep it busy, few for memory. */
+const IN_FLIGHT = 3;
+
+export interface ShardedResult {
+  stats: SinkStats;
+  /** Per analysis, the saved state of each shard. */
+  states: Map<ResultKey, unknown[]>;
+}
+
+interface Shard {
+  worker: Worker;
+  inFlight: number;
+}
+
+export async function readSharded(
+  files: readonly string[],
+  analyses: { key: ResultKey; config: object }[],
+  assembler: AssemblerOptions | undefined,
+  workers: number,
+  problems: Problems,
+  summaries: SourceSummary[],
+  opts: ReadOptions,
+): Promise<ShardedResult> {
+  const count = Math.max(1, workers);
+  // A channel between every pair of shards.
+  const ports: (MessagePort | null)[][] = Array.from({ length: count }, () =>
+    Array.from({ length: count }, () => null),
+  );
+  for (let a = 0; a < count; a++) {
+    for (let b = a + 1; b < count; b++) {
+      const ch = new MessageChannel();
+      ports[a]![b] = ch.port1;
+      ports[b]![a] = ch.port2;
+    }
+  }
+  const perShard = (n: number | undefined) =>
+    n === undefined ? undefined : Math.max(1, Math.floor(n / count));
+  let failure: ObsError | undefined;
+  let wake: (() => void) | undefined;
+  const done: { states: { key: ResultKey; state: unknown }[]; stats: SinkStats }[] = [];
+  const bySummary = new Map<string, SourceSummary>();
+  let total = 0;
+  const label = opts.label ?? 'reading traces';
+
+  const shards: Shard[] = ports.map((peers, index) => {
+    const init: ShardInit = {
+      index,
+      count,
+      analyses,
+      assembler: {
+        ...assembler,
+        maxSpansInFlight: perShard(assembler?.maxSpansInFlight ?? 1_000_000),
+        idleSpans: perShard(assembler?.idleSpans ?? 250_000),
+      },
+      strict: opts.strict ?? false,
+      peers,
+    };
+    const worker = new Worker(WORKER_FILE, {
+      workerData: init,
+      transferList: peers.filter((p): p is MessagePort => p !== null),
+    });
+    const shard: Shard = { worker, inFlight: 0 };
+    worker.on('message', (m: FromShard) => {
+      if (m.type === 'ack') {
+        shard.inFlight--;
+        const s = bySummary.get(m.file);
+        if (s !== undefined) s.spans += m.spans;
+        total += m.spans;
+        opts.onProgress?.({ label, done: total, unit: 'spans' });
+      } else if (m.type === 'error') {
+        failure ??= new ObsError(m.error.message, {
+          code: m.error.code,
+          exit: m.error.exit as ExitCodeValue,
+          file: m.error.file,
+          line: m.error.line,
+        });
+      } else {
+        problems.merge(m.problems);
+        done.push({ states: m.states, stats: m.stats });
+      }
+      wake?.();
+    });
+    worker.on('error', (err) => {
+      failure ??= new ObsError(`a trace worker failed: ${err.message}`, {
+        code: 'OBS_INTERNAL',
+        exit: ExitCode.failure,
+        cause: err,
+      });
+      wake?.();
+    });
+    return shard;
+  });
+
+  const wait = () => new Promise<void>((r) => (wake = r));
+  const check = () => {
+    if (failure !== undefined) throw failure;
+  };
+  try {
+    let next = 0;
+    let id = 0;
+    for await (const { summary, items } of traceItems(
+      files,
+      problems,
+      summaries,
+      opts.strict ?? false,
+    )) {
+      bySummary.set(summary.file, summary);
+      check();
+      // Round robin, waiting while the next worker is full.
+      let shard = shards[next % count]!;
+      while (shard.inFlight >= IN_FLIGHT) {
+        await wait();
+        check();
+        shard = shards[next % count]!;
+      }
+      next++;
+      shard.inFlight++;
+      const m: ToShard = { type: 'items', id: id++, file: summary.file, items };
+      shard.worker.postMessage(m);
+    }
+    for (const s of shards) s.worker.postMessage({ type: 'end' } satisfies ToShard);
+    while (done.length < count) {
+      check();
+      await wait();
+    }
+    check();
+  } finally {
+    await Promise.all(shards.map((s) => s.worker.terminate()));
+  }
+  const states = new Map<ResultKey, unknown[]>();
+  for (const d of done) {
+    for (const { key, state } of d.states) {
+      const l = states.get(key) ?? [];
+      l.push(state);
+      states.set(key, l);
+    }
+  }
+  return { stats: mergeSinkStats(done.map((d) => d.stats)), states };
+}

@@ -1,0 +1,125 @@
+/**
+ * The parse-and-convert step for a batch of JSON items, the same whether it runs on the main
+ * thread or in a parse worker, and the compact form spans travel in between threads.
+ */
+import type { Span } from '../span.js';
+import { SPAN_KINDS } from '../span.js';
+import { convertValue, detectFormat } from './convert.js';
+import type { TraceFormat } from './convert.js';
+import type { JsonItem } from './json-items.js';
+import { parseItem } from './json-items.js';
+import type { Problems } from './problems.js';
+import { messageOf } from '../../../core/errors.js';
+
+/** Parses and converts items; malformed and unknown ones become problems. */
+export function convertItems(file: string, items: readonly JsonItem[], problems: Problems): Span[] {
+  const spans: Span[] = [];
+  const target = { spans, problems, file, line: 0 };
+  for (const item of items) {
+    let value: unknown;
+    try {
+      value = parseItem(item);
+    } catch (err) {
+      problems.add('malformedJson', file, item.line, `malformed JSON: ${messageOf(err)}`);
+      continue;
+    }
+    const format = detectFormat(value);
+    if (format === undefined) {
+      problems.add('unknownDocument', file, item.line, 'JSON value is not OTLP, Jaeger or Zipkin');
+      continue;
+    }
+    target.line = item.line;
+    convertValue(value, format, target);
+  }
+  return spans;
+}
+
+/** The format of one item, parsing it: undefined when malformed or not a trace format. */
+export function itemFormat(item: JsonItem): { format?: TraceFormat; malformed: boolean } {
+  try {
+    const f = detectFormat(parseItem(item));
+    return f === undefined ? { malformed: false } : { format: f, malformed: false };
+  } catch {
+    return { malformed: true };
+  }
+}
+
+// ---- the compact form between threads ----
+
+const KINDS = SPAN_KINDS;
+const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
+const NONE = 0xffffffff;
+/** Columns of `refs` per span. */
+const REF_COLS = 6;
+
+/**
+ * Spans as columns: strings once each in a table (trace ids, services and names repeat a lot),
+ * numbers in typed arrays whose buffers are transferred, not copied.
+ */
+export interface PackedSpans {
+  count: number;
+  strings: string[];
+  /** Per span: trace, span, parent (NONE when root), service, name (string indexes), flags. */
+  refs: Uint32Array<ArrayBuffer>;
+  /** Per span: start, end (epoch ms). */
+  times: Float64Array<ArrayBuffer>;
+  /** Per span: HTTP status, 0 when absent. */
+  http: Uint16Array<ArrayBuffer>;
+}
+
+export function packSpans(spans: readonly Span[]): PackedSpans {
+  const strings: string[] = [];
+  const index = new Map<string, number>();
+  const intern = (s: string): number => {
+    let i = index.get(s);
+    if (i === undefined) {
+      i = strings.length;
+      strings.push(s);
+      index.set(s, i);
+    }
+    return i;
+  };
+  const n = spans.length;
+  const refs = new Uint32Array(n * REF_COLS);
+  const times = new Float64Array(n * 2);
+  const http = new Uint16Array(n);
+  for (let i = 0; i < n; i++) {
+    const s = spans[i]!;
+    const o = i * REF_COLS;
+    refs[o] = intern(s.traceId);
+    // Span ids are unique: a table entry each, no lookup.
+    refs[o + 1] = strings.push(s.spanId) - 1;
+    refs[o + 2] = s.parentId === undefined ? NONE : strings.push(s.parentId) - 1;
+    refs[o + 3] = intern(s.service);
+    refs[o + 4] = intern(s.name);
+    refs[o + 5] = (KIND_CODE.get(s.kind) ?? 0) | (s.error ? 8 : 0);
+    times[i * 2] = s.start;
+    times[i * 2 + 1] = s.end;
+    http[i] = s.httpStatus ?? 0;
+  }
+  return { count: n, strings, refs, times, http };
+}
+
+export function unpackSpans(p: PackedSpans): Span[] {
+  const out: Span[] = new Array<Span>(p.count);
+  const { strings, refs, times, http } = p;
+  for (let i = 0; i < p.count; i++) {
+    const o = i * REF_COLS;
+    const parent = refs[o + 2]!;
+    const flags = refs[o + 5]!;
+    const status = http[i]!;
+    out[i] = {
+      traceId: strings[refs[o]!]!,
+      spanId: strings[refs[o + 1]!]!,
+      parentId: parent === NONE ? undefined : strings[parent],
+      service: strings[refs[o + 3]!]!,
+      name: strings[refs[o + 4]!]!,
+      start: times[i * 2]!,
+      end: times[i * 2 + 1]!,
+      kind: KINDS[flags & 7] ?? 'unspecified',
+      error: (flags & 8) !== 0,
+      httpStatus: status === 0 ? undefined : status,
+    };
+  }
+  return out;
+}

@@ -1,0 +1,296 @@
+/**
+ * Parsed JSON in, spans out: OTLP (ExportTraceServiceRequest, also wrapped in Jaeger's api_v3
+ * `result`), Jaeger (UI export and /api/traces answers) and Zipkin v2. The format is recognised
+ * from the value itself, never from a file name.
+ *
+ * Converters never throw on bad spans: they count them in `Problems` and go on.
+ */
+import type { Span, SpanKind } from '../span.js';
+import { absurdTime, httpIsError } from '../span.js';
+import type { Problems } from './problems.js';
+import {
+  HTTP_STATUS_KEYS,
+  isRecord,
+  kindFromName,
+  nanosToMs,
+  normalizeId,
+  otlpKind,
+  toNumber,
+  truthy,
+} from './normalize.js';
+
+export type TraceFormat = 'otlp' | 'jaeger' | 'zipkin';
+
+export const FORMAT_NAMES: Record<TraceFormat, string> = {
+  otlp: 'OTLP JSON',
+  jaeger: 'Jaeger JSON',
+  zipkin: 'Zipkin v2 JSON',
+};
+
+/** Which trace format a parsed JSON value is in, or undefined when it is none of them. */
+export function detectFormat(value: unknown): TraceFormat | undefined {
+  if (Array.isArray(value)) {
+    const first: unknown = value[0];
+    if (first === undefined) return 'zipkin';
+    if (Array.isArray(first)) return detectFormat(first) === 'zipkin' ? 'zipkin' : undefined;
+    if (isRecord(first) && 'traceId' in first && 'id' in first) return 'zipkin';
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  if (Array.isArray(value.resourceSpans)) return 'otlp';
+  if (isRecord(value.result) && Array.isArray(value.result.resourceSpans)) return 'otlp';
+  if (Array.isArray(value.data)) return 'jaeger';
+  if (typeof value.traceID === 'string' && Array.isArray(value.spans)) return 'jaeger';
+  return undefined;
+}
+
+/** Where converted spans and problems go, and where the value came from. */
+export interface ConvertTarget {
+  spans: Span[];
+  problems: Problems;
+  file: string;
+  line: number;
+}
+
+/** Converts one parsed value of a known format; returns the number of spans added. */
+export function convertValue(value: unknown, format: TraceFormat, t: ConvertTarget): number {
+  const before = t.spans.length;
+  if (format === 'otlp') fromOtlp(value, t);
+  else if (format === 'jaeger') fromJaeger(value, t);
+  else fromZipkin(value, t);
+  return t.spans.length - before;
+}
+
+interface RawSpan {
+  traceId: unknown;
+  spanId: unknown;
+  parentId: unknown;
+  service: string;
+  name: unknown;
+  start: number;
+  end: number;
+  kind: SpanKind;
+  statusError: boolean;
+  httpStatus: number | undefined;
+}
+
+/** Validates and normalizes one span; bad ones become problems. */
+function push(t: ConvertTarget, r: RawSpan): void {
+  const traceId = normalizeId(r.traceId, 32);
+  const spanId = normalizeId(r.spanId, 16);
+  if (traceId === undefined || spanId === undefined) {
+    t.problems.add('invalidSpan', t.file, t.line, 'span without a valid trace id or span id');
+    return;
+  }
+  const bad = absurdTime(r.start, r.end);
+  if (bad !== undefined) {
+    t.problems.add('absurdTime', t.file, t.line, `span ${spanId}: ${bad}`);
+    return;
+  }
+  let end = r.end;
+  if (end < r.start) {
+    t.problems.add('negativeDuration', t.file, t.line, `span ${spanId} ends before it starts`);
+    end = r.start;
+  }
+  t.spans.push({
+    traceId,
+    spanId,
+    parentId: normalizeId(r.parentId, 16),
+    service: r.service,
+    name: typeof r.name === 'string' && r.name.length > 0 ? r.name : '(unnamed)',
+    start: r.start,
+    end,
+    kind: r.kind,
+    error: r.statusError || httpIsError(r.httpStatus, r.kind),
+    httpStatus: r.httpStatus,
+  });
+}
+
+const US_PER_MS = 1e3;
+
+// ---- OTLP ----
+
+interface OtlpAnyValue {
+  stringValue?: string;
+  intValue?: string | number;
+  boolValue?: boolean;
+  doubleValue?: number;
+}
+
+function otlpAttr(attrs: unknown, key: string): OtlpAnyValue | undefined {
+  if (!Array.isArray(attrs)) return undefined;
+  for (const a of attrs as unknown[]) {
+    if (isRecord(a) && a.key === key && isRecord(a.value)) return a.value;
+  }
+  return undefined;
+}
+
+function otlpHttpStatus(attrs: unknown): number | undefined {
+  if (!Array.isArray(attrs)) return undefined;
+  for (const a of attrs as unknown[]) {
+    if (isRecord(a) && typeof a.key === 'string' && HTTP_STATUS_KEYS.has(a.key)) {
+      const v = a.value as OtlpAnyValue | undefined;
+      const n = toNumber(v?.intValue ?? v?.stringValue ?? v?.doubleValue);
+      if (Number.isFinite(n)) return n;
+    }
+  }
+  return undefined;
+}
+
+function otlpStatusError(status: unknown): boolean {
+  if (!isRecord(status)) return false;
+  const c = status.code;
+  return c === 2 || c === 'STATUS_CODE_ERROR' || c === '2';
+}
+
+function fromOtlp(value: unknown, t: ConvertTarget): void {
+  const doc = isRecord(value) && isRecord(value.result) ? value.result : value;
+  const rss = isRecord(doc) ? doc.resourceSpans : undefined;
+  if (!Array.isArray(rss)) return;
+  for (const rs of rss as unknown[]) {
+    if (!isRecord(rs)) continue;
+    const res = isRecord(rs.resource) ? rs.resource : undefined;
+    const svc = otlpAttr(res?.attributes, 'service.name')?.stringValue;
+    const service = svc !== undefined && svc.length > 0 ? svc : 'unknown_service';
+    const scopes = rs.scopeSpans ?? rs.instrumentationLibrarySpans;
+    if (!Array.isArray(scopes)) continue;
+    for (const ss of scopes as unknown[]) {
+      if (!isRecord(ss) || !Array.isArray(ss.spans)) continue;
+      for (const s of ss.spans as unknown[]) {
+        if (!isRecord(s)) {
+          t.problems.add('invalidSpan', t.file, t.line, 'span is not an object');
+          continue;
+        }
+        const kind = otlpKind(s.kind);
+        push(t, {
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentId: s.parentSpanId,
+          service,
+          name: s.name,
+          start: nanosToMs(s.startTimeUnixNano),
+          end: nanosToMs(s.endTimeUnixNano),
+          kind,
+          statusError: otlpStatusError(s.status),
+          httpStatus: otlpHttpStatus(s.attributes),
+        });
+      }
+    }
+  }
+}
+
+// ---- Jaeger ----
+
+interface JaegerTagInfo {
+  kind: SpanKind;
+  error: boolean;
+  httpStatus: number | undefined;
+}
+
+function jaegerTags(tags: unknown): JaegerTagInfo {
+  const out: JaegerTagInfo = { kind: 'unspecified', error: false, httpStatus: undefined };
+  if (!Array.isArray(tags)) return out;
+  for (const tag of tags as unknown[]) {
+    if (!isRecord(tag) || typeof tag.key !== 'string') continue;
+    const k = tag.key;
+    if (k === 'span.kind' && typeof tag.value === 'string') out.kind = kindFromName(tag.value);
+    else if (k === 'error') out.error ||= truthy(tag.value);
+    else if (k === 'otel.status_code') out.error ||= tag.value === 'ERROR';
+    else if (HTTP_STATUS_KEYS.has(k)) {
+      const n = toNumber(tag.value);
+      if (Number.isFinite(n)) out.httpStatus = n;
+    }
+  }
+  return out;
+}
+
+function jaegerParent(s: Record<string, unknown>): unknown {
+  if (Array.isArray(s.references)) {
+    let follows: unknown;
+    for (const r of s.references as unknown[]) {
+      if (!isRecord(r)) continue;
+      if (r.refType === 'CHILD_OF') return r.spanID;
+      if (r.refType === 'FOLLOWS_FROM' && follows === undefined) follows = r.spanID;
+    }
+    if (follows !== undefined) return follows;
+  }
+  return s.parentSpanID;
+}
+
+function fromJaegerTrace(trace: Record<string, unknown>, t: ConvertTarget): void {
+  const processes = isRecord(trace.processes) ? trace.processes : {};
+  if (!Array.isArray(trace.spans)) return;
+  for (const s of trace.spans as unknown[]) {
+    if (!isRecord(s)) {
+      t.problems.add('invalidSpan', t.file, t.line, 'span is not an object');
+      continue;
+    }
+    const proc = isRecord(s.process)
+      ? s.process
+      : typeof s.processID === 'string'
+        ? processes[s.processID]
+        : undefined;
+    const svc = isRecord(proc) ? proc.serviceName : undefined;
+    const tags = jaegerTags(s.tags);
+    const start = toNumber(s.startTime) / US_PER_MS;
+    push(t, {
+      traceId: s.traceID ?? trace.traceID,
+      spanId: s.spanID,
+      parentId: jaegerParent(s),
+      service: typeof svc === 'string' && svc.length > 0 ? svc : 'unknown_service',
+      name: s.operationName,
+      start,
+      end: start + toNumber(s.duration) / US_PER_MS,
+      kind: tags.kind,
+      statusError: tags.error,
+      httpStatus: tags.httpStatus,
+    });
+  }
+}
+
+function fromJaeger(value: unknown, t: ConvertTarget): void {
+  if (!isRecord(value)) return;
+  if (Array.isArray(value.data)) {
+    for (const trace of value.data as unknown[]) if (isRecord(trace)) fromJaegerTrace(trace, t);
+  } else {
+    fromJaegerTrace(value, t);
+  }
+}
+
+// ---- Zipkin v2 ----
+
+function fromZipkin(value: unknown, t: ConvertTarget): void {
+  if (!Array.isArray(value)) return;
+  for (const s of value as unknown[]) {
+    if (Array.isArray(s)) {
+      fromZipkin(s, t); // /api/v2/traces answers are a list of traces
+      continue;
+    }
+    if (!isRecord(s)) {
+      t.problems.add('invalidSpan', t.file, t.line, 'span is not an object');
+      continue;
+    }
+    const ep = isRecord(s.localEndpoint) ? s.localEndpoint.serviceName : undefined;
+    const tags = isRecord(s.tags) ? s.tags : {};
+    const kind = typeof s.kind === 'string' ? kindFromName(s.kind) : 'unspecified';
+    let httpStatus: number | undefined;
+    for (const k of HTTP_STATUS_KEYS) {
+      const n = toNumber(tags[k]);
+      if (Number.isFinite(n)) httpStatus = n;
+    }
+    const start = toNumber(s.timestamp) / US_PER_MS;
+    push(t, {
+      traceId: s.traceId,
+      spanId: s.id,
+      parentId: s.parentId,
+      service: typeof ep === 'string' && ep.length > 0 ? ep : 'unknown_service',
+      name: s.name,
+      start,
+      end: start + (toNumber(s.duration) || 0) / US_PER_MS,
+      kind,
+      // Zipkin marks a failure by the presence of the tag, whatever its value.
+      statusError: 'error' in tags,
+      httpStatus,
+    });
+  }
+}

@@ -1,0 +1,187 @@
+/**
+ * Reads trace files (plain or gzip, any of the three formats, several files, `-` for stdin):
+ * first into JSON items with their file's format and layout decided from content (`traceItems`,
+ * which the parallel reader shares), then into batches of spans, in input order.
+ */
+import { readLines } from '../../../core/lines.js';
+import type { LineStats } from '../../../core/lines.js';
+import { ExitCode, ObsError } from '../../../core/errors.js';
+import type { ProgressFn } from '../../../core/progress.js';
+import type { Span } from '../span.js';
+import type { TraceFormat } from './convert.js';
+import { FORMAT_NAMES } from './convert.js';
+import { convertItems, itemFormat } from './convert-items.js';
+import type { DocumentSplitter, FileLayout, JsonItem } from './json-items.js';
+import { jsonItems } from './json-items.js';
+import { Problems, SKIPPING_KINDS } from './problems.js';
+
+export interface ReadOptions {
+  /** Stop at the first malformed line or span instead of counting it. Default false. */
+  strict?: boolean;
+  /**
+   * Worker threads that parse and analyse, each a share of the traces; 0 does all on the main
+   * thread. Default `defaultWorkers(files)` (parallel/shards.ts). Only used where the input
+   * allows it (see analyze.ts).
+   */
+  workers?: number;
+  onProgress?: ProgressFn;
+  /** Progress label. Default `reading traces`. */
+  label?: string;
+}
+
+/** What was read from one input file. */
+export interface SourceSummary {
+  file: string;
+  format: TraceFormat | undefined;
+  layout: FileLayout | 'api' | undefined;
+  gzip: boolean;
+  /** Bytes after decompression. */
+  bytes: number;
+  lines: number;
+  spans: number;
+}
+
+function unknownFormat(file: string, line: number): ObsError {
+  return new ObsError('unknown trace format: not OTLP JSON, Jaeger JSON or Zipkin v2 JSON', {
+    code: 'OBS_UNKNOWN_FORMAT',
+    exit: ExitCode.dataError,
+    file,
+    line,
+    suggestions: [
+      'obs reads OTLP JSON (ExportTraceServiceRequest per line or one document), Jaeger JSON ({"data": [...]}) and Zipkin v2 JSON ([{"traceId", "id", ...}]).',
+    ],
+  });
+}
+
+/** In strict mode, the first skipped input is an error at its line. */
+export function strictCheck(problems: Problems): void {
+  const first = problems.samples.find((s) => SKIPPING_KINDS.includes(s.kind));
+  if (first === undefined) return;
+  throw new ObsError(`${first.problem} (--strict stops at the first bad input)`, {
+    code: 'OBS_BAD_INPUT',
+    exit: ExitCode.dataError,
+    file: first.file,
+    line: first.line,
+  });
+}
+
+export interface ItemsOfFile {
+  summary: SourceSummary;
+  items: JsonItem[];
+}
+
+/**
+ * The JSON items of each file in turn, its summary filled in as it is read. Throws on an unknown
+ * format (the first item that parses is no trace format), counts documents cut short and
+ * unreadable lines in `problems`.
+ */
+export async function* traceItems(
+  sources: readonly string[],
+  problems: Problems,
+  summaries: SourceSummary[],
+  strict: boolean,
+): AsyncGenerator<ItemsOfFile> {
+  for (const file of sources) {
+    let stats: LineStats | undefined;
+    let splitter: DocumentSplitter | undefined;
+    const summary: SourceSummary = {
+      file,
+      format: undefined,
+      layout: undefined,
+      gzip: false,
+      bytes: 0,
+      lines: 0,
+      spans: 0,
+    };
+    summaries.push(summary);
+    const lines = readLines(file, { onStats: (s) => (stats = s) });
+    for await (const batch of jsonItems(lines, (s) => (splitter = s))) {
+      summary.layout = batch.layout;
+      // Leading items are parsed once more here until one says which format the file is in.
+      for (let k = 0; k < batch.items.length && summary.format === undefined; k++) {
+        const item = batch.items[k]!;
+        const f = itemFormat(item);
+        if (!f.malformed && f.format === undefined) throw unknownFormat(file, item.line);
+        summary.format = f.format;
+      }
+      yield { summary, items: batch.items };
+    }
+    const endSplitter = splitter;
+    if (endSplitter !== undefined) {
+      const cut = endSplitter.unfinished();
+      if (cut !== undefined) {
+        problems.add(
+          'malformedJson',
+          file,
+          cut,
+          'the document ends inside this element (cut short?)',
+        );
+      } else if (!endSplitter.foundContainer && summary.format === undefined) {
+        throw unknownFormat(file, 1);
+      } else if (endSplitter.open) {
+        problems.add(
+          'malformedJson',
+          file,
+          stats?.lines ?? 0,
+          'the document is not closed (cut short?)',
+        );
+      }
+      if (strict) strictCheck(problems);
+    }
+    if (stats !== undefined) {
+      summary.gzip = stats.gzip;
+      summary.bytes = stats.bytes;
+      summary.lines = stats.lines;
+      if (stats.invalidUtf8Lines > 0) {
+        problems.add(
+          'badLine',
+          file,
+          0,
+          `${stats.invalidUtf8Lines} lines hold bytes that are not UTF-8`,
+          stats.invalidUtf8Lines,
+        );
+      }
+      if (stats.truncatedLines > 0) {
+        problems.add(
+          'badLine',
+          file,
+          0,
+          `${stats.truncatedLines} lines were longer than the line limit and cut`,
+          stats.truncatedLines,
+        );
+      }
+    }
+  }
+}
+
+/** Yields spans file by file, parsed on this thread. */
+export async function* readTraceFiles(
+  sources: readonly string[],
+  problems: Problems,
+  summaries: SourceSummary[],
+  opts: ReadOptions = {},
+): AsyncGenerator<Span[]> {
+  const strict = opts.strict ?? false;
+  const label = opts.label ?? 'reading traces';
+  let total = 0;
+  for await (const { summary, items } of traceItems(sources, problems, summaries, strict)) {
+    // In strict mode each batch's problems are checked before they join the rest.
+    const p = strict ? new Problems() : problems;
+    const spans = convertItems(summary.file, items, p);
+    if (strict) {
+      strictCheck(p);
+      problems.merge(p.summary());
+    }
+    summary.spans += spans.length;
+    total += spans.length;
+    opts.onProgress?.({ label, done: total, unit: 'spans' });
+    if (spans.length > 0) yield spans;
+  }
+}
+
+/** "OTLP JSON lines", "Jaeger JSON document", for messages. */
+export function describeSource(s: SourceSummary): string {
+  const f = s.format === undefined ? 'no spans' : FORMAT_NAMES[s.format];
+  const l = s.layout === 'lines' ? ' lines' : s.layout === 'document' ? ' document' : '';
+  return `${f}${l}${s.gzip ? ', gzip' : ''}`;
+}

@@ -1,0 +1,155 @@
+/**
+ * A live trace source: Jaeger's query API (`/api/traces`), paged backwards through the time
+ * window so that any number of traces can be read with bounded answers. Uses core/http.ts for
+ * timeouts and retries; an unreachable Jaeger is an error after the retries.
+ */
+import { ExitCode, ObsError } from '../../../core/errors.js';
+import { redactUrl, request } from '../../../core/http.js';
+import type { RetryPolicy } from '../../../core/http.js';
+import type { ProgressFn } from '../../../core/progress.js';
+import type { SpanSource } from '../analyze.js';
+import type { Span } from '../span.js';
+import { convertValue } from './convert.js';
+import type { SourceSummary } from './files.js';
+import { isRecord } from './normalize.js';
+import type { Problems } from './problems.js';
+
+export interface JaegerQuery {
+  /** Base URL of the query service, e.g. http://localhost:16686 (a path prefix is kept). */
+  url: string;
+  service: string;
+  /** Only this operation. */
+  operation?: string;
+  /** Window, epoch ms. */
+  startMs: number;
+  endMs: number;
+  /** Traces per request. Default 500. */
+  limit?: number;
+  /** Requests at most, to bound a runaway window. Default 1000. */
+  maxPages?: number;
+  retry?: RetryPolicy;
+  onProgress?: ProgressFn;
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `15m`, `2h`, `1d`, `90s` -> ms. */
+export function parseSince(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text.trim());
+  if (m === null) {
+    throw new ObsError(`not a duration: ${JSON.stringify(text)}`, {
+      code: 'OBS_USAGE',
+      exit: ExitCode.usage,
+      suggestions: ['Use a number and a unit: 90s, 15m, 2h, 1d.'],
+    });
+  }
+  return Number(m[1]) * UNITS[m[2]!]!;
+}
+
+function tracesUrl(q: JaegerQuery, endMs: number): string {
+  const u = new URL(q.url);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/traces`;
+  u.searchParams.set('service', q.service);
+  if (q.operation !== undefined) u.searchParams.set('operation', q.operation);
+  u.searchParams.set('start', String(Math.floor(q.startMs * 1000)));
+  u.searchParams.set('end', String(Math.floor(endMs * 1000)));
+  u.searchParams.set('limit', String(q.limit ?? 500));
+  return u.toString();
+}
+
+async function fetchPage(q: JaegerQuery, url: string): Promise<unknown> {
+  const res = await request(
+    { url, headers: { accept: 'application/json' } },
+    { server: 'Jaeger', retry: q.retry },
+  );
+  if (res.status === 401 || res.status === 403) {
+    throw new ObsError(`Jaeger refused the request (HTTP ${res.status}) at ${redactUrl(url)}`, {
+      code: 'OBS_SERVER_REFUSED',
+      exit: ExitCode.noPermission,
+    });
+  }
+  if (res.status !== 200) {
+    throw new ObsError(
+      `Jaeger answered HTTP ${res.status} at ${redactUrl(url)}: ${res.body.slice(0, 200)}`,
+      {
+        code: 'OBS_SERVER_ERROR',
+        exit: ExitCode.unavailable,
+      },
+    );
+  }
+  try {
+    return JSON.parse(res.body) as unknown;
+  } catch {
+    throw new ObsError(`Jaeger's answer is not JSON at ${redactUrl(url)}`, {
+      code: 'OBS_SERVER_ERROR',
+      exit: ExitCode.unavailable,
+    });
+  }
+}
+
+/**
+ * Reads the window in pages. Jaeger answers at most `limit` traces per request, in no promised
+ * order (its memory store returns them in storage order), so a full answer says only that the
+ * window holds more: it is split in two halves, each asked again, newer first, until every answer
+ * is short. Traces answered twice are kept once.
+ */
+export async function* readJaeger(
+  q: JaegerQuery,
+  problems: Problems,
+  summaries: SourceSummary[],
+): AsyncGenerator<Span[]> {
+  const summary: SourceSummary = {
+    file: redactUrl(q.url),
+    format: 'jaeger',
+    layout: 'api',
+    gzip: false,
+    bytes: 0,
+    lines: 0,
+    spans: 0,
+  };
+  summaries.push(summary);
+  const limit = q.limit ?? 500;
+  const maxPages = q.maxPages ?? 1000;
+  const seen = new Set<string>();
+  const windows: [number, number][] = [[q.startMs, q.endMs]];
+  for (let page = 0; page < maxPages && windows.length > 0; page++) {
+    const [start, end] = windows.pop()!;
+    const doc = await fetchPage(q, tracesUrl({ ...q, startMs: start }, end));
+    const data = isRecord(doc) && Array.isArray(doc.data) ? (doc.data as unknown[]) : [];
+    const fresh = data.filter(
+      (t) => isRecord(t) && typeof t.traceID === 'string' && !seen.has(t.traceID),
+    ) as Record<string, unknown>[];
+    for (const t of fresh) seen.add(t.traceID as string);
+    const spans: Span[] = [];
+    convertValue({ data: fresh }, 'jaeger', {
+      spans,
+      problems,
+      file: summary.file,
+      line: page + 1,
+    });
+    summary.spans += spans.length;
+    summary.lines++;
+    q.onProgress?.({ label: 'reading Jaeger', done: seen.size, unit: 'traces' });
+    if (spans.length > 0) yield spans;
+    // A full answer: there may be more. Below a millisecond the window cannot be split.
+    if (data.length >= limit && end - start > 1) {
+      const mid = (start + end) / 2;
+      windows.push([start, mid], [mid, end]);
+    }
+  }
+  if (windows.length > 0) {
+    problems.add(
+      'badLine',
+      summary.file,
+      summary.lines,
+      `stopped after ${maxPages} requests with part of the window unread; narrow --since or raise --limit`,
+    );
+  }
+}
+
+export function jaegerSource(q: JaegerQuery): SpanSource {
+  return {
+    describe: `Jaeger at ${redactUrl(q.url)} (service ${q.service})`,
+    spans: (problems, summaries) => readJaeger(q, problems, summaries),
+  };
+}

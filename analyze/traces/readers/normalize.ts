@@ -1,0 +1,100 @@
+/**
+ * Small normalizations shared by the OTLP, Jaeger and Zipkin converters, so that the same trace
+ * read from any of them yields the same ids and times.
+ */
+import type { SpanKind } from '../span.js';
+import { SPAN_KINDS } from '../span.js';
+
+const LOWER_HEX = /^[0-9a-f]+$/;
+const ANY_HEX = /^[0-9a-fA-F]+$/;
+const ZERO_ID = /^0+$/;
+
+/**
+ * Lower-case hex, left-padded to `width` (Jaeger drops leading zeros; 64-bit trace ids become
+ * 128-bit ones the way OTLP writes them). Base64 ids (the protobuf JSON mapping some exporters
+ * use) are decoded. All-zero ids mean "none".
+ */
+export function normalizeId(raw: unknown, width: 16 | 32): string | undefined {
+  if (typeof raw !== 'string' || raw.length === 0) return undefined;
+  let hex: string;
+  if (LOWER_HEX.test(raw)) hex = raw;
+  else if (ANY_HEX.test(raw)) hex = raw.toLowerCase();
+  else {
+    const bytes = Buffer.from(raw, 'base64');
+    if (bytes.length !== 8 && bytes.length !== 16) return undefined;
+    hex = bytes.toString('hex');
+  }
+  if (ZERO_ID.test(hex)) return undefined;
+  return hex.length < width ? hex.padStart(width, '0') : hex;
+}
+
+/**
+ * Epoch nanoseconds (OTLP writes them as 19-digit strings) to fractional milliseconds. Digits are
+ * read by hand: Number() on strings beyond 2^53 takes the slow exact path, and this is done twice
+ * per span.
+ */
+export function nanosToMs(raw: unknown): number {
+  if (typeof raw === 'string') {
+    const n = raw.length;
+    if (n > 6 && n <= 22) {
+      let hi = 0;
+      let lo = 0;
+      const cut = n - 6;
+      for (let i = 0; i < n; i++) {
+        const d = raw.charCodeAt(i) - 48;
+        if (d < 0 || d > 9) return toNumber(raw) / 1e6;
+        if (i < cut) hi = hi * 10 + d;
+        else lo = lo * 10 + d;
+      }
+      return hi + lo / 1e6;
+    }
+  }
+  return toNumber(raw) / 1e6;
+}
+
+/** A number from a JSON number or numeric string (OTLP writes 64-bit ints as strings). */
+export function toNumber(raw: unknown): number {
+  if (typeof raw === 'number') return raw;
+  if (typeof raw === 'string' && raw.length > 0) return Number(raw);
+  return NaN;
+}
+
+/** OTLP kind as an integer (1..5) or an enum name (`SPAN_KIND_SERVER`). */
+export function otlpKind(raw: unknown): SpanKind {
+  if (typeof raw === 'number') return SPAN_KINDS[raw] ?? 'unspecified';
+  if (typeof raw === 'string') return kindFromName(raw.replace(/^SPAN_KIND_/, ''));
+  return 'unspecified';
+}
+
+/** Kind from a name as Jaeger (`span.kind` tag) and Zipkin (`kind`) write it. */
+export function kindFromName(raw: string): SpanKind {
+  switch (raw.toLowerCase()) {
+    case 'server':
+      return 'server';
+    case 'client':
+      return 'client';
+    case 'producer':
+      return 'producer';
+    case 'consumer':
+      return 'consumer';
+    case 'internal':
+      return 'internal';
+    default:
+      return 'unspecified';
+  }
+}
+
+/** The HTTP status attribute names, current and older semantic conventions. */
+export const HTTP_STATUS_KEYS: ReadonlySet<string> = new Set([
+  'http.response.status_code',
+  'http.status_code',
+]);
+
+/** True for the ways a tag value says "yes". */
+export function truthy(v: unknown): boolean {
+  return v === true || v === 'true' || v === 'TRUE' || v === 'True' || v === 1 || v === '1';
+}
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,79 @@
+/**
+ * The span model every reader produces and every analysis reads: one shape for OTLP, Jaeger and
+ * Zipkin, holding only what the analyses use so that many spans fit in memory at once.
+ */
+
+/** OTLP span kinds by name; `unspecified` when the source does not say. */
+export type SpanKind = 'unspecified' | 'internal' | 'server' | 'client' | 'producer' | 'consumer';
+
+/** The kinds in OTLP's numbering (0..5). */
+export const SPAN_KINDS: readonly SpanKind[] = [
+  'unspecified',
+  'internal',
+  'server',
+  'client',
+  'producer',
+  'consumer',
+];
+
+export interface Span {
+  traceId: string;
+  spanId: string;
+  /** Absent for a root span. A parent that is not in the trace makes the span an orphan. */
+  parentId: string | undefined;
+  service: string;
+  /** The operation name. */
+  name: string;
+  /** Epoch milliseconds (fractional: sub-microsecond precision survives). */
+  start: number;
+  /** Epoch milliseconds, `>= start` (readers clamp and count negative durations). */
+  end: number;
+  kind: SpanKind;
+  /**
+   * The span says it failed: OTLP status ERROR, Jaeger/Zipkin `error` tag or
+   * `otel.status_code=ERROR`, HTTP 5xx on a server span, 4xx/5xx on a client span.
+   */
+  error: boolean;
+  /** HTTP status code when the span carries one. */
+  httpStatus: number | undefined;
+}
+
+/** Where a span came from, for messages about bad data. */
+export interface SpanOrigin {
+  file: string;
+  line: number;
+}
+
+/** A problem with one span or line that was skipped or repaired, not thrown. */
+export interface InputProblem extends SpanOrigin {
+  problem: string;
+}
+
+/** Earliest and latest believable span times: outside them a time is a unit or clock mistake. */
+export const TIME_BOUNDS = {
+  /** 2000-01-01T00:00:00Z in epoch ms. */
+  minEpochMs: 946_684_800_000,
+  /** 2100-01-01T00:00:00Z in epoch ms. */
+  maxEpochMs: 4_102_444_800_000,
+  /** Longest believable span: one day, in ms. */
+  maxDurationMs: 86_400_000,
+} as const;
+
+/** Why a span's times are unusable, or undefined when they are fine. */
+export function absurdTime(start: number, end: number): string | undefined {
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return 'start or end time is missing';
+  if (start < TIME_BOUNDS.minEpochMs || start > TIME_BOUNDS.maxEpochMs) {
+    return `start time ${start} ms is not between 2000 and 2100 (wrong unit?)`;
+  }
+  if (end - start > TIME_BOUNDS.maxDurationMs) {
+    return `duration ${Math.round((end - start) / 1000)} s is longer than a day`;
+  }
+  return undefined;
+}
+
+/** HTTP status semantics from the OpenTelemetry conventions: server 5xx, client 4xx and 5xx. */
+export function httpIsError(status: number | undefined, kind: SpanKind): boolean {
+  if (status === undefined) return false;
+  if (kind === 'client' || kind === 'producer') return status >= 400;
+  return status >= 500;
+}

@@ -1,0 +1,230 @@
+/**
+ * One trace as a tree, ready for the analyses: parent and children by index, self times, and the
+ * repairs real data needs, each counted so the report can say what was repaired:
+ *
+ * - duplicate span ids: a Zipkin client/server pair sharing an id becomes parent and child;
+ *   exact repeats are dropped;
+ * - missing parents: the span becomes a root of its own (an orphan);
+ * - cycles in parent links: broken where found, the span becomes a root;
+ * - clock skew (after Jaeger's adjuster): a child from another service that does not fit inside
+ *   its parent is shifted, with its same-service descendants, to sit centred in the parent.
+ */
+import type { Span } from './span.js';
+
+export interface TraceIssues {
+  /** Spans whose parent is not in the trace. */
+  orphans: number;
+  /** Repeated span ids dropped or split (Zipkin shared spans). */
+  duplicateIds: number;
+  /** Parent links that closed a cycle and were cut. */
+  cycles: number;
+  /** Spans moved in time to fit their parent. */
+  skewAdjusted: number;
+}
+
+export interface Trace {
+  traceId: string;
+  spans: Span[];
+  /** Index of each span's parent, -1 for roots. */
+  parent: Int32Array;
+  /** Child indexes per span, by start time. */
+  children: number[][];
+  /** Spans without a parent in the trace, by start time. */
+  roots: number[];
+  /** Duration minus the union of the children's time clipped to the span, ms. */
+  self: Float64Array;
+  /** Depth from the span's root (roots are 0). */
+  depth: Int32Array;
+  /** Not all of the trace was seen (late spans, size limit). */
+  partial: boolean;
+  issues: TraceIssues;
+}
+
+const NO_CHILDREN = Object.freeze([]) as unknown as number[];
+
+const byStart = (spans: readonly Span[]) => (a: number, b: number) =>
+  spans[a]!.start - spans[b]!.start || spans[a]!.end - spans[b]!.end;
+
+/** Builds the tree of one trace. The spans may be modified (skew, split duplicates). */
+export function buildTrace(traceId: string, input: Span[], partial = false): Trace {
+  const issues: TraceIssues = { orphans: 0, duplicateIds: 0, cycles: 0, skewAdjusted: 0 };
+  let spans = input;
+  const index = new Map<string, number>();
+  for (let i = 0; i < spans.length; i++) {
+    const id = spans[i]!.spanId;
+    if (index.has(id)) {
+      // Rare: repair, then index again.
+      spans = dedupe(input, issues);
+      index.clear();
+      for (let k = 0; k < spans.length; k++) index.set(spans[k]!.spanId, k);
+      break;
+    }
+    index.set(id, i);
+  }
+  const n = spans.length;
+
+  const parent = new Int32Array(n).fill(-1);
+  for (let i = 0; i < n; i++) {
+    const pid = spans[i]!.parentId;
+    if (pid === undefined) continue;
+    const p = index.get(pid);
+    if (p === undefined || p === i) issues.orphans++;
+    else parent[i] = p;
+  }
+  breakCycles(parent, issues);
+
+  // Leaves share one frozen empty list: most spans are leaves.
+  const children = new Array<number[]>(n).fill(NO_CHILDREN);
+  const roots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const p = parent[i]!;
+    if (p < 0) roots.push(i);
+    else if (children[p] === NO_CHILDREN) children[p] = [i];
+    else children[p]!.push(i);
+  }
+  const order = byStart(spans);
+  roots.sort(order);
+  for (const c of children) if (c.length > 1) c.sort(order);
+
+  const depth = new Int32Array(n);
+  adjustSkew(spans, roots, children, depth, issues);
+  for (const c of children) if (c.length > 1) c.sort(order);
+  const self = selfTimes(spans, children);
+  return { traceId, spans, parent, children, roots, self, depth, partial, issues };
+}
+
+/**
+ * Same id twice: when one side is a server (Zipkin's shared span), it becomes a child of the
+ * other and takes over the children from its own service; otherwise the repeat is dropped.
+ */
+function dedupe(spans: Span[], issues: TraceIssues): Span[] {
+  const seen = new Map<string, Span>();
+  let dupes: Span[] | undefined;
+  for (const s of spans) {
+    const prev = seen.get(s.spanId);
+    if (prev === undefined) seen.set(s.spanId, s);
+    else (dupes ??= []).push(s);
+  }
+  if (dupes === undefined) return spans;
+  const out = [...seen.values()];
+  for (const d of dupes) {
+    issues.duplicateIds++;
+    const first = seen.get(d.spanId)!;
+    const server = d.kind === 'server' ? d : first.kind === 'server' ? first : undefined;
+    if (server === undefined || first.service === d.service) continue;
+    const client = server === d ? first : d;
+    const id = `${server.spanId}:server`;
+    for (const s of out) {
+      if (s.parentId === server.spanId && s !== server && s.service === server.service) {
+        s.parentId = id;
+      }
+    }
+    server.parentId = client.spanId;
+    server.spanId = id;
+    out.push(d);
+  }
+  return out;
+}
+
+/** Cuts parent links that lead back to the span itself; the span where it closes is a root. */
+function breakCycles(parent: Int32Array, issues: TraceIssues): void {
+  const n = parent.length;
+  // 0 unvisited, 1 on the current walk, 2 done
+  const state = new Uint8Array(n);
+  const walk: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (state[i] !== 0) continue;
+    let cur = i;
+    while (cur >= 0 && state[cur] === 0) {
+      state[cur] = 1;
+      walk.push(cur);
+      cur = parent[cur]!;
+    }
+    if (cur >= 0 && state[cur] === 1) {
+      // `cur` is on this walk: the link from the span that reached it closes the cycle.
+      const closer = walk[walk.length - 1]!;
+      parent[closer] = -1;
+      issues.cycles++;
+    }
+    for (const w of walk) state[w] = 2;
+    walk.length = 0;
+  }
+}
+
+/**
+ * Jaeger's clock skew adjustment, top-down: a span from another service than its parent that
+ * does not fit inside it is moved to sit centred in the parent (or to start with it, when it is
+ * longer); its same-service descendants move with it. Also fills in `depth`.
+ */
+function adjustSkew(
+  spans: Span[],
+  roots: readonly number[],
+  children: readonly number[][],
+  depth: Int32Array,
+  issues: TraceIssues,
+): void {
+  const stack: { i: number; delta: number }[] = roots.map((i) => ({ i, delta: 0 }));
+  while (stack.length > 0) {
+    const { i, delta } = stack.pop()!;
+    const s = spans[i]!;
+    if (delta !== 0) {
+      s.start += delta;
+      s.end += delta;
+    }
+    for (const c of children[i]!) {
+      const child = spans[c]!;
+      depth[c] = depth[i]! + 1;
+      let d = delta;
+      if (child.service !== s.service) {
+        d = skewOf(child.start, child.end, s.start, s.end);
+        if (d !== 0) issues.skewAdjusted++;
+      }
+      stack.push({ i: c, delta: d });
+    }
+  }
+}
+
+function skewOf(cs: number, ce: number, ps: number, pe: number): number {
+  const cd = ce - cs;
+  const pd = pe - ps;
+  if (cd > pd) return cs < ps ? ps - cs : 0;
+  if (cs >= ps && ce <= pe) return 0;
+  return ps + (pd - cd) / 2 - cs;
+}
+
+/** Duration minus the union of the children's intervals, each clipped to the span. */
+function selfTimes(spans: readonly Span[], children: readonly number[][]): Float64Array {
+  const self = new Float64Array(spans.length);
+  for (let i = 0; i < spans.length; i++) {
+    const s = spans[i]!;
+    let covered = 0;
+    let curStart = 0;
+    let curEnd = -Infinity;
+    for (const c of children[i]!) {
+      const a = Math.max(spans[c]!.start, s.start);
+      const b = Math.min(spans[c]!.end, s.end);
+      if (b <= a) continue;
+      if (a > curEnd) {
+        if (curEnd > curStart) covered += curEnd - curStart;
+        curStart = a;
+        curEnd = b;
+      } else if (b > curEnd) curEnd = b;
+    }
+    if (curEnd > curStart) covered += curEnd - curStart;
+    self[i] = Math.max(0, s.end - s.start - covered);
+  }
+  return self;
+}
+
+/** The service a span calls, when it calls one other service (a client span, by structure). */
+export function calleeService(t: Trace, i: number): string | undefined {
+  const own = t.spans[i]!.service;
+  let callee: string | undefined;
+  for (const c of t.children[i]!) {
+    const svc = t.spans[c]!.service;
+    if (svc === own) continue;
+    if (callee === undefined) callee = svc;
+    else if (callee !== svc) return undefined;
+  }
+  return callee;
+}

@@ -1,0 +1,319 @@
+import { describe, expect, it } from 'vitest';
+import { at, traceOf } from '../../support/spans.js';
+import type { SpanSpec } from '../../support/spans.js';
+import {
+  criticalPath,
+  criticalPathAnalysis,
+} from '../../../analyze/traces/analyses/critical-path.js';
+import { errorOriginAnalysis } from '../../../analyze/traces/analyses/error-origin.js';
+import { profileAnalysis } from '../../../analyze/traces/analyses/profile.js';
+import { healthAnalysis } from '../../../analyze/traces/analyses/health.js';
+import type { Trace } from '../../../analyze/traces/trace.js';
+
+const env = { logs: undefined };
+const ctx = { results: {}, baseline: undefined, logs: undefined };
+
+function pathOf(t: Trace, root = t.roots[0]!): Record<string, number> {
+  const out: Record<string, number> = {};
+  criticalPath(t, root, (i, ms) => {
+    const id = t.spans[i]!.spanId;
+    out[id] = (out[id] ?? 0) + ms;
+  });
+  return out;
+}
+
+describe('critical path', () => {
+  it('walks back from the end through the last-finishing child (overlapping children)', () => {
+    // a and b overlap; b finishes last. a ends after b started, so (as in Jaeger) it is not on
+    // the path: what precedes b is the parent's own time.
+    const t = traceOf([
+      { id: 'root', service: 'web', start: 0, end: 100 },
+      { id: 'a', parent: 'root', service: 'x', start: 10, end: 50 },
+      { id: 'b', parent: 'root', service: 'y', start: 40, end: 90 },
+    ]);
+    const p = pathOf(t);
+    expect(p.b).toBeCloseTo(50); // 40..90
+    expect(p.a).toBeUndefined();
+    expect(p.root).toBeCloseTo(50); // 0..40 and 90..100
+    expect(Object.values(p).reduce((x, y) => x + y, 0)).toBeCloseTo(100);
+  });
+
+  it('clips children that overflow the parent', () => {
+    const t = traceOf([
+      { id: 'root', service: 'web', start: 0, end: 100 },
+      { id: 'c', parent: 'root', service: 'web', start: 60, end: 180 },
+      { id: 'gc', parent: 'c', service: 'web', start: 150, end: 170 },
+    ]);
+    const p = pathOf(t);
+    expect(p.c).toBeCloseTo(40); // 60..100, clipped at the parent's end
+    expect(p.gc).toBeUndefined(); // entirely after the parent ended
+    expect(p.root).toBeCloseTo(60);
+  });
+
+  it('takes an earlier child that ends before the later one starts', () => {
+    const t = traceOf([
+      { id: 'root', service: 'web', start: 0, end: 100 },
+      { id: 'a', parent: 'root', service: 'x', start: 10, end: 30 },
+      { id: 'b', parent: 'root', service: 'y', start: 40, end: 90 },
+    ]);
+    expect(pathOf(t)).toEqual({
+      root: expect.closeTo(30, 5) as number,
+      a: expect.closeTo(20, 5) as number,
+      b: expect.closeTo(50, 5) as number,
+    });
+  });
+
+  it('skips a child hidden behind a later one and sums to the root duration', () => {
+    const t = traceOf([
+      { id: 'root', service: 'web', start: 0, end: 100 },
+      { id: 'long', parent: 'root', service: 'x', start: 5, end: 95 },
+      { id: 'inner', parent: 'root', service: 'y', start: 20, end: 30 },
+    ]);
+    const p = pathOf(t);
+    expect(p.long).toBeCloseTo(90);
+    expect(p.inner).toBeUndefined();
+    expect(p.root).toBeCloseTo(10);
+  });
+
+  it('aggregates shares per service', () => {
+    const run = criticalPathAnalysis.create({ slowestTraces: 2 }, env);
+    run.add!(
+      traceOf([
+        { id: 'root', service: 'web', start: 0, end: 100 },
+        { id: 'db', parent: 'root', service: 'db', start: 0, end: 75 },
+      ]),
+    );
+    run.add!(
+      traceOf(
+        [
+          { id: 'root', service: 'web', start: 0, end: 300 },
+          { id: 'a', parent: 'root', service: 'cart', start: 10, end: 100 },
+          { id: 'b', parent: 'root', service: 'db', start: 120, end: 280 },
+        ],
+        'slow',
+      ),
+    );
+    run.add!(traceOf([{ id: 'r', service: 'web', start: 0, end: 50 }], 'fast'));
+    const r = run.finish(ctx)!;
+    expect(r.services.find((s) => s.service === 'db')!.share).toBeCloseTo((75 + 160) / 450);
+    // The slowest traces step by step, in time order, at most as many as configured.
+    expect(r.slowest.map((p) => p.traceId)).toEqual(['slow', 'trace1']);
+    expect(r.slowest[0]!.path).toEqual([
+      { service: 'web', operation: 'root', ms: 10 },
+      { service: 'cart', operation: 'a', ms: 90 },
+      { service: 'web', operation: 'root', ms: 20 },
+      { service: 'db', operation: 'b', ms: 160 },
+      { service: 'web', operation: 'root', ms: 20 },
+    ]);
+  });
+});
+
+describe('error origin', () => {
+  const chain: SpanSpec[] = [
+    { id: 'web', service: 'web', start: 0, end: 100, error: true },
+    { id: 'call', parent: 'web', service: 'web', start: 10, end: 90, error: true },
+    { id: 'orders', parent: 'call', service: 'orders', start: 15, end: 85, error: true },
+    { id: 'ok', parent: 'orders', service: 'db', start: 20, end: 30 },
+    { id: 'pay', parent: 'orders', service: 'payments', start: 40, end: 80, error: true },
+  ];
+
+  it('names the deepest failed span, not those that pass the error up', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    run.add!(traceOf(chain, 'failing'));
+    run.add!(traceOf([{ id: 'fine', service: 'web', start: 0, end: 10 }], 'fine'));
+    const r = run.finish(ctx)!;
+    expect(r.failingTraces).toBe(1);
+    expect(r.traces).toBe(2);
+    expect(r.services[0]).toMatchObject({
+      service: 'payments',
+      traces: 1,
+      origins: 1,
+      examples: ['failing'],
+    });
+    const orders = r.services.find((s) => s.service === 'orders')!;
+    expect(orders).toMatchObject({ origins: 0, propagated: 1, traces: 0 });
+  });
+
+  it('does not blame a service for reporting a downstream error (ASGI `http send` spans)', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    run.add!(
+      traceOf([
+        { id: 'gw', service: 'gateway', start: 0, end: 100, kind: 'server', error: true },
+        {
+          id: 'call',
+          parent: 'gw',
+          service: 'gateway',
+          start: 5,
+          end: 80,
+          kind: 'client',
+          error: true,
+        },
+        {
+          id: 'pay',
+          parent: 'call',
+          service: 'payments',
+          start: 10,
+          end: 70,
+          kind: 'server',
+          error: true,
+        },
+        {
+          id: 'paysend',
+          parent: 'pay',
+          service: 'payments',
+          start: 60,
+          end: 61,
+          kind: 'internal',
+          error: true,
+        },
+        {
+          id: 'send',
+          parent: 'gw',
+          service: 'gateway',
+          start: 85,
+          end: 86,
+          kind: 'internal',
+          error: true,
+        },
+        { id: 'body', parent: 'gw', service: 'gateway', start: 86, end: 87, kind: 'internal' },
+      ]),
+    );
+    const r = run.finish(ctx)!;
+    expect(r.services.filter((s) => s.origins > 0).map((s) => s.service)).toEqual(['payments']);
+    // An in-process step that failed before the call is the gateway's own error.
+    const early = errorOriginAnalysis.create({ examples: 3 }, env);
+    early.add!(
+      traceOf([
+        { id: 'gw', service: 'gateway', start: 0, end: 100, kind: 'server', error: true },
+        {
+          id: 'auth',
+          parent: 'gw',
+          service: 'gateway',
+          start: 1,
+          end: 4,
+          kind: 'internal',
+          error: true,
+        },
+        {
+          id: 'call',
+          parent: 'gw',
+          service: 'gateway',
+          start: 5,
+          end: 80,
+          kind: 'client',
+          error: true,
+        },
+        {
+          id: 'pay',
+          parent: 'call',
+          service: 'payments',
+          start: 10,
+          end: 70,
+          kind: 'server',
+          error: true,
+        },
+      ]),
+    );
+    expect(
+      early
+        .finish(ctx)!
+        .services.filter((s) => s.origins > 0)
+        .map((s) => s.service)
+        .sort(),
+    ).toEqual(['gateway', 'payments']);
+  });
+
+  it('finds two origins when two branches fail on their own', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    run.add!(
+      traceOf([
+        { id: 'web', service: 'web', start: 0, end: 100, error: true },
+        { id: 'a', parent: 'web', service: 'a', start: 10, end: 20, error: true },
+        { id: 'b', parent: 'web', service: 'b', start: 30, end: 40, error: true },
+      ]),
+    );
+    const r = run.finish(ctx)!;
+    expect(
+      r.services
+        .filter((s) => s.origins > 0)
+        .map((s) => s.service)
+        .sort(),
+    ).toEqual(['a', 'b']);
+  });
+});
+
+describe('profile and health', () => {
+  it('splits a client span into the call (network time) and leaves own work to the rest', () => {
+    const run = profileAnalysis.create({ maxOperations: 100 }, env);
+    const t = traceOf([
+      { id: 'root', service: 'web', name: 'GET /', start: 0, end: 100 },
+      { id: 'call', parent: 'root', service: 'web', name: 'POST /orders', start: 10, end: 90 },
+      { id: 'srv', parent: 'call', service: 'orders', name: 'POST /orders', start: 30, end: 70 },
+    ]);
+    run.add!(t);
+    const p = run.finish(ctx)!;
+    const call = [...p.calls.values()][0]!;
+    expect(call).toMatchObject({
+      caller: 'web',
+      callee: 'orders',
+      operation: 'POST /orders',
+      count: 1,
+    });
+    expect(call.gap.quantile(0.5)).toBeCloseTo(40, 0); // 80 ms call, 40 ms in orders
+    const clientOp = [...p.ops.values()].find(
+      (o) => o.service === 'web' && o.name === 'POST /orders',
+    )!;
+    expect(clientOp.clientLike).toBe(1);
+    expect(clientOp.work.count).toBe(0);
+    expect(at(t, 'srv')).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reports requests, errors and percentiles per service from entry spans', () => {
+    const prof = profileAnalysis.create({ maxOperations: 100 }, env);
+    const cp = criticalPathAnalysis.create({ slowestTraces: 2 }, env);
+    const eo = errorOriginAnalysis.create({ examples: 1 }, env);
+    for (let k = 0; k < 10; k++) {
+      const t = traceOf(
+        [
+          { id: 'root', service: 'web', start: 0, end: 100 + k },
+          { id: 'db', parent: 'root', service: 'db', start: 10, end: 20, error: k === 0 },
+        ],
+        `t${k}`,
+      );
+      for (const r of [prof, cp, eo]) r.add!(t);
+    }
+    const results = {
+      profile: prof.finish(ctx)!,
+      criticalPath: cp.finish(ctx)!,
+      errorOrigins: eo.finish(ctx)!,
+    };
+    const h = healthAnalysis.create({ maxOperations: 10 }, env).finish({ ...ctx, results })!;
+    const db = h.services.find((s) => s.service === 'db')!;
+    expect(db).toMatchObject({ requests: 10, errors: 1, errorOrigins: 1 });
+    expect(db.errorRatio).toBeCloseTo(0.1);
+    const web = h.services.find((s) => s.service === 'web')!;
+    expect(web.p50Ms).toBeGreaterThanOrEqual(103);
+    expect(web.p50Ms).toBeLessThanOrEqual(106);
+    expect(web.p99Ms).toBeLessThanOrEqual(109.1);
+  });
+
+  it('keeps memory bounded when operation names hold ids', () => {
+    const run = profileAnalysis.create({ maxOperations: 5 }, env);
+    for (let k = 0; k < 20; k++)
+      run.add!(
+        traceOf([{ id: 'r', service: 'web', name: `GET /users/${k}`, start: 0, end: 1 }], `t${k}`),
+      );
+    const p = run.finish(ctx)!;
+    expect(p.ops.size).toBe(6);
+    expect([...p.ops.values()].some((o) => o.name === '(other operations)')).toBe(true);
+  });
+});
+
+describe('analysis configs', () => {
+  it('validate with messages that name the setting', () => {
+    expect(profileAnalysis.validate({ maxOperations: 0 })).toEqual([
+      'maxOperations must be between 1 and 1000000, got 0',
+    ]);
+    expect(errorOriginAnalysis.validate({ examples: 3 })).toEqual([]);
+  });
+});

@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { Histogram } from '../../../analyze/stats/histogram.js';
+import { criticalZ, normalCdf, proportionIncreaseZ } from '../../../analyze/stats/tests.js';
+import {
+  DocumentSplitter,
+  decideLayout,
+  parseItem,
+} from '../../../analyze/traces/readers/json-items.js';
+import type { JsonItem } from '../../../analyze/traces/readers/json-items.js';
+import { TraceAssembler } from '../../../analyze/traces/assemble.js';
+import type { RawTrace } from '../../../analyze/traces/assemble.js';
+import { absurdTime, httpIsError } from '../../../analyze/traces/span.js';
+import { packSpans, unpackSpans } from '../../../analyze/traces/readers/convert-items.js';
+import { span } from '../../support/spans.js';
+
+describe('Histogram', () => {
+  it('gives quantiles within 1% and counts samples clearly above a value', () => {
+    const h = new Histogram();
+    for (let i = 1; i <= 10_000; i++) h.add(i / 10); // 0.1 .. 1000 ms
+    expect(h.count).toBe(10_000);
+    for (const q of [0.5, 0.95, 0.99]) {
+      expect(Math.abs(h.quantile(q) - q * 1000) / (q * 1000)).toBeLessThan(0.011);
+    }
+    // Buckets are 2% wide: values within a bucket of 900 are not "clearly above".
+    const above = h.countAbove(900);
+    expect(above).toBeGreaterThan(800);
+    expect(above).toBeLessThan(1000);
+    expect(h.countAbove(1000)).toBe(0);
+    expect(h.mean).toBeCloseTo(500.05, 1);
+  });
+
+  it('keeps zero and sub-microsecond values apart, and merges', () => {
+    const a = new Histogram();
+    const b = new Histogram();
+    a.add(0);
+    a.add(5);
+    b.add(50);
+    a.merge(b);
+    expect(a.count).toBe(3);
+    expect(a.quantile(0)).toBe(0);
+    expect(a.quantile(1)).toBe(50);
+    expect(a.countAbove(1)).toBe(2);
+  });
+});
+
+describe('significance tests', () => {
+  it('two-proportion z grows with the difference and the samples', () => {
+    expect(proportionIncreaseZ(1, 100, 1, 100)).toBe(0);
+    expect(proportionIncreaseZ(1, 100, 50, 100)).toBeGreaterThan(7);
+    expect(proportionIncreaseZ(0, 5, 5, 5)).toBeLessThan(proportionIncreaseZ(0, 500, 500, 500));
+    expect(proportionIncreaseZ(50, 100, 1, 100)).toBeLessThan(0);
+  });
+
+  it('Bonferroni critical z rises with the number of tests', () => {
+    expect(criticalZ(1)).toBeCloseTo(1.645, 2);
+    expect(criticalZ(1000)).toBeCloseTo(3.89, 2);
+    expect(normalCdf(0)).toBeCloseTo(0.5, 6);
+    expect(normalCdf(1.96)).toBeCloseTo(0.975, 3);
+  });
+});
+
+describe('span semantics', () => {
+  it('HTTP errors: 5xx on servers, 4xx and 5xx on clients', () => {
+    expect(httpIsError(404, 'server')).toBe(false);
+    expect(httpIsError(503, 'server')).toBe(true);
+    expect(httpIsError(404, 'client')).toBe(true);
+    expect(httpIsError(500, 'unspecified')).toBe(true);
+    expect(httpIsError(undefined, 'client')).toBe(false);
+  });
+
+  it('absurd times: seconds for nanoseconds, far future, longer than a day', () => {
+    expect(absurdTime(1_700_000_000_000, 1_700_000_000_100)).toBeUndefined();
+    expect(absurdTime(1_700_000, 1_700_001)).toMatch(/not between 2000 and 2100/);
+    expect(absurdTime(1_700_000_000_000, 1_700_000_000_000 + 2 * 86_400_000)).toMatch(
+      /longer than a day/,
+    );
+    expect(absurdTime(NaN, 1)).toMatch(/missing/);
+  });
+
+  it('spans survive packing for the trip between threads', () => {
+    const spans = [
+      span({ id: 'a1', service: 'web', start: 0, end: 10, kind: 'server', error: true }),
+      span({ id: 'b2', parent: 'a1', service: 'db', start: 1, end: 2, kind: 'client' }),
+    ];
+    spans[0]!.httpStatus = 503;
+    expect(unpackSpans(packSpans(spans))).toEqual(spans);
+  });
+});
+
+describe('JSON items', () => {
+  function split(doc: string): JsonItem[] {
+    const s = new DocumentSplitter();
+    const out: JsonItem[] = [];
+    doc.split('\n').forEach((l, i) => s.feed(l, i + 1, out));
+    return out;
+  }
+
+  it('cuts the elements of resourceSpans, data or a top-level array out of a document', () => {
+    const otlp = split(JSON.stringify({ resourceSpans: [{ a: 1 }, { b: '}]"' }] }, null, 2));
+    expect(otlp.map((i) => [i.line, i.wrap, parseItem(i)])).toEqual([
+      [3, 'resourceSpans', { resourceSpans: [{ a: 1 }] }],
+      [6, 'resourceSpans', { resourceSpans: [{ b: '}]"' }] }],
+    ]);
+    const jaeger = split(
+      JSON.stringify(
+        { data: [{ traceID: 'x', spans: [] }], total: 0, errors: [{ e: 1 }] },
+        null,
+        1,
+      ),
+    );
+    expect(jaeger.map((i) => parseItem(i))).toEqual([{ data: [{ traceID: 'x', spans: [] }] }]);
+    const zipkin = split(JSON.stringify([{ traceId: 'a', id: 'b' }], null, 1));
+    expect(zipkin.map((i) => parseItem(i))).toEqual([[{ traceId: 'a', id: 'b' }]]);
+  });
+
+  it('parses a document without such an array whole', () => {
+    const s = new DocumentSplitter();
+    const out: JsonItem[] = [];
+    JSON.stringify({ traceID: 'x', spans: [{ spanID: 'y' }], processes: {} }, null, 2)
+      .split('\n')
+      .forEach((l, i) => s.feed(l, i + 1, out));
+    expect(out).toEqual([]);
+    expect(parseItem(s.wholeDocument()!)).toMatchObject({ traceID: 'x' });
+  });
+
+  it('tells JSON lines from a document spread over lines', () => {
+    expect(decideLayout('{"a":1}', '{"b":2}')).toBe('lines');
+    expect(decideLayout('{"a":', '{"b":2}')).toBe('lines'); // a malformed first line
+    expect(decideLayout('{', '  "resourceSpans": [')).toBe('document');
+  });
+});
+
+describe('TraceAssembler', () => {
+  it('hands on whole traces at the end, in first-arrival order', () => {
+    const got: RawTrace[] = [];
+    const a = new TraceAssembler((t) => got.push(t));
+    a.add([
+      span({ id: '1', trace: 'A', service: 's', start: 0, end: 1 }),
+      span({ id: '2', trace: 'B', service: 's', start: 0, end: 1 }),
+    ]);
+    a.add([span({ id: '3', trace: 'A', service: 's', start: 0, end: 1 })]);
+    expect(got).toHaveLength(0);
+    a.finish();
+    expect(got.map((t) => [t.traceId, t.spans.length, t.partial])).toEqual([
+      ['A', 2, false],
+      ['B', 1, false],
+    ]);
+  });
+
+  it('bounds the spans in flight and counts spans that come too late', () => {
+    const got: RawTrace[] = [];
+    const a = new TraceAssembler((t) => got.push(t), { maxSpansInFlight: 10 });
+    for (let k = 0; k < 30; k++)
+      a.add([span({ id: `s${k}`, trace: `T${k}`, service: 's', start: 0, end: 1 })]);
+    expect(got.length).toBeGreaterThanOrEqual(19); // never more than 10 waiting
+    a.add([span({ id: 'late', trace: 'T0', service: 's', start: 0, end: 1 })]);
+    a.finish();
+    expect(a.stats.lateSpans).toBe(1);
+    expect(got.filter((t) => t.traceId === 'T0').map((t) => t.partial)).toEqual([false, true]);
+  });
+
+  it('hands on traces that stopped receiving spans while input went on (idle)', () => {
+    const got: RawTrace[] = [];
+    const a = new TraceAssembler((t) => got.push(t), { idleSpans: 1000 });
+    a.add([span({ id: 'first', trace: 'early', service: 's', start: 0, end: 1 })]);
+    for (let k = 0; k < 1500; k++)
+      a.add([span({ id: `s${k}`, trace: `busy${k % 3}`, service: 's', start: 0, end: 1 })]);
+    expect(got.map((t) => t.traceId)).toEqual(['early']);
+    a.finish();
+    expect(got).toHaveLength(4);
+    expect(a.stats.lateSpans).toBe(0);
+  });
+
+  it('hands on an oversized trace in parts', () => {
+    const got: RawTrace[] = [];
+    const a = new TraceAssembler((t) => got.push(t), { maxSpansPerTrace: 3 });
+    for (let k = 0; k < 7; k++)
+      a.add([span({ id: `s${k}`, trace: 'big', service: 's', start: 0, end: 1 })]);
+    a.finish();
+    expect(got.map((t) => t.spans.length)).toEqual([3, 3, 1]);
+    expect(a.stats.oversizedTraces).toBe(1);
+  });
+});

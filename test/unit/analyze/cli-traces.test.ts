@@ -1,0 +1,116 @@
+import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { runObs } from '../../support/run-obs.js';
+import type { TraceReport } from '../../../analyze/report/shape.js';
+
+// Runs the built CLI (dist/), as the `obs` binary does.
+const FIX = path.resolve(import.meta.dirname, '../../fixtures/traces');
+const fx = (p: string) => path.join(FIX, p);
+/** oclif wraps error messages to the terminal width: join the pieces back. */
+const flat = (s: string) => s.replace(/\n\s*›\s*/g, ' ');
+
+// Each run starts Node and oclif: allow for a loaded machine.
+describe('obs analyze traces', { timeout: 60_000 }, () => {
+  it('prints the --json report with the documented top level', async () => {
+    const r = await runObs(['analyze', 'traces', fx('checkout-otlp-lines/traces.jsonl'), '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as TraceReport;
+    expect(Object.keys(report)).toEqual([
+      'schema',
+      'input',
+      'services',
+      'operations',
+      'errorOrigins',
+      'criticalPath',
+      'rootCauses',
+      'warnings',
+    ]);
+    expect(report.schema).toBe('obs.analyze.traces/v1');
+    expect(report.input).toMatchObject({ spans: 6, traces: 1, skipped: { lines: 0, spans: 0 } });
+    expect(report.rootCauses[0]).toMatchObject({ rank: 1, service: 'payments' });
+    expect(report.rootCauses[0]!.reasons[0]).toMatch(/errors start here in 1 of 1 failing traces/);
+  });
+
+  it('gives the same report with and without parse threads', async () => {
+    const args = [
+      'analyze',
+      'traces',
+      fx('checkout-otlp-lines/traces.jsonl'),
+      fx('checkout-zipkin-v2/spans.json'),
+      '--json',
+    ];
+    const a = await runObs([...args, '--workers', '0']);
+    const b = await runObs([...args, '--workers', '2']);
+    expect(a.code).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+  });
+
+  it('reads stdin with -', async () => {
+    const input = readFileSync(fx('checkout-otlp-lines/traces.jsonl'), 'utf8');
+    const r = await runObs(['analyze', 'traces', '-', '--json'], { input });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as TraceReport).input.spans).toBe(6);
+  });
+
+  it('renders the terminal and Markdown reports', async () => {
+    const text = await runObs(['analyze', 'traces', fx('checkout-jaeger-ui-export/trace.json')]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(/^Traces: 6 spans in 1 traces/);
+    expect(text.stdout).toMatch(/Likely root causes\n\s+1\. payments/);
+    const md = await runObs([
+      'analyze',
+      'traces',
+      fx('checkout-jaeger-ui-export/trace.json'),
+      '--format',
+      'markdown',
+    ]);
+    expect(md.stdout).toMatch(/^## Trace analysis/);
+    expect(md.stdout).toMatch(/\| service \| requests \|/);
+    expect(md.stdout).toMatch(/1\. \*\*payments\*\*/);
+  });
+
+  it('says how much input was skipped', async () => {
+    const r = await runObs(['analyze', 'traces', fx('malformed-line/traces.jsonl'), '--json']);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout) as TraceReport;
+    expect(report.input.skipped.lines).toBe(1);
+    expect(report.warnings[0]).toMatch(
+      /skipped 1 malformed JSON lines .*malformed-line\/traces\.jsonl:3/,
+    );
+  });
+
+  it('exits 65 with file and line under --strict', async () => {
+    const r = await runObs(['analyze', 'traces', fx('malformed-line/traces.jsonl'), '--strict']);
+    expect(r.code).toBe(65);
+    expect(flat(r.stderr)).toMatch(/malformed-line\/traces\.jsonl:3: malformed JSON/);
+  });
+
+  it('exits 65 on empty input, unknown format and truncated gzip, with the JSON error shape', async () => {
+    const cases: [string, string][] = [
+      ['empty-input/traces.jsonl', 'OBS_EMPTY_INPUT'],
+      ['no-spans/traces.jsonl', 'OBS_EMPTY_INPUT'],
+      ['unknown-format/metrics.json', 'OBS_UNKNOWN_FORMAT'],
+      ['truncated-gzip/traces.jsonl.gz', 'OBS_BAD_GZIP'],
+    ];
+    const runs = await Promise.all(
+      cases.map(([file]) => runObs(['analyze', 'traces', fx(file), '--json'])),
+    );
+    for (const [k, [file, code]] of cases.entries()) {
+      const r = runs[k]!;
+      expect(r.code, file).toBe(65);
+      const err = (JSON.parse(r.stdout) as { error: { code: string; file?: string } }).error;
+      expect(err.code, file).toBe(code);
+      expect(err.file, file).toBe(fx(file));
+    }
+  });
+
+  it('exits 66 on a missing file and 64 without input', async () => {
+    const missing = await runObs(['analyze', 'traces', fx('nope.jsonl')]);
+    expect(missing.code).toBe(66);
+    expect(flat(missing.stderr)).toMatch(/nope\.jsonl: cannot read input: no such file/);
+    const none = await runObs(['analyze', 'traces']);
+    expect(none.code).toBe(64);
+    expect(flat(none.stderr)).toMatch(/give trace files to read, or --jaeger URL --service S/);
+  });
+});

@@ -1,0 +1,126 @@
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObsError } from '../../../core/errors.js';
+import { parseSince, readJaeger } from '../../../analyze/traces/readers/jaeger-api.js';
+import type { SourceSummary } from '../../../analyze/traces/readers/files.js';
+import { Problems } from '../../../analyze/traces/readers/problems.js';
+import type { Span } from '../../../analyze/traces/span.js';
+
+// A local server answering /api/traces the way Jaeger's memory store does (at most `limit`
+// traces of the window [start, end] in µs, in storage order, oldest first): enough to check the
+// paging, not Jaeger itself (the integration test runs the real one).
+const T0 = 1_700_000_000_000;
+const TRACES = Array.from({ length: 7 }, (_, k) => ({
+  traceID: `${k}`.padStart(32, 'a'),
+  spans: [
+    {
+      traceID: `${k}`.padStart(32, 'a'),
+      spanID: `${k}`.padStart(16, 'b'),
+      operationName: 'GET /',
+      references: [],
+      startTime: (T0 + k * 1000) * 1000,
+      duration: 5000,
+      tags: [],
+      processID: 'p1',
+    },
+  ],
+  processes: { p1: { serviceName: 'web', tags: [] } },
+}));
+
+let server: Server;
+let url: string;
+const requests: URLSearchParams[] = [];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const q = new URL(req.url!, 'http://x').searchParams;
+    requests.push(q);
+    const start = Number(q.get('start'));
+    const end = Number(q.get('end'));
+    const data = TRACES.filter(
+      (t) => t.spans[0]!.startTime >= start && t.spans[0]!.startTime <= end,
+    ).slice(0, Number(q.get('limit')));
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ data, total: data.length, limit: 0, offset: 0, errors: null }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const addr = server.address();
+  url = `http://127.0.0.1:${typeof addr === 'object' && addr !== null ? addr.port : 0}/jaeger`;
+});
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+async function collect(q: Parameters<typeof readJaeger>[0]) {
+  const spans: Span[] = [];
+  const summaries: SourceSummary[] = [];
+  for await (const b of readJaeger(q, new Problems(), summaries)) spans.push(...b);
+  return { spans, summaries };
+}
+
+describe('Jaeger query API source', () => {
+  it('splits a window whose answer is full until every answer is short, and finds every trace', async () => {
+    requests.length = 0;
+    const { spans, summaries } = await collect({
+      url,
+      service: 'web',
+      startMs: T0 - 1000,
+      endMs: T0 + 60_000,
+      limit: 3,
+    });
+    expect(spans.map((s) => s.traceId).sort()).toEqual(TRACES.map((t) => t.traceID).sort());
+    expect(requests.length).toBeGreaterThan(2);
+    expect(requests.map((q) => q.get('service'))).toEqual(requests.map(() => 'web'));
+    // Every window asked is inside the one given.
+    for (const q of requests) {
+      expect(Number(q.get('start'))).toBeGreaterThanOrEqual((T0 - 1000) * 1000);
+      expect(Number(q.get('end'))).toBeLessThanOrEqual((T0 + 60_000) * 1000);
+    }
+    expect(summaries[0]).toMatchObject({
+      format: 'jaeger',
+      layout: 'api',
+      spans: 7,
+      lines: requests.length,
+    });
+  });
+
+  it('says when it stopped before the window was read', async () => {
+    const problems = new Problems();
+    for await (const b of readJaeger(
+      { url, service: 'web', startMs: T0 - 1000, endMs: T0 + 60_000, limit: 3, maxPages: 1 },
+      problems,
+      [],
+    ))
+      void b;
+    expect(problems.samples[0]!.problem).toMatch(
+      /stopped after 1 requests with part of the window unread/,
+    );
+  });
+
+  it('keeps the path prefix of the URL', async () => {
+    requests.length = 0;
+    await collect({ url, service: 'web', startMs: T0, endMs: T0 + 10, limit: 3 });
+    expect(requests).toHaveLength(1);
+  });
+
+  it('reports an unreachable Jaeger after retrying', async () => {
+    const err = await collect({
+      url: 'http://127.0.0.1:1',
+      service: 'web',
+      startMs: T0,
+      endMs: T0 + 10,
+      retry: { retries: 1, minDelayMs: 10, maxDelayMs: 10, timeoutMs: 500 },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObsError);
+    expect((err as ObsError).exit).toBe(69);
+    expect((err as ObsError).message).toMatch(
+      /cannot reach Jaeger at http:\/\/127\.0\.0\.1:1\/api\/traces.* after 2 attempts/,
+    );
+  });
+
+  it('parses --since durations and refuses others', () => {
+    expect(parseSince('15m')).toBe(900_000);
+    expect(parseSince('2h')).toBe(7_200_000);
+    expect(parseSince('90s')).toBe(90_000);
+    expect(() => parseSince('soon')).toThrow(/not a duration: "soon"/);
+  });
+});

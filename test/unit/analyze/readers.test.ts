@@ -1,0 +1,214 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ObsError } from '../../../core/errors.js';
+import { readTraceFiles } from '../../../analyze/traces/readers/files.js';
+import type { SourceSummary } from '../../../analyze/traces/readers/files.js';
+import { Problems } from '../../../analyze/traces/readers/problems.js';
+import type { Span } from '../../../analyze/traces/span.js';
+
+const FIX = path.resolve(import.meta.dirname, '../../fixtures/traces');
+const fx = (p: string) => path.join(FIX, p);
+
+async function read(files: string[], opts: { strict?: boolean } = {}) {
+  const problems = new Problems();
+  const summaries: SourceSummary[] = [];
+  const spans: Span[] = [];
+  for await (const b of readTraceFiles(files, problems, summaries, { workers: 0, ...opts }))
+    spans.push(...b);
+  return { spans, problems, summaries };
+}
+
+/** The fields every format carries, in a stable order, for comparing readers. */
+function essence(spans: Span[]) {
+  return spans
+    .map((s) => ({
+      id: s.spanId,
+      parent: s.parentId ?? null,
+      service: s.service,
+      name: s.name,
+      start: Math.round(s.start * 1000) / 1000,
+      dur: Math.round((s.end - s.start) * 1000) / 1000,
+      kind: s.kind,
+      error: s.error,
+      http: s.httpStatus ?? null,
+      trace: s.traceId,
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+const CHECKOUT = [
+  'checkout-otlp-lines/traces.jsonl',
+  'checkout-otlp-lines-gzip/traces.jsonl.gz',
+  'checkout-otlp-document/trace.json',
+  'checkout-jaeger-ui-export/trace.json',
+  'checkout-jaeger-api-answer/traces.json',
+  'checkout-zipkin-v2/spans.json',
+];
+
+describe('trace readers', () => {
+  it('read the same checkout trace from every format alike', async () => {
+    const reference = essence((await read([fx(CHECKOUT[0]!)])).spans);
+    expect(reference).toHaveLength(6);
+    expect(reference.find((s) => s.id === 'c100000000000001')).toEqual({
+      id: 'c100000000000001',
+      parent: 'b100000000000003',
+      service: 'payments',
+      name: 'GET /api/payment',
+      start: 1_700_000_000_040,
+      dur: 38,
+      kind: 'server',
+      error: true,
+      http: 503,
+      trace: '5b8efff798038103d269b633813fc60c',
+    });
+    for (const f of CHECKOUT.slice(1)) {
+      const { spans, problems } = await read([fx(f)]);
+      expect(essence(spans), f).toEqual(reference);
+      expect(problems.counts.size, f).toBe(0);
+    }
+  });
+
+  it('recognise format, layout and gzip from content', async () => {
+    const { summaries } = await read(CHECKOUT.map(fx));
+    expect(summaries.map((s) => [s.format, s.layout, s.gzip, s.spans])).toEqual([
+      ['otlp', 'lines', false, 6],
+      ['otlp', 'lines', true, 6],
+      ['otlp', 'document', false, 6],
+      ['jaeger', 'document', false, 6],
+      ['jaeger', 'lines', false, 6],
+      ['zipkin', 'document', false, 6],
+    ]);
+  });
+
+  it('mark HTTP 5xx on server and client spans as errors', async () => {
+    const { spans } = await read([fx('checkout-otlp-lines/traces.jsonl')]);
+    const byId = new Map(spans.map((s) => [s.spanId, s]));
+    expect(byId.get('b100000000000003')!.error).toBe(true); // client, 503
+    expect(byId.get('a100000000000001')!.error).toBe(true); // server, 500
+    expect(byId.get('b100000000000002')!.error).toBe(false); // client without a status
+  });
+});
+
+describe('bad trace input', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'obs-traces-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('counts a malformed line with its number and reads on', async () => {
+    const { spans, problems } = await read([fx('malformed-line/traces.jsonl')]);
+    expect(spans).toHaveLength(6);
+    expect(problems.count('malformedJson')).toBe(1);
+    expect(problems.samples[0]).toMatchObject({
+      kind: 'malformedJson',
+      file: fx('malformed-line/traces.jsonl'),
+      line: 3,
+    });
+    expect(problems.samples[0]!.problem).toMatch(/^malformed JSON: /);
+  });
+
+  it('stops at a malformed line with --strict, naming file and line', async () => {
+    const err = await read([fx('malformed-line/traces.jsonl')], { strict: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ObsError);
+    expect((err as ObsError).code).toBe('OBS_BAD_INPUT');
+    expect((err as ObsError).located).toMatch(
+      /malformed-line\/traces\.jsonl:3: malformed JSON: .*--strict/,
+    );
+  });
+
+  it('fails on an unknown format, naming the file', async () => {
+    const err = await read([fx('unknown-format/metrics.json')]).catch((e: unknown) => e);
+    expect((err as ObsError).code).toBe('OBS_UNKNOWN_FORMAT');
+    expect((err as ObsError).exit).toBe(65);
+    expect((err as ObsError).located).toMatch(/metrics\.json:1: unknown trace format/);
+  });
+
+  it('fails on truncated gzip', async () => {
+    const err = await read([fx('truncated-gzip/traces.jsonl.gz')]).catch((e: unknown) => e);
+    expect((err as ObsError).code).toBe('OBS_BAD_GZIP');
+    expect((err as ObsError).message).toMatch(/gzip stream is truncated/);
+  });
+
+  it('skips spans with absurd times and keeps negative durations as zero', async () => {
+    const { spans, problems } = await read([fx('absurd-times/traces.jsonl')]);
+    expect(problems.count('absurdTime')).toBe(2);
+    expect(problems.count('negativeDuration')).toBe(1);
+    expect(problems.samples.map((p) => p.problem).join('\n')).toMatch(/not between 2000 and 2100/);
+    expect(problems.samples.map((p) => p.problem).join('\n')).toMatch(/longer than a day/);
+    expect(spans).toHaveLength(6);
+    const flipped = spans.find((s) => s.spanId === 'c100000000000003')!;
+    expect(flipped.end).toBe(flipped.start);
+  });
+
+  it('reads an empty file as no spans', async () => {
+    const { spans, summaries } = await read([fx('empty-input/traces.jsonl')]);
+    expect(spans).toHaveLength(0);
+    expect(summaries[0]!.format).toBeUndefined();
+  });
+
+  it('reports a document cut short', async () => {
+    const f = path.join(dir, 'cut.json');
+    const text = JSON.stringify(
+      { data: [1, 2].map(() => ({ traceID: 'aa', spans: [], processes: {} })) },
+      null,
+      2,
+    );
+    await writeFile(f, text.slice(0, text.length - 40));
+    const { problems } = await read([f]);
+    expect(problems.count('malformedJson')).toBe(1);
+    expect(problems.samples[0]!.problem).toMatch(/ends inside this element/);
+  });
+
+  it('counts values that are not traces after the first one', async () => {
+    const f = path.join(dir, 'mixed.jsonl');
+    const good = (await import('node:fs')).readFileSync(
+      fx('checkout-otlp-lines/traces.jsonl'),
+      'utf8',
+    );
+    await writeFile(f, `${good}{"hello":"world"}\n`);
+    const { spans, problems } = await read([f]);
+    expect(spans).toHaveLength(6);
+    expect(problems.samples[0]).toMatchObject({ kind: 'unknownDocument', line: 4 });
+  });
+
+  it('reads base64 ids (protobuf JSON mapping) as hex', async () => {
+    const f = path.join(dir, 'b64.jsonl');
+    const doc = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+          scopeSpans: [
+            {
+              spans: [
+                {
+                  traceId: Buffer.from('5b8efff798038103d269b633813fc60c', 'hex').toString(
+                    'base64',
+                  ),
+                  spanId: Buffer.from('a100000000000001', 'hex').toString('base64'),
+                  name: 'x',
+                  startTimeUnixNano: '1700000000000000000',
+                  endTimeUnixNano: '1700000000100000000',
+                  status: { code: 'STATUS_CODE_ERROR' },
+                  kind: 'SPAN_KIND_SERVER',
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    await writeFile(f, JSON.stringify(doc) + '\n');
+    const { spans } = await read([f]);
+    expect(spans[0]).toMatchObject({
+      traceId: '5b8efff798038103d269b633813fc60c',
+      spanId: 'a100000000000001',
+      kind: 'server',
+      error: true,
+    });
+  });
+});

@@ -1,0 +1,307 @@
+import { describe, expect, it } from 'vitest';
+import { span } from '../../support/spans.js';
+import type { SpanSpec } from '../../support/spans.js';
+import { analyzeTraces } from '../../../analyze/traces/analyze.js';
+import type { SpanSource } from '../../../analyze/traces/analyze.js';
+import type { Span } from '../../../analyze/traces/span.js';
+
+function memory(spans: Span[]): SpanSource {
+  return {
+    describe: 'memory',
+    // eslint-disable-next-line @typescript-eslint/require-await
+    spans: async function* () {
+      yield spans;
+    },
+  };
+}
+
+/** A small deterministic jitter so latencies have a spread. */
+const jitter = (k: number, spread: number): number => (((k * 7919) % 100) / 100) * spread;
+
+interface Shape {
+  /** Extra ms between orders and payments (network into payments). */
+  paymentsNetwork?: number;
+  /** Extra own work in orders, ms. */
+  ordersWork?: number;
+  /** The request stops after the catalog call. */
+  stopAfterCatalog?: boolean;
+  /** Payments fails (explicit status). */
+  paymentsError?: boolean;
+  /** Orders stops calling payments (a wrong answer, no error status). */
+  ordersSkipsPayment?: boolean;
+}
+
+/**
+ * web -> catalog, then web -> orders -> payments, and web -> payments directly (a second caller
+ * of payments). Times in ms.
+ */
+function request(k: number, s: Shape): SpanSpec[] {
+  const trace = `t${k}`;
+  const j = jitter(k, 2);
+  const out: SpanSpec[] = [
+    { id: `${k}root`, service: 'web', name: 'GET /checkout', start: 0, end: 0, trace },
+    {
+      id: `${k}c1`,
+      parent: `${k}root`,
+      service: 'web',
+      name: 'GET /catalog',
+      start: 1,
+      end: 9 + j,
+      trace,
+    },
+    {
+      id: `${k}cat`,
+      parent: `${k}c1`,
+      service: 'catalog',
+      name: 'GET /catalog',
+      start: 2,
+      end: 8 + j,
+      trace,
+    },
+  ];
+  let t = 10 + j;
+  if (!s.stopAfterCatalog) {
+    const net = s.paymentsNetwork ?? 0;
+    const work = s.ordersWork ?? 0;
+    const o0 = t;
+    out.push(
+      {
+        id: `${k}c2`,
+        parent: `${k}root`,
+        service: 'web',
+        name: 'POST /orders',
+        start: o0,
+        end: 0,
+        trace,
+      },
+      {
+        id: `${k}ord`,
+        parent: `${k}c2`,
+        service: 'orders',
+        name: 'POST /orders',
+        start: o0 + 1,
+        end: 0,
+        trace,
+      },
+      {
+        id: `${k}c3`,
+        parent: `${k}ord`,
+        service: 'orders',
+        name: 'POST /pay',
+        start: o0 + 3 + work,
+        end: 0,
+        trace,
+      },
+      {
+        id: `${k}pay`,
+        parent: `${k}c3`,
+        service: 'payments',
+        name: 'POST /pay',
+        start: o0 + 4 + work + net / 2,
+        end: o0 + 10 + work + net / 2 + j,
+        trace,
+        error: s.paymentsError ?? false,
+      },
+      {
+        id: `${k}ledger`,
+        parent: `${k}pay`,
+        service: 'payments',
+        name: 'INSERT ledger',
+        start: o0 + 5 + work + net / 2,
+        end: o0 + 7 + work + net / 2,
+        trace,
+      },
+    );
+    const payEnd = o0 + 11 + work + net + j;
+    out.find((x) => x.id === `${k}c3`)!.end = payEnd;
+    out.find((x) => x.id === `${k}c3`)!.error = s.paymentsError ?? false;
+    out.find((x) => x.id === `${k}ord`)!.end = payEnd + 2;
+    out.find((x) => x.id === `${k}c2`)!.end = payEnd + 3;
+    t = payEnd + 4;
+    out.push(
+      {
+        id: `${k}c4`,
+        parent: `${k}root`,
+        service: 'web',
+        name: 'GET /balance',
+        start: t,
+        end: t + 8 + net + j,
+        trace,
+      },
+      {
+        id: `${k}bal`,
+        parent: `${k}c4`,
+        service: 'payments',
+        name: 'GET /balance',
+        start: t + 1 + net / 2,
+        end: t + 7 + net / 2 + j,
+        trace,
+      },
+    );
+    t += 9 + net + j;
+  }
+  out[0]!.end = t + 1;
+  if (s.ordersSkipsPayment) {
+    const gone = new Set([`${k}c3`, `${k}pay`, `${k}ledger`]);
+    return out.filter((x) => !gone.has(x.id));
+  }
+  return out;
+}
+
+function traces(n: number, s: Shape, from = 0): Span[] {
+  const out: Span[] = [];
+  for (let k = from; k < from + n; k++) {
+    for (const spec of request(k, s))
+      out.push(span({ ...spec, start: spec.start + k * 1000, end: spec.end + k * 1000 }));
+  }
+  return out;
+}
+
+async function rank(incident: Span[], baseline: Span[]) {
+  const r = await analyzeTraces({ input: memory(incident), baseline: memory(baseline) });
+  return r;
+}
+
+describe('root-cause ranking against a baseline', () => {
+  it('blames the callee when every call into it got slower (network delay)', async () => {
+    const r = await rank(traces(200, { paymentsNetwork: 300 }, 1000), traces(200, {}));
+    expect(r.rootCauses[0]!.service).toBe('payments');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(
+      /calls from (orders|web) to .*time outside payments/,
+    );
+    expect(
+      r.changes!.changes.some((c) => c.kind === 'slowerCall' && c.service === 'payments'),
+    ).toBe(true);
+  });
+
+  it('blames the caller when its own work is slow too and the callee is fast for others', async () => {
+    // orders is starved: its own work grows, and so does the time around its call to payments;
+    // web's calls to payments stay fast.
+    const incident = traces(200, { ordersWork: 200 }, 1000);
+    for (const s of incident) {
+      if (s.service === 'orders' && s.name === 'POST /pay') s.end += 150;
+      if (s.service === 'orders' && s.name === 'POST /orders') s.end += 150;
+    }
+    const r = await rank(incident, traces(200, {}));
+    expect(r.rootCauses[0]!.service).toBe('orders');
+  });
+
+  it('blames the service after whose call requests stop (cut short)', async () => {
+    const incident = [...traces(120, { stopAfterCatalog: true }, 1000), ...traces(80, {}, 2000)];
+    const r = await rank(incident, traces(200, {}));
+    expect(r.rootCauses[0]!.service).toBe('catalog');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(/ends right after GET \/catalog/);
+    // web stopped calling orders, but only because of what happened before: not the cause.
+    const web = r.rootCauses.find((c) => c.service === 'web');
+    expect(web === undefined || web.score < r.rootCauses[0]!.score / 2).toBe(true);
+  });
+
+  it('does not blame an error handler that requests end after when they were cut short below it', async () => {
+    // web's GET /x runs Controller.x, which calls a and then b. In the incident Controller.x
+    // stops after a in most requests, and web's framework answers through ErrorController.error,
+    // the last thing GET /x does: GET /x ends after it, but lost its work inside Controller.x.
+    const request = (k: number, failing: boolean): Span[] => {
+      const trace = `t${k}`;
+      const t = k * 1000;
+      const at = (s: SpanSpec) => span({ ...s, trace, start: s.start + t, end: s.end + t });
+      const out = [
+        at({ id: `${k}r`, service: 'web', name: 'GET /x', start: 0, end: failing ? 25 : 40 }),
+        at({
+          id: `${k}c`,
+          parent: `${k}r`,
+          service: 'web',
+          name: 'Controller.x',
+          start: 1,
+          end: failing ? 20 : 39,
+        }),
+        at({ id: `${k}ca`, parent: `${k}c`, service: 'web', name: 'GET a', start: 2, end: 18 }),
+        at({ id: `${k}a`, parent: `${k}ca`, service: 'a', name: 'GET /a', start: 3, end: 17 }),
+      ];
+      if (failing) {
+        out.push(
+          at({
+            id: `${k}e`,
+            parent: `${k}r`,
+            service: 'web',
+            name: 'ErrorController.error',
+            start: 21,
+            end: 22,
+          }),
+        );
+      } else {
+        out.push(
+          at({ id: `${k}cb`, parent: `${k}c`, service: 'web', name: 'GET b', start: 19, end: 37 }),
+          at({ id: `${k}b`, parent: `${k}cb`, service: 'b', name: 'GET /b', start: 20, end: 36 }),
+          at({ id: `${k}b2`, parent: `${k}b`, service: 'b', name: 'SELECT', start: 21, end: 30 }),
+        );
+      }
+      return out;
+    };
+    const incident: Span[] = [];
+    for (let k = 1000; k < 1200; k++) incident.push(...request(k, k % 10 < 7));
+    const baseline: Span[] = [];
+    for (let k = 0; k < 200; k++) baseline.push(...request(k, false));
+    const r = await rank(incident, baseline);
+    expect(r.rootCauses[0]!.service).toBe('a');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(/Controller\.x ends right after GET a/);
+    const handler = r.changes!.changes.find(
+      (c) => c.kind === 'cutShort' && c.operation === 'ErrorController.error',
+    );
+    expect(handler?.score ?? 0).toBeLessThan(0.05);
+    const web = r.rootCauses.find((c) => c.service === 'web');
+    expect(web === undefined || web.score < r.rootCauses[0]!.score / 2).toBe(true);
+  });
+
+  it('blames the service that stopped making calls, not its callers whose requests shrank with it', async () => {
+    const r = await rank(traces(200, { ordersSkipsPayment: true }, 1000), traces(200, {}));
+    expect(r.rootCauses[0]!.service).toBe('orders');
+    expect(r.rootCauses[0]!.reasons.join('\n')).toMatch(
+      /POST \/orders does \d+% less work per request itself/,
+    );
+    // web's requests shrank too, but inside its call to orders: not web's doing.
+    const web = r.rootCauses.find((c) => c.service === 'web');
+    expect(web === undefined || web.score < 0.05).toBe(true);
+  });
+
+  it('blames where errors start, not the services that pass them up', async () => {
+    const incident = traces(200, { paymentsError: true }, 1000);
+    for (const s of incident)
+      if (s.name === 'POST /orders' || s.name === 'GET /checkout') s.error = true;
+    const r = await rank(incident, traces(200, {}));
+    expect(r.rootCauses[0]!.service).toBe('payments');
+    expect(r.errorOrigins.services[0]).toMatchObject({ service: 'payments', traces: 200 });
+  });
+
+  it('reports calls repeated more often per request (retries) against the callee', async () => {
+    const incident = traces(200, {}, 1000);
+    // Each call to payments is tried three times: client span and server side alike.
+    const extra: Span[] = [];
+    for (let r = 1; r <= 2; r++) {
+      for (const s of incident) {
+        if (s.name !== 'POST /pay' && s.name !== 'INSERT ledger') continue;
+        extra.push({
+          ...s,
+          spanId: `${s.spanId}-r${r}`,
+          parentId: s.service === 'orders' ? s.parentId : `${s.parentId}-r${r}`,
+        });
+      }
+    }
+    const r = await rank([...incident, ...extra], traces(200, {}));
+    const retry = r.changes!.changes.find((c) => c.kind === 'moreCalls');
+    expect(retry).toMatchObject({ service: 'payments', parent: 'POST /orders' });
+    expect(retry!.text).toMatch(/3\.0 times per request \(baseline 1\.0\)/);
+  });
+
+  it('finds nothing when nothing changed', async () => {
+    const r = await rank(traces(200, {}, 1000), traces(200, {}));
+    expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
+  });
+
+  it('ranks by where errors start when there is no baseline', async () => {
+    const incident = traces(50, { paymentsError: true });
+    for (const s of incident) if (s.name === 'POST /orders') s.error = true;
+    const r = await analyzeTraces({ input: memory(incident) });
+    expect(r.rootCauses[0]!.service).toBe('payments');
+    expect(r.changes).toBeUndefined();
+  });
+});

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { at, span, traceOf } from '../../support/spans.js';
+import { buildTrace, calleeService } from '../../../analyze/traces/trace.js';
+
+describe('buildTrace', () => {
+  it('links children to parents, roots first by start, with self times', () => {
+    const t = traceOf([
+      { id: 'root', service: 'web', start: 0, end: 100 },
+      { id: 'a', parent: 'root', service: 'web', start: 10, end: 40 },
+      { id: 'b', parent: 'root', service: 'web', start: 30, end: 60 },
+    ]);
+    expect(t.roots.map((r) => t.spans[r]!.spanId)).toEqual(['root']);
+    expect(t.children[at(t, 'root')]!.map((c) => t.spans[c]!.spanId)).toEqual(['a', 'b']);
+    // Overlapping children cover 10..60: the root's own time is 50 ms.
+    expect(t.self[at(t, 'root')]).toBeCloseTo(50);
+    expect(t.depth[at(t, 'b')]).toBe(1);
+  });
+
+  it('clips children that overflow their parent when computing self time', () => {
+    const t = traceOf([
+      { id: 'root', service: 'web', start: 0, end: 100 },
+      { id: 'late', parent: 'root', service: 'web', start: 80, end: 150 },
+    ]);
+    expect(t.self[at(t, 'root')]).toBeCloseTo(80);
+  });
+
+  it('makes spans with a missing parent roots and counts them as orphans', () => {
+    const t = traceOf([
+      { id: 'root', service: 'web', start: 0, end: 100 },
+      { id: 'lost', parent: 'nowhere', service: 'db', start: 10, end: 20 },
+    ]);
+    expect(t.roots).toHaveLength(2);
+    expect(t.issues.orphans).toBe(1);
+  });
+
+  it('keeps several roots, ordered by start', () => {
+    const t = traceOf([
+      { id: 'second', service: 'b', start: 50, end: 60 },
+      { id: 'first', service: 'a', start: 0, end: 10 },
+    ]);
+    expect(t.roots.map((r) => t.spans[r]!.spanId)).toEqual(['first', 'second']);
+    expect(t.issues.orphans).toBe(0);
+  });
+
+  it('cuts parent cycles and counts them', () => {
+    const t = traceOf([
+      { id: 'x', parent: 'z', service: 's', start: 0, end: 10 },
+      { id: 'y', parent: 'x', service: 's', start: 1, end: 9 },
+      { id: 'z', parent: 'y', service: 's', start: 2, end: 8 },
+      { id: 'self', parent: 'self', service: 's', start: 0, end: 1 },
+    ]);
+    expect(t.issues.cycles).toBe(1);
+    expect(t.issues.orphans).toBe(1); // a span naming itself as parent
+    // Every span is reachable from a root exactly once.
+    const seen = new Set<number>();
+    const stack = [...t.roots];
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      expect(seen.has(i)).toBe(false);
+      seen.add(i);
+      stack.push(...t.children[i]!);
+    }
+    expect(seen.size).toBe(4);
+  });
+
+  it('moves a child from another service that does not fit its parent (clock skew)', () => {
+    // The orders host clock is 1 s ahead: its server span starts after the client span ended.
+    const t = traceOf([
+      { id: 'client', service: 'web', start: 0, end: 50 },
+      { id: 'server', parent: 'client', service: 'orders', start: 1010, end: 1040 },
+      { id: 'db', parent: 'server', service: 'orders', start: 1015, end: 1025 },
+    ]);
+    const server = t.spans[at(t, 'server')]!;
+    const db = t.spans[at(t, 'db')]!;
+    const client = t.spans[at(t, 'client')]!;
+    expect(server.start - client.start).toBeCloseTo(10); // centred: (50 - 30) / 2
+    expect(server.end - server.start).toBeCloseTo(30);
+    // Its same-service child moved with it.
+    expect(db.start - server.start).toBeCloseTo(5);
+    expect(t.issues.skewAdjusted).toBe(1);
+    expect(t.self[at(t, 'client')]).toBeCloseTo(20);
+  });
+
+  it('leaves a same-service child alone even when it overflows', () => {
+    const t = traceOf([
+      { id: 'p', service: 'web', start: 0, end: 50 },
+      { id: 'c', parent: 'p', service: 'web', start: 40, end: 70 },
+    ]);
+    expect(t.issues.skewAdjusted).toBe(0);
+    expect(t.spans[at(t, 'c')]!.start).toBe(t.spans[at(t, 'p')]!.start + 40);
+  });
+
+  it('splits a Zipkin shared span id into client and server, and drops exact repeats', () => {
+    const spans = [
+      span({ id: 'call', service: 'web', kind: 'client', start: 0, end: 40 }),
+      span({ id: 'call', service: 'orders', kind: 'server', start: 5, end: 35 }),
+      span({ id: 'q', parent: 'call', service: 'orders', start: 10, end: 20 }),
+      span({ id: 'q', parent: 'call', service: 'orders', start: 10, end: 20 }),
+    ];
+    const t = buildTrace('trace1', spans);
+    expect(t.spans).toHaveLength(3);
+    expect(t.issues.duplicateIds).toBe(2);
+    const client = t.spans.findIndex((s) => s.service === 'web');
+    const server = t.spans.findIndex((s) => s.service === 'orders' && s.kind === 'server');
+    expect(t.parent[server]).toBe(client);
+    // The database call belongs under the server side, in its own service.
+    expect(t.parent[t.spans.findIndex((s) => s.spanId === 'q')]).toBe(server);
+    expect(calleeService(t, client)).toBe('orders');
+  });
+});
