@@ -151,6 +151,14 @@ describe('learnHeader', () => {
       content: 'ciod: failed to read message prefix on control stream',
     });
   });
+
+  it('reads a line cut short inside the header as a header without a message, not a crash', () => {
+    const h = learnHeader(fixture('Thunderbird'));
+    for (const line of fixture('Thunderbird')) h.parse(line);
+    for (const line of ['- 1131566461', '- 1131566461 2005.11.09']) {
+      expect(h.parse(line)).toMatchObject({ content: '', matched: false, time: '1131566461' });
+    }
+  });
 });
 
 describe('learnHeader on long lines', () => {
