@@ -17,7 +17,8 @@ import type { Problems } from './problems.js';
 export interface JaegerQuery {
   /** Base URL of the query service, e.g. http://localhost:16686 (a path prefix is kept). */
   url: string;
-  service: string;
+  /** The service whose traces to read; all services Jaeger knows when absent. */
+  service?: string;
   /** Only this operation. */
   operation?: string;
   /** Window, epoch ms. */
@@ -46,10 +47,15 @@ export function parseSince(text: string): number {
   return Number(m[1]) * UNITS[m[2]!]!;
 }
 
-function tracesUrl(q: JaegerQuery, endMs: number): string {
-  const u = new URL(q.url);
-  u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/traces`;
-  u.searchParams.set('service', q.service);
+function apiUrl(base: string, path: string): URL {
+  const u = new URL(base);
+  u.pathname = `${u.pathname.replace(/\/+$/, '')}/api/${path}`;
+  return u;
+}
+
+function tracesUrl(q: JaegerQuery, service: string, endMs: number): string {
+  const u = apiUrl(q.url, 'traces');
+  u.searchParams.set('service', service);
   if (q.operation !== undefined) u.searchParams.set('operation', q.operation);
   u.searchParams.set('start', String(Math.floor(q.startMs * 1000)));
   u.searchParams.set('end', String(Math.floor(endMs * 1000)));
@@ -88,7 +94,24 @@ async function fetchPage(q: JaegerQuery, url: string): Promise<unknown> {
 }
 
 /**
- * Reads the window in pages. Jaeger answers at most `limit` traces per request, in no promised
+ * The services whose traces to read without --service: all that Jaeger lists (`/api/services`),
+ * but its own (`jaeger-*`, when it traces itself), which are not the system's.
+ */
+async function servicesToRead(q: JaegerQuery): Promise<string[]> {
+  const url = apiUrl(q.url, 'services').toString();
+  const doc = await fetchPage(q, url);
+  const data = isRecord(doc) && Array.isArray(doc.data) ? (doc.data as unknown[]) : undefined;
+  if (data === undefined) {
+    throw new ObsError(`Jaeger's service list has no data array at ${redactUrl(url)}`, {
+      code: 'OBS_SERVER_ERROR',
+      exit: ExitCode.unavailable,
+    });
+  }
+  return data.filter((s): s is string => typeof s === 'string' && !s.startsWith('jaeger')).sort();
+}
+
+/**
+ * Reads the window in pages, per service (one, or all Jaeger lists). Jaeger answers at most `limit` traces per request, in no promised
  * order (its memory store returns them in storage order), so a full answer says only that the
  * window holds more: it is split in two halves, each asked again, newer first, until every answer
  * is short. Traces answered twice are kept once.
@@ -108,13 +131,37 @@ export async function* readJaeger(
     spans: 0,
   };
   summaries.push(summary);
+  const services = q.service !== undefined ? [q.service] : await servicesToRead(q);
+  // A trace is read whole under each service it crosses: kept once.
+  const seen = new Set<string>();
+  let pages = 0;
+  for (const service of services) {
+    const read = readService(q, service, seen, problems, summary, pages);
+    let r = await read.next();
+    while (r.done !== true) {
+      yield r.value;
+      r = await read.next();
+    }
+    pages = r.value;
+  }
+}
+
+/** One service's traces in the window; returns the requests made so far. */
+async function* readService(
+  q: JaegerQuery,
+  service: string,
+  seen: Set<string>,
+  problems: Problems,
+  summary: SourceSummary,
+  pagesBefore: number,
+): AsyncGenerator<Span[], number> {
   const limit = q.limit ?? 500;
   const maxPages = q.maxPages ?? 1000;
-  const seen = new Set<string>();
   const windows: [number, number][] = [[q.startMs, q.endMs]];
-  for (let page = 0; page < maxPages && windows.length > 0; page++) {
+  let page = pagesBefore;
+  for (; page < maxPages && windows.length > 0; page++) {
     const [start, end] = windows.pop()!;
-    const doc = await fetchPage(q, tracesUrl({ ...q, startMs: start }, end));
+    const doc = await fetchPage(q, tracesUrl({ ...q, startMs: start }, service, end));
     const data = isRecord(doc) && Array.isArray(doc.data) ? (doc.data as unknown[]) : [];
     const fresh = data.filter(
       (t) => isRecord(t) && typeof t.traceID === 'string' && !seen.has(t.traceID),
@@ -145,11 +192,12 @@ export async function* readJaeger(
       `stopped after ${maxPages} requests with part of the window unread; narrow --since or raise --limit`,
     );
   }
+  return page;
 }
 
 export function jaegerSource(q: JaegerQuery): SpanSource {
   return {
-    describe: `Jaeger at ${redactUrl(q.url)} (service ${q.service})`,
+    describe: `Jaeger at ${redactUrl(q.url)} (${q.service === undefined ? 'all services' : `service ${q.service}`})`,
     spans: (problems, summaries) => readJaeger(q, problems, summaries),
   };
 }

@@ -51,7 +51,9 @@ export default class AnalyzeTraces extends BaseCommand {
     jaeger: Flags.string({
       description: 'read traces from this Jaeger query URL instead of files',
     }),
-    service: Flags.string({ description: 'with --jaeger: the service whose traces to read' }),
+    service: Flags.string({
+      description: 'with --jaeger: only traces that cross this service (default: every service)',
+    }),
     since: Flags.string({
       description: 'with --jaeger: how far back, e.g. 15m, 2h, 1d',
       default: '15m',
@@ -91,7 +93,6 @@ export default class AnalyzeTraces extends BaseCommand {
     let baseline: SpanSource | undefined;
     if (flags.jaeger !== undefined) {
       if (files.length > 0) throw usage('give trace files or --jaeger, not both');
-      if (flags.service === undefined) throw usage('--jaeger needs --service');
       const since = parseSince(flags.since);
       const query = {
         url: flags.jaeger,
@@ -106,7 +107,7 @@ export default class AnalyzeTraces extends BaseCommand {
         baseline = jaegerSource({ ...query, startMs: now - since - b, endMs: now - since });
       }
     } else {
-      if (files.length === 0) throw usage('give trace files to read, or --jaeger URL --service S');
+      if (files.length === 0) throw usage('give trace files to read, or --jaeger URL');
       input = fileSource(files, readOpts);
     }
     if (flags.baseline !== undefined) {

@@ -34,14 +34,21 @@ const requests: URLSearchParams[] = [];
 
 beforeAll(async () => {
   server = createServer((req, res) => {
-    const q = new URL(req.url!, 'http://x').searchParams;
+    const u = new URL(req.url!, 'http://x');
+    res.setHeader('content-type', 'application/json');
+    if (u.pathname === '/jaeger/api/services') {
+      res.end(JSON.stringify({ data: ['web', 'jaeger-all-in-one', 'api'], total: 3 }));
+      return;
+    }
+    const q = u.searchParams;
     requests.push(q);
+    // `web` is in every trace, `api` in the last two, Jaeger's own service in none.
+    const only = q.get('service') === 'api' ? 5 : q.get('service') === 'web' ? 0 : Infinity;
     const start = Number(q.get('start'));
     const end = Number(q.get('end'));
     const data = TRACES.filter(
-      (t) => t.spans[0]!.startTime >= start && t.spans[0]!.startTime <= end,
+      (t, k) => k >= only && t.spans[0]!.startTime >= start && t.spans[0]!.startTime <= end,
     ).slice(0, Number(q.get('limit')));
-    res.setHeader('content-type', 'application/json');
     res.end(JSON.stringify({ data, total: data.length, limit: 0, offset: 0, errors: null }));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -81,6 +88,13 @@ describe('Jaeger query API source', () => {
       spans: 7,
       lines: requests.length,
     });
+  });
+
+  it('without a service, reads every service Jaeger lists but its own, each trace once', async () => {
+    requests.length = 0;
+    const { spans } = await collect({ url, startMs: T0 - 1000, endMs: T0 + 60_000, limit: 3 });
+    expect(spans.map((s) => s.traceId).sort()).toEqual(TRACES.map((t) => t.traceID).sort());
+    expect([...new Set(requests.map((q) => q.get('service')))]).toEqual(['api', 'web']);
   });
 
   it('says when it stopped before the window was read', async () => {
