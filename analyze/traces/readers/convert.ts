@@ -151,7 +151,8 @@ function fromOtlp(value: unknown, t: ConvertTarget): void {
     if (!isRecord(rs)) continue;
     const res = isRecord(rs.resource) ? rs.resource : undefined;
     const svc = otlpAttr(res?.attributes, 'service.name')?.stringValue;
-    const service = svc !== undefined && svc.length > 0 ? svc : 'unknown_service';
+    // Typed as a string, but it is whatever the input holds (null, a number, ...).
+    const service = typeof svc === 'string' && svc.length > 0 ? svc : 'unknown_service';
     const scopes = rs.scopeSpans ?? rs.instrumentationLibrarySpans;
     if (!Array.isArray(scopes)) continue;
     for (const ss of scopes as unknown[]) {
