@@ -1,27 +1,38 @@
 /**
  * Log mining throughput: `obs analyze logs` on a large input against only reading its lines.
  *
- * The input is generated at bench time in a temporary folder: each Loghub dev sample
- * (../shared/bench/loghub-dev, 8 formats) replicated into its own file until all together hold
- * OBS_BENCH_LOG_LINES lines (default 10,000,000). Reported, all from this one run:
+ * Two inputs are generated at bench time in a temporary folder, each from the Loghub dev samples
+ * (../shared/bench/loghub-dev, 8 formats), one file per sample, OBS_BENCH_LOG_LINES lines in all
+ * (default 10,000,000):
+ * - replicated: each sample repeated as it is. Lines repeat exactly, which real logs do not;
+ * - varied: each repetition with the numbers in its messages changed (every digit after the first
+ *   of a run of two or more becomes a pseudo-random digit, and runs of four or more often get a
+ *   digit more or less): ids, addresses, counts, durations differ from line to line, in value
+ *   and length, as in real logs, while the messages' words stay those of the samples. Headers (found with the analyzer's own header recognition) keep their digits, so
+ *   times stay those of the samples, in order, as in real logs, rather than random dates.
+ * OBS_BENCH_LOG_INPUTS picks them (default `replicated,varied`). Reported for each, every row
+ * measured in a fresh process (bench/logs-measure.ts) of the same run:
  * - read only: core/lines.ts over the files, counting lines (the floor any analysis pays);
  * - analyze: the whole analysis (records, header, masking, mining, report) without assignments;
- * - analyze + CSV: the same plus `--emit-assignments` (10M CSV rows).
- * Each with lines/s, its ratio to the read-only time, and peak RSS. Replicated lines repeat their
- * masked shapes as real logs do; the miner's exact-match cache benefits from that either way.
+ * - analyze + CSV: the same plus `--emit-assignments` (one CSV row per line).
+ * Each with lines/s of wall and CPU time (CPU of all threads), its ratio to the read-only time,
+ * and the process's peak RSS.
  */
+import { execFile } from 'node:child_process';
 import { createReadStream, createWriteStream, existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogAnalysis } from '../analyze/logs/analyze.js';
-import { writeAssignments } from '../analyze/logs/assignments.js';
-import { readLinesFrom } from '../core/lines.js';
+import { promisify } from 'node:util';
+import { LOG_ANALYSIS_DEFAULTS } from '../analyze/logs/analyze.js';
+import { learnHeader } from '../analyze/logs/header.js';
+import type { Measure } from './logs-measure.js';
 
+const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/bench/ -> project root; shared/ sits beside the project (or beside its worktree folder).
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(here, '../..');
 const DEV =
   process.env.OBS_BENCH_LOGHUB ??
   [
@@ -30,6 +41,8 @@ const DEV =
   ].find((d) => existsSync(d)) ??
   path.resolve(root, '../shared/bench/loghub-dev');
 const TOTAL = Number(process.env.OBS_BENCH_LOG_LINES ?? 10_000_000);
+const INPUTS = (process.env.OBS_BENCH_LOG_INPUTS ?? 'replicated,varied').split(',');
+export type Input = 'replicated' | 'varied';
 
 async function readAll(file: string): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -37,7 +50,65 @@ async function readAll(file: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-async function generate(dir: string): Promise<string[]> {
+const isDigit = (b: number | undefined) => b !== undefined && b >= 0x30 && b <= 0x39;
+
+/** Byte offsets in `data` (lines ending with a newline) where each line's message starts. */
+function messageStarts(data: Buffer): number[] {
+  const lines = data.toString('utf8').split('\n');
+  lines.pop();
+  const header = learnHeader(lines.slice(0, LOG_ANALYSIS_DEFAULTS.headerSample));
+  const starts: number[] = [];
+  let at = 0;
+  for (const line of lines) {
+    const content = header.parse(line).content;
+    starts.push(at + Buffer.byteLength(line) - Buffer.byteLength(content));
+    at += Buffer.byteLength(line) + 1;
+  }
+  return starts;
+}
+
+/**
+ * `data` with the numbers in its messages (from `starts`, one per line) changed: in a run of 2+
+ * digits every digit after the first becomes a pseudo-random one (xorshift32 `seed`), and a run
+ * of 4+ digits (ids, sizes, counts, not address parts) becomes one digit shorter or longer in two
+ * cases out of three.
+ */
+function vary(data: Buffer, starts: number[], seed: number): Buffer {
+  const out = Buffer.alloc(data.length + Math.ceil(data.length / 3));
+  let x = seed | 1;
+  const random = (n: number) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+  let line = 0;
+  let o = 0;
+  for (let i = 0; i < data.length;) {
+    if (i > 0 && data[i - 1] === 0x0a) line++;
+    if (i <= starts[line]! || !isDigit(data[i]) || isDigit(data[i - 1])) {
+      out[o++] = data[i++]!;
+      continue;
+    }
+    let end = i + 1;
+    while (isDigit(data[end])) end++;
+    const length = end - i;
+    const to = length >= 4 ? length + random(3) - 1 : length;
+    out[o++] = data[i]!;
+    for (let k = 1; k < to; k++) out[o++] = 0x30 + random(10);
+    i = end;
+  }
+  return out.subarray(0, o);
+}
+
+/** The first `lines` lines of `data` (which ends with a newline). */
+function headLines(data: Buffer, lines: number): Buffer {
+  let at = -1;
+  for (let k = 0; k < lines; k++) at = data.indexOf(0x0a, at + 1);
+  return data.subarray(0, at + 1);
+}
+
+export async function generate(dir: string, input: Input): Promise<string[]> {
   const sets = readdirSync(DEV)
     .sort()
     .map((d) => path.join(DEV, d, `${d}_2k.log`))
@@ -45,20 +116,20 @@ async function generate(dir: string): Promise<string[]> {
   if (sets.length === 0) throw new Error(`no Loghub samples under ${DEV} (set OBS_BENCH_LOGHUB)`);
   const perFile = Math.ceil(TOTAL / sets.length);
   const files: string[] = [];
-  for (const src of sets) {
+  for (const [k, src] of sets.entries()) {
     let data = await readAll(src);
     if (data[data.length - 1] !== 0x0a) data = Buffer.concat([data, Buffer.of(0x0a)]);
-    const lines = data.toString('utf8').split('\n').length - 1;
+    let lines = 0;
+    for (const b of data) if (b === 0x0a) lines++;
+    const starts = input === 'varied' ? messageStarts(data) : [];
     const target = path.join(dir, path.basename(src).replace('_2k', ''));
     const out = createWriteStream(target);
     let written = 0;
-    while (written < perFile) {
+    for (let pass = 0; written < perFile; pass++) {
       const take = Math.min(lines, perFile - written);
-      const chunk =
-        take === lines
-          ? data
-          : Buffer.from(data.toString('utf8').split('\n').slice(0, take).join('\n') + '\n');
-      if (!out.write(chunk)) await once(out, 'drain');
+      const copy =
+        input === 'varied' && pass > 0 ? vary(data, starts, (k + 1) * 0x9e3779b1 + pass) : data;
+      if (!out.write(take === lines ? copy : headLines(copy, take))) await once(out, 'drain');
       written += take;
     }
     out.end();
@@ -68,33 +139,16 @@ async function generate(dir: string): Promise<string[]> {
   return files;
 }
 
-interface Measure {
-  name: string;
-  seconds: number;
-  /** User + system CPU time: on a shared machine, steadier than the wall clock. */
-  cpuSeconds: number;
-  lines: number;
-  peakRssMiB: number;
-}
+const execFileAsync = promisify(execFile);
 
-function peakRssMiB(): number {
-  return Math.round(process.resourceUsage().maxRSS / 1024);
-}
-
-async function timed(name: string, lines: () => Promise<number>): Promise<Measure> {
-  globalThis.gc?.();
-  const t0 = process.hrtime.bigint();
-  const c0 = process.cpuUsage();
-  const n = await lines();
-  const cpu = process.cpuUsage(c0);
-  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  return {
-    name,
-    seconds,
-    cpuSeconds: (cpu.user + cpu.system) / 1e6,
-    lines: n,
-    peakRssMiB: peakRssMiB(),
-  };
+/** Runs one measurement in a fresh process (see logs-measure.ts). */
+async function measure(kind: 'read' | 'analyze' | 'csv', csv: string, files: string[]) {
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [path.join(here, 'logs-measure.js'), kind, csv, ...files],
+    { maxBuffer: 1 << 20 },
+  );
+  return JSON.parse(stdout) as Measure;
 }
 
 /**
@@ -114,49 +168,43 @@ function nsPerChar(): number {
   return ((c.user + c.system) * 1000) / (rounds * text.length);
 }
 
+const ROWS = [
+  ['read only', 'read'],
+  ['analyze', 'analyze'],
+  ['analyze + CSV', 'csv'],
+] as const;
+
 export async function run(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'obs-bench-logs-'));
   try {
-    console.log(`logs: generating ${TOTAL.toLocaleString('en')} lines from ${DEV} ...`);
-    const files = await generate(dir);
-    let bytes = 0;
-    for (const f of files) bytes += (await stat(f)).size;
-    console.log(`logs: ${files.length} files, ${(bytes / 2 ** 20).toFixed(0)} MiB`);
+    for (const input of INPUTS) {
+      if (input !== 'replicated' && input !== 'varied') {
+        throw new Error(`OBS_BENCH_LOG_INPUTS: unknown input ${input} (replicated, varied)`);
+      }
+      console.log(`logs: generating ${TOTAL.toLocaleString('en')} ${input} lines from ${DEV} ...`);
+      const files = await generate(dir, input);
+      let bytes = 0;
+      for (const f of files) bytes += (await stat(f)).size;
+      console.log(`logs: ${files.length} files, ${(bytes / 2 ** 20).toFixed(0)} MiB`);
 
-    const results: Measure[] = [];
-    results.push(
-      await timed('read only', async () => {
-        let n = 0;
-        for await (const b of readLinesFrom(files)) n += b.lines.length;
-        return n;
-      }),
-    );
-    results.push(
-      await timed('analyze', async () => {
-        const { report } = await createLogAnalysis({ files }).run();
-        return report.totals.lines;
-      }),
-    );
-    const csv = path.join(dir, 'assignments.csv');
-    results.push(
-      await timed('analyze + CSV', async () => {
-        const result = await createLogAnalysis({ files, assignments: true }).run();
-        await writeAssignments(csv, result.assignments(), files.length > 1);
-        return result.report.totals.lines;
-      }),
-    );
+      const csv = path.join(dir, 'assignments.csv');
+      const results: (Measure & { name: string })[] = [];
+      for (const [name, kind] of ROWS) results.push({ name, ...(await measure(kind, csv, files)) });
+      for (const f of [...files, csv]) await rm(f, { force: true });
 
-    const base = results[0]!;
-    console.log('');
-    console.log(
-      '| run | lines | wall s | lines/s (wall) | CPU s | lines/s (CPU) | x read-only (CPU) | peak RSS MiB (process so far) |',
-    );
-    console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-    const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en');
-    for (const r of results) {
+      const base = results[0]!;
+      console.log('');
       console.log(
-        `| ${r.name} | ${r.lines.toLocaleString('en')} | ${r.seconds.toFixed(1)} | ${rate(r.lines, r.seconds)} | ${r.cpuSeconds.toFixed(1)} | ${rate(r.lines, r.cpuSeconds)} | ${(r.cpuSeconds / base.cpuSeconds).toFixed(1)} | ${r.peakRssMiB} |`,
+        `| ${input} input | lines | wall s | lines/s (wall) | x read-only (wall) | CPU s | lines/s (CPU) | x read-only (CPU) | peak RSS MiB |`,
       );
+      console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+      const rate = (n: number, s: number) => Math.round(n / s).toLocaleString('en');
+      for (const r of results) {
+        console.log(
+          `| ${r.name} | ${r.lines.toLocaleString('en')} | ${r.seconds.toFixed(1)} | ${rate(r.lines, r.seconds)} | ${(r.seconds / base.seconds).toFixed(1)} | ${r.cpuSeconds.toFixed(1)} | ${rate(r.lines, r.cpuSeconds)} | ${(r.cpuSeconds / base.cpuSeconds).toFixed(1)} | ${r.peakRssMiB} |`,
+        );
+      }
+      console.log('');
     }
     console.log(
       `load average at the end: ${os
@@ -165,7 +213,6 @@ export async function run(): Promise<void> {
         .join(' ')} on ${os.cpus().length} cores; ` +
         `yardstick: ${nsPerChar().toFixed(2)} CPU ns per character of a charCodeAt loop`,
     );
-    console.log('');
     console.log(
       'Reference points (published, other machines): Python Drain ~10k lines/s; fastest published parsers ~230k lines/s on one core.',
     );

@@ -7,6 +7,7 @@
  * write new passwords that no longer match Elasticsearch's data volume.
  */
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import { generatedHeader, generatedYaml } from '../model/generator.js';
 import type { Generator } from '../model/generator.js';
 import { stackPaths } from '../model/conventions.js';
@@ -103,11 +104,27 @@ export const composeGenerator: Generator<ComposeConfig> = {
       files: [
         { path: p.compose, content: generatedYaml(stack) },
         { path: p.env, content: formatEnv(secrets, header), mode: 0o600 },
-        { path: p.gitignore, content: `${header}# Passwords of the stack.\n.env\n` },
+        { path: p.gitignore, content: gitignore(model, header) },
       ],
     };
   },
 };
+
+/**
+ * What stays out of version control in the output folder: the passwords, and the trace archive
+ * when it is inside the folder (elsewhere, it is the user's to ignore).
+ */
+function gitignore(model: SystemModel, header: string): string {
+  const lines = [`${header}# Passwords of the stack.`, '.env'];
+  const p = stackPaths(model);
+  const inside = path.posix.isAbsolute(p.traceArchive)
+    ? undefined
+    : path.posix.relative(p.root, p.traceArchive);
+  if (model.stack.traceArchive.enabled && inside && !inside.startsWith('..')) {
+    lines.push('# Traces the Collector archives (stack.traceArchive).', `/${inside}/`);
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 /** Ports of `stack.ports` that share a value: two parts of the stack cannot listen on one port. */
 export function portClashes(model: SystemModel): string[] {

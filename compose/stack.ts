@@ -6,7 +6,7 @@
  * start without them instead of falling back to a default.
  */
 import path from 'node:path';
-import { GRAFANA_MOUNTS, STACK_HOSTS, stackPaths } from '../model/conventions.js';
+import { GRAFANA_MOUNTS, STACK_HOSTS, TRACE_ARCHIVE, stackPaths } from '../model/conventions.js';
 import type { SystemModel } from '../model/schema.js';
 import { SECRET_ENV } from './secrets.js';
 
@@ -47,6 +47,17 @@ export interface Mount {
   target: string;
 }
 
+/**
+ * The trace archive folder as the compose file mounts it (read-write: the Collector writes there),
+ * or undefined when stack.traceArchive is off. Not a generated folder, so not in stackMounts().
+ */
+export function traceArchiveVolume(model: SystemModel): string | undefined {
+  if (!model.stack.traceArchive.enabled) return undefined;
+  const folder = stackPaths(model).traceArchive;
+  const source = path.posix.isAbsolute(folder) ? folder : fromCompose(model, folder);
+  return `${source}:${TRACE_ARCHIVE.mount}`;
+}
+
 /** The generated files and folders each service mounts. */
 export function stackMounts(model: SystemModel): Partial<Record<StackService, Mount[]>> {
   const p = stackPaths(model);
@@ -84,13 +95,14 @@ export function composeStack(model: SystemModel, opts: StackOptions): Record<str
     start_period: startPeriod,
   });
   const logsToElasticsearch = model.stack.logs.shipper === 'collector';
+  const archive = traceArchiveVolume(model);
   const H = STACK_HOSTS;
 
   const services: Record<string, Record<string, unknown>> = {
     [H.collector]: {
       image: opts.images[H.collector],
       command: ['--config=/etc/otelcol-contrib/config.yaml'],
-      volumes: volumesOf(H.collector),
+      volumes: [...volumesOf(H.collector), ...(archive ? [archive] : [])],
       ...(logsToElasticsearch
         ? { environment: { [SECRET_ENV.elasticPassword]: secret(SECRET_ENV.elasticPassword) } }
         : {}),

@@ -16,7 +16,7 @@ import { COMMAND } from '../collectors/instrumentation/common.js';
 import { resolveModel } from './model-source.js';
 import type { ModelSource } from './model-source.js';
 import { readStackSecrets } from '../compose/secrets.js';
-import { stackPaths } from '../model/conventions.js';
+import { TRACE_ARCHIVE, stackPaths } from '../model/conventions.js';
 import { initSteps } from './steps.js';
 import type { InitStep } from './steps.js';
 import { isDirectory } from '../model/scan/files.js';
@@ -83,6 +83,12 @@ function nextSteps(model: SystemModel, write: WriteResult, source: ModelSource):
       `Compare your edited files with obs's proposals (${kept.map((f) => f.proposal).join(', ')}) and merge what you want, or re-run with --force.`,
     );
   const paths = stackPaths(model);
+  if (model.stack.traceArchive.enabled) {
+    const dir = paths.traceArchive;
+    next.push(
+      `Traces are archived in ${dir} (the Collector runs as uid ${TRACE_ARCHIVE.containerUser}: on Linux, mkdir -p ${dir} && chmod a+rwx ${dir}); analyze them with obs analyze traces ${dir}/*.jsonl.`,
+    );
+  }
   if (write.files.some((f) => f.path === paths.compose))
     next.push(
       `Start the stack: docker compose -f ${paths.compose} up -d (passwords are in ${paths.env}, kept out of git).`,

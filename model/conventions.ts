@@ -27,8 +27,23 @@ export function stackPaths(model: SystemModel) {
     logstashPipeline: `${out}/logstash/pipeline`,
     kibana: `${out}/kibana`,
     instrumentation: (service: string) => `${out}/instrumentation/${service}`,
+    /** Folder of the trace archive (stack.traceArchive), relative to the root unless absolute. */
+    traceArchive: model.stack.traceArchive.path ?? `${out}/traces`,
   } as const;
 }
+
+/**
+ * The trace archive (stack.traceArchive): the Collector's file exporter writes OTLP JSON lines to
+ * `file` in the archive folder, which the compose file mounts at `mount` in the Collector's
+ * container; closed files are renamed `traces-<time>-size.jsonl` beside it. `obs analyze traces`
+ * reads them all.
+ */
+export const TRACE_ARCHIVE = {
+  file: 'traces.jsonl',
+  mount: '/var/lib/otelcol/traces',
+  /** The Collector image's user, who must be able to write to the folder. */
+  containerUser: 10001,
+} as const;
 
 /** Metric names as they reach Prometheus (through the Collector's Prometheus exporter). */
 export const METRICS = {

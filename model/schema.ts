@@ -176,6 +176,50 @@ export const StackPorts = z
   })
   .strict();
 
+export const TraceArchiveRotation = z
+  .object({
+    maxMegabytes: z
+      .number()
+      .int()
+      .positive()
+      .default(100)
+      .describe(
+        'Size in MB at which the current file is closed and a new one started. Default 100.',
+      ),
+    maxBackups: z
+      .number()
+      .int()
+      .min(0)
+      .default(10)
+      .describe('Closed files kept, the oldest deleted first; 0 keeps all. Default 10.'),
+    maxDays: z
+      .number()
+      .int()
+      .min(0)
+      .default(7)
+      .describe('Days a closed file is kept; 0 keeps them regardless of age. Default 7.'),
+  })
+  .strict();
+
+export const TraceArchive = z
+  .object({
+    enabled: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Write every trace the Collector receives to OTLP JSON lines files (the Collector's file exporter). Default false.",
+      ),
+    path: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'Folder the files go to: relative to the repository root, or absolute. Default <stack.output>/traces.',
+      ),
+    rotation: TraceArchiveRotation.default(TraceArchiveRotation.parse({})),
+  })
+  .strict();
+
 export const Stack = z
   .object({
     output: z
@@ -216,6 +260,9 @@ export const Stack = z
       })
       .strict()
       .default({ shipper: 'collector', retentionDays: 7 }),
+    traceArchive: TraceArchive.default(TraceArchive.parse({})).describe(
+      'Every trace the Collector receives, also written to files for `obs analyze traces`.',
+    ),
     grafanaFolder: z
       .string()
       .default('obs')
@@ -259,6 +306,7 @@ export type DependencyModel = z.output<typeof Dependency>;
 export type SloModel = z.output<typeof Slo>;
 export type StackModel = z.output<typeof Stack>;
 export type StackPortsModel = z.output<typeof StackPorts>;
+export type TraceArchiveModel = z.output<typeof TraceArchive>;
 export type LanguageName = z.output<typeof Language>;
 export type FrameworkName = z.output<typeof Framework>;
 

@@ -7,16 +7,16 @@
  * through the same miner, so a pattern has one id on both sides.
  */
 import { ExitCode, ObsError } from '../../core/errors.js';
-import { readLines } from '../../core/lines.js';
-import type { LineStats } from '../../core/lines.js';
 import type { ProgressFn } from '../../core/progress.js';
 import { SPIKE_DEFAULTS, classify } from './baseline.js';
 import type { SpikeConfig } from './baseline.js';
-import { compileLogFormat, learnHeader } from './header.js';
-import type { HeaderParser } from './header.js';
-import { createMiner, validateMinerConfig } from './miner.js';
-import type { Miner, MinerConfig } from './miner.js';
-import { createTimeParser, parseLine, serviceFromFileName } from './records.js';
+import { compileLogFormat } from './header.js';
+import type { ShapeIds } from './line-cache.js';
+import { createMiner, newShapeMemo, validateMinerConfig } from './miner.js';
+import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
+import { newSummary, readLogFile } from './reader.js';
+import { isErrorLevel } from './records.js';
+import type { ReaderOptions } from './reader.js';
 import type { LineKind, LogRecord } from './records.js';
 import type {
   InputSummary,
@@ -84,8 +84,8 @@ interface SvcStats {
   traceIds: string[];
 }
 
-/** Statistics of one miner ref (a variant; several make a pattern). */
-interface RefStats {
+/** Statistics of a pattern, or of one miner ref (a variant; several make a pattern). */
+interface PatternStats {
   count: number;
   baseline: number;
   services: Map<string, SvcStats>;
@@ -94,6 +94,21 @@ interface RefStats {
   last?: number;
   examples: string[];
   minutes: Map<number, number>;
+}
+
+interface RefStats extends PatternStats {
+  /** The service of the last record and its entry in `services`: records come in runs. */
+  lastService?: string;
+  lastSvc?: SvcStats;
+  /** Records of the current minute not yet counted in `minutes` (its run goes on). */
+  minute: number;
+  inMinute: number;
+}
+
+/** Counts the current minute's run of a ref into its `minutes`. */
+function flushMinute(s: RefStats): void {
+  if (s.inMinute > 0) s.minutes.set(s.minute, (s.minutes.get(s.minute) ?? 0) + s.inMinute);
+  s.inMinute = 0;
 }
 
 /** Growable per-file list of line -> ref (-1: skipped). */
@@ -121,32 +136,13 @@ export interface LogAnalysis {
   run(): Promise<LogAnalysisResult>;
 }
 
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const SUSPECT = /[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]/;
-
-/** A line that is mostly control characters or holds NUL bytes is binary, not a message. */
-function isBinary(line: string): boolean {
-  if (!SUSPECT.test(line)) return false; // the common case, decided by one native scan
-  let control = 0;
-  const n = Math.min(line.length, 4096);
-  for (let i = 0; i < n; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 0) return true;
-    if ((c < 32 && c !== 9) || c === 0xfffd || (c >= 0x7f && c < 0xa0)) control++;
-  }
-  return n > 0 && control / n > 0.3;
-}
-
-const NON_SPACE = /\S/;
-
 export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
-  let header: HeaderParser | undefined;
   const validate = (): void => {
     if (config.files.length === 0) {
       throw new ObsError('no log files given', { code: 'OBS_NO_INPUT', exit: ExitCode.usage });
     }
     validateMinerConfig(config.miner ?? {});
-    if (config.logFormat !== undefined) header = compileLogFormat(config.logFormat);
+    if (config.logFormat !== undefined) compileLogFormat(config.logFormat);
     for (const [k, v] of Object.entries({
       examples: config.examples,
       traceIds: config.traceIds,
@@ -169,7 +165,6 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
     const examples = config.examples ?? LOG_ANALYSIS_DEFAULTS.examples;
     const maxTraceIds = config.traceIds ?? LOG_ANALYSIS_DEFAULTS.traceIds;
     const maxChars = config.maxMessageChars ?? LOG_ANALYSIS_DEFAULTS.maxMessageChars;
-    const sampleSize = config.headerSample ?? LOG_ANALYSIS_DEFAULTS.headerSample;
     const miner: Miner = createMiner(config.miner ?? {});
     const refs: RefStats[] = [];
     const inputs: InputSummary[] = [];
@@ -188,6 +183,8 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
           levels: {},
           examples: [],
           minutes: new Map(),
+          minute: NaN,
+          inMinute: 0,
         };
         refs[ref] = s;
       }
@@ -198,19 +195,22 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       r: LogRecord,
       role: 'incident' | 'baseline',
       summary: InputSummary,
+      memo?: ShapeMemo,
     ): number => {
       let content = r.content;
       if (content.length > maxChars) {
         content = content.slice(0, maxChars);
         summary.longMessages++;
       }
-      const { ref } = miner.add(content);
+      const ref = memo === undefined ? miner.ref(content) : miner.refByShape(content, memo);
       const s = statsOf(ref);
-      let svc = s.services.get(r.service);
+      let svc = s.lastService === r.service ? s.lastSvc : s.services.get(r.service);
       if (svc === undefined) {
         svc = { count: 0, baseline: 0, levels: {}, traceIds: [] };
         s.services.set(r.service, svc);
       }
+      s.lastService = r.service;
+      s.lastSvc = svc;
       const t = r.timestamp;
       const sp = span[role];
       if (t !== undefined) {
@@ -240,119 +240,55 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
         if (s.first === undefined || t < s.first) s.first = t;
         if (s.last === undefined || t > s.last) s.last = t;
         const minute = Math.floor(t / 60_000);
-        s.minutes.set(minute, (s.minutes.get(minute) ?? 0) + 1);
+        if (minute !== s.minute) {
+          flushMinute(s);
+          s.minute = minute;
+        }
+        s.inMinute++;
       }
       return ref;
     };
 
+    /** What mining noted per line shape (ids from the readers' line caches). */
+    const memos: (ShapeMemo | undefined)[] = [];
+    const ids: ShapeIds = { next: 0 };
+    const readerOptions: ReaderOptions = {
+      headerSample: config.headerSample ?? LOG_ANALYSIS_DEFAULTS.headerSample,
+      ...(config.logFormat !== undefined ? { logFormat: config.logFormat } : {}),
+    };
+
     const readFile = async (file: string, role: 'incident' | 'baseline'): Promise<void> => {
-      const summary: InputSummary = {
-        file,
-        role,
-        header: '',
-        kinds: {},
-        lines: 0,
-        records: 0,
-        skipped: { empty: 0, binary: 0, noRecords: 0 },
-        malformedJson: 0,
-        headerMismatch: 0,
-        longMessages: 0,
-        invalidUtf8Lines: 0,
-        truncatedLines: 0,
-        gzip: false,
-        problems: [],
-      };
+      const summary = newSummary(file, role);
       inputs.push(summary);
-      const ctx = {
-        defaultService: serviceFromFileName(file),
-        header: header ?? learnHeader([]),
-        time: createTimeParser(),
-      };
       let refsOut: LineRefs | undefined;
       if (config.assignments && role === 'incident') {
         refsOut = new LineRefs();
         lineRefs.set(file, refsOut);
       }
-      let stats: LineStats | undefined;
-      let pending: { line: string; no: number }[] | undefined =
-        header === undefined ? [] : undefined;
-
-      const handle = (line: string, no: number): void => {
-        summary.lines++;
-        if (!NON_SPACE.test(line)) {
-          summary.skipped.empty++;
-          return;
-        }
-        if (isBinary(line)) {
-          summary.skipped.binary++;
-          if (summary.problems.length < 5)
-            summary.problems.push({ line: no, problem: 'binary data, not a log line' });
-          return;
-        }
-        const parsed = parseLine(line, ctx);
-        summary.kinds[parsed.kind] = (summary.kinds[parsed.kind] ?? 0) + 1;
-        if (parsed.problem !== undefined) {
-          if (parsed.kind === 'text') summary.malformedJson++;
-          if (summary.problems.length < 5)
-            summary.problems.push({ line: no, problem: parsed.problem });
-        }
-        if (parsed.headerMismatch) summary.headerMismatch++;
-        if (parsed.records.length === 0) {
-          summary.skipped.noRecords++;
-          return;
-        }
-        let first = -1;
-        for (const r of parsed.records) {
-          const ref = addRecord(r, role, summary);
-          if (first < 0) first = ref;
-        }
-        summary.records += parsed.records.length;
-        refsOut?.set(no, first);
-      };
-
-      const learn = (): void => {
-        if (pending === undefined) return;
-        // Unwrap JSON/CRI/OTLP first: the header belongs to the text inside.
-        const texts: string[] = [];
-        const identity: HeaderParser = {
-          description: 'none',
-          parse: (l) => ({ content: l, matched: true }),
-        };
-        for (const p of pending) {
-          if (isBinary(p.line)) continue;
-          const parsed = parseLine(p.line, { defaultService: '', header: identity });
-          if (parsed.kind !== 'json') for (const r of parsed.records) texts.push(r.content);
-        }
-        ctx.header = learnHeader(texts.slice(0, sampleSize * 4));
-        const lines = pending;
-        pending = undefined;
-        for (const p of lines) handle(p.line, p.no);
-      };
-
-      for await (const batch of readLines(file, { onStats: (s) => (stats = s) })) {
-        for (let i = 0; i < batch.lines.length; i++) {
-          const no = batch.firstLine + i;
-          if (pending !== undefined) {
-            pending.push({ line: batch.lines[i]!, no });
-            if (pending.length >= sampleSize) learn();
-          } else handle(batch.lines[i]!, no);
-        }
-        linesDone += batch.lines.length;
-        config.onProgress?.({ label: `mining ${file}`, done: linesDone, unit: 'lines' });
-      }
-      learn();
+      await readLogFile(
+        summary,
+        readerOptions,
+        {
+          record(r, no, first, shape) {
+            let memo: ShapeMemo | undefined;
+            if (shape >= 0) memo = memos[shape] ??= newShapeMemo();
+            const ref = addRecord(r, role, summary, memo);
+            if (first) refsOut?.set(no, ref);
+          },
+          read(n) {
+            linesDone += n;
+            config.onProgress?.({ label: `mining ${file}`, done: linesDone, unit: 'lines' });
+          },
+        },
+        ids,
+      );
       if (refsOut !== undefined) refsOut.length = summary.lines;
-      summary.header = ctx.header.description;
-      if (stats !== undefined) {
-        summary.gzip = stats.gzip;
-        summary.invalidUtf8Lines = stats.invalidUtf8Lines;
-        summary.truncatedLines = stats.truncatedLines;
-      }
     };
 
     for (const f of config.files) await readFile(f, 'incident');
     for (const f of config.baseline ?? []) await readFile(f, 'baseline');
     miner.finish();
+    for (const s of refs) if (s !== undefined) flushMinute(s);
 
     const report = buildReport({ config, miner, refs, inputs, span, totals });
     return {
@@ -381,7 +317,6 @@ interface BuildInput {
 }
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
-const ERROR_LEVELS = new Set(['error', 'fatal']);
 
 function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput): LogReport {
   const top = config.top ?? LOG_ANALYSIS_DEFAULTS.top;
@@ -391,7 +326,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
   const hasBaseline = (config.baseline ?? []).length > 0;
 
   // Fold ref statistics into final patterns.
-  interface Agg extends RefStats {
+  interface Agg extends PatternStats {
     id: string;
     template: string;
   }
@@ -538,9 +473,9 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
     const report: ServiceReport = {
       service: name,
       records: count,
-      errors: entries.reduce((n, e) => n + levelCount(e, (l) => ERROR_LEVELS.has(l)), 0),
+      errors: entries.reduce((n, e) => n + levelCount(e, isErrorLevel), 0),
       warnings: entries.reduce((n, e) => n + levelCount(e, (l) => l === 'warn'), 0),
-      errorPatterns: rank((l) => ERROR_LEVELS.has(l)),
+      errorPatterns: rank(isErrorLevel),
       warningPatterns: rank((l) => l === 'warn'),
     };
     if (hasBaseline) {
@@ -561,7 +496,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
           traceIds: e.s.traceIds,
         });
       }
-      const severity = (l: string) => (ERROR_LEVELS.has(l) ? 2 : l === 'warn' ? 1 : 0);
+      const severity = (l: string) => (isErrorLevel(l) ? 2 : l === 'warn' ? 1 : 0);
       changes.sort(
         (x, y) =>
           severity(y.level) - severity(x.level) ||
@@ -581,7 +516,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
       .filter((c) => pred(c.level))
       .reduce((n, c) => n + c.count, 0);
   const rankKey = (s: ServiceReport) => [
-    changed(s, (l) => ERROR_LEVELS.has(l)),
+    changed(s, isErrorLevel),
     changed(s, (l) => l === 'warn'),
     s.errors,
     s.records,

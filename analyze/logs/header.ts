@@ -80,6 +80,19 @@ export function levelOf(token: string): string | undefined {
   if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 91 || c === 40 || c === 60)) {
     return undefined;
   }
+  // Header fields repeat from line to line: remember what each short one is.
+  let level = levelMemo.get(token);
+  if (level === undefined) {
+    if (levelMemo.size >= 4096) levelMemo.clear();
+    level = levelOfWord(token) ?? null;
+    levelMemo.set(token, level);
+  }
+  return level ?? undefined;
+}
+
+const levelMemo = new Map<string, string | null>();
+
+function levelOfWord(token: string): string | undefined {
   const bare = token.replace(/^[[(<]+|[\])>:,|]+$/g, '');
   if (bare.length === 0) return undefined;
   const bracketed = bare.length !== token.length && /^[[(<]/.test(token);
@@ -96,40 +109,144 @@ export function levelOf(token: string): string | undefined {
   return LEVELS.get(up);
 }
 
-interface Tok {
-  text: string;
-  start: number;
-  end: number;
-}
-
 const MAX_HEADER_TOKENS = 14;
 
-/** The first `max` whitespace-separated tokens with their offsets. */
-function headTokens(line: string, max = MAX_HEADER_TOKENS + 8): Tok[] {
-  const out: Tok[] = [];
-  let start = -1;
-  for (let i = 0; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 32 || c === 9) {
-      if (start >= 0) {
-        out.push({ text: line.slice(start, i), start, end: i });
-        start = -1;
-        if (out.length >= max) return out;
-      }
-    } else if (start < 0) start = i;
+/**
+ * The first `max` fields of a line (separated by runs of spaces and tabs), found only as far as a
+ * parser asks (`has(i)`: most of a line is never scanned) and cut out as text only when read. A
+ * parser reuses one instance line after line.
+ */
+class Fields {
+  line = '';
+  private max = 0;
+  private n = 0;
+  private pos = 0;
+  private tabs = false;
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  private readonly texts: (string | undefined)[] = [];
+
+  reset(line: string, max: number): this {
+    for (let i = 0; i < this.n; i++) this.texts[i] = undefined;
+    this.line = line;
+    this.max = max;
+    this.n = 0;
+    this.pos = 0;
+    this.tabs = line.indexOf('\t') >= 0;
+    return this;
   }
-  if (start >= 0) out.push({ text: line.slice(start), start, end: line.length });
-  return out;
+
+  /** Finds the next field; false when there is none (or `max` are found). */
+  private scan(): boolean {
+    const line = this.line;
+    const len = line.length;
+    if (this.n >= this.max) return false;
+    let i = this.pos;
+    while (i < len) {
+      const c = line.charCodeAt(i);
+      if (c !== 32 && c !== 9) break;
+      i++;
+    }
+    if (i >= len) {
+      this.pos = len;
+      return false;
+    }
+    let end: number;
+    if (this.tabs) {
+      end = i + 1;
+      while (end < len) {
+        const c = line.charCodeAt(end);
+        if (c === 32 || c === 9) break;
+        end++;
+      }
+    } else {
+      end = line.indexOf(' ', i + 1);
+      if (end < 0) end = len;
+    }
+    this.starts[this.n] = i;
+    this.ends[this.n] = end;
+    this.n++;
+    this.pos = end;
+    return true;
+  }
+
+  /** Whether the line has field `i`. */
+  has(i: number): boolean {
+    while (this.n <= i && this.scan());
+    return i < this.n;
+  }
+
+  /** The number of fields (at most `max`). */
+  count(): number {
+    while (this.scan());
+    return this.n;
+  }
+
+  /** Field `i`, which must exist (`has(i)`). */
+  text(i: number): string {
+    let t = this.texts[i];
+    if (t === undefined) {
+      t = this.line.slice(this.starts[i], this.ends[i]);
+      this.texts[i] = t;
+    }
+    return t;
+  }
+
+  /** Field `i` when the line has it. */
+  at(i: number): string | undefined {
+    return this.has(i) ? this.text(i) : undefined;
+  }
+
+  start(i: number): number {
+    return this.starts[i]!;
+  }
+
+  end(i: number): number {
+    return this.ends[i]!;
+  }
 }
+
+/** The first `max` fields of a line, for learning (each line its own instance). */
+const headTokens = (line: string, max = MAX_HEADER_TOKENS + 8): Fields =>
+  new Fields().reset(line, max);
 
 const MONTHS = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?$/;
 const WEEKDAYS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?$/;
+const TIME_OR_NUMBER = /^[-+]?\d[\d:.\-/,T+Z_]*$/;
 /** A token that is (part of) a timestamp or a plain number: `2015-10-18`, `18:01:47,978`, `1117838570`. */
 function isTimeOrNumber(t: string): boolean {
-  const bare = t.replace(/^[[(]+|[\]),:]+$/g, '');
-  return /^[-+]?\d[\d:.\-/,T+Z_]*$/.test(bare) || MONTHS.test(bare) || WEEKDAYS.test(bare);
+  // Without leading `[(` and trailing `]),:` (found by hand: this runs for most header fields).
+  let a = 0;
+  let b = t.length;
+  while (a < b && (t.charCodeAt(a) === 91 || t.charCodeAt(a) === 40)) a++;
+  while (b > a) {
+    const c = t.charCodeAt(b - 1);
+    if (c !== 93 && c !== 41 && c !== 44 && c !== 58) break;
+    b--;
+  }
+  if (a === b) return false;
+  const c = t.charCodeAt(a);
+  // A number starts with a digit or a sign, a month or weekday with a capital.
+  if ((c >= 48 && c <= 57) || c === 43 || c === 45) {
+    return TIME_OR_NUMBER.test(a === 0 && b === t.length ? t : t.slice(a, b));
+  }
+  if (c < 65 || c > 90) return false;
+  const bare = a === 0 && b === t.length ? t : t.slice(a, b);
+  return MONTHS.test(bare) || WEEKDAYS.test(bare);
 }
-const hasTime = (t: string) => /\d[:.]\d\d/.test(t) || /^\d{6,}$/.test(t.replace(/[[\]]/g, ''));
+
+const CLOCK = /\d[:.]\d\d/;
+/** A token holding a time of day (`12:01`, `15.42.50`) or 6+ digits, brackets aside. */
+function hasTime(t: string): boolean {
+  if (CLOCK.test(t)) return true;
+  let digits = 0;
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c !== 91 && c !== 93) return false;
+  }
+  return digits >= 6;
+}
 /** `sshd[42]:`, `kernel:`, `dfs.DataNode$PacketResponder:`, `sshd(pam_unix)[19939]:`. */
 const TAG = /^[\w.$@\-/#(][\w.$@\-/#()[\]]*:$/;
 /** A logger name without a colon: `org.apache.Foo`, `v.c.Controller#54`. */
@@ -139,7 +256,7 @@ interface Anchors {
   level: number;
   tag: number;
   dash: number;
-  toks: Tok[];
+  toks: Fields;
 }
 
 function anchorsOf(line: string): Anchors {
@@ -147,9 +264,9 @@ function anchorsOf(line: string): Anchors {
   let level = -1;
   let tag = -1;
   let dash = -1;
-  const n = Math.min(toks.length - 1, MAX_HEADER_TOKENS); // the message needs at least one token
+  const n = Math.min(toks.count() - 1, MAX_HEADER_TOKENS); // the message needs at least one token
   for (let i = 0; i < n; i++) {
-    const t = toks[i]!.text;
+    const t = toks.text(i);
     if (level < 0 && levelOf(t) !== undefined) level = i;
     if (tag < 0 && i > 0 && TAG.test(t) && levelOf(t) === undefined) tag = i;
     if (dash < 0 && i > 0 && t === '-') dash = i;
@@ -170,14 +287,16 @@ function mode(xs: number[], total: number): [number, number] {
 /** Share of lines that must agree on a header position. */
 const SUPPORT = 0.6;
 
-function bracketEnd(toks: Tok[], i: number): number {
+function bracketEnd(toks: Fields, i: number): number {
   // A `[...]` group may span tokens: `[req-1 user - -]`. Returns the index after it, or i.
-  if (i >= toks.length || !toks[i]!.text.startsWith('[')) return i;
+  if (!toks.has(i) || toks.line.charCodeAt(toks.start(i)) !== 91) return i;
+  const line = toks.line;
   let depth = 0;
-  for (let j = i; j < toks.length && j < i + 12; j++) {
-    for (const ch of toks[j]!.text) {
-      if (ch === '[') depth++;
-      else if (ch === ']') depth--;
+  for (let j = i; j < i + 12 && toks.has(j); j++) {
+    for (let k = toks.start(j); k < toks.end(j); k++) {
+      const c = line.charCodeAt(k);
+      if (c === 91) depth++;
+      else if (c === 93) depth--;
     }
     if (depth <= 0) return j + 1;
   }
@@ -188,6 +307,90 @@ const SEPARATOR = /^[-|:]$/;
 /** Python's default `LEVEL:logger:message`. */
 const PY_BASIC = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([^\s:]+):/;
 
+/** Offsets of absent parts. */
+const NONE = -1;
+
+/**
+ * Where a parser found each part of a line, as offsets into it: what `parse()` cuts out. The
+ * analysis reuses them for lines of the same digit shape (line-cache.ts).
+ */
+export interface HeaderSpans {
+  /** Where the message starts; it runs to the end of the line. */
+  content: number;
+  matched: boolean;
+  level: string | undefined;
+  /** `[time, timeEnd)`, `[component, componentEnd)`, `[pid, pidEnd)`; -1 when absent. */
+  time: number;
+  timeEnd: number;
+  component: number;
+  componentEnd: number;
+  pid: number;
+  pidEnd: number;
+}
+
+/**
+ * A parser whose spans depend only on a line's digit shape (`digitShape` in mask.ts: all its rules
+ * see digits as a class) and on its state: the time fields it expects, learned line by line.
+ */
+export interface ShapedHeaderParser extends HeaderParser {
+  spans(line: string): HeaderSpans;
+  /** The state as a number; `setState` puts one back (after lines whose spans were reused). */
+  state(): number;
+  setState(state: number): void;
+}
+
+export function isShaped(p: HeaderParser): p is ShapedHeaderParser {
+  return 'spans' in p;
+}
+
+function spansOf(
+  content: number,
+  matched: boolean,
+  level: string | undefined,
+  time: number,
+  timeEnd: number,
+  component = NONE,
+  componentEnd = NONE,
+  pid = NONE,
+  pidEnd = NONE,
+): HeaderSpans {
+  return { content, matched, level, time, timeEnd, component, componentEnd, pid, pidEnd };
+}
+
+/** The whole line as the message. */
+const whole = (matched: boolean): HeaderSpans => spansOf(0, matched, undefined, NONE, NONE);
+
+/** Where a message from field `i` starts (at the end: empty, when the line has no such field). */
+const messageStart = (toks: Fields, i: number): number =>
+  toks.has(i) ? toks.start(i) : toks.line.length;
+
+/** The parts the spans point at, in one fixed shape (absent parts are undefined), which V8 likes. */
+export function partsOf(line: string, s: HeaderSpans): HeaderParts & { matched: boolean } {
+  return {
+    content: line.slice(s.content),
+    matched: s.matched,
+    level: s.level,
+    time: s.time === NONE ? undefined : line.slice(s.time, s.timeEnd),
+    component: s.component === NONE ? undefined : line.slice(s.component, s.componentEnd),
+    pid: s.pid === NONE ? undefined : line.slice(s.pid, s.pidEnd),
+  };
+}
+
+/** A parser from its spans. */
+function shaped(
+  description: string,
+  spans: (line: string) => HeaderSpans,
+  finder?: TimeFinder,
+): ShapedHeaderParser {
+  return {
+    description,
+    spans,
+    parse: (line) => partsOf(line, spans(line)),
+    state: () => finder?.state() ?? 0,
+    setState: (state) => finder?.setState(state),
+  };
+}
+
 /**
  * A header recognized in one line on its own: a leading timestamp, then (in any of the common
  * orders) a level, a `logger:`/`logger -` and separators; or Python's `LEVEL:logger:message`.
@@ -195,129 +398,142 @@ const PY_BASIC = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([^\s:]+):/;
  * lines without the file's learned header.
  */
 export function genericHeader(line: string): (HeaderParts & { matched: boolean }) | undefined {
+  const s = genericSpans(line);
+  return s === undefined ? undefined : partsOf(line, s);
+}
+
+function genericSpans(line: string): HeaderSpans | undefined {
   const py = PY_BASIC.exec(line);
   if (py !== null) {
-    return {
-      content: line.slice(py[0].length),
-      matched: false,
-      level: levelOf(py[1]!),
-      time: undefined,
-      component: py[2],
-      pid: undefined,
-    };
+    const c = py[1]!.length + 1;
+    return spansOf(py[0].length, false, levelOf(py[1]!), NONE, NONE, c, c + py[2]!.length);
   }
-  const toks = headTokens(line, 12);
+  const toks = genericFields.reset(line, 12);
   let i = 0;
-  let time: string | undefined;
+  let time = NONE;
+  let timeEnd = NONE;
   if (
-    toks.length > 1 &&
-    (hasTime(toks[0]!.text) ||
-      /^\[?\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(toks[0]!.text) ||
-      MONTHS.test(toks[0]!.text) ||
-      WEEKDAYS.test(toks[0]!.text.replace(/^\[/, '')))
+    toks.has(1) &&
+    (hasTime(toks.text(0)) ||
+      /^\[?\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(toks.text(0)) ||
+      MONTHS.test(toks.text(0)) ||
+      WEEKDAYS.test(toks.text(0).replace(/^\[/, '')))
   ) {
-    while (i < 6 && i + 1 < toks.length && isTimeOrNumber(toks[i]!.text)) i++;
-    if (i > 0) time = sliceTime(line, toks, 0, i - 1);
+    while (i < 6 && toks.has(i + 1) && isTimeOrNumber(toks.text(i))) i++;
+    if (i > 0) [time, timeEnd] = timeBounds(toks, 0, i - 1);
   }
   let level: string | undefined;
-  let component: string | undefined;
-  for (let k = 0; k < 6 && i + 1 < toks.length; k++) {
-    const t = toks[i]!.text;
+  let component = NONE;
+  let componentEnd = NONE;
+  for (let k = 0; k < 6 && toks.has(i + 1); k++) {
+    const t = toks.text(i);
     if (SEPARATOR.test(t)) i++;
     else if (level === undefined && levelOf(t) !== undefined) {
       level = levelOf(t);
       i++;
-    } else if (
-      component === undefined &&
-      TAG.test(t) &&
-      (level !== undefined || time !== undefined)
-    ) {
-      component = t.slice(0, -1);
+    } else if (component === NONE && TAG.test(t) && (level !== undefined || time !== NONE)) {
+      [component, componentEnd] = [toks.start(i), toks.end(i) - 1];
       i++;
       break; // a tag ends the header
     } else if (
-      component === undefined &&
+      component === NONE &&
       LOGGER.test(t) &&
-      (SEPARATOR.test(toks[i + 1]!.text) || (level !== undefined && /^\[/.test(toks[i + 1]!.text)))
+      (SEPARATOR.test(toks.text(i + 1)) || (level !== undefined && /^\[/.test(toks.text(i + 1))))
     ) {
-      component = t;
+      [component, componentEnd] = [toks.start(i), toks.end(i)];
       i++;
-    } else if (/^\[[^\]]*\]$/.test(t) && level !== undefined && component === undefined) {
-      component = t.slice(1, -1);
+    } else if (/^\[[^\]]*\]$/.test(t) && level !== undefined && component === NONE) {
+      [component, componentEnd] = [toks.start(i) + 1, toks.end(i) - 1];
       i++;
     } else break;
   }
-  if (time === undefined && level === undefined) return undefined;
-  return result(line, toks, i, { time, level, component, pid: undefined }, false);
+  if (time === NONE && level === undefined) return undefined;
+  return spansOf(messageStart(toks, i), false, level, time, timeEnd, component, componentEnd);
 }
 
-/** Builds the parse result with one fixed shape (absent parts are undefined), which V8 likes. */
-function result(
-  line: string,
-  toks: Tok[],
-  from: number,
-  parts: Omit<HeaderParts, 'content'>,
-  matched: boolean,
-): HeaderParts & { matched: boolean } {
-  return {
-    content: from >= toks.length ? '' : line.slice(toks[from]!.start),
-    matched,
-    level: parts.level,
-    time: parts.time,
-    component: parts.component,
-    pid: parts.pid,
-  };
+/** genericHeader's fields (it runs on its own, or last in another parser's parse). */
+const genericFields = new Fields();
+
+/** The first of the fields before `upto` (all of which the line has) that holds a time. */
+function firstTime(toks: Fields, upto: number): number {
+  for (let i = 0; i < upto; i++) if (hasTime(toks.text(i))) return i;
+  return -1;
 }
 
-function timeText(line: string, toks: Tok[], upto: number): string | undefined {
-  const first = toks.findIndex((t, i) => i < upto && hasTime(t.text));
+/** The fields of the time: from the first holding one, widened over time-like neighbours. */
+function timeSpan(toks: Fields, upto: number): [number, number] | undefined {
+  const first = firstTime(toks, upto);
   if (first < 0) return undefined;
   let last = first;
-  for (let i = first + 1; i < upto; i++)
-    if (isTimeOrNumber(toks[i]!.text)) last = i;
-    else break;
+  while (last + 1 < upto && isTimeOrNumber(toks.text(last + 1))) last++;
   let s = first;
-  while (s > 0 && isTimeOrNumber(toks[s - 1]!.text)) s--;
-  return sliceTime(line, toks, s, last);
+  while (s > 0 && isTimeOrNumber(toks.text(s - 1))) s--;
+  return [s, last];
 }
 
-function sliceTime(line: string, toks: Tok[], s: number, last: number): string {
-  let t = line.slice(toks[s]!.start, toks[last]!.end);
-  if (t.startsWith('[')) t = t.slice(1);
-  return t.endsWith(']') ? t.slice(0, -1) : t;
+/** Offsets of the text of fields `s..last`, without a leading `[` and a trailing `]`. */
+function timeBounds(toks: Fields, s: number, last: number): [number, number] {
+  let a = toks.start(s);
+  let b = toks.end(last);
+  if (toks.line.charCodeAt(a) === 91) a++;
+  if (b > a && toks.line.charCodeAt(b - 1) === 93) b--;
+  return [a, b];
 }
 
 /**
- * `timeText` for one file: the time sits at the same fields in nearly every line, so the span
+ * `timeSpan` for one file: the time sits at the same fields in nearly every line, so the span
  * found in one line is tried first and only searched again when its first field holds no time.
+ * `find` leaves the time's offsets in `start` and `end`.
  */
-function timeFinder(): (line: string, toks: Tok[], upto: number) => string | undefined {
-  let span: [number, number] | undefined;
-  return (line, toks, upto) => {
-    if (span !== undefined && span[1] < upto && hasTime(toks[span[0]]?.text ?? '')) {
-      return sliceTime(line, toks, span[0], span[1]);
+class TimeFinder {
+  private span: [number, number] | undefined;
+  start = NONE;
+  end = NONE;
+
+  find(toks: Fields, until: number): boolean {
+    // A line cut short has fewer fields than the header: look only at those it has.
+    const upto = until <= 0 || toks.has(until - 1) ? until : toks.count();
+    let span = this.span;
+    if (span === undefined || !(span[1] < upto && hasTime(toks.text(span[0])))) {
+      span = timeSpan(toks, upto);
+      if (span === undefined) {
+        this.start = this.end = NONE;
+        return false;
+      }
+      this.span = span;
     }
-    const t = timeText(line, toks, upto);
-    if (t !== undefined) {
-      const first = toks.findIndex((x, i) => i < upto && hasTime(x.text));
-      let s = first;
-      while (s > 0 && isTimeOrNumber(toks[s - 1]!.text)) s--;
-      let last = first;
-      while (last + 1 < upto && isTimeOrNumber(toks[last + 1]!.text)) last++;
-      span = [s, last];
-    }
-    return t;
-  };
+    [this.start, this.end] = timeBounds(toks, span[0], span[1]);
+    return true;
+  }
+
+  /** The span as one number (fields are fewer than 1024); -1 before any. */
+  state(): number {
+    return this.span === undefined ? -1 : this.span[0] * 1024 + this.span[1];
+  }
+
+  setState(state: number): void {
+    this.span = state < 0 ? undefined : [Math.floor(state / 1024), state % 1024];
+  }
 }
 
-function componentOf(tag: string): { component: string; pid?: string } {
-  const m = /^(.*?)(?:\[(\d+)\])?(?:\s*\([^)]*\))?:$/.exec(tag);
-  const component = (m?.[1] ?? tag.replace(/:$/, '')) || tag;
-  return m?.[2] !== undefined ? { component, pid: m[2] } : { component };
+const COMPONENT = /^(.*?)(?:\[(\d+)\])?(?:\s*\([^)]*\))?:$/;
+
+/**
+ * Offsets of the component and the pid of a `tag:` at `[start, end)` of the line: the component
+ * is the part before `[pid]` (or the tag without its colon), a start of the tag.
+ */
+function componentAt(line: string, start: number, end: number): [number, number, number, number] {
+  const tag = line.slice(start, end);
+  const m = COMPONENT.exec(tag);
+  const length = (m?.[1] ?? tag.replace(/:$/, '')).length || tag.length;
+  const pid = m?.[2];
+  if (pid === undefined) return [start, start + length, NONE, NONE];
+  const at = start + m![1]!.length + 1;
+  return [start, start + length, at, at + pid.length];
 }
 
 /** Learns the header shape of one file from a sample of its lines (see the module comment). */
-export function learnHeader(sample: readonly string[]): HeaderParser {
+export function learnHeader(sample: readonly string[]): ShapedHeaderParser {
   const lines = sample.filter((l) => l.trim().length > 0);
   const anchors = lines.map(anchorsOf);
   const n = anchors.length;
@@ -328,9 +544,7 @@ export function learnHeader(sample: readonly string[]): HeaderParser {
   );
   if (levelAt >= 0 && levelShare >= SUPPORT) return levelHeader(levelAt, anchors);
 
-  const tagged = anchors.filter(
-    (a) => a.tag > 0 && a.toks.slice(0, a.tag).some((t) => hasTime(t.text)),
-  );
+  const tagged = anchors.filter((a) => a.tag > 0 && firstTime(a.toks, a.tag) >= 0);
   const [tagAt, tagShare] = mode(
     tagged.map((a) => a.tag),
     n,
@@ -344,34 +558,32 @@ export function learnHeader(sample: readonly string[]): HeaderParser {
   if (
     dashAt > 0 &&
     dashShare >= SUPPORT &&
-    anchors
-      .filter((a) => a.dash === dashAt)
-      .every((a) => a.toks.slice(0, dashAt).some((t) => hasTime(t.text)))
+    anchors.filter((a) => a.dash === dashAt).every((a) => firstTime(a.toks, dashAt) >= 0)
   ) {
     return dashHeader(dashAt);
   }
 
-  const piped = lines.filter(
-    (l) => /^[^|]*\d[^|]*\|/.test(l) && hasTime(l.slice(0, l.indexOf('|'))),
-  );
+  // A digit before the first `|`, then a time there. (Not one regex: `^[^|]*\d[^|]*\|`
+  // backtracks in time quadratic in the length of a line without `|`.)
+  const piped = lines.filter((l) => {
+    const bar = l.indexOf('|');
+    return bar > 0 && /\d/.test(l.slice(0, bar)) && hasTime(l.slice(0, bar));
+  });
   if (n > 0 && piped.length / n >= 0.9) {
     const fields = Math.min(6, ...piped.map((l) => l.split('|').length - 1));
     if (fields >= 2) return pipeHeader(fields);
   }
 
   const prefix = numericPrefix(anchors);
-  if (prefix > 0) return positionalHeader(prefix, `${prefix} leading fields`, () => true);
+  if (prefix > 0) return positionalHeader(prefix);
   // No shape holds for most lines (a stream mixing formats, or no header at all): each line gets
   // the generic recognizer; a line it finds nothing in is a plain message.
-  return {
-    description: 'per line',
-    parse: (line) => {
-      const g = genericHeader(line);
-      if (g === undefined) return { content: line, matched: true };
-      g.matched = true;
-      return g;
-    },
-  };
+  return shaped('per line', (line) => {
+    const g = genericSpans(line);
+    if (g === undefined) return whole(true);
+    g.matched = true;
+    return g;
+  });
 }
 
 /** The number of leading fields when field 0 and some later fields are numbers in ~all lines. */
@@ -381,18 +593,18 @@ function numericPrefix(anchors: Anchors[]): number {
   let last = -1;
   for (let i = 0; i < 8; i++) {
     const share =
-      anchors.filter((a) => a.toks.length > i + 1 && isTimeOrNumber(a.toks[i]!.text)).length / n;
+      anchors.filter((a) => a.toks.has(i + 1) && isTimeOrNumber(a.toks.text(i))).length / n;
     if (share >= 0.95) last = i;
     else if (i === 0) return 0;
   }
   return last + 1;
 }
 
-function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
+function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
   // What follows the level in this file: bracket groups, then a `logger:` tag or a dotted logger.
   const after = anchors.filter((a) => a.level === at);
   const share = (f: (a: Anchors) => boolean) => after.filter(f).length / Math.max(1, after.length);
-  const skipBrackets = (toks: Tok[], i: number) => {
+  const skipBrackets = (toks: Fields, i: number) => {
     let j = i;
     for (let k = 0; k < 3; k++) {
       const e = bracketEnd(toks, j);
@@ -404,136 +616,162 @@ function levelHeader(at: number, anchors: Anchors[]): HeaderParser {
   const tagUsual =
     share((a) => {
       const j = skipBrackets(a.toks, at + 1);
-      return j + 1 < a.toks.length && TAG.test(a.toks[j]!.text);
+      return a.toks.has(j + 1) && TAG.test(a.toks.text(j));
     }) >= 0.8;
   const loggerUsual =
     share((a) => {
       const j = skipBrackets(a.toks, at + 1);
-      return j + 1 < a.toks.length && LOGGER.test(a.toks[j]!.text);
+      return a.toks.has(j + 1) && LOGGER.test(a.toks.text(j));
     }) >= 0.8;
-  const findTime = timeFinder();
-  return {
-    description: `level at field ${at + 1}`,
-    parse(line) {
+  const time = new TimeFinder();
+  const toks = new Fields();
+  return shaped(
+    `level at field ${at + 1}`,
+    (line) => {
       // Enough for the level, a logger and a bracket group of a few fields (`[req-1 - - -]`).
-      const toks = headTokens(line, at + 10);
-      const t = toks[at];
-      const level = t === undefined ? undefined : levelOf(t.text);
-      if (level === undefined || at + 1 >= toks.length) {
-        return genericHeader(line) ?? { content: line, matched: false };
-      }
+      toks.reset(line, at + 10);
+      const t = toks.at(at);
+      const level = t === undefined ? undefined : levelOf(t);
+      if (level === undefined || !toks.has(at + 1)) return genericSpans(line) ?? whole(false);
       let i = skipBrackets(toks, at + 1);
-      let component: string | undefined;
-      let pid: string | undefined;
-      const next = toks[i]?.text;
-      if (next !== undefined && i + 1 < toks.length) {
+      let c: [number, number, number, number] = [NONE, NONE, NONE, NONE];
+      const next = toks.at(i);
+      if (next !== undefined && toks.has(i + 1)) {
         if (tagUsual && TAG.test(next)) {
-          ({ component, pid } = componentOf(next));
+          c = componentAt(line, toks.start(i), toks.end(i));
           i++;
         } else if (loggerUsual && LOGGER.test(next)) {
-          component = next;
+          c = [toks.start(i), toks.end(i), NONE, NONE];
           i = bracketEnd(toks, i + 1); // one group: `[req-...]`; a second one is message
-          if (toks[i]?.text === ':' || toks[i]?.text === '-') i++;
+          const sep = toks.at(i);
+          if (sep === ':' || sep === '-') i++;
         }
       }
-      if (toks[i]?.text === '-' && i + 1 < toks.length) i++;
-      const time = findTime(line, toks, at);
-      return result(line, toks, i, { level, time, component, pid }, true);
+      if (toks.at(i) === '-' && toks.has(i + 1)) i++;
+      time.find(toks, at);
+      return spansOf(
+        messageStart(toks, i),
+        true,
+        level,
+        time.start,
+        time.end,
+        c[0],
+        c[1],
+        c[2],
+        c[3],
+      );
     },
-  };
+    time,
+  );
 }
 
-function tagHeader(at: number): HeaderParser {
-  const findTime = timeFinder();
-  return {
-    description: `'tag:' at field ${at + 1}`,
-    parse(line) {
-      const toks = headTokens(line, at + 4);
+function tagHeader(at: number): ShapedHeaderParser {
+  const time = new TimeFinder();
+  const toks = new Fields();
+  return shaped(
+    `'tag:' at field ${at + 1}`,
+    (line) => {
+      toks.reset(line, at + 4);
       // The tag may be pushed a field or two right (`syslogd 1.4.1:`, `tag[1] (detail):`).
       let i = at;
       while (
         i < at + 3 &&
-        i + 1 < toks.length &&
-        !(TAG.test(toks[i]!.text) && levelOf(toks[i]!.text) === undefined)
+        toks.has(i + 1) &&
+        !(TAG.test(toks.text(i)) && levelOf(toks.text(i)) === undefined)
       )
         i++;
-      const time = findTime(line, toks, at);
-      if (i >= at + 3 || i + 1 >= toks.length || !TAG.test(toks[i]!.text)) {
+      time.find(toks, at);
+      if (i >= at + 3 || !toks.has(i + 1) || !TAG.test(toks.text(i))) {
         // No tag where the file has one: the fields before it are still header.
-        return result(line, toks, Math.min(at, toks.length), { time }, false);
+        return spansOf(messageStart(toks, at), false, undefined, time.start, time.end);
       }
-      const tag = line.slice(toks[at]!.start, toks[i]!.end);
-      const { component, pid } = componentOf(toks[at]!.text.endsWith(':') ? toks[at]!.text : tag);
-      const level = levelOf(toks[i + 1]!.text);
-      return result(line, toks, i + 1, { time, component, pid, level }, true);
-    },
-  };
-}
-
-function positionalHeader(
-  fields: number,
-  description: string,
-  fits: (toks: Tok[]) => boolean,
-): HeaderParser {
-  const findTime = timeFinder();
-  return {
-    description,
-    parse(line) {
-      const toks = headTokens(line, fields + 1);
-      if (toks.length <= fields || !fits(toks)) return { content: line, matched: false };
-      const time = findTime(line, toks, fields);
-      const level = toks
-        .slice(0, fields)
-        .map((t) => levelOf(t.text))
-        .find((l) => l !== undefined);
-      return result(line, toks, fields, { time, level }, true);
-    },
-  };
-}
-
-function dashHeader(at: number): HeaderParser {
-  const findTime = timeFinder();
-  return {
-    description: `'-' at field ${at + 1}`,
-    parse(line) {
-      const toks = headTokens(line, at + 4);
-      // The separator may be pushed a field or two right (`program *64 - message`).
-      let i = at;
-      while (i < at + 3 && i + 1 < toks.length && toks[i]!.text !== '-') i++;
-      if (toks[i]?.text !== '-' || i + 1 >= toks.length) return { content: line, matched: false };
-      const time = findTime(line, toks, at);
-      const component = toks[at - 1]?.text;
-      return result(
-        line,
-        toks,
-        i + 1,
-        { time, component: component !== undefined && !hasTime(component) ? component : undefined },
+      // The tag is field `at` when it ends with a colon, else the fields up to the colon.
+      const end = toks.text(at).endsWith(':') ? toks.end(at) : toks.end(i);
+      const c = componentAt(line, toks.start(at), end);
+      const level = levelOf(toks.text(i + 1));
+      return spansOf(
+        messageStart(toks, i + 1),
         true,
+        level,
+        time.start,
+        time.end,
+        c[0],
+        c[1],
+        c[2],
+        c[3],
       );
     },
-  };
+    time,
+  );
 }
 
-function pipeHeader(fields: number): HeaderParser {
-  return {
-    description: `${fields} '|'-separated fields`,
-    parse(line) {
-      let at = -1;
-      for (let k = 0; k < fields; k++) {
-        at = line.indexOf('|', at + 1);
-        if (at < 0) return { content: line, matched: false };
-      }
-      const parts = line.slice(0, at).split('|');
-      const level = parts.map((p) => levelOf(p.trim())).find((l) => l !== undefined);
-      return {
-        content: line.slice(at + 1),
-        time: parts[0]!.trim(),
-        ...(level ? { level } : {}),
-        ...(parts[1] !== undefined ? { component: parts[1].trim() } : {}),
-        matched: true,
-      };
+function positionalHeader(fields: number): ShapedHeaderParser {
+  const time = new TimeFinder();
+  const toks = new Fields();
+  return shaped(
+    `${fields} leading fields`,
+    (line) => {
+      toks.reset(line, fields + 1);
+      if (!toks.has(fields)) return whole(false);
+      time.find(toks, fields);
+      let level: string | undefined;
+      for (let i = 0; i < fields && level === undefined; i++) level = levelOf(toks.text(i));
+      return spansOf(toks.start(fields), true, level, time.start, time.end);
     },
-  };
+    time,
+  );
+}
+
+function dashHeader(at: number): ShapedHeaderParser {
+  const time = new TimeFinder();
+  const toks = new Fields();
+  return shaped(
+    `'-' at field ${at + 1}`,
+    (line) => {
+      toks.reset(line, at + 4);
+      // The separator may be pushed a field or two right (`program *64 - message`).
+      let i = at;
+      while (i < at + 3 && toks.has(i + 1) && toks.text(i) !== '-') i++;
+      if (toks.at(i) !== '-' || !toks.has(i + 1)) return whole(false);
+      time.find(toks, at);
+      // The field before the separator names the program, unless it is (part of) the time.
+      const named = at >= 1 && toks.has(at - 1) && !hasTime(toks.text(at - 1));
+      return spansOf(
+        toks.start(i + 1),
+        true,
+        undefined,
+        time.start,
+        time.end,
+        named ? toks.start(at - 1) : NONE,
+        named ? toks.end(at - 1) : NONE,
+      );
+    },
+    time,
+  );
+}
+
+/** Offsets of `line.slice(a, b).trim()`. */
+function trimmed(line: string, a: number, b: number): [number, number] {
+  const t = line.slice(a, b);
+  const start = a + t.length - t.trimStart().length;
+  return [start, start + t.trim().length];
+}
+
+function pipeHeader(fields: number): ShapedHeaderParser {
+  return shaped(`${fields} '|'-separated fields`, (line) => {
+    let at = -1;
+    for (let k = 0; k < fields; k++) {
+      at = line.indexOf('|', at + 1);
+      if (at < 0) return whole(false);
+    }
+    const parts = line.slice(0, at).split('|');
+    const level = parts.map((p) => levelOf(p.trim())).find((l) => l !== undefined);
+    const bar = line.indexOf('|');
+    const [time, timeEnd] = trimmed(line, 0, bar);
+    // `fields` >= 2, so there is a second part: up to the next bar.
+    const [component, componentEnd] = trimmed(line, bar + 1, line.indexOf('|', bar + 1));
+    return spansOf(at + 1, true, level || undefined, time, timeEnd, component, componentEnd);
+  });
 }
 
 /**

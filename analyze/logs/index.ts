@@ -6,10 +6,11 @@
  *
  * ```ts
  * const miner = createMiner();                       // MinerConfig: depth >= 3, similarity, ...
- * const header = learnHeader(firstTextLines);        // or compileLogFormat('<Date> <Level> <Content>')
+ * const header = learnFileHeader(firstLines);        // or compileLogFormat('<Date> <Level> <Content>')
  * for (const line of lines) {
  *   const { records } = parseLine(line, { defaultService: 'svc', header });
  *   for (const r of records) {                       // {service, level, timestamp, traceId, spanId, content}
+ *     if (isErrorLevel(r.level)) countError(r);      // error and fatal
  *     const { ref, change } = miner.add(r.content);  // change: 'created' | 'changed' | 'none'
  *     keep(r, ref);
  *   }
@@ -31,7 +32,14 @@ export type { AddResult, ChangeType, MinedPattern, Miner, MinerConfig } from './
 export { maskMessage, maskToken, tokenize, WILDCARD } from './mask.js';
 export { compileLogFormat, learnHeader, levelOf } from './header.js';
 export type { HeaderParser, HeaderParts } from './header.js';
-export { parseLine, parseTime, serviceFromFileName } from './records.js';
+export {
+  isBinaryLine,
+  isErrorLevel,
+  learnFileHeader,
+  parseLine,
+  parseTime,
+  serviceFromFileName,
+} from './records.js';
 export type { LineKind, LogRecord, ParseContext, ParsedLine } from './records.js';
 export { classify, compareRates, binomialUpperTail, SPIKE_DEFAULTS } from './baseline.js';
 export type { RateTest, SpikeConfig } from './baseline.js';

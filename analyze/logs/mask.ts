@@ -23,7 +23,7 @@ export const WILDCARD = '<*>';
 const C_0 = 48;
 const C_9 = 57;
 
-function hasDigit(s: string): boolean {
+export function hasDigit(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     if (c >= C_0 && c <= C_9) return true;
@@ -225,6 +225,19 @@ function isListItem(t: string): boolean {
   // '>' (a masked value), ',' or a digit can end a list item; anything else cannot.
   if (last !== 62 && last !== 44 && !(last >= C_0 && last <= C_9)) return false;
   return LIST_ITEM.test(t);
+}
+
+/** Digits other than the `0` of `0x`: all the masking rules tell apart (see `digitShape`). */
+const SHAPE_DIGIT = /[2-9]|0(?![xX])/g;
+
+/**
+ * The message with every digit written as `1`, but the `0` of a `0x`: masking treats all digits
+ * alike (`\d`, `[0-9a-f]`, counts of digits) except there, so two messages of one shape mask to
+ * the same tokens wherever those tokens hold no digit (a digit in a masked token is a copied
+ * one, as in `eth0`). The miner caches by shape on that ground.
+ */
+export function digitShape(content: string): string {
+  return content.replace(SHAPE_DIGIT, '1');
 }
 
 /** Tokenizes and masks a message in one pass over its characters. */

@@ -5,7 +5,9 @@
  * Messages are masked (`mask.ts`), then routed by token count and by their first `depth - 2`
  * tokens to a leaf of a fixed-depth prefix tree; in the leaf the most similar cluster takes the
  * message if the share of equal tokens reaches `similarity`, and positions that differ become
- * `<*>`. An exact-match cache of masked messages skips the tree for repeats, which is most lines.
+ * `<*>`. An exact-match cache of masked messages skips the tree for repeats, which is most lines;
+ * in front of it, a cache by digit shape (shape-cache.ts) skips masking too for messages that differ
+ * from a cached one only in their digits: it returns what the exact-match cache would.
  *
  * `finish()` then merges clusters the streaming pass kept apart only because of its routing or
  * token counts (see `merge.ts`) and returns the final patterns. Pattern ids are a hash of the final
@@ -13,7 +15,8 @@
  */
 import { createHash } from 'node:crypto';
 import { ExitCode, ObsError } from '../../core/errors.js';
-import { WILDCARD, maskMessage } from './mask.js';
+import { WILDCARD, hasDigit, maskMessage } from './mask.js';
+import { ShapeCache } from './shape-cache.js';
 import { settleClusters } from './merge.js';
 
 export interface MinerConfig {
@@ -36,7 +39,10 @@ export interface MinerConfig {
   variableAfter?: number;
   /** Children per tree node; tokens beyond that share a `<*>` branch. Minimum 2. Default 100. */
   maxChildren?: number;
-  /** Entries of the exact-match cache of masked messages (0 turns it off). Default 100000. */
+  /**
+   * Entries of the exact-match cache of masked messages, and of the cache by digit shape in front
+   * of it (0 turns both off). Default 100000.
+   */
   cacheSize?: number;
 }
 
@@ -73,6 +79,15 @@ export interface MinedPattern {
 export interface Miner {
   readonly config: Readonly<Required<MinerConfig>>;
   add(content: string): AddResult;
+  /** `add(content).ref` without building the result (for hot loops). */
+  ref(content: string): number;
+  /**
+   * `ref()` for a caller that knows messages by digit shape (mask.ts `digitShape`), as the log
+   * analysis does: `memo` is what the miner noted for an earlier message of this shape, and while
+   * its caches still hold that, a message of the shape is counted without being masked again.
+   * Start with `newShapeMemo()`; the miner updates it.
+   */
+  refByShape(content: string, memo: ShapeMemo): number;
   /** Settles variables, merges clusters and returns the final patterns, most frequent first. */
   finish(): MinedPattern[];
   /** After `finish()`: the final pattern of a message, by the `ref` that `add()` returned. */
@@ -110,6 +125,15 @@ export function validateMinerConfig(config: MinerConfig): Required<MinerConfig> 
   if (!int(c.cacheSize, 0)) throw bad(`cacheSize must be an integer >= 0, got ${c.cacheSize}`);
   return c;
 }
+
+/** What the miner noted for the messages of one digit shape (see `Miner.refByShape`). */
+export interface ShapeMemo {
+  ref: number;
+  /** The miner's cache generation it holds for; -1: none. */
+  generation: number;
+}
+
+export const newShapeMemo = (): ShapeMemo => ({ ref: -1, generation: -1 });
 
 /** A streaming cluster: Drain's log group. */
 export interface Cluster {
@@ -165,6 +189,21 @@ export function createMiner(config: MinerConfig = {}): Miner {
   const clusters: Cluster[] = [];
   const variants: Variant[] = [];
   const cache = new Map<string, Variant>();
+  /**
+   * Digit shape of a message -> the entry of `cache` its masked key has, for keys without digits
+   * (which are a function of the shape). Emptied whenever `cache` is, so a hit here is always a hit
+   * there.
+   */
+  const byShape = new ShapeCache<Variant>(cfg.cacheSize);
+  /** After a miss of `byShape.get(content)`: its shape is still loaded. */
+  const remember = (content: string, key: string, v: Variant): void => {
+    stable = !hasDigit(key);
+    if (stable) byShape.set(content, v, 0, true);
+  };
+  /** Counts the emptyings of `cache`: a memo of an older generation is void. */
+  let generation = 0;
+  /** Whether the last `mine()` gave what it gives any message of its digit shape, for now. */
+  let stable = false;
   let final: { patterns: MinedPattern[]; byVariant: MinedPattern[] } | undefined;
 
   /** The leaf for a token sequence, created on the way (Drain's tree descent). */
@@ -234,22 +273,31 @@ export function createMiner(config: MinerConfig = {}): Miner {
     return v;
   };
 
-  const add = (content: string): AddResult => {
+  const repeat = (hit: Variant): Variant => {
+    hit.count++;
+    hit.cluster.count++;
+    lastChange = 'none';
+    return hit;
+  };
+
+  /** What the last `mine()` did to its cluster. */
+  let lastChange: ChangeType = 'none';
+
+  /** Mines one message: the variant that took it (see `add`). */
+  const mine = (content: string): Variant => {
     if (final !== undefined) throw new Error('miner: add() after finish()');
+    stable = false;
+    const known = cfg.cacheSize > 0 ? byShape.get(content) : undefined;
+    if (known !== undefined) {
+      stable = true;
+      return repeat(known);
+    }
     const tokens = maskMessage(content);
     const key = tokens.join(' ');
     const hit = cache.get(key);
     if (hit !== undefined) {
-      hit.count++;
-      const c = hit.cluster;
-      c.count++;
-      return {
-        clusterId: c.id,
-        ref: hit.id,
-        patternId: c.patternId,
-        template: c.template,
-        change: 'none',
-      };
+      remember(content, key, hit);
+      return repeat(hit);
     }
     const leaf = leafFor(tokens);
     let best: Cluster | undefined;
@@ -310,15 +358,27 @@ export function createMiner(config: MinerConfig = {}): Miner {
     const variant = variantOf(cluster, tokens);
     variant.count++;
     if (cfg.cacheSize > 0) {
-      if (cache.size >= cfg.cacheSize) cache.clear();
+      if (cache.size >= cfg.cacheSize) {
+        cache.clear();
+        byShape.clear();
+        generation++;
+      }
       cache.set(key, variant);
+      remember(content, key, variant);
     }
+    lastChange = change;
+    return variant;
+  };
+
+  const add = (content: string): AddResult => {
+    const v = mine(content);
+    const c = v.cluster;
     return {
-      clusterId: cluster.id,
-      ref: variant.id,
-      patternId: cluster.patternId,
-      template: cluster.template,
-      change,
+      clusterId: c.id,
+      ref: v.id,
+      patternId: c.patternId,
+      template: c.template,
+      change: lastChange,
     };
   };
 
@@ -343,6 +403,8 @@ export function createMiner(config: MinerConfig = {}): Miner {
       (a, b) => b.count - a.count || (a.id < b.id ? -1 : 1),
     );
     cache.clear();
+    byShape.clear();
+    generation++;
     final = { patterns, byVariant };
     return patterns;
   };
@@ -350,6 +412,16 @@ export function createMiner(config: MinerConfig = {}): Miner {
   return {
     config: cfg,
     add,
+    ref: (content) => mine(content).id,
+    refByShape(content, memo) {
+      if (memo.generation === generation && final === undefined) {
+        return repeat(variants[memo.ref]!).id;
+      }
+      const v = mine(content);
+      memo.ref = v.id;
+      memo.generation = stable ? generation : -1;
+      return v.id;
+    },
     finish,
     patternOf(ref: number): MinedPattern {
       const p = final?.byVariant[ref];

@@ -16,8 +16,8 @@
  * multi-line events (stack traces) are not joined, their lines are mined as patterns of their own.
  */
 import { LOG_FIELDS } from '../../model/conventions.js';
-import type { HeaderParser } from './header.js';
-import { levelOf } from './header.js';
+import type { HeaderParser, HeaderSpans } from './header.js';
+import { learnHeader, levelOf } from './header.js';
 
 export interface LogRecord {
   /** Service: from the record, a field, or the file name. */
@@ -51,6 +51,48 @@ export interface ParseContext {
   year?: number;
   /** Parses header times; a per-file `createTimeParser()` is faster. Default `parseTime`. */
   time?: (text: string) => number | undefined;
+}
+
+/** True for the normalized levels that mean something failed: `error` and `fatal`. */
+export function isErrorLevel(level: string | undefined): boolean {
+  return level === 'error' || level === 'fatal';
+}
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const SUSPECT = /[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]/;
+
+/** A line that is mostly control characters or holds NUL bytes is binary, not a message. */
+export function isBinaryLine(line: string): boolean {
+  if (!SUSPECT.test(line)) return false; // the common case, decided by one native scan
+  let control = 0;
+  const n = Math.min(line.length, 4096);
+  for (let i = 0; i < n; i++) {
+    const c = line.charCodeAt(i);
+    if (c === 0) return true;
+    if ((c < 32 && c !== 9) || c === 0xfffd || (c >= 0x7f && c < 0xa0)) control++;
+  }
+  return n > 0 && control / n > 0.3;
+}
+
+const IDENTITY_HEADER: HeaderParser = {
+  description: 'none',
+  parse: (l) => ({ content: l, matched: true }),
+};
+
+/**
+ * The header parser of one file, learned from its first lines. JSON, CRI and OTLP wrappers are
+ * unwrapped first: the header belongs to the text inside (an OTLP body `17:30:02 INFO ...`).
+ * JSON log objects carry their level and time as fields and teach nothing.
+ */
+export function learnFileHeader(sample: readonly string[], maxTexts = 800): HeaderParser {
+  const texts: string[] = [];
+  for (const line of sample) {
+    if (isBinaryLine(line)) continue;
+    const parsed = parseLine(line, { defaultService: '', header: IDENTITY_HEADER });
+    if (parsed.kind !== 'json') for (const r of parsed.records) texts.push(r.content);
+    if (texts.length >= maxTexts) break;
+  }
+  return learnHeader(texts.slice(0, maxTexts));
 }
 
 type Json = Record<string, unknown>;
@@ -147,7 +189,16 @@ export function createTimeParser(
   year = new Date().getUTCFullYear(),
 ): (text: string) => number | undefined {
   let last: TimeFormat | undefined;
+  // Consecutive lines often share their time (many per second): the last answer is kept.
+  let lastText: string | undefined;
+  let lastTime: number | undefined;
   return (text) => {
+    if (text === lastText) return lastTime;
+    lastText = text;
+    lastTime = parse(text);
+    return lastTime;
+  };
+  function parse(text: string): number | undefined {
     if (last !== undefined) {
       const t = last(text, year);
       if (t !== undefined) return t;
@@ -160,7 +211,7 @@ export function createTimeParser(
       }
     }
     return undefined;
-  };
+  }
 }
 
 type TimeFormat = (text: string, year: number) => number | undefined;
@@ -226,11 +277,14 @@ function nanosToMs(v: unknown): number | undefined {
 
 const TRACE_IN_TEXT = /\btrace[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16,32})\b/i;
 const SPAN_IN_TEXT = /\bspan[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16})\b/i;
+/** What every id in text holds (one native scan decides most messages). */
+const MAY_HOLD_IDS = /race|RACE|00-/;
+const NO_IDS: Readonly<{ traceId?: string; spanId?: string }> = Object.freeze({});
 const TRACEPARENT = /\b00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/;
 
 /** Trace and span ids written into a text message: `trace_id=...`, `TraceID: ...`, a traceparent. */
-export function traceIdsInText(text: string): { traceId?: string; spanId?: string } {
-  if (text.indexOf('race') < 0 && text.indexOf('RACE') < 0 && text.indexOf('00-') < 0) return {};
+export function traceIdsInText(text: string): Readonly<{ traceId?: string; spanId?: string }> {
+  if (!MAY_HOLD_IDS.test(text)) return NO_IDS;
   const t = TRACE_IN_TEXT.exec(text);
   if (t !== null) {
     const s = SPAN_IN_TEXT.exec(text);
@@ -249,21 +303,45 @@ function fromText(
   base: Partial<LogRecord>,
 ): { record: LogRecord; mismatch: boolean } {
   const h = ctx.header.parse(text);
-  const record: LogRecord = { service: base.service ?? ctx.defaultService, content: h.content };
-  const level = base.level ?? h.level;
+  return { record: recordOf(h.content, h.level, h.time, ctx, base), mismatch: !h.matched };
+}
+
+/** The record of a message and its header's level and time text, over what `base` holds. */
+function recordOf(
+  content: string,
+  headerLevel: string | undefined,
+  time: string | undefined,
+  ctx: ParseContext,
+  base: Partial<LogRecord>,
+): LogRecord {
+  const record: LogRecord = { service: base.service ?? ctx.defaultService, content };
+  const level = base.level ?? headerLevel;
   if (level !== undefined) record.level = level;
   const ts =
     base.timestamp ??
-    (h.time !== undefined
-      ? ctx.time
-        ? ctx.time(h.time)
-        : parseTime(h.time, ctx.year)
-      : undefined);
+    (time !== undefined ? (ctx.time ? ctx.time(time) : parseTime(time, ctx.year)) : undefined);
   if (ts !== undefined) record.timestamp = ts;
-  const ids = base.traceId === undefined ? traceIdsInText(h.content) : base;
+  const ids = base.traceId === undefined ? traceIdsInText(content) : base;
   if (ids.traceId !== undefined) record.traceId = ids.traceId;
   if (ids.spanId !== undefined) record.spanId = ids.spanId;
-  return { record, mismatch: !h.matched };
+  return record;
+}
+
+const NO_BASE: Partial<LogRecord> = Object.freeze({});
+
+/**
+ * True for a line `parseLine` reads as plain text through the header parser (no BOM, not JSON,
+ * not CRI); `textRecord` then gives the record it would, from the parser's spans of the line.
+ */
+export function isPlainText(line: string): boolean {
+  const c = line.charCodeAt(0);
+  return c !== 0xfeff && c !== 123 && !CRI.test(line);
+}
+
+/** The record of a plain-text line (`isPlainText`) whose header `spans` the parser found. */
+export function textRecord(line: string, spans: HeaderSpans, ctx: ParseContext): LogRecord {
+  const time = spans.time < 0 ? undefined : line.slice(spans.time, spans.timeEnd);
+  return recordOf(line.slice(spans.content), spans.level, time, ctx, NO_BASE);
 }
 
 const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([FP]) (.*)$/s;

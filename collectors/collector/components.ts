@@ -86,6 +86,12 @@ export const COMPONENTS = {
     module: `${CONTRIB}/exporter/elasticsearchexporter`,
     train: 'contrib',
   },
+  fileExporter: {
+    kind: 'exporter',
+    type: 'file',
+    module: `${CONTRIB}/exporter/fileexporter`,
+    train: 'contrib',
+  },
   healthCheck: {
     kind: 'extension',
     type: 'health_check',

@@ -1,13 +1,14 @@
 /**
  * The OpenTelemetry Collector config for a system: OTLP in; memory_limiter, resource detection and
  * batch, in that order (the limiter must refuse data before anything else spends memory on it);
- * traces to Jaeger and into the span metrics connector; metrics out through the Prometheus
- * exporter; logs to Elasticsearch or Logstash. Secrets are `${env:...}` references, never values.
+ * traces to Jaeger, into the span metrics connector and (stack.traceArchive) to files; metrics out
+ * through the Prometheus exporter; logs to Elasticsearch or Logstash. Secrets are `${env:...}` references, never values.
  */
 import type { SystemModel } from '../../model/schema.js';
 import {
   SPAN_DIMENSIONS,
   STACK_ENV,
+  TRACE_ARCHIVE,
   logsNamespace,
   spanDurationBucketsMs,
 } from '../../model/conventions.js';
@@ -34,6 +35,11 @@ export interface CollectorConfig {
   memorySpikeLimitPercentage: number;
   /** User the Elasticsearch exporter writes as; its password is `${env:ELASTIC_PASSWORD}`. Default `elastic`. */
   elasticsearchUser: string;
+  /**
+   * Folder the trace archive is written to, as the Collector sees it. Default
+   * TRACE_ARCHIVE.mount, where the compose file mounts stack.traceArchive.path.
+   */
+  traceArchiveDir: string;
 }
 
 /** Resource detectors the config uses; the builder manifest compiles in only these. */
@@ -130,12 +136,32 @@ export function collectorConfig(
         },
   };
 
+  const archive = model.stack.traceArchive;
+  if (archive.enabled) {
+    exporters[id('fileExporter', 'traces')] = {
+      // OTLP JSON, one export request per line: what `obs analyze traces` reads.
+      path: `${cfg.traceArchiveDir.replace(/\/+$/, '')}/${TRACE_ARCHIVE.file}`,
+      format: 'json',
+      create_directory: true,
+      // Rotation also makes a restart append instead of truncating the current file.
+      rotation: {
+        max_megabytes: archive.rotation.maxMegabytes,
+        max_backups: archive.rotation.maxBackups,
+        max_days: archive.rotation.maxDays,
+      },
+    };
+  }
+
   const first = [id('memoryLimiter'), id('resourceDetection')];
   const pipelines = {
     traces: {
       receivers: [id('otlpReceiver')],
       processors: [...first, id('batch')],
-      exporters: [id('otlpGrpcExporter', 'jaeger'), id('spanMetrics')],
+      exporters: [
+        id('otlpGrpcExporter', 'jaeger'),
+        id('spanMetrics'),
+        ...(archive.enabled ? [id('fileExporter', 'traces')] : []),
+      ],
     },
     metrics: {
       receivers: [id('otlpReceiver'), id('spanMetrics')],

@@ -4,7 +4,7 @@
  * exactly the components the config uses.
  */
 import type { GeneratedFile } from '../../core/writer.js';
-import { STACK_HOSTS, stackPaths } from '../../model/conventions.js';
+import { STACK_HOSTS, TRACE_ARCHIVE, stackPaths } from '../../model/conventions.js';
 import type { Generator } from '../../model/generator.js';
 import { generatedYaml } from '../../model/generator.js';
 import { builderManifest, componentsOf } from './builder.js';
@@ -30,6 +30,7 @@ export const collectorGenerator: Generator<CollectorConfig> = {
     memoryLimitPercentage: 80,
     memorySpikeLimitPercentage: 25,
     elasticsearchUser: 'elastic',
+    traceArchiveDir: TRACE_ARCHIVE.mount,
   },
 
   validate(model, cfg) {
@@ -56,6 +57,11 @@ export const collectorGenerator: Generator<CollectorConfig> = {
           `${what === 'listenHost' ? what : `hosts.${what}`} must be a host name or address, got ${JSON.stringify(host)}`,
         );
       }
+    }
+    if (model.stack.traceArchive.enabled && !cfg.traceArchiveDir.startsWith('/')) {
+      problems.push(
+        `traceArchiveDir must be an absolute path, got ${JSON.stringify(cfg.traceArchiveDir)}`,
+      );
     }
     return problems;
   },

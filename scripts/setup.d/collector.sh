@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the OpenTelemetry Collector the integration and end-to-end tests run, from the builder
-# manifest obs generates for the shop fixture model (scripts/collector-manifest.mjs), so the binary
-# has exactly the components obs writes into a manifest. Cached in $TOOLS_DIR by the manifest's
+# manifest `obs init` generates for examples/shop/obs.yaml (scripts/collector-manifest.mjs), so the
+# binary has exactly the components obs writes into a manifest, and the end-to-end test runs the
+# Collector a user of the example would build. A copy of the manifest stays beside the binary. Cached in $TOOLS_DIR by the manifest's
 # hash and linked as $TOOLS_DIR/otelcol; a changed generator means one new build (a few minutes on
 # two cores; run niced). Needs `npm run build` (setup.sh runs it first) and Go.
 set -euo pipefail

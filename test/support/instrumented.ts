@@ -22,18 +22,33 @@ export interface JaegerTrace {
   processes: Record<string, { serviceName: string; tags: { key: string; value: unknown }[] }>;
 }
 
+/**
+ * The run block of a service's generated README: the lines that set its environment up, and the
+ * start command's words (the last line; its words are plain, without shell quoting).
+ */
+export async function readmeRun(
+  repo: string,
+  service: string,
+): Promise<{ setup: string[]; command: string[] }> {
+  const readme = await readFile(
+    path.join(repo, 'observability/instrumentation', service, 'README.md'),
+    'utf8',
+  );
+  const lines = shellBlock(readme, '2. Start it instrumented').split('\n');
+  const last = lines.at(-1)!;
+  if (/['"\\$`]/.test(last)) throw new Error(`${service}: cannot split the README line ${last}`);
+  return { setup: lines.slice(0, -1), command: last.split(/\s+/) };
+}
+
 /** Starts a service with the run block of its README, from the service's folder. */
 export async function startFromReadme(
   repo: string,
   service: string,
   env: Record<string, string>,
 ): Promise<Running> {
-  const readme = await readFile(
-    path.join(repo, 'observability/instrumentation', service, 'README.md'),
-    'utf8',
-  );
-  const lines = shellBlock(readme, '2. Start it instrumented').split('\n');
-  lines[lines.length - 1] = `exec ${lines.at(-1)!}`; // the server replaces the shell: stop() reaches it
+  const run = await readmeRun(repo, service);
+  // The server replaces the shell: stop() reaches it.
+  const lines = [...run.setup, `exec ${run.command.join(' ')}`];
   return start(service, 'sh', ['-c', lines.join('\n')], {
     cwd: path.join(repo, service),
     env: { OTEL_BSP_SCHEDULE_DELAY: '200', OTEL_BLRP_SCHEDULE_DELAY: '200', ...env },

@@ -61,6 +61,11 @@ export interface ShopOptions {
    * or with `--import` flags after the node executable. Default: unchanged.
    */
   command?: (service: ShopService, argv: readonly string[]) => string[];
+  /**
+   * The shop's folder: services run from its code folders. Default SHOP_DIR; the end-to-end test
+   * gives a copy with the stack `obs init` generated in it.
+   */
+  shopDir?: string;
   /** Folder for logs and SQLite stores. Default: a fresh temporary folder, removed by stop(). */
   workDir?: string;
   /** Time for every service to answer GET /health. Default 30 s. */
@@ -159,13 +164,21 @@ export function nativeArgv(plan: ServicePlan, port: number): string[] {
   const [program = '', ...args] = plan.cmd;
   const exe =
     plan.runtime === 'node' && program === 'node' ? process.execPath : tools.venvBin(program);
-  const rewritten = args.map((arg, i) => {
-    if (arg === `0.0.0.0:${plan.containerPort}`) return `127.0.0.1:${port}`;
+  return [exe, ...nativeAddress(args, plan.containerPort, port)];
+}
+
+/** Arguments with the container's listen address (0.0.0.0, its port) made 127.0.0.1:<port>. */
+export function nativeAddress(
+  args: readonly string[],
+  containerPort: number,
+  port: number,
+): string[] {
+  return args.map((arg, i) => {
+    if (arg === `0.0.0.0:${containerPort}`) return `127.0.0.1:${port}`;
     if (arg === '0.0.0.0') return '127.0.0.1';
-    if (args[i - 1] === '--port' && arg === String(plan.containerPort)) return String(port);
+    if (args[i - 1] === '--port' && arg === String(containerPort)) return String(port);
     return arg;
   });
-  return [exe, ...rewritten];
 }
 
 /** Environment values with service URLs (http://<service>:<containerPort>) made native. */
@@ -243,7 +256,8 @@ function tail(text: string, lines = 40): string {
 
 /** Start every service of the shop natively and wait until all answer GET /health. */
 export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
-  const plans = readShop();
+  const shopDir = options.shopDir ?? SHOP_DIR;
+  const plans = readShop(shopDir);
   const ports = await freePorts(plans.length);
   const services: Record<string, ShopService> = {};
   plans.forEach((plan, i) => {
@@ -294,7 +308,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       PORT: String(service.port),
       DATA_DIR: path.join(workDir, `${plan.name}-data`),
       ...(plan.runtime === 'python'
-        ? { PYTHONPATH: path.join(SHOP_DIR, 'common'), PYTHONUNBUFFERED: '1' }
+        ? { PYTHONPATH: path.join(shopDir, 'common'), PYTHONUNBUFFERED: '1' }
         : {}),
       ...options.env?.(service),
     };

@@ -3,11 +3,15 @@
  * a missing tool fails the test with that command rather than skipping it.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { collectorGenerator } from '../../collectors/collector/generator.js';
+import { stackPaths } from '../../model/conventions.js';
+import { runGenerator } from '../../model/generator.js';
+import { parseModel } from '../../model/load.js';
 
 export const TOOLS_DIR =
   process.env.OBS_TOOLS_DIR ??
@@ -41,6 +45,40 @@ function onPath(cmd: string): string {
   }
 }
 
+/** The example whose builder manifest scripts/setup.d/collector.sh builds the test Collector from. */
+const EXAMPLE_MODEL = path.join(REPO, 'examples/shop/obs.yaml');
+
+/** The builder manifest `obs init` generates for examples/shop/obs.yaml. */
+export function exampleManifest(): string {
+  const model = parseModel(readFileSync(EXAMPLE_MODEL, 'utf8'), EXAMPLE_MODEL);
+  const manifest = runGenerator(collectorGenerator, model).files.find(
+    (f) => f.path === stackPaths(model).collectorBuilder,
+  );
+  if (!manifest) throw new Error('the collector generator wrote no builder manifest');
+  return manifest.content;
+}
+
+/**
+ * The Collector built from exactly this builder manifest: collector.sh keeps each build in
+ * otelcol-<hash>/ beside a copy of its manifest. Found by content rather than through the
+ * `otelcol` link, for the same reason as keyed().
+ */
+function otelcolFor(manifest: string): string {
+  const dirs = existsSync(TOOLS_DIR)
+    ? readdirSync(TOOLS_DIR).filter((d) => /^otelcol-[0-9a-f]{16}$/.test(d))
+    : [];
+  const built = dirs.find((d) => {
+    const copy = path.join(TOOLS_DIR, d, 'builder-config.yaml');
+    return existsSync(copy) && readFileSync(copy, 'utf8').trimEnd() === manifest.trimEnd();
+  });
+  if (!built) {
+    throw new Error(
+      `no OpenTelemetry Collector built from this manifest in ${TOOLS_DIR}: ${SETUP}`,
+    );
+  }
+  return must(path.join(TOOLS_DIR, built, 'otelcol-obs'), 'OpenTelemetry Collector');
+}
+
 export const tools = {
   promtool: () => onPath('promtool'),
   prometheus: () => onPath('prometheus'),
@@ -48,8 +86,11 @@ export const tools = {
   jaeger: () => must(path.join(TOOLS_DIR, 'jaeger'), 'Jaeger'),
   python: () => must(path.join(venv(), 'bin', 'python'), 'Python virtualenv'),
   venvBin: (name: string) => must(path.join(venv(), 'bin', name), name),
-  /** The Collector built from the builder manifest obs generates (scripts/setup.d/collector.sh). */
-  otelcol: () => must(path.join(TOOLS_DIR, 'otelcol'), 'OpenTelemetry Collector'),
+  /**
+   * The Collector built from the builder manifest `obs init` generates for examples/shop/obs.yaml
+   * (scripts/setup.d/collector.sh), or with a manifest: the one built from that manifest.
+   */
+  otelcol: (manifest: string = exampleManifest()) => otelcolFor(manifest),
   /** compose-go's loader, to check compose files without Docker (scripts/setup.d/compose-check.sh). */
   composeCheck: () => must(path.join(TOOLS_DIR, 'compose-check'), 'compose-check'),
   /** node_modules with the packages generated Node instrumentation loads (scripts/setup.d/node-instrumentation.sh). */

@@ -10,7 +10,9 @@
  *   baseline median (`minDeltaMs`, `minRelative`). Effect: the share of requests newly slow.
  * - more errors: the share of spans where an error starts (see error-origin.ts).
  * - cut short: a parent ending right after a child more often than it used to: the child is
- *   the last thing that happened before the request gave up.
+ *   the last thing that happened before the request gave up. Weighed by the work the parent
+ *   lost, less the part lost inside children it still called: a request that ends after its
+ *   error handler because a child ended early is that child's doing, not the handler's.
  * - less work: the spans below one request of an operation, mean against mean (Welch), less
  *   the part lost inside the children it still called (that loss is theirs).
  * - calls vanished / appeared: parents that stopped (or started) calling an operation.
@@ -248,21 +250,25 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
     const nb = bp.parents;
     const ni = ip.parents;
     if (bp.spans < cfg.minSamples || ip.spans < cfg.minSamples) continue;
+    // The work below one request (spans in its subtree), mean against mean. Work lost inside
+    // the children that were still called is theirs (it propagates up to every ancestor): only
+    // the rest, calls no longer made, is this operation's own loss.
+    const mb = ratio(bp.subtreeSpans, bp.spans);
+    const mi = ratio(ip.subtreeSpans, ip.spans);
+    let inChildren = 0;
+    for (const [ck, cs] of ip.children) {
+      const cb = base.structure.get(ck);
+      const ci = inc.structure.get(ck);
+      if (cb === undefined || ci === undefined || cb.spans === 0 || ci.spans === 0) continue;
+      const lost = ratio(cb.subtreeSpans, cb.spans) - ratio(ci.subtreeSpans, ci.spans);
+      if (lost > 0) inChildren += (cs.calls / ip.spans) * lost;
+    }
+    const own = Math.max(0, mb - mi - inChildren);
+    // The share of the lost work that is lost inside children: requests that end early because
+    // a child ended early do not end because of the child they happened to end after.
+    const explainedLoss = mb - mi > 0 ? Math.min(1, inChildren / (mb - mi)) : 0;
     if (bp.parents > 0) {
-      // The work below one request (spans in its subtree), mean against mean: Welch's test.
-      // Work lost inside the children that were still called is theirs (it propagates up to
-      // every ancestor): only the rest, calls no longer made, is this operation's own loss.
-      const mb = ratio(bp.subtreeSpans, bp.spans);
-      const mi = ratio(ip.subtreeSpans, ip.spans);
-      let inChildren = 0;
-      for (const [ck, cs] of ip.children) {
-        const cb = base.structure.get(ck);
-        const ci = inc.structure.get(ck);
-        if (cb === undefined || ci === undefined || cb.spans === 0 || ci.spans === 0) continue;
-        const lost = ratio(cb.subtreeSpans, cb.spans) - ratio(ci.subtreeSpans, ci.spans);
-        if (lost > 0) inChildren += (cs.calls / ip.spans) * lost;
-      }
-      const own = Math.max(0, mb - mi - inChildren);
+      // Welch's test on the subtree sizes.
       const vb = Math.max(0, ratio(bp.subtreeSq, bp.spans) - mb * mb);
       const vi = Math.max(0, ratio(ip.subtreeSq, ip.spans) - mi * mi);
       const se = Math.sqrt(vb / bp.spans + vi / ip.spans);
@@ -310,7 +316,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
         incident: { n: ni, k: i.last },
         effect: b.last >= nb ? 0 : Math.max(0, (i.last / ni - b.last / nb) / (1 - b.last / nb)),
         z: proportionIncreaseZ(b.last, nb, i.last, ni),
-        weight: lost,
+        weight: lost * (1 - explainedLoss),
         describe: (c) =>
           `${c.parent} ends right after ${c.operation} in ${pct(c.incident.k, c.incident.n)} of requests (baseline ${pct(c.baseline.k, c.baseline.n)}), doing ${Math.round(lost * 100)}% less work: requests stop there`,
       });

@@ -2,6 +2,11 @@
  * Error origin: in every failing trace, the spans where an error starts (failed spans none of
  * whose children failed), as against the spans that only pass a downstream error up. A service
  * that is mostly an origin is where to look; one that mostly propagates is a victim.
+ *
+ * A failed in-process leaf that starts after a failed sibling ended is that sibling's error being
+ * reported, not a new one: OpenTelemetry's ASGI instrumentation, for one, marks its `http send`
+ * span (writing the 502 the caller got from downstream) failed, and counting it as an origin
+ * would blame the gateway for every error it passes up.
  */
 import type { Trace } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
@@ -38,6 +43,15 @@ export interface ErrorOriginResult {
   }[];
 }
 
+/** Whether failed leaf `i` is in-process work that follows a failed sibling (see above). */
+function reportsSibling(t: Trace, i: number): boolean {
+  const s = t.spans[i]!;
+  if (s.kind !== 'internal' && s.kind !== 'unspecified') return false;
+  const p = t.parent[i]!;
+  if (p < 0 || t.spans[p]!.service !== s.service) return false;
+  return t.children[p]!.some((c) => c !== i && t.spans[c]!.error && t.spans[c]!.end <= s.start);
+}
+
 class ErrorOriginRun {
   private traces = 0;
   private failing = 0;
@@ -58,7 +72,7 @@ class ErrorOriginRun {
       const s = spans[i]!;
       if (!s.error) continue;
       any = true;
-      const origin = !children[i]!.some((c) => spans[c]!.error);
+      const origin = !children[i]!.some((c) => spans[c]!.error) && !reportsSibling(t, i);
       const key = `${s.service}\u0001${s.name}`;
       let e = this.ops.get(key);
       if (e === undefined) {

@@ -1,22 +1,35 @@
 /**
- * Log evidence for the root-cause ranking: per service, error lines that became more frequent
- * than in the baseline logs, and error lines of templates the service never logged before. Log
- * records without a service are given the service of the span they name, found in the traces;
- * error lines are tied to the traces they belong to by trace id.
+ * Log evidence for the root-cause ranking: per service, error lines that are new or more frequent
+ * than in the baseline logs, and where in the failing requests they start.
+ *
+ * 1. Each error pattern of a service is weighed by how unusual it is: its lines in excess of the
+ *    baseline's rate (all of them for a pattern the service never logged before), times the
+ *    confidence of a rate test against the baseline (Poisson rates over the service's lines, as
+ *    `obs analyze logs` tests spikes), Bonferroni-corrected over the patterns tested.
+ * 2. Error lines are placed in their traces by trace id (and span id): in a request where several
+ *    services log unusual errors, the one deepest in the call tree is where the failure starts;
+ *    those above it only report what they got back (as error-origin.ts does for failed spans).
+ * 3. A service's score is the share of its own requests (traces with its spans) in which unusual
+ *    errors start in it: an error ratio, as in RED metrics, so a small service failing every
+ *    request counts as much as a busy one failing every request. Error lines that cannot be
+ *    placed (no trace id, or traces not in the input) count by their share of the service's lines.
+ *
+ * Records without a service are given the service of the span they name, found in the traces.
  */
-import { confidence, criticalZ, proportionIncreaseZ } from '../../stats/tests.js';
+import { compareRates } from '../../logs/baseline.js';
+import { confidence, criticalZ, normalQuantile } from '../../stats/tests.js';
 import type { AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
 import { checkRange } from '../analyses/analysis.js';
 import type { Trace } from '../trace.js';
-import type { LogEvidenceInput, LogSide, ServiceLogs } from './read.js';
+import type { LogEvidenceInput, LogSide, ServiceLogs, TracedError } from './read.js';
 import { UNKNOWN_SERVICE, tally } from './read.js';
 
 export type { LogEvidenceInput } from './read.js';
 
 export interface LogEvidenceConfig {
-  /** Family-wise false-alarm rate over the services' tests. Default 0.05. */
+  /** Family-wise false-alarm rate over the error patterns tested. Default 0.05. */
   alpha: number;
-  /** Fewest error lines of a new template to count. Default 2. */
+  /** Fewest error lines of a pattern (per service) to count. Default 2. */
   minCount: number;
 }
 
@@ -33,16 +46,27 @@ export interface ServiceLogEvidence {
   errorLines: number;
   baselineLines: number | null;
   baselineErrorLines: number | null;
-  /** Error templates the baseline logs of this service never had, most lines first. */
+  /** Error patterns the baseline logs of this service never had, most lines first. */
   newErrorPatterns: NewLogPattern[];
   /** Traces with error lines of this service, and how many of them are in the trace input. */
   errorTraces: number;
   errorTracesSeen: number;
+  /** Traces in the trace input with spans of this service (its requests). */
+  requests: number;
+  /**
+   * Of those, the requests in which unusual error lines (new, or above the baseline's rate) start
+   * in this service, weighed by how unusual they are: no deeper service logs unusual errors.
+   */
+  errorOriginRequests: number;
+  /** Requests with unusual error lines of this service that a deeper service's errors explain. */
+  passedUpRequests: number;
 }
+
+export type LogFindingKind = 'logErrorOrigin' | 'logErrors' | 'newLogErrors';
 
 export interface LogFinding {
   service: string;
-  kind: 'logErrors' | 'newLogErrors';
+  kind: LogFindingKind;
   score: number;
   text: string;
 }
@@ -62,16 +86,21 @@ export interface LogEvidenceResult {
 const pct = (k: number, n: number): string =>
   n === 0 ? '-' : `${((100 * k) / n).toPrecision(2)}%`;
 
-/** Per template id: lines, errors, traces; merging references the miner settled into one. */
-function byTemplate(input: LogEvidenceInput, s: ServiceLogs | undefined) {
-  const out = new Map<
-    string,
-    { template: string; lines: number; errors: number; traceIds: string[] }
-  >();
+interface PatternTotals {
+  id: string;
+  template: string;
+  lines: number;
+  errors: number;
+  traceIds: string[];
+}
+
+/** Per pattern id: lines, errors, traces; merging references the miner settled into one. */
+function byPattern(input: LogEvidenceInput, s: ServiceLogs | undefined) {
+  const out = new Map<string, PatternTotals>();
   if (s === undefined) return out;
-  for (const [ref, t] of s.templates) {
-    const { id, template } = input.templateOf(ref);
-    const e = out.get(id) ?? { template, lines: 0, errors: 0, traceIds: [] };
+  for (const [ref, t] of s.patterns) {
+    const { id, template } = input.patternOf(ref);
+    const e = out.get(id) ?? { id, template, lines: 0, errors: 0, traceIds: [] };
     e.lines += t.lines;
     e.errors += t.errors;
     for (const tid of t.traceIds)
@@ -81,28 +110,55 @@ function byTemplate(input: LogEvidenceInput, s: ServiceLogs | undefined) {
   return out;
 }
 
+/** An error line placed in its trace: which other error lines of the trace are below it. */
+interface PlacedError {
+  service: string;
+  ref: number;
+  /** Indexes (in the trace's list) of error lines of other services deeper in the call tree. */
+  below: number[];
+}
+
+/** How unusual a service's error pattern is, 0..1 (see the module comment, step 1). */
+type Unusual = Map<string, number>;
+const key = (service: string, patternId: string) => `${service}\u0000${patternId}`;
+
 class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
-  /** Span id -> indexes of the incident's records waiting for that span's service. */
-  private readonly pending = new Set<string>();
+  private readonly pendingSpans = new Set<string>();
   private readonly spanService = new Map<string, string>();
-  /** Service -> trace ids of its error lines (a few per template). */
-  private readonly errorTraceIds = new Map<string, Set<string>>();
   private readonly seenTraces = new Set<string>();
+  /** Service -> traces of the input with its spans. */
+  private readonly requests = new Map<string, number>();
+  /** Traces with error lines, as placed when the trace went past. */
+  private readonly placed: PlacedError[][] = [];
+  /** Trace ids of `placed`, for examples. */
+  private readonly placedIds: string[] = [];
 
   constructor(
     private readonly cfg: LogEvidenceConfig,
     private readonly input: LogEvidenceInput | undefined,
   ) {
     if (input === undefined) return;
-    for (const p of input.incident.pending) this.pending.add(p.spanId);
+    for (const p of input.incident.pending) this.pendingSpans.add(p.spanId);
+    for (const list of input.incident.errorsByTrace.values())
+      for (const e of list)
+        if (e.service === undefined && e.spanId !== undefined) this.pendingSpans.add(e.spanId);
   }
 
   add(t: Trace): void {
     if (this.input === undefined) return;
     this.seenTraces.add(t.traceId);
-    if (this.pending.size === 0) return;
-    for (const s of t.spans)
-      if (this.pending.has(s.spanId)) this.spanService.set(s.spanId, s.service);
+    const services = new Set<string>();
+    for (const s of t.spans) {
+      services.add(s.service);
+      if (this.pendingSpans.size > 0 && this.pendingSpans.has(s.spanId))
+        this.spanService.set(s.spanId, s.service);
+    }
+    for (const s of services) this.requests.set(s, (this.requests.get(s) ?? 0) + 1);
+    const errors = this.input.incident.errorsByTrace.get(t.traceId);
+    if (errors !== undefined) {
+      this.placed.push(placeErrors(t, errors, this.spanService));
+      this.placedIds.push(t.traceId);
+    }
   }
 
   finish(): LogEvidenceResult | undefined {
@@ -113,15 +169,43 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       tally(inc, this.spanService.get(p.spanId) ?? UNKNOWN_SERVICE, p.ref, p.error, p.traceId);
     }
     inc.pending = [];
-    for (const [svc, s] of inc.services) {
-      for (const t of s.templates.values()) {
-        if (t.errors === 0) continue;
-        const set = this.errorTraceIds.get(svc) ?? new Set<string>();
-        for (const id of t.traceIds) set.add(id);
-        this.errorTraceIds.set(svc, set);
+    return this.evaluate(input, inc, input.baseline);
+  }
+
+  /** Step 1: how unusual each (service, error pattern) is. */
+  private unusual(input: LogEvidenceInput, inc: LogSide, base: LogSide | undefined): Unusual {
+    const tests: { k: string; a: number; ea: number; b: number; eb: number }[] = [];
+    for (const [service, s] of inc.services) {
+      if (service === UNKNOWN_SERVICE) continue;
+      const b = base?.services.get(service);
+      const basePatterns = byPattern(input, b);
+      for (const p of byPattern(input, s).values()) {
+        if (p.errors < this.cfg.minCount) continue;
+        tests.push({
+          k: key(service, p.id),
+          a: p.errors,
+          ea: s.lines,
+          b: basePatterns.get(p.id)?.errors ?? 0,
+          eb: b?.lines ?? 0,
+        });
       }
     }
-    return this.evaluate(input, inc, input.baseline);
+    const out: Unusual = new Map();
+    const zc = criticalZ(Math.max(1, tests.length), this.cfg.alpha);
+    for (const t of tests) {
+      if (base === undefined) {
+        // Nothing to compare with: every error pattern is a candidate, by its count.
+        out.set(t.k, Math.min(1, t.a / (2 * this.cfg.minCount)));
+        continue;
+      }
+      // A service the baseline never heard from counts as one clean line there.
+      const eb = Math.max(1, t.eb);
+      const { ratio, pValue } = compareRates(t.a, t.ea, t.b, eb);
+      const excess = ratio === Infinity ? 1 : Math.max(0, 1 - 1 / ratio);
+      const z = pValue >= 1 ? 0 : -normalQuantile(Math.max(pValue, 1e-300));
+      out.set(t.k, excess * confidence(z, zc));
+    }
+    return out;
   }
 
   private evaluate(
@@ -129,23 +213,66 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
     inc: LogSide,
     base: LogSide | undefined,
   ): LogEvidenceResult {
+    const unusual = this.unusual(input, inc, base);
+    const weightOf = (service: string, ref: number) =>
+      unusual.get(key(service, input.patternOf(ref).id)) ?? 0;
+
+    // Step 2: per trace, the unusual errors that start in each service and those passed up.
+    const origin = new Map<string, number>();
+    const originTraces = new Map<string, number>();
+    const passedUp = new Map<string, number>();
+    const originExample = new Map<string, { w: number; traceId: string; ref: number }>();
+    /** Error lines placed in a trace of the input (the rest count by their share of lines). */
+    const placedLines = new Map<string, { lines: number; weight: number }>();
+    this.placed.forEach((errors, k) => {
+      const w = errors.map((e) => weightOf(e.service, e.ref));
+      const perService = new Map<string, { o: number; p: number; ref: number }>();
+      errors.forEach((e, i) => {
+        const pl = placedLines.get(e.service) ?? { lines: 0, weight: 0 };
+        pl.lines++;
+        pl.weight += w[i]!;
+        placedLines.set(e.service, pl);
+        if (w[i]! <= 0) return;
+        let explained = 0;
+        for (const j of e.below) explained = Math.max(explained, w[j]!);
+        const o = w[i]! * (1 - explained);
+        const cur = perService.get(e.service) ?? { o: 0, p: 0, ref: e.ref };
+        if (o > cur.o) {
+          cur.o = o;
+          cur.ref = e.ref;
+        }
+        cur.p = Math.max(cur.p, w[i]! - o);
+        perService.set(e.service, cur);
+      });
+      for (const [service, v] of perService) {
+        origin.set(service, (origin.get(service) ?? 0) + v.o);
+        if (v.o > 0) originTraces.set(service, (originTraces.get(service) ?? 0) + 1);
+        passedUp.set(service, (passedUp.get(service) ?? 0) + v.p);
+        const ex = originExample.get(service);
+        if (ex === undefined || v.o > ex.w)
+          originExample.set(service, { w: v.o, traceId: this.placedIds[k]!, ref: v.ref });
+      }
+    });
+
     const services: ServiceLogEvidence[] = [];
     const evidence: LogFinding[] = [];
-    const zc = criticalZ(2 * Math.max(1, inc.services.size), this.cfg.alpha);
     for (const [service, s] of inc.services) {
       if (service === UNKNOWN_SERVICE) continue;
       const b = base?.services.get(service);
       const nb = b?.lines ?? 0;
       const kb = b?.errors ?? 0;
-      const templates = byTemplate(input, s);
-      const baseTemplates = byTemplate(input, b);
-      const fresh = [...templates]
-        .filter(([id, t]) => t.errors >= this.cfg.minCount && !baseTemplates.has(id))
-        .map(([, t]) => t)
+      const patterns = byPattern(input, s);
+      const basePatterns = byPattern(input, b);
+      const fresh = [...patterns.values()]
+        .filter((t) => t.errors >= this.cfg.minCount && !basePatterns.has(t.id))
         .sort((x, y) => y.errors - x.errors);
-      const newErrors = fresh.reduce((a, t) => a + t.errors, 0);
-      const traces = this.errorTraceIds.get(service) ?? new Set<string>();
-      const seen = [...traces].filter((id) => this.seenTraces.has(id)).length;
+      const errorTraces = new Set<string>();
+      for (const t of patterns.values())
+        if (t.errors > 0) for (const id of t.traceIds) errorTraces.add(id);
+      const seen = [...errorTraces].filter((id) => this.seenTraces.has(id)).length;
+      const requests = this.requests.get(service) ?? 0;
+      const o = origin.get(service) ?? 0;
+      const p = passedUp.get(service) ?? 0;
       services.push({
         service,
         lines: s.lines,
@@ -158,40 +285,43 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
           errors: t.errors,
           traceIds: t.traceIds,
         })),
-        errorTraces: traces.size,
+        errorTraces: errorTraces.size,
         errorTracesSeen: seen,
+        requests,
+        errorOriginRequests: Math.round(o * 10) / 10,
+        passedUpRequests: Math.round(p * 10) / 10,
       });
-      const tied =
-        traces.size > 0
-          ? `; in ${traces.size} traces${this.seenTraces.size > 0 ? ` (${seen} of them in the trace input)` : ''}`
-          : '';
-      if (s.errors > 0) {
-        // Against the baseline's error share (a service missing there counts as one clean line);
-        // without baseline logs, a few error lines are needed before they count fully.
-        const share = s.errors / s.lines;
-        const pb = nb === 0 ? 0 : kb / nb;
-        const effect = pb >= 1 ? 0 : Math.max(0, (share - pb) / (1 - pb));
-        const conf =
-          base === undefined
-            ? Math.min(1, s.errors / this.cfg.minCount)
-            : confidence(proportionIncreaseZ(kb, Math.max(nb, 1), s.errors, s.lines), zc);
+
+      // Step 3, placed lines: the share of the service's requests where unusual errors start.
+      const ex = originExample.get(service);
+      if (o > 0 && requests > 0 && ex !== undefined) {
+        const pattern = input.patternOf(ex.ref).template;
         evidence.push({
           service,
-          kind: 'logErrors',
-          score: effect * conf,
-          text: `${pct(s.errors, s.lines)} of its log lines are errors (${s.errors} of ${s.lines}${base !== undefined ? (nb === 0 ? '; no baseline lines' : `; baseline ${pct(kb, nb)}`) : ''})${tied}`,
+          kind: 'logErrorOrigin',
+          score: Math.min(1, o / requests),
+          text: `error lines new or above the baseline's rate start here in ${originTraces.get(service) ?? 0} of its ${requests} requests${p >= 0.5 ? ` (in ${Math.round(p)} more they follow a deeper service's errors)` : ''}, e.g. "${clip(pattern)}" (trace ${ex.traceId})`,
         });
       }
-      if (base !== undefined && newErrors > 0) {
-        const conf = confidence(proportionIncreaseZ(0, Math.max(nb, 1), newErrors, s.lines), zc);
-        const top = fresh[0]!;
-        evidence.push({
-          service,
-          kind: 'newLogErrors',
-          score: (newErrors / s.lines) * conf,
-          text: `${newErrors} error lines of ${fresh.length} pattern${fresh.length === 1 ? '' : 's'} never logged in the baseline, e.g. "${top.template.slice(0, 120)}"${top.traceIds.length > 0 ? ` (trace ${top.traceIds[0]})` : ''}`,
-        });
-      }
+
+      // Step 3, unplaced lines: their share of the service's lines.
+      const pl = placedLines.get(service) ?? { lines: 0, weight: 0 };
+      const unplacedErrors = s.errors - pl.lines;
+      if (unplacedErrors <= 0) continue;
+      let unplacedWeight = 0;
+      for (const [ref, t] of s.patterns) unplacedWeight += t.errors * weightOf(service, ref);
+      unplacedWeight = Math.max(0, unplacedWeight - pl.weight);
+      if (unplacedWeight <= 0) continue;
+      const top = fresh[0];
+      evidence.push({
+        service,
+        kind: top !== undefined ? 'newLogErrors' : 'logErrors',
+        score: Math.min(1, unplacedWeight / s.lines),
+        text:
+          top !== undefined
+            ? `${unplacedErrors} error lines not tied to a trace of the input, ${fresh.reduce((a, t) => a + t.errors, 0)} of ${fresh.length} pattern${fresh.length === 1 ? '' : 's'} never logged in the baseline, e.g. "${clip(top.template)}"`
+            : `${pct(s.errors, s.lines)} of its log lines are errors (${s.errors} of ${s.lines}${base !== undefined ? (nb === 0 ? '; no baseline lines' : `; baseline ${pct(kb, nb)}`) : ''}), ${unplacedErrors} of them not tied to a trace of the input`,
+      });
     }
     services.sort((a, b) => b.errorLines - a.errorLines || a.service.localeCompare(b.service));
     return {
@@ -208,10 +338,59 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
   }
 }
 
+/** A template for a reason: long ones keep their start and their end, where the exception is. */
+function clip(template: string, max = 160): string {
+  if (template.length <= max) return template;
+  const half = Math.floor((max - 5) / 2);
+  return `${template.slice(0, half)} ... ${template.slice(-half)}`;
+}
+
+/**
+ * Places a trace's error lines: each line's spans (the one it names, else its service's spans in
+ * the trace), and which lines of other services sit below them in the call tree.
+ */
+function placeErrors(
+  t: Trace,
+  errors: readonly TracedError[],
+  spanService: ReadonlyMap<string, string>,
+): PlacedError[] {
+  const bySpanId = new Map<string, number>();
+  t.spans.forEach((s, i) => bySpanId.set(s.spanId, i));
+  const anchors = errors.map((e) => {
+    const named = e.spanId === undefined ? undefined : bySpanId.get(e.spanId);
+    if (named !== undefined) return [named];
+    const service = e.service ?? (e.spanId !== undefined ? spanService.get(e.spanId) : undefined);
+    const out: number[] = [];
+    t.spans.forEach((s, i) => {
+      if (s.service === service) out.push(i);
+    });
+    return out;
+  });
+  const serviceOf = (e: TracedError, i: number): string =>
+    e.service ??
+    (anchors[i]!.length > 0 ? t.spans[anchors[i]![0]!]!.service : undefined) ??
+    UNKNOWN_SERVICE;
+  const services = errors.map(serviceOf);
+  return errors.map((e, i) => {
+    const mine = new Set(anchors[i]);
+    const below: number[] = [];
+    errors.forEach((_, j) => {
+      if (j === i || services[j] === services[i]) return;
+      // Below when one of its spans has one of mine among its ancestors.
+      const deeper = anchors[j]!.some((a) => {
+        for (let p = t.parent[a]!; p >= 0; p = t.parent[p]!) if (mine.has(p)) return true;
+        return false;
+      });
+      if (deeper) below.push(j);
+    });
+    return { service: services[i]!, ref: e.ref, below };
+  });
+}
+
 export const logEvidenceAnalysis: TraceAnalysis<'logEvidence', LogEvidenceConfig> = {
   key: 'logEvidence',
   description:
-    'error lines and new error patterns per service in --logs, tied to traces by trace id',
+    'unusual error lines per service in --logs, placed in their traces: where failing requests start',
   baseline: false,
   defaults: { alpha: 0.05, minCount: 2 },
   validate: (c) => [

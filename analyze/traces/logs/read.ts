@@ -1,17 +1,22 @@
 /**
- * Reads `--logs` and `--baseline-logs` into per-service tallies of lines, error lines and
- * templates, with one template miner over both so their templates compare.
+ * Reads `--logs` and `--baseline-logs` into per-service tallies of lines, error lines and log
+ * patterns, with the parser and the Drain-style miner of `obs analyze logs` (analyze/logs): one
+ * miner over both sides, so a pattern has one id in the incident and in the baseline.
+ *
+ * Error lines of the incident that carry a trace id are also kept one by one (they are few), so
+ * the evidence can place them in their traces: which service's errors start a failing request.
  */
-import { readLinesFrom } from '../../../core/lines.js';
+import { readLines } from '../../../core/lines.js';
 import { ExitCode, ObsError } from '../../../core/errors.js';
 import type { ProgressFn } from '../../../core/progress.js';
+import { createMiner } from '../../logs/miner.js';
+import type { Miner } from '../../logs/miner.js';
+import { isBinaryLine, isErrorLevel, learnFileHeader, parseLine } from '../../logs/records.js';
+import type { ParseContext } from '../../logs/records.js';
 import { Problems } from '../readers/problems.js';
-import { parseLogLine } from './records.js';
-import { createSimpleMiner } from './templates.js';
-import type { TemplateMiner } from './templates.js';
 
-/** Per service and template: lines, error lines, and a few trace ids. */
-export interface TemplateTally {
+/** Per service and pattern reference: lines, error lines, and a few trace ids. */
+export interface PatternTally {
   lines: number;
   errors: number;
   traceIds: string[];
@@ -22,8 +27,24 @@ export interface ServiceLogs {
   errors: number;
   /** Lines carrying a trace id. */
   withTrace: number;
-  /** Template reference (see `LogEvidenceInput.templateOf`) -> tally. */
-  templates: Map<number, TemplateTally>;
+  /** Pattern reference (see `LogEvidenceInput.patternOf`) -> tally. */
+  patterns: Map<number, PatternTally>;
+}
+
+/** A record whose service is not known yet: its span, found in the traces, will tell. */
+export interface PendingRecord {
+  spanId: string;
+  traceId: string | undefined;
+  ref: number;
+  error: boolean;
+}
+
+/** An error line of the incident with a trace id. */
+export interface TracedError {
+  /** Undefined until the span named by `spanId` is found in the traces. */
+  service: string | undefined;
+  spanId: string | undefined;
+  ref: number;
 }
 
 export interface LogSide {
@@ -32,21 +53,28 @@ export interface LogSide {
   /** Service -> tally. Records without a service and without a span to find it by: `unknown`. */
   services: Map<string, ServiceLogs>;
   /** Records without a service but with a span id: resolved against the traces. */
-  pending: { spanId: string; traceId: string | undefined; ref: number; error: boolean }[];
+  pending: PendingRecord[];
+  /** Trace id -> its error lines (incident only). */
+  errorsByTrace: Map<string, TracedError[]>;
   problems: Problems;
 }
 
 export interface LogEvidenceInput {
   incident: LogSide;
   baseline: LogSide | undefined;
-  templateOf(ref: number): { id: string; template: string };
+  /** The final pattern of a reference, after mining both sides. */
+  patternOf(ref: number): { id: string; template: string };
 }
 
 export const UNKNOWN_SERVICE = 'unknown';
-/** Trace ids kept per service and template. */
+/** Trace ids kept per service and pattern. */
 const EXAMPLES = 3;
 /** Records waiting for their span's service, at most (beyond, they count as `unknown`). */
 const MAX_PENDING = 1_000_000;
+/** Error lines kept with their trace, at most (beyond, they count in the tallies only). */
+const MAX_TRACED_ERRORS = 1_000_000;
+/** Lines of each file its header is learned from (as `obs analyze logs` does). */
+const HEADER_SAMPLE = 200;
 
 export function tally(
   side: LogSide,
@@ -57,16 +85,16 @@ export function tally(
 ): void {
   let s = side.services.get(service);
   if (s === undefined) {
-    s = { lines: 0, errors: 0, withTrace: 0, templates: new Map() };
+    s = { lines: 0, errors: 0, withTrace: 0, patterns: new Map() };
     side.services.set(service, s);
   }
   s.lines++;
   if (error) s.errors++;
   if (traceId !== undefined) s.withTrace++;
-  let t = s.templates.get(ref);
+  let t = s.patterns.get(ref);
   if (t === undefined) {
     t = { lines: 0, errors: 0, traceIds: [] };
-    s.templates.set(ref, t);
+    s.patterns.set(ref, t);
   }
   t.lines++;
   if (error) t.errors++;
@@ -75,67 +103,113 @@ export function tally(
   }
 }
 
-async function readSide(
-  files: readonly string[],
-  miner: TemplateMiner,
-  opts: { strict?: boolean; onProgress?: ProgressFn },
-): Promise<LogSide> {
-  const side: LogSide = {
+interface ReadOptions {
+  strict?: boolean;
+  onProgress?: ProgressFn;
+}
+
+function emptySide(files: readonly string[]): LogSide {
+  return {
     files: [...files],
     lines: 0,
     services: new Map(),
     pending: [],
+    errorsByTrace: new Map(),
     problems: new Problems(),
   };
-  for await (const batch of readLinesFrom(files)) {
+}
+
+async function readFile(
+  file: string,
+  side: LogSide,
+  miner: Miner,
+  keepErrors: boolean,
+  opts: ReadOptions,
+): Promise<void> {
+  // Records that name no service wait for their span (or count as `unknown`): a file name says
+  // too little about whose lines these are to rank services by it.
+  const ctx: ParseContext = { defaultService: '', header: learnFileHeader([]) };
+  let sample: { line: string; no: number }[] | undefined = [];
+
+  const handle = (line: string, no: number): void => {
+    side.lines++;
+    if (line.trim().length === 0 || isBinaryLine(line)) return;
+    const parsed = parseLine(line, ctx);
+    if (parsed.problem !== undefined) {
+      const what = `malformed log line: ${parsed.problem}`;
+      if (opts.strict) {
+        throw new ObsError(`${what} (--strict stops at the first bad input)`, {
+          code: 'OBS_BAD_INPUT',
+          exit: ExitCode.dataError,
+          file,
+          line: no,
+        });
+      }
+      side.problems.add('malformedJson', file, no, what);
+      return;
+    }
+    for (const r of parsed.records) {
+      const { ref } = miner.add(r.content);
+      const error = isErrorLevel(r.level);
+      const service = r.service.length > 0 ? r.service : undefined;
+      if (keepErrors && error && r.traceId !== undefined) {
+        let list = side.errorsByTrace.get(r.traceId);
+        if (list === undefined) {
+          if (side.errorsByTrace.size < MAX_TRACED_ERRORS) {
+            list = [];
+            side.errorsByTrace.set(r.traceId, list);
+          }
+        }
+        list?.push({ service, spanId: r.spanId, ref });
+      }
+      if (service === undefined && r.spanId !== undefined && side.pending.length < MAX_PENDING) {
+        side.pending.push({ spanId: r.spanId, traceId: r.traceId, ref, error });
+      } else {
+        tally(side, service ?? UNKNOWN_SERVICE, ref, error, r.traceId);
+      }
+    }
+  };
+
+  const learn = (): void => {
+    if (sample === undefined) return;
+    ctx.header = learnFileHeader(sample.map((s) => s.line));
+    const lines = sample;
+    sample = undefined;
+    for (const s of lines) handle(s.line, s.no);
+  };
+
+  for await (const batch of readLines(file)) {
     for (let i = 0; i < batch.lines.length; i++) {
-      const records = parseLogLine(batch.lines[i]!);
-      side.lines++;
-      if (records === undefined) {
-        const line = batch.firstLine + i;
-        if (opts.strict) {
-          throw new ObsError('malformed JSON log line (--strict stops at the first bad input)', {
-            code: 'OBS_BAD_INPUT',
-            exit: ExitCode.dataError,
-            file: batch.source,
-            line,
-          });
-        }
-        side.problems.add('malformedJson', batch.source, line, 'malformed JSON log line');
-        continue;
-      }
-      for (const r of records) {
-        const ref = miner.add(r.message);
-        if (
-          r.service === undefined &&
-          r.spanId !== undefined &&
-          side.pending.length < MAX_PENDING
-        ) {
-          side.pending.push({ spanId: r.spanId, traceId: r.traceId, ref, error: r.error });
-        } else {
-          tally(side, r.service ?? UNKNOWN_SERVICE, ref, r.error, r.traceId);
-        }
-      }
+      const no = batch.firstLine + i;
+      if (sample !== undefined) {
+        sample.push({ line: batch.lines[i]!, no });
+        if (sample.length >= HEADER_SAMPLE) learn();
+      } else handle(batch.lines[i]!, no);
     }
     opts.onProgress?.({ label: 'reading logs', done: side.lines, unit: 'lines' });
   }
-  return side;
+  learn();
 }
 
 /** Reads both sides with one miner; the incident's pending records wait for the traces. */
 export async function readLogEvidenceInput(
   logs: readonly string[],
   baseline: readonly string[] | undefined,
-  opts: { strict?: boolean; onProgress?: ProgressFn; miner?: TemplateMiner } = {},
+  opts: ReadOptions = {},
 ): Promise<LogEvidenceInput> {
-  const miner = opts.miner ?? createSimpleMiner();
-  const base = baseline === undefined ? undefined : await readSide(baseline, miner, opts);
-  const incident = await readSide(logs, miner, opts);
+  const miner = createMiner();
+  let base: LogSide | undefined;
+  if (baseline !== undefined) {
+    base = emptySide(baseline);
+    for (const f of baseline) await readFile(f, base, miner, false, opts);
+  }
+  const incident = emptySide(logs);
+  for (const f of logs) await readFile(f, incident, miner, true, opts);
   miner.finish();
   if (base !== undefined) {
     // The baseline's traces are not kept: its pending records cannot be resolved.
     for (const p of base.pending) tally(base, UNKNOWN_SERVICE, p.ref, p.error, p.traceId);
     base.pending = [];
   }
-  return { incident, baseline: base, templateOf: (ref) => miner.templateOf(ref) };
+  return { incident, baseline: base, patternOf: (ref) => miner.patternOf(ref) };
 }

@@ -5,27 +5,26 @@
 // answers 400 otherwise) and must return numbers for the services it names.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboards } from '../../../dashboards/build.js';
-import { promTimeInterval } from '../../../dashboards/provisioning.js';
 import { ALERTS } from '../../../compose/prometheus/rules.js';
 import { SPAN_LABELS } from '../../../model/conventions.js';
-import type { PanelQuery } from '../../support/dashboard-queries.js';
-import { constants, panelQueries, substitute } from '../../support/dashboard-queries.js';
-import { finiteValues, instantQuery, rangeQuery } from '../../support/prometheus-api.js';
+import type { CheckedQuery } from '../../support/dashboard-queries.js';
+import {
+  checkPanelQueries,
+  constants,
+  queryProblems,
+  queryReport,
+  substitute,
+} from '../../support/dashboard-queries.js';
+import { instantQuery } from '../../support/prometheus-api.js';
 import type { NativeStack } from './native-stack.js';
 import { driveLoad, nativeModel, startNativeStack } from './native-stack.js';
 
 const LOAD_SECONDS = 75;
 
-interface Checked extends PanelQuery {
-  substituted: string;
-  problem?: string;
-  series: number;
-}
-
 describe('dashboard queries against a real Prometheus fed by a real Collector and instrumented services', () => {
   let stack: NativeStack;
   let loadStart = 0;
-  let checked: Checked[] = [];
+  let checked: CheckedQuery[] = [];
 
   beforeAll(async () => {
     stack = await startNativeStack(await nativeModel());
@@ -48,58 +47,19 @@ describe('dashboard queries against a real Prometheus fed by a real Collector an
   });
 
   it('every panel query is valid and returns data', async () => {
-    const model = stack.model;
-    const end = Math.floor(Date.now() / 1000);
-    const start = Math.ceil(loadStart) + 30;
-    // Grafana's $__rate_interval is at least 4 x the datasource's scrape interval (provisioned).
-    const rateInterval = `${4 * Number.parseInt(promTimeInterval(model), 10)}s`;
-    const allServices = model.services.map((s) => s.name);
-    checked = [];
-    for (const d of buildDashboards(model).dashboards) {
-      const vars: Record<string, string> = {
-        ...constants(d.json),
-        // "All": Grafana joins the values as a regex alternation; operation's allValue is .*
-        service: constants(d.json).service ?? `(${allServices.join('|')})`,
-        operation: '.*',
-        __rate_interval: rateInterval,
-        __range: `${end - Math.floor(loadStart)}s`,
-      };
-      for (const q of panelQueries(d.json)) {
-        const expr = substitute(q.expr, vars);
-        const answer = q.instant
-          ? await instantQuery(stack.prometheus, expr, end)
-          : await rangeQuery(stack.prometheus, expr, start, end, 5);
-        const withData = answer.series.filter((s) => finiteValues(s).length > 0);
-        let problem: string | undefined;
-        if (answer.http !== 200 || answer.status !== 'success') {
-          problem = `invalid (HTTP ${answer.http}): ${answer.error ?? '?'}`;
-        } else if (withData.length === 0) {
-          problem = 'no data';
-        } else if (/by \((le, )?service_name\)/.test(expr) && d.uid.endsWith('-overview')) {
-          // Per-service panels of the overview must show every service of the model.
-          const seen = new Set(withData.map((s) => s.metric[SPAN_LABELS.service]));
-          const missing = allServices.filter((s) => !seen.has(s));
-          if (missing.length > 0) problem = `no data for ${missing.join(', ')}`;
-        }
-        checked.push({
-          ...q,
-          substituted: expr,
-          series: withData.length,
-          ...(problem ? { problem } : {}),
-        });
-      }
-    }
-    const report = checked.map(
-      (c) =>
-        `${c.problem ? 'FAIL' : 'ok  '} ${c.dashboard} / ${c.panel} [${c.refId}] series=${c.series}${c.problem ? `: ${c.problem}\n       ${c.substituted}` : ''}`,
+    checked = await checkPanelQueries(
+      stack.prometheus,
+      stack.model,
+      buildDashboards(stack.model).dashboards,
+      {
+        start: Math.ceil(loadStart) + 30,
+        end: Math.floor(Date.now() / 1000),
+        rangeStart: loadStart,
+      },
     );
-    console.log(`${checked.length} panel queries checked:\n${report.join('\n')}`);
+    console.log(`${checked.length} panel queries checked:\n${queryReport(checked)}`);
     expect(checked.length).toBeGreaterThan(50);
-    expect(
-      checked
-        .filter((c) => c.problem)
-        .map((c) => `${c.dashboard} / ${c.panel} [${c.refId}]: ${c.problem}`),
-    ).toEqual([]);
+    expect(queryProblems(checked)).toEqual([]);
   });
 
   it('the alerts panel shows the generated error-budget alert of the failing service', async () => {

@@ -90,7 +90,7 @@ describe('the example shop’s real log lines through the ingest pipelines', () 
       );
       expect(faults.length, name).toBeGreaterThan(0);
       for (const d of faults) {
-        expect(d.message).toMatch(/^injected fault on (GET|POST) \//);
+        expect(d.message).toMatch(/^injected fault on (GET|POST|PUT|PATCH|DELETE) \//);
         expect(d['@timestamp']).not.toBe(NOW);
       }
     }

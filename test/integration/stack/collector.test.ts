@@ -3,8 +3,9 @@
  * generated config: it has exactly the manifest's components, `validate` passes (and fails on a
  * broken config), it starts and answers on its health endpoint. A real Prometheus 2.42 started
  * with the generated prometheus.yml and rules then scrapes span metrics made from spans sent over
- * OTLP/HTTP: this proves the metric and label names in model/conventions.ts against the real
- * components, and that the recording rules compute from them. Everything runs on free ports.
+ * OTLP/HTTP, which the file exporter also archives: this proves the metric and label names in
+ * model/conventions.ts against the real components, and that the recording rules compute from
+ * them. Everything runs on free ports.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -24,6 +25,7 @@ import {
   SPAN_KIND_SERVER,
   SPAN_LABELS,
   STATUS_ERROR,
+  TRACE_ARCHIVE,
   leMatcher,
   sdkJob,
   stackPaths,
@@ -55,12 +57,20 @@ beforeAll(async () => {
     services: shop.services.map((s) =>
       s.name === 'order-service' ? { ...s, port: orderPort } : s,
     ),
-    stack: { ...shop.stack, spanMetricsFlushInterval: '2s', scrapeInterval: '2s' },
+    stack: {
+      ...shop.stack,
+      spanMetricsFlushInterval: '2s',
+      scrapeInterval: '2s',
+      // On, as in examples/shop/obs.yaml, whose manifest the test Collector is built from
+      // (scripts/setup.d/collector.sh): the component sets must match.
+      traceArchive: { ...shop.stack.traceArchive, enabled: true },
+    },
   });
   promPort = model.stack.ports.prometheus;
   const collector = runGenerator(collectorGenerator, model, {
     listenHost: LOOPBACK,
     hosts: { jaeger: LOOPBACK, elasticsearch: LOOPBACK, logstash: LOOPBACK },
+    traceArchiveDir: path.join(root, 'traces'),
   });
   const prometheus = runGenerator(prometheusGenerator, model, {
     collectorHost: LOOPBACK,
@@ -286,6 +296,25 @@ describe('a real Prometheus on the generated prometheus.yml', () => {
     expect(
       await query(`${METRICS.spanDuration}_count{${SPAN_LABELS.service}="catalog"}`),
     ).not.toHaveLength(0);
+  });
+
+  it('archives the spans it receives as OTLP JSON lines (stack.traceArchive)', async () => {
+    const file = path.join(root, 'traces', TRACE_ARCHIVE.file);
+    const services = await waitFor('archived spans of gateway and catalog', async () => {
+      const lines = (await readFile(file, 'utf8')).split('\n').filter(Boolean);
+      const names = new Set(
+        lines.flatMap((l) =>
+          (
+            JSON.parse(l) as { resourceSpans: { resource: { attributes: unknown[] } }[] }
+          ).resourceSpans
+            .flatMap((r) => r.resource.attributes)
+            .filter((a) => (a as { key: string }).key === 'service.name')
+            .map((a) => (a as { value: { stringValue: string } }).value.stringValue),
+        ),
+      );
+      return names.has('gateway') && names.has('catalog') ? names : undefined;
+    });
+    expect([...services].sort()).toEqual(['catalog', 'gateway']);
   });
 
   it("gets the Collector's own metrics under the names of COLLECTOR_METRICS", async () => {

@@ -134,6 +134,95 @@ describe('error origin', () => {
     expect(orders).toMatchObject({ origins: 0, propagated: 1, traces: 0 });
   });
 
+  it('does not blame a service for reporting a downstream error (ASGI `http send` spans)', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    run.add!(
+      traceOf([
+        { id: 'gw', service: 'gateway', start: 0, end: 100, kind: 'server', error: true },
+        {
+          id: 'call',
+          parent: 'gw',
+          service: 'gateway',
+          start: 5,
+          end: 80,
+          kind: 'client',
+          error: true,
+        },
+        {
+          id: 'pay',
+          parent: 'call',
+          service: 'payments',
+          start: 10,
+          end: 70,
+          kind: 'server',
+          error: true,
+        },
+        {
+          id: 'paysend',
+          parent: 'pay',
+          service: 'payments',
+          start: 60,
+          end: 61,
+          kind: 'internal',
+          error: true,
+        },
+        {
+          id: 'send',
+          parent: 'gw',
+          service: 'gateway',
+          start: 85,
+          end: 86,
+          kind: 'internal',
+          error: true,
+        },
+        { id: 'body', parent: 'gw', service: 'gateway', start: 86, end: 87, kind: 'internal' },
+      ]),
+    );
+    const r = run.finish(ctx)!;
+    expect(r.services.filter((s) => s.origins > 0).map((s) => s.service)).toEqual(['payments']);
+    // An in-process step that failed before the call is the gateway's own error.
+    const early = errorOriginAnalysis.create({ examples: 3 }, env);
+    early.add!(
+      traceOf([
+        { id: 'gw', service: 'gateway', start: 0, end: 100, kind: 'server', error: true },
+        {
+          id: 'auth',
+          parent: 'gw',
+          service: 'gateway',
+          start: 1,
+          end: 4,
+          kind: 'internal',
+          error: true,
+        },
+        {
+          id: 'call',
+          parent: 'gw',
+          service: 'gateway',
+          start: 5,
+          end: 80,
+          kind: 'client',
+          error: true,
+        },
+        {
+          id: 'pay',
+          parent: 'call',
+          service: 'payments',
+          start: 10,
+          end: 70,
+          kind: 'server',
+          error: true,
+        },
+      ]),
+    );
+    expect(
+      early
+        .finish(ctx)!
+        .services.filter((s) => s.origins > 0)
+        .map((s) => s.service)
+        .sort(),
+    ).toEqual(['gateway', 'payments']);
+  });
+
   it('finds two origins when two branches fail on their own', () => {
     const run = errorOriginAnalysis.create({ examples: 3 }, env);
     run.add!(

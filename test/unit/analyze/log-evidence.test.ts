@@ -1,86 +1,173 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { parseLogLine } from '../../../analyze/traces/logs/records.js';
-import { createSimpleMiner } from '../../../analyze/traces/logs/templates.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { readLogEvidenceInput } from '../../../analyze/traces/logs/read.js';
 import { analyzeTraces, fileSource } from '../../../analyze/traces/analyze.js';
+import type { SpanSource } from '../../../analyze/traces/analyze.js';
+import type { Span } from '../../../analyze/traces/span.js';
+import { ObsError } from '../../../core/errors.js';
+import { LOG_FIELDS } from '../../../model/conventions.js';
+import { span } from '../../support/spans.js';
 
 const FIX = path.resolve(import.meta.dirname, '../../fixtures/traces');
 const fx = (p: string) => path.join(FIX, p);
 
-describe('log records', () => {
-  it('reads OTLP logs, ECS-style JSON lines and plain text with ids', () => {
-    const otlp = parseLogLine(
-      JSON.stringify({
-        resourceLogs: [
-          {
-            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'pay' } }] },
-            scopeLogs: [
-              {
-                logRecords: [
-                  {
-                    body: { stringValue: 'boom' },
-                    severityNumber: 17,
-                    traceId: 'ab'.repeat(16),
-                    spanId: 'cd'.repeat(8),
-                  },
-                ],
-              },
-            ],
-          },
-        ],
+const dir = mkdtempSync(path.join(tmpdir(), 'obs-log-evidence-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let files = 0;
+function file(lines: string[]): string {
+  const f = path.join(dir, `f${files++}.log`);
+  writeFileSync(f, lines.join('\n') + '\n');
+  return f;
+}
+
+function memory(spans: Span[]): SpanSource {
+  return {
+    describe: 'memory',
+    // eslint-disable-next-line @typescript-eslint/require-await
+    spans: async function* () {
+      yield spans;
+    },
+  };
+}
+
+const tid = (k: number) => k.toString(16).padStart(32, '0');
+const sid = (k: number, s: string) => `${s}${k.toString(16).padStart(14, '0')}`.slice(0, 16);
+
+/** A JSON log line as our instrumentation writes it. */
+function json(service: string, level: string, message: string, k?: number, spanOf?: string) {
+  return JSON.stringify({
+    [LOG_FIELDS.level]: level,
+    [LOG_FIELDS.message]: message,
+    [LOG_FIELDS.service]: service,
+    ...(k !== undefined ? { [LOG_FIELDS.traceId]: tid(k) } : {}),
+    ...(k !== undefined && spanOf !== undefined ? { [LOG_FIELDS.spanId]: sid(k, spanOf) } : {}),
+  });
+}
+
+/** web -> orders -> payments, and web -> search for some requests. */
+function requests(from: number, n: number, withSearch: (k: number) => boolean): Span[] {
+  const out: Span[] = [];
+  for (let k = from; k < from + n; k++) {
+    const trace = tid(k);
+    const t = k * 100;
+    out.push(
+      span({ id: sid(k, 'aa'), service: 'web', name: 'GET /', start: t, end: t + 50, trace }),
+      span({
+        id: sid(k, 'bb'),
+        parent: sid(k, 'aa'),
+        service: 'orders',
+        name: 'POST /orders',
+        start: t + 1,
+        end: t + 30,
+        trace,
+      }),
+      span({
+        id: sid(k, 'cc'),
+        parent: sid(k, 'bb'),
+        service: 'payments',
+        name: 'POST /pay',
+        start: t + 2,
+        end: t + 20,
+        trace,
       }),
     );
-    expect(otlp).toEqual([
-      {
-        service: 'pay',
-        traceId: 'ab'.repeat(16),
-        spanId: 'cd'.repeat(8),
-        error: true,
-        message: 'boom',
-      },
+    if (withSearch(k))
+      out.push(
+        span({
+          id: sid(k, 'dd'),
+          parent: sid(k, 'aa'),
+          service: 'search',
+          name: 'GET /search',
+          start: t + 31,
+          end: t + 40,
+          trace,
+        }),
+      );
+  }
+  return out;
+}
+
+/** Routine lines every request logs, in baseline and incident alike. */
+function routine(from: number, n: number): string[] {
+  const out: string[] = [];
+  for (let k = from; k < from + n; k++) {
+    out.push(json('web', 'info', `GET / took ${k % 17} ms`, k, 'aa'));
+    out.push(json('orders', 'info', `order ${k} stored`, k, 'bb'));
+    out.push(json('payments', 'info', `charged order ${k}`, k, 'cc'));
+    out.push(json('search', 'info', `query ${k} answered`, k, 'dd'));
+  }
+  return out;
+}
+
+describe('log evidence input', () => {
+  it('reads OTLP logs, JSON lines and plain text with the shared parser, learning the text header', async () => {
+    const otlp = JSON.stringify({
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'pay' } }] },
+          scopeLogs: [
+            {
+              logRecords: [
+                { body: { stringValue: 'boom 1' }, severityNumber: 17, traceId: tid(1) },
+                { body: { stringValue: 'boom 2' }, severityNumber: 17, traceId: tid(2) },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    const text = [1, 2, 3, 4].map(
+      (k) =>
+        `17:30:0${k}.618 ${k % 2 ? 'ERROR' : 'INFO '} c.Foo#12 TraceID: ${tid(k)} SpanID: ${sid(k, 'aa')} [x] item ${k * 11} failed`,
+    );
+    const input = await readLogEvidenceInput(
+      [file([otlp, json('web', 'warn', 'slow', 3), ...text])],
+      undefined,
+    );
+    const inc = input.incident;
+    expect(inc.services.get('pay')).toMatchObject({ lines: 2, errors: 2, withTrace: 2 });
+    expect(inc.services.get('web')).toMatchObject({ lines: 1, errors: 0 });
+    // Text lines name no service: they wait for the span they name. The level came from the
+    // learned header (`time LEVEL ...`), so two of the four are errors.
+    expect(inc.pending).toHaveLength(4);
+    expect(inc.pending.filter((p) => p.error)).toHaveLength(2);
+    expect(inc.errorsByTrace.get(tid(1))).toEqual([
+      expect.objectContaining({ service: 'pay' }),
+      { service: undefined, spanId: sid(1, 'aa'), ref: expect.any(Number) as number },
     ]);
-    expect(
-      parseLogLine(
-        '{"log.level":"warn","message":"slow","service.name":"web","trace.id":"' +
-          'ef'.repeat(16) +
-          '"}',
-      ),
-    ).toEqual([
-      {
-        service: 'web',
-        traceId: 'ef'.repeat(16),
-        spanId: undefined,
-        error: false,
-        message: 'slow',
-      },
-    ]);
-    expect(
-      parseLogLine(
-        `12:00:01.5 ERROR c.Foo#12 TraceID: ${'12'.repeat(16)} SpanID: ${'34'.repeat(8)} [x] failed`,
-      ),
-    ).toEqual([
-      {
-        service: undefined,
-        traceId: '12'.repeat(16),
-        spanId: '34'.repeat(8),
-        error: true,
-        message: `c.Foo#12 TraceID: ${'12'.repeat(16)} SpanID: ${'34'.repeat(8)} [x] failed`,
-      },
-    ]);
-    expect(parseLogLine('{"broken')).toBeUndefined();
-    expect(parseLogLine('')).toEqual([]);
+    // The Drain miner makes the numbers variables: one pattern for all four text lines.
+    const refs = new Set(inc.pending.map((p) => input.patternOf(p.ref).id));
+    expect(refs.size).toBe(1);
+    expect(input.patternOf(inc.pending[0]!.ref).template).toMatch(/\[x\] item <\*> failed$/);
   });
 
-  it('the simple miner gives one template to lines that differ in values only', () => {
-    const m = createSimpleMiner();
-    const a = m.add('order 17 stored in 12 ms by c.Store#54');
-    const b = m.add('order 4242 stored in 9 ms by c.Store#54');
-    const c = m.add('order 17 refused');
-    m.finish();
-    expect(m.templateOf(a)).toEqual(m.templateOf(b));
-    expect(m.templateOf(a).template).toBe('order <*> stored in <*> ms by c.Store#<*>');
-    expect(m.templateOf(c)).not.toEqual(m.templateOf(a));
+  it('mines incident and baseline with one miner: a pattern has one id on both sides', async () => {
+    const input = await readLogEvidenceInput(
+      [file([json('a', 'error', 'disk 7 full'), json('a', 'error', 'disk 9 full')])],
+      [file([json('a', 'error', 'disk 3 full')])],
+    );
+    const id = (side: typeof input.incident) =>
+      [...side.services.get('a')!.patterns.keys()].map((r) => input.patternOf(r).id);
+    expect(new Set(id(input.incident))).toEqual(new Set(id(input.baseline!)));
+  });
+
+  it('counts a malformed line with its file and line, or stops there with --strict', async () => {
+    const f = file([json('a', 'info', 'fine'), '{"broken', json('a', 'info', 'fine too')]);
+    const input = await readLogEvidenceInput([f], undefined);
+    expect(input.incident.problems.count('malformedJson')).toBe(1);
+    expect(input.incident.problems.samples[0]).toMatchObject({ file: f, line: 2 });
+    expect(input.incident.services.get('a')?.lines).toBe(2);
+    const err = await readLogEvidenceInput([f], undefined, { strict: true }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ObsError);
+    expect(err).toMatchObject({
+      file: f,
+      line: 2,
+      message: expect.stringMatching(/malformed JSON/) as string,
+    });
   });
 });
 
@@ -104,6 +191,7 @@ describe('log evidence', () => {
       baselineErrorLines: 0,
       errorTraces: 1,
       errorTracesSeen: 1,
+      requests: 1,
     });
     expect(pay.newErrorPatterns[0]).toMatchObject({
       template: 'connection to bank refused after <*> retries',
@@ -115,17 +203,93 @@ describe('log evidence', () => {
       errorLines: 1,
     });
     expect(l.unknownService).toBe(0);
-    expect(l.evidence[0]!.service).toBe('payments');
-    expect(l.evidence.map((e) => `${e.service} ${e.kind}`)).toContain('payments newLogErrors');
+    expect(l.evidence[0]).toMatchObject({ service: 'payments', kind: 'logErrorOrigin' });
+    expect(l.evidence[0]!.text).toMatch(/start here in 1 of its 1 requests/);
     // One error line of a service the baseline never heard from is weak evidence.
     const fe = l.evidence.find((e) => e.service === 'frontend');
     expect(fe === undefined || fe.score < 0.1).toBe(true);
     expect(r.rootCauses[0]!.service).toBe('payments');
   });
 
-  it('stops at a malformed log line with --strict', async () => {
-    await expect(
-      readLogEvidenceInput([fx('logs-checkout/incident.logs.jsonl')], undefined, { strict: true }),
-    ).rejects.toThrow(/malformed JSON log line/);
+  it('blames the deepest service with unusual errors in a request, not those that pass them up', async () => {
+    const none = () => false;
+    const incident = [...routine(1000, 60)];
+    for (let k = 1000; k < 1030; k++) {
+      incident.push(json('payments', 'error', `bank refused card ${k}`, k, 'cc'));
+      incident.push(json('orders', 'error', `payment for order ${k} failed: 502`, k, 'bb'));
+      incident.push(json('web', 'error', `checkout ${k} failed`, k, 'aa'));
+    }
+    const logs = await readLogEvidenceInput([file(incident)], [file(routine(0, 60))]);
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 60, none)),
+      baseline: memory(requests(0, 60, none)),
+      logs,
+    });
+    const svc = (name: string) => r.logs!.services.find((s) => s.service === name)!;
+    expect(svc('payments')).toMatchObject({ requests: 60, passedUpRequests: 0 });
+    expect(svc('payments').errorOriginRequests).toBeGreaterThan(25);
+    for (const victim of ['orders', 'web']) {
+      expect(svc(victim).errorOriginRequests).toBeLessThan(1);
+      expect(svc(victim).passedUpRequests).toBeGreaterThan(25);
+      expect(r.logs!.evidence.find((e) => e.service === victim)?.score ?? 0).toBeLessThan(0.01);
+    }
+    expect(r.rootCauses[0]!.service).toBe('payments');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(
+      /error lines new or above the baseline's rate start here in 30 of its 60 requests, e\.g\. "bank refused card <\*>"/,
+    );
+  });
+
+  it('weighs errors by the share of the service’s own requests, not by their number', async () => {
+    // search serves 10 of 200 requests and fails all 10; payments fails 20 of its 200.
+    const withSearch = (k: number) => k % 20 === 0;
+    const incident = routine(1000, 200).filter((l) => !l.includes('"search"'));
+    const base = routine(0, 200).filter((l) => !l.includes('"search"'));
+    for (let k = 1000; k < 1200; k++) {
+      if (withSearch(k)) {
+        incident.push(json('search', 'info', `query ${k} answered`, k, 'dd'));
+        incident.push(json('search', 'error', `index shard ${k} unavailable`, k, 'dd'));
+      } else if (k % 10 === 1)
+        incident.push(json('payments', 'error', `bank timeout ${k}`, k, 'cc'));
+    }
+    for (let k = 0; k < 200; k++)
+      if (withSearch(k)) base.push(json('search', 'info', `query ${k} answered`, k, 'dd'));
+    const logs = await readLogEvidenceInput([file(incident)], [file(base)]);
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 200, withSearch)),
+      baseline: memory(requests(0, 200, withSearch)),
+      logs,
+    });
+    const ev = (s: string) => r.logs!.evidence.find((e) => e.service === s)!;
+    expect(r.logs!.services.find((s) => s.service === 'search')).toMatchObject({
+      requests: 10,
+      errorLines: 10,
+    });
+    expect(r.logs!.services.find((s) => s.service === 'payments')).toMatchObject({
+      requests: 200,
+      errorLines: 20,
+    });
+    // payments: 20 of 200 requests, all surely new; search: 10 of 10, on a small sample.
+    expect(ev('payments').score).toBeCloseTo(0.1, 2);
+    expect(ev('search').score).toBeGreaterThan(4 * ev('payments').score);
+    expect(r.rootCauses[0]!.service).toBe('search');
+  });
+
+  it('does not count errors a service logged as often before', async () => {
+    const none = () => false;
+    const usual = (from: number) => {
+      const out = routine(from, 100);
+      for (let k = from; k < from + 100; k += 5)
+        out.push(json('orders', 'error', `order ${k} rejected: out of stock`, k, 'bb'));
+      return out;
+    };
+    const logs = await readLogEvidenceInput([file(usual(1000))], [file(usual(0))]);
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 100, none)),
+      baseline: memory(requests(0, 100, none)),
+      logs,
+    });
+    expect(r.logs!.services.find((s) => s.service === 'orders')?.errorLines).toBe(20);
+    expect(r.logs!.evidence).toEqual([]);
+    expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
   });
 });

@@ -196,6 +196,62 @@ describe('root-cause ranking against a baseline', () => {
     expect(web === undefined || web.score < r.rootCauses[0]!.score / 2).toBe(true);
   });
 
+  it('does not blame an error handler that requests end after when they were cut short below it', async () => {
+    // web's GET /x runs Controller.x, which calls a and then b. In the incident Controller.x
+    // stops after a in most requests, and web's framework answers through ErrorController.error,
+    // the last thing GET /x does: GET /x ends after it, but lost its work inside Controller.x.
+    const request = (k: number, failing: boolean): Span[] => {
+      const trace = `t${k}`;
+      const t = k * 1000;
+      const at = (s: SpanSpec) => span({ ...s, trace, start: s.start + t, end: s.end + t });
+      const out = [
+        at({ id: `${k}r`, service: 'web', name: 'GET /x', start: 0, end: failing ? 25 : 40 }),
+        at({
+          id: `${k}c`,
+          parent: `${k}r`,
+          service: 'web',
+          name: 'Controller.x',
+          start: 1,
+          end: failing ? 20 : 39,
+        }),
+        at({ id: `${k}ca`, parent: `${k}c`, service: 'web', name: 'GET a', start: 2, end: 18 }),
+        at({ id: `${k}a`, parent: `${k}ca`, service: 'a', name: 'GET /a', start: 3, end: 17 }),
+      ];
+      if (failing) {
+        out.push(
+          at({
+            id: `${k}e`,
+            parent: `${k}r`,
+            service: 'web',
+            name: 'ErrorController.error',
+            start: 21,
+            end: 22,
+          }),
+        );
+      } else {
+        out.push(
+          at({ id: `${k}cb`, parent: `${k}c`, service: 'web', name: 'GET b', start: 19, end: 37 }),
+          at({ id: `${k}b`, parent: `${k}cb`, service: 'b', name: 'GET /b', start: 20, end: 36 }),
+          at({ id: `${k}b2`, parent: `${k}b`, service: 'b', name: 'SELECT', start: 21, end: 30 }),
+        );
+      }
+      return out;
+    };
+    const incident: Span[] = [];
+    for (let k = 1000; k < 1200; k++) incident.push(...request(k, k % 10 < 7));
+    const baseline: Span[] = [];
+    for (let k = 0; k < 200; k++) baseline.push(...request(k, false));
+    const r = await rank(incident, baseline);
+    expect(r.rootCauses[0]!.service).toBe('a');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(/Controller\.x ends right after GET a/);
+    const handler = r.changes!.changes.find(
+      (c) => c.kind === 'cutShort' && c.operation === 'ErrorController.error',
+    );
+    expect(handler?.score ?? 0).toBeLessThan(0.05);
+    const web = r.rootCauses.find((c) => c.service === 'web');
+    expect(web === undefined || web.score < r.rootCauses[0]!.score / 2).toBe(true);
+  });
+
   it('blames the service that stopped making calls, not its callers whose requests shrank with it', async () => {
     const r = await rank(traces(200, { ordersSkipsPayment: true }, 1000), traces(200, {}));
     expect(r.rootCauses[0]!.service).toBe('orders');

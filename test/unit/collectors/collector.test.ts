@@ -5,7 +5,7 @@ import { componentsOf } from '../../../collectors/collector/builder.js';
 import { COMPONENTS } from '../../../collectors/collector/components.js';
 import type { ComponentSections } from '../../../collectors/collector/config.js';
 import { collectorGenerator } from '../../../collectors/collector/generator.js';
-import { STACK_ENV, stackPaths } from '../../../model/conventions.js';
+import { STACK_ENV, TRACE_ARCHIVE, stackPaths } from '../../../model/conventions.js';
 import { runGenerator } from '../../../model/generator.js';
 import type { SystemModel } from '../../../model/schema.js';
 import { validationError } from '../../support/generators.js';
@@ -139,10 +139,71 @@ describe('collector config', () => {
   });
 });
 
+const withArchive = (
+  m: SystemModel,
+  archive: Partial<SystemModel['stack']['traceArchive']> = {},
+) => ({
+  ...m,
+  stack: { ...m.stack, traceArchive: { ...m.stack.traceArchive, enabled: true, ...archive } },
+});
+
+describe('trace archive (stack.traceArchive)', () => {
+  it('is off by default: no file exporter in the config or the manifest', () => {
+    const { config, manifest } = generate(shop);
+    expect(shop.stack.traceArchive.enabled).toBe(false);
+    expect(dig(config, 'exporters', 'file/traces')).toBeUndefined();
+    expect(JSON.stringify(manifest)).not.toContain('fileexporter');
+  });
+
+  it('writes every trace as OTLP JSON lines to the mounted folder, with rotation', () => {
+    const m = withArchive(shop, { rotation: { maxMegabytes: 20, maxBackups: 3, maxDays: 0 } });
+    const { config } = generate(m);
+    expect(dig(config, 'service', 'pipelines', 'traces', 'exporters')).toEqual([
+      'otlp_grpc/jaeger',
+      'span_metrics',
+      'file/traces',
+    ]);
+    expect(dig(config, 'exporters', 'file/traces')).toEqual({
+      path: `${TRACE_ARCHIVE.mount}/${TRACE_ARCHIVE.file}`,
+      format: 'json',
+      create_directory: true,
+      rotation: { max_megabytes: 20, max_backups: 3, max_days: 0 },
+    });
+    // Only traces are archived.
+    for (const p of ['metrics', 'logs']) {
+      expect(dig(config, 'service', 'pipelines', p, 'exporters')).not.toContain('file/traces');
+    }
+  });
+
+  it('adds the contrib file exporter to the manifest at the contrib release', () => {
+    const { manifest } = generate(withArchive(shop));
+    expect(dig(manifest, 'exporters')).toContainEqual({
+      gomod:
+        'github.com/open-telemetry/opentelemetry-collector-contrib/exporter/fileexporter v0.165.1',
+    });
+  });
+
+  it('lets native runs put the archive in a folder of their own', () => {
+    const { files } = runGenerator(collectorGenerator, withArchive(shop), {
+      traceArchiveDir: '/tmp/run-1/traces/',
+    });
+    const config = parse(files[0]!.content) as unknown;
+    expect(dig(config, 'exporters', 'file/traces', 'path')).toBe('/tmp/run-1/traces/traces.jsonl');
+    expect(problem(withArchive(shop), { traceArchiveDir: 'traces' })).toBe(
+      'collector: traceArchiveDir must be an absolute path, got "traces"',
+    );
+  });
+});
+
 describe('collector builder manifest', () => {
-  for (const shipper of ['collector', 'logstash'] as const) {
-    it(`lists exactly the components the config uses (${shipper} logs)`, () => {
-      const { config, manifest } = generate(withShipper(shop, shipper));
+  for (const [shipper, archive] of [
+    ['collector', false],
+    ['logstash', false],
+    ['logstash', true],
+  ] as const) {
+    it(`lists exactly the components the config uses (${shipper} logs${archive ? ', trace archive' : ''})`, () => {
+      const m = withShipper(shop, shipper);
+      const { config, manifest } = generate(archive ? withArchive(m) : m);
       const used = componentsOf(config as ComponentSections).map((c) => COMPONENTS[c].module);
       const listed = ['receivers', 'processors', 'connectors', 'exporters', 'extensions'].flatMap(
         (s) => ((dig(manifest, s) ?? []) as { gomod: string }[]).map((m) => m.gomod.split(' ')[0]),

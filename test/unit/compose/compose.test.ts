@@ -9,7 +9,7 @@ import { SECRET_ENV, parseEnv, readStackSecrets } from '../../../compose/secrets
 import { STACK_SERVICES, stackMounts } from '../../../compose/stack.js';
 import { collectorGenerator } from '../../../collectors/collector/generator.js';
 import { prometheusGenerator } from '../../../compose/prometheus/generator.js';
-import { stackPaths } from '../../../model/conventions.js';
+import { TRACE_ARCHIVE, stackPaths } from '../../../model/conventions.js';
 import { runGenerator } from '../../../model/generator.js';
 import type { SystemModel } from '../../../model/schema.js';
 import { validationError } from '../../support/generators.js';
@@ -101,6 +101,44 @@ describe('compose.yaml', () => {
     expect(compose.services.elasticsearch?.environment?.[SECRET_ENV.elasticPassword]).toBe(
       '${ELASTIC_PASSWORD:?ELASTIC_PASSWORD is not set: run obs init to generate .env}',
     );
+  });
+});
+
+describe('the trace archive folder (stack.traceArchive)', () => {
+  const archived = (path?: string): SystemModel => ({
+    ...shop,
+    stack: {
+      ...shop.stack,
+      traceArchive: { ...shop.stack.traceArchive, enabled: true, ...(path ? { path } : {}) },
+    },
+  });
+
+  it('is mounted read-write where the Collector config writes, and kept out of git', () => {
+    const { compose, gitignore } = generate(archived());
+    expect(compose.services['otel-collector']?.volumes).toEqual([
+      './collector/config.yaml:/etc/otelcol-contrib/config.yaml:ro',
+      `./traces:${TRACE_ARCHIVE.mount}`,
+    ]);
+    expect(gitignore.content.split('\n')).toContain('/traces/');
+  });
+
+  it('may live elsewhere: relative to the repository root, or absolute', () => {
+    const relative = generate(archived('data/traces'));
+    expect(relative.compose.services['otel-collector']?.volumes).toContain(
+      `../data/traces:${TRACE_ARCHIVE.mount}`,
+    );
+    // Outside the output folder, the folder is the user's to keep out of git.
+    expect(relative.gitignore.content).not.toContain('traces');
+    const absolute = generate(archived('/srv/traces'));
+    expect(absolute.compose.services['otel-collector']?.volumes).toContain(
+      `/srv/traces:${TRACE_ARCHIVE.mount}`,
+    );
+  });
+
+  it('is not mounted when the archive is off', () => {
+    const { compose, gitignore } = generate();
+    expect(JSON.stringify(compose)).not.toContain(TRACE_ARCHIVE.mount);
+    expect(gitignore.content).not.toContain('traces');
   });
 });
 

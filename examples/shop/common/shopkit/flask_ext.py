@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -12,12 +11,12 @@ from flask import Blueprint, Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .faults import FaultConfigError, FaultSwitch, InjectedFault
-from .sqlite import connect
+from .sqlite import Connection, connect
 
 
 def request_db(
     app: Flask, path: Path, *, autocommit: bool = False
-) -> Callable[[], sqlite3.Connection]:
+) -> Callable[[], Connection]:
     """A `db()` that opens one connection per request, closed when the request ends."""
 
     @app.teardown_appcontext
@@ -26,7 +25,7 @@ def request_db(
         if conn is not None:
             conn.close()
 
-    def db() -> sqlite3.Connection:
+    def db() -> Connection:
         if "db" not in g:
             g.db = connect(path, autocommit=autocommit)
         return g.db

@@ -151,6 +151,25 @@ describe('learnHeader', () => {
       content: 'ciod: failed to read message prefix on control stream',
     });
   });
+
+  it('reads a line cut short inside the header as a header without a message, not a crash', () => {
+    const h = learnHeader(fixture('Thunderbird'));
+    for (const line of fixture('Thunderbird')) h.parse(line);
+    for (const line of ['- 1131566461', '- 1131566461 2005.11.09']) {
+      expect(h.parse(line)).toMatchObject({ content: '', matched: false, time: '1131566461' });
+    }
+  });
+});
+
+describe('learnHeader on long lines', () => {
+  it('learns from long lines full of digits and without `|` (no backtracking blow-up)', () => {
+    // An OTLP body holding a whole JSON answer: 100 KB, digits everywhere, no pipe. A regex
+    // that backtracks quadratically on such a line does not finish within the test's time.
+    const long = (k: number) =>
+      `{"message":"get results: ${Array.from({ length: 6000 }, (_, i) => `item${i * k} 12.5`).join(' ')}"}`;
+    const h = learnHeader([long(1), long(2), long(3)]);
+    expect(h.parse(long(4)).content.length).toBeGreaterThan(50_000);
+  });
 });
 
 describe('levelOf', () => {

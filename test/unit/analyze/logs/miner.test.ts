@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ObsError } from '../../../../core/errors.js';
-import { createMiner, patternIdOf } from '../../../../analyze/logs/miner.js';
-import type { MinerConfig } from '../../../../analyze/logs/miner.js';
+import { digitShape } from '../../../../analyze/logs/mask.js';
+import { createMiner, newShapeMemo, patternIdOf } from '../../../../analyze/logs/miner.js';
+import type { MinerConfig, ShapeMemo } from '../../../../analyze/logs/miner.js';
 
 function mine(messages: string[], config: MinerConfig = {}) {
   const miner = createMiner(config);
@@ -133,6 +134,50 @@ describe('createMiner: contract', () => {
     expect(() => miner.patternOf(ref)).toThrow(/finish/);
     miner.finish();
     expect(() => miner.add('x 2')).toThrow(/after finish/);
+  });
+
+  it.each([0, 5, 100_000])(
+    'counts a message of a known digit shape as ref() does, its caches emptied or not (%i entries)',
+    (cacheSize) => {
+      // Shapes that repeat with other numbers, and some whose masked message keeps a digit (eth0).
+      const messages: string[] = [];
+      for (let i = 0; i < 400; i++) {
+        const n = (i * 7919) % 1000;
+        messages.push(
+          `worker ${n % 10} took ${n} ms`,
+          `link eth${n % 3} up at ${100 + n} Mbps`,
+          `job ${['alpha', 'beta', 'gamma', 'delta', 'eps'][n % 5]} ${n}`,
+          `user u${n} logged in from 10.0.${n % 256}.${(n * 3) % 256}`,
+        );
+      }
+      const plain = createMiner({ cacheSize });
+      const shaped = createMiner({ cacheSize });
+      const memos = new Map<string, ShapeMemo>();
+      const memo = (m: string) => {
+        let x = memos.get(digitShape(m));
+        if (x === undefined) memos.set(digitShape(m), (x = newShapeMemo()));
+        return x;
+      };
+      const a = messages.map((m) => plain.ref(m));
+      const b = messages.map((m) => shaped.refByShape(m, memo(m)));
+      expect(b).toEqual(a);
+      expect(shaped.finish()).toEqual(plain.finish());
+      expect(b.map((r) => shaped.patternOf(r).id)).toEqual(a.map((r) => plain.patternOf(r).id));
+    },
+  );
+
+  it('masks a message of a known shape again once the caches emptied: it may join another variant', () => {
+    // Found by search: the second `a b c d` goes elsewhere once the caches were emptied.
+    const messages = ['a b c d', 'a b d 2', 'a b c d 1', 'a b c d', 'a b c d 1', 'a b q 1'];
+    const plain = createMiner({ cacheSize: 2, variableAfter: 2 });
+    const shaped = createMiner({ cacheSize: 2, variableAfter: 2 });
+    const memos = new Map<string, ShapeMemo>();
+    const refs = messages.map((m) => {
+      if (!memos.has(digitShape(m))) memos.set(digitShape(m), newShapeMemo());
+      return shaped.refByShape(m, memos.get(digitShape(m))!);
+    });
+    expect(refs).toEqual(messages.map((m) => plain.ref(m)));
+    expect(refs[3]).not.toBe(refs[0]);
   });
 
   it('mines an empty message into the empty template', () => {

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { learnHeader } from '../../../../analyze/logs/header.js';
-import { parseLine, parseTime, serviceFromFileName } from '../../../../analyze/logs/records.js';
+import {
+  isBinaryLine,
+  isErrorLevel,
+  learnFileHeader,
+  parseLine,
+  parseTime,
+  serviceFromFileName,
+} from '../../../../analyze/logs/records.js';
 import type { ParseContext } from '../../../../analyze/logs/records.js';
 import { LOG_FIELDS } from '../../../../model/conventions.js';
 
@@ -164,4 +171,44 @@ describe('serviceFromFileName', () => {
     ['cart-2024-03-01.jsonl', 'cart'],
     ['-', 'stdin'],
   ])('%s -> %s', (file, service) => expect(serviceFromFileName(file)).toBe(service));
+});
+
+describe('learnFileHeader', () => {
+  it('learns the header of the text in OTLP bodies: level and message apart', () => {
+    const body = (k: number, level: string) =>
+      JSON.stringify({
+        resourceLogs: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'ts' } }] },
+            scopeLogs: [
+              {
+                logRecords: [
+                  {
+                    body: {
+                      stringValue: `19:19:0${k}.554 ${level} o.s.Impl#361 order ${k} not found`,
+                    },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+    const lines = [body(1, 'INFO '), body(2, 'WARN '), body(3, 'ERROR'), body(4, 'INFO ')];
+    const header = learnFileHeader(lines);
+    const [r] = parseLine(lines[2]!, { defaultService: '', header }).records;
+    expect(r).toMatchObject({
+      service: 'ts',
+      level: 'error',
+      content: 'order 3 not found',
+    });
+    expect(isErrorLevel(r!.level)).toBe(true);
+  });
+
+  it('skips binary lines', () => {
+    expect(isBinaryLine('\u0000\u0001\u0002abc')).toBe(true);
+    expect(isBinaryLine('plain text')).toBe(false);
+    expect(isErrorLevel('warn')).toBe(false);
+    expect(isErrorLevel('fatal')).toBe(true);
+  });
 });

@@ -1,0 +1,154 @@
+/**
+ * The reading stage of `obs analyze logs`: one input file, line by line, into log records.
+ *
+ * Reads the lines (core/lines.ts), skips empty and binary ones, learns the file's header from its
+ * first lines (header.ts), turns each line into records (records.ts; plain-text lines by their
+ * digit shape, line-cache.ts) and hands them, in order, to a `RecordSink`, counting what it saw in
+ * the file's `InputSummary`. It holds no state across files, so it runs the same in the analyzing
+ * thread or in a worker (reader-worker.ts) that sends the records over.
+ */
+import { readLines } from '../../core/lines.js';
+import type { LineStats } from '../../core/lines.js';
+import { compileLogFormat, isShaped, learnHeader } from './header.js';
+import { LineCache } from './line-cache.js';
+import type { KnownLine, ShapeIds } from './line-cache.js';
+import {
+  createTimeParser,
+  isBinaryLine,
+  isPlainText,
+  learnFileHeader,
+  parseLine,
+  serviceFromFileName,
+  textRecord,
+} from './records.js';
+import type { LogRecord } from './records.js';
+import type { InputSummary } from './report-types.js';
+
+export interface ReaderOptions {
+  /** Loghub-style header format (compiled per file); default: learned per file. */
+  logFormat?: string;
+  /** Lines of each file used to recognize its header. */
+  headerSample: number;
+}
+
+export interface RecordSink {
+  /**
+   * A record of line `no` (`first`: the line's first record). `shape`: the id of the line's digit
+   * shape (line-cache.ts), the same for every line of that shape while the file's reader keeps
+   * it, or -1.
+   */
+  record(r: LogRecord, no: number, first: boolean, shape: number): void;
+  /** After each batch of `n` lines. */
+  read(n: number): void;
+}
+
+export function newSummary(file: string, role: InputSummary['role']): InputSummary {
+  return {
+    file,
+    role,
+    header: '',
+    kinds: {},
+    lines: 0,
+    records: 0,
+    skipped: { empty: 0, binary: 0, noRecords: 0 },
+    malformedJson: 0,
+    headerMismatch: 0,
+    longMessages: 0,
+    invalidUtf8Lines: 0,
+    truncatedLines: 0,
+    gzip: false,
+    problems: [],
+  };
+}
+
+const NON_SPACE = /\S/;
+
+/**
+ * Reads one file into `sink`, filling `summary` (all but `longMessages`, which mining counts).
+ * `ids` numbers line shapes across the files of one analysis.
+ */
+export async function readLogFile(
+  summary: InputSummary,
+  opts: ReaderOptions,
+  sink: RecordSink,
+  ids: ShapeIds,
+): Promise<void> {
+  const file = summary.file;
+  const ctx = {
+    defaultService: serviceFromFileName(file),
+    header: opts.logFormat !== undefined ? compileLogFormat(opts.logFormat) : learnHeader([]),
+    time: createTimeParser(),
+  };
+  let stats: LineStats | undefined;
+  let pending: { line: string; no: number }[] | undefined =
+    opts.logFormat === undefined ? [] : undefined;
+
+  // Plain-text lines by shape, once the header is known (not for a --log-format's).
+  let shapes: LineCache | undefined;
+  const plain = (line: string, no: number, known: KnownLine): void => {
+    summary.kinds.text = (summary.kinds.text ?? 0) + 1;
+    if (!known.spans.matched) summary.headerMismatch++;
+    summary.records++;
+    sink.record(textRecord(line, known.spans, ctx), no, true, known.id);
+  };
+
+  const handle = (line: string, no: number): void => {
+    summary.lines++;
+    const known = shapes?.lookup(line);
+    if (known !== undefined) return plain(line, no, known);
+    if (!NON_SPACE.test(line)) {
+      summary.skipped.empty++;
+      return;
+    }
+    if (isBinaryLine(line)) {
+      summary.skipped.binary++;
+      if (summary.problems.length < 5)
+        summary.problems.push({ line: no, problem: 'binary data, not a log line' });
+      return;
+    }
+    if (shapes !== undefined && isPlainText(line)) return plain(line, no, shapes.parse(line));
+    const parsed = parseLine(line, ctx);
+    summary.kinds[parsed.kind] = (summary.kinds[parsed.kind] ?? 0) + 1;
+    if (parsed.problem !== undefined) {
+      if (parsed.kind === 'text') summary.malformedJson++;
+      if (summary.problems.length < 5) summary.problems.push({ line: no, problem: parsed.problem });
+    }
+    if (parsed.headerMismatch) summary.headerMismatch++;
+    if (parsed.records.length === 0) {
+      summary.skipped.noRecords++;
+      return;
+    }
+    summary.records += parsed.records.length;
+    parsed.records.forEach((r, i) => sink.record(r, no, i === 0, -1));
+  };
+
+  const learn = (): void => {
+    if (pending === undefined) return;
+    ctx.header = learnFileHeader(
+      pending.map((p) => p.line),
+      opts.headerSample * 4,
+    );
+    shapes = isShaped(ctx.header) ? new LineCache(ctx.header, ids) : undefined;
+    const lines = pending;
+    pending = undefined;
+    for (const p of lines) handle(p.line, p.no);
+  };
+
+  for await (const batch of readLines(file, { onStats: (s) => (stats = s) })) {
+    for (let i = 0; i < batch.lines.length; i++) {
+      const no = batch.firstLine + i;
+      if (pending !== undefined) {
+        pending.push({ line: batch.lines[i]!, no });
+        if (pending.length >= opts.headerSample) learn();
+      } else handle(batch.lines[i]!, no);
+    }
+    sink.read(batch.lines.length);
+  }
+  learn();
+  summary.header = ctx.header.description;
+  if (stats !== undefined) {
+    summary.gzip = stats.gzip;
+    summary.invalidUtf8Lines = stats.invalidUtf8Lines;
+    summary.truncatedLines = stats.truncatedLines;
+  }
+}

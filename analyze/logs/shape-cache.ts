@@ -1,0 +1,140 @@
+/**
+ * A map keyed by the digit shape of a message (`digitShape` in mask.ts: every digit as `1`, but the
+ * `0` of a `0x`), looked up without building the shape as a string: the message is encoded into a
+ * scratch buffer (native), one pass over its bytes writes the shape in place and hashes it, and
+ * the entry's stored shape is compared byte for byte (native), so a hash collision is never a hit.
+ * A JavaScript loop over bytes costs a fraction of one over the characters of a sliced string.
+ *
+ * A `salt` (say, the state of whoever reads the messages) can be part of the key.
+ *
+ * Messages holding U+FFFD are not cached: a lone surrogate (possible in JSON input) encodes as one
+ * too, so two different messages could share those bytes.
+ */
+
+interface Entry<V> {
+  shape: Uint8Array;
+  salt: number;
+  value: V;
+  next: Entry<V> | undefined;
+}
+
+const encoder = new TextEncoder();
+/** A `0x` keeps its `0` in a shape: such messages take the byte-by-byte way. */
+const HEX_PREFIX = /0[xX]/;
+
+export class ShapeCache<V> {
+  private readonly table = new Map<number, Entry<V>>();
+  private entries = 0;
+  private scratch = new Uint8Array(1 << 14);
+  /** `scratch` as 32-bit words, for lines of plain ASCII (most are). */
+  private words = new Uint32Array(this.scratch.buffer);
+  /** Bytes of the last message's shape in `scratch`, their hash, and whether it may be cached. */
+  private length = 0;
+  private hash = 0;
+  private cacheable = false;
+
+  /** Holds at most `limit` entries; adding one more empties it first. */
+  constructor(private readonly limit: number) {}
+
+  get size(): number {
+    return this.entries;
+  }
+
+  /** Writes the shape of `content` (UTF-8) into `scratch` and hashes it (FNV-1a). */
+  private load(content: string): void {
+    if (content.length * 3 + 4 > this.scratch.length) {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; whole words, with room to pad the last.
+      this.scratch = new Uint8Array((content.length * 3 + 7) & ~3);
+      this.words = new Uint32Array(this.scratch.buffer);
+    }
+    const n = encoder.encodeInto(content, this.scratch).written;
+    if (!HEX_PREFIX.test(content) && this.loadAscii(n)) return;
+    this.loadBytes(n);
+  }
+
+  /**
+   * `load` four bytes at a time (bit tricks find the digits of a word), for a message of ASCII
+   * characters; false (and `scratch` partly written, which `loadBytes` can take) if it is not.
+   */
+  private loadAscii(n: number): boolean {
+    const b = this.scratch;
+    const w = this.words;
+    const count = (n + 3) >>> 2;
+    for (let i = n; i < count * 4; i++) b[i] = 0;
+    let h = 0x811c9dc5 ^ n;
+    for (let k = 0; k < count; k++) {
+      const v = w[k]!;
+      if ((v & 0x80808080) !== 0) return false;
+      // The top bit of each byte: set for bytes >= '0' (v + 0x50), cleared for bytes > '9'.
+      const digits = (v + 0x50505050) & ~(v + 0x46464646) & 0x80808080;
+      let m = v;
+      if (digits !== 0) {
+        const mask = (digits >>> 7) * 0xff;
+        m = (v & ~mask) | (0x31313131 & mask);
+        w[k] = m;
+      }
+      h = Math.imul(h ^ m, 0x01000193);
+    }
+    this.length = n;
+    this.hash = h;
+    this.cacheable = true;
+    return true;
+  }
+
+  /** `load` byte by byte. */
+  private loadBytes(n: number): void {
+    const b = this.scratch;
+    let h = 0x811c9dc5 ^ n;
+    let cacheable = true;
+    for (let i = 0; i < n; i++) {
+      let c = b[i]!;
+      if (c <= 57) {
+        if (c >= 48 && !(c === 48 && ((b[i + 1] ?? 0) | 0x20) === 0x78)) {
+          c = 49;
+          b[i] = 49;
+        }
+      } else if (c === 0xef && b[i + 1] === 0xbf && b[i + 2] === 0xbd) cacheable = false;
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    this.length = n;
+    this.hash = h;
+    this.cacheable = cacheable;
+  }
+
+  private key(salt: number): number {
+    return Math.imul(this.hash ^ salt, 0x01000193);
+  }
+
+  private find(salt: number): Entry<V> | undefined {
+    const shape = this.scratch.subarray(0, this.length);
+    for (let e = this.table.get(this.key(salt)); e !== undefined; e = e.next) {
+      if (e.salt === salt && Buffer.compare(e.shape, shape) === 0) return e;
+    }
+    return undefined;
+  }
+
+  /** The value stored for messages of the shape of `content` (and `salt`). */
+  get(content: string, salt = 0): V | undefined {
+    this.load(content);
+    return this.cacheable ? this.find(salt)?.value : undefined;
+  }
+
+  /**
+   * Stores `value` for the shape of `content` (and `salt`). `sameAsLast`: `content` is the message
+   * of the last `get()`, whose shape is still in the scratch buffer.
+   */
+  set(content: string, value: V, salt = 0, sameAsLast = false): void {
+    if (!sameAsLast) this.load(content);
+    if (!this.cacheable || this.find(salt) !== undefined) return;
+    if (this.entries >= this.limit) this.clear();
+    const shape = this.scratch.slice(0, this.length);
+    const key = this.key(salt);
+    this.table.set(key, { shape, salt, value, next: this.table.get(key) });
+    this.entries++;
+  }
+
+  clear(): void {
+    this.table.clear();
+    this.entries = 0;
+  }
+}
