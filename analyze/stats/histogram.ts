@@ -33,11 +33,18 @@ export class Histogram {
   private counts = new Uint32Array(0);
 
   add(v: number): void {
+    this.addIn(v, bucketOf(v));
+  }
+
+  /**
+   * Adds `v` whose bucket `b = bucketOf(v)` the caller already has: one value often goes into
+   * several histograms, and the logarithm is most of the cost of adding.
+   */
+  addIn(v: number, b: number): void {
     this.count++;
     this.sum += v;
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
-    const b = bucketOf(v);
     if (b === ZERO) {
       this.zeros++;
       return;

@@ -76,7 +76,7 @@ export class TraceAssembler {
         const late = this.done.has(s.traceId);
         t = { traceId: s.traceId, spans: [], lastSeen: 0, partial: late };
         this.inFlight.set(s.traceId, t);
-      }
+      } else s.traceId = t.traceId; // one id string per trace in memory, not one per span
       t.lastSeen = ++this.seen;
       if (t.partial && this.done.has(s.traceId)) this.stats.lateSpans++;
       t.spans.push(s);

@@ -45,21 +45,42 @@ const NO_CHILDREN = Object.freeze([]) as unknown as number[];
 const byStart = (spans: readonly Span[]) => (a: number, b: number) =>
   spans[a]!.start - spans[b]!.start || spans[a]!.end - spans[b]!.end;
 
+/**
+ * Sorts span indexes by start, then end; equal ones keep their order (as the stable
+ * Array.prototype.sort with `byStart` does). Most lists are short: insertion sort, no closure.
+ */
+function sortByStart(list: number[], spans: readonly Span[]): void {
+  const n = list.length;
+  if (n < 2) return;
+  if (n > 24) {
+    list.sort(byStart(spans));
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const x = list[i]!;
+    const xs = spans[x]!.start;
+    const xe = spans[x]!.end;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const y = spans[list[j]!]!;
+      if (!((y.start - xs || y.end - xe) > 0)) break;
+      list[j + 1] = list[j]!;
+    }
+    list[j + 1] = x;
+  }
+}
+
 /** Builds the tree of one trace. The spans may be modified (skew, split duplicates). */
 export function buildTrace(traceId: string, input: Span[], partial = false): Trace {
   const issues: TraceIssues = { orphans: 0, duplicateIds: 0, cycles: 0, skewAdjusted: 0 };
   let spans = input;
   const index = new Map<string, number>();
-  for (let i = 0; i < spans.length; i++) {
-    const id = spans[i]!.spanId;
-    if (index.has(id)) {
-      // Rare: repair, then index again.
-      spans = dedupe(input, issues);
-      index.clear();
-      for (let k = 0; k < spans.length; k++) index.set(spans[k]!.spanId, k);
-      break;
-    }
-    index.set(id, i);
+  for (let i = 0; i < spans.length; i++) index.set(spans[i]!.spanId, i);
+  if (index.size < spans.length) {
+    // Rare: a repeated id. Repair, then index again.
+    spans = dedupe(input, issues);
+    index.clear();
+    for (let k = 0; k < spans.length; k++) index.set(spans[k]!.spanId, k);
   }
   const n = spans.length;
 
@@ -82,13 +103,13 @@ export function buildTrace(traceId: string, input: Span[], partial = false): Tra
     else if (children[p] === NO_CHILDREN) children[p] = [i];
     else children[p]!.push(i);
   }
-  const order = byStart(spans);
-  roots.sort(order);
-  for (const c of children) if (c.length > 1) c.sort(order);
+  sortByStart(roots, spans);
+  for (const c of children) sortByStart(c, spans);
 
   const depth = new Int32Array(n);
   adjustSkew(spans, roots, children, depth, issues);
-  for (const c of children) if (c.length > 1) c.sort(order);
+  // Only a skew adjustment moves spans (and so may change an order).
+  if (issues.skewAdjusted > 0) for (const c of children) sortByStart(c, spans);
   const self = selfTimes(spans, children);
   return { traceId, spans, parent, children, roots, self, depth, partial, issues };
 }
@@ -163,9 +184,12 @@ function adjustSkew(
   depth: Int32Array,
   issues: TraceIssues,
 ): void {
-  const stack: { i: number; delta: number }[] = roots.map((i) => ({ i, delta: 0 }));
+  // Two parallel stacks (span, shift) rather than an object per span.
+  const stack: number[] = [...roots];
+  const shifts: number[] = roots.map(() => 0);
   while (stack.length > 0) {
-    const { i, delta } = stack.pop()!;
+    const i = stack.pop()!;
+    const delta = shifts.pop()!;
     const s = spans[i]!;
     if (delta !== 0) {
       s.start += delta;
@@ -179,7 +203,8 @@ function adjustSkew(
         d = skewOf(child.start, child.end, s.start, s.end);
         if (d !== 0) issues.skewAdjusted++;
       }
-      stack.push({ i: c, delta: d });
+      stack.push(c);
+      shifts.push(d);
     }
   }
 }

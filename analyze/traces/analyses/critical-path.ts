@@ -49,19 +49,37 @@ export function criticalPath(
   const { spans, children } = t;
   const visit = (i: number, lo: number, hi: number): void => {
     let cur = hi;
-    const kids: { c: number; a: number; b: number }[] = [];
-    for (const c of children[i]!) {
-      const a = Math.max(spans[c]!.start, lo);
-      const b = Math.min(spans[c]!.end, hi);
-      if (b > a) kids.push({ c, a, b });
-    }
-    kids.sort((x, y) => y.b - x.b);
-    for (const k of kids) {
-      if (cur <= lo) break;
-      if (k.b > cur) continue; // overlaps what is already on the path
-      if (cur > k.b) add(i, cur - k.b);
-      visit(k.c, k.a, k.b);
-      cur = k.a;
+    const list = children[i]!;
+    if (list.length > 0) {
+      // The children clipped to [lo, hi], latest end first (ties in child order).
+      const kc: number[] = [];
+      const ka: number[] = [];
+      const kb: number[] = [];
+      for (const c of list) {
+        const a = Math.max(spans[c]!.start, lo);
+        const b = Math.min(spans[c]!.end, hi);
+        if (!(b > a)) continue;
+        let j = kb.length;
+        kc.push(c);
+        ka.push(a);
+        kb.push(b);
+        for (; j > 0 && kb[j - 1]! < b; j--) {
+          kc[j] = kc[j - 1]!;
+          ka[j] = ka[j - 1]!;
+          kb[j] = kb[j - 1]!;
+        }
+        kc[j] = c;
+        ka[j] = a;
+        kb[j] = b;
+      }
+      for (let k = 0; k < kc.length; k++) {
+        if (cur <= lo) break;
+        const b = kb[k]!;
+        if (b > cur) continue; // overlaps what is already on the path
+        if (cur > b) add(i, cur - b);
+        visit(kc[k]!, ka[k]!, b);
+        cur = ka[k]!;
+      }
     }
     if (cur > lo) add(i, cur - lo);
   };
@@ -69,15 +87,57 @@ export function criticalPath(
   visit(root, r.start, r.end);
 }
 
+interface OpShare {
+  service: string;
+  operation: string;
+  ms: number;
+}
+
 class CriticalPathRun {
   private traces = 0;
   private totalMs = 0;
   private readonly services = new Map<string, number>();
-  private readonly ops = new Map<string, { service: string; operation: string; ms: number }>();
+  private readonly ops = new Map<string, OpShare>();
 
   private slowest: TracePath[] = [];
+  /** service -> name -> the entry in `ops`: no key string built per segment. */
+  private readonly byService = new Map<string, Map<string, OpShare>>();
+  // The trace and root being walked, for `segment`.
+  private trace: Trace | undefined;
+  private tracking = false;
+  private steps: number[] = [];
+  private times: number[] = [];
 
   constructor(private readonly cfg: CriticalPathConfig) {}
+
+  /** One piece of the critical path: `ms` of span `i`'s own time. */
+  private readonly segment = (i: number, ms: number): void => {
+    const s = this.trace!.spans[i]!;
+    this.services.set(s.service, (this.services.get(s.service) ?? 0) + ms);
+    let names = this.byService.get(s.service);
+    if (names === undefined) {
+      names = new Map();
+      this.byService.set(s.service, names);
+    }
+    let o = names.get(s.name);
+    if (o === undefined) {
+      const key = `${s.service}\u0001${s.name}`;
+      o = this.ops.get(key);
+      if (o === undefined) {
+        o = { service: s.service, operation: s.name, ms: 0 };
+        this.ops.set(key, o);
+      }
+      names.set(s.name, o);
+    }
+    o.ms += ms;
+    if (!this.tracking) return;
+    const { steps, times } = this;
+    if (steps[steps.length - 1] === i) times[times.length - 1]! += ms;
+    else {
+      steps.push(i);
+      times.push(ms);
+    }
+  };
 
   add(t: Trace): void {
     this.traces++;
@@ -96,25 +156,14 @@ class CriticalPathRun {
       this.cfg.slowestTraces > 0 &&
       (this.slowest.length < this.cfg.slowestTraces ||
         mainMs > this.slowest[this.slowest.length - 1]!.ms);
+    this.trace = t;
     for (const root of t.roots) {
       // Segments come latest first; the kept path is turned round at the end.
-      const steps: number[] = [];
-      const times: number[] = [];
-      criticalPath(t, root, (i, ms) => {
-        const s = t.spans[i]!;
-        this.services.set(s.service, (this.services.get(s.service) ?? 0) + ms);
-        const key = `${s.service}\u0001${s.name}`;
-        const o = this.ops.get(key);
-        if (o === undefined) this.ops.set(key, { service: s.service, operation: s.name, ms });
-        else o.ms += ms;
-        if (!keep || root !== main) return;
-        if (steps[steps.length - 1] === i) times[times.length - 1]! += ms;
-        else {
-          steps.push(i);
-          times.push(ms);
-        }
-      });
-      if (keep && root === main) {
+      this.tracking = keep && root === main;
+      const steps = (this.steps = this.tracking ? [] : this.steps);
+      const times = (this.times = this.tracking ? [] : this.times);
+      criticalPath(t, root, this.segment);
+      if (this.tracking) {
         const path = steps
           .map((i, k) => ({
             service: t.spans[i]!.service,

@@ -105,7 +105,13 @@ export function health(cfg: HealthConfig, ctx: AnalysisContext): HealthResult | 
       errorOrigins: origins,
     });
   }
-  operations.sort((a, b) => b.count - a.count || a.operation.localeCompare(b.operation));
+  // Service last: the same operation name in two services must not tie (shards merge in any order).
+  operations.sort(
+    (a, b) =>
+      b.count - a.count ||
+      a.operation.localeCompare(b.operation) ||
+      a.service.localeCompare(b.service),
+  );
   const services: ServiceHealth[] = [...svc].map(([service, s]) => ({
     service,
     requests: s.requests,

@@ -8,10 +8,11 @@
  * kind or by having children in another service) has self time that is the network and the
  * queueing between the services, recorded on the *call* to that service instead.
  */
-import { Histogram } from '../../stats/histogram.js';
+import { Histogram, bucketOf } from '../../stats/histogram.js';
 import type { Trace } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
+import { StructureEdges } from './structure-edges.js';
 
 export interface ProfileConfig {
   /**
@@ -148,17 +149,34 @@ export function emptyProfile(): Profile {
   };
 }
 
+/** A structure node with its key and a small id for the edge table. */
+interface NodeRef {
+  node: StructureNode;
+  key: string;
+  id: number;
+}
+
 interface OpEntry {
   stats: OperationStats;
   key: string;
   /** Structure nodes of this operation, by the callee operation it calls ('' for none). */
-  nodes: Map<string, { node: StructureNode; key: string }>;
+  nodes: Map<string, NodeRef>;
+  /** The calls it makes, by callee service and operation (the same stats as `Profile.calls`). */
+  calls: Map<string, Map<string, CallStats>>;
 }
 
 class ProfileRun {
   private readonly p = emptyProfile();
   /** service -> name -> entry: no key strings built per span. */
   private readonly index = new Map<string, Map<string, OpEntry>>();
+  /** Structure nodes by id, and ids by node key. */
+  private readonly nodeRefs: NodeRef[] = [];
+  private readonly nodeIds = new Map<string, number>();
+  /** Parent node -> child node counters, until `drainEdges` puts them in the nodes. */
+  private readonly edges = new StructureEdges();
+  /** Per child node id, the last parent span that counted it as present (see `add`). */
+  private seenBy = new Int32Array(64).fill(-1);
+  private parentSpans = 0;
 
   constructor(private readonly cfg: ProfileConfig) {}
 
@@ -195,19 +213,14 @@ class ProfileRun {
       parentSpans: 0,
       subtreeSpans: 0,
     };
-    const entry: OpEntry = { stats, key: opKey(service, name), nodes: new Map() };
+    const entry: OpEntry = { stats, key: opKey(service, name), nodes: new Map(), calls: new Map() };
     this.p.ops.set(entry.key, stats);
     names.set(name, entry);
     if (name !== rawName) names.set(rawName, entry);
     return entry;
   }
 
-  private node(
-    e: OpEntry,
-    calleeOp: string,
-    callee: string | undefined,
-    target: string,
-  ): { node: StructureNode; key: string } {
+  private node(e: OpEntry, calleeOp: string, callee: string | undefined, target: string): NodeRef {
     let n = e.nodes.get(calleeOp);
     if (n !== undefined) return n;
     const key = calleeOp === '' ? e.key : e.key + STRUCT_SEP + calleeOp;
@@ -227,9 +240,34 @@ class ProfileRun {
       };
       this.p.structure.set(key, node);
     }
-    n = { node, key };
+    let id = this.nodeIds.get(key);
+    if (id === undefined) {
+      id = this.nodeRefs.length;
+      this.nodeIds.set(key, id);
+      this.nodeRefs.push({ node, key, id });
+    }
+    n = this.nodeRefs[id]!;
     e.nodes.set(calleeOp, n);
     return n;
+  }
+
+  private call(e: OpEntry, callee: string, op: string): CallStats {
+    let byOp = e.calls.get(callee);
+    if (byOp === undefined) {
+      byOp = new Map();
+      e.calls.set(callee, byOp);
+    }
+    let c = byOp.get(op);
+    if (c !== undefined) return c;
+    const caller = e.stats.service;
+    const ck = callKey(caller, callee, op);
+    c = this.p.calls.get(ck);
+    if (c === undefined) {
+      c = { caller, callee, operation: op, count: 0, errors: 0, gap: new Histogram() };
+      this.p.calls.set(ck, c);
+    }
+    byOp.set(op, c);
+    return c;
   }
 
   add(t: Trace): void {
@@ -241,10 +279,7 @@ class ProfileRun {
     p.spans += n;
     const size = subtreeSizes(t);
     const wrapper = wrappers(t);
-    const nodes: { node: StructureNode; key: string }[] = new Array<{
-      node: StructureNode;
-      key: string;
-    }>(n);
+    const nodes = new Array<NodeRef>(n);
     for (let i = 0; i < n; i++) {
       const s = spans[i]!;
       const e = this.op(s.service, s.name);
@@ -273,13 +308,17 @@ class ProfileRun {
         o.errors++;
         if (!failedChild) o.errorOrigins++;
       }
-      o.duration.add(dur);
-      o.self.add(self[i]!);
+      // Each value's bucket once, for all the histograms it goes into.
+      const durBucket = bucketOf(dur);
+      const own = self[i]!;
+      const ownBucket = bucketOf(own);
+      o.duration.addIn(dur, durBucket);
+      o.self.addIn(own, ownBucket);
       const pi = parent[i]!;
       const entry = pi < 0 || spans[pi]!.service !== s.service;
       if (entry || s.kind === 'server') {
         o.entries++;
-        o.entryDuration.add(dur);
+        o.entryDuration.addIn(dur, durBucket);
       }
       o.subtreeSpans += size[i]!;
       if (
@@ -288,26 +327,14 @@ class ProfileRun {
       ) {
         o.clientLike++;
       } else if (wrapper[i] === 0) {
-        o.work.add(self[i]!);
+        o.work.addIn(own, ownBucket);
       }
       const calleeOp = callee === undefined ? '' : spans[remote]!.name;
       if (callee !== undefined) {
-        const ck = callKey(s.service, callee, calleeOp);
-        let c = p.calls.get(ck);
-        if (c === undefined) {
-          c = {
-            caller: s.service,
-            callee,
-            operation: calleeOp,
-            count: 0,
-            errors: 0,
-            gap: new Histogram(),
-          };
-          p.calls.set(ck, c);
-        }
+        const c = this.call(e, callee, calleeOp);
         c.count++;
         if (s.error) c.errors++;
-        c.gap.add(self[i]!);
+        c.gap.addIn(own, ownBucket);
       }
       const nd = this.node(
         e,
@@ -321,42 +348,42 @@ class ProfileRun {
       nodes[i] = nd;
     }
     // Call structure: which child nodes each parent used, and which one finished last.
+    if (this.seenBy.length < this.nodeRefs.length) {
+      const grown = new Int32Array(this.nodeRefs.length * 2).fill(-1);
+      grown.set(this.seenBy);
+      this.seenBy = grown;
+    }
+    const edges = this.edges;
+    const seenBy = this.seenBy;
     for (let i = 0; i < n; i++) {
       const kids = children[i]!;
       if (kids.length === 0) continue;
-      const node = nodes[i]!.node;
-      node.parents++;
-      node.parentSpans += size[i]!;
+      const ref = nodes[i]!;
+      ref.node.parents++;
+      ref.node.parentSpans += size[i]!;
+      // A stamp per parent span: a child node is present once per parent, however many calls.
+      if (this.parentSpans === 0x7fffffff) {
+        this.parentSpans = 0;
+        seenBy.fill(-1);
+      }
+      const stamp = this.parentSpans++;
       let lastChild = kids[0]!;
-      let seen: string | string[] | undefined;
+      let lastEdge = -1;
       for (let k = 0; k < kids.length; k++) {
         const c = kids[k]!;
-        if (spans[c]!.end > spans[lastChild]!.end) lastChild = c;
-        const ck = nodes[c]!.key;
-        let cs = node.children.get(ck);
-        if (cs === undefined) {
-          cs = { present: 0, last: 0, calls: 0, lastParentSpans: 0, childSpans: 0 };
-          node.children.set(ck, cs);
+        const cid = nodes[c]!.id;
+        const edge = edges.edge(ref.id, cid);
+        if (k === 0 || spans[c]!.end > spans[lastChild]!.end) {
+          lastChild = c;
+          lastEdge = edge;
         }
-        cs.calls++;
-        cs.childSpans += size[c]!;
-        // Distinct child nodes of this parent (usually one or two).
-        if (seen === undefined) {
-          seen = ck;
-          cs.present++;
-        } else if (typeof seen === 'string') {
-          if (seen !== ck) {
-            seen = [seen, ck];
-            cs.present++;
-          }
-        } else if (!seen.includes(ck)) {
-          seen.push(ck);
-          cs.present++;
+        edges.call(edge, size[c]!);
+        if (seenBy[cid] !== stamp) {
+          seenBy[cid] = stamp;
+          edges.present(edge);
         }
       }
-      const lc = node.children.get(nodes[lastChild]!.key)!;
-      lc.last++;
-      lc.lastParentSpans += size[i]!;
+      edges.last(lastEdge, size[i]!);
     }
     for (const r of t.roots) {
       const s = spans[r]!;
@@ -380,7 +407,25 @@ class ProfileRun {
     }
   }
 
+  /** Puts the structure counters into the nodes' `children` (first seen first, as Maps keep). */
+  private drainEdges(): void {
+    this.edges.drain((parent, child, c) => {
+      const node = this.nodeRefs[parent]!.node;
+      const key = this.nodeRefs[child]!.key;
+      const cs = node.children.get(key);
+      if (cs === undefined) node.children.set(key, c);
+      else {
+        cs.present += c.present;
+        cs.last += c.last;
+        cs.calls += c.calls;
+        cs.lastParentSpans += c.lastParentSpans;
+        cs.childSpans += c.childSpans;
+      }
+    });
+  }
+
   save(): unknown {
+    this.drainEdges();
     return this.p;
   }
 
@@ -465,6 +510,7 @@ class ProfileRun {
   }
 
   finish(): Profile {
+    this.drainEdges();
     return this.p;
   }
 }

@@ -86,7 +86,11 @@ export async function readSharded(
     n === undefined ? undefined : Math.max(1, Math.floor(n / count));
   let failure: ObsError | undefined;
   let wake: (() => void) | undefined;
-  const done: { states: { key: ResultKey; state: unknown }[]; stats: SinkStats }[] = [];
+  const done: {
+    index: number;
+    states: { key: ResultKey; state: unknown }[];
+    stats: SinkStats;
+  }[] = [];
   const bySummary = new Map<string, SourceSummary>();
   let total = 0;
   const label = opts.label ?? 'reading traces';
@@ -125,7 +129,7 @@ export async function readSharded(
         });
       } else {
         problems.merge(m.problems);
-        done.push({ states: m.states, stats: m.stats });
+        done.push({ index, states: m.states, stats: m.stats });
       }
       wake?.();
     });
@@ -177,6 +181,8 @@ export async function readSharded(
     await Promise.all(shards.map((s) => s.worker.terminate()));
   }
   const states = new Map<ResultKey, unknown[]>();
+  // In shard order, not the order they finished in: merged sums then round the same every run.
+  done.sort((a, b) => a.index - b.index);
   for (const d of done) {
     for (const { key, state } of d.states) {
       const l = states.get(key) ?? [];

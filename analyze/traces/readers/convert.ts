@@ -74,6 +74,21 @@ interface RawSpan {
   httpStatus: number | undefined;
 }
 
+/** Distinct names kept as one string each; names that hold ids could be endless. */
+const MAX_INTERNED = 100_000;
+const interned = new Map<string, string>();
+
+/**
+ * One string object for each service and operation name: they repeat in nearly every span, and
+ * the analyses' lookups by name are faster on a string seen before (its hash is kept).
+ */
+function intern(s: string): string {
+  const hit = interned.get(s);
+  if (hit !== undefined) return hit;
+  if (interned.size < MAX_INTERNED) interned.set(s, s);
+  return s;
+}
+
 /** Validates and normalizes one span; bad ones become problems. */
 function push(t: ConvertTarget, r: RawSpan): void {
   const traceId = normalizeId(r.traceId, 32);
@@ -96,8 +111,8 @@ function push(t: ConvertTarget, r: RawSpan): void {
     traceId,
     spanId,
     parentId: normalizeId(r.parentId, 16),
-    service: r.service,
-    name: typeof r.name === 'string' && r.name.length > 0 ? r.name : '(unnamed)',
+    service: intern(r.service),
+    name: typeof r.name === 'string' && r.name.length > 0 ? intern(r.name) : '(unnamed)',
     start: r.start,
     end,
     kind: r.kind,
@@ -151,7 +166,8 @@ function fromOtlp(value: unknown, t: ConvertTarget): void {
     if (!isRecord(rs)) continue;
     const res = isRecord(rs.resource) ? rs.resource : undefined;
     const svc = otlpAttr(res?.attributes, 'service.name')?.stringValue;
-    const service = svc !== undefined && svc.length > 0 ? svc : 'unknown_service';
+    // Typed as a string, but it is whatever the input holds (null, a number, ...).
+    const service = typeof svc === 'string' && svc.length > 0 ? svc : 'unknown_service';
     const scopes = rs.scopeSpans ?? rs.instrumentationLibrarySpans;
     if (!Array.isArray(scopes)) continue;
     for (const ss of scopes as unknown[]) {

@@ -16,6 +16,19 @@ const ZERO_ID = /^0+$/;
  */
 export function normalizeId(raw: unknown, width: 16 | 32): string | undefined {
   if (typeof raw !== 'string' || raw.length === 0) return undefined;
+  // Fast path, three times per span: lower-case hex, checked by hand (a regex test costs more).
+  let zero = true;
+  let i = 0;
+  for (; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c === 48) continue;
+    if ((c > 48 && c <= 57) || (c >= 97 && c <= 102)) zero = false;
+    else break;
+  }
+  if (i === raw.length) {
+    if (zero) return undefined;
+    return raw.length < width ? raw.padStart(width, '0') : raw;
+  }
   let hex: string;
   if (LOWER_HEX.test(raw)) hex = raw;
   else if (ANY_HEX.test(raw)) hex = raw.toLowerCase();

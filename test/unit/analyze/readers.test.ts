@@ -176,6 +176,39 @@ describe('bad trace input', () => {
     expect(problems.samples[0]).toMatchObject({ kind: 'unknownDocument', line: 4 });
   });
 
+  it('reads a service.name that is no string (null, a number, a list) as unknown_service', async () => {
+    const f = path.join(dir, 'odd-service.jsonl');
+    const line = (name: unknown) =>
+      JSON.stringify({
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: name } }] },
+            scopeSpans: [
+              {
+                spans: [
+                  {
+                    traceId: '5b8efff798038103d269b633813fc60c',
+                    spanId: 'a100000000000001',
+                    name: 'x',
+                    startTimeUnixNano: '1700000000000000000',
+                    endTimeUnixNano: '1700000000100000000',
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      });
+    await writeFile(f, [null, 42, ['a']].map(line).join('\n') + '\n');
+    const { spans, problems } = await read([f]);
+    expect(spans.map((s) => s.service)).toEqual([
+      'unknown_service',
+      'unknown_service',
+      'unknown_service',
+    ]);
+    expect(problems.counts.size).toBe(0);
+  });
+
   it('reads base64 ids (protobuf JSON mapping) as hex', async () => {
     const f = path.join(dir, 'b64.jsonl');
     const doc = {
