@@ -62,7 +62,16 @@ function composeSnippet(
     '    env_file:',
     `      - ${dir}/otel.env`,
     ...(Object.keys(env).length > 0
-      ? ['    environment:', ...Object.entries(env).map(([k, v]) => `      ${k}: ${v}`)]
+      ? [
+          '    environment:',
+          ...Object.entries(env).flatMap(([k, v]) => [
+            // Compose cannot read the image's own value: it has to be written out here.
+            ...(k === 'PYTHONPATH'
+              ? ['      # If the image sets PYTHONPATH, append its value after a colon.']
+              : []),
+            `      ${k}: ${v}`,
+          ]),
+        ]
       : []),
     '    volumes:',
     `      - ./${dir}:${CONTAINER_DIR}:ro`,
@@ -103,7 +112,12 @@ function filesFor(model: SystemModel, service: ServiceModel, config: PythonInstr
       what: `JSON logs for ${service.server ?? 'the server'} (--log-config)`,
     });
   }
-  const exports = Object.entries(run.env(local)).map(([k, v]) => `export ${k}=${shellLine([v])}`);
+  // PYTHONPATH is extended, not replaced: the app may need what is already on it.
+  const exports = Object.entries(run.env(local)).map(([k, v]) =>
+    k === 'PYTHONPATH'
+      ? `export PYTHONPATH=${shellLine([v])}\${PYTHONPATH:+:$PYTHONPATH}`
+      : `export ${k}=${shellLine([v])}`,
+  );
   const runLine = shellLine(run.command(local));
   const logs = [
     `Every log record goes to stdout as one JSON object per line, with \`trace.id\` and \`span.id\` while a request is being served, and to the Collector over OTLP.`,

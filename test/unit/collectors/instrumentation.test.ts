@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 /**
  * The instrumentation generators on hand-written models: which files, packages and run lines each
  * kind of service gets. The integration tier runs what they generate in real services.
@@ -108,7 +109,14 @@ describe('python instrumentation generator', () => {
 
   it('uvicorn: opentelemetry-instrument without --reload/--workers, JSON logs via --log-config', () => {
     const readme = content(py.files, `${dir('catalog')}/README.md`);
-    expect(readme).toContain('export PYTHONPATH=../observability/instrumentation/catalog');
+    const line = readme.split('\n').find((l) => l.startsWith('export PYTHONPATH='))!;
+    // The app's own PYTHONPATH stays on it, after the generated folder.
+    const run = (before: string | undefined) =>
+      execFileSync('bash', ['-c', `${line}; printf %s "$PYTHONPATH"`], {
+        env: { PATH: process.env.PATH, ...(before === undefined ? {} : { PYTHONPATH: before }) },
+      }).toString();
+    expect(run(undefined)).toBe('../observability/instrumentation/catalog');
+    expect(run('/app/src')).toBe('../observability/instrumentation/catalog:/app/src');
     expect(readme).toContain(
       'opentelemetry-instrument uvicorn main:app --port 8001 --log-config ../observability/instrumentation/catalog/logging.ini',
     );
