@@ -135,92 +135,42 @@ describe('error origin', () => {
   });
 
   it('does not blame a service for reporting a downstream error (ASGI `http send` spans)', () => {
-    const run = errorOriginAnalysis.create({ examples: 3 }, env);
-    run.add!(
-      traceOf([
-        { id: 'gw', service: 'gateway', start: 0, end: 100, kind: 'server', error: true },
-        {
-          id: 'call',
-          parent: 'gw',
-          service: 'gateway',
-          start: 5,
-          end: 80,
-          kind: 'client',
-          error: true,
-        },
-        {
-          id: 'pay',
-          parent: 'call',
-          service: 'payments',
-          start: 10,
-          end: 70,
-          kind: 'server',
-          error: true,
-        },
-        {
-          id: 'paysend',
-          parent: 'pay',
-          service: 'payments',
-          start: 60,
-          end: 61,
-          kind: 'internal',
-          error: true,
-        },
-        {
-          id: 'send',
-          parent: 'gw',
-          service: 'gateway',
-          start: 85,
-          end: 86,
-          kind: 'internal',
-          error: true,
-        },
-        { id: 'body', parent: 'gw', service: 'gateway', start: 86, end: 87, kind: 'internal' },
-      ]),
-    );
-    const r = run.finish(ctx)!;
-    expect(r.services.filter((s) => s.origins > 0).map((s) => s.service)).toEqual(['payments']);
-    // An in-process step that failed before the call is the gateway's own error.
-    const early = errorOriginAnalysis.create({ examples: 3 }, env);
-    early.add!(
-      traceOf([
-        { id: 'gw', service: 'gateway', start: 0, end: 100, kind: 'server', error: true },
-        {
-          id: 'auth',
-          parent: 'gw',
-          service: 'gateway',
-          start: 1,
-          end: 4,
-          kind: 'internal',
-          error: true,
-        },
-        {
-          id: 'call',
-          parent: 'gw',
-          service: 'gateway',
-          start: 5,
-          end: 80,
-          kind: 'client',
-          error: true,
-        },
-        {
-          id: 'pay',
-          parent: 'call',
-          service: 'payments',
-          start: 10,
-          end: 70,
-          kind: 'server',
-          error: true,
-        },
-      ]),
-    );
-    expect(
-      early
+    // A failed span of `service` under `parent`, from `start` to `end` (ms).
+    const failed = (
+      id: string,
+      parent: string | undefined,
+      service: string,
+      start: number,
+      end: number,
+      kind: SpanSpec['kind'],
+    ): SpanSpec => ({ id, parent, service, start, end, kind, error: true });
+    const chain = [
+      failed('gw', undefined, 'gateway', 0, 100, 'server'),
+      failed('call', 'gw', 'gateway', 5, 80, 'client'),
+      failed('pay', 'call', 'payments', 10, 70, 'server'),
+    ];
+    const origins = (specs: SpanSpec[]) => {
+      const run = errorOriginAnalysis.create({ examples: 3 }, env);
+      run.add!(traceOf(specs));
+      return run
         .finish(ctx)!
         .services.filter((s) => s.origins > 0)
         .map((s) => s.service)
-        .sort(),
-    ).toEqual(['gateway', 'payments']);
+        .sort();
+    };
+    expect(
+      origins([
+        ...chain,
+        failed('paysend', 'pay', 'payments', 60, 61, 'internal'),
+        failed('send', 'gw', 'gateway', 85, 86, 'internal'),
+        { id: 'body', parent: 'gw', service: 'gateway', start: 86, end: 87, kind: 'internal' },
+      ]),
+    ).toEqual(['payments']);
+    // An in-process step that failed before the call is the gateway's own error.
+    expect(origins([...chain, failed('auth', 'gw', 'gateway', 1, 4, 'internal')])).toEqual([
+      'gateway',
+      'payments',
+    ]);
   });
 
   it('finds two origins when two branches fail on their own', () => {
