@@ -75,9 +75,9 @@ export interface Change {
   /** Latency changes: extra ms per trace this change costs (mean shift x calls per trace). */
   extraMsPerTrace?: number;
   /**
-   * How much the change matters, 0..1: for latency, the extra time per trace against the
-   * baseline's mean trace duration (0.5 when it doubles a trace); for structure, the share of
-   * the parent's work (spans) that is lost, gone or new.
+   * How much the change matters, 0..1: for latency, the extra time per trace that reaches the
+   * operation against the baseline's mean trace duration (0.5 when it doubles such a trace); for
+   * structure, the share of the parent's work (spans) that is lost, gone or new.
    */
   weight: number;
   /**
@@ -148,7 +148,11 @@ function latency(
   const pb = kb / b.count;
   const pi = ki / i.count;
   const effect = pb >= 1 ? 0 : Math.max(0, (pi - pb) / (1 - pb));
-  const extra = (Math.max(0, i.mean - b.mean) * i.count) / Math.max(1, scale.traces);
+  const shift = Math.max(0, i.mean - b.mean);
+  const extra = (shift * i.count) / Math.max(1, scale.traces);
+  // Weighed in the requests that reach it (at least one call each), not diluted by the traffic
+  // that never does: a fault in a rarely used service hurts the requests that use it as much.
+  const perReached = shift * Math.max(1, i.count / Math.max(1, scale.traces));
   return {
     T,
     base: { n: b.count, k: kb, p50: med, p95: b.quantile(0.95) },
@@ -156,8 +160,8 @@ function latency(
     z: proportionIncreaseZ(kb, b.count, ki, i.count),
     effect,
     extra,
-    shift: Math.max(0, i.mean - b.mean),
-    weight: extra / (extra + scale.traceMs),
+    shift,
+    weight: perReached / (perReached + scale.traceMs),
   };
 }
 

@@ -292,6 +292,65 @@ describe('root-cause ranking against a baseline', () => {
     expect(retry!.text).toMatch(/3\.0 times per request \(baseline 1\.0\)/);
   });
 
+  it('weighs a slowdown in the requests that reach it, however few they are', async () => {
+    // web calls `rare` in one request in `every`; in the incident every call to it waits 60 ms
+    // more on the network. The share of traffic that reaches it must not decide its weight.
+    const calls = (n: number, every: number, net: number, from: number): Span[] => {
+      const out: Span[] = [];
+      for (let k = from; k < from + n; k++) {
+        const t0 = k * 1000;
+        const j = jitter(k, 2);
+        const trace = `w${k}`;
+        const specs: SpanSpec[] = [
+          { id: `${k}r`, service: 'web', name: 'GET /', start: 0, end: 40 + j, trace },
+          {
+            id: `${k}w`,
+            parent: `${k}r`,
+            service: 'web',
+            name: 'render',
+            start: 1,
+            end: 30,
+            trace,
+          },
+        ];
+        if (k % every === 0) {
+          specs[0]!.end += 10 + net;
+          specs.push(
+            {
+              id: `${k}c`,
+              parent: `${k}r`,
+              service: 'web',
+              name: 'GET /rare',
+              start: 31,
+              end: 39 + net + j,
+              trace,
+            },
+            {
+              id: `${k}s`,
+              parent: `${k}c`,
+              service: 'rare',
+              name: 'GET /rare',
+              start: 32 + net / 2,
+              end: 38 + net / 2 + j,
+              trace,
+            },
+          );
+        }
+        for (const sp of specs) out.push(span({ ...sp, start: sp.start + t0, end: sp.end + t0 }));
+      }
+      return out;
+    };
+    const scoreOf = async (every: number) => {
+      const r = await rank(calls(400, every, 60, 10_000), calls(400, every, 0, 0));
+      expect(r.rootCauses[0]!.service).toBe('rare');
+      return r.rootCauses[0]!.score;
+    };
+    const often = await scoreOf(1);
+    const seldom = await scoreOf(8);
+    expect(seldom).toBeGreaterThan(0.2);
+    expect(seldom).toBeGreaterThan(often * 0.8);
+  });
+
   it('finds nothing when nothing changed', async () => {
     const r = await rank(traces(200, {}, 1000), traces(200, {}));
     expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
