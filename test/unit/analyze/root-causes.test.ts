@@ -157,6 +157,57 @@ function traces(n: number, s: Shape, from = 0): Span[] {
   return out;
 }
 
+/**
+ * web renders every request and calls `rare` in one request in `every`; `netOf(k)` is the extra
+ * network time of request k's call.
+ */
+function sideCalls(n: number, every: number, netOf: (k: number) => number, from: number): Span[] {
+  const out: Span[] = [];
+  for (let k = from; k < from + n; k++) {
+    const t0 = k * 1000;
+    const j = jitter(k, 2);
+    const net = netOf(k);
+    const trace = `w${k}`;
+    const specs: SpanSpec[] = [
+      { id: `${k}r`, service: 'web', name: 'GET /', start: 0, end: 40 + j, trace },
+      {
+        id: `${k}w`,
+        parent: `${k}r`,
+        service: 'web',
+        name: 'render',
+        start: 1,
+        end: 30,
+        trace,
+      },
+    ];
+    if (k % every === 0) {
+      specs[0]!.end += 10 + net;
+      specs.push(
+        {
+          id: `${k}c`,
+          parent: `${k}r`,
+          service: 'web',
+          name: 'GET /rare',
+          start: 31,
+          end: 39 + net + j,
+          trace,
+        },
+        {
+          id: `${k}s`,
+          parent: `${k}c`,
+          service: 'rare',
+          name: 'GET /rare',
+          start: 32 + net / 2,
+          end: 38 + net / 2 + j,
+          trace,
+        },
+      );
+    }
+    for (const sp of specs) out.push(span({ ...sp, start: sp.start + t0, end: sp.end + t0 }));
+  }
+  return out;
+}
+
 async function rank(incident: Span[], baseline: Span[]) {
   const r = await analyzeTraces({ input: memory(incident), baseline: memory(baseline) });
   return r;
@@ -293,55 +344,13 @@ describe('root-cause ranking against a baseline', () => {
   });
 
   it('weighs a slowdown in the requests that reach it, however few they are', async () => {
-    // web calls `rare` in one request in `every`; in the incident every call to it waits 60 ms
-    // more on the network. The share of traffic that reaches it must not decide its weight.
-    const calls = (n: number, every: number, net: number, from: number): Span[] => {
-      const out: Span[] = [];
-      for (let k = from; k < from + n; k++) {
-        const t0 = k * 1000;
-        const j = jitter(k, 2);
-        const trace = `w${k}`;
-        const specs: SpanSpec[] = [
-          { id: `${k}r`, service: 'web', name: 'GET /', start: 0, end: 40 + j, trace },
-          {
-            id: `${k}w`,
-            parent: `${k}r`,
-            service: 'web',
-            name: 'render',
-            start: 1,
-            end: 30,
-            trace,
-          },
-        ];
-        if (k % every === 0) {
-          specs[0]!.end += 10 + net;
-          specs.push(
-            {
-              id: `${k}c`,
-              parent: `${k}r`,
-              service: 'web',
-              name: 'GET /rare',
-              start: 31,
-              end: 39 + net + j,
-              trace,
-            },
-            {
-              id: `${k}s`,
-              parent: `${k}c`,
-              service: 'rare',
-              name: 'GET /rare',
-              start: 32 + net / 2,
-              end: 38 + net / 2 + j,
-              trace,
-            },
-          );
-        }
-        for (const sp of specs) out.push(span({ ...sp, start: sp.start + t0, end: sp.end + t0 }));
-      }
-      return out;
-    };
+    // In the incident every call to `rare` waits 60 ms more on the network. The share of
+    // traffic that reaches it must not decide its weight.
     const scoreOf = async (every: number) => {
-      const r = await rank(calls(400, every, 60, 10_000), calls(400, every, 0, 0));
+      const r = await rank(
+        sideCalls(400, every, () => 60, 10_000),
+        sideCalls(400, every, () => 0, 0),
+      );
       expect(r.rootCauses[0]!.service).toBe('rare');
       return r.rootCauses[0]!.score;
     };
@@ -349,6 +358,19 @@ describe('root-cause ranking against a baseline', () => {
     const seldom = await scoreOf(8);
     expect(seldom).toBeGreaterThan(0.2);
     expect(seldom).toBeGreaterThan(often * 0.8);
+  });
+
+  it('finds every call a little slower, within the tail the baseline already had', async () => {
+    // In the baseline one call in 20 waits 80 ms; in the incident every call waits 30 ms: few
+    // calls pass the baseline's tail, but the whole distribution moved.
+    const r = await rank(
+      sideCalls(400, 1, () => 30, 10_000),
+      sideCalls(400, 1, (k) => (k % 20 === 0 ? 80 : 0), 0),
+    );
+    expect(r.rootCauses[0]!.service).toBe('rare');
+    const c = r.changes!.changes.find((x) => x.kind === 'slowerCall' && x.service === 'rare');
+    expect(c).toMatchObject({ test: 'shift' });
+    expect(c!.text).toMatch(/longer across most calls/);
   });
 
   it('finds nothing when nothing changed', async () => {
