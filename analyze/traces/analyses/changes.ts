@@ -438,31 +438,44 @@ const FOLLOW_UP_Z = 1.645;
  * A slow call is slow between two services: the callee (its network, its queue) or the caller
  * (starved of CPU, its connection pool). The callee takes the blame as far as its other calls
  * and its own work are slow too, the caller as far as its other calls (to other services) and
- * its own work are; with no evidence either way, the blame is shared. Only a slowdown of a size
+ * its own work are; with no evidence either way, the blame is shared, less to a side whose other
+ * calls were measured and are not slower. Only a slowdown of a size
  * comparable to the call's can explain it: 4 ms more work does not explain a 1 s longer call.
  */
 function blameCalls(raw: Raw[]): void {
   for (const r of raw) {
     if (r.kind !== 'slowerCall') continue;
     const size = r.meanShiftMs ?? 0;
-    const slow = (o: Raw) =>
-      o.effect *
-      confidence(o.z, FOLLOW_UP_Z) *
-      (size > 0 ? Math.min(1, (o.meanShiftMs ?? 0) / size) : 1);
+    const shiftRatio = (o: Raw) => (size > 0 ? Math.min(1, (o.meanShiftMs ?? 0) / size) : 1);
+    const slow = (o: Raw) => o.effect * confidence(o.z, FOLLOW_UP_Z) * shiftRatio(o);
+    // A call measured without a slowdown of this size (whatever its sample): counter-evidence.
+    const clean = (o: Raw) => Math.max(0, 1 - Math.max(o.effect, shiftRatio(o)));
     let callee = 0;
     let caller = 0;
+    let calleeClean = 0;
+    let callerClean = 0;
     for (const o of raw) {
       if (o === r) continue;
       if (o.kind === 'slowerWork') {
         if (o.service === r.service) callee = Math.max(callee, slow(o));
         if (o.service === r.caller) caller = Math.max(caller, slow(o));
       } else if (o.kind === 'slowerCall') {
-        if (o.service === r.service) callee = Math.max(callee, slow(o));
-        else if (o.caller === r.caller) caller = Math.max(caller, slow(o));
+        if (o.service === r.service) {
+          callee = Math.max(callee, slow(o));
+          if (o.caller !== r.caller) calleeClean = Math.max(calleeClean, clean(o));
+        } else if (o.caller === r.caller) {
+          caller = Math.max(caller, slow(o));
+          callerClean = Math.max(callerClean, clean(o));
+        }
       }
     }
+    // With no evidence either way the blame is shared; a side whose other calls are as fast as
+    // ever is the less likely one (a starved caller is slow to call everyone, a slow callee is
+    // slow for every caller).
     const eps = 0.05;
-    r.calleeShare = (callee + eps) / (callee + caller + 2 * eps);
+    const epsCallee = eps * Math.max(0.1, 1 - calleeClean);
+    const epsCaller = eps * Math.max(0.1, 1 - callerClean);
+    r.calleeShare = (callee + epsCallee) / (callee + caller + epsCallee + epsCaller);
   }
 }
 

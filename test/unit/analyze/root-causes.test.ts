@@ -373,6 +373,47 @@ describe('root-cause ranking against a baseline', () => {
     expect(c!.text).toMatch(/longer across most calls/);
   });
 
+  it('blames the one caller less when its calls to other services are as fast as ever', async () => {
+    // web calls `rare` (every call 60 ms slower) and `other` (unchanged) in each request.
+    const withOther = (spans: Span[]): Span[] => {
+      const out = [...spans];
+      for (const root of spans.filter((x) => x.parentId === undefined)) {
+        const at = root.start + 2;
+        const j = jitter(Number(root.spanId.slice(0, -1)), 2);
+        const ids = { c: `${root.spanId}oc`, s: `${root.spanId}os` };
+        out.push(
+          {
+            ...root,
+            spanId: ids.c,
+            parentId: root.spanId,
+            name: 'GET /other',
+            start: at,
+            end: at + 8 + j,
+          },
+          {
+            ...root,
+            spanId: ids.s,
+            parentId: ids.c,
+            service: 'other',
+            name: 'GET /other',
+            start: at + 1,
+            end: at + 7 + j,
+          },
+        );
+      }
+      return out;
+    };
+    const r = await rank(
+      withOther(sideCalls(400, 1, () => 60, 10_000)),
+      withOther(sideCalls(400, 1, () => 0, 0)),
+    );
+    const call = r.changes!.changes.find((c) => c.kind === 'slowerCall' && c.service === 'rare');
+    expect(call!.calleeShare).toBeGreaterThan(0.8);
+    expect(r.rootCauses[0]!.service).toBe('rare');
+    const web = r.rootCauses.find((c) => c.service === 'web');
+    expect(web === undefined || web.score < r.rootCauses[0]!.score / 4).toBe(true);
+  });
+
   it('finds nothing when nothing changed', async () => {
     const r = await rank(traces(200, {}, 1000), traces(200, {}));
     expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
