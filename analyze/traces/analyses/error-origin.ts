@@ -7,10 +7,38 @@
  * reported, not a new one: OpenTelemetry's ASGI instrumentation, for one, marks its `http send`
  * span (writing the 502 the caller got from downstream) failed, and counting it as an origin
  * would blame the gateway for every error it passes up.
+ *
+ * A service whose requests failed without a call they make whenever they succeed failed fast
+ * (usual-calls.ts): its breaker to that callee was open, say. Such traces are counted for both:
+ * `failFast` for the service, `skippedBy` for the callee, when the callee fails in this input too.
  */
 import type { Trace } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
+import { UsualCalls, calleesOf, entryOf, opKey } from './usual-calls.js';
+import type { UsualCallsState } from './usual-calls.js';
+
+/** Failing traces remembered for the fail-fast check, at most (each a few strings). */
+const MAX_FAST_CANDIDATES = 200_000;
+
+/** An origin service of one failing trace: where it was entered and what it called there. */
+interface Candidate {
+  service: string;
+  entry: string;
+  called: string[];
+}
+
+interface ServiceOrigins {
+  service: string;
+  traces: number;
+  origins: number;
+  propagated: number;
+  /** Of `traces`: those in which it failed without a call its requests usually make. */
+  failFast: number;
+  /** Failing traces in which a caller failed fast without its usual call here. */
+  skippedBy: number;
+  examples: string[];
+}
 
 export interface ErrorOriginConfig {
   /** Trace ids kept per service as examples. Default 3. */
@@ -34,13 +62,19 @@ export interface ErrorOriginResult {
   /** Per operation, most origins first. */
   operations: ErrorOriginEntry[];
   /** Per service: traces in which the service is an origin, and example trace ids. */
-  services: {
-    service: string;
-    traces: number;
-    origins: number;
-    propagated: number;
-    examples: string[];
-  }[];
+  services: ServiceOrigins[];
+}
+
+/**
+ * Whether failed span `i` is a call the callee answered with a 4xx that it does not count as
+ * its own failure (a declined payment, a missing item): the client side marks every 4xx failed,
+ * but the answer is a decision, not an error. If the caller then fails, that is its own doing.
+ */
+function refusedByCallee(t: Trace, i: number): boolean {
+  const s = t.spans[i]!;
+  if (s.httpStatus === undefined || s.httpStatus < 400 || s.httpStatus >= 500) return false;
+  const remote = t.children[i]!.filter((c) => t.spans[c]!.service !== s.service);
+  return remote.length > 0 && remote.every((c) => !t.spans[c]!.error);
 }
 
 /** Whether failed leaf `i` is in-process work that follows a failed sibling (see above). */
@@ -56,23 +90,25 @@ class ErrorOriginRun {
   private traces = 0;
   private failing = 0;
   private readonly ops = new Map<string, ErrorOriginEntry>();
-  private readonly svcs = new Map<
-    string,
-    { service: string; traces: number; origins: number; propagated: number; examples: string[] }
-  >();
+  private readonly svcs = new Map<string, ServiceOrigins>();
+  private readonly usual = new UsualCalls();
+  private candidates: Candidate[] = [];
 
   constructor(private readonly cfg: ErrorOriginConfig) {}
 
   add(t: Trace): void {
     this.traces++;
+    this.usual.add(t);
     const { spans, children } = t;
     let any = false;
-    const originServices = new Set<string>();
+    const originServices = new Map<string, number>();
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i]!;
-      if (!s.error) continue;
+      if (!s.error || refusedByCallee(t, i)) continue;
       any = true;
-      const origin = !children[i]!.some((c) => spans[c]!.error) && !reportsSibling(t, i);
+      const origin =
+        !children[i]!.some((c) => spans[c]!.error && !refusedByCallee(t, c)) &&
+        !reportsSibling(t, i);
       const key = `${s.service}\u0001${s.name}`;
       let e = this.ops.get(key);
       if (e === undefined) {
@@ -83,7 +119,7 @@ class ErrorOriginRun {
       if (origin) {
         e.origins++;
         sv.origins++;
-        originServices.add(s.service);
+        if (!originServices.has(s.service)) originServices.set(s.service, i);
       } else {
         e.propagated++;
         sv.propagated++;
@@ -91,10 +127,14 @@ class ErrorOriginRun {
     }
     if (!any) return;
     this.failing++;
-    for (const name of originServices) {
+    for (const [name, i] of originServices) {
       const sv = this.service(name);
       sv.traces++;
       this.example(sv.examples, t.traceId);
+      if (this.candidates.length < MAX_FAST_CANDIDATES) {
+        const e = entryOf(t, i);
+        this.candidates.push({ service: name, entry: opKey(t, e), called: calleesOf(t, e) });
+      }
     }
   }
 
@@ -108,7 +148,14 @@ class ErrorOriginRun {
   }
 
   save(): unknown {
-    return { traces: this.traces, failing: this.failing, ops: this.ops, svcs: this.svcs };
+    return {
+      traces: this.traces,
+      failing: this.failing,
+      ops: this.ops,
+      svcs: this.svcs,
+      usual: this.usual.state,
+      candidates: this.candidates,
+    };
   }
 
   absorb(state: unknown): void {
@@ -116,12 +163,14 @@ class ErrorOriginRun {
       traces: number;
       failing: number;
       ops: Map<string, ErrorOriginEntry>;
-      svcs: Map<
-        string,
-        { service: string; traces: number; origins: number; propagated: number; examples: string[] }
-      >;
+      svcs: Map<string, ServiceOrigins>;
+      usual: UsualCallsState;
+      candidates: Candidate[];
     };
     this.traces += s.traces;
+    this.usual.absorb(s.usual);
+    const room = MAX_FAST_CANDIDATES - this.candidates.length;
+    this.candidates.push(...s.candidates.slice(0, Math.max(0, room)));
     this.failing += s.failing;
     for (const [k, e] of s.ops) {
       const o = this.ops.get(k);
@@ -143,13 +192,37 @@ class ErrorOriginRun {
   private service(name: string) {
     let sv = this.svcs.get(name);
     if (sv === undefined) {
-      sv = { service: name, traces: 0, origins: 0, propagated: 0, examples: [] };
+      sv = {
+        service: name,
+        traces: 0,
+        origins: 0,
+        propagated: 0,
+        failFast: 0,
+        skippedBy: 0,
+        examples: [],
+      };
       this.svcs.set(name, sv);
     }
     return sv;
   }
 
+  /** Counts the fail-fast traces, now that every successful request has been seen. */
+  private failFast(): void {
+    const failing = (s: string) => {
+      const sv = this.svcs.get(s);
+      return sv !== undefined && sv.origins + sv.propagated > 0;
+    };
+    for (const c of this.candidates) {
+      const skipped = this.usual.skipped(c.entry, c.called).filter(failing);
+      if (skipped.length === 0) continue;
+      this.service(c.service).failFast++;
+      for (const s of skipped) this.service(s).skippedBy++;
+    }
+    this.candidates = [];
+  }
+
   finish(): ErrorOriginResult {
+    this.failFast();
     return {
       failingTraces: this.failing,
       traces: this.traces,

@@ -86,20 +86,33 @@ function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext): void {
   if (eo === undefined || eo.failingTraces === 0) return;
   const base = ctx.baseline?.errorOrigins;
   for (const s of eo.services) {
-    if (s.traces === 0) continue;
-    const share = s.traces / eo.failingTraces;
+    // A trace that failed fast without its usual call is shared with the callee it skipped.
+    const traces = s.traces - s.failFast / 2 + s.skippedBy / 2;
+    if (traces <= 0) continue;
+    const share = traces / eo.failingTraces;
     const baseShare =
       base === undefined || base.traces === 0
         ? 0
         : (base.services.find((b) => b.service === s.service)?.traces ?? 0) / base.traces;
-    const rate = s.traces / eo.traces;
+    const rate = traces / eo.traces;
     // Errors that were there before the incident are not news.
     const score = share * Math.max(0, 1 - baseShare / Math.max(rate, 1e-9));
-    push(m, s.service, {
-      kind: 'errorOrigin',
-      score,
-      text: `errors start here in ${s.traces} of ${eo.failingTraces} failing traces (e.g. ${s.examples.join(', ')})`,
-    });
+    const said = [
+      ...(s.traces > 0
+        ? [
+            `errors start here in ${s.traces} of ${eo.failingTraces} failing traces (e.g. ${s.examples.join(', ')})`,
+          ]
+        : []),
+      ...(s.failFast > 0
+        ? [`${s.failFast} of them failed fast, without a call its requests usually make`]
+        : []),
+      ...(s.skippedBy > 0
+        ? [
+            `in ${s.skippedBy} failing traces a caller failed fast without its usual call here (an open circuit breaker?)`,
+          ]
+        : []),
+    ];
+    push(m, s.service, { kind: 'errorOrigin', score, text: said.join('; ') });
   }
 }
 

@@ -173,6 +173,107 @@ describe('error origin', () => {
     ]);
   });
 
+  it('shares a fail-fast error with the usual callee it skipped (open circuit breaker)', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    // orders usually calls payments; five fine requests teach that.
+    for (let k = 0; k < 5; k++) {
+      run.add!(
+        traceOf(
+          [
+            { id: 'o', service: 'orders', name: 'POST /orders', start: 0, end: 50, kind: 'server' },
+            { id: 'c', parent: 'o', service: 'orders', start: 5, end: 40, kind: 'client' },
+            { id: 'p', parent: 'c', service: 'payments', start: 10, end: 30, kind: 'server' },
+          ],
+          `ok${k}`,
+        ),
+      );
+    }
+    // One where payments failed, one where orders failed at once without calling it.
+    run.add!(
+      traceOf(
+        [
+          {
+            id: 'o',
+            service: 'orders',
+            name: 'POST /orders',
+            start: 0,
+            end: 50,
+            kind: 'server',
+            error: true,
+          },
+          {
+            id: 'c',
+            parent: 'o',
+            service: 'orders',
+            start: 5,
+            end: 40,
+            kind: 'client',
+            error: true,
+          },
+          {
+            id: 'p',
+            parent: 'c',
+            service: 'payments',
+            start: 10,
+            end: 30,
+            kind: 'server',
+            error: true,
+          },
+        ],
+        'slow',
+      ),
+    );
+    run.add!(
+      traceOf(
+        [
+          {
+            id: 'o',
+            service: 'orders',
+            name: 'POST /orders',
+            start: 0,
+            end: 2,
+            kind: 'server',
+            error: true,
+          },
+        ],
+        'fast',
+      ),
+    );
+    const r = run.finish(ctx)!;
+    expect(r.services.find((s) => s.service === 'orders')).toMatchObject({
+      traces: 1,
+      failFast: 1,
+      skippedBy: 0,
+    });
+    expect(r.services.find((s) => s.service === 'payments')).toMatchObject({
+      traces: 1,
+      failFast: 0,
+      skippedBy: 1,
+    });
+  });
+
+  it('does not count a 4xx the callee answered without failing (a declined payment)', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    const t = traceOf([
+      { id: 'gw', service: 'gateway', start: 0, end: 100, kind: 'server' },
+      {
+        id: 'call',
+        parent: 'gw',
+        service: 'gateway',
+        start: 5,
+        end: 80,
+        kind: 'client',
+        error: true,
+      },
+      { id: 'pay', parent: 'call', service: 'payments', start: 10, end: 70, kind: 'server' },
+    ]);
+    t.spans[at(t, 'call')]!.httpStatus = 402;
+    run.add!(t);
+    const r = run.finish(ctx)!;
+    expect(r.failingTraces).toBe(0);
+    expect(r.services.filter((s) => s.origins > 0)).toEqual([]);
+  });
+
   it('finds two origins when two branches fail on their own', () => {
     const run = errorOriginAnalysis.create({ examples: 3 }, env);
     run.add!(
