@@ -13,7 +13,6 @@ import { compileLogFormat, isShaped, learnHeader } from './header.js';
 import { LineCache } from './line-cache.js';
 import type { KnownLine, ShapeIds } from './line-cache.js';
 import {
-  createTimeParser,
   isBinaryLine,
   isPlainText,
   learnFileHeader,
@@ -22,6 +21,7 @@ import {
   textRecord,
 } from './records.js';
 import type { LogRecord } from './records.js';
+import { createTimeParser } from './times.js';
 import type { InputSummary } from './report-types.js';
 
 export interface ReaderOptions {
@@ -89,7 +89,7 @@ export async function readLogFile(
     summary.kinds.text = (summary.kinds.text ?? 0) + 1;
     if (!known.spans.matched) summary.headerMismatch++;
     summary.records++;
-    sink.record(textRecord(line, known.spans, ctx), no, true, known.id);
+    sink.record(textRecord(line, known.spans, ctx, known.memo), no, true, known.id);
   };
 
   const handle = (line: string, no: number): void => {
