@@ -38,8 +38,8 @@ export interface RecordSink {
    * it, or -1.
    */
   record(r: LogRecord, no: number, first: boolean, shape: number): void;
-  /** After each batch of `n` lines. */
-  read(n: number): void;
+  /** After each batch of `n` lines; reading waits for a returned promise (backpressure). */
+  read(n: number): void | Promise<void>;
 }
 
 export function newSummary(file: string, role: InputSummary['role']): InputSummary {
@@ -142,7 +142,7 @@ export async function readLogFile(
         if (pending.length >= opts.headerSample) learn();
       } else handle(batch.lines[i]!, no);
     }
-    sink.read(batch.lines.length);
+    await sink.read(batch.lines.length);
   }
   learn();
   summary.header = ctx.header.description;
