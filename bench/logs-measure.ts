@@ -2,7 +2,7 @@
  * One measurement of bench/logs.ts, run in a process of its own so that its peak RSS and CPU time
  * are its own (no heap or JIT state left over from the run before it).
  *
- * usage: node logs-measure.js read|analyze|csv OUT_CSV FILE... ; prints one JSON `Measure`.
+ * usage: node logs-measure.js read|analyze|worker|csv OUT_CSV FILE... ; prints one JSON `Measure`.
  * CPU time is the process's (all threads: workers count).
  */
 import { createLogAnalysis } from '../analyze/logs/analyze.js';
@@ -26,7 +26,11 @@ const work: Record<string, () => Promise<number>> = {
     return n;
   },
   analyze: async () => {
-    const { report } = await createLogAnalysis({ files }).run();
+    const { report } = await createLogAnalysis({ files, readInWorker: false }).run();
+    return report.totals.lines;
+  },
+  worker: async () => {
+    const { report } = await createLogAnalysis({ files, readInWorker: true }).run();
     return report.totals.lines;
   },
   csv: async () => {
@@ -38,7 +42,7 @@ const work: Record<string, () => Promise<number>> = {
 
 const run = work[kind ?? ''];
 if (run === undefined || csv === undefined || files.length === 0) {
-  console.error('usage: logs-measure read|analyze|csv OUT_CSV FILE...');
+  console.error('usage: logs-measure read|analyze|worker|csv OUT_CSV FILE...');
   process.exit(64);
 }
 const t0 = process.hrtime.bigint();

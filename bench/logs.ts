@@ -13,7 +13,10 @@
  * OBS_BENCH_LOG_INPUTS picks them (default `replicated,varied`). Reported for each, every row
  * measured in a fresh process (bench/logs-measure.ts) of the same run:
  * - read only: core/lines.ts over the files, counting lines (the floor any analysis pays);
- * - analyze: the whole analysis (records, header, masking, mining, report) without assignments;
+ * - analyze: the whole analysis (records, header, masking, mining, report) without assignments,
+ *   in one thread;
+ * - analyze, reading in a worker: the same with reading and parsing in a worker thread
+ *   (read-in-worker.ts; the default only from four cores on);
  * - analyze + CSV: the same plus `--emit-assignments` (one CSV row per line).
  * Each with lines/s of wall and CPU time (CPU of all threads), its ratio to the read-only time,
  * and the process's peak RSS.
@@ -142,7 +145,7 @@ export async function generate(dir: string, input: Input): Promise<string[]> {
 const execFileAsync = promisify(execFile);
 
 /** Runs one measurement in a fresh process (see logs-measure.ts). */
-async function measure(kind: 'read' | 'analyze' | 'csv', csv: string, files: string[]) {
+async function measure(kind: (typeof ROWS)[number][1], csv: string, files: string[]) {
   const { stdout } = await execFileAsync(
     process.execPath,
     [path.join(here, 'logs-measure.js'), kind, csv, ...files],
@@ -171,6 +174,7 @@ function nsPerChar(): number {
 const ROWS = [
   ['read only', 'read'],
   ['analyze', 'analyze'],
+  ['analyze, reading in a worker', 'worker'],
   ['analyze + CSV', 'csv'],
 ] as const;
 

@@ -14,9 +14,10 @@ import { compileLogFormat } from './header.js';
 import type { ShapeIds } from './line-cache.js';
 import { createMiner, newShapeMemo, validateMinerConfig } from './miner.js';
 import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
+import { readInWorker, readInWorkerPays } from './read-in-worker.js';
 import { newSummary, readLogFile } from './reader.js';
 import { isErrorLevel } from './records.js';
-import type { ReaderOptions } from './reader.js';
+import type { ReaderOptions, RecordSink } from './reader.js';
 import type { LineKind, LogRecord } from './records.js';
 import type {
   InputSummary,
@@ -50,6 +51,11 @@ export interface LogAnalysisConfig {
   headerSample?: number;
   /** Keep each line's pattern for `assignments()`. Default false. */
   assignments?: boolean;
+  /**
+   * Read and parse the files in a worker thread while this one mines (read-in-worker.ts). Default:
+   * for inputs of 32 MiB and more with four cores or more, when the compiled worker is there.
+   */
+  readInWorker?: boolean;
   onProgress?: ProgressFn;
 }
 
@@ -257,36 +263,59 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       ...(config.logFormat !== undefined ? { logFormat: config.logFormat } : {}),
     };
 
-    const readFile = async (file: string, role: 'incident' | 'baseline'): Promise<void> => {
-      const summary = newSummary(file, role);
-      inputs.push(summary);
+    /** Where the records of one file go, counted in its `summary`. */
+    const sinkFor = (summary: InputSummary): RecordSink => {
+      const { file, role } = summary;
       let refsOut: LineRefs | undefined;
       if (config.assignments && role === 'incident') {
         refsOut = new LineRefs();
         lineRefs.set(file, refsOut);
       }
-      await readLogFile(
-        summary,
-        readerOptions,
-        {
-          record(r, no, first, shape) {
-            let memo: ShapeMemo | undefined;
-            if (shape >= 0) memo = memos[shape] ??= newShapeMemo();
-            const ref = addRecord(r, role, summary, memo);
-            if (first) refsOut?.set(no, ref);
-          },
-          read(n) {
-            linesDone += n;
-            config.onProgress?.({ label: `mining ${file}`, done: linesDone, unit: 'lines' });
-          },
+      return {
+        record(r, no, first, shape) {
+          let memo: ShapeMemo | undefined;
+          if (shape >= 0) memo = memos[shape] ??= newShapeMemo();
+          const ref = addRecord(r, role, summary, memo);
+          if (first) refsOut?.set(no, ref);
         },
-        ids,
-      );
-      if (refsOut !== undefined) refsOut.length = summary.lines;
+        read(n) {
+          linesDone += n;
+          config.onProgress?.({ label: `mining ${file}`, done: linesDone, unit: 'lines' });
+        },
+      };
+    };
+    /** After a file was read: every line has its place in the assignments. */
+    const ended = (summary: InputSummary): void => {
+      const refsOut = lineRefs.get(summary.file);
+      if (refsOut !== undefined && summary.role === 'incident') refsOut.length = summary.lines;
     };
 
-    for (const f of config.files) await readFile(f, 'incident');
-    for (const f of config.baseline ?? []) await readFile(f, 'baseline');
+    const sources = [
+      ...config.files.map((file) => ({ file, role: 'incident' as const })),
+      ...(config.baseline ?? []).map((file) => ({ file, role: 'baseline' as const })),
+    ];
+    const summaries = sources.map((s) => newSummary(s.file, s.role));
+    inputs.push(...summaries);
+    if (config.readInWorker ?? readInWorkerPays(sources.map((s) => s.file))) {
+      const sinks = summaries.map(sinkFor);
+      await readInWorker(
+        { sources, options: readerOptions },
+        {
+          sink: (i) => sinks[i]!,
+          end(i, read) {
+            // Mining counts the long messages; the reader, all else.
+            const summary = summaries[i]!;
+            Object.assign(summary, { ...read, longMessages: summary.longMessages });
+            ended(summary);
+          },
+        },
+      );
+    } else {
+      for (const summary of summaries) {
+        await readLogFile(summary, readerOptions, sinkFor(summary), ids);
+        ended(summary);
+      }
+    }
     miner.finish();
     for (const s of refs) if (s !== undefined) flushMinute(s);
 

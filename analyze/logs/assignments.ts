@@ -20,16 +20,29 @@ export async function writeAssignments(
   let n = 0;
   try {
     await out.write(stringify([multipleFiles ? ['line', 'pattern', 'file'] : ['line', 'pattern']]));
-    let batch: (string | number)[][] = [];
+    // Line numbers and pattern ids never need quoting; a file name may, and is the same for all
+    // of a file's rows: the library quotes each name once, rows are joined here (10M rows).
+    const cells = new Map<string, string>();
+    const cell = (file: string): string => {
+      let c = cells.get(file);
+      if (c === undefined) {
+        c = ',' + stringify([[file]]).replace(/\n$/, '');
+        cells.set(file, c);
+      }
+      return c;
+    };
+    let chunk = '';
+    let rowsInChunk = 0;
     for (const r of rows) {
-      batch.push(multipleFiles ? [r.line, r.pattern, r.file] : [r.line, r.pattern]);
+      chunk += `${r.line},${r.pattern}${multipleFiles ? cell(r.file) : ''}\n`;
       n++;
-      if (batch.length >= ROWS_PER_WRITE) {
-        await out.write(stringify(batch));
-        batch = [];
+      if (++rowsInChunk >= ROWS_PER_WRITE) {
+        await out.write(chunk);
+        chunk = '';
+        rowsInChunk = 0;
       }
     }
-    if (batch.length > 0) await out.write(stringify(batch));
+    if (chunk.length > 0) await out.write(chunk);
   } catch (err) {
     await out.abort();
     throw err;

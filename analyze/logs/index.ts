@@ -37,9 +37,9 @@ export {
   isErrorLevel,
   learnFileHeader,
   parseLine,
-  parseTime,
   serviceFromFileName,
 } from './records.js';
+export { parseTime } from './times.js';
 export type { LineKind, LogRecord, ParseContext, ParsedLine } from './records.js';
 export { classify, compareRates, binomialUpperTail, SPIKE_DEFAULTS } from './baseline.js';
 export type { RateTest, SpikeConfig } from './baseline.js';

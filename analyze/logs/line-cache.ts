@@ -9,6 +9,8 @@
  * then looking up costs more than it saves.
  */
 import type { HeaderSpans, ShapedHeaderParser } from './header.js';
+import { newTextShapeMemo } from './records.js';
+import type { TextShapeMemo } from './records.js';
 import { ShapeCache } from './shape-cache.js';
 
 /**
@@ -19,6 +21,8 @@ export interface KnownLine {
   spans: HeaderSpans;
   after: number;
   id: number;
+  /** What reading notes for the shape's lines (`textRecord`); absent for a shape not kept. */
+  memo?: TextShapeMemo;
 }
 
 /** Numbers the shapes of the line caches of one analysis. */
@@ -75,9 +79,10 @@ export class LineCache {
   parse(line: string): KnownLine {
     const before = this.parser.state();
     const spans = this.parser.spans(line);
-    const k = { spans, after: this.parser.state(), id: -1 };
+    const k: KnownLine = { spans, after: this.parser.state(), id: -1 };
     if (line === this.missed) {
       k.id = this.ids.next++;
+      k.memo = newTextShapeMemo();
       this.known.set(line, k, before, true);
     }
     this.missed = undefined;

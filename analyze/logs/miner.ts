@@ -131,9 +131,55 @@ export interface ShapeMemo {
   ref: number;
   /** The miner's cache generation it holds for; -1: none. */
   generation: number;
+  /**
+   * For a shape whose masked messages keep digits (`eth0`, `wl1:`): offsets of the message's
+   * digits that may reach its masked tokens, and the ref by those digits (`keptDigits`).
+   */
+  kept?: number[];
+  byKept?: Map<string, number>;
 }
 
 export const newShapeMemo = (): ShapeMemo => ({ ref: -1, generation: -1 });
+
+/** Refs remembered per shape by their kept digits; a shape with more starts over. */
+const KEPT_LIMIT = 4096;
+
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/**
+ * Offsets in `content` of the digits of its tokens that appear whole in its masked `key`: masking
+ * removes every other digit (mask.ts), so two messages of one digit shape that have the same
+ * digits there mask alike. (A token that appears in `key` by chance only adds offsets.)
+ */
+function keptOffsets(content: string, key: string): number[] {
+  const words = new Set(key.split(' ').filter(hasDigit));
+  const offsets: number[] = [];
+  let start = -1;
+  for (let i = 0; i <= content.length; i++) {
+    const c = i < content.length ? content.charCodeAt(i) : 32;
+    if (!isSpace(c)) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start < 0) continue;
+    const tok = content.slice(start, i);
+    if (words.has(tok)) {
+      for (let k = start; k < i; k++) {
+        const d = content.charCodeAt(k);
+        if (d >= 48 && d <= 57) offsets.push(k);
+      }
+    }
+    start = -1;
+  }
+  return offsets;
+}
+
+/** The digits of `content` at `offsets`. */
+function keptDigits(content: string, offsets: readonly number[]): string {
+  let s = '';
+  for (const o of offsets) s += content.charAt(o);
+  return s;
+}
 
 /** A streaming cluster: Drain's log group. */
 export interface Cluster {
@@ -199,11 +245,17 @@ export function createMiner(config: MinerConfig = {}): Miner {
   const remember = (content: string, key: string, v: Variant): void => {
     stable = !hasDigit(key);
     if (stable) byShape.set(content, v, 0, true);
+    else cachedKey = key;
   };
   /** Counts the emptyings of `cache`: a memo of an older generation is void. */
   let generation = 0;
   /** Whether the last `mine()` gave what it gives any message of its digit shape, for now. */
   let stable = false;
+  /**
+   * The masked key of the last `mine()` when it is in `cache` but holds digits: then it gives
+   * what it gives any message of its shape with the same kept digits (`keptOffsets`), for now.
+   */
+  let cachedKey: string | undefined;
   let final: { patterns: MinedPattern[]; byVariant: MinedPattern[] } | undefined;
 
   /** The leaf for a token sequence, created on the way (Drain's tree descent). */
@@ -287,6 +339,7 @@ export function createMiner(config: MinerConfig = {}): Miner {
   const mine = (content: string): Variant => {
     if (final !== undefined) throw new Error('miner: add() after finish()');
     stable = false;
+    cachedKey = undefined;
     const known = cfg.cacheSize > 0 ? byShape.get(content) : undefined;
     if (known !== undefined) {
       stable = true;
@@ -415,11 +468,24 @@ export function createMiner(config: MinerConfig = {}): Miner {
     ref: (content) => mine(content).id,
     refByShape(content, memo) {
       if (memo.generation === generation && final === undefined) {
-        return repeat(variants[memo.ref]!).id;
+        if (memo.kept === undefined) return repeat(variants[memo.ref]!).id;
+        const ref = memo.byKept!.get(keptDigits(content, memo.kept));
+        if (ref !== undefined) return repeat(variants[ref]!).id;
       }
       const v = mine(content);
-      memo.ref = v.id;
-      memo.generation = stable ? generation : -1;
+      if (stable) {
+        memo.ref = v.id;
+        memo.generation = generation;
+        memo.kept = memo.byKept = undefined;
+      } else if (cachedKey !== undefined) {
+        if (memo.generation !== generation || memo.kept === undefined) {
+          memo.kept = keptOffsets(content, cachedKey);
+          memo.byKept = new Map();
+          memo.generation = generation;
+        }
+        if (memo.byKept!.size >= KEPT_LIMIT) memo.byKept!.clear();
+        memo.byKept!.set(keptDigits(content, memo.kept), v.id);
+      } else memo.generation = -1;
       return v.id;
     },
     finish,

@@ -13,7 +13,6 @@ import { compileLogFormat, isShaped, learnHeader } from './header.js';
 import { LineCache } from './line-cache.js';
 import type { KnownLine, ShapeIds } from './line-cache.js';
 import {
-  createTimeParser,
   isBinaryLine,
   isPlainText,
   learnFileHeader,
@@ -22,6 +21,7 @@ import {
   textRecord,
 } from './records.js';
 import type { LogRecord } from './records.js';
+import { createTimeParser } from './times.js';
 import type { InputSummary } from './report-types.js';
 
 export interface ReaderOptions {
@@ -38,8 +38,8 @@ export interface RecordSink {
    * it, or -1.
    */
   record(r: LogRecord, no: number, first: boolean, shape: number): void;
-  /** After each batch of `n` lines. */
-  read(n: number): void;
+  /** After each batch of `n` lines; reading waits for a returned promise (backpressure). */
+  read(n: number): void | Promise<void>;
 }
 
 export function newSummary(file: string, role: InputSummary['role']): InputSummary {
@@ -89,7 +89,7 @@ export async function readLogFile(
     summary.kinds.text = (summary.kinds.text ?? 0) + 1;
     if (!known.spans.matched) summary.headerMismatch++;
     summary.records++;
-    sink.record(textRecord(line, known.spans, ctx), no, true, known.id);
+    sink.record(textRecord(line, known.spans, ctx, known.memo), no, true, known.id);
   };
 
   const handle = (line: string, no: number): void => {
@@ -142,7 +142,7 @@ export async function readLogFile(
         if (pending.length >= opts.headerSample) learn();
       } else handle(batch.lines[i]!, no);
     }
-    sink.read(batch.lines.length);
+    await sink.read(batch.lines.length);
   }
   learn();
   summary.header = ctx.header.description;

@@ -18,6 +18,8 @@
 import { LOG_FIELDS } from '../../model/conventions.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
+import { newTimeMemo, parseTime } from './times.js';
+import type { TimeMemo, TimeParser } from './times.js';
 
 export interface LogRecord {
   /** Service: from the record, a field, or the file name. */
@@ -50,7 +52,7 @@ export interface ParseContext {
   /** Year for timestamps without one (syslog). Default: the current UTC year. */
   year?: number;
   /** Parses header times; a per-file `createTimeParser()` is faster. Default `parseTime`. */
-  time?: (text: string) => number | undefined;
+  time?: TimeParser;
 }
 
 /** True for the normalized levels that mean something failed: `error` and `fatal`. */
@@ -169,106 +171,6 @@ function otlpSeverity(n: number): string | undefined {
   return ['trace', 'debug', 'info', 'warn', 'error', 'fatal'][Math.min(5, Math.floor((n - 1) / 4))];
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
-
-/**
- * Milliseconds since the epoch from common timestamp texts: ISO 8601 / RFC 3339, epoch seconds or
- * milliseconds, `yy/mm/dd HH:MM:SS`, `yyyymmdd-HH:MM:SS`, `yymmdd HHMMSS`, syslog `Mon dd HH:MM:SS`
- * (with `year` when the text has none). Times without a zone are taken as UTC.
- */
-export function parseTime(text: string, year = new Date().getUTCFullYear()): number | undefined {
-  for (const f of TIME_FORMATS) {
-    const t = f(text, year);
-    if (t !== undefined) return t;
-  }
-  return undefined;
-}
-
-/** `parseTime` that tries the format that worked last time first (one per file). */
-export function createTimeParser(
-  year = new Date().getUTCFullYear(),
-): (text: string) => number | undefined {
-  let last: TimeFormat | undefined;
-  // Consecutive lines often share their time (many per second): the last answer is kept.
-  let lastText: string | undefined;
-  let lastTime: number | undefined;
-  return (text) => {
-    if (text === lastText) return lastTime;
-    lastText = text;
-    lastTime = parse(text);
-    return lastTime;
-  };
-  function parse(text: string): number | undefined {
-    if (last !== undefined) {
-      const t = last(text, year);
-      if (t !== undefined) return t;
-    }
-    for (const f of TIME_FORMATS) {
-      const t = f(text, year);
-      if (t !== undefined) {
-        last = f;
-        return t;
-      }
-    }
-    return undefined;
-  }
-}
-
-type TimeFormat = (text: string, year: number) => number | undefined;
-
-const ISO =
-  /(\d{4})-(\d{2})-(\d{2})[T _-](\d{2})[:.](\d{2})[:.](\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?/;
-const EPOCH = /^\s*(\d{10}|\d{13})(?:\.\d+)?\s*$/;
-const EPOCH_FIELD = /(?:^|\s)(\d{10})(?:\s|$)/;
-const SLASHED = /(\d{2,4})[/.](\d{2})[/.](\d{2})[ T-](\d{2}):(\d{2}):(\d{2})/;
-const COMPACT = /(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})/;
-const COMPACT_SHORT = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/;
-const SYSLOG =
-  /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+(\d{4}))?/;
-
-const TIME_FORMATS: TimeFormat[] = [
-  (text) => {
-    const m = ISO.exec(text);
-    if (m === null) return undefined;
-    const ms = m[7] !== undefined ? Number(`0.${m[7]}`) * 1000 : 0;
-    let t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) + Math.round(ms);
-    const z = m[8];
-    if (z !== undefined && z !== 'Z') {
-      const sign = z.startsWith('-') ? -1 : 1;
-      const digits = z.slice(1).replace(':', '');
-      t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-    }
-    return t;
-  },
-  (text) => {
-    const m = EPOCH.exec(text) ?? EPOCH_FIELD.exec(text);
-    if (m === null) return undefined;
-    return m[1]!.length === 13 ? Number(m[1]) : Number(m[1]) * 1000;
-  },
-  (text) => {
-    const m = SLASHED.exec(text);
-    if (m === null) return undefined;
-    const y = m[1]!.length === 2 ? 2000 + Number(m[1]) : Number(m[1]);
-    return Date.UTC(y, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  },
-  (text) => {
-    const m = COMPACT.exec(text);
-    return m === null ? undefined : Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  },
-  (text) => {
-    const m = COMPACT_SHORT.exec(text);
-    return m === null
-      ? undefined
-      : Date.UTC(2000 + +m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
-  },
-  (text, year) => {
-    const m = SYSLOG.exec(text);
-    if (m === null) return undefined;
-    const y = m[6] !== undefined ? Number(m[6]) : year;
-    return Date.UTC(y, MONTHS.indexOf(m[1]!.toLowerCase()), +m[2]!, +m[3]!, +m[4]!, +m[5]!);
-  },
-];
-
 function nanosToMs(v: unknown): number | undefined {
   if (typeof v === 'string' && /^\d+$/.test(v) && v !== '0') return Number(v.slice(0, -6) || '0');
   if (typeof v === 'number' && v > 0) return Math.floor(v / 1e6);
@@ -338,10 +240,46 @@ export function isPlainText(line: string): boolean {
   return c !== 0xfeff && c !== 123 && !CRI.test(line);
 }
 
-/** The record of a plain-text line (`isPlainText`) whose header `spans` the parser found. */
-export function textRecord(line: string, spans: HeaderSpans, ctx: ParseContext): LogRecord {
+/**
+ * What `textRecord` notes for plain-text lines of one digit shape (and header spans): where their
+ * time's parts are, and whether their messages may hold trace ids (a shape without `race`, `RACE`
+ * or two digits and a `-` does not: `traceIdsInText`).
+ */
+export interface TextShapeMemo {
+  time: TimeMemo;
+  mayHoldIds?: boolean;
+}
+
+export const newTextShapeMemo = (): TextShapeMemo => ({ time: newTimeMemo() });
+
+const MAY_HOLD_IDS_IN_SHAPE = /race|RACE|\d\d-/;
+
+/**
+ * The record of a plain-text line (`isPlainText`) whose header `spans` the parser found. `memo`:
+ * the memo of the line's digit shape, for a caller that knows it (the spans are the shape's).
+ */
+export function textRecord(
+  line: string,
+  spans: HeaderSpans,
+  ctx: ParseContext,
+  memo?: TextShapeMemo,
+): LogRecord {
   const time = spans.time < 0 ? undefined : line.slice(spans.time, spans.timeEnd);
-  return recordOf(line.slice(spans.content), spans.level, time, ctx, NO_BASE);
+  const content = line.slice(spans.content);
+  if (memo === undefined || ctx.time === undefined) {
+    return recordOf(content, spans.level, time, ctx, NO_BASE);
+  }
+  const record: LogRecord = { service: ctx.defaultService, content };
+  if (spans.level !== undefined) record.level = spans.level;
+  const ts = time !== undefined ? ctx.time.byShape(time, memo.time) : undefined;
+  if (ts !== undefined) record.timestamp = ts;
+  memo.mayHoldIds ??= MAY_HOLD_IDS_IN_SHAPE.test(content);
+  if (memo.mayHoldIds) {
+    const ids = traceIdsInText(content);
+    if (ids.traceId !== undefined) record.traceId = ids.traceId;
+    if (ids.spanId !== undefined) record.spanId = ids.spanId;
+  }
+  return record;
 }
 
 const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([FP]) (.*)$/s;

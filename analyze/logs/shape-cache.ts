@@ -2,7 +2,7 @@
  * A map keyed by the digit shape of a message (`digitShape` in mask.ts: every digit as `1`, but the
  * `0` of a `0x`), looked up without building the shape as a string: the message is encoded into a
  * scratch buffer (native), one pass over its bytes writes the shape in place and hashes it, and
- * the entry's stored shape is compared byte for byte (native), so a hash collision is never a hit.
+ * the entry's stored shape is compared word for word, so a hash collision is never a hit.
  * A JavaScript loop over bytes costs a fraction of one over the characters of a sliced string.
  *
  * A `salt` (say, the state of whoever reads the messages) can be part of the key.
@@ -12,7 +12,10 @@
  */
 
 interface Entry<V> {
-  shape: Uint8Array;
+  /** The shape's bytes as words, the last one padded with zero bytes. */
+  shape: Uint32Array;
+  /** Its length in bytes. */
+  length: number;
   salt: number;
   value: V;
   next: Entry<V> | undefined;
@@ -21,6 +24,21 @@ interface Entry<V> {
 const encoder = new TextEncoder();
 /** A `0x` keeps its `0` in a shape: such messages take the byte-by-byte way. */
 const HEX_PREFIX = /0[xX]/;
+/** Whether a 32-bit word holds its first byte lowest (where `loadAscii` finds a `0x` itself). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Whether an ASCII word `v` holding an `x` or `X` has a `0` before one (the last byte of `prev`,
+ * the word before it, for its first byte). Little-endian words.
+ */
+function hexPrefixIn(v: number, prev: number): boolean {
+  for (let j = 0; j < 4; j++) {
+    if ((((v >>> (8 * j)) & 0xff) | 0x20) !== 0x78) continue;
+    const before = j === 0 ? prev >>> 24 : (v >>> (8 * (j - 1))) & 0xff;
+    if (before === 0x30) return true;
+  }
+  return false;
+}
 
 export class ShapeCache<V> {
   private readonly table = new Map<number, Entry<V>>();
@@ -48,13 +66,14 @@ export class ShapeCache<V> {
       this.words = new Uint32Array(this.scratch.buffer);
     }
     const n = encoder.encodeInto(content, this.scratch).written;
-    if (!HEX_PREFIX.test(content) && this.loadAscii(n)) return;
+    if ((LITTLE_ENDIAN || !HEX_PREFIX.test(content)) && this.loadAscii(n)) return;
     this.loadBytes(n);
   }
 
   /**
    * `load` four bytes at a time (bit tricks find the digits of a word), for a message of ASCII
-   * characters; false (and `scratch` partly written, which `loadBytes` can take) if it is not.
+   * characters without a `0x` (on a big-endian machine the caller rules that out); false (and
+   * `scratch` partly written, which `loadBytes` can take) if it is not one.
    */
   private loadAscii(n: number): boolean {
     const b = this.scratch;
@@ -62,9 +81,16 @@ export class ShapeCache<V> {
     const count = (n + 3) >>> 2;
     for (let i = n; i < count * 4; i++) b[i] = 0;
     let h = 0x811c9dc5 ^ n;
+    let prev = 0;
     for (let k = 0; k < count; k++) {
       const v = w[k]!;
       if ((v & 0x80808080) !== 0) return false;
+      // A byte that is `x` or `X`: zero in `x` (bit tricks), then is there a `0` before it.
+      const x = (v | 0x20202020) ^ 0x78787878;
+      if (LITTLE_ENDIAN && ((x - 0x01010101) & ~x & 0x80808080) !== 0 && hexPrefixIn(v, prev)) {
+        return false;
+      }
+      prev = v;
       // The top bit of each byte: set for bytes >= '0' (v + 0x50), cleared for bytes > '9'.
       const digits = (v + 0x50505050) & ~(v + 0x46464646) & 0x80808080;
       let m = v;
@@ -84,6 +110,7 @@ export class ShapeCache<V> {
   /** `load` byte by byte. */
   private loadBytes(n: number): void {
     const b = this.scratch;
+    for (let i = n; i < ((n + 3) & ~3); i++) b[i] = 0;
     let h = 0x811c9dc5 ^ n;
     let cacheable = true;
     for (let i = 0; i < n; i++) {
@@ -106,11 +133,17 @@ export class ShapeCache<V> {
   }
 
   private find(salt: number): Entry<V> | undefined {
-    const shape = this.scratch.subarray(0, this.length);
     for (let e = this.table.get(this.key(salt)); e !== undefined; e = e.next) {
-      if (e.salt === salt && Buffer.compare(e.shape, shape) === 0) return e;
+      if (e.salt === salt && e.length === this.length && this.same(e.shape)) return e;
     }
     return undefined;
+  }
+
+  /** Whether `shape` holds the words of the loaded shape (a JavaScript loop: no native call). */
+  private same(shape: Uint32Array): boolean {
+    const w = this.words;
+    for (let k = 0; k < shape.length; k++) if (shape[k] !== w[k]) return false;
+    return true;
   }
 
   /** The value stored for messages of the shape of `content` (and `salt`). */
@@ -127,9 +160,9 @@ export class ShapeCache<V> {
     if (!sameAsLast) this.load(content);
     if (!this.cacheable || this.find(salt) !== undefined) return;
     if (this.entries >= this.limit) this.clear();
-    const shape = this.scratch.slice(0, this.length);
+    const shape = this.words.slice(0, (this.length + 3) >>> 2);
     const key = this.key(salt);
-    this.table.set(key, { shape, salt, value, next: this.table.get(key) });
+    this.table.set(key, { shape, length: this.length, salt, value, next: this.table.get(key) });
     this.entries++;
   }
 

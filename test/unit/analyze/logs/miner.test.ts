@@ -148,6 +148,9 @@ describe('createMiner: contract', () => {
           `link eth${n % 3} up at ${100 + n} Mbps`,
           `job ${['alpha', 'beta', 'gamma', 'delta', 'eps'][n % 5]} ${n}`,
           `user u${n} logged in from 10.0.${n % 256}.${(n * 3) % 256}`,
+          // A kept word (`an3`) also in a list that masking joins (`an3 an4`).
+          `disks an${n % 4} an${(n + 1) % 4} on an${n % 3} at ${n}`,
+          `Block broadcast_${n % 40} stored (size ${n})`,
         );
       }
       const plain = createMiner({ cacheSize });

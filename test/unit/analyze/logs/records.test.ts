@@ -5,7 +5,6 @@ import {
   isErrorLevel,
   learnFileHeader,
   parseLine,
-  parseTime,
   serviceFromFileName,
 } from '../../../../analyze/logs/records.js';
 import type { ParseContext } from '../../../../analyze/logs/records.js';
@@ -149,19 +148,6 @@ describe('parseLine', () => {
     expect(p.records).toEqual([]);
     expect(p.problem).toBe('OTLP logs request without log records');
   });
-});
-
-describe('parseTime', () => {
-  it.each([
-    ['2015-10-18 18:01:47,978', Date.UTC(2015, 9, 18, 18, 1, 47, 978)],
-    ['2024-03-01T12:00:00+02:00', Date.UTC(2024, 2, 1, 10, 0, 0)],
-    ['17/06/09 20:10:40', Date.UTC(2017, 5, 9, 20, 10, 40)],
-    ['20171223-22:15:29:606', Date.UTC(2017, 11, 23, 22, 15, 29)],
-    ['081109 203615', Date.UTC(2008, 10, 9, 20, 36, 15)],
-    ['Jun 14 15:16:01', Date.UTC(2024, 5, 14, 15, 16, 1)],
-    ['- 1117838570 2005.06.03', 1117838570000],
-    ['no time here', undefined],
-  ])('%s', (text, ms) => expect(parseTime(text, 2024)).toBe(ms));
 });
 
 describe('serviceFromFileName', () => {

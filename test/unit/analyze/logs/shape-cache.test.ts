@@ -57,6 +57,22 @@ describe('ShapeCache', () => {
     expect(cache.get('änderung 7 ✓')).toBe('unicode');
   });
 
+  it('keeps the 0 of a 0x or 0X wherever it falls in the words the shape is read in', () => {
+    for (let pad = 0; pad < 8; pad++) {
+      const cache = new ShapeCache<string>(100);
+      const at = (s: string) => 'p'.repeat(pad) + s;
+      cache.set(at('0x4f 12'), 'hex');
+      cache.set(at('0X4f 12'), 'HEX');
+      expect(cache.get(at('0x9f 37'))).toBe('hex');
+      expect(cache.get(at('0X9f 37'))).toBe('HEX');
+      expect(cache.get(at('5x9f 37'))).toBeUndefined();
+      expect(cache.get(at('5X9f 37'))).toBeUndefined();
+      cache.set(at('7x4f 12'), 'digit x');
+      expect(cache.get(at('8x3f 99'))).toBe('digit x');
+      expect(cache.get(at('0x3f 99'))).toBe('hex');
+    }
+  });
+
   it('hits exactly for messages of a digit shape it holds, over every fixture line and variant', () => {
     const cache = new ShapeCache<string>(1_000_000);
     const seen = new Set<string>();
