@@ -121,6 +121,17 @@ export class Histogram {
     this.offset += lo;
   }
 
+  /** The samples as [value, count] per non-empty bucket, smallest first (for rank tests). */
+  entries(): [number, number][] {
+    const out: [number, number][] = [];
+    if (this.zeros > 0) out.push([0, this.zeros]);
+    for (let i = 0; i < this.counts.length; i++) {
+      const n = this.counts[i]!;
+      if (n > 0) out.push([valueOf(i + this.offset), n]);
+    }
+    return out;
+  }
+
   /** A histogram back from plain data (after structured clone between threads). */
   static revive(data: unknown): Histogram {
     return Object.assign(new Histogram(), data);

@@ -74,3 +74,38 @@ export function criticalZ(tests: number, alpha = 0.05): number {
 export function confidence(z: number, zCrit: number): number {
   return normalCdf(z - zCrit);
 }
+
+/**
+ * Mann-Whitney rank test for "incident samples exceed baseline samples by more than `delta`"
+ * (the baseline shifted by `delta`, so that a shift too small to matter is no finding), on two
+ * sets of [value, count] pairs sorted by value. `effect` is Cliff's delta of the comparison,
+ * 2 P(incident > baseline + delta) - 1, floored at 0: 1 when every incident sample is slower
+ * than every baseline one by more than `delta`. `z` is the normal approximation of U.
+ */
+export function shiftedRankTest(
+  base: readonly (readonly [number, number])[],
+  inc: readonly (readonly [number, number])[],
+  delta: number,
+): { effect: number; z: number } {
+  let nb = 0;
+  let ni = 0;
+  for (const [, c] of base) nb += c;
+  for (const [, c] of inc) ni += c;
+  if (nb === 0 || ni === 0) return { effect: 0, z: 0 };
+  // U: pairs with incident > baseline + delta, ties counted half; one merge pass.
+  let u = 0;
+  let below = 0;
+  let k = 0;
+  for (const [v, c] of inc) {
+    while (k < base.length && base[k]![0] + delta < v) below += base[k++]![1];
+    let tied = 0;
+    for (let t = k; t < base.length && base[t]![0] + delta === v; t++) tied += base[t]![1];
+    u += c * (below + tied / 2);
+  }
+  const pairs = nb * ni;
+  const sd = Math.sqrt((pairs * (nb + ni + 1)) / 12);
+  return {
+    effect: Math.max(0, (2 * u) / pairs - 1),
+    z: sd > 0 ? (u - pairs / 2) / sd : 0,
+  };
+}

@@ -140,6 +140,11 @@ function filesFor(model: SystemModel, service: ServiceModel, config: PythonInstr
       run: [...exports, runLine],
       runNotes: [
         ...run.notes,
+        ...(service.libraries.includes('sqlite3')
+          ? [
+              "sqlite3: OpenTelemetry traces statements run on a cursor (`conn.cursor().execute(...)`); `Connection.execute()` makes its cursor inside the C module, out of the instrumentation's sight, and is not traced.",
+            ]
+          : []),
         ...(pkgs.uninstrumented.length > 0
           ? [
               `No OpenTelemetry instrumentation at this release for: ${pkgs.uninstrumented.join(', ')}.`,

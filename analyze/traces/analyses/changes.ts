@@ -5,9 +5,12 @@
  * Every finding is a two-sample test (so a small baseline counts for less) with an effect size,
  * and the critical z is Bonferroni-corrected for the number of comparisons made:
  *
- * - slower work / slower calls: the share of spans (or calls) above a threshold taken from the
- *   baseline: its quantile n/(n+1) (capped at p99), and at least a practical change above the
- *   baseline median (`minDeltaMs`, `minRelative`). Effect: the share of requests newly slow.
+ * - slower work / slower calls: two tests, the stronger finding standing for the change. The
+ *   share of spans (or calls) above a threshold taken from the baseline: its quantile n/(n+1)
+ *   (capped at p99), and at least a practical change above the baseline median (`minDeltaMs`,
+ *   `minRelative`); effect: the share of requests newly slow. And a rank test of all of them
+ *   against the baseline's shifted by that practical change (a slowdown of every request that
+ *   stays within the tail a baseline already had); effect: Cliff's delta.
  * - more errors: the share of spans where an error starts (see error-origin.ts).
  * - cut short: a parent ending right after a child more often than it used to: the child is
  *   the last thing that happened before the request gave up. Weighed by the work the parent
@@ -19,7 +22,7 @@
  * - more calls: calls per request that makes them (Poisson rates): retries, repeated work.
  */
 import type { Histogram } from '../../stats/histogram.js';
-import { confidence, criticalZ, proportionIncreaseZ } from '../../stats/tests.js';
+import { confidence, criticalZ, proportionIncreaseZ, shiftedRankTest } from '../../stats/tests.js';
 import type { AnalysisContext, TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
 import type { Profile } from './profile.js';
@@ -70,14 +73,21 @@ export interface Change {
   effect: number;
   /** Two-proportion test statistic (positive: the change is real in the stated direction). */
   z: number;
+  /**
+   * Latency changes: the test that found it. `tail`: more samples above the baseline's tail
+   * (some requests much slower); `shift`: a rank test of all samples against the baseline's
+   * shifted by the smallest change that counts (most requests slower), `effect` is then
+   * Cliff's delta.
+   */
+  test?: 'tail' | 'shift';
   /** `effect` weighted by how far `z` clears the critical z: 0..1. */
   score: number;
   /** Latency changes: extra ms per trace this change costs (mean shift x calls per trace). */
   extraMsPerTrace?: number;
   /**
-   * How much the change matters, 0..1: for latency, the extra time per trace against the
-   * baseline's mean trace duration (0.5 when it doubles a trace); for structure, the share of
-   * the parent's work (spans) that is lost, gone or new.
+   * How much the change matters, 0..1: for latency, the extra time per trace that reaches the
+   * operation against the baseline's mean trace duration (0.5 when it doubles such a trace); for
+   * structure, the share of the parent's work (spans) that is lost, gone or new.
    */
   weight: number;
   /**
@@ -102,7 +112,7 @@ export interface ChangesResult {
   comparisons: number;
   /** The z a change had to reach for a score of 0.5. */
   criticalZ: number;
-  /** Significant changes, highest score first. */
+  /** Changes with a score of at least 0.001, highest score first. */
   changes: Change[];
 }
 
@@ -110,8 +120,16 @@ const fmtMs = (v: number): string =>
   !Number.isFinite(v) ? '-' : v >= 100 ? `${Math.round(v)} ms` : `${v.toPrecision(2)} ms`;
 const pct = (k: number, n: number): string => (n === 0 ? '-' : `${Math.round((100 * k) / n)}%`);
 
+/** How a latency change shows, by the test that found it (see `Change.test`). */
+const slowIn = (c: Change, T: number, what: string): string =>
+  c.test === 'shift'
+    ? `longer across most ${what} (Cliff's delta ${c.effect.toFixed(2)} beyond the smallest change that counts)`
+    : `above ${fmtMs(T)} in ${pct(c.incident.k, c.incident.n)} of ${what} (baseline ${pct(c.baseline.k, c.baseline.n)})`;
+
 interface Raw extends Omit<Change, 'score' | 'text'> {
   describe: (c: Change) => string;
+  /** Latency changes: the rank test, taken instead when it is the stronger finding. */
+  shift?: { effect: number; z: number };
 }
 
 interface Scale {
@@ -131,6 +149,8 @@ interface LatencyChange {
   extra: number;
   shift: number;
   weight: number;
+  /** The rank test for a shift of the whole distribution (see `Change.test`). */
+  shiftTest: { effect: number; z: number };
 }
 
 function latency(
@@ -142,13 +162,18 @@ function latency(
   if (b.count < cfg.minSamples || i.count === 0) return undefined;
   const q = Math.min(0.99, b.count / (b.count + 1));
   const med = b.quantile(0.5);
-  const T = Math.max(b.quantile(q), med + Math.max(cfg.minDeltaMs, cfg.minRelative * med));
+  const delta = Math.max(cfg.minDeltaMs, cfg.minRelative * med);
+  const T = Math.max(b.quantile(q), med + delta);
   const kb = b.countAbove(T);
   const ki = i.countAbove(T);
   const pb = kb / b.count;
   const pi = ki / i.count;
   const effect = pb >= 1 ? 0 : Math.max(0, (pi - pb) / (1 - pb));
-  const extra = (Math.max(0, i.mean - b.mean) * i.count) / Math.max(1, scale.traces);
+  const shift = Math.max(0, i.mean - b.mean);
+  const extra = (shift * i.count) / Math.max(1, scale.traces);
+  // Weighed in the requests that reach it (at least one call each), not diluted by the traffic
+  // that never does: a fault in a rarely used service hurts the requests that use it as much.
+  const perReached = shift * Math.max(1, i.count / Math.max(1, scale.traces));
   return {
     T,
     base: { n: b.count, k: kb, p50: med, p95: b.quantile(0.95) },
@@ -156,8 +181,9 @@ function latency(
     z: proportionIncreaseZ(kb, b.count, ki, i.count),
     effect,
     extra,
-    shift: Math.max(0, i.mean - b.mean),
-    weight: extra / (extra + scale.traceMs),
+    shift,
+    weight: perReached / (perReached + scale.traceMs),
+    shiftTest: shiftedRankTest(b.entries(), i.entries(), delta),
   };
 }
 
@@ -168,6 +194,8 @@ function latencyFields(l: LatencyChange) {
     incident: l.inc,
     effect: l.effect,
     z: l.z,
+    test: 'tail' as const,
+    shift: l.shiftTest,
     extraMsPerTrace: l.extra,
     meanShiftMs: l.shift,
     weight: l.weight,
@@ -196,14 +224,14 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
     if (bo === undefined) continue;
     const l = latency(cfg, scale, bo.work, o.work);
     if (l !== undefined) {
-      comparisons++;
+      comparisons += 2;
       raw.push({
         kind: 'slowerWork',
         service: o.service,
         operation: o.name,
         ...latencyFields(l),
         describe: (c) =>
-          `${c.operation}: own work above ${fmtMs(l.T)} in ${pct(c.incident.k, c.incident.n)} of spans (baseline ${pct(c.baseline.k, c.baseline.n)}); median ${fmtMs(c.baseline.p50!)} -> ${fmtMs(c.incident.p50!)}, p95 ${fmtMs(c.baseline.p95!)} -> ${fmtMs(c.incident.p95!)}`,
+          `${c.operation}: own work ${slowIn(c, l.T, 'spans')}; median ${fmtMs(c.baseline.p50!)} -> ${fmtMs(c.incident.p50!)}, p95 ${fmtMs(c.baseline.p95!)} -> ${fmtMs(c.incident.p95!)}`,
       });
     }
     if (bo.count >= cfg.minSamples) {
@@ -232,7 +260,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
     if (bc === undefined) continue;
     const l = latency(cfg, scale, bc.gap, c.gap);
     if (l === undefined) continue;
-    comparisons++;
+    comparisons += 2;
     raw.push({
       kind: 'slowerCall',
       service: c.callee,
@@ -240,7 +268,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
       caller: c.caller,
       ...latencyFields(l),
       describe: (ch) =>
-        `calls from ${ch.caller} to ${ch.operation}: time outside ${ch.service} above ${fmtMs(l.T)} in ${pct(ch.incident.k, ch.incident.n)} of calls (baseline ${pct(ch.baseline.k, ch.baseline.n)}); median ${fmtMs(ch.baseline.p50!)} -> ${fmtMs(ch.incident.p50!)}`,
+        `calls from ${ch.caller} to ${ch.operation}: time outside ${ch.service} ${slowIn(ch, l.T, 'calls')}; median ${fmtMs(ch.baseline.p50!)} -> ${fmtMs(ch.incident.p50!)}`,
     });
   }
 
@@ -376,12 +404,24 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
   }
 
   const zc = criticalZ(comparisons, cfg.alpha);
+  for (const r of raw) {
+    // Two tests of one latency change: the stronger finding stands for it.
+    const s = r.shift;
+    delete r.shift;
+    if (s !== undefined && s.effect * confidence(s.z, zc) > r.effect * confidence(r.z, zc)) {
+      r.effect = s.effect;
+      r.z = s.z;
+      r.test = 'shift';
+    }
+  }
   blameCalls(raw);
   const changes: Change[] = [];
   for (const r of raw) {
-    if (r.effect <= 0 || r.z <= 0) continue;
+    // Under 1% of requests affected is no change to speak of, however sure.
+    if (r.effect < 0.01 || r.z <= 0) continue;
     const score = r.effect * r.weight * confidence(r.z, zc);
-    if (score < 0.01) continue;
+    // Weak evidence still ranks, last: a fault in a small service may leave only a little.
+    if (score < 0.001) continue;
     const { describe, ...rest } = r;
     const c: Change = { ...rest, score, text: '' };
     c.text = describe(c);
@@ -398,31 +438,44 @@ const FOLLOW_UP_Z = 1.645;
  * A slow call is slow between two services: the callee (its network, its queue) or the caller
  * (starved of CPU, its connection pool). The callee takes the blame as far as its other calls
  * and its own work are slow too, the caller as far as its other calls (to other services) and
- * its own work are; with no evidence either way, the blame is shared. Only a slowdown of a size
+ * its own work are; with no evidence either way, the blame is shared, less to a side whose other
+ * calls were measured and are not slower. Only a slowdown of a size
  * comparable to the call's can explain it: 4 ms more work does not explain a 1 s longer call.
  */
 function blameCalls(raw: Raw[]): void {
   for (const r of raw) {
     if (r.kind !== 'slowerCall') continue;
     const size = r.meanShiftMs ?? 0;
-    const slow = (o: Raw) =>
-      o.effect *
-      confidence(o.z, FOLLOW_UP_Z) *
-      (size > 0 ? Math.min(1, (o.meanShiftMs ?? 0) / size) : 1);
+    const shiftRatio = (o: Raw) => (size > 0 ? Math.min(1, (o.meanShiftMs ?? 0) / size) : 1);
+    const slow = (o: Raw) => o.effect * confidence(o.z, FOLLOW_UP_Z) * shiftRatio(o);
+    // A call measured without a slowdown of this size (whatever its sample): counter-evidence.
+    const clean = (o: Raw) => Math.max(0, 1 - Math.max(o.effect, shiftRatio(o)));
     let callee = 0;
     let caller = 0;
+    let calleeClean = 0;
+    let callerClean = 0;
     for (const o of raw) {
       if (o === r) continue;
       if (o.kind === 'slowerWork') {
         if (o.service === r.service) callee = Math.max(callee, slow(o));
         if (o.service === r.caller) caller = Math.max(caller, slow(o));
       } else if (o.kind === 'slowerCall') {
-        if (o.service === r.service) callee = Math.max(callee, slow(o));
-        else if (o.caller === r.caller) caller = Math.max(caller, slow(o));
+        if (o.service === r.service) {
+          callee = Math.max(callee, slow(o));
+          if (o.caller !== r.caller) calleeClean = Math.max(calleeClean, clean(o));
+        } else if (o.caller === r.caller) {
+          caller = Math.max(caller, slow(o));
+          callerClean = Math.max(callerClean, clean(o));
+        }
       }
     }
+    // With no evidence either way the blame is shared; a side whose other calls are as fast as
+    // ever is the less likely one (a starved caller is slow to call everyone, a slow callee is
+    // slow for every caller).
     const eps = 0.05;
-    r.calleeShare = (callee + eps) / (callee + caller + 2 * eps);
+    const epsCallee = eps * Math.max(0.1, 1 - calleeClean);
+    const epsCaller = eps * Math.max(0.1, 1 - callerClean);
+    r.calleeShare = (callee + epsCallee) / (callee + caller + epsCallee + epsCaller);
   }
 }
 

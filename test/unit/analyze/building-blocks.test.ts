@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Histogram } from '../../../analyze/stats/histogram.js';
-import { criticalZ, normalCdf, proportionIncreaseZ } from '../../../analyze/stats/tests.js';
+import {
+  criticalZ,
+  normalCdf,
+  proportionIncreaseZ,
+  shiftedRankTest,
+} from '../../../analyze/stats/tests.js';
 import {
   DocumentSplitter,
   decideLayout,
@@ -49,6 +54,29 @@ describe('significance tests', () => {
     expect(proportionIncreaseZ(1, 100, 50, 100)).toBeGreaterThan(7);
     expect(proportionIncreaseZ(0, 5, 5, 5)).toBeLessThan(proportionIncreaseZ(0, 500, 500, 500));
     expect(proportionIncreaseZ(50, 100, 1, 100)).toBeLessThan(0);
+  });
+
+  it('shifted rank test: a whole distribution slower by more than delta, not its tail', () => {
+    const hist = (values: number[]) => {
+      const h = new Histogram();
+      for (const v of values) h.add(v);
+      return h.entries();
+    };
+    const base = Array.from({ length: 200 }, (_, k) => 2 + (k % 10) / 10);
+    // A heavy tail in the baseline: 5% of calls take 80 ms.
+    for (let k = 0; k < 10; k++) base[k] = 80;
+    const b = hist(base);
+    // Every call 40 ms slower: below the baseline's tail, far beyond delta.
+    const moved = shiftedRankTest(b, hist(base.map((v) => v + 40)), 1);
+    expect(moved.effect).toBeGreaterThan(0.85);
+    expect(moved.z).toBeGreaterThan(10);
+    // The same distribution again, or one slower by less than delta: nothing.
+    expect(shiftedRankTest(b, hist(base), 1)).toMatchObject({ effect: 0 });
+    expect(shiftedRankTest(b, hist(base.map((v) => v + 0.5)), 1).effect).toBe(0);
+    // A tail: 10% of calls much slower, the rest as before: not a shift (the tail test's job).
+    expect(
+      shiftedRankTest(b, hist(base.map((v, k) => (k % 10 === 5 ? v + 500 : v))), 1).effect,
+    ).toBe(0);
   });
 
   it('Bonferroni critical z rises with the number of tests', () => {

@@ -157,6 +157,57 @@ function traces(n: number, s: Shape, from = 0): Span[] {
   return out;
 }
 
+/**
+ * web renders every request and calls `rare` in one request in `every`; `netOf(k)` is the extra
+ * network time of request k's call.
+ */
+function sideCalls(n: number, every: number, netOf: (k: number) => number, from: number): Span[] {
+  const out: Span[] = [];
+  for (let k = from; k < from + n; k++) {
+    const t0 = k * 1000;
+    const j = jitter(k, 2);
+    const net = netOf(k);
+    const trace = `w${k}`;
+    const specs: SpanSpec[] = [
+      { id: `${k}r`, service: 'web', name: 'GET /', start: 0, end: 40 + j, trace },
+      {
+        id: `${k}w`,
+        parent: `${k}r`,
+        service: 'web',
+        name: 'render',
+        start: 1,
+        end: 30,
+        trace,
+      },
+    ];
+    if (k % every === 0) {
+      specs[0]!.end += 10 + net;
+      specs.push(
+        {
+          id: `${k}c`,
+          parent: `${k}r`,
+          service: 'web',
+          name: 'GET /rare',
+          start: 31,
+          end: 39 + net + j,
+          trace,
+        },
+        {
+          id: `${k}s`,
+          parent: `${k}c`,
+          service: 'rare',
+          name: 'GET /rare',
+          start: 32 + net / 2,
+          end: 38 + net / 2 + j,
+          trace,
+        },
+      );
+    }
+    for (const sp of specs) out.push(span({ ...sp, start: sp.start + t0, end: sp.end + t0 }));
+  }
+  return out;
+}
+
 async function rank(incident: Span[], baseline: Span[]) {
   const r = await analyzeTraces({ input: memory(incident), baseline: memory(baseline) });
   return r;
@@ -290,6 +341,77 @@ describe('root-cause ranking against a baseline', () => {
     const retry = r.changes!.changes.find((c) => c.kind === 'moreCalls');
     expect(retry).toMatchObject({ service: 'payments', parent: 'POST /orders' });
     expect(retry!.text).toMatch(/3\.0 times per request \(baseline 1\.0\)/);
+  });
+
+  it('weighs a slowdown in the requests that reach it, however few they are', async () => {
+    // In the incident every call to `rare` waits 60 ms more on the network. The share of
+    // traffic that reaches it must not decide its weight.
+    const scoreOf = async (every: number) => {
+      const r = await rank(
+        sideCalls(400, every, () => 60, 10_000),
+        sideCalls(400, every, () => 0, 0),
+      );
+      expect(r.rootCauses[0]!.service).toBe('rare');
+      return r.rootCauses[0]!.score;
+    };
+    const often = await scoreOf(1);
+    const seldom = await scoreOf(8);
+    expect(seldom).toBeGreaterThan(0.2);
+    expect(seldom).toBeGreaterThan(often * 0.8);
+  });
+
+  it('finds every call a little slower, within the tail the baseline already had', async () => {
+    // In the baseline one call in 20 waits 80 ms; in the incident every call waits 30 ms: few
+    // calls pass the baseline's tail, but the whole distribution moved.
+    const r = await rank(
+      sideCalls(400, 1, () => 30, 10_000),
+      sideCalls(400, 1, (k) => (k % 20 === 0 ? 80 : 0), 0),
+    );
+    expect(r.rootCauses[0]!.service).toBe('rare');
+    const c = r.changes!.changes.find((x) => x.kind === 'slowerCall' && x.service === 'rare');
+    expect(c).toMatchObject({ test: 'shift' });
+    expect(c!.text).toMatch(/longer across most calls/);
+  });
+
+  it('blames the one caller less when its calls to other services are as fast as ever', async () => {
+    // web calls `rare` (every call 60 ms slower) and `other` (unchanged) in each request.
+    const withOther = (spans: Span[]): Span[] => {
+      const out = [...spans];
+      for (const root of spans.filter((x) => x.parentId === undefined)) {
+        const at = root.start + 2;
+        const j = jitter(Number(root.spanId.slice(0, -1)), 2);
+        const ids = { c: `${root.spanId}oc`, s: `${root.spanId}os` };
+        out.push(
+          {
+            ...root,
+            spanId: ids.c,
+            parentId: root.spanId,
+            name: 'GET /other',
+            start: at,
+            end: at + 8 + j,
+          },
+          {
+            ...root,
+            spanId: ids.s,
+            parentId: ids.c,
+            service: 'other',
+            name: 'GET /other',
+            start: at + 1,
+            end: at + 7 + j,
+          },
+        );
+      }
+      return out;
+    };
+    const r = await rank(
+      withOther(sideCalls(400, 1, () => 60, 10_000)),
+      withOther(sideCalls(400, 1, () => 0, 0)),
+    );
+    const call = r.changes!.changes.find((c) => c.kind === 'slowerCall' && c.service === 'rare');
+    expect(call!.calleeShare).toBeGreaterThan(0.8);
+    expect(r.rootCauses[0]!.service).toBe('rare');
+    const web = r.rootCauses.find((c) => c.service === 'web');
+    expect(web === undefined || web.score < r.rootCauses[0]!.score / 4).toBe(true);
   });
 
   it('finds nothing when nothing changed', async () => {

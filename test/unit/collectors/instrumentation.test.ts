@@ -33,7 +33,7 @@ services:
     server: uvicorn
     command: [uvicorn, main:app, --reload, --workers, "4", --port, "8001"]
     port: 8001
-    libraries: [fastapi, redis]
+    libraries: [fastapi, redis, sqlite3]
   - name: admin
     path: admin
     language: python
@@ -121,6 +121,9 @@ describe('python instrumentation generator', () => {
       'opentelemetry-instrument uvicorn main:app --port 8001 --log-config ../observability/instrumentation/catalog/logging.ini',
     );
     expect(readme).toContain('-k uvicorn.workers.UvicornWorker --bind 0.0.0.0:8001 main:app');
+    // sqlite3 traces only cursor statements: the README says so where the service uses it.
+    expect(readme).toMatch(/`Connection\.execute\(\)` .* is not traced/);
+    expect(content(py.files, `${dir('orders')}/README.md`)).not.toContain('sqlite3:');
     expect(content(py.files, `${dir('catalog')}/logging.ini`)).toContain(
       'class=obs_logging.JsonFormatter',
     );
