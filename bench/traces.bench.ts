@@ -1,6 +1,7 @@
 /**
  * `obs analyze traces` throughput and memory on generated OTLP JSON lines (1M and 2M spans),
- * next to reading and JSON-parsing the same file and nothing else, measured in the same run.
+ * next to reading and JSON-parsing the same file and nothing else, measured in the same run, and
+ * obs's reader alone (parsed and converted to spans, not analysed): where the rest of the time goes.
  * Each measurement runs in its own process (peak RSS is per process); figures are ratios
  * against the parse-only floor, so a busy machine shifts both alike. CPU time (all threads) is
  * shown beside wall time: on a machine whose cores are busy with other work, threads cannot
@@ -52,12 +53,14 @@ export async function run(): Promise<void> {
     const mb = statSync(file).size / 1e6;
     // Parse first and last, to see the machine's drift; the better of the two is the floor.
     const parseA = measure(['parse', file]);
+    const reader = measure(['spans', file]);
     const single = measure(['analyze', file, '0']);
     const threads = measure(['analyze', file, String(THREADS)]);
     const parseB = measure(['parse', file]);
     const parse = parseA.ms <= parseB.ms ? parseA : parseB;
     for (const [label, m] of [
       ['read + JSON.parse only', parse],
+      ['spans read, not analysed', reader],
       ['analyze, main thread', single],
       [`analyze, ${THREADS} worker threads`, threads],
     ] as const) {

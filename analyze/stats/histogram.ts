@@ -67,9 +67,13 @@ export class Histogram {
       return;
     }
     if (b >= this.offset && b < this.offset + len) return;
-    const lo = Math.min(this.offset, b - 8);
-    const hi = Math.max(this.offset + len, b + 9);
-    const grown = new Uint32Array(Math.max(hi - lo, len * 2));
+    const lo0 = Math.min(this.offset, b);
+    const hi0 = Math.max(this.offset + len, b + 1);
+    const size = Math.max(hi0 - lo0, len * 2);
+    // The room gained goes to the side that grew, where the next values are likely to fall: left
+    // on the other side, values creeping downwards would double the array again and again.
+    const lo = b < this.offset ? hi0 - size : lo0;
+    const grown = new Uint32Array(size);
     grown.set(this.counts, this.offset - lo);
     this.offset = lo;
     this.counts = grown;
@@ -100,6 +104,21 @@ export class Histogram {
     let n = 0;
     for (let i = this.counts.length - 1; i >= 0 && i + this.offset > b; i--) n += this.counts[i]!;
     return n;
+  }
+
+  /**
+   * Drops the empty buckets at both ends (growth leaves room there): less to copy when the
+   * histogram travels between threads. Counts and results stay the same.
+   */
+  trim(): void {
+    const c = this.counts;
+    let lo = 0;
+    let hi = c.length;
+    while (lo < hi && c[lo] === 0) lo++;
+    while (hi > lo && c[hi - 1] === 0) hi--;
+    if (lo === 0 && hi === c.length) return;
+    this.counts = c.slice(lo, hi);
+    this.offset += lo;
   }
 
   /** The samples as [value, count] per non-empty bucket, smallest first (for rank tests). */

@@ -426,7 +426,12 @@ class ProfileRun {
 
   save(): unknown {
     this.drainEdges();
-    return this.p;
+    const p = this.p;
+    for (const o of p.ops.values())
+      for (const h of [o.duration, o.self, o.work, o.entryDuration]) h.trim();
+    for (const c of p.calls.values()) c.gap.trim();
+    for (const r of p.roots.values()) for (const h of [r.duration, r.spans]) h.trim();
+    return p;
   }
 
   /** Adds another shard's profile: counters add up, histograms merge. */
