@@ -175,21 +175,8 @@ describe('error origin', () => {
 
   it('shares a fail-fast error with the usual callee it skipped (open circuit breaker)', () => {
     const run = errorOriginAnalysis.create({ examples: 3 }, env);
-    // orders usually calls payments; five fine requests teach that.
-    for (let k = 0; k < 5; k++) {
-      run.add!(
-        traceOf(
-          [
-            { id: 'o', service: 'orders', name: 'POST /orders', start: 0, end: 50, kind: 'server' },
-            { id: 'c', parent: 'o', service: 'orders', start: 5, end: 40, kind: 'client' },
-            { id: 'p', parent: 'c', service: 'payments', start: 10, end: 30, kind: 'server' },
-          ],
-          `ok${k}`,
-        ),
-      );
-    }
-    // One where payments failed, one where orders failed at once without calling it.
-    run.add!(
+    // orders -> payments; `error`: every span failed; `calls: false`: orders failed at once.
+    const order = (id: string, error: boolean, calls = true) =>
       traceOf(
         [
           {
@@ -199,46 +186,37 @@ describe('error origin', () => {
             start: 0,
             end: 50,
             kind: 'server',
-            error: true,
+            error,
           },
-          {
-            id: 'c',
-            parent: 'o',
-            service: 'orders',
-            start: 5,
-            end: 40,
-            kind: 'client',
-            error: true,
-          },
-          {
-            id: 'p',
-            parent: 'c',
-            service: 'payments',
-            start: 10,
-            end: 30,
-            kind: 'server',
-            error: true,
-          },
-        ],
-        'slow',
-      ),
-    );
-    run.add!(
-      traceOf(
-        [
-          {
-            id: 'o',
-            service: 'orders',
-            name: 'POST /orders',
-            start: 0,
-            end: 2,
-            kind: 'server',
-            error: true,
-          },
-        ],
-        'fast',
-      ),
-    );
+          ...(calls
+            ? [
+                {
+                  id: 'c',
+                  parent: 'o',
+                  service: 'orders',
+                  start: 5,
+                  end: 40,
+                  kind: 'client',
+                  error,
+                },
+                {
+                  id: 'p',
+                  parent: 'c',
+                  service: 'payments',
+                  start: 10,
+                  end: 30,
+                  kind: 'server',
+                  error,
+                },
+              ]
+            : []),
+        ] as SpanSpec[],
+        id,
+      );
+    // Five fine requests teach that orders usually calls payments.
+    for (let k = 0; k < 5; k++) run.add!(order(`ok${k}`, false));
+    run.add!(order('slow', true));
+    run.add!(order('fast', true, false));
     const r = run.finish(ctx)!;
     expect(r.services.find((s) => s.service === 'orders')).toMatchObject({
       traces: 1,
