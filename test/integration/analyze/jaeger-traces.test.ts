@@ -17,11 +17,11 @@ const FIXTURE = path.resolve(
 );
 
 /** The checkout fixture as OTLP/HTTP JSON bodies, moved to now and given `n` trace ids. */
-async function checkoutRequests(n: number, now: number): Promise<string[]> {
+async function checkoutRequests(n: number, now: number, first = 0): Promise<string[]> {
   const lines = (await readFile(FIXTURE, 'utf8')).trim().split('\n');
   const shift = BigInt(now - 1_700_000_000_000 - 60_000) * 1_000_000n;
   const out: string[] = [];
-  for (let k = 0; k < n; k++) {
+  for (let k = first; k < first + n; k++) {
     const traceId = `5b8efff798038103d269b633813f${k.toString(16).padStart(4, '0')}`;
     for (const line of lines) {
       const moved = line
@@ -44,7 +44,13 @@ describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
   beforeAll(async () => {
     jaeger = await startJaeger();
     queryUrl = jaeger.queryUrl;
-    for (const body of await checkoutRequests(5, Date.now())) {
+    // Five traces a minute ago, and three half an hour before: the baseline window's.
+    const now = Date.now();
+    const bodies = [
+      ...(await checkoutRequests(5, now)),
+      ...(await checkoutRequests(3, now - 30 * 60_000, 5)),
+    ];
+    for (const body of bodies) {
       const res = await fetch(`http://127.0.0.1:${jaeger.otlpHttp}/v1/traces`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -55,7 +61,7 @@ describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
     await waitFor('the traces to be stored', async () => {
       const res = await fetch(`${queryUrl}/api/traces?service=frontend&limit=100&lookback=1h`);
       const doc = (await res.json()) as { data: { spans: unknown[] }[] };
-      return doc.data.length === 5 && doc.data.every((t) => t.spans.length === 6)
+      return doc.data.length === 8 && doc.data.every((t) => t.spans.length === 6)
         ? true
         : undefined;
     });
@@ -74,7 +80,7 @@ describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
       '--service',
       'frontend',
       '--since',
-      '1h',
+      '10m',
       '--limit',
       '2',
       '--json',
@@ -96,6 +102,25 @@ describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
     ]);
     expect(report.rootCauses[0]!.service).toBe('payments');
     expect(report.errorOrigins.services[0]).toMatchObject({ service: 'payments', traces: 5 });
+  });
+
+  it('without --service reads every service; --baseline-since takes the window before --since', async () => {
+    const r = await runObs([
+      'analyze',
+      'traces',
+      '--jaeger',
+      queryUrl,
+      '--since',
+      '10m',
+      '--baseline-since',
+      '1h',
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as TraceReport;
+    expect(report.input).toMatchObject({ spans: 30, traces: 5 });
+    expect(report.baseline).toMatchObject({ spans: 18, traces: 3 });
+    expect(report.changes).toBeDefined();
   });
 
   it('says so when Jaeger has no traces of the service', async () => {
