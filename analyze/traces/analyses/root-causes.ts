@@ -56,7 +56,24 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
     if (c.kind !== 'cutShort' || c.parent === undefined) continue;
     cutLoss.set(c.parent, (cutLoss.get(c.parent) ?? 0) + c.effect * c.weight);
   }
+  // Per parent operation: how much more it now calls another service per request (retries).
+  const retried = new Map<string, number>();
   for (const c of changes) {
+    if (c.kind !== 'moreCalls' || c.parent === undefined || c.score <= 0) continue;
+    retried.set(c.parent, Math.max(retried.get(c.parent) ?? 0, c.effect));
+  }
+  for (const c of changes) {
+    if (c.kind === 'slowerWork' && retried.has(c.operation)) {
+      // Own time of a request that now retries a callee more is mostly the wait between the
+      // attempts (backoff): the callee's doing, in the share the extra calls explain.
+      const explained = c.effect > 0 ? Math.min(1, retried.get(c.operation)! / c.effect) : 0;
+      push(m, c.service, {
+        kind: c.kind,
+        score: c.score * (1 - explained),
+        text: `${c.text} (while retrying a callee more: partly waiting between attempts)`,
+      });
+      continue;
+    }
     // Vanished calls are the detail of `lessWork`; new calls to things seen before are as
     // often recovery (the baseline had failures) as fault: only never-seen ones count.
     if (c.kind === 'callVanished') continue;

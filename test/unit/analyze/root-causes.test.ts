@@ -4,6 +4,8 @@ import type { SpanSpec } from '../../support/spans.js';
 import { analyzeTraces } from '../../../analyze/traces/analyze.js';
 import type { SpanSource } from '../../../analyze/traces/analyze.js';
 import type { Span } from '../../../analyze/traces/span.js';
+import { rankRootCauses } from '../../../analyze/traces/analyses/root-causes.js';
+import type { Change } from '../../../analyze/traces/analyses/changes.js';
 
 function memory(spans: Span[]): SpanSource {
   return {
@@ -425,5 +427,47 @@ describe('root-cause ranking against a baseline', () => {
     const r = await analyzeTraces({ input: memory(incident) });
     expect(r.rootCauses[0]!.service).toBe('payments');
     expect(r.changes).toBeUndefined();
+  });
+});
+
+describe('root causes from changes', () => {
+  const change = (c: Partial<Change> & Pick<Change, 'kind' | 'service' | 'operation'>): Change => ({
+    baseline: { n: 100, k: 0 },
+    incident: { n: 100, k: 0 },
+    effect: 0.5,
+    z: 10,
+    score: 0.3,
+    weight: 1,
+    text: `${c.kind} ${c.service}`,
+    ...c,
+  });
+  const rank = (changes: Change[]) =>
+    rankRootCauses({ top: 10, reasons: 3 }, {
+      results: { changes: { comparisons: changes.length, criticalZ: 3, changes } },
+      baseline: undefined,
+      logs: undefined,
+    }).map((r) => [r.service, Number(r.score.toFixed(3))]);
+
+  it('puts the slower own work of a request that retries a callee more on the callee', () => {
+    const failing = change({
+      kind: 'moreErrors',
+      service: 'payments',
+      operation: 'POST /payments',
+      score: 0.2,
+    });
+    const slower = change({ kind: 'slowerWork', service: 'orders', operation: 'POST /orders' });
+    const retries = change({
+      kind: 'moreCalls',
+      service: 'payments',
+      operation: 'POST',
+      parent: 'POST /orders',
+      effect: 0.4,
+      score: 0.01,
+    });
+    // Alone, the slower work outranks the failing callee; with the retries, most of it is waiting.
+    expect(rank([failing, slower])[0]).toEqual(['orders', 0.3]);
+    const ranked = rank([failing, slower, retries]);
+    expect(ranked[0]![0]).toBe('payments');
+    expect(ranked.find((r) => r[0] === 'orders')![1]).toBeCloseTo(0.3 * (1 - 0.4 / 0.5), 3);
   });
 });
