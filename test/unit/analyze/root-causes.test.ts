@@ -442,11 +442,14 @@ describe('root causes from changes', () => {
     ...c,
   });
   const rank = (changes: Change[]) =>
-    rankRootCauses({ top: 10, reasons: 3 }, {
-      results: { changes: { comparisons: changes.length, criticalZ: 3, changes } },
-      baseline: undefined,
-      logs: undefined,
-    }).map((r) => [r.service, Number(r.score.toFixed(3))]);
+    rankRootCauses(
+      { top: 10, reasons: 3 },
+      {
+        results: { changes: { comparisons: changes.length, criticalZ: 3, changes } },
+        baseline: undefined,
+        logs: undefined,
+      },
+    ).map((r) => [r.service, Number(r.score.toFixed(3))]);
 
   it('puts the slower own work of a request that retries a callee more on the callee', () => {
     const failing = change({
