@@ -118,7 +118,22 @@ class LoadGenerator:
         self.in_flight = 0
 
     async def load_products(self) -> None:
-        resp = await self.client.get("/api/products", params={"limit": 200})
+        # The shop may still be starting, or a faulty catalog (or the breaker in front of it)
+        # may answer 5xx for a while: retry those with backoff until --startup-wait is used up.
+        # A 4xx or an empty catalog is an answer, not a passing state, and fails at once.
+        deadline = time.monotonic() + self.args.startup_wait
+        delay = 0.25
+        while True:
+            try:
+                resp = await self.client.get("/api/products", params={"limit": 200})
+                if resp.status_code < 500:
+                    break
+                resp.raise_for_status()
+            except (httpx.TransportError, httpx.HTTPStatusError):
+                if time.monotonic() + delay > deadline:
+                    raise
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 4.0)
         resp.raise_for_status()
         self.products = [p["id"] for p in resp.json()["products"]]
         if not self.products:
@@ -301,6 +316,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument(
+        "--startup-wait",
+        type=float,
+        default=30.0,
+        help="seconds to keep retrying the first product listing on 5xx (default 30)",
+    )
+    parser.add_argument(
         "--max-error-rate", type=float, default=None, help="exit 1 when the error share is higher"
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
@@ -311,6 +332,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(str(err))
     if not 0 <= args.decline_share <= 1:
         parser.error("--decline-share must be from 0 to 1")
+    if args.startup_wait < 0:
+        parser.error("--startup-wait must be 0 or more")
     args.base_url = args.base_url.rstrip("/")
     return args
 

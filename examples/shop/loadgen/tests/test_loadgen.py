@@ -21,7 +21,12 @@ class HelpersTest(unittest.TestCase):
                 loadgen.parse_mix(bad)
 
     def test_bad_arguments_exit_2(self):
-        for argv in (["--rate", "0"], ["--mix", "nope=1"], ["--decline-share", "2"]):
+        for argv in (
+            ["--rate", "0"],
+            ["--mix", "nope=1"],
+            ["--decline-share", "2"],
+            ["--startup-wait", "-1"],
+        ):
             with self.subTest(argv=argv), self.assertRaises(SystemExit) as caught:
                 loadgen.parse_args(argv)
             self.assertEqual(caught.exception.code, 2)
@@ -80,6 +85,41 @@ class RunTest(unittest.TestCase):
         # Nobody has a cart and checkout is the only action: they browse instead.
         self.assertNotIn("checkout", summary["actions"])
         self.assertGreater(summary["actions"]["browse"]["count"], 0)
+
+
+class LoadProductsTest(unittest.TestCase):
+    def load(self, answers, argv=()):
+        """Serve the product listing from `answers` (status codes, the last one repeats)."""
+        calls = []
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            status = answers[min(len(calls), len(answers) - 1)]
+            calls.append(status)
+            body = {"products": [{"id": "p1"}]} if status == 200 else {"error": "down"}
+            return httpx.Response(status, json=body)
+
+        async def go():
+            args = loadgen.parse_args(["--startup-wait", "2", *argv])
+            transport = httpx.MockTransport(handler)
+            async with httpx.AsyncClient(transport=transport, base_url="http://shop") as client:
+                gen = loadgen.LoadGenerator(args, client)
+                await gen.load_products()
+                return gen.products
+
+        return asyncio.run(go()), calls
+
+    def test_5xx_while_starting_is_retried(self):
+        products, calls = self.load([503, 500, 200])
+        self.assertEqual(products, ["p1"])
+        self.assertEqual(calls, [503, 500, 200])
+
+    def test_4xx_fails_at_once(self):
+        with self.assertRaises(httpx.HTTPStatusError):
+            self.load([404, 200])
+
+    def test_gives_up_after_the_startup_wait(self):
+        with self.assertRaises(httpx.HTTPStatusError):
+            self.load([503], ["--startup-wait", "0.5"])
 
 
 if __name__ == "__main__":
