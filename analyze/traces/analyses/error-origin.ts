@@ -109,7 +109,7 @@ class ErrorOriginRun {
       const origin =
         !children[i]!.some((c) => spans[c]!.error && !refusedByCallee(t, c)) &&
         !reportsSibling(t, i);
-      const key = `${s.service}\u0001${s.name}`;
+      const key = opKey(t, i);
       let e = this.ops.get(key);
       if (e === undefined) {
         e = { service: s.service, operation: s.name, origins: 0, propagated: 0 };
