@@ -5,15 +5,22 @@
  * cached failure). The error then belongs as much to the service it skipped.
  */
 import type { Trace } from '../trace.js';
+import { opKey as operationKey } from './profile.js';
 
 /** A call is usual when successful requests make it this often. */
 const USUAL_SHARE = 0.9;
 /** Successful requests needed before a call can be called usual. */
 const MIN_REQUESTS = 5;
 
+/** An operation's successful requests, and how many of them called each other service. */
+interface OpCalls {
+  n: number;
+  calls: Map<string, number>;
+}
+
 export interface UsualCallsState {
-  /** Per `service \u0001 operation` of a service's entry span: successful requests, and per callee. */
-  ok: Map<string, { n: number; calls: Map<string, number> }>;
+  /** Per operation (`opKey`) of a service's entry span. */
+  ok: Map<string, OpCalls>;
 }
 
 /** Index of the span where `i`'s service was entered in this trace (its same-service top). */
@@ -44,10 +51,32 @@ export function calleesOf(t: Trace, e: number): string[] {
 }
 
 export const opKey = (t: Trace, i: number): string =>
-  `${t.spans[i]!.service}\u0001${t.spans[i]!.name}`;
+  operationKey(t.spans[i]!.service, t.spans[i]!.name);
 
 export class UsualCalls {
   readonly state: UsualCallsState = { ok: new Map() };
+
+  /** service -> name -> the entry of `state.ok`: no key string built per span. */
+  private readonly index = new Map<string, Map<string, OpCalls>>();
+
+  private counts(service: string, name: string): OpCalls {
+    let names = this.index.get(service);
+    if (names === undefined) {
+      names = new Map();
+      this.index.set(service, names);
+    }
+    let o = names.get(name);
+    if (o === undefined) {
+      const key = operationKey(service, name);
+      o = this.state.ok.get(key);
+      if (o === undefined) {
+        o = { n: 0, calls: new Map() };
+        this.state.ok.set(key, o);
+      }
+      names.set(name, o);
+    }
+    return o;
+  }
 
   /** Counts the calls of every successful entry span of `t`. */
   add(t: Trace): void {
@@ -56,12 +85,7 @@ export class UsualCalls {
       if (spans[i]!.error) continue;
       const p = parent[i]!;
       if (p >= 0 && spans[p]!.service === spans[i]!.service) continue;
-      const key = opKey(t, i);
-      let o = this.state.ok.get(key);
-      if (o === undefined) {
-        o = { n: 0, calls: new Map() };
-        this.state.ok.set(key, o);
-      }
+      const o = this.counts(spans[i]!.service, spans[i]!.name);
       o.n++;
       for (const s of calleesOf(t, i)) o.calls.set(s, (o.calls.get(s) ?? 0) + 1);
     }
