@@ -2,6 +2,8 @@
  * `obs analyze traces` throughput and memory on generated OTLP JSON lines (1M and 2M spans),
  * next to reading and JSON-parsing the same file and nothing else, measured in the same run, and
  * obs's reader alone (parsed and converted to spans, not analysed): where the rest of the time goes.
+ * The analysis runs three ways: all on the main thread; parsed on the main thread and analysed in
+ * one worker (two halves on two cores); and in shard workers that each parse and analyse a share.
  * Each measurement runs in its own process (peak RSS is per process); figures are ratios
  * against the parse-only floor, so a busy machine shifts both alike. CPU time (all threads) is
  * shown beside wall time: on a machine whose cores are busy with other work, threads cannot
@@ -46,7 +48,13 @@ export async function run(): Promise<void> {
   console.log(
     'spans       MB  mode                          wall ms   CPU ms    spans/s  vs parse  peak RSS MB',
   );
-  const rows: { size: number; parse: Measure; single: Measure; threads: Measure }[] = [];
+  const rows: {
+    size: number;
+    parse: Measure;
+    single: Measure;
+    pipeline: Measure;
+    threads: Measure;
+  }[] = [];
   for (const size of SIZES) {
     const file = path.join(dir, `traces-${size}.jsonl`);
     if (!existsSync(file)) await generateOtlp(file, size);
@@ -55,6 +63,7 @@ export async function run(): Promise<void> {
     const parseA = measure(['parse', file]);
     const reader = measure(['spans', file]);
     const single = measure(['analyze', file, '0']);
+    const pipeline = measure(['analyze', file, '1']);
     const threads = measure(['analyze', file, String(THREADS)]);
     const parseB = measure(['parse', file]);
     const parse = parseA.ms <= parseB.ms ? parseA : parseB;
@@ -62,19 +71,20 @@ export async function run(): Promise<void> {
       ['read + JSON.parse only', parse],
       ['spans read, not analysed', reader],
       ['analyze, main thread', single],
-      [`analyze, ${THREADS} worker threads`, threads],
+      ['analyze, parse + 1 worker', pipeline],
+      [`analyze, ${THREADS} shard workers`, threads],
     ] as const) {
       console.log(
         `${String(size).padEnd(9)} ${f0(mb).padStart(6)}  ${label.padEnd(28)} ${f0(m.ms).padStart(8)} ${f0(m.cpuMs).padStart(8)} ${f0(rate(m)).padStart(10)} ${(rate(m) / rate(parse)).toFixed(2).padStart(9)} ${f0(m.peakMb).padStart(12)}`,
       );
     }
-    rows.push({ size, parse, single, threads });
+    rows.push({ size, parse, single, pipeline, threads });
   }
   if (rows.length >= 2) {
     const [a, b] = [rows[0]!, rows[rows.length - 1]!];
     const x = (f: (r: typeof a) => number) => (f(b) / f(a)).toFixed(2);
     console.log(
-      `linearity: ${(b.size / a.size).toFixed(1)}x the spans took ${x((r) => r.single.ms)}x the time on the main thread (${x((r) => r.threads.ms)}x with threads; parse only ${x((r) => r.parse.ms)}x); peak memory ${x((r) => r.single.peakMb)}x`,
+      `linearity: ${(b.size / a.size).toFixed(1)}x the spans took ${x((r) => r.single.ms)}x the time on the main thread (${x((r) => r.pipeline.ms)}x with 1 worker, ${x((r) => r.threads.ms)}x with shards; parse only ${x((r) => r.parse.ms)}x); peak memory ${x((r) => r.single.peakMb)}x`,
     );
   }
 }

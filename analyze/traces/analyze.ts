@@ -18,7 +18,7 @@ import type { AssemblerOptions } from './assemble.js';
 import type { LogEvidenceInput } from './logs/evidence.js';
 import { readTraceFiles } from './readers/files.js';
 import type { ReadOptions, SourceSummary } from './readers/files.js';
-import { defaultWorkers, readSharded } from './parallel/shards.js';
+import { analyseInWorker, defaultWorkers, readSharded } from './parallel/shards.js';
 import { TraceSink } from './sink.js';
 import type { SinkStats } from './sink.js';
 import { Problems } from './readers/problems.js';
@@ -97,24 +97,30 @@ async function runInput(
   const sources: SourceSummary[] = [];
   let stats: SinkStats;
   const workers = source.files?.opts.workers ?? defaultWorkers(source.files?.paths ?? []);
-  // Shards need every streaming analysis to merge, and no log records waiting for spans.
-  const shardable =
+  // Threads need every streaming analysis to merge, and no log records waiting for spans.
+  const threaded =
     source.files !== undefined &&
     workers > 0 &&
     env.logs === undefined &&
     prepared.every((p) => DEFAULT_ANALYSES.includes(p.analysis)) &&
     runs.every((r) => r.run.add === undefined || r.run.absorb !== undefined);
-  if (shardable && source.files !== undefined) {
-    const adders = prepared.filter((_, k) => runs[k]!.run.add !== undefined);
-    const r = await readSharded(
-      source.files.paths,
-      adders.map((p) => ({ key: p.analysis.key, config: p.config })),
-      assemblerOpts,
-      workers,
-      problems,
-      sources,
-      source.files.opts,
-    );
+  if (threaded && source.files !== undefined) {
+    const adders = prepared
+      .filter((_, k) => runs[k]!.run.add !== undefined)
+      .map((p) => ({ key: p.analysis.key, config: p.config }));
+    // One worker: this thread parses and the worker analyses; more: shards that do both.
+    const r =
+      workers === 1
+        ? await analyseInWorker(source.spans(problems, sources), adders, assemblerOpts, problems)
+        : await readSharded(
+            source.files.paths,
+            adders,
+            assemblerOpts,
+            workers,
+            problems,
+            sources,
+            source.files.opts,
+          );
     for (const { key, run } of runs)
       for (const state of r.states.get(key) ?? []) run.absorb!(state);
     stats = r.stats;

@@ -18,7 +18,10 @@ export interface ShardInit {
 }
 
 export type ToShard =
-  { type: 'items'; id: number; file: string; items: JsonItem[] } | { type: 'end' };
+  | { type: 'items'; id: number; file: string; items: JsonItem[] }
+  /** Spans parsed by the sender (analyse-in-worker: one shard, see shards.ts). */
+  | { type: 'spans'; id: number; spans: PackedSpans }
+  | { type: 'end' };
 
 export type FromShard =
   | { type: 'ack'; id: number; file: string; spans: number }

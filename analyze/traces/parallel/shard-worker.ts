@@ -80,6 +80,12 @@ port.on('message', (m: ToShard) => {
       tryFinish();
       return;
     }
+    if (m.type === 'spans') {
+      const spans = unpackSpans(m.spans);
+      sink.add(spans);
+      send({ type: 'ack', id: m.id, file: '', spans: spans.length });
+      return;
+    }
     const p = init.strict ? new Problems() : problems;
     const spans = convertItems(m.file, m.items, p);
     if (init.strict) {

@@ -9,15 +9,17 @@ import { existsSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
-import type { MessagePort } from 'node:worker_threads';
+import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import { ExitCode, ObsError } from '../../../core/errors.js';
 import type { ExitCodeValue } from '../../../core/errors.js';
 import type { ResultKey } from '../analyses/analysis.js';
 import type { AssemblerOptions } from '../assemble.js';
+import { packSpans } from '../readers/convert-items.js';
 import type { ReadOptions, SourceSummary } from '../readers/files.js';
 import { traceItems } from '../readers/files.js';
 import type { Problems } from '../readers/problems.js';
 import type { SinkStats } from '../sink.js';
+import type { Span } from '../span.js';
 import { mergeSinkStats } from '../sink.js';
 import type { FromShard, ShardInit, ToShard } from './protocol.js';
 
@@ -27,15 +29,16 @@ const WORKER_FILE = fileURLToPath(new URL('./shard-worker.js', import.meta.url))
 const MIN_SHARDED_BYTES = 32 * 1024 * 1024;
 
 /**
- * Workers to use when the caller does not say. Sharding costs about 70% more CPU in all (items
- * and spans cross threads, every shard compiles and merges), so it pays from four cores on (the
- * bench shows it); on fewer, and for small inputs, none. None either when the compiled worker is
- * not there (running from TypeScript sources under a test runner).
+ * Workers to use when the caller does not say. Shards cost about 70% more CPU in all (items and
+ * spans cross threads, every shard compiles and merges), so they pay from four cores on; on two or
+ * three, one worker that analyses while this thread parses pays (the bench shows both). None for
+ * small inputs, on one core, or when the compiled worker is not there (running from TypeScript
+ * sources under a test runner).
  */
 export function defaultWorkers(files: readonly string[]): number {
   if (!existsSync(WORKER_FILE)) return 0;
   const cores = availableParallelism();
-  if (cores < 4) return 0;
+  if (cores < 2) return 0;
   let bytes = 0;
   for (const f of files) {
     try {
@@ -44,7 +47,8 @@ export function defaultWorkers(files: readonly string[]): number {
       // A missing file is reported by the reader.
     }
   }
-  return bytes < MIN_SHARDED_BYTES ? 0 : Math.min(4, cores);
+  if (bytes < MIN_SHARDED_BYTES) return 0;
+  return cores < 4 ? 1 : Math.min(4, cores);
 }
 
 /** Item batches waiting in each worker, at most: enough to keep it busy, few for memory. */
@@ -61,16 +65,22 @@ interface Shard {
   inFlight: number;
 }
 
-export async function readSharded(
-  files: readonly string[],
+/** Sends a message to the next shard in turn, waiting while that one is full. */
+type Post = (m: ToShard, transfer?: TransferListItem[]) => Promise<void>;
+
+/**
+ * Starts `count` shard workers, lets `feed` send them work, ends them and collects their states.
+ * `onAck` hears of every batch a shard has taken in.
+ */
+async function runShards(
+  count: number,
   analyses: { key: ResultKey; config: object }[],
   assembler: AssemblerOptions | undefined,
-  workers: number,
+  strict: boolean,
   problems: Problems,
-  summaries: SourceSummary[],
-  opts: ReadOptions,
+  onAck: (file: string, spans: number) => void,
+  feed: (post: Post) => Promise<void>,
 ): Promise<ShardedResult> {
-  const count = Math.max(1, workers);
   // A channel between every pair of shards.
   const ports: (MessagePort | null)[][] = Array.from({ length: count }, () =>
     Array.from({ length: count }, () => null),
@@ -91,9 +101,6 @@ export async function readSharded(
     states: { key: ResultKey; state: unknown }[];
     stats: SinkStats;
   }[] = [];
-  const bySummary = new Map<string, SourceSummary>();
-  let total = 0;
-  const label = opts.label ?? 'reading traces';
 
   const shards: Shard[] = ports.map((peers, index) => {
     const init: ShardInit = {
@@ -105,7 +112,7 @@ export async function readSharded(
         maxSpansInFlight: perShard(assembler?.maxSpansInFlight ?? 1_000_000),
         idleSpans: perShard(assembler?.idleSpans ?? 250_000),
       },
-      strict: opts.strict ?? false,
+      strict,
       peers,
     };
     const worker = new Worker(WORKER_FILE, {
@@ -116,10 +123,7 @@ export async function readSharded(
     worker.on('message', (m: FromShard) => {
       if (m.type === 'ack') {
         shard.inFlight--;
-        const s = bySummary.get(m.file);
-        if (s !== undefined) s.spans += m.spans;
-        total += m.spans;
-        opts.onProgress?.({ label, done: total, unit: 'spans' });
+        onAck(m.file, m.spans);
       } else if (m.type === 'error') {
         failure ??= new ObsError(m.error.message, {
           code: m.error.code,
@@ -148,29 +152,22 @@ export async function readSharded(
   const check = () => {
     if (failure !== undefined) throw failure;
   };
-  try {
-    let next = 0;
-    let id = 0;
-    for await (const { summary, items } of traceItems(
-      files,
-      problems,
-      summaries,
-      opts.strict ?? false,
-    )) {
-      bySummary.set(summary.file, summary);
+  let next = 0;
+  const post: Post = async (m, transfer = []) => {
+    check();
+    // Round robin, waiting while the next worker is full.
+    let shard = shards[next % count]!;
+    while (shard.inFlight >= IN_FLIGHT) {
+      await wait();
       check();
-      // Round robin, waiting while the next worker is full.
-      let shard = shards[next % count]!;
-      while (shard.inFlight >= IN_FLIGHT) {
-        await wait();
-        check();
-        shard = shards[next % count]!;
-      }
-      next++;
-      shard.inFlight++;
-      const m: ToShard = { type: 'items', id: id++, file: summary.file, items };
-      shard.worker.postMessage(m);
+      shard = shards[next % count]!;
     }
+    next++;
+    shard.inFlight++;
+    shard.worker.postMessage(m, transfer);
+  };
+  try {
+    await feed(post);
     for (const s of shards) s.worker.postMessage({ type: 'end' } satisfies ToShard);
     while (done.length < count) {
       check();
@@ -191,4 +188,72 @@ export async function readSharded(
     }
   }
   return { stats: mergeSinkStats(done.map((d) => d.stats)), states };
+}
+
+/** Files read on this thread, parsed and analysed by `workers` shards, each its share of traces. */
+export async function readSharded(
+  files: readonly string[],
+  analyses: { key: ResultKey; config: object }[],
+  assembler: AssemblerOptions | undefined,
+  workers: number,
+  problems: Problems,
+  summaries: SourceSummary[],
+  opts: ReadOptions,
+): Promise<ShardedResult> {
+  const bySummary = new Map<string, SourceSummary>();
+  let total = 0;
+  const label = opts.label ?? 'reading traces';
+  const onAck = (file: string, spans: number) => {
+    const s = bySummary.get(file);
+    if (s !== undefined) s.spans += spans;
+    total += spans;
+    opts.onProgress?.({ label, done: total, unit: 'spans' });
+  };
+  const strict = opts.strict ?? false;
+  return runShards(
+    Math.max(1, workers),
+    analyses,
+    assembler,
+    strict,
+    problems,
+    onAck,
+    async (post) => {
+      let id = 0;
+      for await (const { summary, items } of traceItems(files, problems, summaries, strict)) {
+        bySummary.set(summary.file, summary);
+        await post({ type: 'items', id: id++, file: summary.file, items });
+      }
+    },
+  );
+}
+
+/**
+ * Spans read and parsed on this thread (any source), assembled and analysed in one worker: the
+ * two halves of the work on two cores, with spans crossing once as typed-array columns.
+ */
+export async function analyseInWorker(
+  batches: AsyncIterable<Span[]>,
+  analyses: { key: ResultKey; config: object }[],
+  assembler: AssemblerOptions | undefined,
+  problems: Problems,
+): Promise<ShardedResult> {
+  return runShards(
+    1,
+    analyses,
+    assembler,
+    false,
+    problems,
+    () => undefined,
+    async (post) => {
+      let id = 0;
+      for await (const batch of batches) {
+        const spans = packSpans(batch);
+        await post({ type: 'spans', id: id++, spans }, [
+          spans.refs.buffer,
+          spans.times.buffer,
+          spans.http.buffer,
+        ]);
+      }
+    },
+  );
 }

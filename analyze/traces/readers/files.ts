@@ -19,9 +19,9 @@ export interface ReadOptions {
   /** Stop at the first malformed line or span instead of counting it. Default false. */
   strict?: boolean;
   /**
-   * Worker threads that parse and analyse, each a share of the traces; 0 does all on the main
-   * thread. Default `defaultWorkers(files)` (parallel/shards.ts). Only used where the input
-   * allows it (see analyze.ts).
+   * Worker threads: 0 does all on the main thread; 1 analyses in a worker while the main thread
+   * parses; 2+ parse and analyse, each a share of the traces. Default `defaultWorkers(files)`
+   * (parallel/shards.ts). Only used where the input allows it (see analyze.ts).
    */
   workers?: number;
   onProgress?: ProgressFn;

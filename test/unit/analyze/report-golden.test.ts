@@ -31,7 +31,7 @@ const ARGS = [
 describe('the trace report on a fixed multi-format input', { timeout: 60_000 }, () => {
   const expected = readFileSync(path.join(DIR, 'report.json'), 'utf8');
 
-  it.each([['0'], ['2']])('is unchanged with %s worker threads', async (workers) => {
+  it.each([['0'], ['1'], ['2']])('is unchanged with %s worker threads', async (workers) => {
     const r = await runObs([...ARGS, '--workers', workers], { cwd: DIR });
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
