@@ -37,6 +37,8 @@ interface ServiceOrigins {
   failFast: number;
   /** Failing traces in which a caller failed fast without its usual call here. */
   skippedBy: number;
+  /** Of `failFast`: the failing callees it skipped, with the traces each, most first. */
+  skipped: { service: string; traces: number }[];
   examples: string[];
 }
 
@@ -199,6 +201,7 @@ class ErrorOriginRun {
         propagated: 0,
         failFast: 0,
         skippedBy: 0,
+        skipped: [],
         examples: [],
       };
       this.svcs.set(name, sv);
@@ -215,8 +218,17 @@ class ErrorOriginRun {
     for (const c of this.candidates) {
       const skipped = this.usual.skipped(c.entry, c.called).filter(failing);
       if (skipped.length === 0) continue;
-      this.service(c.service).failFast++;
-      for (const s of skipped) this.service(s).skippedBy++;
+      const caller = this.service(c.service);
+      caller.failFast++;
+      for (const s of skipped) {
+        this.service(s).skippedBy++;
+        const k = caller.skipped.find((x) => x.service === s);
+        if (k === undefined) caller.skipped.push({ service: s, traces: 1 });
+        else k.traces++;
+      }
+    }
+    for (const sv of this.svcs.values()) {
+      sv.skipped.sort((a, b) => b.traces - a.traces || a.service.localeCompare(b.service));
     }
     this.candidates = [];
   }

@@ -5,7 +5,9 @@
  * Each piece of evidence is a probability-like score (effect size times confidence); a service's
  * score combines its pieces as independent indications (noisy-OR). Evidence that is explained by
  * another service is discounted (propagation): a parent that stopped calling things because a
- * call before them ended its requests (cut short) is a victim of that callee, not a cause.
+ * call before them ended its requests (cut short) is a victim of that callee, not a cause; a
+ * service whose requests failed fast without calling a failing callee (an open breaker) shares
+ * its new errors and lost work with that callee.
  */
 import type { AnalysisContext, TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
@@ -49,7 +51,41 @@ function push(m: EvidenceMap, service: string, e: Evidence): void {
   l.push(e);
 }
 
-function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
+/** Per service that failed fast (see error-origin.ts): the share to pass on, and to whom. */
+type FailFast = Map<string, { share: number; skipped: { service: string; traces: number }[] }>;
+
+function failFastOf(ctx: AnalysisContext): FailFast {
+  const out: FailFast = new Map();
+  for (const s of ctx.results.errorOrigins?.services ?? []) {
+    if (s.failFast <= 0 || s.traces <= 0 || s.skipped.length === 0) continue;
+    // Half, as without a baseline: the failing callee tripped the breaker, the caller chose to.
+    out.set(s.service, { share: s.failFast / s.traces / 2, skipped: s.skipped });
+  }
+  return out;
+}
+
+/**
+ * Pushes errors or lost work of `service`, less the share of its failing requests that failed
+ * fast without calling a failing callee: that share goes to the callees it skipped.
+ */
+function pushShared(m: EvidenceMap, fast: FailFast, service: string, e: Evidence): void {
+  const f = fast.get(service);
+  if (f === undefined) {
+    push(m, service, e);
+    return;
+  }
+  push(m, service, { ...e, score: e.score * (1 - f.share) });
+  const total = f.skipped.reduce((a, k) => a + k.traces, 0);
+  for (const k of f.skipped) {
+    push(m, k.service, {
+      kind: 'skippedBy',
+      score: (e.score * f.share * k.traces) / total,
+      text: `${service} failed fast without calling ${k.service} (an open circuit breaker?): ${e.text}`,
+    });
+  }
+}
+
+function fromChanges(m: EvidenceMap, changes: readonly Change[], fast: FailFast): void {
   // Per parent operation: the work its requests lost by stopping after a call (cut short).
   const cutLoss = new Map<string, number>();
   for (const c of changes) {
@@ -81,7 +117,15 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[]): void {
     if (c.kind === 'lessWork') {
       // Work lost because requests stopped after a call elsewhere is that call's doing.
       const explained = c.effect > 0 ? Math.min(1, (cutLoss.get(c.operation) ?? 0) / c.effect) : 0;
-      push(m, c.service, { kind: c.kind, score: c.score * (1 - explained), text: c.text });
+      pushShared(m, fast, c.service, {
+        kind: c.kind,
+        score: c.score * (1 - explained),
+        text: c.text,
+      });
+      continue;
+    }
+    if (c.kind === 'moreErrors') {
+      pushShared(m, fast, c.service, { kind: c.kind, score: c.score, text: c.text });
       continue;
     }
     if (c.kind === 'slowerCall' && c.caller !== undefined) {
@@ -135,7 +179,7 @@ function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext): void {
 
 export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): RootCause[] {
   const m: EvidenceMap = new Map();
-  fromChanges(m, ctx.results.changes?.changes ?? []);
+  fromChanges(m, ctx.results.changes?.changes ?? [], failFastOf(ctx));
   // With a baseline, errors are compared per operation (changes); without, where they start.
   if (ctx.results.changes === undefined) fromErrorOrigins(m, ctx);
   for (const e of ctx.results.logEvidence?.evidence ?? []) {

@@ -6,6 +6,7 @@ import type { SpanSource } from '../../../analyze/traces/analyze.js';
 import type { Span } from '../../../analyze/traces/span.js';
 import { rankRootCauses } from '../../../analyze/traces/analyses/root-causes.js';
 import type { Change } from '../../../analyze/traces/analyses/changes.js';
+import type { ErrorOriginResult } from '../../../analyze/traces/analyses/error-origin.js';
 
 function memory(spans: Span[]): SpanSource {
   return {
@@ -441,15 +442,59 @@ describe('root causes from changes', () => {
     text: `${c.kind} ${c.service}`,
     ...c,
   });
-  const rank = (changes: Change[]) =>
+  const rank = (changes: Change[], errorOrigins?: ErrorOriginResult) =>
     rankRootCauses(
       { top: 10, reasons: 3 },
       {
-        results: { changes: { comparisons: changes.length, criticalZ: 3, changes } },
+        results: { changes: { comparisons: changes.length, criticalZ: 3, changes }, errorOrigins },
         baseline: undefined,
         logs: undefined,
       },
     ).map((r) => [r.service, Number(r.score.toFixed(3))]);
+
+  it('shares the new errors of a caller that failed fast without calling a failing callee', () => {
+    const callerErrors = change({
+      kind: 'moreErrors',
+      service: 'orders',
+      operation: 'POST /orders',
+      score: 0.4,
+    });
+    const calleeErrors = change({
+      kind: 'moreErrors',
+      service: 'payments',
+      operation: 'POST /payments',
+      score: 0.25,
+    });
+    const origins = (failFast: number): ErrorOriginResult => {
+      const svc = (service: string, traces: number) => ({
+        service,
+        traces,
+        origins: traces,
+        propagated: 0,
+        failFast: 0,
+        skippedBy: 0,
+        skipped: [] as { service: string; traces: number }[],
+        examples: [],
+      });
+      const orders = {
+        ...svc('orders', 10),
+        failFast,
+        skipped: [{ service: 'payments', traces: failFast }],
+      };
+      return {
+        failingTraces: 15,
+        traces: 100,
+        operations: [],
+        services: [orders, svc('payments', 5)],
+      };
+    };
+    // Orders' own errors alone outrank payments'.
+    expect(rank([callerErrors, calleeErrors], origins(0))[0]).toEqual(['orders', 0.4]);
+    // 8 of its 10 failing requests skipped payments (an open breaker): 40% of it goes there.
+    const ranked = rank([callerErrors, calleeErrors], origins(8));
+    expect(ranked[0]).toEqual(['payments', Number((1 - 0.75 * (1 - 0.4 * 0.4)).toFixed(3))]);
+    expect(ranked[1]).toEqual(['orders', Number((0.4 * 0.6).toFixed(3))]);
+  });
 
   it('puts the slower own work of a request that retries a callee more on the callee', () => {
     const failing = change({
