@@ -109,12 +109,30 @@ interface RefStats extends PatternStats {
   /** Records of the current minute not yet counted in `minutes` (its run goes on). */
   minute: number;
   inMinute: number;
+  /**
+   * Records of the current run of one service and level not yet counted in `levels` (the ref's
+   * and the service's): most records of a ref repeat the last one's, and a compare is cheaper
+   * than two counts by key. Runs are counted in the order they start, so every `levels` object
+   * gets its keys in the order of their first record.
+   */
+  runSvc?: SvcStats;
+  runLevel: string;
+  inRun: number;
 }
 
 /** Counts the current minute's run of a ref into its `minutes`. */
 function flushMinute(s: RefStats): void {
   if (s.inMinute > 0) s.minutes.set(s.minute, (s.minutes.get(s.minute) ?? 0) + s.inMinute);
   s.inMinute = 0;
+}
+
+/** Counts the current run of a ref's service and level into their `levels`. */
+function flushLevels(s: RefStats): void {
+  if (s.inRun === 0) return;
+  const level = s.runLevel;
+  s.levels[level] = (s.levels[level] ?? 0) + s.inRun;
+  s.runSvc!.levels[level] = (s.runSvc!.levels[level] ?? 0) + s.inRun;
+  s.inRun = 0;
 }
 
 /** Growable per-file list of line -> ref (-1: skipped). */
@@ -191,6 +209,8 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
           minutes: new Map(),
           minute: NaN,
           inMinute: 0,
+          runLevel: '',
+          inRun: 0,
         };
         refs[ref] = s;
       }
@@ -232,8 +252,12 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       s.count++;
       svc.count++;
       const level = r.level ?? 'unknown';
-      s.levels[level] = (s.levels[level] ?? 0) + 1;
-      svc.levels[level] = (svc.levels[level] ?? 0) + 1;
+      if (level !== s.runLevel || svc !== s.runSvc) {
+        flushLevels(s);
+        s.runLevel = level;
+        s.runSvc = svc;
+      }
+      s.inRun++;
       if (
         r.traceId !== undefined &&
         svc.traceIds.length < maxTraceIds &&
@@ -317,7 +341,11 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       }
     }
     miner.finish();
-    for (const s of refs) if (s !== undefined) flushMinute(s);
+    for (const s of refs) {
+      if (s === undefined) continue;
+      flushMinute(s);
+      flushLevels(s);
+    }
 
     const report = buildReport({ config, miner, refs, inputs, span, totals });
     return {
