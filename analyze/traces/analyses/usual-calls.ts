@@ -5,6 +5,7 @@
  * cached failure). The error then belongs as much to the service it skipped.
  */
 import type { Trace } from '../trace.js';
+import { opKey as operationKey } from './profile.js';
 
 /** A call is usual when successful requests make it this often. */
 const USUAL_SHARE = 0.9;
@@ -12,7 +13,7 @@ const USUAL_SHARE = 0.9;
 const MIN_REQUESTS = 5;
 
 export interface UsualCallsState {
-  /** Per `service \u0001 operation` of a service's entry span: successful requests, and per callee. */
+  /** Per operation (`opKey`) of a service's entry span: successful requests, and per callee. */
   ok: Map<string, UsualOk>;
 }
 
@@ -44,7 +45,7 @@ export function calleesOf(t: Trace, e: number): string[] {
 }
 
 export const opKey = (t: Trace, i: number): string =>
-  `${t.spans[i]!.service}\u0001${t.spans[i]!.name}`;
+  operationKey(t.spans[i]!.service, t.spans[i]!.name);
 
 interface UsualOk {
   n: number;
@@ -116,7 +117,7 @@ export class UsualCalls {
     let o = names.get(name);
     if (o === undefined) {
       // `absorb` may have put it in the state already.
-      const key = `${service}\u0001${name}`;
+      const key = operationKey(service, name);
       o = this.state.ok.get(key);
       if (o === undefined) {
         o = { n: 0, calls: new Map() };
