@@ -70,26 +70,71 @@ function sortByStart(list: number[], spans: readonly Span[]): void {
   }
 }
 
+/**
+ * Span indexes by span id for the trace being built: an open-addressing table reused from trace
+ * to trace, as a new Map per trace cost more than the rest of the tree building (it grows step
+ * by step, and hashes every id in full).
+ */
+let idSlots = new Int32Array(1024);
+
+/** A hash of an id from its last 8 characters: ids are random there (hex or base64). */
+function idHash(id: string): number {
+  let h = id.length;
+  for (let k = Math.max(0, id.length - 8); k < id.length; k++) {
+    h = (Math.imul(h, 31) + id.charCodeAt(k)) | 0;
+  }
+  return h ^ (h >>> 15);
+}
+
+/**
+ * Fills `idSlots` for `spans`; returns the table's mask, or -1 when an id repeats (with
+ * `lastWins`, the later span takes the id instead, as Map.set would).
+ */
+function indexIds(spans: readonly Span[], lastWins = false): number {
+  let size = 16;
+  while (size < spans.length * 2) size *= 2;
+  if (idSlots.length < size) idSlots = new Int32Array(size);
+  const slots = idSlots;
+  slots.fill(-1, 0, size);
+  const mask = size - 1;
+  for (let i = 0; i < spans.length; i++) {
+    const id = spans[i]!.spanId;
+    let h = idHash(id) & mask;
+    for (; slots[h]! >= 0; h = (h + 1) & mask) {
+      if (spans[slots[h]!]!.spanId !== id) continue;
+      if (!lastWins) return -1;
+      break;
+    }
+    slots[h] = i;
+  }
+  return mask;
+}
+
 /** Builds the tree of one trace. The spans may be modified (skew, split duplicates). */
 export function buildTrace(traceId: string, input: Span[], partial = false): Trace {
   const issues: TraceIssues = { orphans: 0, duplicateIds: 0, cycles: 0, skewAdjusted: 0 };
   let spans = input;
-  const index = new Map<string, number>();
-  for (let i = 0; i < spans.length; i++) index.set(spans[i]!.spanId, i);
-  if (index.size < spans.length) {
+  let mask = indexIds(spans);
+  if (mask < 0) {
     // Rare: a repeated id. Repair, then index again.
     spans = dedupe(input, issues);
-    index.clear();
-    for (let k = 0; k < spans.length; k++) index.set(spans[k]!.spanId, k);
+    mask = indexIds(spans, true);
   }
   const n = spans.length;
 
   const parent = new Int32Array(n).fill(-1);
+  const slots = idSlots;
   for (let i = 0; i < n; i++) {
     const pid = spans[i]!.parentId;
     if (pid === undefined) continue;
-    const p = index.get(pid);
-    if (p === undefined || p === i) issues.orphans++;
+    let p = -1;
+    for (let h = idHash(pid) & mask; slots[h]! >= 0; h = (h + 1) & mask) {
+      if (spans[slots[h]!]!.spanId === pid) {
+        p = slots[h]!;
+        break;
+      }
+    }
+    if (p < 0 || p === i) issues.orphans++;
     else parent[i] = p;
   }
   breakCycles(parent, issues);

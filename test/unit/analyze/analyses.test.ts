@@ -6,6 +6,12 @@ import {
   criticalPathAnalysis,
 } from '../../../analyze/traces/analyses/critical-path.js';
 import { errorOriginAnalysis } from '../../../analyze/traces/analyses/error-origin.js';
+import {
+  UsualCalls,
+  calleesOf,
+  entryOf,
+  opKey,
+} from '../../../analyze/traces/analyses/usual-calls.js';
 import { profileAnalysis } from '../../../analyze/traces/analyses/profile.js';
 import { healthAnalysis } from '../../../analyze/traces/analyses/health.js';
 import type { Trace } from '../../../analyze/traces/trace.js';
@@ -228,6 +234,42 @@ describe('error origin', () => {
       failFast: 0,
       skippedBy: 1,
     });
+  });
+
+  it('learns usual calls in one pass: the callees calleesOf finds for each successful entry', () => {
+    // Children listed before their parents; an entry reached through nested same-service spans;
+    // a callee called twice by one entry; a failed entry whose calls do not count.
+    const t = traceOf([
+      { id: 'q2', parent: 'cl2', service: 'search', start: 22, end: 28 },
+      { id: 'p1', parent: 'cl1', service: 'payments', start: 11, end: 19 },
+      { id: 'cl1', parent: 'mid', service: 'orders', start: 10, end: 20, kind: 'client' },
+      { id: 'cl2', parent: 'mid', service: 'orders', start: 21, end: 29, kind: 'client' },
+      { id: 'p2', parent: 'cl3', service: 'payments', start: 31, end: 39 },
+      { id: 'cl3', parent: 'o', service: 'orders', start: 30, end: 40, kind: 'client' },
+      { id: 'mid', parent: 'o', service: 'orders', start: 5, end: 29 },
+      { id: 'o', parent: 'gw', service: 'orders', start: 2, end: 45, kind: 'server' },
+      { id: 'gw', service: 'gateway', start: 0, end: 50, kind: 'server' },
+      { id: 'bad', parent: 'gw', service: 'stock', start: 46, end: 49, error: true },
+      { id: 'w', parent: 'bad', service: 'warehouse', start: 47, end: 48 },
+    ]);
+    const usual = new UsualCalls();
+    usual.add(t);
+    const expected = new Map<string, { n: number; calls: Map<string, number> }>();
+    for (let i = 0; i < t.spans.length; i++) {
+      if (t.spans[i]!.error || entryOf(t, i) !== i) continue;
+      const o = expected.get(opKey(t, i)) ?? { n: 0, calls: new Map<string, number>() };
+      o.n++;
+      for (const c of calleesOf(t, i)) o.calls.set(c, (o.calls.get(c) ?? 0) + 1);
+      expected.set(opKey(t, i), o);
+    }
+    expect(usual.state.ok).toEqual(expected);
+    expect(usual.state.ok.get(opKey(t, at(t, 'o')))!.calls).toEqual(
+      new Map([
+        ['payments', 1],
+        ['search', 1],
+      ]),
+    );
+    expect(usual.state.ok.has(opKey(t, at(t, 'bad')))).toBe(false);
   });
 
   it('does not count a 4xx the callee answered without failing (a declined payment)', () => {

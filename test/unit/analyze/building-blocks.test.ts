@@ -208,4 +208,17 @@ describe('TraceAssembler', () => {
     expect(got.map((t) => t.spans.length)).toEqual([3, 3, 1]);
     expect(a.stats.oversizedTraces).toBe(1);
   });
+
+  it('hands on an oversized trace in parts when its spans come in one batch, among others', () => {
+    const got: RawTrace[] = [];
+    const a = new TraceAssembler((t) => got.push(t), { maxSpansPerTrace: 3 });
+    const ids = ['big', 'big', 'small', 'big', 'big', 'big', 'big', 'small'];
+    a.add(ids.map((trace, k) => span({ id: `s${k}`, trace, service: 's', start: 0, end: 1 })));
+    a.finish();
+    expect(got.map((t) => [t.traceId, t.spans.map((s) => s.spanId)])).toEqual([
+      ['big', ['s0', 's1', 's3']],
+      ['big', ['s4', 's5', 's6']],
+      ['small', ['s2', 's7']],
+    ]);
+  });
 });
