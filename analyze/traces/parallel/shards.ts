@@ -30,15 +30,16 @@ const MIN_SHARDED_BYTES = 32 * 1024 * 1024;
 
 /**
  * Workers to use when the caller does not say. Shards cost about 70% more CPU in all (items and
- * spans cross threads, every shard compiles and merges), so they pay from four cores on; on two or
- * three, one worker that analyses while this thread parses pays (the bench shows both). None for
- * small inputs, on one core, or when the compiled worker is not there (running from TypeScript
+ * spans cross threads, every shard compiles and merges), so they pay from four cores on. One
+ * analysis worker beside the parsing main thread (`--workers 1`) costs about 30% more CPU and
+ * gained 0-11% wall time on two cores in the bench: within the noise there, so not a default.
+ * None for small inputs, or when the compiled worker is not there (running from TypeScript
  * sources under a test runner).
  */
 export function defaultWorkers(files: readonly string[]): number {
   if (!existsSync(WORKER_FILE)) return 0;
   const cores = availableParallelism();
-  if (cores < 2) return 0;
+  if (cores < 4) return 0;
   let bytes = 0;
   for (const f of files) {
     try {
@@ -47,12 +48,17 @@ export function defaultWorkers(files: readonly string[]): number {
       // A missing file is reported by the reader.
     }
   }
-  if (bytes < MIN_SHARDED_BYTES) return 0;
-  return cores < 4 ? 1 : Math.min(4, cores);
+  return bytes < MIN_SHARDED_BYTES ? 0 : Math.min(4, cores);
 }
 
-/** Item batches waiting in each worker, at most: enough to keep it busy, few for memory. */
+/** Item batches waiting in each shard, at most: enough to keep it busy, few for memory. */
 const IN_FLIGHT = 3;
+/**
+ * Span batches (a few thousand spans each) waiting for the one analysis worker, at most. The
+ * worker analyses in bursts, when traces complete; the queue must outlast a burst, or the main
+ * thread stops parsing while it waits (measured: with 3, the two threads took turns).
+ */
+const SPAN_BATCHES_IN_FLIGHT = 100;
 
 export interface ShardedResult {
   stats: SinkStats;
@@ -78,6 +84,7 @@ async function runShards(
   assembler: AssemblerOptions | undefined,
   strict: boolean,
   problems: Problems,
+  inFlight: number,
   onAck: (file: string, spans: number) => void,
   feed: (post: Post) => Promise<void>,
 ): Promise<ShardedResult> {
@@ -157,7 +164,7 @@ async function runShards(
     check();
     // Round robin, waiting while the next worker is full.
     let shard = shards[next % count]!;
-    while (shard.inFlight >= IN_FLIGHT) {
+    while (shard.inFlight >= inFlight) {
       await wait();
       check();
       shard = shards[next % count]!;
@@ -216,6 +223,7 @@ export async function readSharded(
     assembler,
     strict,
     problems,
+    IN_FLIGHT,
     onAck,
     async (post) => {
       let id = 0;
@@ -243,6 +251,7 @@ export async function analyseInWorker(
     assembler,
     false,
     problems,
+    SPAN_BATCHES_IN_FLIGHT,
     () => undefined,
     async (post) => {
       let id = 0;
