@@ -30,7 +30,10 @@ interface Candidate {
 
 interface ServiceOrigins {
   service: string;
+  /** Failing traces in which the service is an origin. */
   traces: number;
+  /** Failing traces in which it has a failed span, origin or not (>= `traces`). */
+  failing: number;
   origins: number;
   propagated: number;
   /** Of `traces`: those in which it failed without a call its requests usually make. */
@@ -104,10 +107,12 @@ class ErrorOriginRun {
     const { spans, children } = t;
     let any = false;
     const originServices = new Map<string, number>();
+    const failingServices = new Set<string>();
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i]!;
       if (!s.error || refusedByCallee(t, i)) continue;
       any = true;
+      failingServices.add(s.service);
       const origin =
         !children[i]!.some((c) => spans[c]!.error && !refusedByCallee(t, c)) &&
         !reportsSibling(t, i);
@@ -129,6 +134,7 @@ class ErrorOriginRun {
     }
     if (!any) return;
     this.failing++;
+    for (const name of failingServices) this.service(name).failing++;
     for (const [name, i] of originServices) {
       const sv = this.service(name);
       sv.traces++;
@@ -185,6 +191,7 @@ class ErrorOriginRun {
     for (const [name, e] of s.svcs) {
       const sv = this.service(name);
       sv.traces += e.traces;
+      sv.failing += e.failing;
       sv.origins += e.origins;
       sv.propagated += e.propagated;
       for (const id of e.examples) this.example(sv.examples, id);
@@ -197,6 +204,7 @@ class ErrorOriginRun {
       sv = {
         service: name,
         traces: 0,
+        failing: 0,
         origins: 0,
         propagated: 0,
         failFast: 0,

@@ -7,7 +7,8 @@
  * another service is discounted (propagation): a parent that stopped calling things because a
  * call before them ended its requests (cut short) is a victim of that callee, not a cause; a
  * service whose requests failed fast without calling a failing callee (an open breaker) shares
- * its new errors and lost work with that callee.
+ * its errors and lost work with that callee, as far as the callee's errors start in it; the rest
+ * goes to where errors start (a breaker in front of a service that passes errors up).
  */
 import type { AnalysisContext, TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
@@ -52,24 +53,33 @@ function push(m: EvidenceMap, service: string, e: Evidence): void {
 }
 
 /** Per service that failed fast (see error-origin.ts): the share to pass on, and to whom. */
-type FailFast = Map<string, { share: number; skipped: { service: string; traces: number }[] }>;
+interface FailFast {
+  callers: Map<string, { share: number; skipped: { service: string; traces: number }[] }>;
+  /** Per failing service: the share of its failing traces in which errors start in it. */
+  own: Map<string, number>;
+  /** Services where errors start, with their traces: where passed-up errors come from. */
+  origins: { service: string; traces: number }[];
+}
 
 function failFastOf(ctx: AnalysisContext): FailFast {
-  const out: FailFast = new Map();
+  const out: FailFast = { callers: new Map(), own: new Map(), origins: [] };
   for (const s of ctx.results.errorOrigins?.services ?? []) {
+    if (s.failing > 0) out.own.set(s.service, Math.min(1, s.traces / s.failing));
+    if (s.traces > 0) out.origins.push({ service: s.service, traces: s.traces });
     if (s.failFast <= 0 || s.traces <= 0 || s.skipped.length === 0) continue;
     // Half, as without a baseline: the failing callee tripped the breaker, the caller chose to.
-    out.set(s.service, { share: s.failFast / s.traces / 2, skipped: s.skipped });
+    out.callers.set(s.service, { share: s.failFast / s.traces / 2, skipped: s.skipped });
   }
   return out;
 }
 
 /**
  * Pushes errors or lost work of `service`, less the share of its failing requests that failed
- * fast without calling a failing callee: that share goes to the callees it skipped.
+ * fast without calling a failing callee: that share goes to the callees it skipped, as far as
+ * their errors start in them; the rest of it, errors they only pass up, to where errors start.
  */
 function pushShared(m: EvidenceMap, fast: FailFast, service: string, e: Evidence): void {
-  const f = fast.get(service);
+  const f = fast.callers.get(service);
   if (f === undefined) {
     push(m, service, e);
     return;
@@ -77,11 +87,22 @@ function pushShared(m: EvidenceMap, fast: FailFast, service: string, e: Evidence
   push(m, service, { ...e, score: e.score * (1 - f.share) });
   const total = f.skipped.reduce((a, k) => a + k.traces, 0);
   for (const k of f.skipped) {
+    const part = (e.score * f.share * k.traces) / total;
+    const others = fast.origins.filter((o) => o.service !== service && o.service !== k.service);
+    const own = others.length === 0 ? 1 : (fast.own.get(k.service) ?? 1);
     push(m, k.service, {
       kind: 'skippedBy',
-      score: (e.score * f.share * k.traces) / total,
+      score: part * own,
       text: `${service} failed fast without calling ${k.service} (an open circuit breaker?): ${e.text}`,
     });
+    const spread = others.reduce((a, o) => a + o.traces, 0);
+    for (const o of others) {
+      push(m, o.service, {
+        kind: 'skippedBy',
+        score: (part * (1 - own) * o.traces) / spread,
+        text: `${service} failed fast without calling ${k.service}, which passes up errors that start here: ${e.text}`,
+      });
+    }
   }
 }
 
@@ -142,46 +163,37 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[], fast: FailFast)
   }
 }
 
-function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext): void {
+function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext, fast: FailFast): void {
   const eo = ctx.results.errorOrigins;
   if (eo === undefined || eo.failingTraces === 0) return;
   const base = ctx.baseline?.errorOrigins;
   for (const s of eo.services) {
-    // A trace that failed fast without its usual call is shared with the callee it skipped.
-    const traces = s.traces - s.failFast / 2 + s.skippedBy / 2;
-    if (traces <= 0) continue;
-    const share = traces / eo.failingTraces;
+    if (s.traces <= 0) continue;
+    const share = s.traces / eo.failingTraces;
     const baseShare =
       base === undefined || base.traces === 0
         ? 0
         : (base.services.find((b) => b.service === s.service)?.traces ?? 0) / base.traces;
-    const rate = traces / eo.traces;
+    const rate = s.traces / eo.traces;
     // Errors that were there before the incident are not news.
     const score = share * Math.max(0, 1 - baseShare / Math.max(rate, 1e-9));
     const said = [
-      ...(s.traces > 0
-        ? [
-            `errors start here in ${s.traces} of ${eo.failingTraces} failing traces (e.g. ${s.examples.join(', ')})`,
-          ]
-        : []),
+      `errors start here in ${s.traces} of ${eo.failingTraces} failing traces (e.g. ${s.examples.join(', ')})`,
       ...(s.failFast > 0
         ? [`${s.failFast} of them failed fast, without a call its requests usually make`]
         : []),
-      ...(s.skippedBy > 0
-        ? [
-            `in ${s.skippedBy} failing traces a caller failed fast without its usual call here (an open circuit breaker?)`,
-          ]
-        : []),
     ];
-    push(m, s.service, { kind: 'errorOrigin', score, text: said.join('; ') });
+    // A trace that failed fast without its usual call is shared with the callee it skipped.
+    pushShared(m, fast, s.service, { kind: 'errorOrigin', score, text: said.join('; ') });
   }
 }
 
 export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): RootCause[] {
   const m: EvidenceMap = new Map();
-  fromChanges(m, ctx.results.changes?.changes ?? [], failFastOf(ctx));
+  const fast = failFastOf(ctx);
+  fromChanges(m, ctx.results.changes?.changes ?? [], fast);
   // With a baseline, errors are compared per operation (changes); without, where they start.
-  if (ctx.results.changes === undefined) fromErrorOrigins(m, ctx);
+  if (ctx.results.changes === undefined) fromErrorOrigins(m, ctx, fast);
   for (const e of ctx.results.logEvidence?.evidence ?? []) {
     push(m, e.service, { kind: e.kind, score: e.score, text: e.text });
   }

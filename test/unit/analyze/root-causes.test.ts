@@ -452,6 +452,19 @@ describe('root causes from changes', () => {
       },
     ).map((r) => [r.service, Number(r.score.toFixed(3))]);
 
+  /** Error origins of one service: `traces` where errors start in it, of `failing`. */
+  const svc = (service: string, traces: number, failing = traces) => ({
+    service,
+    traces,
+    failing,
+    origins: traces,
+    propagated: 0,
+    failFast: 0,
+    skippedBy: 0,
+    skipped: [] as { service: string; traces: number }[],
+    examples: [],
+  });
+
   it('shares the new errors of a caller that failed fast without calling a failing callee', () => {
     const callerErrors = change({
       kind: 'moreErrors',
@@ -466,16 +479,6 @@ describe('root causes from changes', () => {
       score: 0.25,
     });
     const origins = (failFast: number): ErrorOriginResult => {
-      const svc = (service: string, traces: number) => ({
-        service,
-        traces,
-        origins: traces,
-        propagated: 0,
-        failFast: 0,
-        skippedBy: 0,
-        skipped: [] as { service: string; traces: number }[],
-        examples: [],
-      });
       const orders = {
         ...svc('orders', 10),
         failFast,
@@ -494,6 +497,34 @@ describe('root causes from changes', () => {
     const ranked = rank([callerErrors, calleeErrors], origins(8));
     expect(ranked[0]).toEqual(['payments', Number((1 - 0.75 * (1 - 0.4 * 0.4)).toFixed(3))]);
     expect(ranked[1]).toEqual(['orders', Number((0.4 * 0.6).toFixed(3))]);
+  });
+
+  it('passes a fail-fast share on to where the skipped callee’s errors start', () => {
+    // gateway's breaker to orders opened; orders only passes up payments' errors.
+    const gateway = {
+      ...svc('gateway', 10),
+      failFast: 8,
+      skipped: [{ service: 'orders', traces: 8 }],
+    };
+    const origins: ErrorOriginResult = {
+      failingTraces: 20,
+      traces: 100,
+      operations: [],
+      services: [gateway, svc('orders', 1, 10), svc('payments', 9)],
+    };
+    const ranked = rank(
+      [
+        change({ kind: 'moreErrors', service: 'gateway', operation: 'POST /checkout', score: 0.4 }),
+        change({ kind: 'moreErrors', service: 'payments', operation: 'POST /pay', score: 0.2 }),
+      ],
+      origins,
+    );
+    // 40% of gateway's 0.4 is passed on: a tenth to orders, the rest to payments.
+    expect(ranked).toEqual([
+      ['payments', Number((1 - 0.8 * (1 - 0.16 * 0.9)).toFixed(3))],
+      ['gateway', 0.24],
+      ['orders', 0.016],
+    ]);
   });
 
   it('puts the slower own work of a request that retries a callee more on the callee', () => {
