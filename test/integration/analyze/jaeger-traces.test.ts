@@ -40,6 +40,9 @@ async function checkoutRequests(n: number, now: number, first = 0): Promise<stri
 describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
   let jaeger: Jaeger | undefined;
   let queryUrl: string;
+  /** `obs analyze traces --jaeger <this Jaeger> ARGS --json`. */
+  const analyzeJaeger = (...args: string[]) =>
+    runObs(['analyze', 'traces', '--jaeger', queryUrl, ...args, '--json']);
 
   beforeAll(async () => {
     jaeger = await startJaeger();
@@ -72,19 +75,7 @@ describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
   });
 
   it('reads the traces back through the query API, page by page, and finds the failing service', async () => {
-    const r = await runObs([
-      'analyze',
-      'traces',
-      '--jaeger',
-      queryUrl,
-      '--service',
-      'frontend',
-      '--since',
-      '10m',
-      '--limit',
-      '2',
-      '--json',
-    ]);
+    const r = await analyzeJaeger('--service', 'frontend', '--since', '10m', '--limit', '2');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as TraceReport;
     if (report.input.spans !== 30)
@@ -105,17 +96,7 @@ describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
   });
 
   it('without --service reads every service; --baseline-since takes the window before --since', async () => {
-    const r = await runObs([
-      'analyze',
-      'traces',
-      '--jaeger',
-      queryUrl,
-      '--since',
-      '10m',
-      '--baseline-since',
-      '1h',
-      '--json',
-    ]);
+    const r = await analyzeJaeger('--since', '10m', '--baseline-since', '1h');
     expect(r.code, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout) as TraceReport;
     expect(report.input).toMatchObject({ spans: 30, traces: 5 });
@@ -124,17 +105,7 @@ describe('obs analyze traces --jaeger (real Jaeger v2)', () => {
   });
 
   it('says so when Jaeger has no traces of the service', async () => {
-    const r = await runObs([
-      'analyze',
-      'traces',
-      '--jaeger',
-      queryUrl,
-      '--service',
-      'nobody',
-      '--since',
-      '1h',
-      '--json',
-    ]);
+    const r = await analyzeJaeger('--service', 'nobody', '--since', '1h');
     expect(r.code).toBe(65);
     expect((JSON.parse(r.stdout) as { error: { code: string } }).error.code).toBe(
       'OBS_EMPTY_INPUT',
