@@ -219,10 +219,7 @@ class ErrorOriginRun {
 
   /** Counts the fail-fast traces, now that every successful request has been seen. */
   private failFast(): void {
-    const failing = (s: string) => {
-      const sv = this.svcs.get(s);
-      return sv !== undefined && sv.origins + sv.propagated > 0;
-    };
+    const failing = (s: string) => (this.svcs.get(s)?.failing ?? 0) > 0;
     for (const c of this.candidates) {
       const skipped = this.usual.skipped(c.entry, c.called).filter(failing);
       if (skipped.length === 0) continue;
