@@ -80,7 +80,7 @@ export default class AnalyzeTraces extends BaseCommand {
     }),
     workers: Flags.integer({
       description:
-        'worker threads: 1 analyses while the main thread parses, 2+ parse and analyse a share of the traces each, 0 none (default: 4 on 4+ cores for inputs over 32 MB, else 0)',
+        'worker threads: 1 analyses while the main thread parses, 2+ parse and analyse a share of the traces each, 0 none (default for inputs over 32 MB: 1 on 2-3 cores, 4 on 4+; else 0)',
     }),
   };
 
