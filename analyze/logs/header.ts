@@ -518,11 +518,25 @@ class TimeFinder {
 
 const COMPONENT = /^(.*?)(?:\[(\d+)\])?(?:\s*\([^)]*\))?:$/;
 
+/** Offsets of a component and its pid: start, end, pid start, pid end (NONE for absent). */
+type ComponentSpans = [number, number, number, number];
+const NO_COMPONENT: ComponentSpans = [NONE, NONE, NONE, NONE];
+
+/** The spans of a header that matched, with the time `time` found and component `c`. */
+function taggedSpans(
+  content: number,
+  level: string | undefined,
+  time: TimeFinder,
+  c: ComponentSpans,
+): HeaderSpans {
+  return spansOf(content, true, level, time.start, time.end, c[0], c[1], c[2], c[3]);
+}
+
 /**
  * Offsets of the component and the pid of a `tag:` at `[start, end)` of the line: the component
  * is the part before `[pid]` (or the tag without its colon), a start of the tag.
  */
-function componentAt(line: string, start: number, end: number): [number, number, number, number] {
+function componentAt(line: string, start: number, end: number): ComponentSpans {
   const tag = line.slice(start, end);
   const m = COMPONENT.exec(tag);
   const length = (m?.[1] ?? tag.replace(/:$/, '')).length || tag.length;
@@ -634,7 +648,7 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
       const level = t === undefined ? undefined : levelOf(t);
       if (level === undefined || !toks.has(at + 1)) return genericSpans(line) ?? whole(false);
       let i = skipBrackets(toks, at + 1);
-      let c: [number, number, number, number] = [NONE, NONE, NONE, NONE];
+      let c = NO_COMPONENT;
       const next = toks.at(i);
       if (next !== undefined && toks.has(i + 1)) {
         if (tagUsual && TAG.test(next)) {
@@ -649,17 +663,7 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
       }
       if (toks.at(i) === '-' && toks.has(i + 1)) i++;
       time.find(toks, at);
-      return spansOf(
-        messageStart(toks, i),
-        true,
-        level,
-        time.start,
-        time.end,
-        c[0],
-        c[1],
-        c[2],
-        c[3],
-      );
+      return taggedSpans(messageStart(toks, i), level, time, c);
     },
     time,
   );
@@ -689,17 +693,7 @@ function tagHeader(at: number): ShapedHeaderParser {
       const end = toks.text(at).endsWith(':') ? toks.end(at) : toks.end(i);
       const c = componentAt(line, toks.start(at), end);
       const level = levelOf(toks.text(i + 1));
-      return spansOf(
-        messageStart(toks, i + 1),
-        true,
-        level,
-        time.start,
-        time.end,
-        c[0],
-        c[1],
-        c[2],
-        c[3],
-      );
+      return taggedSpans(messageStart(toks, i + 1), level, time, c);
     },
     time,
   );
