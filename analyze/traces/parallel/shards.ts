@@ -32,10 +32,9 @@ const MIN_SHARDED_BYTES = 32 * 1024 * 1024;
  * Workers to use when the caller does not say, for inputs of 32 MB and more. Shards cost about 70%
  * more CPU in all (items and spans cross threads, every shard compiles and merges), so they pay
  * from four cores on. Below that, one analysis worker beside the parsing main thread: on two
- * cores the bench ran 1.5x (1M spans) and 1.75x (2M) faster in wall time than one thread, for
- * 5-10% more CPU (an earlier run: 0-11% faster for 30% more CPU, never slower). None for
- * small inputs or one core, or when the compiled worker is not there (running from TypeScript
- * sources under a test runner).
+ * cores the bench ran 1.0-1.75x faster in wall time than one thread (1M and 2M spans, several
+ * runs, never slower), for 5-30% more CPU. None for small inputs or one core, or when the
+ * compiled worker is not there (running from TypeScript sources under a test runner).
  */
 export function defaultWorkers(files: readonly string[]): number {
   if (!existsSync(WORKER_FILE)) return 0;
