@@ -86,6 +86,14 @@ function idHash(id: string): number {
   return h ^ (h >>> 15);
 }
 
+/** The slot of `idSlots` that holds span id `id`, or the empty one where it would go. */
+function slotOf(spans: readonly Span[], id: string, mask: number): number {
+  const slots = idSlots;
+  let h = idHash(id) & mask;
+  while (slots[h]! >= 0 && spans[slots[h]!]!.spanId !== id) h = (h + 1) & mask;
+  return h;
+}
+
 /**
  * Fills `idSlots` for `spans`; returns the table's mask, or -1 when an id repeats (with
  * `lastWins`, the later span takes the id instead, as Map.set would).
@@ -98,13 +106,8 @@ function indexIds(spans: readonly Span[], lastWins = false): number {
   slots.fill(-1, 0, size);
   const mask = size - 1;
   for (let i = 0; i < spans.length; i++) {
-    const id = spans[i]!.spanId;
-    let h = idHash(id) & mask;
-    for (; slots[h]! >= 0; h = (h + 1) & mask) {
-      if (spans[slots[h]!]!.spanId !== id) continue;
-      if (!lastWins) return -1;
-      break;
-    }
+    const h = slotOf(spans, spans[i]!.spanId, mask);
+    if (slots[h]! >= 0 && !lastWins) return -1;
     slots[h] = i;
   }
   return mask;
@@ -123,17 +126,10 @@ export function buildTrace(traceId: string, input: Span[], partial = false): Tra
   const n = spans.length;
 
   const parent = new Int32Array(n).fill(-1);
-  const slots = idSlots;
   for (let i = 0; i < n; i++) {
     const pid = spans[i]!.parentId;
     if (pid === undefined) continue;
-    let p = -1;
-    for (let h = idHash(pid) & mask; slots[h]! >= 0; h = (h + 1) & mask) {
-      if (spans[slots[h]!]!.spanId === pid) {
-        p = slots[h]!;
-        break;
-      }
-    }
+    const p = idSlots[slotOf(spans, pid, mask)]!;
     if (p < 0 || p === i) issues.orphans++;
     else parent[i] = p;
   }
