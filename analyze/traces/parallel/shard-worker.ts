@@ -7,7 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { ObsError } from '../../../core/errors.js';
 import { DEFAULT_ANALYSES } from '../analyses/index.js';
-import { convertItems, packSpans, unpackSpans } from '../readers/convert-items.js';
+import { convertItems, packSpans, packedBuffers, unpackSpans } from '../readers/convert-items.js';
 import { strictCheck } from '../readers/files.js';
 import { Problems } from '../readers/problems.js';
 import { TraceSink } from '../sink.js';
@@ -42,7 +42,7 @@ function flushPeer(i: number): void {
   if (spans.length === 0 || peer === null || peer === undefined) return;
   const packed = packSpans(spans);
   const m: PeerMessage = { type: 'spans', spans: packed };
-  peer.postMessage(m, [packed.refs.buffer, packed.times.buffer, packed.http.buffer]);
+  peer.postMessage(m, packedBuffers(packed));
   outgoing[i] = [];
 }
 

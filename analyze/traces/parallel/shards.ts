@@ -14,7 +14,7 @@ import { ExitCode, ObsError } from '../../../core/errors.js';
 import type { ExitCodeValue } from '../../../core/errors.js';
 import type { ResultKey } from '../analyses/analysis.js';
 import type { AssemblerOptions } from '../assemble.js';
-import { packSpans } from '../readers/convert-items.js';
+import { packSpans, packedBuffers } from '../readers/convert-items.js';
 import type { ReadOptions, SourceSummary } from '../readers/files.js';
 import { traceItems } from '../readers/files.js';
 import type { Problems } from '../readers/problems.js';
@@ -258,11 +258,7 @@ export async function analyseInWorker(
       let id = 0;
       for await (const batch of batches) {
         const spans = packSpans(batch);
-        await post({ type: 'spans', id: id++, spans }, [
-          spans.refs.buffer,
-          spans.times.buffer,
-          spans.http.buffer,
-        ]);
+        await post({ type: 'spans', id: id++, spans }, packedBuffers(spans));
       }
     },
   );

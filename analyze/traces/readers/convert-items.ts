@@ -100,6 +100,11 @@ export function packSpans(spans: readonly Span[]): PackedSpans {
   return { count: n, strings, refs, times, http };
 }
 
+/** The buffers of packed spans, to transfer rather than copy when they go to another thread. */
+export function packedBuffers(p: PackedSpans): ArrayBuffer[] {
+  return [p.refs.buffer, p.times.buffer, p.http.buffer];
+}
+
 export function unpackSpans(p: PackedSpans): Span[] {
   const out: Span[] = new Array<Span>(p.count);
   const { strings, refs, times, http } = p;
