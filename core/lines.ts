@@ -11,7 +11,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { ExitCode, ObsError, errnoCode, messageOf } from './errors.js';
 
 export interface LineBatch {
@@ -32,6 +32,9 @@ export interface LineStats {
   invalidUtf8Lines: number;
   /** Lines longer than `maxLineBytes`, cut to that length. */
   truncatedLines: number;
+  /** The first line of each of those kinds (1-based), for messages. */
+  firstInvalidUtf8Line?: number;
+  firstTruncatedLine?: number;
 }
 
 export interface ReadLinesOptions {
@@ -42,6 +45,13 @@ export interface ReadLinesOptions {
   /** Called with the stats object, which is updated as reading goes on. */
   onStats?: (stats: LineStats) => void;
 }
+
+/**
+ * The line limit for files of JSON documents, one per line: the Collector's file exporter writes a
+ * whole batch (thousands of spans or log records) on one line, often past 1 MiB. A line must be
+ * parsed whole, so this bounds memory (a few times this) rather than being unlimited.
+ */
+export const MAX_JSON_LINE_BYTES = 128 * 1024 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
@@ -56,12 +66,52 @@ async function isGzip(file: string): Promise<boolean> {
   }
 }
 
+/**
+ * `stream` as it was, or gunzipped when its first bytes are the gzip magic: stdin cannot be
+ * peeked at like a file, so its first chunks are read and put back in front.
+ */
+export async function sniffGzip(
+  stream: Readable,
+  chunkBytes: number,
+): Promise<{ stream: Readable; gzip: boolean }> {
+  const it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let seen = 0;
+  let done = false;
+  while (seen < GZIP_MAGIC.length) {
+    const r = await it.next();
+    if (r.done === true) {
+      done = true;
+      break;
+    }
+    head.push(r.value);
+    seen += r.value.length;
+  }
+  const first = Buffer.concat(head);
+  const gzip = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+  const all = Readable.from(
+    (async function* () {
+      if (first.length > 0) yield first;
+      if (done) return;
+      for (let r = await it.next(); r.done !== true; r = await it.next()) yield r.value;
+    })(),
+    { objectMode: false },
+  );
+  return { stream: gzip ? gunzipped(all, chunkBytes) : all, gzip };
+}
+
+function gunzipped(raw: Readable, chunkBytes: number): Readable {
+  const gunzip = createGunzip({ chunkSize: chunkBytes });
+  raw.on('error', (err) => gunzip.destroy(err));
+  return raw.pipe(gunzip);
+}
+
 /** Opens a source for reading, with a clear error when it is missing or unreadable. */
 export async function openSource(
   source: string,
   chunkBytes = 1 << 20,
 ): Promise<{ stream: Readable; gzip: boolean }> {
-  if (source === '-') return { stream: process.stdin, gzip: false };
+  if (source === '-') return sniffGzip(process.stdin, chunkBytes);
   let gzip: boolean;
   try {
     gzip = await isGzip(source);
@@ -77,10 +127,7 @@ export async function openSource(
     });
   }
   const raw = createReadStream(source, { highWaterMark: chunkBytes });
-  if (!gzip) return { stream: raw, gzip };
-  const gunzip = createGunzip({ chunkSize: chunkBytes });
-  raw.on('error', (err) => gunzip.destroy(err));
-  return { stream: raw.pipe(gunzip), gzip };
+  return { stream: gzip ? gunzipped(raw, chunkBytes) : raw, gzip };
 }
 
 function streamError(source: string, gzip: boolean, err: unknown): ObsError {
@@ -128,7 +175,8 @@ export async function* readLines(
   let skipping = false;
   let lineNo = 1;
 
-  const toLines = (buf: Buffer): string[] => {
+  /** The lines of `buf`, which ends with a newline and starts at line `first`. */
+  const toLines = (buf: Buffer, first: number): string[] => {
     const text = decoder.decode(buf);
     const lines = text.split('\n');
     lines.pop(); // `buf` ends with a newline: the last element is empty
@@ -137,7 +185,11 @@ export async function* readLines(
       if (l.length > 0 && l.charCodeAt(l.length - 1) === 13) lines[i] = l.slice(0, -1);
     }
     if (text.includes(REPLACEMENT)) {
-      for (const l of lines) if (l.includes(REPLACEMENT)) stats.invalidUtf8Lines++;
+      for (let i = 0; i < lines.length; i++) {
+        if (!lines[i]!.includes(REPLACEMENT)) continue;
+        stats.invalidUtf8Lines++;
+        stats.firstInvalidUtf8Line ??= first + i;
+      }
     }
     return lines;
   };
@@ -158,8 +210,10 @@ export async function* readLines(
         if (carry.length > maxLineBytes) {
           const line = toLines(
             Buffer.concat([carry.subarray(0, maxLineBytes), Buffer.of(NEWLINE)]),
+            lineNo,
           );
           stats.truncatedLines++;
+          stats.firstTruncatedLine ??= lineNo;
           stats.lines += line.length;
           yield { source, firstLine: lineNo, lines: line };
           lineNo += line.length;
@@ -173,13 +227,14 @@ export async function* readLines(
           ? data.subarray(0, lastNl + 1)
           : Buffer.concat([carry, data.subarray(0, lastNl + 1)]);
       carry = lastNl + 1 < data.length ? Buffer.from(data.subarray(lastNl + 1)) : undefined;
-      const lines = toLines(head);
+      const lines = toLines(head, lineNo);
       for (let i = 0; i < lines.length; i++) {
         const l = lines[i]!;
         // A UTF-16 unit is at most 3 UTF-8 bytes: only long strings need the exact byte count.
         if (l.length * 3 > maxLineBytes && Buffer.byteLength(l) > maxLineBytes) {
           lines[i] = Buffer.from(l).subarray(0, maxLineBytes).toString('utf8');
           stats.truncatedLines++;
+          stats.firstTruncatedLine ??= lineNo + i;
         }
       }
       stats.lines += lines.length;
@@ -191,7 +246,7 @@ export async function* readLines(
     throw streamError(source, gzip, err);
   }
   if (carry !== undefined && carry.length > 0) {
-    const lines = toLines(Buffer.concat([carry, Buffer.of(NEWLINE)]));
+    const lines = toLines(Buffer.concat([carry, Buffer.of(NEWLINE)]), lineNo);
     stats.lines += lines.length;
     yield { source, firstLine: lineNo, lines };
   }

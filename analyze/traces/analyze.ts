@@ -138,8 +138,11 @@ async function runInput(
     sink.finish();
     stats = sink.stats();
   }
+  const count = (kinds: readonly string[]) =>
+    [...problems.counts].filter(([k]) => kinds.includes(k)).reduce((a, [, n]) => a + n, 0);
   if (stats.spans === 0) {
-    const skipped = [...problems.counts.values()].reduce((a, b) => a + b, 0);
+    // Lines and spans left out; lines that were repaired (bad UTF-8, cut) are counted as such.
+    const skipped = count(['malformedJson', 'unknownDocument', 'invalidSpan', 'absurdTime']);
     throw new ObsError(
       `no spans in ${source.describe}${skipped > 0 ? ` (${skipped} bad lines or spans skipped)` : ''}`,
       {
@@ -150,8 +153,6 @@ async function runInput(
       },
     );
   }
-  const count = (kinds: readonly string[]) =>
-    [...problems.counts].filter(([k]) => kinds.includes(k)).reduce((a, [, n]) => a + n, 0);
   const summary: InputSummary = {
     sources: sources.map((s) => ({
       source: s.file,

@@ -6,7 +6,7 @@
  * Error lines of the incident that carry a trace id are also kept one by one (they are few), so
  * the evidence can place them in their traces: which service's errors start a failing request.
  */
-import { readLines } from '../../../core/lines.js';
+import { MAX_JSON_LINE_BYTES, readLines } from '../../../core/lines.js';
 import { ExitCode, ObsError } from '../../../core/errors.js';
 import type { ProgressFn } from '../../../core/progress.js';
 import { createMiner } from '../../logs/miner.js';
@@ -178,7 +178,7 @@ async function readFile(
     for (const s of lines) handle(s.line, s.no);
   };
 
-  for await (const batch of readLines(file)) {
+  for await (const batch of readLines(file, { maxLineBytes: MAX_JSON_LINE_BYTES })) {
     for (let i = 0; i < batch.lines.length; i++) {
       const no = batch.firstLine + i;
       if (sample !== undefined) {

@@ -3,7 +3,7 @@
  * first into JSON items with their file's format and layout decided from content (`traceItems`,
  * which the parallel reader shares), then into batches of spans, in input order.
  */
-import { readLines } from '../../../core/lines.js';
+import { MAX_JSON_LINE_BYTES, readLines } from '../../../core/lines.js';
 import type { LineStats } from '../../../core/lines.js';
 import { ExitCode, ObsError } from '../../../core/errors.js';
 import type { ProgressFn } from '../../../core/progress.js';
@@ -94,7 +94,10 @@ export async function* traceItems(
       spans: 0,
     };
     summaries.push(summary);
-    const lines = readLines(file, { onStats: (s) => (stats = s) });
+    const lines = readLines(file, {
+      maxLineBytes: MAX_JSON_LINE_BYTES,
+      onStats: (s) => (stats = s),
+    });
     for await (const batch of jsonItems(lines, (s) => (splitter = s))) {
       summary.layout = batch.layout;
       // Leading items are parsed once more here until one says which format the file is in.
@@ -132,12 +135,13 @@ export async function* traceItems(
       summary.gzip = stats.gzip;
       summary.bytes = stats.bytes;
       summary.lines = stats.lines;
+
       if (stats.invalidUtf8Lines > 0) {
         problems.add(
           'badLine',
           file,
-          0,
-          `${stats.invalidUtf8Lines} lines hold bytes that are not UTF-8`,
+          stats.firstInvalidUtf8Line ?? 0,
+          `${stats.invalidUtf8Lines === 1 ? '1 line holds' : `${stats.invalidUtf8Lines} lines hold`} bytes that are not UTF-8; this is the first`,
           stats.invalidUtf8Lines,
         );
       }
@@ -145,8 +149,8 @@ export async function* traceItems(
         problems.add(
           'badLine',
           file,
-          0,
-          `${stats.truncatedLines} lines were longer than the line limit and cut`,
+          stats.firstTruncatedLine ?? 0,
+          `${stats.truncatedLines === 1 ? '1 line was' : `${stats.truncatedLines} lines were`} longer than ${MAX_JSON_LINE_BYTES / 2 ** 20} MiB (the limit for one JSON line) and cut; this is the first`,
           stats.truncatedLines,
         );
       }

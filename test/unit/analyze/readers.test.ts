@@ -151,6 +151,31 @@ describe('bad trace input', () => {
     expect(summaries[0]!.format).toBeUndefined();
   });
 
+  it('reads a JSON line of more than 1 MiB whole (a Collector batch on one line)', async () => {
+    const f = path.join(dir, 'big-batch.jsonl');
+    const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+    const spans = Array.from({ length: 6000 }, (_, i) => ({
+      traceId: hex(1 + (i >> 4), 32),
+      spanId: hex(1 + i, 16),
+      name: `GET /items/{id} ${'x'.repeat(150)}`,
+      startTimeUnixNano: '1700000000000000000',
+      endTimeUnixNano: '1700000000005000000',
+    }));
+    const line = JSON.stringify({
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
+          scopeSpans: [{ spans }],
+        },
+      ],
+    });
+    expect(line.length).toBeGreaterThan(1 << 20);
+    await writeFile(f, `${line}\n${line.replace(/"spanId":"0/g, '"spanId":"a')}\n`);
+    const r = await read([f]);
+    expect(r.spans).toHaveLength(12_000);
+    expect(r.problems.counts.size).toBe(0);
+  });
+
   it('reports a document cut short', async () => {
     const f = path.join(dir, 'cut.json');
     const text = JSON.stringify(

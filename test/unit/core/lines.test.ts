@@ -1,10 +1,11 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObsError } from '../../../core/errors.js';
-import { readLines } from '../../../core/lines.js';
+import { readLines, sniffGzip } from '../../../core/lines.js';
 import type { LineStats } from '../../../core/lines.js';
 
 let dir: string;
@@ -21,6 +22,32 @@ async function collect(file: string, opts = {}) {
   }
   return { out, stats: stats! };
 }
+
+describe('sniffGzip (stdin)', () => {
+  const text = async (r: Readable) => {
+    const parts: Buffer[] = [];
+    for await (const c of r as AsyncIterable<Buffer>) parts.push(c);
+    return Buffer.concat(parts).toString();
+  };
+  // One byte per chunk at first: a pipe may hand over the magic bytes apart.
+  const chunked = (b: Buffer) =>
+    Readable.from([b.subarray(0, 1), b.subarray(1, 2), b.subarray(2)], { objectMode: false });
+
+  it('gunzips a gzip stream, even with its magic bytes in two chunks', async () => {
+    const { stream, gzip } = await sniffGzip(chunked(gzipSync('a\nb\n')), 1 << 16);
+    expect(gzip).toBe(true);
+    expect(await text(stream)).toBe('a\nb\n');
+  });
+
+  it('passes plain text through whole, and an empty stream as empty', async () => {
+    const plain = await sniffGzip(chunked(Buffer.from('{"x":1}\n')), 1 << 16);
+    expect(plain.gzip).toBe(false);
+    expect(await text(plain.stream)).toBe('{"x":1}\n');
+    const empty = await sniffGzip(Readable.from([], { objectMode: false }), 1 << 16);
+    expect(empty.gzip).toBe(false);
+    expect(await text(empty.stream)).toBe('');
+  });
+});
 
 describe('readLines', () => {
   it('numbers lines across chunks, strips CR and keeps a last line without newline', async () => {
@@ -63,6 +90,7 @@ describe('readLines', () => {
     const { out, stats } = await collect(f);
     expect(out.map((o) => o.text)).toEqual(['ok', 'caf\uFFFD', 'ok']);
     expect(stats.invalidUtf8Lines).toBe(1);
+    expect(stats.firstInvalidUtf8Line).toBe(2);
   });
 
   it('cuts over-long lines, counts them, and goes on with the next line', async () => {
@@ -72,6 +100,7 @@ describe('readLines', () => {
     expect(out.map((o) => o.text.length)).toEqual([5, 1000, 5]);
     expect(out.map((o) => o.line)).toEqual([1, 2, 3]);
     expect(stats.truncatedLines).toBe(1);
+    expect(stats.firstTruncatedLine).toBe(2);
   });
 
   it('says which file is missing', async () => {
