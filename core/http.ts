@@ -62,6 +62,34 @@ class RetryableStatus extends Error {
   }
 }
 
+/**
+ * Throws a usage error unless `url` is an http(s) URL: a bad one fails at once rather than after
+ * the retries (`localhost:16686` parses as a URL of scheme `localhost:`).
+ */
+export function checkHttpUrl(url: string, what = 'the URL'): URL {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ObsError(`${what} is not a valid URL`, {
+      code: 'OBS_BAD_URL',
+      exit: ExitCode.usage,
+      suggestions: ['Give the whole URL, e.g. http://localhost:16686'],
+    });
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
+    throw new ObsError(`${what} must start with http:// or https://`, {
+      code: 'OBS_BAD_URL',
+      exit: ExitCode.usage,
+      suggestions: [`Did you mean ${redactUrl(`http://${url}`)}?`],
+    });
+  }
+  return u;
+}
+
+/** Failures of fetch that no retry can mend: the URL itself is refused. */
+const NOT_RETRYABLE_CAUSE = /^(bad port|unknown scheme|invalid url)/i;
+
 function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
@@ -104,25 +132,17 @@ export async function request(req: HttpRequest, ctx: RequestContext): Promise<Ht
   const timeoutMs = policy.timeoutMs ?? 10_000;
   // fetch refuses URLs with userinfo: turn it into basic auth unless the caller set Authorization.
   const headers: Record<string, string> = { ...req.headers };
-  let url: string;
-  try {
-    const u = new URL(req.url);
-    if (
-      (u.username || u.password) &&
-      headers.authorization === undefined &&
-      headers.Authorization === undefined
-    ) {
-      const user = decodeURIComponent(u.username);
-      const pass = decodeURIComponent(u.password);
-      headers.authorization = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
-    }
-    url = redactUrl(req.url);
-  } catch {
-    throw new ObsError(`not a valid URL: ${redactUrl(req.url)}`, {
-      code: 'OBS_BAD_URL',
-      exit: ExitCode.usage,
-    });
+  const u = checkHttpUrl(req.url);
+  if (
+    (u.username || u.password) &&
+    headers.authorization === undefined &&
+    headers.Authorization === undefined
+  ) {
+    const user = decodeURIComponent(u.username);
+    const pass = decodeURIComponent(u.password);
+    headers.authorization = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
   }
+  const url = redactUrl(req.url);
   let attempts = 0;
   const attempt = async (): Promise<HttpResponse> => {
     attempts++;
@@ -139,6 +159,10 @@ export async function request(req: HttpRequest, ctx: RequestContext): Promise<Ht
       if (err instanceof TypeError && !(err.cause instanceof Error)) {
         // An invalid URL or header, not a network failure: retrying cannot help.
         throw new AbortError(err);
+      }
+      const cause = err instanceof TypeError ? err.cause : undefined;
+      if (cause instanceof Error && NOT_RETRYABLE_CAUSE.test(cause.message)) {
+        throw new AbortError(cause.message);
       }
       throw new Error(describeNetworkError(err));
     }

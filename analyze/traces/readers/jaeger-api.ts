@@ -4,7 +4,7 @@
  * timeouts and retries; an unreachable Jaeger is an error after the retries.
  */
 import { ExitCode, ObsError } from '../../../core/errors.js';
-import { redactUrl, request } from '../../../core/http.js';
+import { checkHttpUrl, redactUrl, request } from '../../../core/http.js';
 import type { RetryPolicy } from '../../../core/http.js';
 import type { ProgressFn } from '../../../core/progress.js';
 import type { SpanSource } from '../analyze.js';
@@ -196,6 +196,7 @@ async function* readService(
 }
 
 export function jaegerSource(q: JaegerQuery): SpanSource {
+  checkHttpUrl(q.url, 'the Jaeger URL');
   return {
     describe: `Jaeger at ${redactUrl(q.url)} (${q.service === undefined ? 'all services' : `service ${q.service}`})`,
     spans: (problems, summaries) => readJaeger(q, problems, summaries),

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObsError } from '../../../core/errors.js';
 import { parseSince, readJaeger } from '../../../analyze/traces/readers/jaeger-api.js';
@@ -117,8 +118,13 @@ describe('Jaeger query API source', () => {
   });
 
   it('reports an unreachable Jaeger after retrying', async () => {
+    // A port nothing listens on (port 1 would not do: fetch refuses it outright, no retries).
+    const closed = createServer();
+    await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise<void>((r) => closed.close(() => r()));
     const err = await collect({
-      url: 'http://127.0.0.1:1',
+      url: `http://127.0.0.1:${port}`,
       service: 'web',
       startMs: T0,
       endMs: T0 + 10,
@@ -127,7 +133,9 @@ describe('Jaeger query API source', () => {
     expect(err).toBeInstanceOf(ObsError);
     expect((err as ObsError).exit).toBe(69);
     expect((err as ObsError).message).toMatch(
-      /cannot reach Jaeger at http:\/\/127\.0\.0\.1:1\/api\/traces.* after 2 attempts/,
+      new RegExp(
+        `cannot reach Jaeger at http://127\\.0\\.0\\.1:${port}/api/traces.* after 2 attempts`,
+      ),
     );
   });
 

@@ -67,6 +67,27 @@ describe('request', () => {
     expect((err as ObsError).message).not.toContain('s3cret');
   });
 
+  it('fails at once, as a usage error, on a URL it cannot fetch', async () => {
+    for (const [url, message] of [
+      ['not a url', /the URL is not a valid URL$/],
+      ['admin:s3cret@jaeger:16686', /the URL must start with http:\/\/ or https:\/\//],
+    ] as const) {
+      const err = await request({ url }, { server: 'Jaeger', retry: fast }).catch(
+        (e: unknown) => e,
+      );
+      expect((err as ObsError).code).toBe('OBS_BAD_URL');
+      expect((err as ObsError).exit).toBe(64);
+      expect((err as ObsError).message).toMatch(message);
+      expect(JSON.stringify(err)).not.toContain('s3cret');
+      expect((err as ObsError).suggestions.join(' ')).not.toContain('s3cret');
+    }
+    // A port fetch refuses to use (9, discard): one attempt, no retries.
+    const err = await request({ url: 'http://127.0.0.1:9/x' }, { server: 'Jaeger', retry: fast })
+      .then(() => undefined)
+      .catch((e: unknown) => e);
+    expect((err as ObsError).message).toMatch(/after 1 attempt: bad port/);
+  });
+
   it('redacts userinfo', () => {
     expect(redactUrl('https://u:p@grafana.example:3000/x')).toBe('https://grafana.example:3000/x');
   });
