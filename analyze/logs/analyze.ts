@@ -340,6 +340,7 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
         ended(summary);
       }
     }
+    if (totals.incident === 0) throw noRecords(inputs.filter((s) => s.role === 'incident'));
     miner.finish();
     for (const s of refs) {
       if (s === undefined) continue;
@@ -362,6 +363,31 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
   };
 
   return { name: 'logs', config, validate, run };
+}
+
+/** The error for inputs that held no log record at all, with what their lines were instead. */
+function noRecords(inputs: readonly InputSummary[]): ObsError {
+  const sum = (f: (s: InputSummary) => number) => inputs.reduce((a, s) => a + f(s), 0);
+  const lines = sum((s) => s.lines);
+  const parts = [
+    [sum((s) => s.skipped.empty), 'empty'],
+    [sum((s) => s.skipped.binary), 'binary'],
+    [sum((s) => s.skipped.noRecords), 'without records'],
+  ]
+    .filter(([n]) => (n as number) > 0)
+    .map(([n, what]) => `${n} ${what}`);
+  const files = inputs.map((s) => s.file);
+  return new ObsError(
+    `no log records in ${files.join(', ')}: ${lines === 0 ? 'no lines' : `${lines} lines, ${parts.join(', ')}`}`,
+    {
+      code: 'OBS_EMPTY_INPUT',
+      exit: ExitCode.dataError,
+      file: files.length === 1 ? files[0] : undefined,
+      suggestions: inputs
+        .flatMap((s) => s.problems.map((p) => `${s.file}:${p.line}: ${p.problem}`))
+        .slice(0, 3),
+    },
+  );
 }
 
 interface BuildInput {

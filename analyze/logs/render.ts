@@ -25,6 +25,12 @@ function skippedText(r: LogReport): string[] {
     if (i.invalidUtf8Lines) bits.push(`${i.invalidUtf8Lines} with invalid UTF-8`);
     if (i.truncatedLines) bits.push(`${i.truncatedLines} over 1 MiB (cut)`);
     if (i.longMessages) bits.push(`${i.longMessages} long messages mined on their start`);
+    if (i.records > 0 && i.headerMismatch * 2 > i.records) {
+      // A few are stack traces and continuations; most means the format is not this file's.
+      bits.unshift(
+        `${i.headerMismatch} of ${i.records} records do not match the header (${i.header}): mined whole, without their time and level`,
+      );
+    }
     if (i.lines > 0 && i.skipped.binary * 2 > i.lines) {
       bits.unshift('mostly binary data: is this a log file?');
     }

@@ -139,6 +139,30 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(bad.stderr).toContain('it needs a <Content> field');
   });
 
+  it('exits 65 when no line held a record, saying what the lines were', async () => {
+    await writeFile(at('void.log'), Buffer.from([0x0a, 0x00, 0x01, 0xfe, 0x0a, 0x20, 0x0a]));
+    const r = await runObs(['analyze', 'logs', at('void.log'), '--json']);
+    expect(r.code).toBe(65);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      error: {
+        code: 'OBS_EMPTY_INPUT',
+        message: `no log records in ${at('void.log')}: 3 lines, 2 empty, 1 binary`,
+      },
+    });
+  });
+
+  it('says when most lines do not match a --log-format', async () => {
+    await writeFile(at('hdfs.log'), '081109 203615 148 INFO dfs.DataNode: block served\n');
+    const r = await runObs([
+      ...['analyze', 'logs', at('hdfs.log')],
+      ...['--log-format', '[<Time>] [<Level>] <Content>'],
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /1 of 1 records do not match the header \(--log-format .*\): mined whole/,
+    );
+  });
+
   it('mines an over-long line on its start and counts it', async () => {
     await writeFile(at('long.log'), `short line 1\n${'A'.repeat(2 << 20)} tail\nshort line 2\n`);
     const r = await runObs(['analyze', 'logs', at('long.log'), '--json']);
