@@ -59,6 +59,21 @@ export abstract class BaseCommand extends Command {
         suggestions: err.suggestions,
       });
     }
+    if (this.jsonEnabled()) {
+      // oclif's own errors (a flag it does not know, a missing argument) would otherwise print
+      // its whole parse context as JSON: the same shape as ours instead, with oclif's exit code.
+      const exit = (err as { oclif?: { exit?: number } }).oclif?.exit ?? err.exitCode ?? 1;
+      const code = (err as { code?: unknown }).code;
+      process.exitCode = exit;
+      this.logJson({
+        error: {
+          code: typeof code === 'string' ? code : exit === 2 ? 'OBS_USAGE' : 'OBS_INTERNAL',
+          message: err.message,
+          exit,
+        },
+      } satisfies JsonError);
+      return undefined;
+    }
     return super.catch(err);
   }
 }

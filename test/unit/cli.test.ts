@@ -37,6 +37,21 @@ describe('obs', () => {
     });
   });
 
+  it('answers a flag it cannot parse, under --json, in the error shape with exit 2', async () => {
+    for (const args of [
+      ['analyze', 'traces', 'x.jsonl', '--bogus'],
+      ['analyze', 'logs', 'x.log', '--top', 'abc'],
+    ]) {
+      const r = await runObs([...args, '--json']);
+      expect(r.code, args.join(' ')).toBe(2);
+      const out = JSON.parse(r.stdout) as { error: Record<string, unknown> };
+      expect(Object.keys(out)).toEqual(['error']);
+      expect(out.error).toMatchObject({ code: 'OBS_USAGE', exit: 2 });
+      expect(out.error.message).toMatch(/--(bogus|top)/);
+      expect(Object.keys(out.error).sort()).toEqual(['code', 'exit', 'message']);
+    }
+  });
+
   it('exits non-zero on an unknown command', async () => {
     const r = await runObs(['no-such-command']);
     expect(r.code).not.toBe(0);
