@@ -7,7 +7,7 @@
  * the file's `InputSummary`. It holds no state across files, so it runs the same in the analyzing
  * thread or in a worker (reader-worker.ts) that sends the records over.
  */
-import { readLines } from '../../core/lines.js';
+import { MAX_JSON_LINE_BYTES, readLines } from '../../core/lines.js';
 import type { LineStats } from '../../core/lines.js';
 import { compileLogFormat, isShaped, learnHeader } from './header.js';
 import { LineCache } from './line-cache.js';
@@ -62,6 +62,15 @@ export function newSummary(file: string, role: InputSummary['role']): InputSumma
 }
 
 const NON_SPACE = /\S/;
+
+function isJsonObject(text: string): boolean {
+  try {
+    const v: unknown = JSON.parse(text);
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Reads one file into `sink`, filling `summary` (all but `longMessages`, which mining counts).
@@ -134,15 +143,53 @@ export async function readLogFile(
     for (const p of lines) handle(p.line, p.no);
   };
 
+  const take = (line: string, no: number): void => {
+    if (pending !== undefined) {
+      pending.push({ line, no });
+      if (pending.length >= opts.headerSample) learn();
+    } else handle(line, no);
+  };
+  // A file that opens with a lone `{` may be one pretty-printed JSON document (an OTLP logs export
+  // through `jq .`): its lines are held, up to a JSON line's limit, and read as one line if they
+  // parse; otherwise line by line, as any file.
+  let doc: { lines: string[]; first: number; chars: number } | undefined;
+  let started = false;
+  const release = (): void => {
+    const d = doc;
+    doc = undefined;
+    if (d !== undefined) d.lines.forEach((l, k) => take(l, d.first + k));
+  };
+
   for await (const batch of readLines(file, { onStats: (s) => (stats = s) })) {
     for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i]!;
       const no = batch.firstLine + i;
-      if (pending !== undefined) {
-        pending.push({ line: batch.lines[i]!, no });
-        if (pending.length >= opts.headerSample) learn();
-      } else handle(batch.lines[i]!, no);
+      if (doc !== undefined) {
+        doc.lines.push(line);
+        doc.chars += line.length + 1;
+        if (doc.chars > MAX_JSON_LINE_BYTES) release();
+        continue;
+      }
+      if (!started && NON_SPACE.test(line)) {
+        started = true;
+        if (line.trim().replace(/^\uFEFF/, '') === '{') {
+          doc = { lines: [line], first: no, chars: line.length + 1 };
+          continue;
+        }
+      }
+      take(line, no);
     }
     await sink.read(batch.lines.length);
+  }
+  if (doc !== undefined) {
+    const text = doc.lines.join('\n');
+    if (isJsonObject(text)) {
+      learn();
+      // One record source: counted as one line here, the rest of its lines as empty of records.
+      handle(text, doc.first);
+      summary.lines += doc.lines.length - 1;
+      doc = undefined;
+    } else release();
   }
   learn();
   summary.header = ctx.header.description;

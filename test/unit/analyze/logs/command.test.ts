@@ -163,6 +163,44 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     );
   });
 
+  it('reads a pretty-printed OTLP logs document as one, and a text file opening with { by line', async () => {
+    const record = (severityText: string, body: string) => ({
+      timeUnixNano: '1714557606000000000',
+      severityText,
+      body: { stringValue: body },
+    });
+    const doc = {
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'payments' } }] },
+          scopeLogs: [{ logRecords: [record('ERROR', 'card declined'), record('INFO', 'ok')] }],
+        },
+      ],
+    };
+    const pretty = JSON.stringify(doc, null, 2);
+    await writeFile(at('pretty.json'), pretty + '\n');
+    const csv = at('pretty.csv');
+    const r = await runObs([
+      'analyze',
+      'logs',
+      at('pretty.json'),
+      '--json',
+      '--emit-assignments',
+      csv,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as LogReport;
+    expect(report.inputs[0]).toMatchObject({ lines: pretty.split('\n').length, records: 2 });
+    expect(report.services).toMatchObject([{ service: 'payments', errors: 1 }]);
+    const rows = (await readFile(csv, 'utf8')).trim().split('\n');
+    expect(rows).toHaveLength(1 + pretty.split('\n').length);
+
+    await writeFile(at('brace.log'), '{\nstarting worker 1\nstarting worker 2\n');
+    const t = await runObs(['analyze', 'logs', at('brace.log'), '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    expect((JSON.parse(t.stdout) as LogReport).inputs[0]).toMatchObject({ lines: 3, records: 3 });
+  });
+
   it('mines an over-long line on its start and counts it', async () => {
     await writeFile(at('long.log'), `short line 1\n${'A'.repeat(2 << 20)} tail\nshort line 2\n`);
     const r = await runObs(['analyze', 'logs', at('long.log'), '--json']);
