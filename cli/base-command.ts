@@ -4,6 +4,7 @@
  */
 import { Command, Errors } from '@oclif/core';
 import { ObsError } from '../core/errors.js';
+import type { RequestContext } from '../core/http.js';
 import { Progress } from './progress.js';
 
 /** The `--json` error shape: stable, documented in README. */
@@ -29,6 +30,14 @@ export abstract class BaseCommand extends Command {
   /** A progress reporter that draws only when `interactive()`. */
   protected progress(): Progress {
     return new Progress(this.interactive());
+  }
+
+  /** Tells (on stderr, not with `--json`) of a request that failed and will be retried. */
+  protected retryNotice(server: string): NonNullable<RequestContext['onRetry']> {
+    return (r) => {
+      if (!this.jsonEnabled())
+        this.warn(`${server}: ${r.reason}; retrying (${r.retriesLeft} left)`);
+    };
   }
 
   /** Prints human output unless `--json` is on (oclif's `log` already stays quiet then). */

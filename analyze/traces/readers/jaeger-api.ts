@@ -5,7 +5,7 @@
  */
 import { ExitCode, ObsError } from '../../../core/errors.js';
 import { checkHttpUrl, redactUrl, request } from '../../../core/http.js';
-import type { RetryPolicy } from '../../../core/http.js';
+import type { RequestContext, RetryPolicy } from '../../../core/http.js';
 import type { ProgressFn } from '../../../core/progress.js';
 import type { SpanSource } from '../analyze.js';
 import type { Span } from '../span.js';
@@ -29,6 +29,8 @@ export interface JaegerQuery {
   /** Requests at most, to bound a runaway window. Default 1000. */
   maxPages?: number;
   retry?: RetryPolicy;
+  /** Hears of each request that failed and will be retried. */
+  onRetry?: RequestContext['onRetry'];
   onProgress?: ProgressFn;
 }
 
@@ -66,7 +68,7 @@ function tracesUrl(q: JaegerQuery, service: string, endMs: number): string {
 async function fetchPage(q: JaegerQuery, url: string): Promise<unknown> {
   const res = await request(
     { url, headers: { accept: 'application/json' } },
-    { server: 'Jaeger', retry: q.retry },
+    { server: 'Jaeger', retry: q.retry, onRetry: q.onRetry },
   );
   if (res.status === 401 || res.status === 403) {
     throw new ObsError(`Jaeger refused the request (HTTP ${res.status}) at ${redactUrl(url)}`, {

@@ -98,6 +98,7 @@ export default class AnalyzeTraces extends BaseCommand {
         url: flags.jaeger,
         service: flags.service,
         limit: flags.limit,
+        onRetry: this.retryNotice('Jaeger'),
         onProgress: progress.update,
       };
       const now = Date.now();

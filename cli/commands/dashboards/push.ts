@@ -60,9 +60,7 @@ The token (a service account token with the Editor role) comes from ${TOKEN_ENV.
     const client = new GrafanaClient({
       url: flags.url,
       ...(token ? { token } : {}),
-      onRetry: (r) => {
-        if (this.interactive()) this.warn(`Grafana: ${r.reason}; retrying (${r.retriesLeft} left)`);
-      },
+      onRetry: this.retryNotice('Grafana'),
     });
     let result: PushResult;
     try {

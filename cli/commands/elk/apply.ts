@@ -118,9 +118,7 @@ Credentials come from the environment only: OBS_ES_API_KEY, or OBS_ES_USERNAME a
     const credentials = credentialsFromEnv(process.env, flags.username);
     const caCert = flags['ca-cert'] === undefined ? undefined : await readCa(flags['ca-cert']);
     const progress = this.progress();
-    const onRetry = (i: { attempt: number; retriesLeft: number; reason: string }) => {
-      if (!this.jsonEnabled()) this.warn(`attempt ${i.attempt} failed (${i.reason}); retrying`);
-    };
+    const onRetry = this.retryNotice('Elasticsearch/Kibana');
     const dryRun = flags['dry-run'];
     let es: ElasticsearchApplyResult;
     try {
