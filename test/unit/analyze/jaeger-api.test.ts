@@ -32,6 +32,7 @@ const TRACES = Array.from({ length: 7 }, (_, k) => ({
 let server: Server;
 let url: string;
 const requests: URLSearchParams[] = [];
+let flakyFailures = 0;
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -42,9 +43,16 @@ beforeAll(async () => {
       return;
     }
     const q = u.searchParams;
+    // `flaky` fails its first request, then answers as `web`.
+    if (q.get('service') === 'flaky' && flakyFailures++ === 0) {
+      res.writeHead(503);
+      res.end('{}');
+      return;
+    }
     requests.push(q);
     // `web` is in every trace, `api` in the last two, Jaeger's own service in none.
-    const only = q.get('service') === 'api' ? 5 : q.get('service') === 'web' ? 0 : Infinity;
+    const svc = q.get('service');
+    const only = svc === 'api' ? 5 : svc === 'web' || svc === 'flaky' ? 0 : Infinity;
     const start = Number(q.get('start'));
     const end = Number(q.get('end'));
     const data = TRACES.filter(
@@ -115,6 +123,20 @@ describe('Jaeger query API source', () => {
     requests.length = 0;
     await collect({ url, service: 'web', startMs: T0, endMs: T0 + 10, limit: 3 });
     expect(requests).toHaveLength(1);
+  });
+
+  it('retries a failed request, telling of it, and reads on', async () => {
+    const retries: string[] = [];
+    const { spans } = await collect({
+      url,
+      service: 'flaky',
+      startMs: T0 - 1000,
+      endMs: T0 + 60_000,
+      retry: { retries: 2, minDelayMs: 5, maxDelayMs: 5, timeoutMs: 500 },
+      onRetry: (r) => retries.push(`${r.reason} (${r.retriesLeft} left)`),
+    });
+    expect(retries).toEqual(['HTTP 503 (2 left)']);
+    expect(spans).toHaveLength(TRACES.length);
   });
 
   it('reports an unreachable Jaeger after retrying', async () => {
