@@ -63,6 +63,7 @@ export default class AnalyzeTraces extends BaseCommand {
     }),
     limit: Flags.integer({
       description: 'with --jaeger: traces per request (pages until done)',
+      min: 1,
       default: 500,
     }),
     format: Flags.string({
@@ -73,14 +74,16 @@ export default class AnalyzeTraces extends BaseCommand {
     strict: Flags.boolean({
       description: 'stop at the first malformed line or span instead of skipping it',
     }),
-    top: Flags.integer({ description: 'root causes to list', default: 10 }),
+    top: Flags.integer({ description: 'root causes to list', min: 1, default: 10 }),
     'max-spans-in-flight': Flags.integer({
       description: 'spans held while their trace is incomplete (memory bound)',
+      min: 1,
       default: 1_000_000,
     }),
     workers: Flags.integer({
       description:
         'worker threads: 1 analyses while the main thread parses, 2+ parse and analyse a share of the traces each, 0 none (default for inputs over 32 MB: 1 on 2-3 cores, 4 on 4+; else 0)',
+      min: 0,
     }),
   };
 
