@@ -63,7 +63,9 @@ export const TIME_BOUNDS = {
 export function absurdTime(start: number, end: number): string | undefined {
   if (!Number.isFinite(start) || !Number.isFinite(end)) return 'start or end time is missing';
   if (start < TIME_BOUNDS.minEpochMs || start > TIME_BOUNDS.maxEpochMs) {
-    return `start time ${start} ms is not between 2000 and 2100 (wrong unit?)`;
+    // As a date when it is one (year 3000), else as the number read (nanoseconds taken as ms).
+    const when = Math.abs(start) <= 8.64e15 ? new Date(start).toISOString() : `${start} ms`;
+    return `start time ${when} is not between 2000 and 2100 (wrong unit?)`;
   }
   if (end - start > TIME_BOUNDS.maxDurationMs) {
     return `duration ${Math.round((end - start) / 1000)} s is longer than a day`;
