@@ -167,7 +167,9 @@ export async function readLogFile(
       if (doc !== undefined) {
         doc.lines.push(line);
         doc.chars += line.length + 1;
-        if (doc.chars > MAX_JSON_LINE_BYTES) release();
+        // A pretty-printed object goes on with a key or closes: else it is a text log.
+        const unlike = doc.lines.length === 2 && !/^\s*["}]/.test(line);
+        if (unlike || doc.chars > MAX_JSON_LINE_BYTES) release();
         continue;
       }
       if (!started && NON_SPACE.test(line)) {
