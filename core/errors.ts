@@ -61,9 +61,10 @@ export class ObsError extends Error {
   /** `file:line: message`, the form editors and CI logs link to. */
   get located(): string {
     if (this.file === undefined) return this.message;
+    const file = this.file === '-' ? 'stdin' : this.file;
     return this.line === undefined
-      ? `${this.file}: ${this.message}`
-      : `${this.file}:${this.line}: ${this.message}`;
+      ? `${file}: ${this.message}`
+      : `${file}:${this.line}: ${this.message}`;
   }
 }
 

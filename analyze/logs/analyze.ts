@@ -377,8 +377,9 @@ function noRecords(inputs: readonly InputSummary[]): ObsError {
     .filter(([n]) => (n as number) > 0)
     .map(([n, what]) => `${n} ${what}`);
   const files = inputs.map((s) => s.file);
+  const named = files.map((f) => (f === '-' ? 'stdin' : f)).join(', ');
   return new ObsError(
-    `no log records in ${files.join(', ')}: ${lines === 0 ? 'no lines' : `${lines} lines, ${parts.join(', ')}`}`,
+    `no log records in ${named}: ${lines === 0 ? 'no lines' : `${lines} lines, ${parts.join(', ')}`}`,
     {
       code: 'OBS_EMPTY_INPUT',
       exit: ExitCode.dataError,

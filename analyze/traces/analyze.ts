@@ -35,7 +35,7 @@ export interface SpanSource {
 
 export function fileSource(files: readonly string[], opts: ReadOptions = {}): SpanSource {
   return {
-    describe: files.join(', '),
+    describe: files.map((f) => (f === '-' ? 'stdin' : f)).join(', '),
     spans: (problems, summaries) => readTraceFiles(files, problems, summaries, opts),
     files: { paths: files, opts },
   };
