@@ -150,6 +150,16 @@ function streamError(source: string, gzip: boolean, err: unknown): ObsError {
   });
 }
 
+/**
+ * `line` cut to at most `maxBytes` of UTF-8, as a string of its own (a slice would keep the whole
+ * long line in memory for as long as the cut one lives); undefined when it is not longer.
+ */
+export function cutLine(line: string, maxBytes: number): string | undefined {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: only long strings need the exact byte count.
+  if (line.length * 3 <= maxBytes || Buffer.byteLength(line) <= maxBytes) return undefined;
+  return Buffer.from(line).subarray(0, maxBytes).toString('utf8');
+}
+
 const NEWLINE = 0x0a;
 const REPLACEMENT = '\uFFFD';
 
@@ -229,13 +239,11 @@ export async function* readLines(
       carry = lastNl + 1 < data.length ? Buffer.from(data.subarray(lastNl + 1)) : undefined;
       const lines = toLines(head, lineNo);
       for (let i = 0; i < lines.length; i++) {
-        const l = lines[i]!;
-        // A UTF-16 unit is at most 3 UTF-8 bytes: only long strings need the exact byte count.
-        if (l.length * 3 > maxLineBytes && Buffer.byteLength(l) > maxLineBytes) {
-          lines[i] = Buffer.from(l).subarray(0, maxLineBytes).toString('utf8');
-          stats.truncatedLines++;
-          stats.firstTruncatedLine ??= lineNo + i;
-        }
+        const cut = cutLine(lines[i]!, maxLineBytes);
+        if (cut === undefined) continue;
+        lines[i] = cut;
+        stats.truncatedLines++;
+        stats.firstTruncatedLine ??= lineNo + i;
       }
       stats.lines += lines.length;
       yield { source, firstLine: lineNo, lines };

@@ -7,7 +7,7 @@
  * the file's `InputSummary`. It holds no state across files, so it runs the same in the analyzing
  * thread or in a worker (reader-worker.ts) that sends the records over.
  */
-import { MAX_JSON_LINE_BYTES, readLines } from '../../core/lines.js';
+import { MAX_JSON_LINE_BYTES, cutLine, readLines } from '../../core/lines.js';
 import type { LineStats } from '../../core/lines.js';
 import { compileLogFormat, isShaped, learnHeader } from './header.js';
 import { LineCache } from './line-cache.js';
@@ -62,6 +62,13 @@ export function newSummary(file: string, role: InputSummary['role']): InputSumma
 }
 
 const NON_SPACE = /\S/;
+
+/**
+ * Text lines longer than this are cut (and counted); JSON lines may be as long as any JSON line
+ * (an OTLP logs batch from the Collector's file exporter), up to `MAX_JSON_LINE_BYTES`.
+ */
+const MAX_TEXT_LINE_BYTES = 1 << 20;
+const JSON_START = /^\uFEFF?\s*\{/;
 
 function isJsonObject(text: string): boolean {
   try {
@@ -160,10 +167,19 @@ export async function readLogFile(
     if (d !== undefined) d.lines.forEach((l, k) => take(l, d.first + k));
   };
 
-  for await (const batch of readLines(file, { onStats: (s) => (stats = s) })) {
+  let cutTextLines = 0;
+  const lineOpts = { maxLineBytes: MAX_JSON_LINE_BYTES, onStats: (s: LineStats) => (stats = s) };
+  for await (const batch of readLines(file, lineOpts)) {
     for (let i = 0; i < batch.lines.length; i++) {
-      const line = batch.lines[i]!;
+      let line = batch.lines[i]!;
       const no = batch.firstLine + i;
+      if (line.length * 3 > MAX_TEXT_LINE_BYTES && !JSON_START.test(line)) {
+        const cut = cutLine(line, MAX_TEXT_LINE_BYTES);
+        if (cut !== undefined) {
+          line = cut;
+          cutTextLines++;
+        }
+      }
       if (doc !== undefined) {
         doc.lines.push(line);
         doc.chars += line.length + 1;
@@ -198,6 +214,6 @@ export async function readLogFile(
   if (stats !== undefined) {
     summary.gzip = stats.gzip;
     summary.invalidUtf8Lines = stats.invalidUtf8Lines;
-    summary.truncatedLines = stats.truncatedLines;
+    summary.truncatedLines = stats.truncatedLines + cutTextLines;
   }
 }

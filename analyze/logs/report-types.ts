@@ -22,7 +22,7 @@ export interface InputSummary {
   longMessages: number;
   /** Lines with bytes that are not UTF-8 (mined with U+FFFD in their place). */
   invalidUtf8Lines: number;
-  /** Lines over 1 MiB, cut by the reader. */
+  /** Text lines over 1 MiB (JSON lines over 128 MiB), cut by the reader. */
   truncatedLines: number;
   gzip: boolean;
   /** The first few problems, with line numbers. */

@@ -201,6 +201,29 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect((JSON.parse(t.stdout) as LogReport).inputs[0]).toMatchObject({ lines: 3, records: 3 });
   });
 
+  it('reads an OTLP logs line of more than 1 MiB whole (a Collector batch)', async () => {
+    const logRecords = Array.from({ length: 8000 }, (_, i) => ({
+      timeUnixNano: '1714557606000000000',
+      severityText: i % 100 === 0 ? 'ERROR' : 'INFO',
+      body: { stringValue: `request ${i} served ${'x'.repeat(120)}` },
+    }));
+    const line = JSON.stringify({
+      resourceLogs: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cart' } }] },
+          scopeLogs: [{ logRecords }],
+        },
+      ],
+    });
+    expect(line.length).toBeGreaterThan(1 << 20);
+    await writeFile(at('batch.jsonl'), `${line}\n`);
+    const r = await runObs(['analyze', 'logs', at('batch.jsonl'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as LogReport;
+    expect(report.inputs[0]).toMatchObject({ records: 8000, truncatedLines: 0, malformedJson: 0 });
+    expect(report.services).toMatchObject([{ service: 'cart', errors: 80 }]);
+  });
+
   it('mines an over-long line on its start and counts it', async () => {
     await writeFile(at('long.log'), `short line 1\n${'A'.repeat(2 << 20)} tail\nshort line 2\n`);
     const r = await runObs(['analyze', 'logs', at('long.log'), '--json']);
