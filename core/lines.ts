@@ -180,7 +180,12 @@ export async function* readLines(
   };
   opts.onStats?.(stats);
   const decoder = new TextDecoder('utf-8', { fatal: false, ignoreBOM: false });
-  let carry: Buffer | undefined;
+  /**
+   * The start of a line that goes on in the next chunk, kept as chunks: joined once, when the line
+   * ends, not at every chunk (a line of many chunks would be copied over and over).
+   */
+  let carry: Buffer[] = [];
+  let carryBytes = 0;
   /** True while skipping the rest of an over-long line that was already emitted. */
   let skipping = false;
   let lineNo = 1;
@@ -216,10 +221,11 @@ export async function* readLines(
       }
       const lastNl = data.lastIndexOf(NEWLINE);
       if (lastNl < 0) {
-        carry = carry === undefined ? Buffer.from(data) : Buffer.concat([carry, data]);
-        if (carry.length > maxLineBytes) {
+        carry.push(Buffer.from(data));
+        carryBytes += data.length;
+        if (carryBytes > maxLineBytes) {
           const line = toLines(
-            Buffer.concat([carry.subarray(0, maxLineBytes), Buffer.of(NEWLINE)]),
+            Buffer.concat([Buffer.concat(carry).subarray(0, maxLineBytes), Buffer.of(NEWLINE)]),
             lineNo,
           );
           stats.truncatedLines++;
@@ -227,16 +233,18 @@ export async function* readLines(
           stats.lines += line.length;
           yield { source, firstLine: lineNo, lines: line };
           lineNo += line.length;
-          carry = undefined;
+          carry = [];
+          carryBytes = 0;
           skipping = true;
         }
         continue;
       }
       const head =
-        carry === undefined
+        carry.length === 0
           ? data.subarray(0, lastNl + 1)
-          : Buffer.concat([carry, data.subarray(0, lastNl + 1)]);
-      carry = lastNl + 1 < data.length ? Buffer.from(data.subarray(lastNl + 1)) : undefined;
+          : Buffer.concat([...carry, data.subarray(0, lastNl + 1)]);
+      carry = lastNl + 1 < data.length ? [Buffer.from(data.subarray(lastNl + 1))] : [];
+      carryBytes = carry.length === 0 ? 0 : carry[0]!.length;
       const lines = toLines(head, lineNo);
       for (let i = 0; i < lines.length; i++) {
         const cut = cutLine(lines[i]!, maxLineBytes);
@@ -253,8 +261,8 @@ export async function* readLines(
     if (err instanceof ObsError) throw err;
     throw streamError(source, gzip, err);
   }
-  if (carry !== undefined && carry.length > 0) {
-    const lines = toLines(Buffer.concat([carry, Buffer.of(NEWLINE)]), lineNo);
+  if (carryBytes > 0) {
+    const lines = toLines(Buffer.concat([...carry, Buffer.of(NEWLINE)]), lineNo);
     stats.lines += lines.length;
     yield { source, firstLine: lineNo, lines };
   }
