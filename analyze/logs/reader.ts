@@ -126,7 +126,8 @@ export async function readLogFile(
     const parsed = parseLine(line, ctx);
     summary.kinds[parsed.kind] = (summary.kinds[parsed.kind] ?? 0) + 1;
     if (parsed.problem !== undefined) {
-      if (parsed.kind === 'text') summary.malformedJson++;
+      // Also a Docker line's text that is malformed JSON (its problem is the inner line's).
+      if (parsed.problem.startsWith('malformed JSON')) summary.malformedJson++;
       if (summary.problems.length < 5) summary.problems.push({ line: no, problem: parsed.problem });
     }
     if (parsed.headerMismatch) summary.headerMismatch++;

@@ -241,11 +241,15 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
         '{"message":"json line","level":"error"}',
         '2024-03-01T10:00:02.5Z stdout F cri line',
         JSON.stringify({ log: 'docker line\n', stream: 'stdout', time: '2024-03-01T10:00:03Z' }),
+        JSON.stringify({ log: '{"msg": broken\n', stream: 'stdout', time: '2024-03-01T10:00:04Z' }),
+        '{"message": broken too',
       ].join('\n'),
     );
     const r = await runObs(['analyze', 'logs', at('mixed.log'), '--json']);
     const report = JSON.parse(r.stdout) as LogReport;
-    expect(report.inputs[0]!.kinds).toEqual({ text: 1, json: 1, cri: 1, docker: 1 });
+    expect(report.inputs[0]!.kinds).toEqual({ text: 2, json: 1, cri: 1, docker: 2 });
+    // Malformed JSON, on its own line or inside a Docker line, is counted either way.
+    expect(report.inputs[0]!.malformedJson).toBe(2);
     expect(report.services[0]).toMatchObject({ service: 'mixed', errors: 1 });
   });
 
