@@ -61,11 +61,16 @@ export class ObsError extends Error {
   /** `file:line: message`, the form editors and CI logs link to. */
   get located(): string {
     if (this.file === undefined) return this.message;
-    const file = this.file === '-' ? 'stdin' : this.file;
+    const file = sourceName(this.file);
     return this.line === undefined
       ? `${file}: ${this.message}`
       : `${file}:${this.line}: ${this.message}`;
   }
+}
+
+/** An input as messages name it: `-` (what the user types for stdin) is `stdin`. */
+export function sourceName(file: string): string {
+  return file === '-' ? 'stdin' : file;
 }
 
 /** Node's fs errors carry a `code` such as ENOENT; narrow to it without `any`. */

@@ -6,7 +6,7 @@
  * per-service statistics, then compares against the baseline (baseline.ts). Baseline files go
  * through the same miner, so a pattern has one id on both sides.
  */
-import { ExitCode, ObsError } from '../../core/errors.js';
+import { ExitCode, ObsError, sourceName } from '../../core/errors.js';
 import type { ProgressFn } from '../../core/progress.js';
 import { SPIKE_DEFAULTS, classify } from './baseline.js';
 import type { SpikeConfig } from './baseline.js';
@@ -377,9 +377,8 @@ function noRecords(inputs: readonly InputSummary[]): ObsError {
     .filter(([n]) => (n as number) > 0)
     .map(([n, what]) => `${n} ${what}`);
   const files = inputs.map((s) => s.file);
-  const named = files.map((f) => (f === '-' ? 'stdin' : f)).join(', ');
   return new ObsError(
-    `no log records in ${named}: ${lines === 0 ? 'no lines' : `${lines} lines, ${parts.join(', ')}`}`,
+    `no log records in ${files.map(sourceName).join(', ')}: ${lines === 0 ? 'no lines' : `${lines} lines, ${parts.join(', ')}`}`,
     {
       code: 'OBS_EMPTY_INPUT',
       exit: ExitCode.dataError,

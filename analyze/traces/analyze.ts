@@ -2,7 +2,7 @@
  * `obs analyze traces` as a library function: read the inputs (files or a Jaeger query), assemble
  * traces as spans stream in, run the analyses in their one order, and return the report.
  */
-import { ExitCode, ObsError } from '../../core/errors.js';
+import { ExitCode, ObsError, sourceName } from '../../core/errors.js';
 import type { InputSummary, TraceReport } from '../report/shape.js';
 import { REPORT_SCHEMA } from '../report/shape.js';
 import type {
@@ -35,7 +35,7 @@ export interface SpanSource {
 
 export function fileSource(files: readonly string[], opts: ReadOptions = {}): SpanSource {
   return {
-    describe: files.map((f) => (f === '-' ? 'stdin' : f)).join(', '),
+    describe: files.map(sourceName).join(', '),
     spans: (problems, summaries) => readTraceFiles(files, problems, summaries, opts),
     files: { paths: files, opts },
   };
