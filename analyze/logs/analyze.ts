@@ -369,13 +369,12 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
 function noRecords(inputs: readonly InputSummary[]): ObsError {
   const sum = (f: (s: InputSummary) => number) => inputs.reduce((a, s) => a + f(s), 0);
   const lines = sum((s) => s.lines);
-  const parts = [
+  const counts: [number, string][] = [
     [sum((s) => s.skipped.empty), 'empty'],
     [sum((s) => s.skipped.binary), 'binary'],
     [sum((s) => s.skipped.noRecords), 'without records'],
-  ]
-    .filter(([n]) => (n as number) > 0)
-    .map(([n, what]) => `${n} ${what}`);
+  ];
+  const parts = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
   const files = inputs.map((s) => s.file);
   return new ObsError(
     `no log records in ${files.map(sourceName).join(', ')}: ${lines === 0 ? 'no lines' : `${lines} lines, ${parts.join(', ')}`}`,

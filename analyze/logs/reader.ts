@@ -191,7 +191,8 @@ export async function readLogFile(
       }
       if (!started && NON_SPACE.test(line)) {
         started = true;
-        if (line.trim().replace(/^\uFEFF/, '') === '{') {
+        // trim() drops a byte-order mark too (U+FEFF is white space to it).
+        if (line.trim() === '{') {
           doc = { lines: [line], first: no, chars: line.length + 1 };
           continue;
         }

@@ -135,7 +135,6 @@ export async function* traceItems(
       summary.gzip = stats.gzip;
       summary.bytes = stats.bytes;
       summary.lines = stats.lines;
-
       if (stats.invalidUtf8Lines > 0) {
         problems.add(
           'badLine',
