@@ -26,11 +26,15 @@ const work: Record<string, () => Promise<number>> = {
     return n;
   },
   analyze: async () => {
-    const { report } = await createLogAnalysis({ files, readInWorker: false }).run();
+    const { report } = await createLogAnalysis({ files, workers: 0 }).run();
+    return report.totals.lines;
+  },
+  parts: async () => {
+    const { report } = await createLogAnalysis({ files, workers: 1 }).run();
     return report.totals.lines;
   },
   worker: async () => {
-    const { report } = await createLogAnalysis({ files, readInWorker: true }).run();
+    const { report } = await createLogAnalysis({ files, workers: 0, readInWorker: true }).run();
     return report.totals.lines;
   },
   csv: async () => {

@@ -13,11 +13,13 @@
  * OBS_BENCH_LOG_INPUTS picks them (default `replicated,varied`). Reported for each, every row
  * measured in a fresh process (bench/logs-measure.ts) of the same run:
  * - read only: core/lines.ts over the files, counting lines (the floor any analysis pays);
- * - analyze: the whole analysis (records, header, masking, mining, report) without assignments,
- *   in one thread;
- * - analyze, reading in a worker: the same with reading and parsing in a worker thread
- *   (read-in-worker.ts; the default only from four cores on);
- * - analyze + CSV: the same plus `--emit-assignments` (one CSV row per line).
+ * - analyze, one thread: the whole analysis (records, header, masking, mining, report) without
+ *   assignments, in one thread (`workers: 0`);
+ * - analyze, two parts: the same with the input cut in two parts mined at once, the second in a
+ *   worker thread (parts.ts; `workers: 1`, the default for inputs of 32 MiB and more);
+ * - analyze, reading in a worker: one thread mining, with reading and parsing in a worker thread
+ *   (read-in-worker.ts; `workers: 0, readInWorker: true`);
+ * - analyze + CSV: the default plus `--emit-assignments` (one CSV row per line).
  * Each with lines/s of wall and CPU time (CPU of all threads), its ratio to the read-only time,
  * and the process's peak RSS.
  */
@@ -173,9 +175,10 @@ function nsPerChar(): number {
 
 const ROWS = [
   ['read only', 'read'],
-  ['analyze', 'analyze'],
+  ['analyze, one thread', 'analyze'],
+  ['analyze, two parts (default)', 'parts'],
   ['analyze, reading in a worker', 'worker'],
-  ['analyze + CSV', 'csv'],
+  ['analyze + CSV (default)', 'csv'],
 ] as const;
 
 export async function run(): Promise<void> {

@@ -85,3 +85,39 @@ export function errnoCode(err: unknown): string | undefined {
 export function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/** An error as it crosses from a worker thread (structured clone keeps no class). */
+export interface WorkerError {
+  message: string;
+  code?: string;
+  exit?: ExitCodeValue;
+  file?: string;
+  line?: number;
+  suggestions?: string[];
+}
+
+/** `err`, thrown in a worker, as plain data to post. */
+export function errorForTransfer(err: unknown): WorkerError {
+  if (!(err instanceof ObsError))
+    return { message: err instanceof Error ? (err.stack ?? err.message) : String(err) };
+  return {
+    message: err.message,
+    code: err.code,
+    exit: err.exit,
+    ...(err.file !== undefined ? { file: err.file } : {}),
+    ...(err.line !== undefined ? { line: err.line } : {}),
+    suggestions: err.suggestions,
+  };
+}
+
+/** A worker's error back as an `ObsError` (or, without a code, a plain one naming `what`). */
+export function errorFromWorker(e: WorkerError, what: string): Error {
+  if (e.code === undefined) return new Error(`${what}: ${e.message}`);
+  return new ObsError(e.message, {
+    code: e.code,
+    exit: e.exit ?? ExitCode.failure,
+    ...(e.file !== undefined ? { file: e.file } : {}),
+    ...(e.line !== undefined ? { line: e.line } : {}),
+    suggestions: e.suggestions ?? [],
+  });
+}

@@ -44,6 +44,16 @@ export interface ReadLinesOptions {
   chunkBytes?: number;
   /** Called with the stats object, which is updated as reading goes on. */
   onStats?: (stats: LineStats) => void;
+  /**
+   * Only bytes `start` to `end` (exclusive) of a plain file, which the caller found to start a
+   * line: one part of a file read in parts. Line numbers count from the range's first line.
+   */
+  range?: ByteRange;
+}
+
+export interface ByteRange {
+  start: number;
+  end: number;
 }
 
 /**
@@ -110,6 +120,7 @@ function gunzipped(raw: Readable, chunkBytes: number): Readable {
 export async function openSource(
   source: string,
   chunkBytes = 1 << 20,
+  range?: ByteRange,
 ): Promise<{ stream: Readable; gzip: boolean }> {
   if (source === '-') return sniffGzip(process.stdin, chunkBytes);
   let gzip: boolean;
@@ -126,7 +137,12 @@ export async function openSource(
       cause: err,
     });
   }
-  const raw = createReadStream(source, { highWaterMark: chunkBytes });
+  if (range !== undefined && gzip)
+    throw new Error(`${source}: a gzip file cannot be read in parts`);
+  const raw = createReadStream(source, {
+    highWaterMark: chunkBytes,
+    ...(range !== undefined ? { start: range.start, end: range.end - 1 } : {}),
+  });
   return { stream: gzip ? gunzipped(raw, chunkBytes) : raw, gzip };
 }
 
@@ -169,7 +185,7 @@ export async function* readLines(
   opts: ReadLinesOptions = {},
 ): AsyncGenerator<LineBatch> {
   const maxLineBytes = opts.maxLineBytes ?? 1 << 20;
-  const { stream, gzip } = await openSource(source, opts.chunkBytes);
+  const { stream, gzip } = await openSource(source, opts.chunkBytes, opts.range);
   const stats: LineStats = {
     source,
     gzip,

@@ -11,14 +11,16 @@ import type { ProgressFn } from '../../core/progress.js';
 import { SPIKE_DEFAULTS, classify } from './baseline.js';
 import type { SpikeConfig } from './baseline.js';
 import { compileLogFormat } from './header.js';
-import type { ShapeIds } from './line-cache.js';
-import { createMiner, newShapeMemo, validateMinerConfig } from './miner.js';
-import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
-import { readInWorker, readInWorkerPays } from './read-in-worker.js';
+import { validateMinerConfig } from './miner.js';
+import type { Miner, MinerConfig } from './miner.js';
+import { MiningPart, addStats } from './part.js';
+import type { PatternStats, SvcStats } from './part.js';
+import { MIN_PARTS_BYTES, inputBytes, mineInWorker, partsCanRun, planParts } from './parts.js';
+import { readInWorker } from './read-in-worker.js';
 import { newSummary, readLogFile } from './reader.js';
 import { isErrorLevel } from './records.js';
-import type { ReaderOptions, RecordSink } from './reader.js';
-import type { LineKind, LogRecord } from './records.js';
+import type { ReaderOptions } from './reader.js';
+import type { LineKind } from './records.js';
 import type {
   InputSummary,
   LogReport,
@@ -52,8 +54,14 @@ export interface LogAnalysisConfig {
   /** Keep each line's pattern for `assignments()`. Default false. */
   assignments?: boolean;
   /**
-   * Read and parse the files in a worker thread while this one mines (read-in-worker.ts). Default:
-   * for inputs of 32 MiB and more with four cores or more, when the compiled worker is there.
+   * Worker threads that each mine a part of the input while this one mines the first (parts.ts);
+   * 0: all in this thread. Default: 1 for inputs of 32 MiB and more (on any machine, so that an
+   * input gives the same report everywhere), when the compiled worker is there; else 0.
+   */
+  workers?: number;
+  /**
+   * With 0 workers: read and parse the files in a worker thread while this one mines
+   * (read-in-worker.ts). Default false.
    */
   readInWorker?: boolean;
   onProgress?: ProgressFn;
@@ -81,76 +89,6 @@ export interface LogAnalysisResult {
   report: LogReport;
   /** Every incident input line with its pattern id (when `assignments` was on). */
   assignments(): Iterable<LineAssignment>;
-}
-
-interface SvcStats {
-  count: number;
-  baseline: number;
-  levels: Record<string, number>;
-  traceIds: string[];
-}
-
-/** Statistics of a pattern, or of one miner ref (a variant; several make a pattern). */
-interface PatternStats {
-  count: number;
-  baseline: number;
-  services: Map<string, SvcStats>;
-  levels: Record<string, number>;
-  first?: number;
-  last?: number;
-  examples: string[];
-  minutes: Map<number, number>;
-}
-
-interface RefStats extends PatternStats {
-  /** The service of the last record and its entry in `services`: records come in runs. */
-  lastService?: string;
-  lastSvc?: SvcStats;
-  /** Records of the current minute not yet counted in `minutes` (its run goes on). */
-  minute: number;
-  inMinute: number;
-  /**
-   * Records of the current run of one service and level not yet counted in `levels` (the ref's
-   * and the service's): most records of a ref repeat the last one's, and a compare is cheaper
-   * than two counts by key. Runs are counted in the order they start, so every `levels` object
-   * gets its keys in the order of their first record.
-   */
-  runSvc?: SvcStats;
-  runLevel: string;
-  inRun: number;
-}
-
-/** Counts the current minute's run of a ref into its `minutes`. */
-function flushMinute(s: RefStats): void {
-  if (s.inMinute > 0) s.minutes.set(s.minute, (s.minutes.get(s.minute) ?? 0) + s.inMinute);
-  s.inMinute = 0;
-}
-
-/** Counts the current run of a ref's service and level into their `levels`. */
-function flushLevels(s: RefStats): void {
-  if (s.inRun === 0) return;
-  const level = s.runLevel;
-  s.levels[level] = (s.levels[level] ?? 0) + s.inRun;
-  s.runSvc!.levels[level] = (s.runSvc!.levels[level] ?? 0) + s.inRun;
-  s.inRun = 0;
-}
-
-/** Growable per-file list of line -> ref (-1: skipped). */
-class LineRefs {
-  private chunks: Int32Array[] = [];
-  private static readonly CHUNK = 1 << 16;
-  length = 0;
-  set(line: number, ref: number): void {
-    const i = line - 1;
-    while (i >= this.chunks.length * LineRefs.CHUNK)
-      this.chunks.push(new Int32Array(LineRefs.CHUNK).fill(-1));
-    this.chunks[i >>> 16]![i & 0xffff] = ref;
-    if (line > this.length) this.length = line;
-  }
-  get(line: number): number {
-    const i = line - 1;
-    return this.chunks[i >>> 16]?.[i & 0xffff] ?? -1;
-  }
 }
 
 export interface LogAnalysis {
@@ -182,6 +120,15 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
         });
       }
     }
+    if (
+      config.workers !== undefined &&
+      !(Number.isInteger(config.workers) && config.workers >= 0)
+    ) {
+      throw new ObsError(`logs: workers must be an integer >= 0, got ${config.workers}`, {
+        code: 'OBS_BAD_CONFIG',
+        exit: ExitCode.config,
+      });
+    }
   };
 
   const run = async (): Promise<LogAnalysisResult> => {
@@ -189,129 +136,21 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
     const examples = config.examples ?? LOG_ANALYSIS_DEFAULTS.examples;
     const maxTraceIds = config.traceIds ?? LOG_ANALYSIS_DEFAULTS.traceIds;
     const maxChars = config.maxMessageChars ?? LOG_ANALYSIS_DEFAULTS.maxMessageChars;
-    const miner: Miner = createMiner(config.miner ?? {});
-    const refs: RefStats[] = [];
-    const inputs: InputSummary[] = [];
-    const lineRefs = new Map<string, LineRefs>();
-    const span = { incident: [Infinity, -Infinity], baseline: [Infinity, -Infinity] };
-    const totals = { incident: 0, baseline: 0 };
+    const part = new MiningPart({
+      miner: config.miner ?? {},
+      examples,
+      traceIds: maxTraceIds,
+      maxChars,
+      assignments: config.assignments ?? false,
+    });
     let linesDone = 0;
-
-    const statsOf = (ref: number): RefStats => {
-      let s = refs[ref];
-      if (s === undefined) {
-        s = {
-          count: 0,
-          baseline: 0,
-          services: new Map(),
-          levels: {},
-          examples: [],
-          minutes: new Map(),
-          minute: NaN,
-          inMinute: 0,
-          runLevel: '',
-          inRun: 0,
-        };
-        refs[ref] = s;
-      }
-      return s;
+    const onRead = (file: string) => (n: number) => {
+      linesDone += n;
+      config.onProgress?.({ label: `mining ${file}`, done: linesDone, unit: 'lines' });
     };
-
-    const addRecord = (
-      r: LogRecord,
-      role: 'incident' | 'baseline',
-      summary: InputSummary,
-      memo?: ShapeMemo,
-    ): number => {
-      let content = r.content;
-      if (content.length > maxChars) {
-        content = content.slice(0, maxChars);
-        summary.longMessages++;
-      }
-      const ref = memo === undefined ? miner.ref(content) : miner.refByShape(content, memo);
-      const s = statsOf(ref);
-      let svc = s.lastService === r.service ? s.lastSvc : s.services.get(r.service);
-      if (svc === undefined) {
-        svc = { count: 0, baseline: 0, levels: {}, traceIds: [] };
-        s.services.set(r.service, svc);
-      }
-      s.lastService = r.service;
-      s.lastSvc = svc;
-      const t = r.timestamp;
-      const sp = span[role];
-      if (t !== undefined) {
-        if (t < sp[0]!) sp[0] = t;
-        if (t > sp[1]!) sp[1] = t;
-      }
-      totals[role]++;
-      if (role === 'baseline') {
-        s.baseline++;
-        svc.baseline++;
-        return ref;
-      }
-      s.count++;
-      svc.count++;
-      const level = r.level ?? 'unknown';
-      if (level !== s.runLevel || svc !== s.runSvc) {
-        flushLevels(s);
-        s.runLevel = level;
-        s.runSvc = svc;
-      }
-      s.inRun++;
-      if (
-        r.traceId !== undefined &&
-        svc.traceIds.length < maxTraceIds &&
-        !svc.traceIds.includes(r.traceId)
-      ) {
-        svc.traceIds.push(r.traceId);
-      }
-      if (s.examples.length < examples && !s.examples.includes(content)) s.examples.push(content);
-      if (t !== undefined) {
-        if (s.first === undefined || t < s.first) s.first = t;
-        if (s.last === undefined || t > s.last) s.last = t;
-        const minute = Math.floor(t / 60_000);
-        if (minute !== s.minute) {
-          flushMinute(s);
-          s.minute = minute;
-        }
-        s.inMinute++;
-      }
-      return ref;
-    };
-
-    /** What mining noted per line shape (ids from the readers' line caches). */
-    const memos: (ShapeMemo | undefined)[] = [];
-    const ids: ShapeIds = { next: 0 };
     const readerOptions: ReaderOptions = {
       headerSample: config.headerSample ?? LOG_ANALYSIS_DEFAULTS.headerSample,
       ...(config.logFormat !== undefined ? { logFormat: config.logFormat } : {}),
-    };
-
-    /** Where the records of one file go, counted in its `summary`. */
-    const sinkFor = (summary: InputSummary): RecordSink => {
-      const { file, role } = summary;
-      let refsOut: LineRefs | undefined;
-      if (config.assignments && role === 'incident') {
-        refsOut = new LineRefs();
-        lineRefs.set(file, refsOut);
-      }
-      return {
-        record(r, no, first, shape) {
-          let memo: ShapeMemo | undefined;
-          if (shape >= 0) memo = memos[shape] ??= newShapeMemo();
-          const ref = addRecord(r, role, summary, memo);
-          if (first) refsOut?.set(no, ref);
-        },
-        read(n) {
-          linesDone += n;
-          config.onProgress?.({ label: `mining ${file}`, done: linesDone, unit: 'lines' });
-        },
-      };
-    };
-    /** After a file was read: every line has its place in the assignments. */
-    const ended = (summary: InputSummary): void => {
-      const refsOut = lineRefs.get(summary.file);
-      if (refsOut !== undefined && summary.role === 'incident') refsOut.length = summary.lines;
     };
 
     const sources = [
@@ -319,9 +158,25 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       ...(config.baseline ?? []).map((file) => ({ file, role: 'baseline' as const })),
     ];
     const summaries = sources.map((s) => newSummary(s.file, s.role));
-    inputs.push(...summaries);
-    if (config.readInWorker ?? readInWorkerPays(sources.map((s) => s.file))) {
-      const sinks = summaries.map(sinkFor);
+    const files = sources.map((s) => s.file);
+    const workers = !partsCanRun()
+      ? 0
+      : (config.workers ?? (inputBytes(files) >= MIN_PARTS_BYTES ? 1 : 0));
+    const [mine = [], ...others] = workers > 0 ? planParts(files, workers + 1) : [[]];
+    if (workers === 0) mine.push(...sources.map((_, source) => ({ source })));
+    // The other parts start at once; this thread mines the first meanwhile.
+    const snapshots = others
+      .filter((pieces) => pieces.length > 0)
+      .map((pieces) =>
+        mineInWorker(
+          { sources, pieces, options: readerOptions, config: part.config },
+          onRead('input'),
+        ),
+      );
+    // A worker's failure is reported once this thread is done, not as an unhandled rejection.
+    for (const s of snapshots) s.catch(() => undefined);
+    if (workers === 0 && (config.readInWorker ?? false)) {
+      const sinks = summaries.map((summary) => part.sinkFor(summary, onRead(summary.file)));
       await readInWorker(
         { sources, options: readerOptions },
         {
@@ -330,29 +185,28 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
             // Mining counts the long messages; the reader, all else.
             const summary = summaries[i]!;
             Object.assign(summary, { ...read, longMessages: summary.longMessages });
-            ended(summary);
+            part.ended(summary);
           },
         },
       );
     } else {
-      for (const summary of summaries) {
-        await readLogFile(summary, readerOptions, sinkFor(summary), ids);
-        ended(summary);
+      for (const piece of mine) {
+        const summary = summaries[piece.source]!;
+        const sink = part.sinkFor(summary, onRead(summary.file));
+        await readLogFile(summary, readerOptions, sink, part.ids, piece.range);
+        part.ended(summary);
       }
     }
+    for (const s of snapshots) part.absorb(await s, summaries);
+    const inputs = summaries;
+    const { miner, span, totals } = part;
     if (totals.incident === 0) throw noRecords(inputs.filter((s) => s.role === 'incident'));
     miner.finish();
-    for (const s of refs) {
-      if (s === undefined) continue;
-      flushMinute(s);
-      flushLevels(s);
-    }
-
-    const report = buildReport({ config, miner, refs, inputs, span, totals });
+    const report = buildReport({ config, miner, stats: part.stats(), inputs, span, totals });
     return {
       report,
       *assignments() {
-        for (const [file, lr] of lineRefs) {
+        for (const [file, lr] of part.lineRefs) {
           for (let line = 1; line <= lr.length; line++) {
             const ref = lr.get(line);
             yield { file, line, pattern: ref < 0 ? SKIPPED_PATTERN : miner.patternOf(ref).id };
@@ -392,7 +246,7 @@ function noRecords(inputs: readonly InputSummary[]): ObsError {
 interface BuildInput {
   config: LogAnalysisConfig;
   miner: Miner;
-  refs: RefStats[];
+  stats: Iterable<[number, PatternStats]>;
   inputs: InputSummary[];
   span: { incident: number[]; baseline: number[] };
   totals: { incident: number; baseline: number };
@@ -400,7 +254,7 @@ interface BuildInput {
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 
-function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput): LogReport {
+function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput): LogReport {
   const top = config.top ?? LOG_ANALYSIS_DEFAULTS.top;
   const buckets = config.timeBuckets ?? LOG_ANALYSIS_DEFAULTS.timeBuckets;
   const examples = config.examples ?? LOG_ANALYSIS_DEFAULTS.examples;
@@ -413,7 +267,7 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
     template: string;
   }
   const byId = new Map<string, Agg>();
-  refs.forEach((s, ref) => {
+  for (const [ref, s] of stats) {
     const p = miner.patternOf(ref);
     let a = byId.get(p.id);
     if (a === undefined) {
@@ -429,27 +283,8 @@ function buildReport({ config, miner, refs, inputs, span, totals }: BuildInput):
       };
       byId.set(p.id, a);
     }
-    a.count += s.count;
-    a.baseline += s.baseline;
-    for (const [l, n] of Object.entries(s.levels)) a.levels[l] = (a.levels[l] ?? 0) + n;
-    for (const [name, sv] of s.services) {
-      const t = a.services.get(name);
-      if (t === undefined)
-        a.services.set(name, { ...sv, levels: { ...sv.levels }, traceIds: [...sv.traceIds] });
-      else {
-        t.count += sv.count;
-        t.baseline += sv.baseline;
-        for (const [l, n] of Object.entries(sv.levels)) t.levels[l] = (t.levels[l] ?? 0) + n;
-        for (const id of sv.traceIds)
-          if (t.traceIds.length < maxTraceIds && !t.traceIds.includes(id)) t.traceIds.push(id);
-      }
-    }
-    if (s.first !== undefined && (a.first === undefined || s.first < a.first)) a.first = s.first;
-    if (s.last !== undefined && (a.last === undefined || s.last > a.last)) a.last = s.last;
-    for (const e of s.examples)
-      if (a.examples.length < examples && !a.examples.includes(e)) a.examples.push(e);
-    for (const [m, n] of s.minutes) a.minutes.set(m, (a.minutes.get(m) ?? 0) + n);
-  });
+    addStats(a, s, { examples, traceIds: maxTraceIds });
+  }
 
   const [t0, t1] = span.incident as [number, number];
   const timed = Number.isFinite(t0) && Number.isFinite(t1);

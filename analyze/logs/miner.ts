@@ -88,6 +88,17 @@ export interface Miner {
    * Start with `newShapeMemo()`; the miner updates it.
    */
   refByShape(content: string, memo: ShapeMemo): number;
+  /**
+   * The variants so far (a ref is an index), each as the masked tokens of its first message, with
+   * `<*>` where its cluster has a true variable, and its count: what `absorb` takes into another
+   * miner.
+   */
+  variants(): { tokens: string[]; count: number }[];
+  /**
+   * Counts `count` messages whose masked tokens are `tokens` (another miner's variant, of input
+   * that comes after this miner's): mines them as one message, without masking. Returns the ref.
+   */
+  absorb(tokens: string[], count: number): number;
   /** Settles variables, merges clusters and returns the final patterns, most frequent first. */
   finish(): MinedPattern[];
   /** After `finish()`: the final pattern of a message, by the `ref` that `add()` returned. */
@@ -352,6 +363,13 @@ export function createMiner(config: MinerConfig = {}): Miner {
       remember(content, key, hit);
       return repeat(hit);
     }
+    const variant = place(tokens, key);
+    if (cfg.cacheSize > 0) remember(content, key, variant);
+    return variant;
+  };
+
+  /** Mines masked `tokens` (joined: `key`) that are not in `cache`: Drain's tree descent. */
+  const place = (tokens: string[], key: string): Variant => {
     const leaf = leafFor(tokens);
     let best: Cluster | undefined;
     let bestSim = -1;
@@ -417,10 +435,24 @@ export function createMiner(config: MinerConfig = {}): Miner {
         generation++;
       }
       cache.set(key, variant);
-      remember(content, key, variant);
     }
     lastChange = change;
     return variant;
+  };
+
+  /** Counts `count` messages masked as `tokens`, as another miner's variant (`Miner.absorb`). */
+  const absorb = (tokens: string[], count: number): number => {
+    if (final !== undefined) throw new Error('miner: absorb() after finish()');
+    const key = tokens.join(' ');
+    let v = cache.get(key);
+    let more = count;
+    if (v === undefined) {
+      v = place(tokens, key);
+      more--; // place() counted one
+    }
+    v.count += more;
+    v.cluster.count += more;
+    return v.id;
   };
 
   const add = (content: string): AddResult => {
@@ -489,6 +521,13 @@ export function createMiner(config: MinerConfig = {}): Miner {
       return v.id;
     },
     finish,
+    absorb,
+    variants: () =>
+      variants.map((v) => ({
+        // Where the cluster has a true variable, its messages differ: they go on as one.
+        tokens: v.tokens.map((t, i) => (v.cluster.slots.get(i) === null ? WILDCARD : t)),
+        count: v.count,
+      })),
     patternOf(ref: number): MinedPattern {
       const p = final?.byVariant[ref];
       if (p === undefined)

@@ -8,7 +8,7 @@
  * thread or in a worker (reader-worker.ts) that sends the records over.
  */
 import { MAX_JSON_LINE_BYTES, cutLine, readLines } from '../../core/lines.js';
-import type { LineStats } from '../../core/lines.js';
+import type { ByteRange, LineStats } from '../../core/lines.js';
 import { compileLogFormat, isShaped, learnHeader } from './header.js';
 import { LineCache } from './line-cache.js';
 import type { KnownLine, ShapeIds } from './line-cache.js';
@@ -81,13 +81,16 @@ function isJsonObject(text: string): boolean {
 
 /**
  * Reads one file into `sink`, filling `summary` (all but `longMessages`, which mining counts).
- * `ids` numbers line shapes across the files of one analysis.
+ * `ids` numbers line shapes across the files of one analysis. With a `range` (a part of a plain
+ * file that starts a line), only that part, as if it were the file: its header is learned from
+ * its own first lines, and its line numbers count from 1.
  */
 export async function readLogFile(
   summary: InputSummary,
   opts: ReaderOptions,
   sink: RecordSink,
   ids: ShapeIds,
+  range?: ByteRange,
 ): Promise<void> {
   const file = summary.file;
   const ctx = {
@@ -139,17 +142,27 @@ export async function readLogFile(
     parsed.records.forEach((r, i) => sink.record(r, no, i === 0, -1));
   };
 
+  const useHeaderOf = (sample: string[]): void => {
+    ctx.header = learnFileHeader(sample, opts.headerSample * 4);
+    shapes = isShaped(ctx.header) ? new LineCache(ctx.header, ids) : undefined;
+  };
   const learn = (): void => {
     if (pending === undefined) return;
-    ctx.header = learnFileHeader(
-      pending.map((p) => p.line),
-      opts.headerSample * 4,
-    );
-    shapes = isShaped(ctx.header) ? new LineCache(ctx.header, ids) : undefined;
+    useHeaderOf(pending.map((p) => p.line));
     const lines = pending;
     pending = undefined;
     for (const p of lines) handle(p.line, p.no);
   };
+  if (pending !== undefined && range !== undefined && range.start > 0) {
+    // A later part of a file has the header of the file's first lines, as its first part has.
+    const head: string[] = [];
+    for await (const batch of readLines(file, { maxLineBytes: MAX_JSON_LINE_BYTES })) {
+      head.push(...batch.lines.slice(0, opts.headerSample - head.length));
+      if (head.length >= opts.headerSample) break;
+    }
+    useHeaderOf(head);
+    pending = undefined;
+  }
 
   const take = (line: string, no: number): void => {
     if (pending !== undefined) {
@@ -161,7 +174,7 @@ export async function readLogFile(
   // through `jq .`): its lines are held, up to a JSON line's limit, and read as one line if they
   // parse; otherwise line by line, as any file.
   let doc: { lines: string[]; first: number; chars: number } | undefined;
-  let started = false;
+  let started = range !== undefined && range.start > 0;
   const release = (): void => {
     const d = doc;
     doc = undefined;
@@ -169,7 +182,11 @@ export async function readLogFile(
   };
 
   let cutTextLines = 0;
-  const lineOpts = { maxLineBytes: MAX_JSON_LINE_BYTES, onStats: (s: LineStats) => (stats = s) };
+  const lineOpts = {
+    maxLineBytes: MAX_JSON_LINE_BYTES,
+    onStats: (s: LineStats) => (stats = s),
+    ...(range !== undefined ? { range } : {}),
+  };
   for await (const batch of readLines(file, lineOpts)) {
     for (let i = 0; i < batch.lines.length; i++) {
       let line = batch.lines[i]!;

@@ -47,6 +47,11 @@ export default class AnalyzeLogs extends BaseCommand {
       min: 1,
       default: 10,
     }),
+    workers: Flags.integer({
+      description:
+        'worker threads that each mine a part of the input while the main thread mines the first; 0 none (default: 1 for inputs over 32 MB, else 0)',
+      min: 0,
+    }),
   };
 
   async run(): Promise<LogReport> {
@@ -58,6 +63,7 @@ export default class AnalyzeLogs extends BaseCommand {
       baseline: flags.baseline ?? [],
       ...(flags['log-format'] !== undefined ? { logFormat: flags['log-format'] } : {}),
       top: flags.top,
+      ...(flags.workers !== undefined ? { workers: flags.workers } : {}),
       assignments: flags['emit-assignments'] !== undefined,
       onProgress: progress.update,
     });
