@@ -2,7 +2,7 @@
  * One measurement of bench/logs.ts, run in a process of its own so that its peak RSS and CPU time
  * are its own (no heap or JIT state left over from the run before it).
  *
- * usage: node logs-measure.js read|analyze|worker|csv OUT_CSV FILE... ; prints one JSON `Measure`.
+ * usage: node logs-measure.js read|analyze|parts|csv OUT_CSV FILE... ; prints one JSON `Measure`.
  * CPU time is the process's (all threads: workers count).
  */
 import { createLogAnalysis } from '../analyze/logs/analyze.js';
@@ -33,10 +33,6 @@ const work: Record<string, () => Promise<number>> = {
     const { report } = await createLogAnalysis({ files, workers: 1 }).run();
     return report.totals.lines;
   },
-  worker: async () => {
-    const { report } = await createLogAnalysis({ files, workers: 0, readInWorker: true }).run();
-    return report.totals.lines;
-  },
   csv: async () => {
     const result = await createLogAnalysis({ files, assignments: true }).run();
     await writeAssignments(csv!, result.assignments(), files.length > 1);
@@ -46,7 +42,7 @@ const work: Record<string, () => Promise<number>> = {
 
 const run = work[kind ?? ''];
 if (run === undefined || csv === undefined || files.length === 0) {
-  console.error('usage: logs-measure read|analyze|worker|csv OUT_CSV FILE...');
+  console.error('usage: logs-measure read|analyze|parts|csv OUT_CSV FILE...');
   process.exit(64);
 }
 const t0 = process.hrtime.bigint();

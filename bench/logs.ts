@@ -17,8 +17,6 @@
  *   assignments, in one thread (`workers: 0`);
  * - analyze, two parts: the same with the input cut in two parts mined at once, the second in a
  *   worker thread (parts.ts; `workers: 1`, the default for inputs of 32 MiB and more);
- * - analyze, reading in a worker: one thread mining, with reading and parsing in a worker thread
- *   (read-in-worker.ts; `workers: 0, readInWorker: true`);
  * - analyze + CSV: the default plus `--emit-assignments` (one CSV row per line).
  * Each with lines/s of wall and CPU time (CPU of all threads), its ratio to the read-only time,
  * and the process's peak RSS.
@@ -177,7 +175,6 @@ const ROWS = [
   ['read only', 'read'],
   ['analyze, one thread', 'analyze'],
   ['analyze, two parts (default)', 'parts'],
-  ['analyze, reading in a worker', 'worker'],
   ['analyze + CSV (default)', 'csv'],
 ] as const;
 

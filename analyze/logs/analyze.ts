@@ -16,7 +16,6 @@ import type { Miner, MinerConfig } from './miner.js';
 import { MiningPart, addStats } from './part.js';
 import type { PatternStats, SvcStats } from './part.js';
 import { MIN_PARTS_BYTES, inputBytes, mineInWorker, partsCanRun, planParts } from './parts.js';
-import { readInWorker } from './read-in-worker.js';
 import { newSummary, readLogFile } from './reader.js';
 import { isErrorLevel } from './records.js';
 import type { ReaderOptions } from './reader.js';
@@ -59,11 +58,6 @@ export interface LogAnalysisConfig {
    * input gives the same report everywhere), when the compiled worker is there; else 0.
    */
   workers?: number;
-  /**
-   * With 0 workers: read and parse the files in a worker thread while this one mines
-   * (read-in-worker.ts). Default false.
-   */
-  readInWorker?: boolean;
   onProgress?: ProgressFn;
 }
 
@@ -164,8 +158,9 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       : (config.workers ?? (inputBytes(files) >= MIN_PARTS_BYTES ? 1 : 0));
     const [mine = [], ...others] = workers > 0 ? planParts(files, workers + 1) : [[]];
     if (workers === 0) mine.push(...sources.map((_, source) => ({ source })));
-    // The other parts start at once; this thread mines the first meanwhile.
-    const snapshots = others
+    // The other parts start at once; this thread mines the first meanwhile, and stops early when
+    // one of them failed.
+    const running = others
       .filter((pieces) => pieces.length > 0)
       .map((pieces) =>
         mineInWorker(
@@ -173,31 +168,23 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
           onRead('input'),
         ),
       );
-    // A worker's failure is reported once this thread is done, not as an unhandled rejection.
-    for (const s of snapshots) s.catch(() => undefined);
-    if (workers === 0 && (config.readInWorker ?? false)) {
-      const sinks = summaries.map((summary) => part.sinkFor(summary, onRead(summary.file)));
-      await readInWorker(
-        { sources, options: readerOptions },
-        {
-          sink: (i) => sinks[i]!,
-          end(i, read) {
-            // Mining counts the long messages; the reader, all else.
-            const summary = summaries[i]!;
-            Object.assign(summary, { ...read, longMessages: summary.longMessages });
-            part.ended(summary);
-          },
-        },
-      );
-    } else {
+    let failure: Error | undefined;
+    for (const r of running) r.result.catch((err: Error) => (failure ??= err));
+    try {
       for (const piece of mine) {
         const summary = summaries[piece.source]!;
-        const sink = part.sinkFor(summary, onRead(summary.file));
+        const told = onRead(summary.file);
+        const sink = part.sinkFor(summary, (n) => {
+          if (failure !== undefined) throw failure;
+          told(n);
+        });
         await readLogFile(summary, readerOptions, sink, part.ids, piece.range);
         part.ended(summary);
       }
+      for (const r of running) part.absorb(await r.result, summaries);
+    } finally {
+      for (const r of running) r.stop();
     }
-    for (const s of snapshots) part.absorb(await s, summaries);
     const inputs = summaries;
     const { miner, span, totals } = part;
     if (totals.incident === 0) throw noRecords(inputs.filter((s) => s.role === 'incident'));

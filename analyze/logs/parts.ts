@@ -125,13 +125,18 @@ export type PartMessage =
   | { type: 'done'; snapshot: PartSnapshot }
   | { type: 'error'; error: WorkerError };
 
-/**
- * Mines `job` in a worker thread; `onRead` hears of lines read as it goes. Resolves to the part's
- * snapshot, or rejects with the worker's error.
- */
-export function mineInWorker(job: PartJob, onRead: (lines: number) => void): Promise<PartSnapshot> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER, { workerData: job });
+/** A part being mined in a worker thread. */
+export interface RunningPart {
+  /** The part's snapshot, or the worker's error. */
+  result: Promise<PartSnapshot>;
+  /** Stops the worker (when the analysis failed elsewhere); harmless once it is done. */
+  stop(): void;
+}
+
+/** Starts mining `job` in a worker thread; `onRead` hears of lines read as it goes. */
+export function mineInWorker(job: PartJob, onRead: (lines: number) => void): RunningPart {
+  const worker = new Worker(WORKER, { workerData: job });
+  const result = new Promise<PartSnapshot>((resolve, reject) => {
     let settled = false;
     const finish = (err: unknown, snapshot?: PartSnapshot) => {
       if (settled) return;
@@ -148,4 +153,5 @@ export function mineInWorker(job: PartJob, onRead: (lines: number) => void): Pro
     worker.on('error', (err) => finish(err));
     worker.on('exit', (code) => finish(new Error(`log miner stopped (exit code ${code})`)));
   });
+  return { result, stop: () => void worker.terminate() };
 }

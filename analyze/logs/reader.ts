@@ -4,8 +4,8 @@
  * Reads the lines (core/lines.ts), skips empty and binary ones, learns the file's header from its
  * first lines (header.ts), turns each line into records (records.ts; plain-text lines by their
  * digit shape, line-cache.ts) and hands them, in order, to a `RecordSink`, counting what it saw in
- * the file's `InputSummary`. It holds no state across files, so it runs the same in the analyzing
- * thread or in a worker (reader-worker.ts) that sends the records over.
+ * the file's `InputSummary`. It holds no state across files, so it runs the same in every thread
+ * that mines a part of the input (parts.ts).
  */
 import { MAX_JSON_LINE_BYTES, cutLine, readLines } from '../../core/lines.js';
 import type { ByteRange, LineStats } from '../../core/lines.js';

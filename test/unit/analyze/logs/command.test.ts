@@ -117,6 +117,36 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(new Set(rows.slice(1).map((x) => x[1])).size).toBe(1);
   });
 
+  it('mines in parts with --workers and writes the CSV of one thread', async () => {
+    await writeFile(
+      at('parts.log'),
+      Array.from(
+        { length: 3000 },
+        (_, i) => `2024-05-01 10:00:00 INFO job ${i} done in ${i % 50} ms\n`,
+      ).join(''),
+    );
+    const csvs: string[] = [];
+    for (const workers of ['0', '2']) {
+      const csv = at(`parts-${workers}.csv`);
+      const r = await runObs([
+        'analyze',
+        'logs',
+        at('parts.log'),
+        '--workers',
+        workers,
+        '--emit-assignments',
+        csv,
+        '--json',
+      ]);
+      expect(r.code, r.stderr).toBe(0);
+      expect((JSON.parse(r.stdout) as LogReport).totals.lines).toBe(3000);
+      csvs.push(await readFile(csv, 'utf8'));
+    }
+    expect(csvs[1]).toBe(csvs[0]);
+    const bad = await runObs(['analyze', 'logs', at('parts.log'), '--workers', '-1', '--json']);
+    expect(bad.code).toBe(2);
+  });
+
   it('fails on a truncated gzip with the file named, exit 65, and writes no CSV', async () => {
     const gz = gzipSync(Buffer.from('line one\n'.repeat(5000)));
     await writeFile(at('cut.log.gz'), gz.subarray(0, gz.length - 20));

@@ -175,6 +175,24 @@ describe('mining in parts', () => {
     expect(comparable(two.report)).toBe(comparable(one.report));
   });
 
+  it('fails on a truncated gzip file in either part, naming it', async () => {
+    const gz = gzipSync(lines(3000, (i) => `INFO request ${i} served`));
+    const bad = write('cut.log.gz', gz.subarray(0, gz.length - 40));
+    const plain = write(
+      'plain.log',
+      lines(3000, (i) => `INFO request ${i} served in ${i} ms`),
+    );
+    for (const files of [
+      [plain, bad], // the worker's part
+      [bad, plain], // this thread's part
+    ]) {
+      await expect(createLogAnalysis({ files, workers: 1 }).run()).rejects.toMatchObject({
+        code: 'OBS_BAD_GZIP',
+        file: bad,
+      });
+    }
+  });
+
   it("passes on a worker's error, naming the file", async () => {
     const f = write(
       'first.log',
