@@ -129,6 +129,16 @@ export async function* traceItems(
           'the document is not closed (cut short?)',
         );
       }
+      if (endSplitter.scalars > 0) {
+        const n = endSplitter.scalars;
+        problems.add(
+          'unknownDocument',
+          file,
+          endSplitter.firstScalarLine,
+          `${n === 1 ? '1 element' : `${n} elements`} of the span array ${n === 1 ? 'is' : 'are'} not an object; this is the first`,
+          n,
+        );
+      }
       if (strict) strictCheck(problems);
     }
     if (stats !== undefined) {

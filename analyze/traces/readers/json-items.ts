@@ -44,6 +44,8 @@ const OPEN_OBJ = 123;
 const CLOSE_OBJ = 125;
 const OPEN_ARR = 91;
 const CLOSE_ARR = 93;
+const COMMA = 44;
+const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13;
 
 /**
  * Cuts the elements of the span-holding array out of one JSON document fed line by line. It
@@ -64,6 +66,11 @@ export class DocumentSplitter {
   /** Lines kept while no span-holding array was seen: a single-trace document is parsed whole. */
   private whole: string[] | undefined = [];
   private wholeLine = 0;
+  /** Elements of the span-holding array that are no object (`42`, `null`, `"x"`): skipped. */
+  scalars = 0;
+  /** The line of the first of them. */
+  firstScalarLine = 0;
+  private inScalar = false;
 
   /** True once the span-holding array was found. */
   get foundContainer(): boolean {
@@ -87,6 +94,20 @@ export class DocumentSplitter {
           if (this.stringStart >= 0) this.lastString = line.slice(this.stringStart, i);
         }
         continue;
+      }
+      if (this.elementParts === undefined && this.depth === this.elementDepth) {
+        // Between the elements of the span-holding array: a value that is no object is counted.
+        if (c === COMMA) this.inScalar = false;
+        else if (
+          !this.inScalar &&
+          !isSpace(c) &&
+          c !== OPEN_OBJ &&
+          c !== OPEN_ARR &&
+          c !== CLOSE_ARR
+        ) {
+          this.inScalar = true;
+          if (this.scalars++ === 0) this.firstScalarLine = lineNo;
+        }
       }
       if (c === QUOTE) {
         this.inString = true;

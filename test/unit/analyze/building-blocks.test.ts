@@ -141,6 +141,22 @@ describe('JSON items', () => {
     expect(zipkin.map((i) => parseItem(i))).toEqual([[{ traceId: 'a', id: 'b' }]]);
   });
 
+  it('counts elements of the span array that are not objects, at the line of the first', () => {
+    const s = new DocumentSplitter();
+    const out: JsonItem[] = [];
+    const doc = JSON.stringify(
+      [{ traceId: 'a' }, 42, null, 'x,y', { traceId: 'b' }, -1.5e3],
+      null,
+      1,
+    );
+    doc.split('\n').forEach((l, i) => s.feed(l, i + 1, out));
+    expect(out.map((i) => parseItem(i))).toEqual([[{ traceId: 'a' }], [{ traceId: 'b' }]]);
+    expect([s.scalars, s.firstScalarLine]).toEqual([4, 5]);
+    const one = new DocumentSplitter();
+    one.feed('{"data": [ {"traceID": "x"}, true ], "total": 3}', 1, out);
+    expect(one.scalars).toBe(1);
+  });
+
   it('parses a document without such an array whole', () => {
     const s = new DocumentSplitter();
     const out: JsonItem[] = [];
