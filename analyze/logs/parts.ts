@@ -3,8 +3,9 @@
  * at once (part.ts, part-worker.ts), and running the workers.
  *
  * The sources are taken as one sequence of bytes in their order; each cut falls at the start of
- * the line after its share of bytes. Only plain files can be cut: a gzip file or stdin goes whole
- * to the part where it starts. A part then reads whole files and pieces of files (byte ranges).
+ * the line after its share of bytes. Only plain files of lines can be cut: a gzip file, stdin or
+ * a file that opens like one pretty-printed JSON document goes whole to the part where it
+ * starts. A part then reads whole files and pieces of files (byte ranges).
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -31,19 +32,26 @@ interface Sized {
 
 const GZIP_MAGIC = [0x1f, 0x8b];
 
+/** A first line that is a lone `{`: maybe one pretty-printed JSON document (reader.ts). */
+const DOCUMENT_START = /^\uFEFF?\s*\{[ \t\r]*\n/;
+
 function sizeOf(file: string): Sized {
   if (file === '-') return { size: 0, cuttable: false };
   try {
     const st = statSync(file);
     if (!st.isFile()) return { size: 0, cuttable: false };
-    const head = Buffer.alloc(2);
+    const head = Buffer.alloc(4096);
     const fd = openSync(file, 'r');
+    let n: number;
     try {
-      readSync(fd, head, 0, 2, 0);
+      n = readSync(fd, head, 0, head.length, 0);
     } finally {
       closeSync(fd);
     }
-    return { size: st.size, cuttable: !(head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1]) };
+    const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    // A document is read whole or not at all: cut, neither part would parse.
+    const document = DOCUMENT_START.test(head.subarray(0, n).toString('utf8'));
+    return { size: st.size, cuttable: !gzip && !document };
   } catch {
     // A missing or unreadable file is reported by its reader.
     return { size: 0, cuttable: false };

@@ -70,6 +70,13 @@ describe('planParts', () => {
     ).toEqual(readFileSync(plain));
   });
 
+  it('never cuts a file that opens like one pretty-printed JSON document', () => {
+    const records = Array.from({ length: 300 }, (_, i) => ({ body: { stringValue: `job ${i}` } }));
+    const doc = { resourceLogs: [{ scopeLogs: [{ logRecords: records }] }] };
+    const f = write('doc.json', '\n' + JSON.stringify(doc, null, 2) + '\n');
+    expect(planParts([f], 2).flat()).toEqual([{ source: 0 }]);
+  });
+
   it('gives fewer parts than asked when the lines run out, never an empty range', () => {
     const f = write('short.log', 'one line only, and a long one at that\nsecond\n');
     const parts = planParts([f], 8);
