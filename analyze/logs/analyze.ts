@@ -15,8 +15,7 @@ import { validateMinerConfig } from './miner.js';
 import type { Miner, MinerConfig } from './miner.js';
 import { MiningPart, addStats } from './part.js';
 import type { PatternStats, SvcStats } from './part.js';
-import { inputBytes } from '../../core/parts.js';
-import { MIN_PARTS_BYTES, mineInWorker, partsCanRun, planLogParts } from './parts.js';
+import { MIN_PARTS_BYTES, inputBytes, mineInWorker, partsCanRun, planParts } from './parts.js';
 import { newSummary, readLogFile } from './reader.js';
 import { isErrorLevel } from './records.js';
 import type { ReaderOptions } from './reader.js';
@@ -157,7 +156,7 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
     const workers = !partsCanRun()
       ? 0
       : (config.workers ?? (inputBytes(files) >= MIN_PARTS_BYTES ? 1 : 0));
-    const [mine = [], ...others] = workers > 0 ? planLogParts(files, workers + 1) : [[]];
+    const [mine = [], ...others] = workers > 0 ? planParts(files, workers + 1) : [[]];
     if (workers === 0) mine.push(...sources.map((_, source) => ({ source })));
     // The other parts start at once; this thread mines the first meanwhile, and stops early when
     // one of them failed.

@@ -7,6 +7,7 @@
  * in input order: the other part's variants are mined into its miner as if their messages came
  * after its own (`Miner.absorb`), and their statistics and line refs are carried over.
  */
+import type { ByteRange } from '../../core/lines.js';
 import type { ShapeIds } from './line-cache.js';
 import { createMiner, newShapeMemo } from './miner.js';
 import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
@@ -140,6 +141,13 @@ export interface PartSnapshot {
   pieces: { source: number; summary: InputSummary; lineRefs?: Int32Array[] }[];
   span: { incident: number[]; baseline: number[] };
   totals: { incident: number; baseline: number };
+}
+
+/** One input of an analysis, or a part of one (a byte range of a plain file). */
+export interface Piece {
+  /** Its index in the analysis's sources. */
+  source: number;
+  range?: ByteRange;
 }
 
 export class MiningPart {

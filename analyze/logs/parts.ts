@@ -1,16 +1,18 @@
 /**
- * Mining the input of a log analysis in contiguous parts at once (core/parts.ts cuts it), one per
- * thread: the worker side of part.ts. A file that opens like one pretty-printed JSON document is
- * never cut (reader.ts reads such a file whole): neither part would parse.
+ * Cutting the input of a log analysis into contiguous parts of about equal size, mined in threads
+ * at once (part.ts, part-worker.ts), and running the workers.
+ *
+ * The sources are taken as one sequence of bytes in their order; each cut falls at the start of
+ * the line after its share of bytes. Only plain files of lines can be cut: a gzip file, stdin or
+ * a file that opens like one pretty-printed JSON document goes whole to the part where it
+ * starts. A part then reads whole files and pieces of files (byte ranges).
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorFromWorker } from '../../core/errors.js';
 import type { WorkerError } from '../../core/errors.js';
-import { planParts } from '../../core/parts.js';
-import type { Piece } from '../../core/parts.js';
-import type { PartConfig, PartSnapshot } from './part.js';
+import type { PartConfig, PartSnapshot, Piece } from './part.js';
 import type { ReaderOptions } from './reader.js';
 import type { InputSummary } from './report-types.js';
 
@@ -19,15 +21,105 @@ export const MIN_PARTS_BYTES = 32 * 1024 * 1024;
 
 const WORKER = new URL('./part-worker.js', import.meta.url);
 
+/** Whether the compiled worker is there (it is not when this module runs from its sources). */
+export const partsCanRun = (): boolean => existsSync(fileURLToPath(WORKER));
+
+interface Sized {
+  size: number;
+  /** A plain file, which can be read in byte ranges. */
+  cuttable: boolean;
+}
+
+const GZIP_MAGIC = [0x1f, 0x8b];
+
 /** A first line that is a lone `{`: maybe one pretty-printed JSON document (reader.ts). */
 const DOCUMENT_START = /^\uFEFF?\s*\{[ \t\r]*\n/;
 
-/** The input of a log analysis cut into `n` parts (see core/parts.ts). */
-export const planLogParts = (files: readonly string[], n: number): Piece[][] =>
-  planParts(files, n, (head) => !DOCUMENT_START.test(head));
+function sizeOf(file: string): Sized {
+  if (file === '-') return { size: 0, cuttable: false };
+  try {
+    const st = statSync(file);
+    if (!st.isFile()) return { size: 0, cuttable: false };
+    const head = Buffer.alloc(4096);
+    const fd = openSync(file, 'r');
+    let n: number;
+    try {
+      n = readSync(fd, head, 0, head.length, 0);
+    } finally {
+      closeSync(fd);
+    }
+    const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+    // A document is read whole or not at all: cut, neither part would parse.
+    const document = DOCUMENT_START.test(head.subarray(0, n).toString('utf8'));
+    return { size: st.size, cuttable: !gzip && !document };
+  } catch {
+    // A missing or unreadable file is reported by its reader.
+    return { size: 0, cuttable: false };
+  }
+}
 
-/** Whether the compiled worker is there (it is not when this module runs from its sources). */
-export const partsCanRun = (): boolean => existsSync(fileURLToPath(WORKER));
+/** Bytes on disk of `files` (0 for stdin and what cannot be read). */
+export const inputBytes = (files: readonly string[]): number =>
+  files.reduce((n, f) => n + sizeOf(f).size, 0);
+
+/** The offset of the first line that starts at or after `at` in `file`, or `size` if none does. */
+function lineStartAfter(file: string, at: number, size: number): number {
+  if (at <= 0) return 0;
+  const buf = Buffer.alloc(1 << 16);
+  const fd = openSync(file, 'r');
+  try {
+    // The line that holds byte `at - 1` ends at the first newline from there.
+    for (let pos = at - 1; pos < size; pos += buf.length) {
+      const n = readSync(fd, buf, 0, buf.length, pos);
+      if (n <= 0) break;
+      const nl = buf.subarray(0, n).indexOf(0x0a);
+      if (nl >= 0) return pos + nl + 1;
+    }
+    return size;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The sources cut into at most `n` parts of about equal bytes, in order. Each part is a list of
+ * pieces: whole sources, or byte ranges of plain files.
+ */
+export function planParts(files: readonly string[], n: number): Piece[][] {
+  const sized = files.map(sizeOf);
+  const total = sized.reduce((a, s) => a + s.size, 0);
+  // Where the parts start, as offsets into all the bytes: at a line start in a plain file, or at
+  // the end of a source that cannot be cut.
+  const cuts: number[] = [];
+  for (let k = 1; k < n; k++) {
+    const target = Math.ceil((total * k) / n);
+    let base = 0;
+    let source = 0;
+    while (source < sized.length && base + sized[source]!.size <= target)
+      base += sized[source++]!.size;
+    if (source === sized.length) break;
+    const { size, cuttable } = sized[source]!;
+    const at = base + (cuttable ? lineStartAfter(files[source]!, target - base, size) : size);
+    if (at < total && at > (cuts.at(-1) ?? 0)) cuts.push(at);
+  }
+  const parts: Piece[][] = [[]];
+  let base = 0;
+  let next = 0;
+  for (const [source, { size }] of sized.entries()) {
+    let start = 0;
+    for (; next < cuts.length && cuts[next]! < base + size; next++) {
+      const at = cuts[next]! - base;
+      if (at > start) {
+        parts.at(-1)!.push({ source, range: { start, end: at } });
+        start = at;
+      }
+      parts.push([]);
+    }
+    parts.at(-1)!.push(start > 0 ? { source, range: { start, end: size } } : { source });
+    base += size;
+  }
+  return parts;
+}
 
 export interface PartJob {
   sources: { file: string; role: InputSummary['role'] }[];

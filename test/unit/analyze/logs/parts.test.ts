@@ -8,8 +8,8 @@ import { gzipSync } from 'node:zlib';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type * as Analyze from '../../../../analyze/logs/analyze.js';
-import { planLogParts as planParts } from '../../../../analyze/logs/parts.js';
-import type { Piece } from '../../../../core/parts.js';
+import { planParts } from '../../../../analyze/logs/parts.js';
+import type { Piece } from '../../../../analyze/logs/part.js';
 import { createMiner } from '../../../../analyze/logs/miner.js';
 
 const built = pathToFileURL(path.resolve('dist/analyze/logs/analyze.js')).href;
