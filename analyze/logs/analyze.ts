@@ -2,9 +2,11 @@
  * `obs analyze logs` as a library unit: config with documented defaults, `validate()`, `run()`.
  *
  * Reads every input line once (core/lines.ts), turns it into records (records.ts, with a header
- * parser learned per file, header.ts), mines the messages (miner.ts) and gathers per-pattern and
- * per-service statistics, then compares against the baseline (baseline.ts). Baseline files go
- * through the same miner, so a pattern has one id on both sides.
+ * parser learned per file, header.ts), mines the messages (miner.ts) and gathers per-variant
+ * statistics (part.ts), then folds them into patterns and compares against the baseline
+ * (baseline.ts). Baseline files go through the same miner, so a pattern has one id on both sides.
+ * A large input is cut into parts mined at once in worker threads (parts.ts), which this thread's
+ * miner takes in, in input order, before the fold.
  */
 import { ExitCode, ObsError, sourceName } from '../../core/errors.js';
 import type { ProgressFn } from '../../core/progress.js';
