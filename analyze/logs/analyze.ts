@@ -176,12 +176,12 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       for (const piece of mine) {
         const summary = summaries[piece.source]!;
         const told = onRead(summary.file);
-        const sink = part.sinkFor(summary, (n) => {
+        const sink = part.sinkFor(summary, piece.source, (n) => {
           if (failure !== undefined) throw failure;
           told(n);
         });
         await readLogFile(summary, readerOptions, sink, part.ids, piece.range);
-        part.ended(summary);
+        part.ended(summary, piece.source);
       }
       for (const r of running) part.absorb(await r.result, summaries);
     } finally {
@@ -195,7 +195,8 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
     return {
       report,
       *assignments() {
-        for (const [file, lr] of part.lineRefs) {
+        for (const [source, lr] of [...part.lineRefs].sort(([a], [b]) => a - b)) {
+          const file = summaries[source]!.file;
           for (let line = 1; line <= lr.length; line++) {
             const ref = lr.get(line);
             yield { file, line, pattern: ref < 0 ? SKIPPED_PATTERN : miner.patternOf(ref).id };

@@ -18,9 +18,9 @@ try {
   for (const piece of job.pieces) {
     const { file, role } = job.sources[piece.source]!;
     const summary = newSummary(file, role);
-    const sink = part.sinkFor(summary, (lines) => post({ type: 'read', lines }));
+    const sink = part.sinkFor(summary, piece.source, (lines) => post({ type: 'read', lines }));
     await readLogFile(summary, job.options, sink, part.ids, piece.range);
-    part.ended(summary);
+    part.ended(summary, piece.source);
     read.push({ source: piece.source, summary });
   }
   const snapshot = part.snapshot(read);

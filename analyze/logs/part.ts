@@ -154,8 +154,8 @@ export class MiningPart {
   readonly miner: Miner;
   readonly span = { incident: [Infinity, -Infinity], baseline: [Infinity, -Infinity] };
   readonly totals = { incident: 0, baseline: 0 };
-  /** Line refs by (incident) file. */
-  readonly lineRefs = new Map<string, LineRefs>();
+  /** Line refs by (incident) source: its index in the analysis's sources. */
+  readonly lineRefs = new Map<number, LineRefs>();
   private readonly refs: RefStats[] = [];
   /** What mining noted per line shape (ids from the readers' line caches). */
   private readonly memos: (ShapeMemo | undefined)[] = [];
@@ -249,14 +249,17 @@ export class MiningPart {
     return ref;
   }
 
-  /** Where the records of one input (or piece of one) go, counted in its `summary`. */
-  sinkFor(summary: InputSummary, onRead: (n: number) => void): RecordSink {
-    const { file, role } = summary;
+  /**
+   * Where the records of one input (or piece of one) go, counted in its `summary`; `source`: its
+   * index in the analysis's sources (a file may be given twice).
+   */
+  sinkFor(summary: InputSummary, source: number, onRead: (n: number) => void): RecordSink {
     let refsOut: LineRefs | undefined;
-    if (this.config.assignments && role === 'incident') {
+    if (this.config.assignments && summary.role === 'incident') {
       refsOut = new LineRefs();
-      this.lineRefs.set(file, refsOut);
+      this.lineRefs.set(source, refsOut);
     }
+    const role = summary.role;
     return {
       record: (r, no, first, shape) => {
         let memo: ShapeMemo | undefined;
@@ -269,8 +272,8 @@ export class MiningPart {
   }
 
   /** After an input was read: every line has its place in the assignments. */
-  ended(summary: InputSummary): void {
-    const refsOut = this.lineRefs.get(summary.file);
+  ended(summary: InputSummary, source: number): void {
+    const refsOut = this.lineRefs.get(source);
     if (refsOut !== undefined && summary.role === 'incident') refsOut.length = summary.lines;
   }
 
@@ -295,7 +298,7 @@ export class MiningPart {
       variants: this.miner.variants(),
       stats,
       pieces: pieces.map((p) => {
-        const refs = this.lineRefs.get(p.summary.file);
+        const refs = this.lineRefs.get(p.source);
         return { ...p, ...(refs !== undefined ? { lineRefs: refs.buffers } : {}) };
       }),
       span: this.span,
@@ -320,10 +323,10 @@ export class MiningPart {
       const offset = into.lines;
       if (piece.lineRefs !== undefined) {
         const from = new LineRefs(piece.lineRefs);
-        let to = this.lineRefs.get(into.file);
+        let to = this.lineRefs.get(piece.source);
         if (to === undefined) {
           to = new LineRefs();
-          this.lineRefs.set(into.file, to);
+          this.lineRefs.set(piece.source, to);
         }
         for (let line = 1; line <= piece.summary.lines; line++) {
           const ref = from.get(line);

@@ -117,6 +117,22 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(new Set(rows.slice(1).map((x) => x[1])).size).toBe(1);
   });
 
+  it('gives a file named twice its rows twice', async () => {
+    await writeFile(at('twice.log'), 'job 1 done\njob 2 done\n');
+    const csv = at('twice.csv');
+    const r = await runObs([
+      'analyze',
+      'logs',
+      at('twice.log'),
+      at('twice.log'),
+      '--emit-assignments',
+      csv,
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const rows = csvRows(await readFile(csv, 'utf8'));
+    expect(rows.slice(1).map((x) => x[0])).toEqual(['1', '2', '1', '2']);
+  });
+
   it('mines in parts with --workers and writes the CSV of one thread', async () => {
     await writeFile(
       at('parts.log'),
