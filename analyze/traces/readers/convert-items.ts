@@ -4,8 +4,8 @@
  */
 import type { Span } from '../span.js';
 import { SPAN_KINDS } from '../span.js';
-import { convertValue, detectFormat } from './convert.js';
-import type { TraceFormat } from './convert.js';
+import { convertValue, detectFormat, newlinesBefore } from './convert.js';
+import type { ConvertTarget, TraceFormat } from './convert.js';
 import type { JsonItem } from './json-items.js';
 import { parseItem } from './json-items.js';
 import type { Problems } from './problems.js';
@@ -14,13 +14,16 @@ import { messageOf } from '../../../core/errors.js';
 /** Parses and converts items; malformed and unknown ones become problems. */
 export function convertItems(file: string, items: readonly JsonItem[], problems: Problems): Span[] {
   const spans: Span[] = [];
-  const target = { spans, problems, file, line: 0 };
+  const target: ConvertTarget = { spans, problems, file, line: 0 };
   for (const item of items) {
     let value: unknown;
     try {
       value = parseItem(item);
     } catch (err) {
-      problems.add('malformedJson', file, item.line, `malformed JSON: ${messageOf(err)}`);
+      // In an element of many lines, the line the parser stopped at.
+      const at = /at position (\d+)/.exec(messageOf(err));
+      const line = item.line + (at === null ? 0 : newlinesBefore(item.text, Number(at[1])));
+      problems.add('malformedJson', file, line, `malformed JSON: ${messageOf(err)}`);
       continue;
     }
     const format = detectFormat(value);
@@ -29,6 +32,7 @@ export function convertItems(file: string, items: readonly JsonItem[], problems:
       continue;
     }
     target.line = item.line;
+    target.text = item.text;
     convertValue(value, format, target);
   }
   return spans;

@@ -49,7 +49,27 @@ export interface ConvertTarget {
   spans: Span[];
   problems: Problems;
   file: string;
+  /** The line the value starts at. */
   line: number;
+  /** The value's JSON text, when known: a problem in a value of many lines is found in it. */
+  text?: string;
+}
+
+/**
+ * The line of a span's problem: in a value of many lines (a pretty-printed document), the line
+ * where `id` (the span's id as written) first appears; else the value's line.
+ */
+function lineOf(t: ConvertTarget, id: unknown): number {
+  if (t.text === undefined || typeof id !== 'string' || id.length === 0) return t.line;
+  const at = t.text.indexOf(`"${id}"`);
+  return at < 0 ? t.line : t.line + newlinesBefore(t.text, at);
+}
+
+/** How many newlines `text` holds before offset `end`. */
+export function newlinesBefore(text: string, end: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < end; i = text.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** Converts one parsed value of a known format; returns the number of spans added. */
@@ -94,17 +114,19 @@ function push(t: ConvertTarget, r: RawSpan): void {
   const traceId = normalizeId(r.traceId, 32);
   const spanId = normalizeId(r.spanId, 16);
   if (traceId === undefined || spanId === undefined) {
-    t.problems.add('invalidSpan', t.file, t.line, 'span without a valid trace id or span id');
+    const line = lineOf(t, typeof r.spanId === 'string' ? r.spanId : r.traceId);
+    t.problems.add('invalidSpan', t.file, line, 'span without a valid trace id or span id');
     return;
   }
   const bad = absurdTime(r.start, r.end);
   if (bad !== undefined) {
-    t.problems.add('absurdTime', t.file, t.line, `span ${spanId}: ${bad}`);
+    t.problems.add('absurdTime', t.file, lineOf(t, r.spanId), `span ${spanId}: ${bad}`);
     return;
   }
   let end = r.end;
   if (end < r.start) {
-    t.problems.add('negativeDuration', t.file, t.line, `span ${spanId} ends before it starts`);
+    const line = lineOf(t, r.spanId);
+    t.problems.add('negativeDuration', t.file, line, `span ${spanId} ends before it starts`);
     end = r.start;
   }
   t.spans.push({

@@ -176,6 +176,40 @@ describe('bad trace input', () => {
     expect(r.problems.counts.size).toBe(0);
   });
 
+  it('points a problem inside a pretty-printed document at its line, not its element', async () => {
+    const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+    const span = (i: number, start: string) => ({
+      traceId: hex(1, 32),
+      spanId: hex(1 + i, 16),
+      name: 'GET /',
+      startTimeUnixNano: start,
+      endTimeUnixNano: '1700000000005000000',
+    });
+    const doc = {
+      resourceSpans: [
+        {
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: 'shop' } }] },
+          scopeSpans: [{ spans: [span(0, '1700000000000000000'), span(1, '99')] }],
+        },
+      ],
+    };
+    const text = JSON.stringify(doc, null, 2);
+    const f = path.join(dir, 'pretty.json');
+    await writeFile(f, text + '\n');
+    const lineOf = (needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
+    const r = await read([f]);
+    expect(r.problems.count('absurdTime')).toBe(1);
+    expect(r.problems.samples[0]!.line).toBe(lineOf(`"${hex(2, 16)}"`));
+    expect(r.problems.samples[0]!.line).toBeGreaterThan(lineOf('"resource"'));
+    // A missing comma deep in the element: the line the parser stopped at.
+    const broken = text.replace(/("name": "GET \/"),/, '$1');
+    const g = path.join(dir, 'pretty-broken.json');
+    await writeFile(g, broken + '\n');
+    const b = await read([g]);
+    expect(b.problems.count('malformedJson')).toBe(1);
+    expect(b.problems.samples[0]!.line).toBe(lineOf('"startTimeUnixNano"'));
+  });
+
   it('reports a document cut short', async () => {
     const f = path.join(dir, 'cut.json');
     const text = JSON.stringify(
