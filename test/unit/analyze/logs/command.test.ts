@@ -94,20 +94,17 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(disk).toMatchObject({ template: 'Disk <*> is <*> full', count: 2, services: ['app'] });
   });
 
+  /** The CSV rows `--emit-assignments` writes for `files` (the run must succeed). */
+  const assignments = async (files: string[], csv: string) => {
+    const r = await runObs(['analyze', 'logs', ...files, '--emit-assignments', csv]);
+    expect(r.code, r.stderr).toBe(0);
+    return csvRows(await readFile(csv, 'utf8'));
+  };
+
   it('numbers lines per file and names the file when given several', async () => {
     await writeFile(at('a.log'), 'job 1 done\njob 2 done\n');
     await writeFile(at('b.log.gz'), gzipSync('job 3 done\n'));
-    const csv = at('ab.csv');
-    const r = await runObs([
-      'analyze',
-      'logs',
-      at('a.log'),
-      at('b.log.gz'),
-      '--emit-assignments',
-      csv,
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    const rows = csvRows(await readFile(csv, 'utf8'));
+    const rows = await assignments([at('a.log'), at('b.log.gz')], at('ab.csv'));
     expect(rows[0]).toEqual(['line', 'pattern', 'file']);
     expect(rows.slice(1).map((x) => [x[0], x[2]])).toEqual([
       ['1', at('a.log')],
@@ -119,17 +116,7 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
 
   it('gives a file named twice its rows twice', async () => {
     await writeFile(at('twice.log'), 'job 1 done\njob 2 done\n');
-    const csv = at('twice.csv');
-    const r = await runObs([
-      'analyze',
-      'logs',
-      at('twice.log'),
-      at('twice.log'),
-      '--emit-assignments',
-      csv,
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    const rows = csvRows(await readFile(csv, 'utf8'));
+    const rows = await assignments([at('twice.log'), at('twice.log')], at('twice.csv'));
     expect(rows.slice(1).map((x) => x[0])).toEqual(['1', '2', '1', '2']);
   });
 
