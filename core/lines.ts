@@ -8,7 +8,7 @@
  * Problems in the data are counted in `LineStats` rather than thrown, except a truncated or corrupt
  * gzip stream, which is an error: the rest of the file is unknowable.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -65,15 +65,36 @@ export const MAX_JSON_LINE_BYTES = 128 * 1024 * 1024;
 
 const GZIP_MAGIC = [0x1f, 0x8b] as const;
 
+/** Whether `head`, the first bytes of an input, open a gzip stream. */
+export function isGzipMagic(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
+}
+
 async function isGzip(file: string): Promise<boolean> {
   const fh = await open(file, 'r');
   try {
     const buf = Buffer.alloc(2);
     const { bytesRead } = await fh.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === GZIP_MAGIC[0] && buf[1] === GZIP_MAGIC[1];
+    return isGzipMagic(buf.subarray(0, bytesRead));
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Bytes on disk of `sources` (0 for stdin and for what cannot be read, which its reader reports):
+ * what decides whether threads pay.
+ */
+export function inputBytes(sources: readonly string[]): number {
+  let bytes = 0;
+  for (const f of sources) {
+    try {
+      bytes += f === '-' ? 0 : statSync(f).size;
+    } catch {
+      // A missing file is reported by the reader.
+    }
+  }
+  return bytes;
 }
 
 /**
@@ -98,7 +119,7 @@ export async function sniffGzip(
     seen += r.value.length;
   }
   const first = Buffer.concat(head);
-  const gzip = first[0] === GZIP_MAGIC[0] && first[1] === GZIP_MAGIC[1];
+  const gzip = isGzipMagic(first);
   const all = Readable.from(
     (async function* () {
       if (first.length > 0) yield first;

@@ -16,8 +16,9 @@ import { compileLogFormat } from './header.js';
 import { validateMinerConfig } from './miner.js';
 import type { Miner, MinerConfig } from './miner.js';
 import { MiningPart, addStats } from './part.js';
-import type { PatternStats, SvcStats } from './part.js';
-import { MIN_PARTS_BYTES, inputBytes, mineInWorker, partsCanRun, planParts } from './parts.js';
+import type { PatternStats, Piece, SvcStats } from './part.js';
+import { inputBytes } from '../../core/lines.js';
+import { MIN_PARTS_BYTES, mineInWorker, partsCanRun, planParts } from './parts.js';
 import { newSummary, readLogFile } from './reader.js';
 import { isErrorLevel } from './records.js';
 import type { ReaderOptions } from './reader.js';
@@ -158,8 +159,8 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
     const workers = !partsCanRun()
       ? 0
       : (config.workers ?? (inputBytes(files) >= MIN_PARTS_BYTES ? 1 : 0));
-    const [mine = [], ...others] = workers > 0 ? planParts(files, workers + 1) : [[]];
-    if (workers === 0) mine.push(...sources.map((_, source) => ({ source })));
+    const [mine = [], ...others]: Piece[][] =
+      workers > 0 ? planParts(files, workers + 1) : [sources.map((_, source) => ({ source }))];
     // The other parts start at once; this thread mines the first meanwhile, and stops early when
     // one of them failed.
     const running = others
@@ -187,11 +188,17 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
     } finally {
       for (const r of running) r.stop();
     }
-    const inputs = summaries;
     const { miner, span, totals } = part;
-    if (totals.incident === 0) throw noRecords(inputs.filter((s) => s.role === 'incident'));
+    if (totals.incident === 0) throw noRecords(summaries.filter((s) => s.role === 'incident'));
     miner.finish();
-    const report = buildReport({ config, miner, stats: part.stats(), inputs, span, totals });
+    const report = buildReport({
+      config,
+      miner,
+      stats: part.stats(),
+      inputs: summaries,
+      span,
+      totals,
+    });
     return {
       report,
       *assignments() {

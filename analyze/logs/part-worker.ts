@@ -7,6 +7,7 @@ import { errorForTransfer } from '../../core/errors.js';
 import { MiningPart } from './part.js';
 import type { PartJob, PartMessage } from './parts.js';
 import { newSummary, readLogFile } from './reader.js';
+import type { InputSummary } from './report-types.js';
 
 const port = parentPort!;
 const job = workerData as PartJob;
@@ -14,7 +15,7 @@ const post = (m: PartMessage, transfer: ArrayBuffer[] = []) => port.postMessage(
 
 try {
   const part = new MiningPart(job.config);
-  const read: { source: number; summary: ReturnType<typeof newSummary> }[] = [];
+  const read: { source: number; summary: InputSummary }[] = [];
   for (const piece of job.pieces) {
     const { file, role } = job.sources[piece.source]!;
     const summary = newSummary(file, role);

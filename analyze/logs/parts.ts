@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorFromWorker } from '../../core/errors.js';
 import type { WorkerError } from '../../core/errors.js';
+import { isGzipMagic } from '../../core/lines.js';
 import type { PartConfig, PartSnapshot, Piece } from './part.js';
 import type { ReaderOptions } from './reader.js';
 import type { InputSummary } from './report-types.js';
@@ -30,8 +31,6 @@ interface Sized {
   cuttable: boolean;
 }
 
-const GZIP_MAGIC = [0x1f, 0x8b];
-
 /** A first line that is a lone `{`: maybe one pretty-printed JSON document (reader.ts). */
 const DOCUMENT_START = /^\uFEFF?\s*\{[ \t\r]*\n/;
 
@@ -48,19 +47,14 @@ function sizeOf(file: string): Sized {
     } finally {
       closeSync(fd);
     }
-    const gzip = head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
     // A document is read whole or not at all: cut, neither part would parse.
     const document = DOCUMENT_START.test(head.subarray(0, n).toString('utf8'));
-    return { size: st.size, cuttable: !gzip && !document };
+    return { size: st.size, cuttable: !isGzipMagic(head.subarray(0, n)) && !document };
   } catch {
     // A missing or unreadable file is reported by its reader.
     return { size: 0, cuttable: false };
   }
 }
-
-/** Bytes on disk of `files` (0 for stdin and what cannot be read). */
-export const inputBytes = (files: readonly string[]): number =>
-  files.reduce((n, f) => n + sizeOf(f).size, 0);
 
 /** The offset of the first line that starts at or after `at` in `file`, or `size` if none does. */
 function lineStartAfter(file: string, at: number, size: number): number {

@@ -5,13 +5,14 @@
  * end each worker sends its analyses' state and the main thread merges them, so the results are
  * those of one thread reading everything.
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
 import { ExitCode, ObsError } from '../../../core/errors.js';
 import type { ExitCodeValue } from '../../../core/errors.js';
+import { inputBytes } from '../../../core/lines.js';
 import type { ResultKey } from '../analyses/analysis.js';
 import type { AssemblerOptions } from '../assemble.js';
 import { packSpans, packedBuffers } from '../readers/convert-items.js';
@@ -40,15 +41,7 @@ export function defaultWorkers(files: readonly string[]): number {
   if (!existsSync(WORKER_FILE)) return 0;
   const cores = availableParallelism();
   if (cores < 2) return 0;
-  let bytes = 0;
-  for (const f of files) {
-    try {
-      bytes += f === '-' ? 0 : statSync(f).size;
-    } catch {
-      // A missing file is reported by the reader.
-    }
-  }
-  if (bytes < MIN_SHARDED_BYTES) return 0;
+  if (inputBytes(files) < MIN_SHARDED_BYTES) return 0;
   return cores < 4 ? 1 : Math.min(4, cores);
 }
 
