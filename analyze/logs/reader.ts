@@ -82,8 +82,8 @@ function isJsonObject(text: string): boolean {
 /**
  * Reads one file into `sink`, filling `summary` (all but `longMessages`, which mining counts).
  * `ids` numbers line shapes across the files of one analysis. With a `range` (a part of a plain
- * file that starts a line), only that part, as if it were the file: its header is learned from
- * its own first lines, and its line numbers count from 1.
+ * file that starts a line), only that part: its line numbers count from 1, and its header is the
+ * one learned from the file's first lines, as for the part that starts the file.
  */
 export async function readLogFile(
   summary: InputSummary,
