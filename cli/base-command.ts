@@ -6,6 +6,7 @@ import { Command, Errors } from '@oclif/core';
 import { ObsError } from '../core/errors.js';
 import type { RequestContext } from '../core/http.js';
 import { Progress } from './progress.js';
+import { terminalSafe } from './terminal-text.js';
 
 /** The `--json` error shape: stable, documented in README. */
 export interface JsonError {
@@ -36,13 +37,16 @@ export abstract class BaseCommand extends Command {
   protected retryNotice(server: string): NonNullable<RequestContext['onRetry']> {
     return (r) => {
       if (!this.jsonEnabled())
-        this.warn(`${server}: ${r.reason}; retrying (${r.retriesLeft} left)`);
+        this.warn(terminalSafe(`${server}: ${r.reason}; retrying (${r.retriesLeft} left)`));
     };
   }
 
-  /** Prints human output unless `--json` is on (oclif's `log` already stays quiet then). */
+  /**
+   * Prints human output unless `--json` is on (oclif's `log` already stays quiet then), with the
+   * input's control characters made visible (see terminal-text.ts).
+   */
   protected print(text: string): void {
-    this.log(text);
+    this.log(terminalSafe(text));
   }
 
   protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
@@ -62,7 +66,7 @@ export abstract class BaseCommand extends Command {
         this.logJson(out);
         return undefined;
       }
-      throw new Errors.CLIError(err.located, {
+      throw new Errors.CLIError(terminalSafe(err.located), {
         exit: err.exit,
         code: err.code,
         suggestions: err.suggestions,

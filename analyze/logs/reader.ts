@@ -17,6 +17,7 @@ import {
   isPlainText,
   learnFileHeader,
   parseLine,
+  withoutTerminalCodes,
   serviceFromFileName,
   textRecord,
 } from './records.js';
@@ -111,8 +112,9 @@ export async function readLogFile(
     sink.record(textRecord(line, known.spans, ctx, known.memo), no, true, known.id);
   };
 
-  const handle = (line: string, no: number): void => {
+  const handle = (raw: string, no: number): void => {
     summary.lines++;
+    const line = withoutTerminalCodes(raw);
     const known = shapes?.lookup(line);
     if (known !== undefined) return plain(line, no, known);
     if (!NON_SPACE.test(line)) {

@@ -14,7 +14,10 @@
  * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
  * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Every line is a record:
  * multi-line events (stack traces) are not joined, their lines are mined as patterns of their own.
+ * Terminal escape sequences (colours that loggers write to a console, and that `docker logs` and
+ * `kubectl logs` keep) are removed first: a level inside them is found, and they vary nothing.
  */
+import { stripVTControlCharacters } from 'node:util';
 import { LOG_FIELDS } from '../../model/conventions.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
@@ -58,6 +61,16 @@ export interface ParseContext {
 /** True for the normalized levels that mean something failed: `error` and `fatal`. */
 export function isErrorLevel(level: string | undefined): boolean {
   return level === 'error' || level === 'fatal';
+}
+
+/**
+ * `text` without terminal escape sequences (ANSI colours, window titles, hyperlinks). Most lines
+ * have none: one native scan for ESC and CSI decides that.
+ */
+export function withoutTerminalCodes(text: string): string {
+  return text.indexOf('\x1b') < 0 && text.indexOf('\x9b') < 0
+    ? text
+    : stripVTControlCharacters(text);
 }
 
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
@@ -285,7 +298,8 @@ export function textRecord(
 const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([FP]) (.*)$/s;
 
 /** Parses one input line; see the module comment. Never throws on bad data. */
-export function parseLine(line: string, ctx: ParseContext): ParsedLine {
+export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
+  const line = withoutTerminalCodes(raw);
   const first = line.charCodeAt(0) === 0xfeff ? 1 : 0;
   const trimmed = first ? line.slice(1) : line;
   if (trimmed.startsWith('{')) {
@@ -327,7 +341,8 @@ export function parseLine(line: string, ctx: ParseContext): ParsedLine {
 }
 
 function fromJson(o: Json, ctx: ParseContext): LogRecord {
-  const message = firstString(o, MESSAGE_FIELDS);
+  const text = firstString(o, MESSAGE_FIELDS);
+  const message = text === undefined ? undefined : withoutTerminalCodes(text);
   const base: Partial<LogRecord> = {};
   const service = firstString(o, SERVICE_FIELDS);
   if (service !== undefined) base.service = service;
@@ -410,7 +425,7 @@ function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
         if (ts !== undefined) base.timestamp = ts;
         if (typeof lr.traceId === 'string' && lr.traceId) base.traceId = lr.traceId.toLowerCase();
         if (typeof lr.spanId === 'string' && lr.spanId) base.spanId = lr.spanId.toLowerCase();
-        const text = anyValueText(lr.body) ?? '';
+        const text = withoutTerminalCodes(anyValueText(lr.body) ?? '');
         const { record, mismatch: m } = fromText(text, ctx, base);
         mismatch ||= m;
         records.push(record);

@@ -2,6 +2,7 @@
  * Human renderings of a `LogReport`: a terminal report and Markdown. Both are strings; the command
  * prints them.
  */
+import { markdownText as md } from '../report/markdown-text.js';
 import type { LogReport, PatternChange, ServicePattern } from './report-types.js';
 
 export interface RenderOptions {
@@ -105,7 +106,6 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
 }
 
 const CHANGE_HEAD = ['count', 'baseline', 'change', 'level', 'id', 'template', 'traces'];
-const md = (s: string) => s.replace(/\|/g, '\\|').replace(/`/g, 'ˋ');
 
 export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
   const top = opts.topPatterns ?? 15;
@@ -153,7 +153,7 @@ export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
       c.level,
       `\`${c.id}\``,
       md(c.template),
-      c.traceIds.slice(0, 2).join(' '),
+      md(c.traceIds.slice(0, 2).join(' ')),
     ];
     table('New since baseline', (s.newPatterns ?? []).map(changeRow), CHANGE_HEAD);
     table('Spiking', (s.spikingPatterns ?? []).map(changeRow), CHANGE_HEAD);
@@ -161,7 +161,7 @@ export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
       String(p.count),
       `\`${p.id}\``,
       md(p.template),
-      p.traceIds.slice(0, 2).join(' '),
+      md(p.traceIds.slice(0, 2).join(' ')),
     ];
     table('Error patterns', s.errorPatterns.map(row), ['count', 'id', 'template', 'traces']);
     table('Warning patterns', s.warningPatterns.map(row), ['count', 'id', 'template', 'traces']);

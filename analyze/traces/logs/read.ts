@@ -11,7 +11,13 @@ import { ExitCode, ObsError } from '../../../core/errors.js';
 import type { ProgressFn } from '../../../core/progress.js';
 import { createMiner } from '../../logs/miner.js';
 import type { Miner } from '../../logs/miner.js';
-import { isBinaryLine, isErrorLevel, learnFileHeader, parseLine } from '../../logs/records.js';
+import {
+  isBinaryLine,
+  isErrorLevel,
+  learnFileHeader,
+  parseLine,
+  withoutTerminalCodes,
+} from '../../logs/records.js';
 import type { ParseContext } from '../../logs/records.js';
 import { Problems } from '../readers/problems.js';
 
@@ -131,8 +137,9 @@ async function readFile(
   const ctx: ParseContext = { defaultService: '', header: learnFileHeader([]) };
   let sample: { line: string; no: number }[] | undefined = [];
 
-  const handle = (line: string, no: number): void => {
+  const handle = (raw: string, no: number): void => {
     side.lines++;
+    const line = withoutTerminalCodes(raw);
     if (line.trim().length === 0 || isBinaryLine(line)) return;
     const parsed = parseLine(line, ctx);
     if (parsed.problem !== undefined) {

@@ -148,6 +148,25 @@ describe('parseLine', () => {
     expect(p.records).toEqual([]);
     expect(p.problem).toBe('OTLP logs request without log records');
   });
+
+  it('drops terminal colours from text, JSON messages, Docker lines and OTLP bodies', () => {
+    const red = (s: string) => `\u001b[31m${s}\u001b[0m`;
+    const text = `17:30:02.618 ${red('ERROR')} v.c.VerifyCodeController#54 TraceID: 7c6f SpanID: c95c [verifyCode][${red('failed')}]`;
+    const java = { ...plain, header: javaHeader };
+    const colourless = text.replaceAll('\u001b[31m', '').replaceAll('\u001b[0m', '');
+    expect(parseLine(text, java)).toEqual(parseLine(colourless, java));
+    expect(parseLine(text, java).records[0]!.level).toBe('error');
+    const json = JSON.stringify({ level: 'error', message: `payment ${red('declined')}` });
+    expect(parseLine(json, plain).records[0]!.content).toBe('payment declined');
+    const docker = JSON.stringify({ log: `${red('payment declined')}\n`, stream: 'stderr' });
+    expect(parseLine(docker, plain).records[0]!.content).toBe('payment declined');
+    const otlp = JSON.stringify({
+      resourceLogs: [
+        { scopeLogs: [{ logRecords: [{ body: { stringValue: `payment ${red('declined')}` } }] }] },
+      ],
+    });
+    expect(parseLine(otlp, plain).records[0]!.content).toBe('payment declined');
+  });
 });
 
 describe('serviceFromFileName', () => {
