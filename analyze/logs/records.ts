@@ -76,14 +76,16 @@ export function withoutTerminalCodes(text: string): string {
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 const SUSPECT = /[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]/;
 
-/** A line that is mostly control characters or holds NUL bytes is binary, not a message. */
+/**
+ * A line that is mostly control characters (NUL padding, a core dump) is binary, not a message.
+ * A message with a stray NUL or two is kept: it may be the one error line that matters.
+ */
 export function isBinaryLine(line: string): boolean {
   if (!SUSPECT.test(line)) return false; // the common case, decided by one native scan
   let control = 0;
   const n = Math.min(line.length, 4096);
   for (let i = 0; i < n; i++) {
     const c = line.charCodeAt(i);
-    if (c === 0) return true;
     if ((c < 32 && c !== 9) || c === 0xfffd || (c >= 0x7f && c < 0xa0)) control++;
   }
   return n > 0 && control / n > 0.3;

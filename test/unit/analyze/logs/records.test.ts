@@ -212,7 +212,10 @@ describe('learnFileHeader', () => {
 
   it('skips binary lines', () => {
     expect(isBinaryLine('\u0000\u0001\u0002abc')).toBe(true);
+    expect(isBinaryLine('\u0000'.repeat(40))).toBe(true);
     expect(isBinaryLine('plain text')).toBe(false);
+    // A message with a stray NUL is still a message.
+    expect(isBinaryLine('ERROR payment failed for user \u0000alice')).toBe(false);
     expect(isErrorLevel('warn')).toBe(false);
     expect(isErrorLevel('fatal')).toBe(true);
   });
