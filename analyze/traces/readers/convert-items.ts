@@ -10,6 +10,7 @@ import type { JsonItem } from './json-items.js';
 import { parseItem } from './json-items.js';
 import type { Problems } from './problems.js';
 import { messageOf } from '../../../core/errors.js';
+import { jsonErrorOffset } from '../../../core/json-error.js';
 
 /** Parses and converts items; malformed and unknown ones become problems. */
 export function convertItems(file: string, items: readonly JsonItem[], problems: Problems): Span[] {
@@ -21,8 +22,8 @@ export function convertItems(file: string, items: readonly JsonItem[], problems:
       value = parseItem(item);
     } catch (err) {
       // In an element of many lines, the line the parser stopped at.
-      const at = /at position (\d+)/.exec(messageOf(err));
-      const line = item.line + (at === null ? 0 : newlinesBefore(item.text, Number(at[1])));
+      const at = jsonErrorOffset(item.text, messageOf(err));
+      const line = item.line + (at === undefined ? 0 : newlinesBefore(item.text, at));
       problems.add('malformedJson', file, line, `malformed JSON: ${messageOf(err)}`);
       continue;
     }

@@ -208,6 +208,13 @@ describe('bad trace input', () => {
     const b = await read([g]);
     expect(b.problems.count('malformedJson')).toBe(1);
     expect(b.problems.samples[0]!.line).toBe(lineOf('"startTimeUnixNano"'));
+    // A stray token, where V8's message names no position: the token's line all the same.
+    const stray = text.replace(/"name": "GET \/"/, '"name": GET');
+    const h = path.join(dir, 'pretty-stray.json');
+    await writeFile(h, stray + '\n');
+    const c = await read([h]);
+    expect(c.problems.samples[0]!.problem).toMatch(/Unexpected token/);
+    expect(c.problems.samples[0]!.line).toBe(lineOf('"name"'));
   });
 
   it('reports a document cut short', async () => {
