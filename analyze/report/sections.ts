@@ -70,7 +70,7 @@ export function slowestLines(r: TraceReport, max: number): string[] {
   return r.criticalPath.slowest.slice(0, max).map((t) => {
     const steps = t.path
       .filter((p) => p.ms >= t.ms / 100)
-      .map((p) => `${p.service} ${p.operation} ${ms(p.ms)}`);
+      .map((p) => `${p.service} ${p.operation}${p.calls ? ` -> ${p.calls}` : ''} ${ms(p.ms)}`);
     return `${t.traceId} (${ms(t.ms)}): ${steps.join(' > ')}`;
   });
 }

@@ -18,7 +18,31 @@ export interface TracePath {
   traceId: string;
   /** End-to-end latency (the longest root), ms. */
   ms: number;
-  path: { service: string; operation: string; ms: number }[];
+  path: PathStep[];
+}
+
+export interface PathStep {
+  service: string;
+  operation: string;
+  /**
+   * The other service a span on the path calls, when it calls one (its children there): a
+   * client span's time on the path is the call's, and `HTTP POST` alone does not say to whom.
+   */
+  calls?: string;
+  ms: number;
+}
+
+/** The one other service whose spans are children of span `i`, if there is exactly one. */
+function calleeOf(t: Trace, i: number): string | undefined {
+  const own = t.spans[i]!.service;
+  let callee: string | undefined;
+  for (const c of t.children[i]!) {
+    const svc = t.spans[c]!.service;
+    if (svc === own || svc === callee) continue;
+    if (callee !== undefined) return undefined;
+    callee = svc;
+  }
+  return callee;
 }
 
 export interface CriticalPathShare {
@@ -165,11 +189,15 @@ class CriticalPathRun {
       criticalPath(t, root, this.segment);
       if (this.tracking) {
         const path = steps
-          .map((i, k) => ({
-            service: t.spans[i]!.service,
-            operation: t.spans[i]!.name,
-            ms: Math.round(times[k]! * 1000) / 1000,
-          }))
+          .map((i, k): PathStep => {
+            const calls = calleeOf(t, i);
+            return {
+              service: t.spans[i]!.service,
+              operation: t.spans[i]!.name,
+              ...(calls !== undefined ? { calls } : {}),
+              ms: Math.round(times[k]! * 1000) / 1000,
+            };
+          })
           .reverse();
         this.keepSlow({ traceId: t.traceId, ms: Math.round(mainMs * 1000) / 1000, path });
       }

@@ -112,6 +112,25 @@ describe('critical path', () => {
       { service: 'web', operation: 'root', ms: 20 },
     ]);
   });
+
+  it('names the service a step calls: a slow network shows on the calling client span', () => {
+    const run = criticalPathAnalysis.create({ slowestTraces: 1 }, env);
+    run.add!(
+      traceOf([
+        { id: 'root', service: 'web', start: 0, end: 1000 },
+        { id: 'HTTP POST', parent: 'root', service: 'web', start: 10, end: 990 },
+        { id: 'POST /route', parent: 'HTTP POST', service: 'route', start: 495, end: 505 },
+      ]),
+    );
+    const steps = run.finish(ctx)!.slowest[0]!.path;
+    expect(steps.find((p) => p.operation === 'HTTP POST')).toMatchObject({
+      service: 'web',
+      calls: 'route',
+    });
+    // A span whose children are in its own service, or in none, calls nobody.
+    expect(steps.find((p) => p.operation === 'root')!.calls).toBeUndefined();
+    expect(steps.find((p) => p.operation === 'POST /route')!.calls).toBeUndefined();
+  });
 });
 
 describe('error origin', () => {
