@@ -19,6 +19,7 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import { LOG_FIELDS } from '../../model/conventions.js';
+import { normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
 import { newTimeMemo, parseTime } from './times.js';
@@ -150,10 +151,14 @@ const SERVICE_FIELDS = [
   'service',
   'serviceName',
   'service_name',
+  'otelServiceName',
   'app',
   'application',
   'name',
 ];
+/** Python's logging record (python-json-logger): its `name` is the logger's, not a service. */
+const PYTHON_RECORD = 'levelname';
+const SERVICE_FIELDS_PYTHON = SERVICE_FIELDS.filter((f) => f !== 'name');
 const TRACE_FIELDS = [
   LOG_FIELDS.traceId,
   'trace_id',
@@ -177,7 +182,9 @@ function numericLevel(n: number): string {
 function normalizeLevel(v: unknown): string | undefined {
   if (typeof v === 'number') return numericLevel(v);
   if (typeof v !== 'string' || v.length === 0) return undefined;
-  return levelOf(v.toUpperCase()) ?? v.toLowerCase();
+  // winston's colorize() colours the level field itself.
+  const text = withoutTerminalCodes(v);
+  return levelOf(text.toUpperCase()) ?? text.toLowerCase();
 }
 
 /** OTLP severityNumber ranges (1-4 trace, 5-8 debug, 9-12 info, 13-16 warn, 17-20 error, 21-24 fatal). */
@@ -199,15 +206,28 @@ const MAY_HOLD_IDS = /race|RACE|00-/;
 const NO_IDS: Readonly<{ traceId?: string; spanId?: string }> = Object.freeze({});
 const TRACEPARENT = /\b00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/;
 
+/**
+ * A trace or span id from a log record as the trace readers write it: lower-case hex padded to
+ * its width (a 64-bit B3 or Jaeger trace id gets the leading zeros its spans get), so that log
+ * lines find their traces; an all-zero id (a line logged outside any span) is none. An id that
+ * is not hex (a request id under a trace id's name) is kept as written.
+ */
+function logId(raw: unknown, width: 16 | 32): string | undefined {
+  if (typeof raw !== 'string' || raw.length === 0 || ZERO_ID.test(raw)) return undefined;
+  return normalizeId(raw, width) ?? raw;
+}
+const ZERO_ID = /^0+$/;
+
 /** Trace and span ids written into a text message: `trace_id=...`, `TraceID: ...`, a traceparent. */
 export function traceIdsInText(text: string): Readonly<{ traceId?: string; spanId?: string }> {
   if (!MAY_HOLD_IDS.test(text)) return NO_IDS;
   const t = TRACE_IN_TEXT.exec(text);
   if (t !== null) {
+    const traceId = logId(t[1], 32);
     const s = SPAN_IN_TEXT.exec(text);
-    return s !== null
-      ? { traceId: t[1]!.toLowerCase(), spanId: s[1]!.toLowerCase() }
-      : { traceId: t[1]!.toLowerCase() };
+    const spanId = s !== null ? logId(s[1], 16) : undefined;
+    if (traceId === undefined) return spanId === undefined ? NO_IDS : { spanId };
+    return spanId !== undefined ? { traceId, spanId } : { traceId };
   }
   const p = TRACEPARENT.exec(text);
   return p !== null ? { traceId: p[1]!, spanId: p[2]! } : {};
@@ -346,16 +366,16 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
   const text = firstString(o, MESSAGE_FIELDS);
   const message = text === undefined ? undefined : withoutTerminalCodes(text);
   const base: Partial<LogRecord> = {};
-  const service = firstString(o, SERVICE_FIELDS);
+  const service = firstString(o, PYTHON_RECORD in o ? SERVICE_FIELDS_PYTHON : SERVICE_FIELDS);
   if (service !== undefined) base.service = service;
   const level = normalizeLevel(field(o, LEVEL_FIELDS.find((n) => field(o, n) !== undefined) ?? ''));
   if (level !== undefined) base.level = level;
   const time = firstString(o, TIME_FIELDS);
   const ts = time !== undefined ? parseTime(time, ctx.year) : undefined;
   if (ts !== undefined) base.timestamp = ts;
-  const traceId = firstString(o, TRACE_FIELDS);
+  const traceId = logId(firstString(o, TRACE_FIELDS), 32);
   if (traceId !== undefined) base.traceId = traceId;
-  const spanId = firstString(o, SPAN_FIELDS);
+  const spanId = logId(firstString(o, SPAN_FIELDS), 16);
   if (spanId !== undefined) base.spanId = spanId;
   if (message === undefined) {
     // No message field: the sorted keys are the shape of the event.
@@ -425,8 +445,10 @@ function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
         if (sev !== undefined) base.level = sev;
         const ts = nanosToMs(lr.timeUnixNano) ?? nanosToMs(lr.observedTimeUnixNano);
         if (ts !== undefined) base.timestamp = ts;
-        if (typeof lr.traceId === 'string' && lr.traceId) base.traceId = lr.traceId.toLowerCase();
-        if (typeof lr.spanId === 'string' && lr.spanId) base.spanId = lr.spanId.toLowerCase();
+        const traceId = logId(lr.traceId, 32);
+        if (traceId !== undefined) base.traceId = traceId;
+        const spanId = logId(lr.spanId, 16);
+        if (spanId !== undefined) base.spanId = spanId;
         const text = withoutTerminalCodes(anyValueText(lr.body) ?? '');
         const { record, mismatch: m } = fromText(text, ctx, base);
         mismatch ||= m;

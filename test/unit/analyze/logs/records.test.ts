@@ -50,13 +50,15 @@ describe('parseLine', () => {
       plain,
     ).records[0]!;
     expect(ecs).toMatchObject({ service: 'db', level: 'warn', content: 'slow query' });
-    const pino = parseLine('{"level":50,"time":1709287200000,"msg":"boom","trace_id":"abc"}', plain)
-      .records[0]!;
+    const pino = parseLine(
+      '{"level":50,"time":1709287200000,"msg":"boom","trace_id":"4bf92f3577b34da6a3ce929d0e0e4736"}',
+      plain,
+    ).records[0]!;
     expect(pino).toMatchObject({
       level: 'error',
       timestamp: 1709287200000,
       content: 'boom',
-      traceId: 'abc',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
       service: 'checkout',
     });
   });
@@ -147,6 +149,48 @@ describe('parseLine', () => {
     const p = parseLine('{"resourceLogs":[]}', plain);
     expect(p.records).toEqual([]);
     expect(p.problem).toBe('OTLP logs request without log records');
+  });
+
+  it('writes trace and span ids as the trace readers do, so that lines find their traces', () => {
+    const rec = (o: object) => parseLine(JSON.stringify({ message: 'x', ...o }), plain).records[0]!;
+    // Upper case, and a 64-bit (B3, Jaeger) trace id padded as its spans are.
+    expect(
+      rec({ trace_id: '4BF92F3577B34DA6A3CE929D0E0E4736', span_id: '00F067AA0BA902B7' }),
+    ).toMatchObject({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+    });
+    expect(rec({ traceId: '3b7dae0495918694' }).traceId).toBe('00000000000000003b7dae0495918694');
+    // python-json-logger outside a span: no id at all.
+    const outside = rec({ otelTraceID: '0', otelSpanID: '0' });
+    expect(outside.traceId).toBeUndefined();
+    expect(outside.spanId).toBeUndefined();
+    // A request id under a trace id's name is kept as written.
+    expect(rec({ trace_id: 'req-42' }).traceId).toBe('req-42');
+    const text = parseLine(
+      'ERROR failed trace_id=3B7DAE0495918694 span_id=00F067AA0BA902B7',
+      plain,
+    );
+    expect(text.records[0]).toMatchObject({
+      traceId: '00000000000000003b7dae0495918694',
+      spanId: '00f067aa0ba902b7',
+    });
+  });
+
+  it("takes python-json-logger's otelServiceName as the service, never its logger name", () => {
+    const py = (o: object) =>
+      parseLine(JSON.stringify({ levelname: 'ERROR', message: 'db down', ...o }), plain)
+        .records[0]!;
+    expect(py({ name: 'uvicorn.error', otelServiceName: 'orders' }).service).toBe('orders');
+    expect(py({ name: 'uvicorn.error' }).service).toBe('checkout'); // the file's
+    // bunyan's `name` is the application's.
+    const bunyan = parseLine(JSON.stringify({ name: 'orders', level: 50, msg: 'x' }), plain);
+    expect(bunyan.records[0]!.service).toBe('orders');
+  });
+
+  it("reads a level field that winston's colorize() coloured", () => {
+    const line = JSON.stringify({ level: '\u001b[31merror\u001b[39m', message: 'db down' });
+    expect(parseLine(line, plain).records[0]!.level).toBe('error');
   });
 
   it('drops terminal colours from text, JSON messages, Docker lines and OTLP bodies', () => {
