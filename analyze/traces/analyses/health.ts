@@ -85,8 +85,9 @@ export function health(cfg: HealthConfig, ctx: AnalysisContext): HealthResult | 
     s.selfMs += o.work.sum;
     s.requests += o.entries;
     s.lat.merge(o.entryDuration);
-    // A service's failed requests: errors on its entry operations.
-    if (o.entries > 0) s.errors += Math.min(o.errors, o.entries);
+    // A service's failed requests: its failed entry spans, not its failed calls to others (a
+    // server and a client span may share a name, `GET`, and so an operation).
+    s.errors += o.entryErrors;
     const origins = eoOp.get(key) ?? 0;
     s.origins += origins;
     operations.push({

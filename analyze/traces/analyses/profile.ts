@@ -33,6 +33,8 @@ export interface OperationStats {
   errorOrigins: number;
   /** Spans that are a request into the service: a root, or a child of another service. */
   entries: number;
+  /** Of those, the failed ones: the service's failed requests (not its failed calls out). */
+  entryErrors: number;
   /** Spans that call another service (their self time is the call's, see `CallStats`). */
   clientLike: number;
   duration: Histogram;
@@ -204,6 +206,7 @@ class ProfileRun {
       errors: 0,
       errorOrigins: 0,
       entries: 0,
+      entryErrors: 0,
       clientLike: 0,
       duration: new Histogram(),
       self: new Histogram(),
@@ -318,6 +321,7 @@ class ProfileRun {
       const entry = pi < 0 || spans[pi]!.service !== s.service;
       if (entry || s.kind === 'server') {
         o.entries++;
+        if (s.error) o.entryErrors++;
         o.entryDuration.addIn(dur, durBucket);
       }
       o.subtreeSpans += size[i]!;
@@ -460,6 +464,7 @@ class ProfileRun {
       t.errors += s.errors;
       t.errorOrigins += s.errorOrigins;
       t.entries += s.entries;
+      t.entryErrors += s.entryErrors;
       t.clientLike += s.clientLike;
       t.parents += s.parents;
       t.parentSpans += s.parentSpans;

@@ -387,6 +387,37 @@ describe('profile and health', () => {
     expect(web.p99Ms).toBeLessThanOrEqual(109.1);
   });
 
+  it('counts failed requests, not failed calls out, when both share an operation name', () => {
+    // Node's HTTP instrumentation without a route names server and client spans alike: `GET`.
+    const prof = profileAnalysis.create({ maxOperations: 100 }, env);
+    for (let k = 0; k < 4; k++) {
+      prof.add!(
+        traceOf(
+          [
+            { id: 'in', service: 'api', name: 'GET', kind: 'server', start: 0, end: 50 },
+            {
+              id: 'out',
+              parent: 'in',
+              service: 'api',
+              name: 'GET',
+              kind: 'client',
+              start: 5,
+              end: 45,
+              error: true,
+            },
+            { id: 'cache', parent: 'out', service: 'cache', kind: 'server', start: 10, end: 40 },
+          ],
+          `t${k}`,
+        ),
+      );
+    }
+    const results = { profile: prof.finish(ctx)! };
+    const h = healthAnalysis.create({ maxOperations: 10 }, env).finish({ ...ctx, results })!;
+    expect(h.services.find((s) => s.service === 'api')).toMatchObject({ requests: 4, errors: 0 });
+    // The operation still shows its failed spans.
+    expect(h.operations.find((o) => o.service === 'api')).toMatchObject({ count: 8, errors: 4 });
+  });
+
   it('keeps memory bounded when operation names hold ids', () => {
     const run = profileAnalysis.create({ maxOperations: 5 }, env);
     for (let k = 0; k < 20; k++)
