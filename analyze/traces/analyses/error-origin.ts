@@ -74,12 +74,15 @@ export interface ErrorOriginResult {
  * Whether failed span `i` is a call the callee answered with a 4xx that it does not count as
  * its own failure (a declined payment, a missing item): the client side marks every 4xx failed,
  * but the answer is a decision, not an error. If the caller then fails, that is its own doing.
+ * A callee without spans of its own (a third-party API, an uninstrumented service) is taken at
+ * its word the same way: a 404 for an avatar that does not exist is no error of the caller's.
  */
 function refusedByCallee(t: Trace, i: number): boolean {
   const s = t.spans[i]!;
   if (s.httpStatus === undefined || s.httpStatus < 400 || s.httpStatus >= 500) return false;
   const remote = t.children[i]!.filter((c) => t.spans[c]!.service !== s.service);
-  return remote.length > 0 && remote.every((c) => !t.spans[c]!.error);
+  if (remote.length > 0) return remote.every((c) => !t.spans[c]!.error);
+  return s.kind === 'client' && t.children[i]!.length === 0;
 }
 
 /** Whether failed leaf `i` is in-process work that follows a failed sibling (see above). */

@@ -313,6 +313,34 @@ describe('error origin', () => {
     expect(r.services.filter((s) => s.origins > 0)).toEqual([]);
   });
 
+  it('takes a 4xx of a callee without spans (a third-party API) as its answer, a 5xx as an error', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    const external = (status: number, trace: string) => {
+      const t = traceOf(
+        [
+          { id: 'web', service: 'web', start: 0, end: 100, kind: 'server' },
+          {
+            id: 'ext',
+            parent: 'web',
+            service: 'web',
+            start: 5,
+            end: 80,
+            kind: 'client',
+            error: true,
+          },
+        ],
+        trace,
+      );
+      t.spans[at(t, 'ext')]!.httpStatus = status;
+      return t;
+    };
+    run.add!(external(404, 'notFound'));
+    run.add!(external(503, 'unavailable'));
+    const r = run.finish(ctx)!;
+    expect(r.failingTraces).toBe(1);
+    expect(r.services).toMatchObject([{ service: 'web', traces: 1, examples: ['unavailable'] }]);
+  });
+
   it('finds two origins when two branches fail on their own', () => {
     const run = errorOriginAnalysis.create({ examples: 3 }, env);
     run.add!(
