@@ -216,7 +216,8 @@ function breakCycles(parent: Int32Array, issues: TraceIssues): void {
 /**
  * Jaeger's clock skew adjustment, top-down: a span from another service than its parent that
  * does not fit inside it is moved to sit centred in the parent (or to start with it, when it is
- * longer); its same-service descendants move with it. Also fills in `depth`.
+ * longer); its same-service descendants move with it. Messaging (a consumer span, or a producer
+ * parent) is asynchronous and never moved. Also fills in `depth`.
  */
 function adjustSkew(
   spans: Span[],
@@ -240,7 +241,8 @@ function adjustSkew(
       const child = spans[c]!;
       depth[c] = depth[i]! + 1;
       let d = delta;
-      if (child.service !== s.service) {
+      // A message handled after its producer is done is queue lag, not skew: left where it is.
+      if (child.service !== s.service && child.kind !== 'consumer' && s.kind !== 'producer') {
         d = skewOf(child.start, child.end, s.start, s.end);
         if (d !== 0) issues.skewAdjusted++;
       }

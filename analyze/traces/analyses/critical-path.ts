@@ -5,6 +5,7 @@
  * end-to-end latency of the requests goes.
  */
 import type { Trace } from '../trace.js';
+import { calleeService } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
 
@@ -30,19 +31,6 @@ export interface PathStep {
    */
   calls?: string;
   ms: number;
-}
-
-/** The one other service whose spans are children of span `i`, if there is exactly one. */
-function calleeOf(t: Trace, i: number): string | undefined {
-  const own = t.spans[i]!.service;
-  let callee: string | undefined;
-  for (const c of t.children[i]!) {
-    const svc = t.spans[c]!.service;
-    if (svc === own || svc === callee) continue;
-    if (callee !== undefined) return undefined;
-    callee = svc;
-  }
-  return callee;
 }
 
 export interface CriticalPathShare {
@@ -190,7 +178,7 @@ class CriticalPathRun {
       if (this.tracking) {
         const path = steps
           .map((i, k): PathStep => {
-            const calls = calleeOf(t, i);
+            const calls = calleeService(t, i);
             return {
               service: t.spans[i]!.service,
               operation: t.spans[i]!.name,

@@ -81,6 +81,16 @@ describe('buildTrace', () => {
     expect(t.self[at(t, 'client')]).toBeCloseTo(20);
   });
 
+  it('leaves a message consumer where it is: queue lag is not clock skew', () => {
+    const t = traceOf([
+      { id: 'req', service: 'orders', kind: 'server', start: 0, end: 20 },
+      { id: 'send', parent: 'req', service: 'orders', kind: 'producer', start: 5, end: 7 },
+      { id: 'recv', parent: 'send', service: 'mailer', kind: 'consumer', start: 3000, end: 3001 },
+    ]);
+    expect(t.issues.skewAdjusted).toBe(0);
+    expect(t.spans[at(t, 'recv')]!.start - t.spans[at(t, 'req')]!.start).toBe(3000);
+  });
+
   it('leaves a same-service child alone even when it overflows', () => {
     const t = traceOf([
       { id: 'p', service: 'web', start: 0, end: 50 },
