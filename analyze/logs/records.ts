@@ -466,12 +466,28 @@ function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
     : { kind: 'otlp', records, headerMismatch: mismatch };
 }
 
-/** The service a file's records default to: its name without folders, extensions and rotation. */
+const EXTENSIONS = /(\.(gz|log|txt|jsonl?|ndjson|out|err|\d+))+$/i;
+/** A rotation date (`-20240501`, `.2024-05-01`, `_2024-05-01T12`) and anything after it. */
+const ROTATION_DATE = /[-_.]\d{4}-?\d{2}-?\d{2}.*$/;
+/** kubelet's `/var/log/containers/<pod>_<namespace>_<container>-<container id>.log`. */
+const K8S_CONTAINER_LINK = /^[^_]+_[^_]+_(.+)-[0-9a-f]{64}$/;
+
+/**
+ * The service a file's records default to: its name without folders, extensions and rotation
+ * (`orders.log.1.gz`, logrotate's `orders.log-20240501`). Kubernetes node paths name the
+ * container: `/var/log/pods/<ns>_<pod>_<uid>/<container>/0.log` by its folder,
+ * `/var/log/containers/<pod>_<ns>_<container>-<id>.log` in the name.
+ */
 export function serviceFromFileName(file: string): string {
   if (file === '-') return 'stdin';
-  const base = file.split(/[\\/]/).pop() ?? file;
-  const name = base
-    .replace(/(\.(gz|log|txt|jsonl?|ndjson|out|err|\d+))+$/i, '')
-    .replace(/[-_.]\d{4}-?\d{2}-?\d{2}.*$/, '');
+  const parts = file.split(/[\\/]/);
+  const base = parts.pop() ?? file;
+  const name = base.replace(EXTENSIONS, '').replace(ROTATION_DATE, '').replace(EXTENSIONS, '');
+  const container = K8S_CONTAINER_LINK.exec(name);
+  if (container !== null) return container[1]!;
+  // A bare rotation index (kubelet's 0.log): the folder says whose it is.
+  if ((name.length === 0 || /^\d+$/.test(name)) && (parts.at(-1) ?? '').length > 0) {
+    return parts.at(-1)!;
+  }
   return name.length > 0 ? name : base;
 }

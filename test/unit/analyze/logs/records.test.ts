@@ -218,6 +218,11 @@ describe('serviceFromFileName', () => {
     ['logs/checkout.log', 'checkout'],
     ['/var/log/payments.log.1.gz', 'payments'],
     ['cart-2024-03-01.jsonl', 'cart'],
+    ['orders.log-20240501', 'orders'], // logrotate's dateext
+    ['orders.log-20240501.gz', 'orders'],
+    ['/var/log/pods/shop_orders-7d9f_0c1e/orders/0.log', 'orders'],
+    ['/var/log/pods/shop_orders-7d9f_0c1e/orders/0.log.20240501-120000.gz', 'orders'],
+    [`/var/log/containers/orders-7d9f_shop_orders-${'ab'.repeat(32)}.log`, 'orders'],
     ['-', 'stdin'],
   ])('%s -> %s', (file, service) => expect(serviceFromFileName(file)).toBe(service));
 });
