@@ -240,7 +240,7 @@ function fromText(
   base: Partial<LogRecord>,
 ): { record: LogRecord; mismatch: boolean } {
   const h = ctx.header.parse(text);
-  return { record: recordOf(h.content, h.level, h.time, ctx, base), mismatch: !h.matched };
+  return { record: recordOf(h.content, h.level, h.time, ctx, base, text), mismatch: !h.matched };
 }
 
 /** The record of a message and its header's level and time text, over what `base` holds. */
@@ -250,6 +250,8 @@ function recordOf(
   time: string | undefined,
   ctx: ParseContext,
   base: Partial<LogRecord>,
+  /** Where trace ids are looked for: the whole line, header included (OTel Python's format). */
+  line: string,
 ): LogRecord {
   const record: LogRecord = { service: base.service ?? ctx.defaultService, content };
   const level = base.level ?? headerLevel;
@@ -258,7 +260,7 @@ function recordOf(
     base.timestamp ??
     (time !== undefined ? (ctx.time ? ctx.time(time) : parseTime(time, ctx.year)) : undefined);
   if (ts !== undefined) record.timestamp = ts;
-  const ids = base.traceId === undefined ? traceIdsInText(content) : base;
+  const ids = base.traceId === undefined ? traceIdsInText(line) : base;
   if (ids.traceId !== undefined) record.traceId = ids.traceId;
   if (ids.spanId !== undefined) record.spanId = ids.spanId;
   return record;
@@ -288,6 +290,8 @@ export interface TextShapeMemo {
 export const newTextShapeMemo = (): TextShapeMemo => ({ time: newTimeMemo() });
 
 const MAY_HOLD_IDS_IN_SHAPE = /race|RACE|\d\d-/;
+/** A header holds ids only as `trace_id=` and the like (its dates hold `\d\d-`). */
+const HEADER_MAY_HOLD_IDS = /race|RACE/;
 
 /**
  * The record of a plain-text line (`isPlainText`) whose header `spans` the parser found. `memo`:
@@ -302,15 +306,16 @@ export function textRecord(
   const time = spans.time < 0 ? undefined : line.slice(spans.time, spans.timeEnd);
   const content = line.slice(spans.content);
   if (memo === undefined || ctx.time === undefined) {
-    return recordOf(content, spans.level, time, ctx, NO_BASE);
+    return recordOf(content, spans.level, time, ctx, NO_BASE, line);
   }
   const record: LogRecord = { service: ctx.defaultService, content };
   if (spans.level !== undefined) record.level = spans.level;
   const ts = time !== undefined ? ctx.time.byShape(time, memo.time) : undefined;
   if (ts !== undefined) record.timestamp = ts;
-  memo.mayHoldIds ??= MAY_HOLD_IDS_IN_SHAPE.test(content);
+  memo.mayHoldIds ??=
+    MAY_HOLD_IDS_IN_SHAPE.test(content) || HEADER_MAY_HOLD_IDS.test(line.slice(0, spans.content));
   if (memo.mayHoldIds) {
-    const ids = traceIdsInText(content);
+    const ids = traceIdsInText(line);
     if (ids.traceId !== undefined) record.traceId = ids.traceId;
     if (ids.spanId !== undefined) record.spanId = ids.spanId;
   }

@@ -177,6 +177,22 @@ describe('parseLine', () => {
     });
   });
 
+  it("finds trace ids in the header of OTel Python's log format", () => {
+    const line = (n: number, level: string, trace: string) =>
+      `2024-05-01 12:00:0${n},123 ${level} [app.api] [api.py:55] [trace_id=${trace} span_id=00f067aa0ba902b${n} resource.service.name=orders trace_sampled=True] - Payment failed for order ${n}`;
+    const lines = [1, 2, 3, 4].map((n) =>
+      line(n, n % 2 ? 'ERROR' : 'INFO', `4bf92f3577b34da6a3ce929d0e0e473${n}`),
+    );
+    const ctx = { ...plain, header: learnFileHeader(lines) };
+    expect(parseLine(lines[0]!, ctx).records[0]).toMatchObject({
+      level: 'error',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4731',
+      spanId: '00f067aa0ba902b1',
+    });
+    // A line logged outside any span writes zero ids: none.
+    expect(parseLine(line(5, 'INFO', '0'), ctx).records[0]!.traceId).toBeUndefined();
+  });
+
   it("takes python-json-logger's otelServiceName as the service, never its logger name", () => {
     const py = (o: object) =>
       parseLine(JSON.stringify({ levelname: 'ERROR', message: 'db down', ...o }), plain)
