@@ -135,7 +135,16 @@ function firstString(o: Json, names: readonly string[]): string | undefined {
   return undefined;
 }
 
-const MESSAGE_FIELDS = [LOG_FIELDS.message, 'msg', 'log', 'event', 'text', 'body', 'Message'];
+const MESSAGE_FIELDS = [
+  LOG_FIELDS.message,
+  'msg',
+  'log',
+  'event',
+  'text',
+  'body',
+  'Message',
+  'MESSAGE', // journald (journalctl -o json)
+];
 const LEVEL_FIELDS = [
   LOG_FIELDS.level,
   'level',
@@ -152,6 +161,7 @@ const SERVICE_FIELDS = [
   'serviceName',
   'service_name',
   'otelServiceName',
+  'SYSLOG_IDENTIFIER', // journald
   'app',
   'application',
   'name',
@@ -185,6 +195,18 @@ function normalizeLevel(v: unknown): string | undefined {
   // winston's colorize() colours the level field itself.
   const text = withoutTerminalCodes(v);
   return levelOf(text.toUpperCase()) ?? text.toLowerCase();
+}
+
+/** A syslog severity (journald's PRIORITY, "0".."7") as a level. */
+function syslogLevel(v: unknown): string | undefined {
+  const n = typeof v === 'string' && /^[0-7]$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 7) return undefined;
+  return ['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug'][n];
+}
+
+/** journald's __REALTIME_TIMESTAMP: microseconds since the epoch, as a string. */
+function journaldTime(v: unknown): number | undefined {
+  return typeof v === 'string' && /^\d{13,17}$/.test(v) ? Math.floor(Number(v) / 1000) : undefined;
 }
 
 /** OTLP severityNumber ranges (1-4 trace, 5-8 debug, 9-12 info, 13-16 warn, 17-20 error, 21-24 fatal). */
@@ -270,11 +292,11 @@ const NO_BASE: Partial<LogRecord> = Object.freeze({});
 
 /**
  * True for a line `parseLine` reads as plain text through the header parser (no BOM, not JSON,
- * not CRI); `textRecord` then gives the record it would, from the parser's spans of the line.
+ * not CRI, no JSON after a time); `textRecord` then gives the record it would, from the parser's spans of the line.
  */
 export function isPlainText(line: string): boolean {
   const c = line.charCodeAt(0);
-  return c !== 0xfeff && c !== 123 && !CRI.test(line);
+  return c !== 0xfeff && c !== 123 && !CRI.test(line) && !STAMPED_JSON.test(line);
 }
 
 /**
@@ -323,6 +345,8 @@ export function textRecord(
 }
 
 const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([FP]) (.*)$/s;
+/** An RFC 3339 time, then a JSON object: `kubectl logs --timestamps` of a JSON logger. */
+const STAMPED_JSON = /^(\d{4}-\d{2}-\d{2}T\S+) (\{.*\})\s*$/s;
 
 /** Parses one input line; see the module comment. Never throws on bad data. */
 export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
@@ -363,6 +387,16 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
     for (const r of inner.records) if (ts !== undefined) r.timestamp ??= ts;
     return { ...inner, kind: 'cri' };
   }
+  const stamped = STAMPED_JSON.exec(trimmed);
+  if (stamped !== null) {
+    // `kubectl logs --timestamps` of a JSON logger: the JSON is the record.
+    const inner = parseLine(stamped[2]!, ctx);
+    if (inner.kind === 'json' || inner.kind === 'otlp') {
+      const ts = parseTime(stamped[1]!);
+      for (const r of inner.records) if (ts !== undefined) r.timestamp ??= ts;
+      return inner;
+    }
+  }
   const { record, mismatch } = fromText(trimmed, ctx, {});
   return { kind: 'text', records: [record], headerMismatch: mismatch };
 }
@@ -373,10 +407,12 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
   const base: Partial<LogRecord> = {};
   const service = firstString(o, PYTHON_RECORD in o ? SERVICE_FIELDS_PYTHON : SERVICE_FIELDS);
   if (service !== undefined) base.service = service;
-  const level = normalizeLevel(field(o, LEVEL_FIELDS.find((n) => field(o, n) !== undefined) ?? ''));
+  const level =
+    normalizeLevel(field(o, LEVEL_FIELDS.find((n) => field(o, n) !== undefined) ?? '')) ??
+    syslogLevel(o.PRIORITY);
   if (level !== undefined) base.level = level;
   const time = firstString(o, TIME_FIELDS);
-  const ts = time !== undefined ? parseTime(time, ctx.year) : undefined;
+  const ts = time !== undefined ? parseTime(time, ctx.year) : journaldTime(o.__REALTIME_TIMESTAMP);
   if (ts !== undefined) base.timestamp = ts;
   const traceId = logId(firstString(o, TRACE_FIELDS), 32);
   if (traceId !== undefined) base.traceId = traceId;

@@ -204,6 +204,29 @@ describe('parseLine', () => {
     expect(bunyan.records[0]!.service).toBe('orders');
   });
 
+  it('reads journald exports (journalctl -o json) and kubectl --timestamps JSON lines', () => {
+    const journal = JSON.stringify({
+      __REALTIME_TIMESTAMP: '1714564801000000',
+      PRIORITY: '3',
+      SYSLOG_IDENTIFIER: 'orders',
+      _SYSTEMD_UNIT: 'orders.service',
+      MESSAGE: 'Database connection refused',
+    });
+    expect(parseLine(journal, plain).records[0]).toEqual({
+      service: 'orders',
+      level: 'error',
+      timestamp: Date.UTC(2024, 4, 1, 12, 0, 1),
+      content: 'Database connection refused',
+    });
+    const stamped = parseLine('2024-05-01T12:00:01.5Z {"level":"error","msg":"db down"}', plain);
+    expect(stamped.kind).toBe('json');
+    expect(stamped.records[0]).toMatchObject({
+      level: 'error',
+      content: 'db down',
+      timestamp: Date.UTC(2024, 4, 1, 12, 0, 1, 500),
+    });
+  });
+
   it("reads a level field that winston's colorize() coloured", () => {
     const line = JSON.stringify({ level: '\u001b[31merror\u001b[39m', message: 'db down' });
     expect(parseLine(line, plain).records[0]!.level).toBe('error');
