@@ -36,6 +36,12 @@ export interface Span {
   error: boolean;
   /** HTTP status code when the span carries one. */
   httpStatus: number | undefined;
+  /**
+   * For a call out (client or producer span): the other side as the span names it
+   * (`peer.service`, `server.address`, `net.peer.name`, the URL's host; Zipkin's remote
+   * endpoint). It names a dependency that sends no spans of its own.
+   */
+  peer: string | undefined;
 }
 
 /** Where a span came from, for messages about bad data. */

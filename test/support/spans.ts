@@ -17,6 +17,7 @@ export interface SpanSpec {
   kind?: Span['kind'];
   error?: boolean;
   trace?: string;
+  peer?: string;
 }
 
 export function span(s: SpanSpec): Span {
@@ -31,6 +32,7 @@ export function span(s: SpanSpec): Span {
     kind: s.kind ?? 'unspecified',
     error: s.error ?? false,
     httpStatus: undefined,
+    peer: s.peer,
   };
 }
 

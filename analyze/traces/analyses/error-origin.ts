@@ -42,6 +42,11 @@ interface ServiceOrigins {
   skippedBy: number;
   /** Of `failFast`: the failing callees it skipped, with the traces each, most first. */
   skipped: { service: string; traces: number }[];
+  /**
+   * Of `traces`: those in which the error starts at a call to a dependency that sends no spans
+   * (a failed client span without children), per dependency as the span names it, most first.
+   */
+  dependencies: { peer: string; traces: number }[];
   examples: string[];
 }
 
@@ -94,6 +99,12 @@ function reportsSibling(t: Trace, i: number): boolean {
   return t.children[p]!.some((c) => c !== i && t.spans[c]!.error && t.spans[c]!.end <= s.start);
 }
 
+function countPeer(list: { peer: string; traces: number }[], peer: string, n: number): void {
+  const d = list.find((x) => x.peer === peer);
+  if (d === undefined) list.push({ peer, traces: n });
+  else d.traces += n;
+}
+
 class ErrorOriginRun {
   private traces = 0;
   private failing = 0;
@@ -111,6 +122,8 @@ class ErrorOriginRun {
     let any = false;
     const originServices = new Map<string, number>();
     const failingServices = new Set<string>();
+    /** service -> dependencies where its errors start in this trace */
+    let external: Map<string, Set<string>> | undefined;
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i]!;
       if (!s.error || refusedByCallee(t, i)) continue;
@@ -130,6 +143,12 @@ class ErrorOriginRun {
         e.origins++;
         sv.origins++;
         if (!originServices.has(s.service)) originServices.set(s.service, i);
+        if (s.peer !== undefined && children[i]!.length === 0) {
+          external ??= new Map();
+          let peers = external.get(s.service);
+          if (peers === undefined) external.set(s.service, (peers = new Set()));
+          peers.add(s.peer);
+        }
       } else {
         e.propagated++;
         sv.propagated++;
@@ -141,6 +160,7 @@ class ErrorOriginRun {
     for (const [name, i] of originServices) {
       const sv = this.service(name);
       sv.traces++;
+      for (const peer of external?.get(name) ?? []) countPeer(sv.dependencies, peer, 1);
       this.example(sv.examples, t.traceId);
       if (this.candidates.length < MAX_FAST_CANDIDATES) {
         const e = entryOf(t, i);
@@ -197,6 +217,7 @@ class ErrorOriginRun {
       sv.failing += e.failing;
       sv.origins += e.origins;
       sv.propagated += e.propagated;
+      for (const d of e.dependencies) countPeer(sv.dependencies, d.peer, d.traces);
       for (const id of e.examples) this.example(sv.examples, id);
     }
   }
@@ -213,6 +234,7 @@ class ErrorOriginRun {
         failFast: 0,
         skippedBy: 0,
         skipped: [],
+        dependencies: [],
         examples: [],
       };
       this.svcs.set(name, sv);
@@ -237,6 +259,7 @@ class ErrorOriginRun {
     }
     for (const sv of this.svcs.values()) {
       sv.skipped.sort((a, b) => b.traces - a.traces || a.service.localeCompare(b.service));
+      sv.dependencies.sort((a, b) => b.traces - a.traces || a.peer.localeCompare(b.peer));
     }
     this.candidates = [];
   }

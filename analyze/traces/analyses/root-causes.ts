@@ -203,13 +203,37 @@ export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): Roo
     return { service, score, evidence: ev };
   });
   ranked.sort((a, b) => b.score - a.score || a.service.localeCompare(b.service));
+  const outside = dependencyReasons(ctx);
   return ranked.slice(0, cfg.top).map((r, i) => ({
     rank: i + 1,
     service: r.service,
     score: r.score,
-    reasons: r.evidence.slice(0, cfg.reasons).map((e) => e.text),
+    reasons: [...(outside.get(r.service) ?? []), ...r.evidence.map((e) => e.text)].slice(
+      0,
+      cfg.reasons,
+    ),
     evidence: r.evidence.slice(0, 20),
   }));
+}
+
+/**
+ * Per service whose errors start at calls to a dependency that sends no spans (a third-party
+ * API, a database): that dependency named first among its reasons. The service stays the one
+ * ranked, as the nearest place the traces can see, but the reader learns where to look.
+ */
+function dependencyReasons(ctx: AnalysisContext): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const s of ctx.results.errorOrigins?.services ?? []) {
+    const top = s.dependencies.slice(0, 3);
+    if (top.length === 0) continue;
+    const one = top.length === 1;
+    const named = one ? top[0]!.peer : top.map((d) => `${d.peer} (${d.traces})`).join(', ');
+    const traces = top.reduce((a, d) => a + d.traces, 0);
+    out.set(s.service, [
+      `errors start at its calls to ${named}, which send${one ? 's no spans of its own' : ' no spans of their own'} (${traces} of its ${s.traces} failing traces)`,
+    ]);
+  }
+  return out;
 }
 
 export const rootCausesAnalysis: TraceAnalysis<'rootCauses', RootCausesConfig> = {

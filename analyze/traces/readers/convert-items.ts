@@ -55,7 +55,7 @@ const KINDS = SPAN_KINDS;
 const KIND_CODE = new Map(KINDS.map((k, i) => [k, i]));
 const NONE = 0xffffffff;
 /** Columns of `refs` per span. */
-const REF_COLS = 6;
+const REF_COLS = 7;
 
 /**
  * Spans as columns: strings once each in a table (trace ids, services and names repeat a lot),
@@ -64,7 +64,7 @@ const REF_COLS = 6;
 export interface PackedSpans {
   count: number;
   strings: string[];
-  /** Per span: trace, span, parent (NONE when root), service, name (string indexes), flags. */
+  /** Per span: trace, span, parent (NONE when root), service, name, flags, peer (or NONE). */
   refs: Uint32Array<ArrayBuffer>;
   /** Per span: start, end (epoch ms). */
   times: Float64Array<ArrayBuffer>;
@@ -98,6 +98,7 @@ export function packSpans(spans: readonly Span[]): PackedSpans {
     refs[o + 3] = intern(s.service);
     refs[o + 4] = intern(s.name);
     refs[o + 5] = (KIND_CODE.get(s.kind) ?? 0) | (s.error ? 8 : 0);
+    refs[o + 6] = s.peer === undefined ? NONE : intern(s.peer);
     times[i * 2] = s.start;
     times[i * 2 + 1] = s.end;
     http[i] = s.httpStatus ?? 0;
@@ -118,6 +119,7 @@ export function unpackSpans(p: PackedSpans): Span[] {
     const parent = refs[o + 2]!;
     const flags = refs[o + 5]!;
     const status = http[i]!;
+    const peer = refs[o + 6]!;
     out[i] = {
       traceId: strings[refs[o]!]!,
       spanId: strings[refs[o + 1]!]!,
@@ -129,6 +131,7 @@ export function unpackSpans(p: PackedSpans): Span[] {
       kind: KINDS[flags & 7] ?? 'unspecified',
       error: (flags & 8) !== 0,
       httpStatus: status === 0 ? undefined : status,
+      peer: peer === NONE ? undefined : strings[peer],
     };
   }
   return out;

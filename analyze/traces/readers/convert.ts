@@ -15,6 +15,9 @@ import {
   nanosToMs,
   normalizeId,
   otlpKind,
+  PEER_KEYS,
+  PEER_RANK,
+  peerOf,
   toNumber,
   truthy,
 } from './normalize.js';
@@ -92,6 +95,7 @@ interface RawSpan {
   kind: SpanKind;
   statusError: boolean;
   httpStatus: number | undefined;
+  peer: unknown;
 }
 
 /** Distinct names kept as one string each; names that hold ids could be endless. */
@@ -140,6 +144,10 @@ function push(t: ConvertTarget, r: RawSpan): void {
     kind: r.kind,
     error: r.statusError || httpIsError(r.httpStatus, r.kind),
     httpStatus: r.httpStatus,
+    peer:
+      (r.kind === 'client' || r.kind === 'producer') && typeof r.peer === 'string' && r.peer
+        ? intern(r.peer)
+        : undefined,
   });
 }
 
@@ -172,6 +180,24 @@ function otlpHttpStatus(attrs: unknown): number | undefined {
     }
   }
   return undefined;
+}
+
+/** The other side of a call, from OTLP attributes (see `PEER_KEYS`). */
+function otlpPeer(attrs: unknown): string | undefined {
+  if (!Array.isArray(attrs)) return undefined;
+  let best: string | undefined;
+  let rank = PEER_KEYS.length;
+  for (const a of attrs as unknown[]) {
+    if (!isRecord(a) || typeof a.key !== 'string') continue;
+    const r = PEER_RANK.get(a.key);
+    if (r === undefined || r >= rank || !isRecord(a.value)) continue;
+    const v = peerOf(a.key, a.value.stringValue);
+    if (v !== undefined) {
+      best = v;
+      rank = r;
+    }
+  }
+  return best;
 }
 
 function otlpStatusError(status: unknown): boolean {
@@ -211,6 +237,8 @@ function fromOtlp(value: unknown, t: ConvertTarget): void {
           kind,
           statusError: otlpStatusError(s.status),
           httpStatus: otlpHttpStatus(s.attributes),
+          // Only calls out have another side worth naming; server spans skip the scan.
+          peer: kind === 'client' || kind === 'producer' ? otlpPeer(s.attributes) : undefined,
         });
       }
     }
@@ -223,10 +251,18 @@ interface JaegerTagInfo {
   kind: SpanKind;
   error: boolean;
   httpStatus: number | undefined;
+  peer: string | undefined;
+  peerRank: number;
 }
 
 function jaegerTags(tags: unknown): JaegerTagInfo {
-  const out: JaegerTagInfo = { kind: 'unspecified', error: false, httpStatus: undefined };
+  const out: JaegerTagInfo = {
+    kind: 'unspecified',
+    error: false,
+    httpStatus: undefined,
+    peer: undefined,
+    peerRank: PEER_KEYS.length,
+  };
   if (!Array.isArray(tags)) return out;
   for (const tag of tags as unknown[]) {
     if (!isRecord(tag) || typeof tag.key !== 'string') continue;
@@ -237,6 +273,13 @@ function jaegerTags(tags: unknown): JaegerTagInfo {
     else if (HTTP_STATUS_KEYS.has(k)) {
       const n = toNumber(tag.value);
       if (Number.isFinite(n)) out.httpStatus = n;
+    } else {
+      const r = PEER_RANK.get(k);
+      const v = r !== undefined && r < out.peerRank ? peerOf(k, tag.value) : undefined;
+      if (v !== undefined) {
+        out.peer = v;
+        out.peerRank = r!;
+      }
     }
   }
   return out;
@@ -282,6 +325,7 @@ function fromJaegerTrace(trace: Record<string, unknown>, t: ConvertTarget): void
       kind: tags.kind,
       statusError: tags.error,
       httpStatus: tags.httpStatus,
+      peer: tags.peer,
     });
   }
 }
@@ -296,6 +340,15 @@ function fromJaeger(value: unknown, t: ConvertTarget): void {
 }
 
 // ---- Zipkin v2 ----
+
+/** The peer of a Zipkin span without a remote endpoint, from its tags (see `PEER_KEYS`). */
+function zipkinPeer(tags: Record<string, unknown>): string | undefined {
+  for (const k of PEER_KEYS) {
+    const v = peerOf(k, tags[k]);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
 
 function fromZipkin(value: unknown, t: ConvertTarget): void {
   if (!Array.isArray(value)) return;
@@ -316,6 +369,7 @@ function fromZipkin(value: unknown, t: ConvertTarget): void {
       const n = toNumber(tags[k]);
       if (Number.isFinite(n)) httpStatus = n;
     }
+    const remote = isRecord(s.remoteEndpoint) ? s.remoteEndpoint : undefined;
     const start = toNumber(s.timestamp) / US_PER_MS;
     push(t, {
       traceId: s.traceId,
@@ -329,6 +383,7 @@ function fromZipkin(value: unknown, t: ConvertTarget): void {
       // Zipkin marks a failure by the presence of the tag, whatever its value.
       statusError: 'error' in tags,
       httpStatus,
+      peer: remote?.serviceName ?? remote?.ipv4 ?? remote?.ipv6 ?? zipkinPeer(tags),
     });
   }
 }

@@ -111,3 +111,29 @@ export function truthy(v: unknown): boolean {
 export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
+
+/**
+ * Attributes (OTLP) and tags (Jaeger, Zipkin) that name the other side of a call, best first:
+ * the logical service, then the host, in current and older semantic conventions, then the URL.
+ */
+export const PEER_KEYS: readonly string[] = [
+  'peer.service',
+  'server.address',
+  'net.peer.name',
+  'db.system',
+  'messaging.system',
+  'url.full',
+  'http.url',
+];
+export const PEER_RANK: ReadonlyMap<string, number> = new Map(PEER_KEYS.map((k, i) => [k, i]));
+
+/** The peer a tag names: the host of a URL, the value itself otherwise; undefined if none. */
+export function peerOf(key: string, value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  if (key !== 'url.full' && key !== 'http.url') return value;
+  try {
+    return new URL(value).hostname || undefined;
+  } catch {
+    return undefined;
+  }
+}

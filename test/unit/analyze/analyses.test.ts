@@ -14,6 +14,7 @@ import {
 } from '../../../analyze/traces/analyses/usual-calls.js';
 import { profileAnalysis } from '../../../analyze/traces/analyses/profile.js';
 import { healthAnalysis } from '../../../analyze/traces/analyses/health.js';
+import { rankRootCauses } from '../../../analyze/traces/analyses/root-causes.js';
 import type { Trace } from '../../../analyze/traces/trace.js';
 
 const env = { logs: undefined };
@@ -339,6 +340,44 @@ describe('error origin', () => {
     const r = run.finish(ctx)!;
     expect(r.failingTraces).toBe(1);
     expect(r.services).toMatchObject([{ service: 'web', traces: 1, examples: ['unavailable'] }]);
+  });
+
+  it('names the dependency without spans where errors start, first among the reasons', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    for (const [k, peer] of ['stripe', 'stripe', 'redis'].entries()) {
+      run.add!(
+        traceOf(
+          [
+            { id: 'in', service: 'checkout', kind: 'server', start: 0, end: 100, error: true },
+            {
+              id: 'out',
+              parent: 'in',
+              service: 'checkout',
+              kind: 'client',
+              start: 5,
+              end: 90,
+              error: true,
+              peer,
+            },
+          ],
+          `t${k}`,
+        ),
+      );
+    }
+    const errorOrigins = run.finish(ctx)!;
+    expect(errorOrigins.services[0]).toMatchObject({
+      service: 'checkout',
+      traces: 3,
+      dependencies: [
+        { peer: 'stripe', traces: 2 },
+        { peer: 'redis', traces: 1 },
+      ],
+    });
+    const [top] = rankRootCauses({ top: 5, reasons: 3 }, { ...ctx, results: { errorOrigins } });
+    expect(top!.service).toBe('checkout');
+    expect(top!.reasons[0]).toBe(
+      'errors start at its calls to stripe (2), redis (1), which send no spans of their own (3 of its 3 failing traces)',
+    );
   });
 
   it('finds two origins when two branches fail on their own', () => {

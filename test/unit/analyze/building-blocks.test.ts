@@ -16,6 +16,9 @@ import { TraceAssembler } from '../../../analyze/traces/assemble.js';
 import type { RawTrace } from '../../../analyze/traces/assemble.js';
 import { absurdTime, httpIsError } from '../../../analyze/traces/span.js';
 import { packSpans, unpackSpans } from '../../../analyze/traces/readers/convert-items.js';
+import { convertValue } from '../../../analyze/traces/readers/convert.js';
+import { Problems } from '../../../analyze/traces/readers/problems.js';
+import type { Span } from '../../../analyze/traces/span.js';
 import { span } from '../../support/spans.js';
 
 describe('Histogram', () => {
@@ -109,9 +112,111 @@ describe('span semantics', () => {
     const spans = [
       span({ id: 'a1', service: 'web', start: 0, end: 10, kind: 'server', error: true }),
       span({ id: 'b2', parent: 'a1', service: 'db', start: 1, end: 2, kind: 'client' }),
+      span({
+        id: 'c3',
+        parent: 'a1',
+        service: 'web',
+        start: 3,
+        end: 4,
+        kind: 'client',
+        peer: 'stripe',
+      }),
     ];
     spans[0]!.httpStatus = 503;
     expect(unpackSpans(packSpans(spans))).toEqual(spans);
+  });
+
+  it('reads the other side of a call in every format, for calls out only', () => {
+    const target = () => ({ spans: [] as Span[], problems: new Problems(), file: 'f', line: 1 });
+    const ids = {
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      startTimeUnixNano: '1700000000000000000',
+      endTimeUnixNano: '1700000000001000000',
+    };
+    const attr = (key: string, v: string) => ({ key, value: { stringValue: v } });
+    const otlp = target();
+    convertValue(
+      {
+        resourceSpans: [
+          {
+            resource: { attributes: [attr('service.name', 'checkout')] },
+            scopeSpans: [
+              {
+                spans: [
+                  // The logical name outranks the host and the URL, whatever their order.
+                  {
+                    ...ids,
+                    spanId: '00f067aa0ba902b1',
+                    kind: 3,
+                    attributes: [
+                      attr('url.full', 'https://api.stripe.com/v1/charges'),
+                      attr('peer.service', 'stripe'),
+                    ],
+                  },
+                  {
+                    ...ids,
+                    spanId: '00f067aa0ba902b2',
+                    kind: 3,
+                    attributes: [attr('http.url', 'https://s3.amazonaws.com/x')],
+                  },
+                  {
+                    ...ids,
+                    spanId: '00f067aa0ba902b3',
+                    kind: 2,
+                    attributes: [attr('server.address', 'checkout-7d9f')],
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      },
+      'otlp',
+      otlp,
+    );
+    expect(otlp.spans.map((s) => s.peer)).toEqual(['stripe', 's3.amazonaws.com', undefined]);
+    const jaeger = target();
+    convertValue(
+      {
+        traceID: 'aa',
+        spans: [
+          {
+            traceID: 'aa',
+            spanID: 'b1',
+            operationName: 'POST',
+            startTime: 1.7e15,
+            duration: 5,
+            processID: 'p1',
+            tags: [
+              { key: 'span.kind', value: 'client' },
+              { key: 'net.peer.name', value: 'payments.internal' },
+            ],
+          },
+        ],
+        processes: { p1: { serviceName: 'checkout' } },
+      },
+      'jaeger',
+      jaeger,
+    );
+    expect(jaeger.spans[0]!.peer).toBe('payments.internal');
+    const zipkin = target();
+    convertValue(
+      [
+        {
+          traceId: 'aa',
+          id: 'b1',
+          name: 'get',
+          kind: 'CLIENT',
+          timestamp: 1.7e15,
+          duration: 5,
+          localEndpoint: { serviceName: 'checkout' },
+          remoteEndpoint: { serviceName: 'redis' },
+        },
+      ],
+      'zipkin',
+      zipkin,
+    );
+    expect(zipkin.spans[0]!.peer).toBe('redis');
   });
 });
 

@@ -462,6 +462,7 @@ describe('root causes from changes', () => {
     failFast: 0,
     skippedBy: 0,
     skipped: [] as { service: string; traces: number }[],
+    dependencies: [],
     examples: [],
   });
 
