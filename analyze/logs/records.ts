@@ -18,6 +18,7 @@
  * `kubectl logs` keep) are removed first: a level inside them is found, and they vary nothing.
  */
 import { stripVTControlCharacters } from 'node:util';
+import logfmt from 'logfmt';
 import { LOG_FIELDS } from '../../model/conventions.js';
 import { normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
@@ -38,7 +39,7 @@ export interface LogRecord {
   content: string;
 }
 
-export type LineKind = 'text' | 'json' | 'otlp' | 'docker' | 'cri';
+export type LineKind = 'text' | 'json' | 'logfmt' | 'otlp' | 'docker' | 'cri';
 
 export interface ParsedLine {
   kind: LineKind;
@@ -100,14 +101,16 @@ const IDENTITY_HEADER: HeaderParser = {
 /**
  * The header parser of one file, learned from its first lines. JSON, CRI and OTLP wrappers are
  * unwrapped first: the header belongs to the text inside (an OTLP body `17:30:02 INFO ...`).
- * JSON log objects carry their level and time as fields and teach nothing.
+ * JSON and logfmt records carry their level and time as fields and teach nothing.
  */
 export function learnFileHeader(sample: readonly string[], maxTexts = 800): HeaderParser {
   const texts: string[] = [];
   for (const line of sample) {
     if (isBinaryLine(line)) continue;
     const parsed = parseLine(line, { defaultService: '', header: IDENTITY_HEADER });
-    if (parsed.kind !== 'json') for (const r of parsed.records) texts.push(r.content);
+    if (parsed.kind !== 'json' && parsed.kind !== 'logfmt') {
+      for (const r of parsed.records) texts.push(r.content);
+    }
     if (texts.length >= maxTexts) break;
   }
   return learnHeader(texts.slice(0, maxTexts));
@@ -296,7 +299,13 @@ const NO_BASE: Partial<LogRecord> = Object.freeze({});
  */
 export function isPlainText(line: string): boolean {
   const c = line.charCodeAt(0);
-  return c !== 0xfeff && c !== 123 && !CRI.test(line) && !STAMPED_JSON.test(line);
+  return (
+    c !== 0xfeff &&
+    c !== 123 &&
+    !CRI.test(line) &&
+    !STAMPED_JSON.test(line) &&
+    !(LOGFMT_START.test(line) && logfmtFields(line) !== undefined)
+  );
 }
 
 /**
@@ -345,6 +354,22 @@ export function textRecord(
 }
 
 const CRI = /^(\d{4}-\d{2}-\d{2}T\S+) (stdout|stderr) ([FP]) (.*)$/s;
+/** A line that opens with `key=`: logfmt, maybe (`level=error msg="db down" err=...`). */
+const LOGFMT_START = /^[A-Za-z_][\w.@-]*=/;
+
+/**
+ * The fields of a logfmt line (logrus, zap, Go kit, Heroku), read by the logfmt package; only
+ * when they look like an event: a message field (`msg`), and words without `=` in two places at
+ * most. `user=alice logged in` is a message that starts with a pair; `state=draining level=7`
+ * is a message made of pairs, mined as text as before.
+ */
+function logfmtFields(line: string): Json | undefined {
+  const fields = logfmt.parse(line) as Json;
+  let bare = 0;
+  for (const v of Object.values(fields)) if (v === true && ++bare > 2) return undefined;
+  return MESSAGE_FIELDS.some((n) => typeof fields[n] === 'string') ? fields : undefined;
+}
+
 /** An RFC 3339 time, then a JSON object: `kubectl logs --timestamps` of a JSON logger. */
 const STAMPED_JSON = /^(\d{4}-\d{2}-\d{2}T\S+) (\{.*\})\s*$/s;
 
@@ -378,6 +403,12 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
         return { ...inner, kind: 'docker' };
       }
       return { kind: 'json', records: [fromJson(obj, ctx)], headerMismatch: false };
+    }
+  }
+  if (LOGFMT_START.test(trimmed)) {
+    const fields = logfmtFields(trimmed);
+    if (fields !== undefined) {
+      return { kind: 'logfmt', records: [fromJson(fields, ctx)], headerMismatch: false };
     }
   }
   const cri = CRI.exec(trimmed);

@@ -3,6 +3,7 @@ import { learnHeader } from '../../../../analyze/logs/header.js';
 import {
   isBinaryLine,
   isErrorLevel,
+  isPlainText,
   learnFileHeader,
   parseLine,
   serviceFromFileName,
@@ -225,6 +226,29 @@ describe('parseLine', () => {
       content: 'db down',
       timestamp: Date.UTC(2024, 4, 1, 12, 0, 1, 500),
     });
+  });
+
+  it('reads logfmt lines (logrus, Go kit) as records, and only those', () => {
+    const line =
+      'time="2024-05-01T12:00:01Z" level=error msg="db query failed" err="connection refused" trace_id=5bf92f3577b34da6a3ce929d0e0e4736';
+    expect(parseLine(line, plain)).toEqual({
+      kind: 'logfmt',
+      headerMismatch: false,
+      records: [
+        {
+          service: 'checkout',
+          level: 'error',
+          timestamp: Date.UTC(2024, 4, 1, 12, 0, 1),
+          traceId: '5bf92f3577b34da6a3ce929d0e0e4736',
+          content: 'db query failed',
+        },
+      ],
+    });
+    // Not through the plain-text fast path either.
+    expect(isPlainText(line)).toBe(false);
+    // A message that starts with a pair is text.
+    expect(parseLine('user=alice logged in from the new device', plain).kind).toBe('text');
+    expect(parseLine('user=alice action=login', plain).kind).toBe('text');
   });
 
   it("reads a level field that winston's colorize() coloured", () => {
