@@ -279,7 +279,7 @@ function recordOf(
   line: string,
 ): LogRecord {
   const record: LogRecord = { service: base.service ?? ctx.defaultService, content };
-  const level = base.level ?? headerLevel;
+  const level = accessLevel(line, base.level ?? headerLevel);
   if (level !== undefined) record.level = level;
   const ts =
     base.timestamp ??
@@ -292,6 +292,22 @@ function recordOf(
 }
 
 const NO_BASE: Partial<LogRecord> = Object.freeze({});
+
+/** The request line and status of an HTTP access log line (combined format, werkzeug, uvicorn). */
+const ACCESS_STATUS = /"[A-Z]+ \S+ HTTP\/[\d.]+" ([1-5]\d\d)\b/;
+
+/**
+ * The level of an HTTP access log line is its status: 5xx an error, 4xx a warning, whatever
+ * level the logger wrote (uvicorn writes every access at INFO). Other lines keep `level`.
+ */
+function accessLevel(line: string, level: string | undefined): string | undefined {
+  if (level === 'warn' || level === 'error' || level === 'fatal') return level;
+  if (line.indexOf(' HTTP/') < 0) return level;
+  const m = ACCESS_STATUS.exec(line);
+  if (m === null) return level;
+  const c = m[1]!.charCodeAt(0);
+  return c === 53 ? 'error' : c === 52 ? 'warn' : level;
+}
 
 /**
  * True for a line `parseLine` reads as plain text through the header parser (no BOM, not JSON,
@@ -340,7 +356,8 @@ export function textRecord(
     return recordOf(content, spans.level, time, ctx, NO_BASE, line);
   }
   const record: LogRecord = { service: ctx.defaultService, content };
-  if (spans.level !== undefined) record.level = spans.level;
+  const level = accessLevel(line, spans.level);
+  if (level !== undefined) record.level = level;
   const ts = time !== undefined ? ctx.time.byShape(time, memo.time) : undefined;
   if (ts !== undefined) record.timestamp = ts;
   memo.mayHoldIds ??=

@@ -251,6 +251,19 @@ describe('parseLine', () => {
     expect(parseLine('user=alice action=login', plain).kind).toBe('text');
   });
 
+  it('takes the level of an HTTP access log line from its status', () => {
+    const level = (line: string) => parseLine(line, plain).records[0]!.level;
+    const combined = (status: number) =>
+      `10.0.0.2 - - [01/May/2024:12:00:01 +0000] "POST /api/orders HTTP/1.1" ${status} 87 "-" "curl/8.0"`;
+    expect(level(combined(500))).toBe('error');
+    expect(level(combined(404))).toBe('warn');
+    expect(level(combined(200))).toBeUndefined();
+    // uvicorn writes every access at INFO.
+    const uvicorn = learnHeader(['INFO:     Started server process [1]']);
+    const line = 'INFO:     127.0.0.1:50000 - "POST /orders HTTP/1.1" 500 Internal Server Error';
+    expect(parseLine(line, { ...plain, header: uvicorn }).records[0]!.level).toBe('error');
+  });
+
   it("reads a level field that winston's colorize() coloured", () => {
     const line = JSON.stringify({ level: '\u001b[31merror\u001b[39m', message: 'db down' });
     expect(parseLine(line, plain).records[0]!.level).toBe('error');
