@@ -231,6 +231,8 @@ const MAY_HOLD_IDS = /race|RACE|00-/;
 const NO_IDS: Readonly<{ traceId?: string; spanId?: string }> = Object.freeze({});
 const TRACEPARENT = /\b00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/;
 
+const ZERO_ID = /^0+$/;
+
 /**
  * A trace or span id from a log record as the trace readers write it: lower-case hex padded to
  * its width (a 64-bit B3 or Jaeger trace id gets the leading zeros its spans get), so that log
@@ -241,7 +243,6 @@ function logId(raw: unknown, width: 16 | 32): string | undefined {
   if (typeof raw !== 'string' || raw.length === 0 || ZERO_ID.test(raw)) return undefined;
   return normalizeId(raw, width) ?? raw;
 }
-const ZERO_ID = /^0+$/;
 
 /** Trace and span ids written into a text message: `trace_id=...`, `TraceID: ...`, a traceparent. */
 export function traceIdsInText(text: string): Readonly<{ traceId?: string; spanId?: string }> {
@@ -311,7 +312,8 @@ function accessLevel(line: string, level: string | undefined): string | undefine
 
 /**
  * True for a line `parseLine` reads as plain text through the header parser (no BOM, not JSON,
- * not CRI, no JSON after a time); `textRecord` then gives the record it would, from the parser's spans of the line.
+ * not CRI, no JSON after a time, not logfmt); `textRecord` then gives the record it would, from
+ * the parser's spans of the line.
  */
 export function isPlainText(line: string): boolean {
   const c = line.charCodeAt(0);
