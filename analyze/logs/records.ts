@@ -334,6 +334,8 @@ export function isPlainText(line: string): boolean {
 export interface TextShapeMemo {
   time: TimeMemo;
   mayHoldIds?: boolean;
+  /** Whether its lines are HTTP access lines (`accessLevel`): the same for all of a shape. */
+  access?: boolean;
 }
 
 export const newTextShapeMemo = (): TextShapeMemo => ({ time: newTimeMemo() });
@@ -358,7 +360,9 @@ export function textRecord(
     return recordOf(content, spans.level, time, ctx, NO_BASE, line);
   }
   const record: LogRecord = { service: ctx.defaultService, content };
-  const level = accessLevel(line, spans.level);
+  // The lines of one digit shape differ in digits only: one search for a request line per shape.
+  memo.access ??= line.includes(' HTTP/') && ACCESS_STATUS.test(line);
+  const level = memo.access ? accessLevel(line, spans.level) : spans.level;
   if (level !== undefined) record.level = level;
   const ts = time !== undefined ? ctx.time.byShape(time, memo.time) : undefined;
   if (ts !== undefined) record.timestamp = ts;
