@@ -6,6 +6,7 @@ import {
   logLines,
   serviceRows,
   slowestLines,
+  weakEvidenceLine,
 } from './sections.js';
 import { markdownText as md } from './markdown-text.js';
 import type { TraceReport } from './shape.js';
@@ -16,6 +17,8 @@ export function renderMarkdown(r: TraceReport): string {
   if (r.baseline !== undefined) out.push(`- Baseline: ${md(inputLine(r.baseline))}`);
   out.push('', '### Likely root causes', '');
   if (r.rootCauses.length === 0) out.push('None: nothing in the input points at a service.');
+  const weak = weakEvidenceLine(r);
+  if (weak !== undefined) out.push(`*${weak[0]!.toUpperCase()}${weak.slice(1)}.*`, '');
   for (const c of r.rootCauses) {
     out.push(`${c.rank}. **${md(c.service)}** (score ${c.score.toFixed(2)})`);
     for (const reason of c.reasons) out.push(`   - ${md(reason)}`);

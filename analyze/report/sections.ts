@@ -13,6 +13,19 @@ export function inputLine(s: InputSummary): string {
   return `${int(s.spans)} spans in ${int(s.traces)} traces from ${s.sources.length} source${s.sources.length === 1 ? '' : 's'}${window}${skipped > 0 ? `; skipped ${int(s.skipped.lines)} lines and ${int(s.skipped.spans)} spans` : ''}`;
 }
 
+/** Below this, the best root-cause score is a place to look, not a finding. */
+export const WEAK_SCORE = 0.1;
+
+/**
+ * A caution when even the best-ranked service has little evidence: the ranking still orders the
+ * services, but a score of 0.03 must not read like a diagnosis to someone paged at night.
+ */
+export function weakEvidenceLine(r: TraceReport): string | undefined {
+  const best = r.rootCauses[0];
+  if (best === undefined || best.score >= WEAK_SCORE) return undefined;
+  return `weak evidence: no service scores ${WEAK_SCORE.toFixed(2)} or more (best ${best.score.toFixed(2)}); take the list as places to look first, not as a diagnosis`;
+}
+
 export const SERVICE_HEADER = [
   'service',
   'requests',

@@ -7,6 +7,7 @@ import {
   logLines,
   serviceRows,
   slowestLines,
+  weakEvidenceLine,
 } from './sections.js';
 import type { TraceReport } from './shape.js';
 
@@ -16,6 +17,8 @@ export function renderText(r: TraceReport): string {
   if (r.baseline !== undefined) out.push(`Baseline: ${inputLine(r.baseline)}`);
   out.push('', 'Likely root causes');
   if (r.rootCauses.length === 0) out.push('  none: nothing in the input points at a service');
+  const weak = weakEvidenceLine(r);
+  if (weak !== undefined) out.push(`  (${weak})`);
   for (const c of r.rootCauses) {
     out.push(`  ${String(c.rank).padStart(2)}. ${c.service}  (score ${c.score.toFixed(2)})`);
     for (const reason of c.reasons) out.push(`        - ${reason}`);
