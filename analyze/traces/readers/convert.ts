@@ -383,7 +383,10 @@ function fromZipkin(value: unknown, t: ConvertTarget): void {
       // Zipkin marks a failure by the presence of the tag, whatever its value.
       statusError: 'error' in tags,
       httpStatus,
-      peer: remote?.serviceName ?? remote?.ipv4 ?? remote?.ipv6 ?? zipkinPeer(tags),
+      peer:
+        [remote?.serviceName, remote?.ipv4, remote?.ipv6].find(
+          (v) => typeof v === 'string' && v.length > 0,
+        ) ?? zipkinPeer(tags),
     });
   }
 }
