@@ -213,6 +213,9 @@ const headTokens = (line: string, max = MAX_HEADER_TOKENS + 8): Fields =>
 const MONTHS = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?$/;
 const WEEKDAYS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?$/;
 const TIME_OR_NUMBER = /^[-+]?\d[\d:.\-/,T+Z_]*$/;
+/** The date of the Common Log Format, `01/May/2024` (werkzeug writes its time apart). */
+const MONTH_DATE =
+  /^\d{2}\/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/\d{4}(?::[\d:]+)?$/;
 /** A token that is (part of) a timestamp or a plain number: `2015-10-18`, `18:01:47,978`, `1117838570`. */
 function isTimeOrNumber(t: string): boolean {
   // Without leading `[(` and trailing `]),:` (found by hand: this runs for most header fields).
@@ -228,7 +231,8 @@ function isTimeOrNumber(t: string): boolean {
   const c = t.charCodeAt(a);
   // A number starts with a digit or a sign, a month or weekday with a capital.
   if ((c >= 48 && c <= 57) || c === 43 || c === 45) {
-    return TIME_OR_NUMBER.test(a === 0 && b === t.length ? t : t.slice(a, b));
+    const bare = a === 0 && b === t.length ? t : t.slice(a, b);
+    return TIME_OR_NUMBER.test(bare) || MONTH_DATE.test(bare);
   }
   if (c < 65 || c > 90) return false;
   const bare = a === 0 && b === t.length ? t : t.slice(a, b);

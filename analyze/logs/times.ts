@@ -28,6 +28,9 @@ const EPOCH_FIELD = /(?:^|\s)(\d{10})(?:\s|$)/;
 const SLASHED = /(\d{2,4})[/.](\d{2})[/.](\d{2})[ T-](\d{2}):(\d{2}):(\d{2})/;
 const COMPACT = /(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})/;
 const COMPACT_SHORT = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/;
+/** The Common Log Format's `01/May/2024:12:00:01 +0000` (nginx, Apache; werkzeug with a space). */
+const CLF =
+  /\b(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?/;
 const SYSLOG =
   /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+(\d{4}))?/;
 
@@ -66,6 +69,15 @@ const TIME_FORMATS: TimeFormat[] = [
   {
     res: [COMPACT_SHORT],
     compute: (g) => Date.UTC(2000 + g.num(1), g.num(2) - 1, g.num(3), g.num(4), g.num(5), g.num(6)),
+  },
+  {
+    res: [CLF],
+    compute(g) {
+      const month = MONTHS.indexOf(g.str(2)!.toLowerCase());
+      const t = Date.UTC(g.num(3), month, g.num(1), g.num(4), g.num(5), g.num(6));
+      if (g.str(7) === undefined) return t;
+      return t - (g.str(7) === '-' ? -1 : 1) * (g.num(8) * 60 + g.num(9)) * 60_000;
+    },
   },
   {
     res: [SYSLOG],
@@ -118,8 +130,9 @@ function match(f: TimeFormat, text: string, g: MatchGroups): number {
 
 /**
  * Milliseconds since the epoch from common timestamp texts: ISO 8601 / RFC 3339, epoch seconds or
- * milliseconds, `yy/mm/dd HH:MM:SS`, `yyyymmdd-HH:MM:SS`, `yymmdd HHMMSS`, syslog `Mon dd HH:MM:SS`
- * (with `year` when the text has none). Times without a zone are taken as UTC.
+ * milliseconds, `yy/mm/dd HH:MM:SS`, `yyyymmdd-HH:MM:SS`, `yymmdd HHMMSS`, the Common Log
+ * Format's `dd/Mon/yyyy:HH:MM:SS +zone`, syslog `Mon dd HH:MM:SS` (with `year` when the text has
+ * none). Times without a zone are taken as UTC.
  */
 export function parseTime(text: string, year = new Date().getUTCFullYear()): number | undefined {
   const g = new MatchGroups();

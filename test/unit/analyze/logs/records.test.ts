@@ -264,6 +264,23 @@ describe('parseLine', () => {
     expect(parseLine(line, { ...plain, header: uvicorn }).records[0]!.level).toBe('error');
   });
 
+  it('reads the time of access lines, nginx and werkzeug alike', () => {
+    const nginx = [200, 500, 201].map(
+      (status, i) =>
+        `10.0.0.${i} - - [01/May/2024:12:00:0${i} +0000] "POST /api/orders HTTP/1.1" ${status} 87 "-" "curl/8.0"`,
+    );
+    const werkzeug = [200, 500, 200].map(
+      (status, i) => `127.0.0.1 - - [01/May/2024 12:00:0${i}] "GET /orders HTTP/1.1" ${status} -`,
+    );
+    for (const lines of [nginx, werkzeug]) {
+      const ctx = { ...plain, header: learnFileHeader(lines) };
+      expect(parseLine(lines[1]!, ctx).records[0]).toMatchObject({
+        level: 'error',
+        timestamp: Date.UTC(2024, 4, 1, 12, 0, 1),
+      });
+    }
+  });
+
   it("reads a level field that winston's colorize() coloured", () => {
     const line = JSON.stringify({ level: '\u001b[31merror\u001b[39m', message: 'db down' });
     expect(parseLine(line, plain).records[0]!.level).toBe('error');
