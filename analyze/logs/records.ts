@@ -20,7 +20,7 @@
 import { stripVTControlCharacters } from 'node:util';
 import logfmt from 'logfmt';
 import { LOG_FIELDS } from '../../model/conventions.js';
-import { normalizeId } from '../traces/readers/normalize.js';
+import { isZeroId, normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
 import { newTimeMemo, parseTime } from './times.js';
@@ -231,8 +231,6 @@ const MAY_HOLD_IDS = /race|RACE|00-/;
 const NO_IDS: Readonly<{ traceId?: string; spanId?: string }> = Object.freeze({});
 const TRACEPARENT = /\b00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}\b/;
 
-const ZERO_ID = /^0+$/;
-
 /**
  * A trace or span id from a log record as the trace readers write it: lower-case hex padded to
  * its width (a 64-bit B3 or Jaeger trace id gets the leading zeros its spans get), so that log
@@ -240,7 +238,7 @@ const ZERO_ID = /^0+$/;
  * is not hex (a request id under a trace id's name) is kept as written.
  */
 function logId(raw: unknown, width: 16 | 32): string | undefined {
-  if (typeof raw !== 'string' || raw.length === 0 || ZERO_ID.test(raw)) return undefined;
+  if (typeof raw !== 'string' || raw.length === 0 || isZeroId(raw)) return undefined;
   return normalizeId(raw, width) ?? raw;
 }
 

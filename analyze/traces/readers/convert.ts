@@ -16,11 +16,12 @@ import {
   normalizeId,
   otlpKind,
   PEER_KEYS,
-  PEER_RANK,
-  peerOf,
+  noPeer,
+  offerPeer,
   toNumber,
   truthy,
 } from './normalize.js';
+import type { PeerChoice } from './normalize.js';
 
 export type TraceFormat = 'otlp' | 'jaeger' | 'zipkin';
 
@@ -185,19 +186,13 @@ function otlpHttpStatus(attrs: unknown): number | undefined {
 /** The other side of a call, from OTLP attributes (see `PEER_KEYS`). */
 function otlpPeer(attrs: unknown): string | undefined {
   if (!Array.isArray(attrs)) return undefined;
-  let best: string | undefined;
-  let rank = PEER_KEYS.length;
+  const c = noPeer();
   for (const a of attrs as unknown[]) {
-    if (!isRecord(a) || typeof a.key !== 'string') continue;
-    const r = PEER_RANK.get(a.key);
-    if (r === undefined || r >= rank || !isRecord(a.value)) continue;
-    const v = peerOf(a.key, a.value.stringValue);
-    if (v !== undefined) {
-      best = v;
-      rank = r;
+    if (isRecord(a) && typeof a.key === 'string' && isRecord(a.value)) {
+      offerPeer(c, a.key, a.value.stringValue);
     }
   }
-  return best;
+  return c.peer;
 }
 
 function otlpStatusError(status: unknown): boolean {
@@ -251,8 +246,7 @@ interface JaegerTagInfo {
   kind: SpanKind;
   error: boolean;
   httpStatus: number | undefined;
-  peer: string | undefined;
-  peerRank: number;
+  peer: PeerChoice;
 }
 
 function jaegerTags(tags: unknown): JaegerTagInfo {
@@ -260,8 +254,7 @@ function jaegerTags(tags: unknown): JaegerTagInfo {
     kind: 'unspecified',
     error: false,
     httpStatus: undefined,
-    peer: undefined,
-    peerRank: PEER_KEYS.length,
+    peer: noPeer(),
   };
   if (!Array.isArray(tags)) return out;
   for (const tag of tags as unknown[]) {
@@ -273,14 +266,7 @@ function jaegerTags(tags: unknown): JaegerTagInfo {
     else if (HTTP_STATUS_KEYS.has(k)) {
       const n = toNumber(tag.value);
       if (Number.isFinite(n)) out.httpStatus = n;
-    } else {
-      const r = PEER_RANK.get(k);
-      const v = r !== undefined && r < out.peerRank ? peerOf(k, tag.value) : undefined;
-      if (v !== undefined) {
-        out.peer = v;
-        out.peerRank = r!;
-      }
-    }
+    } else offerPeer(out.peer, k, tag.value);
   }
   return out;
 }
@@ -325,7 +311,7 @@ function fromJaegerTrace(trace: Record<string, unknown>, t: ConvertTarget): void
       kind: tags.kind,
       statusError: tags.error,
       httpStatus: tags.httpStatus,
-      peer: tags.peer,
+      peer: tags.peer.peer,
     });
   }
 }
@@ -343,11 +329,9 @@ function fromJaeger(value: unknown, t: ConvertTarget): void {
 
 /** The peer of a Zipkin span without a remote endpoint, from its tags (see `PEER_KEYS`). */
 function zipkinPeer(tags: Record<string, unknown>): string | undefined {
-  for (const k of PEER_KEYS) {
-    const v = peerOf(k, tags[k]);
-    if (v !== undefined) return v;
-  }
-  return undefined;
+  const c = noPeer();
+  for (const k of PEER_KEYS) if (k in tags) offerPeer(c, k, tags[k]);
+  return c.peer;
 }
 
 function fromZipkin(value: unknown, t: ConvertTarget): void {

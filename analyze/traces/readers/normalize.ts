@@ -9,6 +9,9 @@ const LOWER_HEX = /^[0-9a-f]+$/;
 const ANY_HEX = /^[0-9a-fA-F]+$/;
 const ZERO_ID = /^0+$/;
 
+/** An id of zeros only, which means "none" in every format (and in log records). */
+export const isZeroId = (raw: string): boolean => ZERO_ID.test(raw);
+
 /**
  * Lower-case hex, left-padded to `width` (Jaeger drops leading zeros; 64-bit trace ids become
  * 128-bit ones the way OTLP writes them). Base64 ids (the protobuf JSON mapping some exporters
@@ -37,7 +40,7 @@ export function normalizeId(raw: unknown, width: 16 | 32): string | undefined {
     if (bytes.length !== 8 && bytes.length !== 16) return undefined;
     hex = bytes.toString('hex');
   }
-  if (ZERO_ID.test(hex)) return undefined;
+  if (isZeroId(hex)) return undefined;
   return hex.length < width ? hex.padStart(width, '0') : hex;
 }
 
@@ -125,10 +128,28 @@ export const PEER_KEYS: readonly string[] = [
   'url.full',
   'http.url',
 ];
-export const PEER_RANK: ReadonlyMap<string, number> = new Map(PEER_KEYS.map((k, i) => [k, i]));
+const PEER_RANK: ReadonlyMap<string, number> = new Map(PEER_KEYS.map((k, i) => [k, i]));
+
+/** The best peer a span's tags have named so far, and the rank of its key in `PEER_KEYS`. */
+export interface PeerChoice {
+  peer: string | undefined;
+  rank: number;
+}
+
+export const noPeer = (): PeerChoice => ({ peer: undefined, rank: PEER_KEYS.length });
+
+/** Takes the value of tag `key` as the peer when it names one, by a better key than `c` has. */
+export function offerPeer(c: PeerChoice, key: string, value: unknown): void {
+  const rank = PEER_RANK.get(key);
+  if (rank === undefined || rank >= c.rank) return;
+  const peer = peerOf(key, value);
+  if (peer === undefined) return;
+  c.peer = peer;
+  c.rank = rank;
+}
 
 /** The peer a tag names: the host of a URL, the value itself otherwise; undefined if none. */
-export function peerOf(key: string, value: unknown): string | undefined {
+function peerOf(key: string, value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return undefined;
   if (key !== 'url.full' && key !== 'http.url') return value;
   try {
