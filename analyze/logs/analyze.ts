@@ -24,6 +24,7 @@ import { isErrorLevel } from './records.js';
 import type { ReaderOptions } from './reader.js';
 import type { LineKind } from './records.js';
 import type {
+  ExceptionCount,
   InputSummary,
   LogReport,
   PatternChange,
@@ -249,6 +250,24 @@ interface BuildInput {
   totals: { incident: number; baseline: number };
 }
 
+/** Exception types shown per pattern, at most. */
+const TOP_EXCEPTIONS = 3;
+
+/** The exceptions of some services' statistics of one pattern, most first. */
+function topExceptions(stats: Iterable<SvcStats>): ExceptionCount[] {
+  const all = new Map<string, ExceptionCount>();
+  for (const s of stats) {
+    for (const [type, e] of s.exceptions ?? []) {
+      const t = all.get(type);
+      if (t === undefined) all.set(type, { type, count: e.count, example: e.example });
+      else t.count += e.count;
+    }
+  }
+  return [...all.values()]
+    .sort((x, y) => y.count - x.count || (x.type < y.type ? -1 : 1))
+    .slice(0, TOP_EXCEPTIONS);
+}
+
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 
 function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput): LogReport {
@@ -336,6 +355,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
         0,
         maxTraceIds,
       ),
+      exceptions: topExceptions(a.services.values()),
     };
     if (hasBaseline) {
       p.baselineCount = a.baseline;
@@ -383,6 +403,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
           count: n,
           level: e.p.level,
           traceIds: e.s.traceIds,
+          exceptions: topExceptions([e.s]),
         }));
     const report: ServiceReport = {
       service: name,
@@ -408,6 +429,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
           pValue: c.test.pValue,
           level: dominant(e.s.levels),
           traceIds: e.s.traceIds,
+          exceptions: topExceptions([e.s]),
         });
       }
       const severity = (l: string) => (isErrorLevel(l) ? 2 : l === 'warn' ? 1 : 0);

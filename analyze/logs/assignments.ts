@@ -3,7 +3,8 @@
  * core/writer.ts. Header `line,pattern` (line numbers from 1); with several input files a third
  * column names the file, and line numbers count per file. Lines that held nothing to mine (empty,
  * binary) get the pattern `skipped`. A line holding several records (an OTLP request) gets the
- * pattern of its first record.
+ * pattern of its first record; the lines of a stack trace get the pattern of the record they were
+ * joined to.
  */
 import { stringify } from 'csv-stringify/sync';
 import { openOutputFile } from '../../core/writer.js';

@@ -34,6 +34,11 @@ export interface HeaderParser {
   readonly description: string;
   /** Parts of one line; `matched` is false when the line did not have the learned header. */
   parse(line: string): HeaderParts & { matched: boolean };
+  /**
+   * True when no one header holds for the file's lines and each line is recognized on its own:
+   * a line without a header then matches too, and does not say that a record goes on.
+   */
+  readonly perLine?: boolean;
 }
 
 /** Severity words, upper-cased. Single letters are Android logcat / glog style. */
@@ -596,12 +601,13 @@ export function learnHeader(sample: readonly string[]): ShapedHeaderParser {
   if (prefix > 0) return positionalHeader(prefix);
   // No shape holds for most lines (a stream mixing formats, or no header at all): each line gets
   // the generic recognizer; a line it finds nothing in is a plain message.
-  return shaped('per line', (line) => {
+  const perLine = shaped('per line', (line) => {
     const g = genericSpans(line);
     if (g === undefined) return whole(true);
     g.matched = true;
     return g;
   });
+  return { ...perLine, perLine: true };
 }
 
 /** The number of leading fields when field 0 and some later fields are numbers in ~all lines. */

@@ -12,6 +12,7 @@ import type { ShapeIds } from './line-cache.js';
 import { createMiner, newShapeMemo } from './miner.js';
 import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
 import type { RecordSink } from './reader.js';
+import { exceptionType } from './stack-traces.js';
 import type { LogRecord } from './records.js';
 import type { InputSummary } from './report-types.js';
 
@@ -32,6 +33,23 @@ export interface SvcStats {
   baseline: number;
   levels: Record<string, number>;
   traceIds: string[];
+  /** Exceptions of the incident's records (stack traces joined to them), by type. */
+  exceptions?: Map<string, ExceptionTally>;
+}
+
+export interface ExceptionTally {
+  count: number;
+  /** The first one seen, with its message. */
+  example: string;
+}
+
+/** Counts `exception` (a record's, see stack-traces.ts) in `svc`. */
+function countException(svc: SvcStats, exception: string, n = 1, example = exception): void {
+  const type = exceptionType(exception);
+  const map = (svc.exceptions ??= new Map<string, ExceptionTally>());
+  const t = map.get(type);
+  if (t === undefined) map.set(type, { count: n, example });
+  else t.count += n;
 }
 
 /** Statistics of a pattern, or of one miner ref (several make a pattern). */
@@ -91,13 +109,21 @@ export function addStats(
   for (const [name, sv] of from.services) {
     const t = into.services.get(name);
     if (t === undefined)
-      into.services.set(name, { ...sv, levels: { ...sv.levels }, traceIds: [...sv.traceIds] });
+      into.services.set(name, {
+        ...sv,
+        levels: { ...sv.levels },
+        traceIds: [...sv.traceIds],
+        ...(sv.exceptions !== undefined
+          ? { exceptions: new Map([...sv.exceptions].map(([k, e]) => [k, { ...e }])) }
+          : {}),
+      });
     else {
       t.count += sv.count;
       t.baseline += sv.baseline;
       for (const [l, n] of Object.entries(sv.levels)) t.levels[l] = (t.levels[l] ?? 0) + n;
       for (const id of sv.traceIds)
         if (t.traceIds.length < limits.traceIds && !t.traceIds.includes(id)) t.traceIds.push(id);
+      for (const [type, e] of sv.exceptions ?? []) countException(t, type, e.count, e.example);
     }
   }
   if (from.first !== undefined && (into.first === undefined || from.first < into.first))
@@ -234,6 +260,7 @@ export class MiningPart {
     ) {
       svc.traceIds.push(r.traceId);
     }
+    if (r.exception !== undefined) countException(svc, r.exception);
     if (s.examples.length < this.config.examples && !s.examples.includes(content))
       s.examples.push(content);
     if (t !== undefined) {
@@ -261,11 +288,12 @@ export class MiningPart {
     }
     const role = summary.role;
     return {
-      record: (r, no, first, shape) => {
+      record: (r, no, first, shape, through = no) => {
         let memo: ShapeMemo | undefined;
         if (shape >= 0) memo = this.memos[shape] ??= newShapeMemo();
         const ref = this.add(r, role, summary, memo);
-        if (first) refsOut?.set(no, ref);
+        // The lines of a joined stack trace are assigned the pattern of their record.
+        if (first && refsOut !== undefined) for (let l = no; l <= through; l++) refsOut.set(l, ref);
       },
       read: onRead,
     };
@@ -367,6 +395,7 @@ function addSummary(into: InputSummary, from: InputSummary, offset: number): voi
   into.skipped.noRecords += from.skipped.noRecords;
   into.malformedJson += from.malformedJson;
   into.headerMismatch += from.headerMismatch;
+  into.joinedLines += from.joinedLines;
   into.longMessages += from.longMessages;
   into.invalidUtf8Lines += from.invalidUtf8Lines;
   into.truncatedLines += from.truncatedLines;

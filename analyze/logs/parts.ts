@@ -57,12 +57,10 @@ function sizeOf(file: string): Sized {
 }
 
 /** The offset of the first line that starts at or after `at` in `file`, or `size` if none does. */
-function lineStartAfter(file: string, at: number, size: number): number {
-  if (at <= 0) return 0;
+function firstLineStart(file: string, at: number, size: number): number {
   const buf = Buffer.alloc(1 << 16);
   const fd = openSync(file, 'r');
   try {
-    // The line that holds byte `at - 1` ends at the first newline from there.
     for (let pos = at - 1; pos < size; pos += buf.length) {
       const n = readSync(fd, buf, 0, buf.length, pos);
       if (n <= 0) break;
@@ -73,6 +71,60 @@ function lineStartAfter(file: string, at: number, size: number): number {
   } finally {
     closeSync(fd);
   }
+}
+
+/** How far past its share of bytes a cut may move to stay out of a stack trace. */
+const MAX_CUT_SLIDE = 1 << 20;
+const BLANK = (b: number | undefined) => b === 0x20 || b === 0x09;
+/** Lines that go on the record before them at column 0 (stack-traces.ts). */
+const CONTINUING = [
+  'Traceback (most recent call last):',
+  'Caused by: ',
+  'During handling',
+  'The above exception',
+].map((s) => Buffer.from(s));
+
+/**
+ * Whether a part may start at `start` (a line start in `buf`): not inside a stack trace, whose
+ * lines would become records of their own there. Its line does not start blank or as a trace's
+ * line does, and the line before it (from `prev`, -1 if unknown) does not start blank, as the
+ * frames before a Python exception line do.
+ */
+function startsRecord(buf: Buffer, start: number, prev: number): boolean {
+  if (BLANK(buf[start]) || (prev >= 0 && BLANK(buf[prev]))) return false;
+  return !CONTINUING.some((c) => buf.subarray(start, start + c.length).equals(c));
+}
+
+/**
+ * The offset of the first line that starts at or after `at` in `file` and is not inside a stack
+ * trace (within `MAX_CUT_SLIDE` bytes; else the first line start), or `size` if none does.
+ */
+function lineStartAfter(file: string, at: number, size: number): number {
+  if (at <= 0) return 0;
+  // From a little before `at`, to see the line before the first candidate.
+  const from = Math.max(0, at - 1 - 4096);
+  const buf = Buffer.alloc(Math.min(size - from, at - 1 - from + MAX_CUT_SLIDE));
+  const fd = openSync(file, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, buf, 0, buf.length, from);
+  } finally {
+    closeSync(fd);
+  }
+  // The line that holds byte `at - 1` ends at the first newline from there.
+  const nl = buf.subarray(0, n).indexOf(0x0a, at - 1 - from);
+  if (nl < 0) return firstLineStart(file, at, size);
+  const first = nl + 1;
+  const before = nl > 0 ? buf.lastIndexOf(0x0a, nl - 1) : -1;
+  let prev = before >= 0 ? before + 1 : from === 0 ? 0 : -1;
+  for (let start = first; start < n;) {
+    if (startsRecord(buf, start, prev)) return from + start;
+    const next = buf.subarray(0, n).indexOf(0x0a, start);
+    if (next < 0) break;
+    prev = start;
+    start = next + 1;
+  }
+  return from + first >= size ? size : from + first;
 }
 
 /**

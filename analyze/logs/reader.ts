@@ -22,6 +22,7 @@ import {
   textRecord,
 } from './records.js';
 import type { LogRecord } from './records.js';
+import { StackTraceJoiner, mayContinue } from './stack-traces.js';
 import { createTimeParser } from './times.js';
 import type { InputSummary } from './report-types.js';
 
@@ -36,9 +37,9 @@ export interface RecordSink {
   /**
    * A record of line `no` (`first`: the line's first record). `shape`: the id of the line's digit
    * shape (line-cache.ts), the same for every line of that shape while the file's reader keeps
-   * it, or -1.
+   * it, or -1. `through`: the last line joined to the record (a stack trace), if any.
    */
-  record(r: LogRecord, no: number, first: boolean, shape: number): void;
+  record(r: LogRecord, no: number, first: boolean, shape: number, through?: number): void;
   /** After each batch of `n` lines; reading waits for a returned promise (backpressure). */
   read(n: number): void | Promise<void>;
 }
@@ -54,6 +55,7 @@ export function newSummary(file: string, role: InputSummary['role']): InputSumma
     skipped: { empty: 0, binary: 0, noRecords: 0 },
     malformedJson: 0,
     headerMismatch: 0,
+    joinedLines: 0,
     longMessages: 0,
     invalidUtf8Lines: 0,
     truncatedLines: 0,
@@ -105,11 +107,23 @@ export async function readLogFile(
 
   // Plain-text lines by shape, once the header is known (not for a --log-format's).
   let shapes: LineCache | undefined;
+  // Text records wait for the lines after them: a stack trace joins the record it belongs to.
+  const joiner = new StackTraceJoiner<number>(
+    (r, no, through, shape, retold) => sink.record(r, no, true, retold ? -1 : shape, through),
+    opts.logFormat !== undefined,
+  );
+  const joined = (): void => {
+    summary.kinds.text = (summary.kinds.text ?? 0) + 1;
+    summary.joinedLines++;
+  };
   const plain = (line: string, no: number, known: KnownLine): void => {
+    // A line with no header of its own (a header's content starts after it) may go on a record.
+    const headed = known.spans.matched && known.spans.content > 0;
+    if (!headed && joiner.join(line, no)) return joined();
     summary.kinds.text = (summary.kinds.text ?? 0) + 1;
     if (!known.spans.matched) summary.headerMismatch++;
     summary.records++;
-    sink.record(textRecord(line, known.spans, ctx, known.memo), no, true, known.id);
+    joiner.hold(textRecord(line, known.spans, ctx, known.memo), no, known.id);
   };
 
   const handle = (raw: string, no: number): void => {
@@ -129,6 +143,8 @@ export async function readLogFile(
     }
     if (shapes !== undefined && isPlainText(line)) return plain(line, no, shapes.parse(line));
     const parsed = parseLine(line, ctx);
+    const text = parsed.kind === 'text';
+    if (text && mayContinue(parsed.records[0]) && joiner.join(line, no)) return joined();
     summary.kinds[parsed.kind] = (summary.kinds[parsed.kind] ?? 0) + 1;
     if (parsed.problem !== undefined) {
       // Also a Docker line's text that is malformed JSON (its problem is the inner line's).
@@ -141,12 +157,15 @@ export async function readLogFile(
       return;
     }
     summary.records += parsed.records.length;
+    if (text) return joiner.hold(parsed.records[0]!, no, -1);
+    joiner.flush();
     parsed.records.forEach((r, i) => sink.record(r, no, i === 0, -1));
   };
 
   const useHeaderOf = (sample: string[]): void => {
     ctx.header = learnFileHeader(sample, opts.headerSample * 4);
     shapes = isShaped(ctx.header) ? new LineCache(ctx.header, ids) : undefined;
+    joiner.shaped = shapes !== undefined && ctx.header.perLine !== true;
   };
   const learn = (): void => {
     if (pending === undefined) return;
@@ -231,6 +250,7 @@ export async function readLogFile(
     } else release();
   }
   learn();
+  joiner.flush();
   summary.header = ctx.header.description;
   if (stats !== undefined) {
     summary.gzip = stats.gzip;

@@ -12,8 +12,8 @@
  * - plain text, whose header the per-file `HeaderParser` splits off.
  *
  * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
- * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Every line is a record:
- * multi-line events (stack traces) are not joined, their lines are mined as patterns of their own.
+ * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Each line is read on its
+ * own here; the readers join stack traces to the record before them (stack-traces.ts).
  * Terminal escape sequences (colours that loggers write to a console, and that `docker logs` and
  * `kubectl logs` keep) are removed first: a level inside them is found, and they vary nothing.
  */
@@ -37,6 +37,8 @@ export interface LogRecord {
   spanId?: string;
   /** The message without header, what the miner sees. */
   content: string;
+  /** The exception of a stack trace joined to the record (stack-traces.ts), its first line. */
+  exception?: string;
 }
 
 export type LineKind = 'text' | 'json' | 'logfmt' | 'otlp' | 'docker' | 'cri';

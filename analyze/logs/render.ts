@@ -3,7 +3,7 @@
  * prints them.
  */
 import { markdownText as md } from '../report/markdown-text.js';
-import type { LogReport, PatternChange, ServicePattern } from './report-types.js';
+import type { ExceptionCount, LogReport, PatternChange, ServicePattern } from './report-types.js';
 
 export interface RenderOptions {
   /** Patterns listed in the overall top list. Default 15. */
@@ -14,6 +14,10 @@ const pct = (n: number, d: number) =>
   d === 0 ? '0%' : `${((100 * n) / d).toFixed(n * 1000 < d ? 2 : 1)}%`;
 const clip = (s: string, n = 110) => (s.length > n ? s.slice(0, n - 1) + '…' : s);
 const ratio = (c: PatternChange) => (c.ratio === null ? 'new' : `x${c.ratio.toFixed(1)}`);
+/** `ValueError: card declined (12); KeyError (1)`: the first in full, as it says the most. */
+const exceptionsText = (list: readonly ExceptionCount[]) =>
+  list.map((e, i) => `${i === 0 ? clip(e.example, 90) : e.type} (${e.count})`).join('; ');
+const joinedText = (n: number) => (n > 0 ? `, ${n} joined to their records (stack traces)` : '');
 
 function skippedText(r: LogReport): string[] {
   const out: string[] = [];
@@ -58,7 +62,7 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
     lines.push(
-      `  ${i.role === 'baseline' ? 'baseline ' : ''}${i.file}: ${i.lines} lines (${kinds || 'none'}), header: ${i.header}`,
+      `  ${i.role === 'baseline' ? 'baseline ' : ''}${i.file}: ${i.lines} lines (${kinds || 'none'})${joinedText(i.joinedLines)}, header: ${i.header}`,
     );
   }
   const skipped = skippedText(r);
@@ -66,9 +70,11 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
     lines.push('', 'Skipped or changed input:');
     for (const s of skipped) lines.push(`  ${s}`);
   }
-  const svcPattern = (p: ServicePattern) =>
-    `    ${String(p.count).padStart(7)}  ${p.id}  ${clip(p.template)}` +
+  const under = (p: { traceIds: string[]; exceptions: ExceptionCount[] }) =>
+    (p.exceptions.length ? `\n             raised: ${exceptionsText(p.exceptions)}` : '') +
     (p.traceIds.length ? `\n             traces: ${p.traceIds.slice(0, 3).join(' ')}` : '');
+  const svcPattern = (p: ServicePattern) =>
+    `    ${String(p.count).padStart(7)}  ${p.id}  ${clip(p.template)}` + under(p);
   for (const s of r.services) {
     lines.push(
       '',
@@ -79,7 +85,7 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
       for (const c of s.newPatterns)
         lines.push(
           `    ${String(c.count).padStart(7)}  ${c.id}  [${c.level}] ${clip(c.template)}` +
-            (c.traceIds.length ? `\n             traces: ${c.traceIds.slice(0, 3).join(' ')}` : ''),
+            under(c),
         );
     }
     if (s.spikingPatterns?.length) {
@@ -105,7 +111,8 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
   return lines.join('\n');
 }
 
-const CHANGE_HEAD = ['count', 'baseline', 'change', 'level', 'id', 'template', 'traces'];
+const CHANGE_HEAD = ['count', 'baseline', 'change', 'level', 'id', 'template', 'raised', 'traces'];
+const PATTERN_HEAD = ['count', 'id', 'template', 'raised', 'traces'];
 
 export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
   const top = opts.topPatterns ?? 15;
@@ -122,7 +129,7 @@ export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
     out.push(
       `| ${md(i.file)} | ${i.role} | ${i.lines} | ${Object.entries(i.kinds)
         .map(([k, n]) => `${k} ${n}`)
-        .join(', ')} | ${md(i.header)} |`,
+        .join(', ')}${joinedText(i.joinedLines)} | ${md(i.header)} |`,
     );
   }
   const skipped = skippedText(r);
@@ -153,6 +160,7 @@ export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
       c.level,
       `\`${c.id}\``,
       md(c.template),
+      md(exceptionsText(c.exceptions)),
       md(c.traceIds.slice(0, 2).join(' ')),
     ];
     table('New since baseline', (s.newPatterns ?? []).map(changeRow), CHANGE_HEAD);
@@ -161,10 +169,11 @@ export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
       String(p.count),
       `\`${p.id}\``,
       md(p.template),
+      md(exceptionsText(p.exceptions)),
       md(p.traceIds.slice(0, 2).join(' ')),
     ];
-    table('Error patterns', s.errorPatterns.map(row), ['count', 'id', 'template', 'traces']);
-    table('Warning patterns', s.warningPatterns.map(row), ['count', 'id', 'template', 'traces']);
+    table('Error patterns', s.errorPatterns.map(row), PATTERN_HEAD);
+    table('Warning patterns', s.warningPatterns.map(row), PATTERN_HEAD);
   }
   out.push(
     '',

@@ -16,8 +16,10 @@ export interface InputSummary {
   skipped: { empty: number; binary: number; noRecords: number };
   /** Lines starting with `{` that were not JSON (mined as text). */
   malformedJson: number;
-  /** Text lines without the file's usual header (kept whole: stack traces, continuations). */
+  /** Text lines without the file's usual header, read as records of their own (kept whole). */
   headerMismatch: number;
+  /** Text lines joined to the record before them: stack traces and tracebacks (stack-traces.ts). */
+  joinedLines: number;
   /** Messages cut to `maxMessageChars` before mining. */
   longMessages: number;
   /** Lines with bytes that are not UTF-8 (mined with U+FFFD in their place). */
@@ -27,6 +29,18 @@ export interface InputSummary {
   gzip: boolean;
   /** The first few problems, with line numbers. */
   problems: { line: number; problem: string }[];
+}
+
+/**
+ * An exception type under a pattern's records: from stack traces and tracebacks joined to them
+ * (Python's last traceback line, Java's and Node's first exception line), most first, at most 3.
+ */
+export interface ExceptionCount {
+  /** `ValueError`, `java.net.SocketTimeoutException`. */
+  type: string;
+  count: number;
+  /** One of them in full: `ValueError: card declined`. */
+  example: string;
 }
 
 export interface PatternReport {
@@ -46,6 +60,7 @@ export interface PatternReport {
   overTime: { start: string; bucketSeconds: number; counts: number[] } | null;
   /** A few trace ids from matching records, to follow into `obs analyze traces`. */
   traceIds: string[];
+  exceptions: ExceptionCount[];
   /** With a baseline: records there. */
   baselineCount?: number;
   /** With a baseline: new or spiking overall. */
@@ -59,6 +74,8 @@ export interface ServicePattern {
   count: number;
   level: string;
   traceIds: string[];
+  /** This service's exceptions under the pattern. */
+  exceptions: ExceptionCount[];
 }
 
 export interface PatternChange {
@@ -72,6 +89,8 @@ export interface PatternChange {
   pValue: number;
   level: string;
   traceIds: string[];
+  /** This service's exceptions under the pattern. */
+  exceptions: ExceptionCount[];
 }
 
 export interface ServiceReport {

@@ -18,7 +18,9 @@ import {
   parseLine,
   withoutTerminalCodes,
 } from '../../logs/records.js';
-import type { ParseContext } from '../../logs/records.js';
+import type { LogRecord, ParseContext } from '../../logs/records.js';
+import { isShaped } from '../../logs/header.js';
+import { StackTraceJoiner, mayContinue } from '../../logs/stack-traces.js';
 import { Problems } from '../readers/problems.js';
 
 /** Per service and pattern reference: lines, error lines, and a few trace ids. */
@@ -26,6 +28,8 @@ export interface PatternTally {
   lines: number;
   errors: number;
   traceIds: string[];
+  /** The first exception of its records (a stack trace joined to them), if any. */
+  exception?: string;
 }
 
 export interface ServiceLogs {
@@ -43,6 +47,7 @@ export interface PendingRecord {
   traceId: string | undefined;
   ref: number;
   error: boolean;
+  exception: string | undefined;
 }
 
 /** An error line of the incident with a trace id. */
@@ -88,6 +93,7 @@ export function tally(
   ref: number,
   error: boolean,
   traceId: string | undefined,
+  exception?: string,
 ): void {
   let s = side.services.get(service);
   if (s === undefined) {
@@ -104,6 +110,7 @@ export function tally(
   }
   t.lines++;
   if (error) t.errors++;
+  if (exception !== undefined) t.exception ??= exception;
   if (traceId !== undefined && t.traceIds.length < EXAMPLES && !t.traceIds.includes(traceId)) {
     t.traceIds.push(traceId);
   }
@@ -136,12 +143,16 @@ async function readFile(
   // too little about whose lines these are to rank services by it.
   const ctx: ParseContext = { defaultService: '', header: learnFileHeader([]) };
   let sample: { line: string; no: number }[] | undefined = [];
+  // A stack trace is one record with the line before it (stack-traces.ts), as in `analyze logs`.
+  const joiner = new StackTraceJoiner<undefined>((r) => take(r), false);
 
   const handle = (raw: string, no: number): void => {
     side.lines++;
     const line = withoutTerminalCodes(raw);
     if (line.trim().length === 0 || isBinaryLine(line)) return;
     const parsed = parseLine(line, ctx);
+    const text = parsed.kind === 'text';
+    if (text && mayContinue(parsed.records[0]) && joiner.join(line, no)) return;
     if (parsed.problem !== undefined) {
       const what = `malformed log line: ${parsed.problem}`;
       if (opts.strict) {
@@ -155,7 +166,13 @@ async function readFile(
       side.problems.add('malformedJson', file, no, what);
       return;
     }
-    for (const r of parsed.records) {
+    if (text && parsed.records.length === 1) return joiner.hold(parsed.records[0]!, no, undefined);
+    joiner.flush();
+    parsed.records.forEach(take);
+  };
+
+  const take = (r: LogRecord): void => {
+    {
       const { ref } = miner.add(r.content);
       const error = isErrorLevel(r.level);
       const service = r.service.length > 0 ? r.service : undefined;
@@ -170,9 +187,15 @@ async function readFile(
         list?.push({ service, spanId: r.spanId, ref });
       }
       if (service === undefined && r.spanId !== undefined && side.pending.length < MAX_PENDING) {
-        side.pending.push({ spanId: r.spanId, traceId: r.traceId, ref, error });
+        side.pending.push({
+          spanId: r.spanId,
+          traceId: r.traceId,
+          ref,
+          error,
+          exception: r.exception,
+        });
       } else {
-        tally(side, service ?? UNKNOWN_SERVICE, ref, error, r.traceId);
+        tally(side, service ?? UNKNOWN_SERVICE, ref, error, r.traceId, r.exception);
       }
     }
   };
@@ -180,6 +203,7 @@ async function readFile(
   const learn = (): void => {
     if (sample === undefined) return;
     ctx.header = learnFileHeader(sample.map((s) => s.line));
+    joiner.shaped = isShaped(ctx.header) && ctx.header.perLine !== true;
     const lines = sample;
     sample = undefined;
     for (const s of lines) handle(s.line, s.no);
@@ -196,6 +220,7 @@ async function readFile(
     opts.onProgress?.({ label: 'reading logs', done: side.lines, unit: 'lines' });
   }
   learn();
+  joiner.flush();
 }
 
 /** Reads both sides with one miner; the incident's pending records wait for the traces. */
@@ -215,7 +240,8 @@ export async function readLogEvidenceInput(
   miner.finish();
   if (base !== undefined) {
     // The baseline's traces are not kept: its pending records cannot be resolved.
-    for (const p of base.pending) tally(base, UNKNOWN_SERVICE, p.ref, p.error, p.traceId);
+    for (const p of base.pending)
+      tally(base, UNKNOWN_SERVICE, p.ref, p.error, p.traceId, p.exception);
     base.pending = [];
   }
   return { incident, baseline: base, patternOf: (ref) => miner.patternOf(ref) };

@@ -350,6 +350,6 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(text.stdout).toContain('error patterns:');
     const markdown = await runObs(['analyze', 'logs', at('svc.log'), '--format', 'markdown']);
     expect(markdown.stdout).toMatch(/^# Log patterns/);
-    expect(markdown.stdout).toContain('| count | id | template | traces |');
+    expect(markdown.stdout).toContain('| count | id | template | raised | traces |');
   });
 });

@@ -59,6 +59,7 @@ describe('obs analyze logs on a fixed input of many formats', () => {
         services: p.services,
         examples: p.examples,
         traceIds: p.traceIds,
+        exceptions: p.exceptions,
       }),
     );
     await expect(patterns.join('\n') + '\n').toMatchFileSnapshot(expected('patterns.jsonl'));
@@ -75,6 +76,7 @@ describe('obs analyze logs on a fixed input of many formats', () => {
         skipped: i.skipped,
         malformedJson: i.malformedJson,
         headerMismatch: i.headerMismatch,
+        joinedLines: i.joinedLines,
         problems: i.problems,
       }),
     );

@@ -1,0 +1,193 @@
+/**
+ * Multi-line events: a stack trace or a Python traceback is joined to the record it belongs to,
+ * as Logstash's multiline codec (`^\s` continues the previous line) and Fluent Bit's built-in
+ * `java`, `python` and `go` multiline parsers do. Without this, every frame of a traceback was
+ * a record and a pattern of its own, of unknown level, and the exception that says what failed
+ * was one pattern among them.
+ *
+ * The record keeps the message of its first line (what the miner sees) and gains the exception
+ * the trace reports (`exception`): Python's last line (`ValueError: card declined`, the exception
+ * finally raised), Java's and Node's first (`java.lang.IllegalStateException: boom`). A record
+ * that is only a traceback (an uncaught exception, written without a log header) takes the
+ * exception as its message. A record of unknown level that ends in an exception is an error.
+ *
+ * Only lines that do not start a record by the file's header are considered, so a file of
+ * headed lines can never lose a record to this. In a file without a header (a service's raw
+ * stderr), only lines that are clearly part of a trace are joined: frames (`at ...`,
+ * `File "..."`), `Caused by:`, `... 12 more`, and whatever follows `Traceback (most recent call
+ * last):` up to its exception line.
+ */
+import type { LogRecord } from './records.js';
+
+/**
+ * Where a held record goes once nothing more can join it: the record, its first line's number,
+ * the last line joined to it, what the caller passed with it, and whether its message changed
+ * to its exception (a bare traceback).
+ */
+export type EmitRecord<T> = (
+  record: LogRecord,
+  no: number,
+  through: number,
+  extra: T,
+  retold: boolean,
+) => void;
+
+/** Lines one event may gain at most: a runaway (a file of indented lines) stops there. */
+export const MAX_JOINED_LINES = 1000;
+/** Exception text kept on a record, in characters. */
+const MAX_EXCEPTION_CHARS = 300;
+
+const TRACEBACK = 'Traceback (most recent call last):';
+/** Python's lines between chained tracebacks. */
+const CHAINED =
+  /^(During handling of the above exception|The above exception was the direct cause)/;
+/** Frames: Java and Node (`at ...`), Python (`File "..."`), and Java's elisions. */
+const FRAME = /^[ \t]+(at |File "|\.\.\. \d+ (more|common frames omitted))/;
+/** Java's cause and suppressed-exception lines. */
+const CAUSE = /^([ \t]*)(Caused by|Suppressed): /;
+/**
+ * An exception named at the start of a line, with or without a message: a qualified class
+ * (`java.net.SocketTimeoutException`, `requests.exceptions.ConnectTimeout`) or a name ending in
+ * Error or Exception (`TypeError`, `ValueError`).
+ */
+const EXCEPTION =
+  /^(?:(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*|[A-Z][\w$]*(?:Error|Exception))(?::(?:\s.*)?)?$/;
+/** Java's report of an exception no code caught. */
+const UNCAUGHT = /^Exception in thread "[^"]*" (.*)$/;
+/** Python's last traceback line: an exception name (maybe dotted), then its message if any. */
+const PYTHON_EXCEPTION = /^[A-Za-z_][\w.]*(?::(?:\s.*)?)?$/;
+
+const startsBlank = (line: string): boolean => {
+  const c = line.charCodeAt(0);
+  return c === 32 || c === 9;
+};
+
+/** Levels whose message an exception on the next line belongs to (not INFO's). */
+const isProblemLevel = (level: string | undefined): boolean =>
+  level === 'warn' || level === 'error' || level === 'fatal';
+
+/**
+ * Holds the last text record of one input and joins the lines that continue it; `emit` gets
+ * each record once nothing more can join it. One per file (or part of one), in line order.
+ */
+export class StackTraceJoiner<T> {
+  // The held record and what goes with it, in fields: one object per record would cost (this
+  // runs for every text line).
+  private record: LogRecord | undefined;
+  private no = 0;
+  private through = 0;
+  private extra: T | undefined;
+  private retold = false;
+  /** Inside a Python traceback: its lines join until its exception line. */
+  private traceback = false;
+  /** Frames joined to the held record so far. */
+  private frames = 0;
+
+  /**
+   * `shaped`: whether the file's lines have a header that starts each record (known once the
+   * header is learned from the file's first lines, which are held until then).
+   */
+  constructor(
+    private readonly emit: EmitRecord<T>,
+    public shaped: boolean,
+  ) {}
+
+  /** Holds a new text record; the one held before is emitted. */
+  hold(record: LogRecord, no: number, extra: T): void {
+    if (this.record !== undefined) this.flush();
+    this.record = record;
+    this.no = no;
+    this.through = no;
+    this.extra = extra;
+    this.traceback = record.content === TRACEBACK;
+  }
+
+  /** Emits the held record, if any: call before a record that is not text, and at the end. */
+  flush(): void {
+    const r = this.record;
+    if (r === undefined) return;
+    const retold = this.retold;
+    this.record = undefined;
+    this.retold = false;
+    this.traceback = false;
+    this.frames = 0;
+    this.emit(r, this.no, this.through, this.extra as T, retold);
+  }
+
+  /**
+   * A text line `no` that did not start a record by the file's header (or the file has none).
+   * Returns true when it was joined to the held record; else the caller reads it as a record.
+   */
+  join(line: string, no: number): boolean {
+    const r = this.record;
+    if (r === undefined || no - this.no > MAX_JOINED_LINES) return false;
+    // Whether the held record came with a log header (or the file's records all do): then a
+    // traceback after it is its own, where a headerless one starts an uncaught exception's.
+    const headed = this.shaped || r.level !== undefined || r.timestamp !== undefined;
+    if (line === TRACEBACK) {
+      if (!headed && this.frames === 0) return false;
+      this.traceback = true;
+      return this.take(r, no);
+    }
+    // Python's line between chained tracebacks, after the first one's exception.
+    if (CHAINED.test(line)) return this.frames > 0 ? this.take(r, no) : false;
+    if (startsBlank(line)) {
+      const frame = FRAME.test(line);
+      if (!frame && !this.shaped && !this.traceback && this.frames === 0) return false;
+      this.frames++;
+      return this.take(r, no);
+    }
+    if (CAUSE.test(line)) return this.frames > 0 || this.shaped ? this.take(r, no) : false;
+    if (this.traceback && this.frames > 0 && PYTHON_EXCEPTION.test(line)) {
+      // The exception a traceback ends in; chained tracebacks end in the one finally raised.
+      this.traceback = false;
+      this.noteException(r, line, true);
+      if (r.content === TRACEBACK) {
+        r.content = r.exception!;
+        this.retold = true;
+      }
+      return this.take(r, no);
+    }
+    if (
+      this.frames === 0 &&
+      r.exception === undefined &&
+      (isProblemLevel(r.level) || (this.shaped && r.level === undefined)) &&
+      EXCEPTION.test(line)
+    ) {
+      // Java writes the exception on the line after the message, then its frames.
+      this.noteException(r, line, false);
+      return this.take(r, no);
+    }
+    return false;
+  }
+
+  private take(r: LogRecord, no: number): boolean {
+    this.through = no;
+    if (this.frames > 0 && r.exception === undefined) {
+      // A record that is an exception (Node's `TypeError: x` on stderr, Java's uncaught
+      // `Exception in thread "main" java.lang.X: y`) with frames under it.
+      const uncaught = UNCAUGHT.exec(r.content);
+      const named = uncaught === null ? r.content : uncaught[1]!;
+      if (EXCEPTION.test(named)) this.noteException(r, named, false);
+    }
+    return true;
+  }
+
+  private noteException(r: LogRecord, line: string, replace: boolean): void {
+    if (r.exception === undefined || replace) r.exception = line.slice(0, MAX_EXCEPTION_CHARS);
+    r.level ??= 'error';
+  }
+}
+
+/**
+ * Whether the record of a text line may be a line of the record before it: it came without a
+ * header (no level, no time).
+ */
+export const mayContinue = (r: LogRecord | undefined): boolean =>
+  r !== undefined && r.level === undefined && r.timestamp === undefined;
+
+/** The type of an exception line: `ValueError` of `ValueError: card declined`. */
+export function exceptionType(exception: string): string {
+  const colon = exception.indexOf(':');
+  return (colon < 0 ? exception : exception.slice(0, colon)).trim();
+}

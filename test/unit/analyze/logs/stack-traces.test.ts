@@ -1,0 +1,220 @@
+// Stack traces and tracebacks joined to the record they belong to (stack-traces.ts), as the
+// reader of `obs analyze logs` and of `obs analyze traces --logs` read them: one record per event,
+// with the exception the trace reports, and never a headed line lost to a trace.
+import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createLogAnalysis } from '../../../../analyze/logs/analyze.js';
+import { newSummary, readLogFile } from '../../../../analyze/logs/reader.js';
+import type { LogRecord } from '../../../../analyze/logs/records.js';
+import { renderText } from '../../../../analyze/logs/render.js';
+import { planParts } from '../../../../analyze/logs/parts.js';
+import { readLogEvidenceInput } from '../../../../analyze/traces/logs/read.js';
+
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'obs-stack-'));
+const write = (name: string, lines: string[]) => {
+  const f = path.join(tmp, name);
+  writeFileSync(f, lines.join('\n') + '\n');
+  return f;
+};
+
+interface Read {
+  records: (LogRecord & { no: number; through: number })[];
+  joined: number;
+  lines: number;
+}
+async function read(file: string): Promise<Read> {
+  const summary = newSummary(file, 'incident');
+  const records: Read['records'] = [];
+  await readLogFile(
+    summary,
+    { headerSample: 200 },
+    {
+      record: (r, no, _first, _shape, through = no) => records.push({ ...r, no, through }),
+      read: () => undefined,
+    },
+    { next: 0 },
+  );
+  return { records, joined: summary.joinedLines, lines: summary.lines };
+}
+
+const pythonException = (stamp: string, n: number) => [
+  `2024-05-01 12:00:${stamp},123 INFO orders: order ${n} placed`,
+  `2024-05-01 12:00:${stamp},456 ERROR orders: payment failed for order ${n}`,
+  'Traceback (most recent call last):',
+  '  File "/app/orders.py", line 42, in place',
+  '    pay(order)',
+  '  File "/app/pay.py", line 10, in pay',
+  '    raise ValueError("card declined")',
+  'ValueError: card declined',
+];
+
+describe('stack traces in log files', () => {
+  it("joins Python's logger.exception traceback to its record, with the exception raised", async () => {
+    const f = write('orders.log', [
+      ...pythonException('01', 1),
+      ...pythonException('02', 2),
+      '2024-05-01 12:00:03,000 INFO orders: done',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.content, x.exception])).toEqual([
+      [1, 1, 'info', 'order 1 placed', undefined],
+      [2, 8, 'error', 'payment failed for order 1', 'ValueError: card declined'],
+      [9, 9, 'info', 'order 2 placed', undefined],
+      [10, 16, 'error', 'payment failed for order 2', 'ValueError: card declined'],
+      [17, 17, 'info', 'done', undefined],
+    ]);
+    expect(r.joined).toBe(12);
+  });
+
+  it('takes the exception finally raised of chained Python tracebacks', async () => {
+    const f = write('chained.log', [
+      '2024-05-01 12:00:02,123 ERROR orders: payment failed',
+      'Traceback (most recent call last):',
+      '  File "/app/a.py", line 3, in f',
+      '    g()',
+      'KeyError: 1',
+      '',
+      'During handling of the above exception, another exception occurred:',
+      '',
+      'Traceback (most recent call last):',
+      '  File "/app/a.py", line 5, in f',
+      '    raise PaymentError("x")',
+      'orders.errors.PaymentError: card declined',
+      '2024-05-01 12:00:03,123 INFO orders: ok',
+    ]);
+    const r = await read(f);
+    expect(r.records).toHaveLength(2);
+    expect(r.records[0]).toMatchObject({
+      no: 1,
+      through: 12,
+      exception: 'orders.errors.PaymentError: card declined',
+    });
+  });
+
+  it("joins Java's exception, frames and causes to the message; the thrown exception is kept", async () => {
+    const f = write('inventory.log', [
+      '2024-05-01 12:00:01.123 INFO  [main] c.e.Inventory - stock checked',
+      '2024-05-01 12:00:02.123 ERROR [http-1] c.e.Inventory - reservation failed',
+      'java.lang.IllegalStateException: no stock',
+      '\tat com.example.Inventory.reserve(Inventory.java:10)',
+      'Caused by: java.net.SocketTimeoutException: Read timed out',
+      '\tat java.base/java.net.SocketInputStream.read(SocketInputStream.java:1)',
+      '\t... 12 more',
+      '2024-05-01 12:00:03.123 INFO  [main] c.e.Inventory - stock checked',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.exception])).toEqual([
+      [1, 1, 'info', undefined],
+      [2, 7, 'error', 'java.lang.IllegalStateException: no stock'],
+      [8, 8, 'info', undefined],
+    ]);
+  });
+
+  it('reads a raw stderr: an uncaught exception is an error record, other lines stay apart', async () => {
+    const f = write('stderr.log', [
+      'listening on 8080',
+      "TypeError: Cannot read properties of undefined (reading 'id')",
+      '    at place (/app/orders.js:12:5)',
+      '    at Layer.handle (/app/node_modules/express/lib/router/layer.js:95:5)',
+      'listening on 8080',
+      '  an indented note, not a frame',
+      'Traceback (most recent call last):',
+      '  File "/app/x.py", line 1, in <module>',
+      '    main()',
+      "KeyError: 'user'",
+      'done',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.content])).toEqual([
+      [1, 1, undefined, 'listening on 8080'],
+      [2, 4, 'error', "TypeError: Cannot read properties of undefined (reading 'id')"],
+      [5, 5, undefined, 'listening on 8080'],
+      [6, 6, undefined, '  an indented note, not a frame'],
+      // A bare traceback says what failed on its last line: that is its message.
+      [7, 10, 'error', "KeyError: 'user'"],
+      [11, 11, undefined, 'done'],
+    ]);
+  });
+
+  it('never joins a line with a header of its own, nor an exception name to an INFO line', async () => {
+    const f = write('mixed.log', [
+      '2024-05-01 12:00:01,000 INFO app: config loaded',
+      'ValueError: not part of the INFO line',
+      '2024-05-01 12:00:02,000 ERROR app: failed',
+      '    some detail',
+      '2024-05-01 12:00:03,000 INFO app: next',
+      '2024-05-01 12:00:04,000 INFO app: next',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through])).toEqual([
+      [1, 1],
+      [2, 2],
+      [3, 4],
+      [5, 5],
+      [6, 6],
+    ]);
+  });
+
+  it('reports the exceptions of a pattern and assigns trace lines to their record', async () => {
+    const f = write('report.log', [...pythonException('01', 1), ...pythonException('02', 2)]);
+    const result = await createLogAnalysis({ files: [f], assignments: true, workers: 0 }).run();
+    const r = result.report;
+    expect(r.inputs[0]).toMatchObject({ lines: 16, records: 4, joinedLines: 12 });
+    const failed = r.patterns.find((p) => p.template.startsWith('payment failed'))!;
+    expect(failed.exceptions).toEqual([
+      { type: 'ValueError', count: 2, example: 'ValueError: card declined' },
+    ]);
+    expect(r.services[0]!.errorPatterns[0]!.exceptions).toEqual(failed.exceptions);
+    expect(renderText(r)).toContain('raised: ValueError: card declined (2)');
+    // Every line of a traceback is assigned its record's pattern.
+    const refs = [...result.assignments()];
+    expect(refs).toHaveLength(16);
+    for (let line = 3; line <= 8; line++) expect(refs[line - 1]!.pattern).toBe(failed.id);
+  });
+
+  it('does not cut the input into parts inside a stack trace', () => {
+    const f = write(
+      'many.log',
+      Array.from({ length: 400 }, (_, i) =>
+        pythonException(String(i % 60).padStart(2, '0'), i),
+      ).flat(),
+    );
+    for (const n of [2, 3, 5, 9]) {
+      for (const piece of planParts([f], n).flat()) {
+        if (piece.range === undefined || piece.range.start === 0) continue;
+        const text = readHead(f, piece.range.start);
+        expect(text).toMatch(/^2024-05-01 /);
+      }
+    }
+  });
+
+  it('joins traces in the logs of `obs analyze traces --logs` too', async () => {
+    const f = write('evidence.log', [
+      '2024-05-01 12:00:01,456 ERROR orders: payment failed trace_id=4bf92f3577b34da6a3ce929d0e0e4736',
+      'Traceback (most recent call last):',
+      '  File "/app/pay.py", line 10, in pay',
+      '    raise ValueError("card declined")',
+      'ValueError: card declined',
+      '2024-05-01 12:00:02,000 INFO orders: ok',
+    ]);
+    const input = await readLogEvidenceInput([f], undefined);
+    expect(input.incident.lines).toBe(6);
+    const tallies = [...input.incident.services.values()].flatMap((s) => [...s.patterns.values()]);
+    // Two records (the error and the INFO line), not six.
+    expect(tallies.reduce((n, t) => n + t.lines, 0)).toBe(2);
+    expect(tallies.find((t) => t.errors === 1)?.exception).toBe('ValueError: card declined');
+  });
+});
+
+function readHead(file: string, at: number): string {
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(40);
+    const n = readSync(fd, buf, 0, 40, at);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
