@@ -70,10 +70,9 @@ export function logLines(r: TraceReport, max: number): string[] {
           : s.baselineLines === 0
             ? ' (no baseline lines)'
             : ` (baseline ${int(s.baselineErrorLines)} of ${int(s.baselineLines ?? 0)})`;
-      const fresh =
-        s.newErrorPatterns.length > 0
-          ? `; new: "${s.newErrorPatterns[0]!.template.slice(0, 100)}"`
-          : '';
+      const top = s.newErrorPatterns[0];
+      const raised = top?.exception == null ? '' : ` raising ${top.exception.slice(0, 100)}`;
+      const fresh = top !== undefined ? `; new: "${top.template.slice(0, 100)}"${raised}` : '';
       return `${s.service}: ${int(s.errorLines)} error lines of ${int(s.lines)}${base}${fresh}`;
     });
 }

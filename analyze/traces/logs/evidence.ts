@@ -38,6 +38,8 @@ export interface NewLogPattern {
   lines: number;
   errors: number;
   traceIds: string[];
+  /** An exception its lines raised (a stack trace joined to them), or null. */
+  exception: string | null;
 }
 
 export interface ServiceLogEvidence {
@@ -92,6 +94,7 @@ interface PatternTotals {
   lines: number;
   errors: number;
   traceIds: string[];
+  exception?: string;
 }
 
 /** Per pattern id: lines, errors, traces; merging references the miner settled into one. */
@@ -103,6 +106,7 @@ function byPattern(input: LogEvidenceInput, s: ServiceLogs | undefined) {
     const e = out.get(id) ?? { id, template, lines: 0, errors: 0, traceIds: [] };
     e.lines += t.lines;
     e.errors += t.errors;
+    e.exception ??= t.exception;
     for (const tid of t.traceIds)
       if (e.traceIds.length < 3 && !e.traceIds.includes(tid)) e.traceIds.push(tid);
     out.set(id, e);
@@ -166,7 +170,8 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
     if (input === undefined) return undefined;
     const inc = input.incident;
     for (const p of inc.pending) {
-      tally(inc, this.spanService.get(p.spanId) ?? UNKNOWN_SERVICE, p.ref, p.error, p.traceId);
+      const service = this.spanService.get(p.spanId) ?? UNKNOWN_SERVICE;
+      tally(inc, service, p.ref, p.error, p.traceId, p.exception);
     }
     inc.pending = [];
     return this.evaluate(input, inc, input.baseline);
@@ -284,6 +289,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
           lines: t.lines,
           errors: t.errors,
           traceIds: t.traceIds,
+          exception: t.exception ?? null,
         })),
         errorTraces: errorTraces.size,
         errorTracesSeen: seen,
@@ -296,11 +302,12 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       const ex = originExample.get(service);
       if (o > 0 && requests > 0 && ex !== undefined) {
         const pattern = input.patternOf(ex.ref).template;
+        const raised = raisedText(s.patterns.get(ex.ref)?.exception);
         evidence.push({
           service,
           kind: 'logErrorOrigin',
           score: Math.min(1, o / requests),
-          text: `error lines new or above the baseline's rate start here in ${originTraces.get(service) ?? 0} of its ${requests} requests${p >= 0.5 ? ` (in ${Math.round(p)} more they follow a deeper service's errors)` : ''}, e.g. "${clip(pattern)}" (trace ${ex.traceId})`,
+          text: `error lines new or above the baseline's rate start here in ${originTraces.get(service) ?? 0} of its ${requests} requests${p >= 0.5 ? ` (in ${Math.round(p)} more they follow a deeper service's errors)` : ''}, e.g. "${clip(pattern)}"${raised} (trace ${ex.traceId})`,
         });
       }
 
@@ -319,7 +326,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
         score: Math.min(1, unplacedWeight / s.lines),
         text:
           top !== undefined
-            ? `${unplacedErrors} error lines not tied to a trace of the input, ${fresh.reduce((a, t) => a + t.errors, 0)} of ${fresh.length} pattern${fresh.length === 1 ? '' : 's'} never logged in the baseline, e.g. "${clip(top.template)}"`
+            ? `${unplacedErrors} error lines not tied to a trace of the input, ${fresh.reduce((a, t) => a + t.errors, 0)} of ${fresh.length} pattern${fresh.length === 1 ? '' : 's'} never logged in the baseline, e.g. "${clip(top.template)}"${raisedText(top.exception)}`
             : `${pct(s.errors, s.lines)} of its log lines are errors (${s.errors} of ${s.lines}${base !== undefined ? (nb === 0 ? '; no baseline lines' : `; baseline ${pct(kb, nb)}`) : ''}), ${unplacedErrors} of them not tied to a trace of the input`,
       });
     }
@@ -337,6 +344,10 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
     };
   }
 }
+
+/** ` raising ValueError: card declined`, for a pattern whose lines carry a stack trace. */
+const raisedText = (exception: string | undefined): string =>
+  exception === undefined ? '' : ` raising ${clip(exception, 100)}`;
 
 /** A template for a reason: long ones keep their start and their end, where the exception is. */
 function clip(template: string, max = 160): string {

@@ -211,6 +211,38 @@ describe('log evidence', () => {
     expect(r.rootCauses[0]!.service).toBe('payments');
   });
 
+  it('counts a traceback as part of its error line, and says what it raised', async () => {
+    const none = () => false;
+    const text: string[] = [];
+    for (let k = 1000; k < 1030; k++) {
+      text.push(
+        `2024-05-01 12:00:00,000 ERROR [trace_id=${tid(k)} span_id=${sid(k, 'cc')}] charge failed`,
+        'Traceback (most recent call last):',
+        '  File "/app/pay.py", line 10, in charge',
+        '    raise ValueError("card declined")',
+        'ValueError: card declined',
+      );
+    }
+    const logs = await readLogEvidenceInput(
+      [file(routine(1000, 60)), file(text)],
+      [file(routine(0, 60))],
+    );
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 60, none)),
+      baseline: memory(requests(0, 60, none)),
+      logs,
+    });
+    const pay = r.logs!.services.find((s) => s.service === 'payments')!;
+    // 60 routine lines and 30 error records, not 30 records for each line of a traceback.
+    expect(pay).toMatchObject({ lines: 90, errorLines: 30 });
+    expect(pay.newErrorPatterns[0]).toMatchObject({
+      template: expect.stringMatching(/charge failed$/) as string,
+      exception: 'ValueError: card declined',
+    });
+    expect(r.rootCauses[0]!.service).toBe('payments');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(/charge failed" raising ValueError: card declined/);
+  });
+
   it('blames the deepest service with unusual errors in a request, not those that pass them up', async () => {
     const none = () => false;
     const incident = [...routine(1000, 60)];
