@@ -14,6 +14,9 @@
  * - else `|`-separated fields starting with a timestamp;
  * - else a run of leading fields whose positions hold numbers/timestamps in nearly every line.
  *
+ * One fixed format comes first, as no rule above reads it: glog/klog's severity letter glued to
+ * its date (`I0501 12:00:01.123456 ...`), the format of Kubernetes components and many Go services.
+ *
  * Lines that do not fit the learned shape (stack traces, continuation lines) keep the whole line as
  * the message and are counted by the caller.
  */
@@ -315,6 +318,32 @@ function bracketEnd(toks: Fields, i: number): number {
 const SEPARATOR = /^[-|:]$/;
 /** Python's default `LEVEL:logger:message`. */
 const PY_BASIC = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([^\s:]+):/;
+/**
+ * glog and klog (Go services, every Kubernetes component): a severity letter glued to the date,
+ * then the time, the thread id and `file:line]`: `E0501 12:00:02.123456   4321 reconciler.go:88] `.
+ */
+const GLOG = /^([IWEF])(\d{4} \d{2}:\d{2}:\d{2}(?:\.\d+)?) +(\d+) +([^\s\]]+)\] ?/;
+const GLOG_LEVELS: Record<string, string> = { I: 'info', W: 'warn', E: 'error', F: 'fatal' };
+
+/** The spans of a glog/klog header, or undefined when the line has none. */
+function glogSpans(line: string): HeaderSpans | undefined {
+  const m = GLOG.exec(line);
+  if (m === null) return undefined;
+  const timeEnd = 1 + m[2]!.length;
+  const pid = line.indexOf(m[3]!, timeEnd);
+  const file = line.indexOf(m[4]!, pid + m[3]!.length);
+  return spansOf(
+    m[0].length,
+    true,
+    GLOG_LEVELS[m[1]!],
+    1,
+    timeEnd,
+    file,
+    file + m[4]!.length,
+    pid,
+    pid + m[3]!.length,
+  );
+}
 
 /** Offsets of absent parts. */
 const NONE = -1;
@@ -412,6 +441,8 @@ export function genericHeader(line: string): (HeaderParts & { matched: boolean }
 }
 
 function genericSpans(line: string): HeaderSpans | undefined {
+  const glog = glogSpans(line);
+  if (glog !== undefined) return glog;
   const py = PY_BASIC.exec(line);
   if (py !== null) {
     const c = py[1]!.length + 1;
@@ -560,6 +591,10 @@ export function learnHeader(sample: readonly string[]): ShapedHeaderParser {
   const lines = sample.filter((l) => l.trim().length > 0);
   const anchors = lines.map(anchorsOf);
   const n = anchors.length;
+
+  if (n > 0 && lines.filter((l) => GLOG.test(l)).length / n >= SUPPORT) {
+    return shaped('glog/klog header', (line) => glogSpans(line) ?? whole(false));
+  }
 
   const [levelAt, levelShare] = mode(
     anchors.map((a) => a.level),

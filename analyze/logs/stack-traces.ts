@@ -11,6 +11,8 @@
  * that is only a traceback (an uncaught exception, written without a log header) takes the
  * exception as its message. A record of unknown level that ends in an exception is an error.
  *
+ * A Go panic (`panic: ...`) gains its goroutine dump, and is an error of that exception.
+ *
  * Only lines that do not start a record by the file's header are considered, so a file of
  * headed lines can never lose a record to this. In a file without a header (a service's raw
  * stderr), only lines that are clearly part of a trace are joined: frames (`at ...`,
@@ -52,6 +54,15 @@ const CAUSE = /^([ \t]*)(Caused by|Suppressed): /;
  */
 const EXCEPTION =
   /^(?:(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*|[A-Z][\w$]*(?:Error|Exception))(?::(?:\s.*)?)?$/;
+/** A Go panic's first line; its goroutine dump follows (`GO_DUMP`). */
+const PANIC = 'panic: ';
+/**
+ * The lines of a Go panic's dump that start at column 0: `[signal SIGSEGV ...]`, `goroutine 1
+ * [running]:`, a function and its arguments (`main.handler(0xc000010000)`), `created by ...`,
+ * `exit status 2`. (Its file lines start with a tab.)
+ */
+const GO_DUMP =
+  /^(\[signal |goroutine \d+ \[|created by |exit status \d+$|[\w./*()-]+(\.\w+)?\([^()]*\)(\s|$)|panic: |\[recovered\])/;
 /** Java's report of an exception no code caught. */
 const UNCAUGHT = /^Exception in thread "[^"]*" (.*)$/;
 /** Python's last traceback line: an exception name (maybe dotted), then its message if any. */
@@ -80,6 +91,8 @@ export class StackTraceJoiner<T> {
   private retold = false;
   /** Inside a Python traceback: its lines join until its exception line. */
   private traceback = false;
+  /** The held record is a Go panic: its goroutine dump joins. */
+  private panic = false;
   /** Frames joined to the held record so far. */
   private frames = 0;
 
@@ -100,6 +113,7 @@ export class StackTraceJoiner<T> {
     this.through = no;
     this.extra = extra;
     this.traceback = record.content === TRACEBACK;
+    this.panic = record.content.startsWith(PANIC);
   }
 
   /** Emits the held record, if any: call before a record that is not text, and at the end. */
@@ -110,6 +124,7 @@ export class StackTraceJoiner<T> {
     this.record = undefined;
     this.retold = false;
     this.traceback = false;
+    this.panic = false;
     this.frames = 0;
     this.emit(r, this.no, this.through, this.extra as T, retold);
   }
@@ -127,6 +142,10 @@ export class StackTraceJoiner<T> {
     if (line === TRACEBACK) {
       if (!headed && this.frames === 0) return false;
       this.traceback = true;
+      return this.take(r, no);
+    }
+    if (this.panic && GO_DUMP.test(line)) {
+      this.frames++;
       return this.take(r, no);
     }
     // Python's line between chained tracebacks, after the first one's exception.
@@ -163,6 +182,7 @@ export class StackTraceJoiner<T> {
 
   private take(r: LogRecord, no: number): boolean {
     this.through = no;
+    if (this.panic && r.exception === undefined) this.noteException(r, r.content, false);
     if (this.frames > 0 && r.exception === undefined) {
       // A record that is an exception (Node's `TypeError: x` on stderr, Java's uncaught
       // `Exception in thread "main" java.lang.X: y`) with frames under it.

@@ -33,6 +33,8 @@ const CLF =
   /\b(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?/;
 const SYSLOG =
   /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+(\d{4}))?/;
+/** glog/klog's `0501 12:00:01.123456` (month and day, no year). */
+const GLOG = /^(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/;
 
 const TIME_FORMATS: TimeFormat[] = [
   {
@@ -87,6 +89,14 @@ const TIME_FORMATS: TimeFormat[] = [
       return Date.UTC(y, month, g.num(2), g.num(3), g.num(4), g.num(5));
     },
   },
+  {
+    res: [GLOG],
+    compute(g, year) {
+      const frac = g.str(6);
+      const ms = frac !== undefined ? Math.round(Number(`0.${frac}`) * 1000) : 0;
+      return Date.UTC(year, g.num(1) - 1, g.num(2), g.num(3), g.num(4), g.num(5)) + ms;
+    },
+  },
 ];
 
 /** The groups of a regular expression's match. */
@@ -131,8 +141,8 @@ function match(f: TimeFormat, text: string, g: MatchGroups): number {
 /**
  * Milliseconds since the epoch from common timestamp texts: ISO 8601 / RFC 3339, epoch seconds or
  * milliseconds, `yy/mm/dd HH:MM:SS`, `yyyymmdd-HH:MM:SS`, `yymmdd HHMMSS`, the Common Log
- * Format's `dd/Mon/yyyy:HH:MM:SS +zone`, syslog `Mon dd HH:MM:SS` (with `year` when the text has
- * none). Times without a zone are taken as UTC.
+ * Format's `dd/Mon/yyyy:HH:MM:SS +zone`, syslog `Mon dd HH:MM:SS` and glog's `mmdd HH:MM:SS.ffffff`
+ * (with `year` when the text has none). Times without a zone are taken as UTC.
  */
 export function parseTime(text: string, year = new Date().getUTCFullYear()): number | undefined {
   const g = new MatchGroups();

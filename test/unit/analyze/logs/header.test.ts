@@ -106,6 +106,30 @@ describe('learnHeader', () => {
     if (want.component) expect(parsed.component).toBe(want.component);
   });
 
+  it('reads glog/klog headers (Kubernetes components, Go services): level letter, time, file', () => {
+    const lines = [
+      'I0501 12:00:01.123456    4321 controller.go:123] Starting controller',
+      'E0501 12:00:02.123456    4321 reconciler.go:88] Failed to reconcile pod default/web-1',
+      'W0501 12:00:03.123456    4321 reflector.go:324] watch of *v1.Pod ended with: too old',
+      'F0501 12:00:04.000001      17 main.go:40] cannot start: port in use',
+    ];
+    const h = learnHeader(lines);
+    expect(h.description).toBe('glog/klog header');
+    expect(lines.map((l) => h.parse(l).level)).toEqual(['info', 'error', 'warn', 'fatal']);
+    expect(h.parse(lines[1]!)).toMatchObject({
+      content: 'Failed to reconcile pod default/web-1',
+      time: '0501 12:00:02.123456',
+      pid: '4321',
+      component: 'reconciler.go:88',
+      matched: true,
+    });
+    // In a file of mixed formats, each such line is still read.
+    expect(learnHeader(['plain', 'text', lines[3]!]).parse(lines[3]!)).toMatchObject({
+      content: 'cannot start: port in use',
+      level: 'fatal',
+    });
+  });
+
   it('keeps lines without the learned header whole and says so', () => {
     const h = learnHeader(fixture('Hadoop'));
     const trace = '\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)';

@@ -138,6 +138,28 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it("joins a Go panic's goroutine dump to it", async () => {
+    const f = write('gopanic.log', [
+      'server listening on :8080',
+      'panic: runtime error: invalid memory address or nil pointer dereference',
+      '[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x4a2b1c]',
+      '',
+      'goroutine 34 [running]:',
+      'main.(*Server).handleOrder(0xc0000a4000, {0x6b8f20, 0xc0000b2000}, 0xc0000c8000)',
+      '\t/app/server.go:42 +0x1c',
+      'created by net/http.(*Server).Serve in goroutine 1',
+      '\t/usr/local/go/src/net/http/server.go:3285 +0x4b4',
+      'exit status 2',
+      'server listening on :8080',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.exception])).toEqual([
+      [1, 1, undefined, undefined],
+      [2, 10, 'error', 'panic: runtime error: invalid memory address or nil pointer dereference'],
+      [11, 11, undefined, undefined],
+    ]);
+  });
+
   it('never joins a line with a header of its own, nor an exception name to an INFO line', async () => {
     const f = write('mixed.log', [
       '2024-05-01 12:00:01,000 INFO app: config loaded',
