@@ -659,6 +659,14 @@ function numericPrefix(anchors: Anchors[]): number {
   return last + 1;
 }
 
+/**
+ * After a level, Spring Boot's pid and `---` (`INFO 12345 --- [main] c.e.App : ...`): the index
+ * after them, or `i`.
+ */
+function pidDashes(toks: Fields, i: number): number {
+  return toks.has(i + 2) && toks.text(i + 1) === '---' && /^\d+$/.test(toks.text(i)) ? i + 2 : i;
+}
+
 function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
   // What follows the level in this file: bracket groups, then a `logger:` tag or a dotted logger.
   const after = anchors.filter((a) => a.level === at);
@@ -674,12 +682,12 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
   };
   const tagUsual =
     share((a) => {
-      const j = skipBrackets(a.toks, at + 1);
+      const j = skipBrackets(a.toks, pidDashes(a.toks, at + 1));
       return a.toks.has(j + 1) && TAG.test(a.toks.text(j));
     }) >= 0.8;
   const loggerUsual =
     share((a) => {
-      const j = skipBrackets(a.toks, at + 1);
+      const j = skipBrackets(a.toks, pidDashes(a.toks, at + 1));
       return a.toks.has(j + 1) && LOGGER.test(a.toks.text(j));
     }) >= 0.8;
   const time = new TimeFinder();
@@ -692,15 +700,18 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
       const t = toks.at(at);
       const level = t === undefined ? undefined : levelOf(t);
       if (level === undefined || !toks.has(at + 1)) return genericSpans(line) ?? whole(false);
-      let i = skipBrackets(toks, at + 1);
-      let c = NO_COMPONENT;
+      const p = pidDashes(toks, at + 1);
+      const pid: [number, number] =
+        p > at + 1 ? [toks.start(at + 1), toks.end(at + 1)] : [NONE, NONE];
+      let i = skipBrackets(toks, p);
+      let c: ComponentSpans = [NONE, NONE, ...pid];
       const next = toks.at(i);
       if (next !== undefined && toks.has(i + 1)) {
         if (tagUsual && TAG.test(next)) {
           c = componentAt(line, toks.start(i), toks.end(i));
           i++;
         } else if (loggerUsual && LOGGER.test(next)) {
-          c = [toks.start(i), toks.end(i), NONE, NONE];
+          c = [toks.start(i), toks.end(i), ...pid];
           i = bracketEnd(toks, i + 1); // one group: `[req-...]`; a second one is message
           const sep = toks.at(i);
           if (sep === ':' || sep === '-') i++;

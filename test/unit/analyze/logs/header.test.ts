@@ -130,6 +130,31 @@ describe('learnHeader', () => {
     });
   });
 
+  it("reads Spring Boot's pid, padded thread and logger as header", () => {
+    // Spring Boot pads the thread name to 15 characters: one message, whatever the thread.
+    const lines = [
+      '2024-05-01T12:00:00.123Z  INFO 12345 --- [nio-8080-exec-1] c.e.shop.OrderService             : Order 1 placed',
+      '2024-05-01T12:00:01.123Z ERROR 12345 --- [           main] c.e.shop.OrderService             : Order 2 failed',
+      '2024-05-01T12:00:02.123Z  WARN 12345 --- [shop] [   scheduling-1] c.e.shop.Cache : Cache stale',
+    ];
+    const h = learnHeader(lines);
+    expect(lines.map((l) => h.parse(l))).toMatchObject([
+      {
+        content: 'Order 1 placed',
+        level: 'info',
+        pid: '12345',
+        component: 'c.e.shop.OrderService',
+      },
+      {
+        content: 'Order 2 failed',
+        level: 'error',
+        pid: '12345',
+        component: 'c.e.shop.OrderService',
+      },
+      { content: 'Cache stale', level: 'warn', pid: '12345', component: 'c.e.shop.Cache' },
+    ]);
+  });
+
   it('keeps lines without the learned header whole and says so', () => {
     const h = learnHeader(fixture('Hadoop'));
     const trace = '\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)';
