@@ -22,7 +22,7 @@ import {
   textRecord,
 } from './records.js';
 import type { LogRecord } from './records.js';
-import { StackTraceJoiner, mayContinue } from './stack-traces.js';
+import { StackTraceJoiner } from './stack-traces.js';
 import { createTimeParser } from './times.js';
 import type { InputSummary } from './report-types.js';
 
@@ -112,8 +112,8 @@ export async function readLogFile(
     (r, no, through, shape, retold) => sink.record(r, no, true, retold ? -1 : shape, through),
     opts.logFormat !== undefined,
   );
-  const joined = (): void => {
-    summary.kinds.text = (summary.kinds.text ?? 0) + 1;
+  const joined = (kind: string = 'text'): void => {
+    summary.kinds[kind] = (summary.kinds[kind] ?? 0) + 1;
     summary.joinedLines++;
   };
   const plain = (line: string, no: number, known: KnownLine): void => {
@@ -143,8 +143,10 @@ export async function readLogFile(
     }
     if (shapes !== undefined && isPlainText(line)) return plain(line, no, shapes.parse(line));
     const parsed = parseLine(line, ctx);
-    const text = parsed.kind === 'text';
-    if (text && mayContinue(parsed.records[0]) && joiner.join(line, no)) return joined();
+    const text = parsed.text;
+    if (text !== undefined && parsed.headerless === true && joiner.join(text, no)) {
+      return joined(parsed.kind);
+    }
     summary.kinds[parsed.kind] = (summary.kinds[parsed.kind] ?? 0) + 1;
     if (parsed.problem !== undefined) {
       // Also a Docker line's text that is malformed JSON (its problem is the inner line's).
@@ -157,7 +159,9 @@ export async function readLogFile(
       return;
     }
     summary.records += parsed.records.length;
-    if (text) return joiner.hold(parsed.records[0]!, no, -1);
+    if (text !== undefined && parsed.records.length === 1) {
+      return joiner.hold(parsed.records[0]!, no, -1);
+    }
     joiner.flush();
     parsed.records.forEach((r, i) => sink.record(r, no, i === 0, -1));
   };

@@ -13,7 +13,8 @@
  *
  * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
  * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Each line is read on its
- * own here; the readers join stack traces to the record before them (stack-traces.ts).
+ * own here; the readers join stack traces to the record before them (stack-traces.ts), also
+ * those a container runtime wrote a line at a time.
  * Terminal escape sequences (colours that loggers write to a console, and that `docker logs` and
  * `kubectl logs` keep) are removed first: a level inside them is found, and they vary nothing.
  */
@@ -23,6 +24,7 @@ import { LOG_FIELDS } from '../../model/conventions.js';
 import { isZeroId, normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
+import { mayContinue } from './stack-traces.js';
 import { newTimeMemo, parseTime } from './times.js';
 import type { TimeMemo, TimeParser } from './times.js';
 
@@ -50,6 +52,13 @@ export interface ParsedLine {
   headerMismatch: boolean;
   /** Set when a line looked like JSON but did not parse, or OTLP without records. */
   problem?: string;
+  /**
+   * The text of a text record, bare or inside a Docker or CRI wrapper: a stack trace after it
+   * may join it (stack-traces.ts).
+   */
+  text?: string;
+  /** That text had no header of its own (the wrapper's time aside): it may go on a record. */
+  headerless?: boolean;
 }
 
 export interface ParseContext {
@@ -412,6 +421,8 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
         records: [record],
         headerMismatch: false,
         problem: `malformed JSON (${err instanceof Error ? err.message : String(err)})`,
+        text: trimmed,
+        headerless: mayContinue(record),
       };
     }
     if (isObject(obj)) {
@@ -452,7 +463,13 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
     }
   }
   const { record, mismatch } = fromText(trimmed, ctx, {});
-  return { kind: 'text', records: [record], headerMismatch: mismatch };
+  return {
+    kind: 'text',
+    records: [record],
+    headerMismatch: mismatch,
+    text: trimmed,
+    headerless: mayContinue(record),
+  };
 }
 
 function fromJson(o: Json, ctx: ParseContext): LogRecord {

@@ -20,7 +20,7 @@ import {
 } from '../../logs/records.js';
 import type { LogRecord, ParseContext } from '../../logs/records.js';
 import { isShaped } from '../../logs/header.js';
-import { StackTraceJoiner, mayContinue } from '../../logs/stack-traces.js';
+import { StackTraceJoiner } from '../../logs/stack-traces.js';
 import { Problems } from '../readers/problems.js';
 
 /** Per service and pattern reference: lines, error lines, and a few trace ids. */
@@ -151,8 +151,8 @@ async function readFile(
     const line = withoutTerminalCodes(raw);
     if (line.trim().length === 0 || isBinaryLine(line)) return;
     const parsed = parseLine(line, ctx);
-    const text = parsed.kind === 'text';
-    if (text && mayContinue(parsed.records[0]) && joiner.join(line, no)) return;
+    const text = parsed.text;
+    if (text !== undefined && parsed.headerless === true && joiner.join(text, no)) return;
     if (parsed.problem !== undefined) {
       const what = `malformed log line: ${parsed.problem}`;
       if (opts.strict) {
@@ -166,7 +166,9 @@ async function readFile(
       side.problems.add('malformedJson', file, no, what);
       return;
     }
-    if (text && parsed.records.length === 1) return joiner.hold(parsed.records[0]!, no, undefined);
+    if (text !== undefined && parsed.records.length === 1) {
+      return joiner.hold(parsed.records[0]!, no, undefined);
+    }
     joiner.flush();
     parsed.records.forEach(take);
   };

@@ -138,6 +138,32 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it('joins a trace that Docker or a CRI runtime wrote a line at a time', async () => {
+    const text = [
+      'listening',
+      ...pythonException('02', 1).slice(1),
+      '2024-05-01 12:00:03,000 INFO orders: ok',
+    ];
+    const docker = write(
+      'docker.log',
+      text.map((l) =>
+        JSON.stringify({ log: `${l}\n`, stream: 'stderr', time: '2024-05-01T12:00:02Z' }),
+      ),
+    );
+    const cri = write(
+      'cri.log',
+      text.map((l) => `2024-05-01T12:00:02.5Z stderr F ${l}`),
+    );
+    for (const f of [docker, cri]) {
+      const r = await read(f);
+      expect(r.records.map((x) => [x.no, x.through, x.level, x.exception])).toEqual([
+        [1, 1, undefined, undefined],
+        [2, 8, 'error', 'ValueError: card declined'],
+        [9, 9, 'info', undefined],
+      ]);
+    }
+  });
+
   it("joins a Go panic's goroutine dump to it", async () => {
     const f = write('gopanic.log', [
       'server listening on :8080',
