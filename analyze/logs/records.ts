@@ -24,7 +24,7 @@ import { LOG_FIELDS } from '../../model/conventions.js';
 import { isZeroId, normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
-import { mayContinue } from './stack-traces.js';
+import { exceptionInTrace, mayContinue } from './stack-traces.js';
 import { newTimeMemo, parseTime } from './times.js';
 import type { TimeMemo, TimeParser } from './times.js';
 
@@ -298,6 +298,7 @@ function recordOf(
   const ids = base.traceId === undefined ? traceIdsInText(line) : base;
   if (ids.traceId !== undefined) record.traceId = ids.traceId;
   if (ids.spanId !== undefined) record.spanId = ids.spanId;
+  if (base.exception !== undefined) record.exception = base.exception;
   return record;
 }
 
@@ -472,6 +473,31 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
   };
 }
 
+/** Fields that name an error's type (ECS and ours, pino, bunyan, OTel semantic conventions). */
+const ERROR_TYPE_FIELDS = [LOG_FIELDS.errorType, 'err.type', 'err.name', 'exception.type'];
+const ERROR_MESSAGE_FIELDS = [LOG_FIELDS.errorMessage, 'err.message', 'exception.message'];
+/** Fields that hold a whole stack trace (python-json-logger, structlog, winston, ECS, pino). */
+const STACK_FIELDS = [
+  'exc_info',
+  'exc_text',
+  'exception',
+  LOG_FIELDS.errorStack,
+  'stack',
+  'err.stack',
+  'exception.stacktrace',
+];
+
+/** The exception a JSON log object names: by type and message, or in a stack trace field. */
+function jsonException(o: Json): string | undefined {
+  const type = firstString(o, ERROR_TYPE_FIELDS);
+  if (type !== undefined) {
+    const message = firstString(o, ERROR_MESSAGE_FIELDS);
+    return (message === undefined ? type : `${type}: ${message}`).slice(0, 300);
+  }
+  const trace = firstString(o, STACK_FIELDS);
+  return trace === undefined ? undefined : exceptionInTrace(trace);
+}
+
 function fromJson(o: Json, ctx: ParseContext): LogRecord {
   const text = firstString(o, MESSAGE_FIELDS);
   const message = text === undefined ? undefined : withoutTerminalCodes(text);
@@ -489,6 +515,8 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
   if (traceId !== undefined) base.traceId = traceId;
   const spanId = logId(firstString(o, SPAN_FIELDS), 16);
   if (spanId !== undefined) base.spanId = spanId;
+  const exception = jsonException(o);
+  if (exception !== undefined) base.exception = exception;
   if (message === undefined) {
     // No message field: the sorted keys are the shape of the event.
     return {
@@ -528,6 +556,17 @@ function anyValueText(v: unknown): string | undefined {
   return undefined;
 }
 
+/** The exception of an OTLP log record, by the OTel semantic conventions' attributes. */
+function otlpException(attrs: unknown): string | undefined {
+  const type = attr(attrs, 'exception.type');
+  if (type !== undefined) {
+    const message = attr(attrs, 'exception.message');
+    return (message === undefined ? type : `${type}: ${message}`).slice(0, 300);
+  }
+  const trace = attr(attrs, 'exception.stacktrace');
+  return trace === undefined ? undefined : exceptionInTrace(trace);
+}
+
 function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
   const records: LogRecord[] = [];
   let mismatch = false;
@@ -561,6 +600,8 @@ function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
         if (traceId !== undefined) base.traceId = traceId;
         const spanId = logId(lr.spanId, 16);
         if (spanId !== undefined) base.spanId = spanId;
+        const exception = otlpException(lr.attributes);
+        if (exception !== undefined) base.exception = exception;
         const text = withoutTerminalCodes(anyValueText(lr.body) ?? '');
         const { record, mismatch: m } = fromText(text, ctx, base);
         mismatch ||= m;

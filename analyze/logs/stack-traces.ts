@@ -53,7 +53,7 @@ const CAUSE = /^([ \t]*)(Caused by|Suppressed): /;
  * Error or Exception (`TypeError`, `ValueError`).
  */
 const EXCEPTION =
-  /^(?:(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*|[A-Z][\w$]*(?:Error|Exception))(?::(?:\s.*)?)?$/;
+  /^(?:(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*|(?:[A-Z][\w$]*)?(?:Error|Exception))(?::(?:\s.*)?)?$/;
 /** A Go panic's first line; its goroutine dump follows (`GO_DUMP`). */
 const PANIC = 'panic: ';
 /**
@@ -197,6 +197,30 @@ export class StackTraceJoiner<T> {
     if (r.exception === undefined || replace) r.exception = line.slice(0, MAX_EXCEPTION_CHARS);
     r.level ??= 'error';
   }
+}
+
+/**
+ * The exception a stack trace written as one text reports (a JSON logger's `exc_info`, `stack`,
+ * `error.stack_trace`): Python's last line, Java's and Node's first; undefined if none is named.
+ */
+export function exceptionInTrace(trace: string): string | undefined {
+  const lines = trace.split('\n').map((l) => l.trimEnd());
+  const first = lines[0] ?? '';
+  const uncaught = UNCAUGHT.exec(first);
+  const named = uncaught === null ? first : uncaught[1]!;
+  if (first === TRACEBACK || lines.some((l) => l === TRACEBACK)) {
+    for (let i = lines.length - 1; i >= 0; i--) {
+      const l = lines[i]!;
+      if (l.length === 0) continue;
+      return !startsBlank(l) && PYTHON_EXCEPTION.test(l)
+        ? l.slice(0, MAX_EXCEPTION_CHARS)
+        : undefined;
+    }
+    return undefined;
+  }
+  return EXCEPTION.test(named) || named.startsWith(PANIC)
+    ? named.slice(0, MAX_EXCEPTION_CHARS)
+    : undefined;
 }
 
 /**

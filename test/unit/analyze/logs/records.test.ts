@@ -40,6 +40,7 @@ describe('parseLine', () => {
           traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
           spanId: '00f067aa0ba902b7',
           content: 'CardDeclined: payment declined for order 42',
+          exception: 'CardDeclined',
         },
       ],
     });
@@ -279,6 +280,51 @@ describe('parseLine', () => {
         timestamp: Date.UTC(2024, 4, 1, 12, 0, 1),
       });
     }
+  });
+
+  it('takes the exception a JSON logger or an OTLP record carries in its fields', () => {
+    const exceptionOf = (o: object) => parseLine(JSON.stringify(o), plain).records[0]!.exception;
+    // pino's and bunyan's err, ECS (ours), winston's stack, python-json-logger's exc_info.
+    expect(exceptionOf({ msg: 'x', err: { type: 'TypeError', message: 'no id' } })).toBe(
+      'TypeError: no id',
+    );
+    expect(exceptionOf({ msg: 'x', err: { name: 'CheckoutError', message: '502' } })).toBe(
+      'CheckoutError: 502',
+    );
+    expect(exceptionOf({ message: 'x', [LOG_FIELDS.errorType]: 'ZeroDivisionError' })).toBe(
+      'ZeroDivisionError',
+    );
+    expect(
+      exceptionOf({ message: 'x', stack: 'Error: refund failed\n    at r (/app/r.js:3:9)' }),
+    ).toBe('Error: refund failed');
+    const traceback =
+      'Traceback (most recent call last):\n  File "/a.py", line 3, in f\n    g()\nKeyError: \'card\'';
+    expect(exceptionOf({ message: 'x', levelname: 'ERROR', exc_info: traceback })).toBe(
+      "KeyError: 'card'",
+    );
+    // A stack field that names no exception says nothing.
+    expect(exceptionOf({ message: 'x', stack: 'main thread' })).toBeUndefined();
+    expect(exceptionOf({ message: 'x' })).toBeUndefined();
+    const otlp = JSON.stringify({
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                {
+                  body: { stringValue: 'charge failed' },
+                  attributes: [
+                    { key: 'exception.type', value: { stringValue: 'ValueError' } },
+                    { key: 'exception.message', value: { stringValue: 'card declined' } },
+                  ],
+                },
+              ],
+            },
+          ],
+        },
+      ],
+    });
+    expect(parseLine(otlp, plain).records[0]!.exception).toBe('ValueError: card declined');
   });
 
   it("reads a level field that winston's colorize() coloured", () => {
