@@ -560,7 +560,6 @@ const COMPONENT = /^(.*?)(?:\[(\d+)\])?(?:\s*\([^)]*\))?:$/;
 
 /** Offsets of a component and its pid: start, end, pid start, pid end (NONE for absent). */
 type ComponentSpans = [number, number, number, number];
-const NO_COMPONENT: ComponentSpans = [NONE, NONE, NONE, NONE];
 
 /** The spans of a header that matched, with the time `time` found and component `c`. */
 function taggedSpans(
