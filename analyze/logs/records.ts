@@ -4,6 +4,8 @@
  * A line is one of:
  * - OTLP logs JSON (an ExportLogsServiceRequest per line, `{"resourceLogs": [...]}`): one record
  *   per logRecord, service from the resource's `service.name`;
+ * - `kubectl logs --prefix`'s `[pod/<pod>/<container>] `, before any of these: the container is
+ *   the service of records that name none;
  * - a container runtime wrapper: Docker's json-file (`{"log", "stream", "time"}`) or a CRI line
  *   (`<RFC3339 time> stdout|stderr F|P <text>`); the wrapped text is parsed again (a partial `P`
  *   fragment is a record of its own: fragments are not joined);
@@ -330,6 +332,7 @@ export function isPlainText(line: string): boolean {
   return (
     c !== 0xfeff &&
     c !== 123 &&
+    !isKubectlPrefixed(line) &&
     !CRI.test(line) &&
     !STAMPED_JSON.test(line) &&
     !(LOGFMT_START.test(line) && logfmtFields(line) !== undefined)
@@ -406,11 +409,21 @@ function logfmtFields(line: string): Json | undefined {
 /** An RFC 3339 time, then a JSON object: `kubectl logs --timestamps` of a JSON logger. */
 const STAMPED_JSON = /^(\d{4}-\d{2}-\d{2}T\S+) (\{.*\})\s*$/s;
 
+/** `kubectl logs --prefix`: `[pod/<pod>/<container>] <line>`. */
+const KUBECTL_PREFIX = /^\[pod\/[^/\]\s]+\/([^\]\s]+)\] (.*)$/s;
+const isKubectlPrefixed = (line: string): boolean =>
+  line.charCodeAt(0) === 91 && line.startsWith('[pod/');
+
 /** Parses one input line; see the module comment. Never throws on bad data. */
 export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
   const line = withoutTerminalCodes(raw);
   const first = line.charCodeAt(0) === 0xfeff ? 1 : 0;
   const trimmed = first ? line.slice(1) : line;
+  if (isKubectlPrefixed(trimmed)) {
+    const m = KUBECTL_PREFIX.exec(trimmed);
+    // The container is the service of records that name none.
+    if (m !== null) return parseLine(m[2]!, { ...ctx, defaultService: m[1]! });
+  }
   if (trimmed.startsWith('{')) {
     let obj: unknown;
     try {

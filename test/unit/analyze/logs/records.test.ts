@@ -327,6 +327,26 @@ describe('parseLine', () => {
     expect(parseLine(otlp, plain).records[0]!.exception).toBe('ValueError: card declined');
   });
 
+  it('reads `kubectl logs --prefix` lines: the container is the service, the rest the line', () => {
+    const text = parseLine(
+      '[pod/orders-7d9f6c-abcde/orders] 2024-05-01 12:00:02 ERROR payment failed',
+      plain,
+    );
+    expect(text.kind).toBe('text');
+    expect(text.records[0]).toMatchObject({
+      service: 'orders',
+      level: 'error',
+      content: 'payment failed',
+    });
+    const json = parseLine(
+      '[pod/pay-5c8d7-xyz12/sidecar] {"level":"error","msg":"down","service":"payments"}',
+      plain,
+    );
+    expect(json.records[0]).toMatchObject({ service: 'payments', level: 'error', content: 'down' });
+    expect(isPlainText('[pod/orders-7d9f6c-abcde/orders] order placed')).toBe(false);
+    expect(isPlainText('[worker-1] order placed')).toBe(true);
+  });
+
   it("reads a level field that winston's colorize() coloured", () => {
     const line = JSON.stringify({ level: '\u001b[31merror\u001b[39m', message: 'db down' });
     expect(parseLine(line, plain).records[0]!.level).toBe('error');
