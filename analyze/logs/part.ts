@@ -43,13 +43,19 @@ export interface ExceptionTally {
   example: string;
 }
 
+/**
+ * Exception types kept per service and pattern: a logger that puts ids into a type field must not
+ * grow a pattern without bound. Later new types are not counted; reports show the top 3.
+ */
+const MAX_EXCEPTION_TYPES = 32;
+
 /** Counts `exception` (a record's, see stack-traces.ts) in `svc`. */
 function countException(svc: SvcStats, exception: string, n = 1, example = exception): void {
   const type = exceptionType(exception);
   const map = (svc.exceptions ??= new Map<string, ExceptionTally>());
   const t = map.get(type);
-  if (t === undefined) map.set(type, { count: n, example });
-  else t.count += n;
+  if (t !== undefined) t.count += n;
+  else if (map.size < MAX_EXCEPTION_TYPES) map.set(type, { count: n, example });
 }
 
 /** Statistics of a pattern, or of one miner ref (several make a pattern). */

@@ -10,6 +10,8 @@ import { newSummary, readLogFile } from '../../../../analyze/logs/reader.js';
 import type { LogRecord } from '../../../../analyze/logs/records.js';
 import { renderText } from '../../../../analyze/logs/render.js';
 import { planParts } from '../../../../analyze/logs/parts.js';
+import { MiningPart } from '../../../../analyze/logs/part.js';
+import type { PatternStats } from '../../../../analyze/logs/part.js';
 import { readLogEvidenceInput } from '../../../../analyze/traces/logs/read.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'obs-stack-'));
@@ -266,3 +268,29 @@ function readHead(file: string, at: number): string {
     closeSync(fd);
   }
 }
+
+describe('exception counts', () => {
+  it('keep a bounded number of types per service and pattern, counting the ones kept', () => {
+    const part = new MiningPart({
+      miner: {},
+      examples: 3,
+      traceIds: 5,
+      maxChars: 16_384,
+      assignments: false,
+    });
+    const sink = part.sinkFor(newSummary('x.log', 'incident'), 0, () => undefined);
+    const record = (exception: string) =>
+      sink.record({ service: 'a', level: 'error', content: 'job failed', exception }, 1, true, -1);
+    for (let i = 0; i < 10; i++) record('TimeoutError: slow');
+    // A logger that writes ids into the type: each one new.
+    for (let i = 0; i < 500; i++) record(`Job${i}Error: boom`);
+    for (let i = 0; i < 5; i++) record('TimeoutError: slow again');
+    const [[, stats]] = [...part.stats()] as [[number, PatternStats]];
+    const svc = stats.services.get('a')!;
+    expect(svc.exceptions!.size).toBeLessThanOrEqual(32);
+    expect(svc.exceptions!.get('TimeoutError')).toEqual({
+      count: 15,
+      example: 'TimeoutError: slow',
+    });
+  });
+});
