@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { runObs } from '../../support/run-obs.js';
 import type { TraceReport } from '../../../analyze/report/shape.js';
@@ -47,6 +48,61 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     expect(a.code).toBe(0);
     expect(b.stdout).toBe(a.stdout);
     expect(c.stdout).toBe(a.stdout);
+  });
+
+  it('gives the same report, problems and --strict error with one worker, on many read batches', async () => {
+    // Several 1 MiB read batches, bad lines in the first and the last: what the worker is sent
+    // and what it reports must not change the report or which bad line --strict stops at.
+    const dir = mkdtempSync(path.join(tmpdir(), 'obs-traces-worker-'));
+    const file = path.join(dir, 'many.jsonl');
+    const lines: string[] = [];
+    for (let k = 0; k < 12_000; k++) {
+      if (k === 7 || k === 11_000) {
+        lines.push('{"resourceSpans": [ broken');
+        continue;
+      }
+      const trace = (k + 1).toString(16).padStart(32, '0');
+      const start = 1_700_000_000_000_000_000n + BigInt(k) * 1_000_000n;
+      const spans = ['web', 'orders', 'payments'].map((service, d) => ({
+        service,
+        span: {
+          traceId: trace,
+          spanId: (k * 4 + d + 1).toString(16).padStart(16, '0'),
+          ...(d > 0 ? { parentSpanId: (k * 4 + d).toString(16).padStart(16, '0') } : {}),
+          name: `GET /${service}`,
+          kind: 2,
+          startTimeUnixNano: String(start + BigInt(d) * 1000n),
+          endTimeUnixNano: String(start + BigInt(50 - d * 10) * 1_000_000n),
+          status: { code: service === 'payments' && k % 10 === 0 ? 2 : 0 },
+        },
+      }));
+      lines.push(
+        JSON.stringify({
+          resourceSpans: spans.map(({ service, span }) => ({
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+            scopeSpans: [{ spans: [span] }],
+          })),
+        }),
+      );
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+    const args = ['analyze', 'traces', file, '--json'];
+    const a = await runObs([...args, '--workers', '0']);
+    const c = await runObs([...args, '--workers', '1']);
+    expect(a.code).toBe(0);
+    expect(JSON.parse(a.stdout)).toMatchObject({
+      input: { spans: 3 * 11_998, skipped: { lines: 2 } },
+    });
+    expect(c.stdout).toBe(a.stdout);
+    const strict0 = await runObs([...args, '--strict', '--workers', '0']);
+    const strict1 = await runObs([...args, '--strict', '--workers', '1']);
+    const strict2 = await runObs([...args, '--strict', '--workers', '2']);
+    expect(strict2.stdout).toBe(strict0.stdout);
+    expect(strict0.code).toBe(65);
+    expect(strict1.code).toBe(65);
+    expect(strict1.stdout).toBe(strict0.stdout);
+    expect(strict0.stdout).toMatch(/"line": ?8\b/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('reads stdin with -', async () => {
