@@ -35,7 +35,7 @@ export type EmitRecord<T> = (
 ) => void;
 
 /** Lines one event may gain at most: a runaway (a file of indented lines) stops there. */
-export const MAX_JOINED_LINES = 1000;
+const MAX_JOINED_LINES = 1000;
 /** Exception text kept on a record, in characters. */
 const MAX_EXCEPTION_CHARS = 300;
 

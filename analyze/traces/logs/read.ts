@@ -174,31 +174,29 @@ async function readFile(
   };
 
   const take = (r: LogRecord): void => {
-    {
-      const { ref } = miner.add(r.content);
-      const error = isErrorLevel(r.level);
-      const service = r.service.length > 0 ? r.service : undefined;
-      if (keepErrors && error && r.traceId !== undefined) {
-        let list = side.errorsByTrace.get(r.traceId);
-        if (list === undefined) {
-          if (side.errorsByTrace.size < MAX_TRACED_ERRORS) {
-            list = [];
-            side.errorsByTrace.set(r.traceId, list);
-          }
+    const { ref } = miner.add(r.content);
+    const error = isErrorLevel(r.level);
+    const service = r.service.length > 0 ? r.service : undefined;
+    if (keepErrors && error && r.traceId !== undefined) {
+      let list = side.errorsByTrace.get(r.traceId);
+      if (list === undefined) {
+        if (side.errorsByTrace.size < MAX_TRACED_ERRORS) {
+          list = [];
+          side.errorsByTrace.set(r.traceId, list);
         }
-        list?.push({ service, spanId: r.spanId, ref });
       }
-      if (service === undefined && r.spanId !== undefined && side.pending.length < MAX_PENDING) {
-        side.pending.push({
-          spanId: r.spanId,
-          traceId: r.traceId,
-          ref,
-          error,
-          exception: r.exception,
-        });
-      } else {
-        tally(side, service ?? UNKNOWN_SERVICE, ref, error, r.traceId, r.exception);
-      }
+      list?.push({ service, spanId: r.spanId, ref });
+    }
+    if (service === undefined && r.spanId !== undefined && side.pending.length < MAX_PENDING) {
+      side.pending.push({
+        spanId: r.spanId,
+        traceId: r.traceId,
+        ref,
+        error,
+        exception: r.exception,
+      });
+    } else {
+      tally(side, service ?? UNKNOWN_SERVICE, ref, error, r.traceId, r.exception);
     }
   };
 
