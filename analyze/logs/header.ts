@@ -44,10 +44,15 @@ export interface HeaderParser {
   readonly perLine?: boolean;
 }
 
-/** Severity words, upper-cased. Single letters are Android logcat / glog style. */
+/**
+ * Severity words, upper-cased. Single letters are Android logcat / glog style; three-letter
+ * codes are Serilog's and zerolog's console (`[ERR]`, `INF`, `WRN`, `FTL`).
+ */
 const LEVELS = new Map<string, string>(
   Object.entries({
     TRACE: 'trace',
+    TRC: 'trace',
+    VRB: 'trace',
     FINEST: 'trace',
     FINER: 'debug',
     FINE: 'debug',
@@ -55,10 +60,12 @@ const LEVELS = new Map<string, string>(
     DBG: 'debug',
     VERBOSE: 'debug',
     INFO: 'info',
+    INF: 'info',
     INFORMATION: 'info',
     INFORMATIONAL: 'info',
     NOTICE: 'info',
     WARN: 'warn',
+    WRN: 'warn',
     WARNING: 'warn',
     ERROR: 'error',
     ERR: 'error',
@@ -70,7 +77,9 @@ const LEVELS = new Map<string, string>(
     EMERG: 'fatal',
     EMERGENCY: 'fatal',
     FATAL: 'fatal',
+    FTL: 'fatal',
     PANIC: 'fatal',
+    PNC: 'fatal',
     V: 'debug',
     D: 'debug',
     I: 'info',

@@ -230,6 +230,9 @@ describe('levelOf', () => {
     ['<E>', 'error'],
     ['FATAL', 'fatal'],
     ['D', 'debug'],
+    ['[INF]', 'info'], // Serilog, zerolog console
+    ['WRN', 'warn'],
+    ['[FTL]', 'fatal'],
     ['info', undefined],
     ['Information-Technology', undefined],
     ['d', undefined],

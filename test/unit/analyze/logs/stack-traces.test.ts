@@ -114,6 +114,31 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it('joins a .NET exception with its frames and inner exception (Serilog levels)', async () => {
+    const f = write('orders-api.log', [
+      '2024-05-01 12:00:01.000 +00:00 [ERR] Orders.Api: Order failed',
+      'System.InvalidOperationException: Sequence contains no elements',
+      '   at System.Linq.ThrowHelper.ThrowNoElementsException()',
+      '   at Orders.Api.OrderController.Get(Int32 id) in /src/OrderController.cs:line 42',
+      ' ---> System.TimeoutException: db timeout',
+      '   --- End of inner exception stack trace ---',
+      '2024-05-01 12:00:02.000 +00:00 [INF] Orders.Api: ok',
+      '2024-05-01 12:00:03.000 +00:00 [WRN] Orders.Api: slow',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.content, x.exception])).toEqual([
+      [
+        1,
+        6,
+        'error',
+        'Order failed',
+        'System.InvalidOperationException: Sequence contains no elements',
+      ],
+      [7, 7, 'info', 'ok', undefined],
+      [8, 8, 'warn', 'slow', undefined],
+    ]);
+  });
+
   it('reads a raw stderr: an uncaught exception is an error record, other lines stay apart', async () => {
     const f = write('stderr.log', [
       'listening on 8080',
