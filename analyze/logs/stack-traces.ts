@@ -11,7 +11,8 @@
  * that is only a traceback (an uncaught exception, written without a log header) takes the
  * exception as its message. A record of unknown level that ends in an exception is an error.
  *
- * A Go panic (`panic: ...`) gains its goroutine dump, and is an error of that exception.
+ * A Go panic (`panic: ...`, `fatal error: ...`) gains its goroutine dump, and is an error of
+ * that exception.
  *
  * Only lines that do not start a record by the file's header are considered, so a file of
  * headed lines can never lose a record to this. In a file without a header (a service's raw
@@ -54,8 +55,11 @@ const CAUSE = /^([ \t]*)(Caused by|Suppressed): /;
  */
 const EXCEPTION =
   /^(?:(?:[A-Za-z_$][\w$]*\.)+[A-Za-z_$][\w$]*|(?:[A-Z][\w$]*)?(?:Error|Exception))(?::(?:\s.*)?)?$/;
-/** A Go panic's first line; its goroutine dump follows (`GO_DUMP`). */
-const PANIC = 'panic: ';
+/**
+ * A Go panic's first line, or the runtime's `fatal error:` (concurrent map writes, out of
+ * memory); its goroutine dump follows (`GO_DUMP`).
+ */
+const PANIC = /^(panic|fatal error): /;
 /**
  * The lines of a Go panic's dump that start at column 0: `[signal SIGSEGV ...]`, `goroutine 1
  * [running]:`, a function and its arguments (`main.handler(0xc000010000)`), `created by ...`,
@@ -113,7 +117,7 @@ export class StackTraceJoiner<T> {
     this.through = no;
     this.extra = extra;
     this.traceback = record.content === TRACEBACK;
-    this.panic = record.content.startsWith(PANIC);
+    this.panic = PANIC.test(record.content);
   }
 
   /** Emits the held record, if any: call before a record that is not text, and at the end. */
@@ -218,7 +222,7 @@ export function exceptionInTrace(trace: string): string | undefined {
     }
     return undefined;
   }
-  return EXCEPTION.test(named) || named.startsWith(PANIC)
+  return EXCEPTION.test(named) || PANIC.test(named)
     ? named.slice(0, MAX_EXCEPTION_CHARS)
     : undefined;
 }

@@ -211,6 +211,23 @@ describe('stack traces in log files', () => {
       [2, 10, 'error', 'panic: runtime error: invalid memory address or nil pointer dereference'],
       [11, 11, undefined, undefined],
     ]);
+    // The runtime's own fatal errors dump their goroutines the same way; alone, such a line
+    // is a message like any other.
+    const fatal = write('gofatal.log', [
+      'fatal error: concurrent map writes',
+      '',
+      'goroutine 7 [running]:',
+      'main.worker(0xc000012345)',
+      '\t/app/worker.go:20 +0x45',
+      'fatal error: only a message',
+      'next line',
+    ]);
+    const f2 = await read(fatal);
+    expect(f2.records.map((x) => [x.no, x.through, x.level, x.exception])).toEqual([
+      [1, 5, 'error', 'fatal error: concurrent map writes'],
+      [6, 6, undefined, undefined],
+      [7, 7, undefined, undefined],
+    ]);
   });
 
   it('never joins a line with a header of its own, nor an exception name to an INFO line', async () => {
