@@ -26,7 +26,8 @@ import { LOG_FIELDS } from '../../model/conventions.js';
 import { isZeroId, normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
-import { exceptionInTrace, mayContinue } from './stack-traces.js';
+import { exceptionOf, mayContinue } from './stack-traces.js';
+import type { ExceptionPart } from './stack-traces.js';
 import { newTimeMemo, parseTime } from './times.js';
 import type { TimeMemo, TimeParser } from './times.js';
 
@@ -486,30 +487,24 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
   };
 }
 
-/** Fields that name an error's type (ECS and ours, pino, bunyan, OTel semantic conventions). */
-const ERROR_TYPE_FIELDS = [LOG_FIELDS.errorType, 'err.type', 'err.name', 'exception.type'];
-const ERROR_MESSAGE_FIELDS = [LOG_FIELDS.errorMessage, 'err.message', 'exception.message'];
-/** Fields that hold a whole stack trace (python-json-logger, structlog, winston, ECS, pino). */
-const STACK_FIELDS = [
-  'exc_info',
-  'exc_text',
-  'exception',
-  LOG_FIELDS.errorStack,
-  'stack',
-  'err.stack',
-  'exception.stacktrace',
-];
-
-/** The exception a JSON log object names: by type and message, or in a stack trace field. */
-function jsonException(o: Json): string | undefined {
-  const type = firstString(o, ERROR_TYPE_FIELDS);
-  if (type !== undefined) {
-    const message = firstString(o, ERROR_MESSAGE_FIELDS);
-    return (message === undefined ? type : `${type}: ${message}`).slice(0, 300);
-  }
-  const trace = firstString(o, STACK_FIELDS);
-  return trace === undefined ? undefined : exceptionInTrace(trace);
-}
+/**
+ * Fields that carry an exception: its type and message (ECS and ours, pino, bunyan, OTel
+ * semantic conventions), or a whole stack trace (python-json-logger, structlog, winston, ECS,
+ * pino).
+ */
+const EXCEPTION_FIELDS: Record<ExceptionPart, readonly string[]> = {
+  type: [LOG_FIELDS.errorType, 'err.type', 'err.name', 'exception.type'],
+  message: [LOG_FIELDS.errorMessage, 'err.message', 'exception.message'],
+  trace: [
+    'exc_info',
+    'exc_text',
+    'exception',
+    LOG_FIELDS.errorStack,
+    'stack',
+    'err.stack',
+    'exception.stacktrace',
+  ],
+};
 
 function fromJson(o: Json, ctx: ParseContext): LogRecord {
   const text = firstString(o, MESSAGE_FIELDS);
@@ -528,7 +523,7 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
   if (traceId !== undefined) base.traceId = traceId;
   const spanId = logId(firstString(o, SPAN_FIELDS), 16);
   if (spanId !== undefined) base.spanId = spanId;
-  const exception = jsonException(o);
+  const exception = exceptionOf((part) => firstString(o, EXCEPTION_FIELDS[part]));
   if (exception !== undefined) base.exception = exception;
   if (message === undefined) {
     // No message field: the sorted keys are the shape of the event.
@@ -569,16 +564,12 @@ function anyValueText(v: unknown): string | undefined {
   return undefined;
 }
 
-/** The exception of an OTLP log record, by the OTel semantic conventions' attributes. */
-function otlpException(attrs: unknown): string | undefined {
-  const type = attr(attrs, 'exception.type');
-  if (type !== undefined) {
-    const message = attr(attrs, 'exception.message');
-    return (message === undefined ? type : `${type}: ${message}`).slice(0, 300);
-  }
-  const trace = attr(attrs, 'exception.stacktrace');
-  return trace === undefined ? undefined : exceptionInTrace(trace);
-}
+/** The attributes of an OTLP log record's exception (OTel semantic conventions). */
+const OTLP_EXCEPTION: Record<ExceptionPart, string> = {
+  type: 'exception.type',
+  message: 'exception.message',
+  trace: 'exception.stacktrace',
+};
 
 function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
   const records: LogRecord[] = [];
@@ -613,7 +604,7 @@ function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
         if (traceId !== undefined) base.traceId = traceId;
         const spanId = logId(lr.spanId, 16);
         if (spanId !== undefined) base.spanId = spanId;
-        const exception = otlpException(lr.attributes);
+        const exception = exceptionOf((part) => attr(lr.attributes, OTLP_EXCEPTION[part]));
         if (exception !== undefined) base.exception = exception;
         const text = withoutTerminalCodes(anyValueText(lr.body) ?? '');
         const { record, mismatch: m } = fromText(text, ctx, base);

@@ -99,6 +99,8 @@ export class StackTraceJoiner<T> {
   private panic = false;
   /** Frames joined to the held record so far. */
   private frames = 0;
+  /** Whether the held record's message was checked for an exception name. */
+  private contentTried = false;
 
   /**
    * `shaped`: whether the file's lines have a header that starts each record (known once the
@@ -130,6 +132,7 @@ export class StackTraceJoiner<T> {
     this.traceback = false;
     this.panic = false;
     this.frames = 0;
+    this.contentTried = false;
     this.emit(r, this.no, this.through, this.extra as T, retold);
   }
 
@@ -187,9 +190,11 @@ export class StackTraceJoiner<T> {
   private take(r: LogRecord, no: number): boolean {
     this.through = no;
     if (this.panic && r.exception === undefined) this.noteException(r, r.content, false);
-    if (this.frames > 0 && r.exception === undefined) {
+    if (this.frames > 0 && r.exception === undefined && !this.contentTried) {
       // A record that is an exception (Node's `TypeError: x` on stderr, Java's uncaught
-      // `Exception in thread "main" java.lang.X: y`) with frames under it.
+      // `Exception in thread "main" java.lang.X: y`) with frames under it. Its message does not
+      // change while frames join, so it is looked at once, not at every frame.
+      this.contentTried = true;
       const uncaught = UNCAUGHT.exec(r.content);
       const named = uncaught === null ? r.content : uncaught[1]!;
       if (EXCEPTION.test(named)) this.noteException(r, named, false);
@@ -207,7 +212,7 @@ export class StackTraceJoiner<T> {
  * The exception a stack trace written as one text reports (a JSON logger's `exc_info`, `stack`,
  * `error.stack_trace`): Python's last line, Java's and Node's first; undefined if none is named.
  */
-export function exceptionInTrace(trace: string): string | undefined {
+function exceptionInTrace(trace: string): string | undefined {
   const lines = trace.split('\n').map((l) => l.trimEnd());
   const first = lines[0] ?? '';
   const uncaught = UNCAUGHT.exec(first);
@@ -225,6 +230,25 @@ export function exceptionInTrace(trace: string): string | undefined {
   return EXCEPTION.test(named) || PANIC.test(named)
     ? named.slice(0, MAX_EXCEPTION_CHARS)
     : undefined;
+}
+
+/** The parts of an exception a log record may carry in fields of its own. */
+export type ExceptionPart = 'type' | 'message' | 'trace';
+
+/**
+ * The exception a log record's fields name, each part read through `field` only when needed:
+ * `type: message` (or the type alone), else what a whole stack trace reports.
+ */
+export function exceptionOf(
+  field: (part: ExceptionPart) => string | undefined,
+): string | undefined {
+  const type = field('type');
+  if (type !== undefined) {
+    const message = field('message');
+    return (message === undefined ? type : `${type}: ${message}`).slice(0, MAX_EXCEPTION_CHARS);
+  }
+  const trace = field('trace');
+  return trace === undefined ? undefined : exceptionInTrace(trace);
 }
 
 /**
