@@ -4,8 +4,9 @@
  * A line is one of:
  * - OTLP logs JSON (an ExportLogsServiceRequest per line, `{"resourceLogs": [...]}`): one record
  *   per logRecord, service from the resource's `service.name`;
- * - `kubectl logs --prefix`'s `[pod/<pod>/<container>] `, before any of these: the container is
- *   the service of records that name none;
+ * - `kubectl logs --prefix`'s `[pod/<pod>/<container>] ` or `docker compose logs`'s
+ *   `<service>-<n>  | `, before any of these: the container or the service is the service of
+ *   records that name none;
  * - a container runtime wrapper: Docker's json-file (`{"log", "stream", "time"}`) or a CRI line
  *   (`<RFC3339 time> stdout|stderr F|P <text>`); the wrapped text is parsed again (a partial `P`
  *   fragment is a record of its own: fragments are not joined);
@@ -334,6 +335,7 @@ export function isPlainText(line: string): boolean {
     c !== 0xfeff &&
     c !== 123 &&
     !isKubectlPrefixed(line) &&
+    !COMPOSE_PREFIX.test(line) &&
     !CRI.test(line) &&
     !STAMPED_JSON.test(line) &&
     !(LOGFMT_START.test(line) && logfmtFields(line) !== undefined)
@@ -415,6 +417,13 @@ const KUBECTL_PREFIX = /^\[pod\/[^/\]\s]+\/([^\]\s]+)\] (.*)$/s;
 const isKubectlPrefixed = (line: string): boolean =>
   line.charCodeAt(0) === 91 && line.startsWith('[pod/');
 
+/**
+ * `docker compose logs` (and `up`): `<service>-<n>   | <line>`, the name padded to the longest;
+ * Compose v1 wrote `<project>_<service>_<n>`. The replica number is required, so a format such
+ * as `INFO | message` is not taken for one.
+ */
+const COMPOSE_PREFIX = /^([A-Za-z0-9][\w.-]*?)[-_]\d+ +\|(?: (.*))?$/s;
+
 /** Parses one input line; see the module comment. Never throws on bad data. */
 export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
   const line = withoutTerminalCodes(raw);
@@ -425,6 +434,9 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
     // The container is the service of records that name none.
     if (m !== null) return parseLine(m[2]!, { ...ctx, defaultService: m[1]! });
   }
+  const compose = COMPOSE_PREFIX.exec(trimmed);
+  // The service (its replica number dropped) names the records that name none.
+  if (compose !== null) return parseLine(compose[2] ?? '', { ...ctx, defaultService: compose[1]! });
   if (trimmed.startsWith('{')) {
     let obj: unknown;
     try {

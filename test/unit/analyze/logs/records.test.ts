@@ -347,6 +347,27 @@ describe('parseLine', () => {
     expect(isPlainText('[worker-1] order placed')).toBe(true);
   });
 
+  it('reads `docker compose logs` lines: the service (no replica number) names the records', () => {
+    const text = parseLine('orders-1    | 2024-05-01 12:00:02 ERROR payment failed', plain);
+    expect(text.records[0]).toMatchObject({
+      service: 'orders',
+      level: 'error',
+      content: 'payment failed',
+    });
+    // Compose v1 names containers <project>_<service>_<n>; an empty line keeps its prefix only.
+    const v1 = parseLine('shop_cart_2   | {"level":50,"msg":"redis down"}', plain);
+    expect(v1.records[0]).toMatchObject({
+      service: 'shop_cart',
+      level: 'error',
+      content: 'redis down',
+    });
+    expect(parseLine('orders-1  |', plain).records[0]).toMatchObject({ service: 'orders' });
+    expect(isPlainText('orders-1  | order placed')).toBe(false);
+    // A level column is no prefix: it has no replica number.
+    expect(isPlainText('INFO     | order placed')).toBe(true);
+    expect(parseLine('INFO     | order placed', plain).records[0]!.service).toBe('checkout');
+  });
+
   it("reads a level field that winston's colorize() coloured", () => {
     const line = JSON.stringify({ level: '\u001b[31merror\u001b[39m', message: 'db down' });
     expect(parseLine(line, plain).records[0]!.level).toBe('error');

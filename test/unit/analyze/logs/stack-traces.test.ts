@@ -165,7 +165,7 @@ describe('stack traces in log files', () => {
     ]);
   });
 
-  it('joins a trace that Docker or a CRI runtime wrote a line at a time', async () => {
+  it('joins a trace that Docker, a CRI runtime, Compose or kubectl wrote a line at a time', async () => {
     const text = [
       'listening',
       ...pythonException('02', 1).slice(1),
@@ -181,7 +181,15 @@ describe('stack traces in log files', () => {
       'cri.log',
       text.map((l) => `2024-05-01T12:00:02.5Z stderr F ${l}`),
     );
-    for (const f of [docker, cri]) {
+    const compose = write(
+      'compose.log',
+      text.map((l) => `orders-1  | ${l}`),
+    );
+    const kubectl = write(
+      'kubectl.log',
+      text.map((l) => `[pod/orders-7d9f6c-abcde/orders] ${l}`),
+    );
+    for (const f of [docker, cri, compose, kubectl]) {
       const r = await read(f);
       expect(r.records.map((x) => [x.no, x.through, x.level, x.exception])).toEqual([
         [1, 1, undefined, undefined],
