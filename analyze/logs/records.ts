@@ -538,7 +538,17 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
   const exception = exceptionOf((part) => firstString(o, EXCEPTION_FIELDS[part]));
   if (exception !== undefined) base.exception = exception;
   if (message === undefined) {
-    // No message field: the sorted keys are the shape of the event.
+    // No message field, as pino's `log.error(err)` writes: the exception is the message (the
+    // shape of the keys would lump every error together), an error unless a level says else.
+    if (exception !== undefined) {
+      return {
+        service: base.service ?? ctx.defaultService,
+        level: 'error',
+        ...base,
+        content: exception,
+      };
+    }
+    // Else the sorted keys are the shape of the event.
     return {
       service: base.service ?? ctx.defaultService,
       ...base,

@@ -282,6 +282,27 @@ describe('parseLine', () => {
     }
   });
 
+  it("makes the exception the message of a JSON record that has none (pino's log.error(err))", () => {
+    const record = (o: object) => parseLine(JSON.stringify(o), plain).records[0]!;
+    const err = (type: string, message: string) => ({
+      level: 50,
+      name: 'cart',
+      err: { type, message, stack: `${type}: ${message}\n    at x (/app/a.js:1:1)` },
+    });
+    expect(record(err('TypeError', 'x is not a function'))).toMatchObject({
+      service: 'cart',
+      level: 'error',
+      content: 'TypeError: x is not a function',
+    });
+    // Two errors are two messages, not one shape of keys.
+    expect(record(err('RangeError', 'bad length')).content).toBe('RangeError: bad length');
+    // Without a level, an exception is an error; a level given is kept.
+    expect(record({ err: { type: 'Error', message: 'down' } }).level).toBe('error');
+    expect(record({ level: 40, err: { type: 'Error', message: 'slow' } }).level).toBe('warn');
+    // No message and no exception: the shape of the keys, as before.
+    expect(record({ level: 30, pid: 1 }).content).toBe('{level pid}');
+  });
+
   it('takes the exception a JSON logger or an OTLP record carries in its fields', () => {
     const exceptionOf = (o: object) => parseLine(JSON.stringify(o), plain).records[0]!.exception;
     // pino's and bunyan's err, ECS (ours), winston's stack, python-json-logger's exc_info.
