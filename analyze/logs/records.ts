@@ -303,7 +303,25 @@ function recordOf(
   if (ids.traceId !== undefined) record.traceId = ids.traceId;
   if (ids.spanId !== undefined) record.spanId = ids.spanId;
   if (base.exception !== undefined) record.exception = base.exception;
+  withoutOtelContext(record, base.service === undefined);
   return record;
+}
+
+/**
+ * OpenTelemetry Python's log format (`OTEL_PYTHON_LOG_CORRELATION=true`): `... [<logger>]
+ * [<file>:<line>] [trace_id=... span_id=... resource.service.name=<service> trace_sampled=...] -
+ * <message>`. What precedes ` - ` is header; its service names the record.
+ */
+const OTEL_PYTHON_CONTEXT =
+  /^(?:\[[^\]]*\] )*\[trace_id=\w* span_id=\w* resource\.service\.name=([^\s\]]*) trace_sampled=\w*\] - /;
+
+/** Cuts OTel Python's context off a record's message; `named`: take its service. */
+function withoutOtelContext(record: LogRecord, named: boolean): void {
+  if (record.content.charCodeAt(0) !== 91) return; // '['
+  const m = OTEL_PYTHON_CONTEXT.exec(record.content);
+  if (m === null) return;
+  record.content = record.content.slice(m[0].length);
+  if (named && m[1]!.length > 0) record.service = m[1]!;
 }
 
 const NO_BASE: Partial<LogRecord> = Object.freeze({});
@@ -388,6 +406,7 @@ export function textRecord(
     const ids = traceIdsInText(line);
     if (ids.traceId !== undefined) record.traceId = ids.traceId;
     if (ids.spanId !== undefined) record.spanId = ids.spanId;
+    withoutOtelContext(record, true);
   }
   return record;
 }

@@ -1,6 +1,7 @@
 /**
  * Real log output of the programs whose formats the ELK text and JSON pipelines parse: Python
- * logging, Flask, gunicorn and uvicorn serving real requests, Node's console and pino. Each
+ * logging, Flask, gunicorn and uvicorn serving real requests, OpenTelemetry Python's log
+ * correlation format, Node's console and pino. Each
  * program runs from test/fixtures/elk-log-sources; servers listen on free ports and are stopped.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -132,6 +133,7 @@ export async function captureRealLogs(): Promise<RealLogs> {
     /Uvicorn running on/,
     ['/pay', '/refund'],
   );
+  const otel = await runScript(python, ['otel_log_correlation.py']);
   const node = await runScript(process.execPath, ['node_console.mjs']);
   const pino = await runScript(process.execPath, ['node_pino.mjs']);
   const ecs = await runScript(python, ['json_log_fields.py', JSON.stringify(LOG_FIELDS)]);
@@ -143,6 +145,7 @@ export async function captureRealLogs(): Promise<RealLogs> {
       'gunicorn access log': joinEvents(gunicorn.stdout),
       'uvicorn log': joinEvents(uvicorn.stderr),
       'uvicorn access log': joinEvents(uvicorn.stdout),
+      'otel python log correlation': joinEvents(otel.stderr),
       'node console': joinEvents(node.stdout + node.stderr),
     },
     json: {

@@ -80,6 +80,21 @@ describe('obs analyze logs on real program output', () => {
     expect(byStatus('/refund').map((p) => p.level)).toEqual(['error']);
   });
 
+  it("OpenTelemetry Python's log format: service and trace ids from its header, not in the message", async () => {
+    const r = await analyze('otel python', logs.text['otel python log correlation']!);
+    expect(r.services.map((s) => s.service)).toEqual(['orders']);
+    const failed = find(r, 'payment failed for order <*>');
+    expect(failed).toMatchObject({
+      level: 'error',
+      count: 2,
+      exceptions: [{ type: 'RuntimeError', count: 2, example: 'RuntimeError: card declined' }],
+    });
+    expect(failed!.traceIds).toHaveLength(2);
+    // Logged outside any span (trace_id=0): the same header is cut, no trace is named.
+    expect(find(r, 'queue slow')).toMatchObject({ level: 'warn', traceIds: [] });
+    expect(r.patterns.map((p) => p.template).join('\n')).not.toContain('trace_id');
+  });
+
   it('pino JSON: numeric levels and trace ids', async () => {
     const r = await analyze('pino', logs.json.pino!);
     expect(r.inputs[0]!.kinds).toEqual({ json: logs.json.pino!.length });

@@ -368,6 +368,29 @@ describe('parseLine', () => {
     expect(isPlainText('[worker-1] order placed')).toBe(true);
   });
 
+  it("cuts OpenTelemetry Python's trace context off the message and takes its service", () => {
+    const ctx =
+      '[trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7 resource.service.name=orders trace_sampled=True]';
+    const r = parseLine(
+      `2024-05-01 12:00:02,123 ERROR [orders.api] [main.py:30] ${ctx} - payment failed`,
+      plain,
+    );
+    expect(r.records[0]).toMatchObject({
+      service: 'orders',
+      level: 'error',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      content: 'payment failed',
+    });
+    // Outside a span the ids are 0 and the service may be unset: the context goes all the same.
+    const none = parseLine(
+      '2024-05-01 12:00:03,123 WARNING [orders.api] [main.py:40] [trace_id=0 span_id=0 resource.service.name= trace_sampled=False] - slow',
+      plain,
+    );
+    expect(none.records[0]).toMatchObject({ service: 'checkout', content: 'slow' });
+    expect(none.records[0]!.traceId).toBeUndefined();
+  });
+
   it('reads `docker compose logs` lines: the service (no replica number) names the records', () => {
     const text = parseLine('orders-1    | 2024-05-01 12:00:02 ERROR payment failed', plain);
     expect(text.records[0]).toMatchObject({
