@@ -80,6 +80,8 @@ const LEVELS = new Map<string, string>(
     FTL: 'fatal',
     PANIC: 'fatal',
     PNC: 'fatal',
+    // zap's DPanic: panics in development, an error in production.
+    DPANIC: 'error',
     V: 'debug',
     D: 'debug',
     I: 'info',

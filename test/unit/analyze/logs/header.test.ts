@@ -233,6 +233,7 @@ describe('levelOf', () => {
     ['[INF]', 'info'], // Serilog, zerolog console
     ['WRN', 'warn'],
     ['[FTL]', 'fatal'],
+    ['DPANIC', 'error'], // zap
     ['info', undefined],
     ['Information-Technology', undefined],
     ['d', undefined],

@@ -299,6 +299,8 @@ describe('parseLine', () => {
     // Without a level, an exception is an error; a level given is kept.
     expect(record({ err: { type: 'Error', message: 'down' } }).level).toBe('error');
     expect(record({ level: 40, err: { type: 'Error', message: 'slow' } }).level).toBe('warn');
+    // zap's dpanic is an error in production.
+    expect(record({ level: 'dpanic', msg: 'nil map' }).level).toBe('error');
     // No message and no exception: the shape of the keys, as before.
     expect(record({ level: 30, pid: 1 }).content).toBe('{level pid}');
   });
