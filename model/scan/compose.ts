@@ -25,6 +25,8 @@ export interface ComposePort {
   hostIp?: string;
   /** Host port; undefined when Docker picks one. */
   published?: number;
+  /** The last host port of a range (`8000-8010:8000-8010`); undefined for one port. */
+  publishedEnd?: number;
   /** Container port. */
   target: number;
   protocol: string;
@@ -100,10 +102,13 @@ export function parsePort(raw: unknown, line?: number): ComposePort | undefined 
   if (isPlain(raw)) {
     const target = Number(raw.target);
     if (!Number.isInteger(target)) return undefined;
-    const published = raw.published === undefined ? undefined : Number(raw.published);
     return {
       target,
-      published: Number.isInteger(published) ? published : undefined,
+      ...hostRange(
+        typeof raw.published === 'number' || typeof raw.published === 'string'
+          ? String(raw.published)
+          : undefined,
+      ),
       hostIp: typeof raw.host_ip === 'string' ? raw.host_ip : undefined,
       protocol: typeof raw.protocol === 'string' ? raw.protocol : 'tcp',
       line,
@@ -119,14 +124,39 @@ export function parsePort(raw: unknown, line?: number): ComposePort | undefined 
   const target = first(m[3]);
   if (target === undefined || !Number.isInteger(target)) return undefined;
   const hostIp = m[1]?.replace(/^\[|\]$/g, '') || undefined;
-  return { hostIp, published: first(m[2]), target, protocol, line };
+  return { hostIp, ...hostRange(m[2]), target, protocol, line };
+}
+
+/** The host port, or the first and last of a range (`8000-8010`), as Compose publishes them. */
+function hostRange(spec: string | undefined): Pick<ComposePort, 'published' | 'publishedEnd'> {
+  const m = spec === undefined ? null : /^\s*(\d+)(?:-(\d+))?\s*$/.exec(spec);
+  if (m === null) return { published: undefined };
+  const published = Number(m[1]);
+  const end = m[2] === undefined ? undefined : Number(m[2]);
+  return end !== undefined && end > published && end <= 65535
+    ? { published, publishedEnd: end }
+    : { published };
+}
+
+/** The host ports a port publishes: one, or each of a range. */
+export function hostPorts(p: ComposePort): number[] {
+  if (p.published === undefined) return [];
+  const out: number[] = [];
+  for (let port = p.published; port <= (p.publishedEnd ?? p.published); port++) out.push(port);
+  return out;
 }
 
 const ANY_ADDRESS = new Set([undefined, '', '0.0.0.0', '::']);
 
 /** Two published ports clash when port and protocol match and the host addresses overlap. */
 function clashes(a: ComposePort, b: ComposePort): boolean {
-  if (a.published === undefined || a.published !== b.published || a.protocol !== b.protocol)
+  if (a.published === undefined || b.published === undefined || a.protocol !== b.protocol)
+    return false;
+  // Ranges overlap (one port is a range of one).
+  if (
+    a.published > (b.publishedEnd ?? b.published) ||
+    b.published > (a.publishedEnd ?? a.published)
+  )
     return false;
   return ANY_ADDRESS.has(a.hostIp) || ANY_ADDRESS.has(b.hostIp) || a.hostIp === b.hostIp;
 }
@@ -141,7 +171,7 @@ export function checkPortClashes(project: ComposeProject): void {
         const who =
           other.service === s.name ? `twice by ${s.name}` : `by ${other.service} and ${s.name}`;
         throw new ObsError(
-          `host port ${port.published}/${port.protocol} is published ${who}: the second one cannot start`,
+          `host port ${Math.max(port.published!, other.port.published!)}/${port.protocol} is published ${who}: the second one cannot start`,
           {
             code: 'OBS_PORT_CLASH',
             exit: ExitCode.dataError,

@@ -13,7 +13,7 @@ import { ExitCode, ObsError } from '../../core/errors.js';
 import { MODEL_FILE } from '../load.js';
 import { API_VERSION, StackPorts, SystemModel } from '../schema.js';
 import type { DependencyModel, StackPortsModel, SystemModelInput } from '../schema.js';
-import { COMPOSE_FILES, readCompose } from './compose.js';
+import { COMPOSE_FILES, hostPorts, readCompose } from './compose.js';
 import type { ComposeProject } from './compose.js';
 import { parseNodeCommand, parsePythonCommand, portOf, splitWords } from './command.js';
 import type { RunCommand } from './command.js';
@@ -380,9 +380,9 @@ function stackPortsAvoiding(
   const published = new Map<number, { service: string; line: number | undefined }>();
   for (const s of project.services)
     for (const p of s.ports)
-      if (p.published !== undefined) {
-        published.set(p.published, { service: s.name, line: p.line });
-        taken.add(p.published);
+      for (const port of hostPorts(p)) {
+        published.set(port, { service: s.name, line: p.line });
+        taken.add(port);
       }
   const moved: Partial<Record<keyof StackPortsModel, number>> = {};
   for (const [key, port] of Object.entries(stack) as [keyof StackPortsModel, number][]) {

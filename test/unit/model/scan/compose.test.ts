@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ObsError } from '../../../../core/errors.js';
 import {
   checkPortClashes,
+  hostPorts,
   interpolate,
   parseEnvFile,
   parsePort,
@@ -16,8 +17,19 @@ describe('parsePort', () => {
     ['127.0.0.1::5000', { target: 5000, published: undefined, hostIp: '127.0.0.1' }],
     ['[::1]:6001:6001', { target: 6001, published: 6001, hostIp: '::1' }],
     ['6060:6060/udp', { target: 6060, published: 6060, protocol: 'udp' }],
-    ['9090-9091:8080-8081', { target: 8080, published: 9090 }],
+    ['9090-9091:8080-8081', { target: 8080, published: 9090, publishedEnd: 9091 }],
+    ['8880-8890:8880-8890', { published: 8880, publishedEnd: 8890 }],
   ])('short syntax %s', (raw, want) => expect(parsePort(raw)).toMatchObject(want));
+
+  it('reads a range of host ports, and knows each port in it', () => {
+    expect(hostPorts(parsePort('127.0.0.1:8887-8889:8000-8002')!)).toEqual([8887, 8888, 8889]);
+    expect(parsePort({ target: 80, published: '8000-8001' })).toMatchObject({
+      published: 8000,
+      publishedEnd: 8001,
+    });
+    expect(hostPorts(parsePort('8080:80')!)).toEqual([8080]);
+    expect(hostPorts(parsePort('80')!)).toEqual([]);
+  });
 
   it('reads the long syntax and bare numbers, rejects nonsense', () => {
     expect(parsePort({ target: 80, published: '8080', host_ip: '127.0.0.1' })).toMatchObject({
@@ -83,6 +95,25 @@ describe('checkPortClashes', () => {
         'compose.yaml:9: host port 8080/tcp is published by a and b: the second one cannot start',
       );
     }
+  });
+
+  it("finds a port inside another service's range", () => {
+    expect(() =>
+      checkPortClashes(
+        project([
+          ['a', '8000-8010:8000-8010', 3],
+          ['b', '8005:80', 7],
+        ]),
+      ),
+    ).toThrow('host port 8005/tcp is published by a and b');
+    expect(() =>
+      checkPortClashes(
+        project([
+          ['a', '8000-8010:8000-8010', 3],
+          ['b', '8011:80', 7],
+        ]),
+      ),
+    ).not.toThrow();
   });
 
   it('allows the same port on different addresses or protocols, and unpublished ports', () => {

@@ -1,6 +1,8 @@
 /**
  * The scanner on fixture repositories, one per scenario (test/fixtures/repos/<scenario>).
  */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ObsError } from '../../../../core/errors.js';
@@ -80,6 +82,28 @@ describe('scanRepository', () => {
     const published = [8080];
     expect(r.model.stack.ports.logstashHttp).toBeGreaterThan(8080);
     expect(published).not.toContain(r.model.stack.ports.logstashHttp);
+  });
+
+  it('moves a stack port off every port of a range a service publishes', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'obs-range-'));
+    await mkdir(path.join(dir, 'api'));
+    await writeFile(path.join(dir, 'api', 'requirements.txt'), 'fastapi\nuvicorn\n');
+    await writeFile(
+      path.join(dir, 'api', 'main.py'),
+      'from fastapi import FastAPI\napp = FastAPI()\n',
+    );
+    // The Collector's own metrics (8888) and its Prometheus exporter (8889) lie inside the range.
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      'services:\n  api:\n    build: ./api\n    ports:\n      - "8880-8890:8880-8890"\n',
+    );
+    const r = await scanRepository(dir);
+    const ports = r.model.stack.ports;
+    for (const key of ['collectorMetrics', 'collectorPrometheus'] as const) {
+      expect(ports[key] < 8880 || ports[key] > 8890, `${key} ${ports[key]}`).toBe(true);
+    }
+    expect(r.findings.filter((f) => f.code === 'stack-port-moved')).toHaveLength(2);
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('never puts environment values (credentials) into the model or findings', async () => {
