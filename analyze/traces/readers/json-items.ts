@@ -57,8 +57,12 @@ export class DocumentSplitter {
   private escaped = false;
   private lastString = '';
   private stringStart = -1;
-  /** Depth of the container array's elements; -1 before it is found, -2 after it closed. */
+  /**
+   * Depth of the container array's elements; -1 before it is found, -2 after it closed (until
+   * the document ends: another may follow, as `jq .` writes a file of JSON lines).
+   */
   private elementDepth = -1;
+  private found = false;
   private wrap: ItemWrap = 'array';
   private elementParts: string[] | undefined;
   private elementLine = 0;
@@ -72,15 +76,15 @@ export class DocumentSplitter {
   firstScalarLine = 0;
   private inScalar = false;
 
-  /** True once the span-holding array was found. */
+  /** True once a span-holding array was found (in any document of the file). */
   get foundContainer(): boolean {
-    return this.elementDepth !== -1;
+    return this.found;
   }
 
   /** Feeds one line; returns the elements that ended on it. */
   feed(line: string, lineNo: number, out: JsonItem[]): void {
     this.elementFrom = 0;
-    if (this.whole !== undefined) {
+    if (this.whole !== undefined && (this.whole.length > 0 || line.trim().length > 0)) {
       if (this.whole.length === 0) this.wholeLine = lineNo;
       this.whole.push(line);
     }
@@ -121,10 +125,12 @@ export class DocumentSplitter {
               this.elementDepth = 1;
               this.wrap = 'array';
               this.whole = undefined;
+              this.found = true;
             } else if (keyed !== undefined && this.depth <= 3) {
               this.elementDepth = this.depth + 1;
               this.wrap = keyed;
               this.whole = undefined;
+              this.found = true;
             }
           } else if (this.depth === this.elementDepth) {
             this.elementParts = [];
@@ -142,14 +148,29 @@ export class DocumentSplitter {
         } else if (this.elementDepth > 0 && this.depth < this.elementDepth) {
           this.elementDepth = -2; // the container closed: the rest of the document is not spans
         }
+        if (this.depth === 0) this.endDocument(out);
       }
     }
     if (this.elementParts !== undefined) this.elementParts.push(line.slice(this.elementFrom));
   }
 
   /**
-   * At the end of a document without a span-holding array (one Jaeger trace object, say): the
-   * whole document as one item.
+   * A document closed: one without a span-holding array (one Jaeger trace object, say) is an
+   * item whole. What follows is read as a new document.
+   */
+  private endDocument(out: JsonItem[]): void {
+    const whole = this.wholeDocument();
+    if (whole !== undefined) out.push(whole);
+    this.elementDepth = -1;
+    this.wrap = 'array';
+    this.whole = [];
+    this.inScalar = false;
+    this.lastString = '';
+  }
+
+  /**
+   * At the end of the input, a document without a span-holding array that did not close: the
+   * lines kept as one item (JSON.parse then says where it is cut short).
    */
   wholeDocument(): JsonItem | undefined {
     if (this.whole === undefined || this.whole.length === 0) return undefined;
@@ -181,15 +202,28 @@ function tryParse(text: string): boolean {
 
 export type FileLayout = 'lines' | 'document';
 
+/** Non-blank lines `decideLayout` looks at. */
+const LAYOUT_LINES = 5;
+
 /**
- * Decides the layout from the first two non-blank lines: JSON lines when the first parses on
- * its own, or when it does not but the second does (a malformed first line). Otherwise one
- * document spread over lines.
+ * A first line that opens a document spread over lines: `[`, `{`, `{"resourceSpans": [`. A JSON
+ * line cut short rarely ends just so, and is long.
  */
-export function decideLayout(first: string, second: string | undefined): FileLayout {
+const opensDocument = (line: string): boolean => {
+  const t = line.trim();
+  return t.length < 200 && (t.startsWith('[') || t.startsWith('{')) && /[[{]$/.test(t);
+};
+
+/**
+ * Decides the layout from the first non-blank lines: JSON lines when the first parses on its
+ * own; one document spread over lines when the first opens one (its next line may parse alone:
+ * a compact element); JSON lines when another of them parses (the first is malformed).
+ */
+export function decideLayout(lines: readonly string[]): FileLayout {
+  const [first = '', ...rest] = lines;
   if (tryParse(first)) return 'lines';
-  if (second !== undefined && tryParse(second)) return 'lines';
-  return 'document';
+  if (opensDocument(first)) return 'document';
+  return rest.some(tryParse) ? 'lines' : 'document';
 }
 
 export interface ItemBatch {
@@ -226,8 +260,8 @@ export async function* jsonItems(
     if (layout === undefined) {
       pending.push(...lines);
       const nonBlank = pending.filter((l) => l.text.trim().length > 0);
-      if (nonBlank.length < 2) continue;
-      layout = decideLayout(nonBlank[0]!.text, nonBlank[1]!.text);
+      if (nonBlank.length < LAYOUT_LINES) continue;
+      layout = decideLayout(nonBlank.slice(0, LAYOUT_LINES).map((l) => l.text));
       lines = pending.splice(0);
     }
     const items = emit(lines);
@@ -236,7 +270,7 @@ export async function* jsonItems(
   if (layout === undefined) {
     const nonBlank = pending.filter((l) => l.text.trim().length > 0);
     if (nonBlank.length === 0) return;
-    layout = decideLayout(nonBlank[0]!.text, undefined);
+    layout = decideLayout(nonBlank.map((l) => l.text));
     const items = emit(pending);
     if (items.length > 0) yield { items, layout };
   }

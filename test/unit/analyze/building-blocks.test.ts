@@ -268,14 +268,42 @@ describe('JSON items', () => {
     JSON.stringify({ traceID: 'x', spans: [{ spanID: 'y' }], processes: {} }, null, 2)
       .split('\n')
       .forEach((l, i) => s.feed(l, i + 1, out));
-    expect(out).toEqual([]);
-    expect(parseItem(s.wholeDocument()!)).toMatchObject({ traceID: 'x' });
+    expect(out.map((i) => [i.line, parseItem(i)])).toMatchObject([[1, { traceID: 'x' }]]);
+    expect(s.wholeDocument()).toBeUndefined();
+  });
+
+  it('reads every document of a file of several (`jq .` of JSON lines), not only the first', () => {
+    const s = new DocumentSplitter();
+    const out: JsonItem[] = [];
+    const otlp = (id: string) => ({
+      resourceSpans: [{ scopeSpans: [{ spans: [{ spanId: id }] }] }],
+    });
+    const jaeger = { traceID: 'j', spans: [{ spanID: 'k' }], processes: {} };
+    const text = [otlp('a'), otlp('b'), jaeger, [{ traceId: 'z' }]]
+      .map((d) => JSON.stringify(d, null, 2))
+      .join('\n\n');
+    text.split('\n').forEach((l, i) => s.feed(l, i + 1, out));
+    expect(out.map((i) => parseItem(i))).toEqual([
+      otlp('a'),
+      otlp('b'),
+      jaeger,
+      [{ traceId: 'z' }],
+    ]);
+    // Each item at the line its element starts.
+    expect(out.map((i) => text.split('\n')[i.line - 1]!.trim())).toEqual(['{', '{', '{', '{']);
+    expect([s.foundContainer, s.open, s.unfinished()]).toEqual([true, false, undefined]);
+    expect(s.wholeDocument()).toBeUndefined();
   });
 
   it('tells JSON lines from a document spread over lines', () => {
-    expect(decideLayout('{"a":1}', '{"b":2}')).toBe('lines');
-    expect(decideLayout('{"a":', '{"b":2}')).toBe('lines'); // a malformed first line
-    expect(decideLayout('{', '  "resourceSpans": [')).toBe('document');
+    expect(decideLayout(['{"a":1}', '{"b":2}'])).toBe('lines');
+    expect(decideLayout(['{"a":', '{"b":2}'])).toBe('lines'); // a malformed first line
+    expect(decideLayout(['{"a":', '{"b":', '{"c":3}'])).toBe('lines'); // and a second
+    expect(decideLayout(['{', '  "resourceSpans": ['])).toBe('document');
+    // A document whose elements are compact lines that parse alone.
+    expect(decideLayout(['[', '{"traceId":"a","id":"b"}', ']'])).toBe('document');
+    expect(decideLayout(['{"resourceSpans": [', '{"scopeSpans":[]}', ']}'])).toBe('document');
+    expect(decideLayout(['{'])).toBe('document');
   });
 });
 

@@ -230,6 +230,36 @@ describe('bad trace input', () => {
     expect(problems.samples[0]!.problem).toMatch(/ends inside this element/);
   });
 
+  it('reads every document of a file of several, as `jq .` pretty-prints JSON lines', async () => {
+    const { readFileSync } = await import('node:fs');
+    const lines = readFileSync(fx('checkout-otlp-lines/traces.jsonl'), 'utf8').trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    const f = path.join(dir, 'jq.json');
+    await writeFile(f, lines.map((l) => JSON.stringify(JSON.parse(l), null, 2)).join('\n') + '\n');
+    const pretty = await read([f]);
+    const plain = await read([fx('checkout-otlp-lines/traces.jsonl')]);
+    expect(pretty.summaries[0]!.layout).toBe('document');
+    expect(essence(pretty.spans)).toEqual(essence(plain.spans));
+    expect(pretty.problems.samples).toEqual([]);
+    // Zipkin arrays the same; and one whose element is a compact line that parses alone.
+    const zipkin = readFileSync(fx('checkout-zipkin-v2/spans.json'), 'utf8');
+    const spans = JSON.parse(zipkin) as unknown[];
+    const z = path.join(dir, 'zipkin-compact.json');
+    await writeFile(
+      z,
+      [
+        '[',
+        spans.map((x) => JSON.stringify(x)).join(',\n'),
+        ']',
+        '[',
+        JSON.stringify(spans[0]),
+        ']',
+      ].join('\n'),
+    );
+    const zr = await read([z]);
+    expect(zr.spans).toHaveLength(spans.length + 1);
+  });
+
   it('counts values that are not traces after the first one', async () => {
     const f = path.join(dir, 'mixed.jsonl');
     const good = (await import('node:fs')).readFileSync(
