@@ -9,5 +9,6 @@ const SPECIAL = /[\\`*_[\]<>|~&#]/g;
 
 /** `text` as literal Markdown inline text (also safe inside a table cell). */
 export function markdownText(text: string): string {
-  return text.replace(SPECIAL, '\\$&');
+  // A line break would end a table row or start a block (`# ...`): a space instead.
+  return text.replace(/\s*[\r\n]\s*/g, ' ').replace(SPECIAL, '\\$&');
 }

@@ -103,15 +103,21 @@ interface RawSpan {
 const MAX_INTERNED = 100_000;
 const interned = new Map<string, string>();
 
+/** A line break and the blanks around it (SQL statements as span names hold them). */
+const LINE_BREAK = /\s*[\r\n]\s*/g;
+
 /**
  * One string object for each service and operation name: they repeat in nearly every span, and
- * the analyses' lookups by name are faster on a string seen before (its hash is kept).
+ * the analyses' lookups by name are faster on a string seen before (its hash is kept). A line
+ * break in a name reads as a space: every report shows a name on one line (a table row, a
+ * reason), and a newline there would break it.
  */
 function intern(s: string): string {
   const hit = interned.get(s);
   if (hit !== undefined) return hit;
-  if (interned.size < MAX_INTERNED) interned.set(s, s);
-  return s;
+  const name = s.includes('\n') || s.includes('\r') ? s.replace(LINE_BREAK, ' ').trim() : s;
+  if (interned.size < MAX_INTERNED) interned.set(s, name);
+  return name;
 }
 
 /** Validates and normalizes one span; bad ones become problems. */

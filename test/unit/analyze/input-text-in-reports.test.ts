@@ -18,6 +18,8 @@ const BEL = '\u0007';
 /** Sets the terminal's title: what a log line or span name must not be able to do. */
 const TITLE = `${ESC}]0;pwned${BEL}`;
 const OPERATION = 'Object.<init> | *retry* `x` __call__';
+/** A span name of several lines, as SQL instrumentation writes statements. */
+const SQL = 'SELECT id\n  FROM carts\r\n# WHERE user = ?';
 
 function otlpLine(service: string, span: object): string {
   return JSON.stringify({
@@ -53,6 +55,15 @@ writeFileSync(
       startTimeUnixNano: '1700000000010000000',
       endTimeUnixNano: '1700000000090000000',
       status: { code: 2 },
+    }),
+    otlpLine('carts', {
+      traceId,
+      spanId: 'c100000000000001',
+      parentSpanId: 'b100000000000001',
+      name: SQL,
+      kind: 3,
+      startTimeUnixNano: '1700000000020000000',
+      endTimeUnixNano: '1700000000030000000',
     }),
   ].join('\n') + '\n',
 );
@@ -99,6 +110,9 @@ describe('input text in reports', { timeout: 60_000 }, () => {
     expect(r.stdout).not.toContain(ESC);
     expect(r.stdout).not.toContain(BEL);
     expect(r.stdout).toContain('\\x1b]0;pwned\\x07');
+    // A name of several lines is shown on one.
+    expect(r.stdout).toContain('SELECT id FROM carts # WHERE user = ?');
+    expect(r.stdout).not.toMatch(/^\s*FROM carts/m);
   });
 
   it('renders names in the trace Markdown report literally', async () => {
@@ -111,6 +125,9 @@ describe('input text in reports', { timeout: 60_000 }, () => {
     const text = renderedText(html);
     expect(text).toContain(OPERATION);
     expect(text).toContain('front_end');
+    // A line break in a name neither ends a table row nor starts a heading.
+    expect(html).not.toContain('<h1>');
+    expect(text).toContain('SELECT id FROM carts # WHERE user = ?');
   });
 
   it('reads coloured log lines as their colourless selves', async () => {
