@@ -5,12 +5,15 @@ import { int, ms, pct } from './format.js';
 import type { InputSummary, TraceReport } from './shape.js';
 
 export function inputLine(s: InputSummary): string {
-  const window =
-    s.window === null
-      ? ''
-      : `, ${s.window.start.replace('T', ' ').slice(0, 19)} to ${s.window.end.slice(11, 19)} UTC`;
+  const window = s.window === null ? '' : `, ${windowText(s.window.start, s.window.end)}`;
   const skipped = s.skipped.lines + s.skipped.spans;
   return `${int(s.spans)} spans in ${int(s.traces)} traces from ${s.sources.length} source${s.sources.length === 1 ? '' : 's'}${window}${skipped > 0 ? `; skipped ${int(s.skipped.lines)} lines and ${int(s.skipped.spans)} spans` : ''}`;
+}
+
+/** `2026-11-28 16:08:11 to 16:11:00 UTC`; the end's date too when it is another day. */
+export function windowText(start: string, end: string): string {
+  const sameDay = start.slice(0, 10) === end.slice(0, 10);
+  return `${start.replace('T', ' ').slice(0, 19)} to ${sameDay ? end.slice(11, 19) : end.replace('T', ' ').slice(0, 19)} UTC`;
 }
 
 /** Below this, the best root-cause score is a place to look, not a finding. */
