@@ -68,8 +68,11 @@ export interface TraceReport {
     operations: CriticalPathShare[];
     slowest: TracePath[];
   };
-  /** Against `--baseline`: significant changes, highest score first (at most 100). */
-  changes?: ChangesResult;
+  /**
+   * Against `--baseline`: significant changes, highest score first (at most 100 listed;
+   * `significant` counts them all).
+   */
+  changes?: ChangesResult & { significant: number };
   /** From `--logs`. */
   logs?: LogEvidenceResult;
   /** Services ranked most likely root cause first, each with a score (0..1) and reasons. */

@@ -33,7 +33,7 @@ export function renderText(r: TraceReport): string {
   if (changes.length > 0) {
     out.push(
       '',
-      `Changes against the baseline (${r.changes!.changes.length} significant of ${r.changes!.comparisons} compared)`,
+      `Changes against the baseline (${r.changes!.significant} significant of ${r.changes!.comparisons} compared)`,
     );
     for (const c of changes) out.push(`  - ${c}`);
   }

@@ -230,6 +230,9 @@ function warningsOf(s: InputSummary, label: string): string[] {
   return w;
 }
 
+/** Changes listed in the report; the rest are counted (`changes.significant`). */
+const MAX_CHANGES_LISTED = 100;
+
 /** Runs the analyses and returns the report. */
 export async function analyzeTraces(opts: AnalyzeTracesOptions): Promise<TraceReport> {
   const prepared = prepare(opts.analyses ?? DEFAULT_ANALYSES, opts.config ?? {});
@@ -275,7 +278,13 @@ function buildReport(
       slowest: cp?.slowest ?? [],
     },
     ...(r.changes !== undefined
-      ? { changes: { ...r.changes, changes: r.changes.changes.slice(0, 100) } }
+      ? {
+          changes: {
+            ...r.changes,
+            significant: r.changes.changes.length,
+            changes: r.changes.changes.slice(0, MAX_CHANGES_LISTED),
+          },
+        }
       : {}),
     ...(r.logEvidence !== undefined ? { logs: r.logEvidence } : {}),
     rootCauses: r.rootCauses ?? [],

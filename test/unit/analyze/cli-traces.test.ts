@@ -173,3 +173,69 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     expect(flat(none.stderr)).toMatch(/give trace files to read, or --jaeger URL/);
   });
 });
+
+describe('a baseline comparison with many changes', { timeout: 60_000 }, () => {
+  /** 150 operations under one root, all 3x slower in the incident than in the baseline. */
+  function write(file: string, slow: boolean, seed: number): void {
+    const lines: string[] = [];
+    const nanos = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
+    const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
+    let id = seed * 1e6;
+    for (let t = 0; t < 40; t++) {
+      const start = 1_764_000_000_000 + t * 100;
+      const root = hex(++id, 16);
+      const spans: object[] = [
+        {
+          traceId: hex(seed * 1e6 + t, 32),
+          spanId: root,
+          name: 'root',
+          kind: 2,
+          startTimeUnixNano: nanos(start),
+          endTimeUnixNano: nanos(start + 2000),
+        },
+      ];
+      for (let o = 0; o < 150; o++) {
+        const d = (slow ? 30 : 10) + ((t * 7 + o) % 5);
+        spans.push({
+          traceId: hex(seed * 1e6 + t, 32),
+          spanId: hex(++id, 16),
+          parentSpanId: root,
+          name: `op${o}`,
+          kind: 1,
+          startTimeUnixNano: nanos(start + o * 10),
+          endTimeUnixNano: nanos(start + o * 10 + d),
+        });
+      }
+      lines.push(
+        JSON.stringify({
+          resourceSpans: [
+            {
+              resource: { attributes: [{ key: 'service.name', value: { stringValue: 'svc' } }] },
+              scopeSpans: [{ spans }],
+            },
+          ],
+        }),
+      );
+    }
+    writeFileSync(file, lines.join('\n') + '\n');
+  }
+
+  it('lists 100 and counts them all', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'obs-many-'));
+    try {
+      write(path.join(dir, 'base.jsonl'), false, 1);
+      write(path.join(dir, 'inc.jsonl'), true, 2);
+      const args = ['analyze', 'traces', 'inc.jsonl', '--baseline', 'base.jsonl'];
+      const json = await runObs([...args, '--json'], { cwd: dir });
+      const { changes } = JSON.parse(json.stdout) as TraceReport;
+      expect(changes!.changes).toHaveLength(100);
+      expect(changes!.significant).toBeGreaterThanOrEqual(150);
+      const text = await runObs(args, { cwd: dir });
+      expect(text.stdout).toContain(
+        `Changes against the baseline (${changes!.significant} significant of ${changes!.comparisons} compared)`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
