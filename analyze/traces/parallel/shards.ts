@@ -30,6 +30,12 @@ const WORKER_FILE = fileURLToPath(new URL('./shard-worker.js', import.meta.url))
 const MIN_SHARDED_BYTES = 32 * 1024 * 1024;
 
 /**
+ * Worker threads one run may ask for. Each shard has a channel to every other, so their cost
+ * grows with the square of the count (256 took a minute and 5 GB on a tiny input).
+ */
+export const MAX_WORKERS = 32;
+
+/**
  * Workers to use when the caller does not say, for inputs of 32 MB and more. Shards cost about 70%
  * more CPU in all (items and spans cross threads, every shard compiles and merges), so they pay
  * from four cores on. Below that, one analysis worker beside the parsing main thread: on two

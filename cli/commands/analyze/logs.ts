@@ -51,6 +51,7 @@ export default class AnalyzeLogs extends BaseCommand {
       description:
         'worker threads that each mine a part of the input while the main thread mines the first; 0 none (default: 1 for inputs over 32 MB, else 0)',
       min: 0,
+      max: 32,
     }),
   };
 

@@ -7,6 +7,7 @@ import { jaegerSource, parseSince } from '../../../analyze/traces/readers/jaeger
 import { readLogEvidenceInput } from '../../../analyze/traces/logs/read.js';
 import { renderMarkdown } from '../../../analyze/report/markdown.js';
 import { renderText } from '../../../analyze/report/text.js';
+import { MAX_WORKERS } from '../../../analyze/traces/parallel/shards.js';
 import type { TraceReport } from '../../../analyze/report/shape.js';
 
 export default class AnalyzeTraces extends BaseCommand {
@@ -84,6 +85,7 @@ export default class AnalyzeTraces extends BaseCommand {
       description:
         'worker threads: 1 analyses while the main thread parses, 2+ parse and analyse a share of the traces each, 0 none (default for inputs over 32 MB: 1 on 2-3 cores, 4 on 4+; else 0)',
       min: 0,
+      max: MAX_WORKERS,
     }),
   };
 

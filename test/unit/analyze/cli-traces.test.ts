@@ -172,6 +172,18 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     expect(none.code).toBe(64);
     expect(flat(none.stderr)).toMatch(/give trace files to read, or --jaeger URL/);
   });
+
+  it('refuses more worker threads than it can use', async () => {
+    const r = await runObs([
+      'analyze',
+      'traces',
+      fx('checkout-otlp-lines/traces.jsonl'),
+      '--workers',
+      '1000',
+    ]);
+    expect(r.code).toBe(2);
+    expect(flat(r.stderr)).toMatch(/--workers.*less than or equal to 32/s);
+  });
 });
 
 describe('a baseline comparison with many changes', { timeout: 60_000 }, () => {
