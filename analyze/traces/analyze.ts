@@ -15,7 +15,8 @@ import type {
 import { DEFAULT_ANALYSES } from './analyses/index.js';
 import type { TraceResults } from './analyses/results.js';
 import type { AssemblerOptions } from './assemble.js';
-import type { LogEvidenceInput } from './logs/evidence.js';
+import type { LogEvidenceInput, LogEvidenceResult } from './logs/evidence.js';
+import { NO_SERVICE } from './readers/convert.js';
 import { readTraceFiles } from './readers/files.js';
 import type { ReadOptions, SourceSummary } from './readers/files.js';
 import { analyseInWorker, defaultWorkers, readSharded } from './parallel/shards.js';
@@ -230,6 +231,21 @@ function warningsOf(s: InputSummary, label: string): string[] {
   return w;
 }
 
+/** What the report should say about `--logs` input that was skipped or could not be used. */
+function logWarnings(l: LogEvidenceResult): string[] {
+  const w: string[] = [];
+  if (l.lines === 0) w.push(`logs: no log lines in ${l.files.join(', ')}`);
+  if (l.baselineLines === 0)
+    w.push(`baseline logs: no log lines in ${l.baselineFiles!.join(', ')}`);
+  if (l.malformedLines > 0)
+    w.push(`logs: skipped ${l.malformedLines} malformed JSON lines (see logs.malformedLines)`);
+  if (l.unknownService > 0 && l.unknownService * 2 >= l.lines)
+    w.push(
+      `logs: ${l.unknownService} of ${l.lines} lines name no service and carry no trace id of the input; they are not evidence for any service`,
+    );
+  return w;
+}
+
 /** Changes listed in the report; the rest are counted (`changes.significant`). */
 const MAX_CHANGES_LISTED = 100;
 
@@ -262,6 +278,12 @@ function buildReport(
 ): TraceReport {
   const warnings = [...warningsOf(input, 'input')];
   if (baseline !== undefined) warnings.push(...warningsOf(baseline, 'baseline'));
+  const unnamed = r.health?.services.find((s) => s.service === NO_SERVICE);
+  if (unnamed !== undefined)
+    warnings.push(
+      `input: ${unnamed.spans} spans name no service (no service.name, Jaeger process or Zipkin endpoint); counted as ${NO_SERVICE}`,
+    );
+  if (r.logEvidence !== undefined) warnings.push(...logWarnings(r.logEvidence));
   const cp = r.criticalPath;
   return {
     schema: REPORT_SCHEMA,

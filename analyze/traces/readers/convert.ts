@@ -158,6 +158,12 @@ function push(t: ConvertTarget, r: RawSpan): void {
   });
 }
 
+/**
+ * The service of a span whose input names none (no `service.name` resource attribute, no Jaeger
+ * process, no Zipkin endpoint): OpenTelemetry SDKs use the same name for an unset one.
+ */
+export const NO_SERVICE = 'unknown_service';
+
 const US_PER_MS = 1e3;
 
 // ---- OTLP ----
@@ -216,7 +222,7 @@ function fromOtlp(value: unknown, t: ConvertTarget): void {
     const res = isRecord(rs.resource) ? rs.resource : undefined;
     const svc = otlpAttr(res?.attributes, 'service.name')?.stringValue;
     // Typed as a string, but it is whatever the input holds (null, a number, ...).
-    const service = typeof svc === 'string' && svc.length > 0 ? svc : 'unknown_service';
+    const service = typeof svc === 'string' && svc.length > 0 ? svc : NO_SERVICE;
     const scopes = rs.scopeSpans ?? rs.instrumentationLibrarySpans;
     if (!Array.isArray(scopes)) continue;
     for (const ss of scopes as unknown[]) {
@@ -310,7 +316,7 @@ function fromJaegerTrace(trace: Record<string, unknown>, t: ConvertTarget): void
       traceId: s.traceID ?? trace.traceID,
       spanId: s.spanID,
       parentId: jaegerParent(s),
-      service: typeof svc === 'string' && svc.length > 0 ? svc : 'unknown_service',
+      service: typeof svc === 'string' && svc.length > 0 ? svc : NO_SERVICE,
       name: s.operationName,
       start,
       end: start + toNumber(s.duration) / US_PER_MS,
@@ -365,7 +371,7 @@ function fromZipkin(value: unknown, t: ConvertTarget): void {
       traceId: s.traceId,
       spanId: s.id,
       parentId: s.parentId,
-      service: typeof ep === 'string' && ep.length > 0 ? ep : 'unknown_service',
+      service: typeof ep === 'string' && ep.length > 0 ? ep : NO_SERVICE,
       name: s.name,
       start,
       end: start + (toNumber(s.duration) || 0) / US_PER_MS,

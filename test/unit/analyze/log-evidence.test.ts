@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -203,12 +203,38 @@ describe('log evidence', () => {
       errorLines: 1,
     });
     expect(l.unknownService).toBe(0);
+    // The malformed line is said in the report's warnings, not only in its JSON.
+    expect(r.warnings).toContain('logs: skipped 1 malformed JSON lines (see logs.malformedLines)');
     expect(l.evidence[0]).toMatchObject({ service: 'payments', kind: 'logErrorOrigin' });
     expect(l.evidence[0]!.text).toMatch(/start here in 1 of its 1 requests/);
     // One error line of a service the baseline never heard from is weak evidence.
     const fe = l.evidence.find((e) => e.service === 'frontend');
     expect(fe === undefined || fe.score < 0.1).toBe(true);
     expect(r.rootCauses[0]!.service).toBe('payments');
+  });
+
+  it('warns when the logs given cannot be evidence: empty, or no service and no trace of the input', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'obs-logwarn-'));
+    const empty = path.join(dir, 'empty.log');
+    writeFileSync(empty, '');
+    // A trace file given as logs by mistake: JSON lines without a service or a trace id.
+    const traces = fx('checkout-otlp-lines/traces.jsonl');
+    const run = async (files: string[]) =>
+      (
+        await analyzeTraces({
+          input: fileSource([traces], { workers: 0 }),
+          logs: await readLogEvidenceInput(files, undefined),
+        })
+      ).warnings;
+    expect(await run([empty])).toContain(`logs: no log lines in ${empty}`);
+    const lines = readFileSync(traces, 'utf8').trim().split('\n').length;
+    expect(await run([traces])).toContain(
+      `logs: ${lines} of ${lines} lines name no service and carry no trace id of the input; they are not evidence for any service`,
+    );
+    expect((await run([fx('logs-checkout/incident.logs.jsonl')])).join('\n')).not.toMatch(
+      /^logs: .*(no log lines|name no service)/m,
+    );
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('counts a traceback as part of its error line, and says what it raised', async () => {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ObsError } from '../../../core/errors.js';
+import { analyzeTraces, fileSource } from '../../../analyze/traces/analyze.js';
 import { readTraceFiles } from '../../../analyze/traces/readers/files.js';
 import type { SourceSummary } from '../../../analyze/traces/readers/files.js';
 import { Problems } from '../../../analyze/traces/readers/problems.js';
@@ -303,6 +304,11 @@ describe('bad trace input', () => {
       'unknown_service',
     ]);
     expect(problems.counts.size).toBe(0);
+    // The report says so: a root cause called unknown_service must not come unexplained.
+    const report = await analyzeTraces({ input: fileSource([f], { workers: 0 }) });
+    expect(report.warnings.filter((w) => w.includes('name no service'))).toEqual([
+      `input: ${report.input.spans} spans name no service (no service.name, Jaeger process or Zipkin endpoint); counted as unknown_service`,
+    ]);
   });
 
   it('reads base64 ids (protobuf JSON mapping) as hex', async () => {
