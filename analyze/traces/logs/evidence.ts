@@ -271,10 +271,9 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       const fresh = [...patterns.values()]
         .filter((t) => t.errors >= this.cfg.minCount && !basePatterns.has(t.id))
         .sort((x, y) => y.errors - x.errors);
-      const errorTraces = new Set<string>();
-      for (const t of patterns.values())
-        if (t.errors > 0) for (const id of t.traceIds) errorTraces.add(id);
-      const seen = [...errorTraces].filter((id) => this.seenTraces.has(id)).length;
+      const errorTraces = s.errorTraces;
+      let seen = 0;
+      for (const id of errorTraces) if (this.seenTraces.has(id)) seen++;
       const requests = this.requests.get(service) ?? 0;
       const o = origin.get(service) ?? 0;
       const p = passedUp.get(service) ?? 0;

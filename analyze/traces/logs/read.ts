@@ -37,6 +37,8 @@ export interface ServiceLogs {
   errors: number;
   /** Lines carrying a trace id. */
   withTrace: number;
+  /** Trace ids of its error lines (at most `MAX_ERROR_TRACES`). */
+  errorTraces: Set<string>;
   /** Pattern reference (see `LogEvidenceInput.patternOf`) -> tally. */
   patterns: Map<number, PatternTally>;
 }
@@ -80,6 +82,8 @@ export interface LogEvidenceInput {
 export const UNKNOWN_SERVICE = 'unknown';
 /** Trace ids kept per service and pattern. */
 const EXAMPLES = 3;
+/** Distinct traces of a service's error lines counted, at most. */
+const MAX_ERROR_TRACES = 100_000;
 /** Records waiting for their span's service, at most (beyond, they count as `unknown`). */
 const MAX_PENDING = 1_000_000;
 /** Error lines kept with their trace, at most (beyond, they count in the tallies only). */
@@ -97,12 +101,15 @@ export function tally(
 ): void {
   let s = side.services.get(service);
   if (s === undefined) {
-    s = { lines: 0, errors: 0, withTrace: 0, patterns: new Map() };
+    s = { lines: 0, errors: 0, withTrace: 0, errorTraces: new Set(), patterns: new Map() };
     side.services.set(service, s);
   }
   s.lines++;
   if (error) s.errors++;
-  if (traceId !== undefined) s.withTrace++;
+  if (traceId !== undefined) {
+    s.withTrace++;
+    if (error && s.errorTraces.size < MAX_ERROR_TRACES) s.errorTraces.add(traceId);
+  }
   let t = s.patterns.get(ref);
   if (t === undefined) {
     t = { lines: 0, errors: 0, traceIds: [] };

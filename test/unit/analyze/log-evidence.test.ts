@@ -213,6 +213,20 @@ describe('log evidence', () => {
     expect(r.rootCauses[0]!.service).toBe('payments');
   });
 
+  it('counts every trace with error lines of a service, not only the examples kept', async () => {
+    // Error lines in 8 of 10 requests, all of one pattern; 3 trace ids are kept as examples.
+    const lines = [...routine(1, 10)];
+    for (let k = 1; k <= 8; k++)
+      lines.push(json('payments', 'error', `card ${k} declined`, k, 'cc'));
+    const r = await analyzeTraces({
+      input: memory(requests(1, 10, () => false)),
+      logs: await readLogEvidenceInput([file(lines)], undefined),
+    });
+    const pay = r.logs!.services.find((s) => s.service === 'payments')!;
+    expect(pay).toMatchObject({ errorLines: 8, errorTraces: 8, errorTracesSeen: 8, requests: 10 });
+    expect(pay.newErrorPatterns[0]!.traceIds).toHaveLength(3);
+  });
+
   it('warns when the logs given cannot be evidence: empty, or no service and no trace of the input', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'obs-logwarn-'));
     const empty = path.join(dir, 'empty.log');
