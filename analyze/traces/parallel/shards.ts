@@ -85,7 +85,7 @@ async function runShards(
   strict: boolean,
   problems: Problems,
   inFlight: number,
-  onAck: (file: string, spans: number) => void,
+  onAck: (id: number, spans: number) => void,
   feed: (post: Post) => Promise<void>,
 ): Promise<ShardedResult> {
   // A channel between every pair of shards.
@@ -130,7 +130,7 @@ async function runShards(
     worker.on('message', (m: FromShard) => {
       if (m.type === 'ack') {
         shard.inFlight--;
-        onAck(m.file, m.spans);
+        onAck(m.id, m.spans);
       } else if (m.type === 'error') {
         failure ??= new ObsError(m.error.message, {
           code: m.error.code,
@@ -207,11 +207,13 @@ export async function readSharded(
   summaries: SourceSummary[],
   opts: ReadOptions,
 ): Promise<ShardedResult> {
-  const bySummary = new Map<string, SourceSummary>();
+  // The source of each batch in flight, by batch id: a file given twice is two sources.
+  const sourceOf = new Map<number, SourceSummary>();
   let total = 0;
   const label = opts.label ?? 'reading traces';
-  const onAck = (file: string, spans: number) => {
-    const s = bySummary.get(file);
+  const onAck = (id: number, spans: number) => {
+    const s = sourceOf.get(id);
+    sourceOf.delete(id);
     if (s !== undefined) s.spans += spans;
     total += spans;
     opts.onProgress?.({ label, done: total, unit: 'spans' });
@@ -228,7 +230,7 @@ export async function readSharded(
     async (post) => {
       let id = 0;
       for await (const { summary, items } of traceItems(files, problems, summaries, strict)) {
-        bySummary.set(summary.file, summary);
+        sourceOf.set(id, summary);
         await post({ type: 'items', id: id++, file: summary.file, items });
       }
     },

@@ -173,6 +173,18 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     expect(flat(none.stderr)).toMatch(/give trace files to read, or --jaeger URL/);
   });
 
+  it('counts the spans of a file given twice once for each, with shards too', async () => {
+    const f = fx('checkout-otlp-lines/traces.jsonl');
+    for (const workers of ['0', '2']) {
+      const r = await runObs(['analyze', 'traces', f, f, '--workers', workers, '--json']);
+      const report = JSON.parse(r.stdout) as TraceReport;
+      expect(
+        report.input.sources.map((s) => s.spans),
+        `--workers ${workers}`,
+      ).toEqual([6, 6]);
+    }
+  });
+
   it('refuses more worker threads than it can use', async () => {
     const r = await runObs([
       'analyze',
