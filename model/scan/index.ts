@@ -469,7 +469,9 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
     if (target && !siblings.has(s.name.toLowerCase())) siblings.set(s.name.toLowerCase(), target);
   }
 
-  if (!project && k8s.workloads.length === 0) {
+  // No compose file or manifests, or none of their services with code here (a workload named
+  // unlike its folder): the folders with service markers are the services.
+  if (candidates.length === 0) {
     const dirs = await childFolders(root, output);
     for (const rel of dirs) {
       if (!(await hasServiceMarkers(path.join(root, rel)))) continue;
@@ -528,7 +530,7 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
     const looked = [
       project ? `${project.file} has no service with Python or Node code` : 'no compose file',
       k8s.files.length > 0
-        ? `Kubernetes manifests (${k8s.files.join(', ')}) name no workload with code here`
+        ? `Kubernetes manifests (${k8s.files.join(', ')}) name no workload with code here (a workload's code is the folder named like it or like its image)`
         : 'no Kubernetes manifests',
       'no folder with a package.json or Python project files',
     ];

@@ -84,6 +84,36 @@ describe('scanRepository', () => {
     expect(published).not.toContain(r.model.stack.ports.logstashHttp);
   });
 
+  it('finds services by folder when no Kubernetes workload is named like its code', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'obs-k8s-'));
+    await mkdir(path.join(dir, 'api'));
+    await mkdir(path.join(dir, 'k8s'));
+    await writeFile(path.join(dir, 'api', 'requirements.txt'), 'fastapi\nuvicorn\n');
+    await writeFile(
+      path.join(dir, 'api', 'main.py'),
+      'from fastapi import FastAPI\napp = FastAPI()\n',
+    );
+    await writeFile(
+      path.join(dir, 'k8s', 'api.yaml'),
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata:',
+        '  name: orders-api',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: app',
+        '          image: registry.example.com/shop/orders-api:1.4.2',
+      ].join('\n') + '\n',
+    );
+    const r = await scanRepository(dir);
+    expect(r.model.services.map((s) => s.name)).toEqual(['api']);
+    expect(codes(r)).toContain('orders-api:k8s-no-code');
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('moves a stack port off every port of a range a service publishes', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'obs-range-'));
     await mkdir(path.join(dir, 'api'));
