@@ -3,6 +3,7 @@
  * `initSteps()` in order, and hand every file to the writer in one staged write (all or nothing).
  * Returns what was found, what was written and what to do next; `cli/` renders it.
  */
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ExitCode, ObsError } from '../core/errors.js';
 import type { ProgressFn } from '../core/progress.js';
@@ -104,11 +105,19 @@ function nextSteps(model: SystemModel, write: WriteResult, source: ModelSource):
 export async function runInit(opts: InitOptions): Promise<InitResult> {
   const root = path.resolve(opts.dir);
   if (!(await isDirectory(root))) {
-    throw new ObsError('no such folder', {
-      code: 'OBS_NO_REPOSITORY',
-      exit: ExitCode.noInput,
-      file: opts.dir,
-    });
+    const file = await stat(root).then(
+      (s) => s.isFile(),
+      () => false,
+    );
+    throw new ObsError(
+      file ? 'is a file; give the folder of the repository it is in' : 'no such folder',
+      {
+        code: 'OBS_NO_REPOSITORY',
+        exit: ExitCode.noInput,
+        file: opts.dir,
+        ...(file ? { suggestions: [`obs init ${path.dirname(opts.dir)}`] } : {}),
+      },
+    );
   }
   const progress = opts.onProgress ?? (() => undefined);
   progress({ label: 'obs init', done: 0, unit: 'steps' });

@@ -242,6 +242,16 @@ describe('obs init', () => {
 
   it('a folder that does not exist', async () => {
     const e = await initError({ dir: file('nope') });
-    expect(e).toMatchObject({ code: 'OBS_NO_REPOSITORY', exit: 66 });
+    expect(e).toMatchObject({ code: 'OBS_NO_REPOSITORY', exit: 66, message: 'no such folder' });
+  });
+
+  it('a file (the compose file) given for the folder', async () => {
+    const e = await initError({ dir: file('compose.yaml') });
+    expect(e).toMatchObject({
+      code: 'OBS_NO_REPOSITORY',
+      exit: 66,
+      message: 'is a file; give the folder of the repository it is in',
+      suggestions: [`obs init ${repo.dir}`],
+    });
   });
 });
