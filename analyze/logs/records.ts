@@ -482,7 +482,11 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
           if (r.timestamp === undefined && ts !== undefined) r.timestamp = ts;
         return { ...inner, kind: 'docker' };
       }
-      return { kind: 'json', records: [fromJson(obj, ctx)], headerMismatch: false };
+      return {
+        kind: 'json',
+        records: [fromJson(loguruFields(obj) ?? obj, ctx)],
+        headerMismatch: false,
+      };
     }
   }
   if (LOGFMT_START.test(trimmed)) {
@@ -536,6 +540,30 @@ const EXCEPTION_FIELDS: Record<ExceptionPart, readonly string[]> = {
     'exception.stacktrace',
   ],
 };
+
+/**
+ * loguru's `serialize=True` lines: `{"text": <the formatted line>, "record": {"message", "level":
+ * {"name"}, "time": {"repr"}, "exception": {"type", "value"} | null, "extra": {...}}}`. Its
+ * fields, flattened to the names `fromJson` reads (`extra` holds what `bind()` added: a service,
+ * a trace id).
+ */
+function loguruFields(o: Json): Json | undefined {
+  const r = o.record;
+  if (typeof o.text !== 'string' || !isObject(r) || !isObject(r.level)) return undefined;
+  const exception = isObject(r.exception) ? r.exception : undefined;
+  return {
+    ...(isObject(r.extra) ? r.extra : {}),
+    message: r.message,
+    level: r.level.name,
+    time: isObject(r.time) ? r.time.repr : undefined,
+    ...(exception !== undefined
+      ? {
+          [LOG_FIELDS.errorType]: exception.type,
+          [LOG_FIELDS.errorMessage]: exception.value,
+        }
+      : {}),
+  };
+}
 
 function fromJson(o: Json, ctx: ParseContext): LogRecord {
   const text = firstString(o, MESSAGE_FIELDS);

@@ -393,6 +393,48 @@ describe('parseLine', () => {
     expect(none.records[0]!.traceId).toBeUndefined();
   });
 
+  it("reads loguru's serialize=True lines: message, level, time, exception and bound fields", () => {
+    const line = (level: string, message: string, exception: object | null) =>
+      JSON.stringify({
+        text: `2024-05-01 12:00:02.123 | ${level.padEnd(8)} | app:pay:12 - ${message}\n`,
+        record: {
+          elapsed: { repr: '0:00:01.5', seconds: 1.5 },
+          exception,
+          extra: { service: 'orders', trace_id: '4bf92f3577b34da6a3ce929d0e0e4736' },
+          file: { name: 'app.py', path: '/app/app.py' },
+          function: 'pay',
+          level: { icon: '❌', name: level, no: 40 },
+          line: 12,
+          message,
+          module: 'app',
+          name: 'app',
+          process: { id: 7, name: 'MainProcess' },
+          thread: { id: 1, name: 'MainThread' },
+          time: { repr: '2024-05-01 12:00:02.123456+00:00', timestamp: 1714564802.123456 },
+        },
+      });
+    const failed = parseLine(
+      line('ERROR', 'payment failed', {
+        type: 'ValueError',
+        value: 'card declined',
+        traceback: true,
+      }),
+      plain,
+    ).records[0]!;
+    expect(failed).toMatchObject({
+      service: 'orders',
+      level: 'error',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      exception: 'ValueError: card declined',
+      timestamp: Date.UTC(2024, 4, 1, 12, 0, 2, 123),
+    });
+    expect(failed.content).toContain('payment failed');
+    expect(parseLine(line('INFO', 'order 7 placed', null), plain).records[0]).toMatchObject({
+      level: 'info',
+      content: 'order 7 placed',
+    });
+  });
+
   it('reads `docker compose logs` lines: the service (no replica number) names the records', () => {
     const text = parseLine('orders-1    | 2024-05-01 12:00:02 ERROR payment failed', plain);
     expect(text.records[0]).toMatchObject({
