@@ -27,7 +27,7 @@ import { LOG_FIELDS } from '../../model/conventions.js';
 import { isZeroId, normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
-import { exceptionOf, mayContinue } from './stack-traces.js';
+import { exceptionOf, mayContinue, withoutTraceLines } from './stack-traces.js';
 import type { ExceptionPart } from './stack-traces.js';
 import { newTimeMemo, parseTime } from './times.js';
 import type { TimeMemo, TimeParser } from './times.js';
@@ -128,7 +128,7 @@ export function learnFileHeader(sample: readonly string[], maxTexts = 800): Head
     }
     if (texts.length >= maxTexts) break;
   }
-  return learnHeader(texts.slice(0, maxTexts));
+  return learnHeader(withoutTraceLines(texts.slice(0, maxTexts)));
 }
 
 type Json = Record<string, unknown>;
@@ -303,7 +303,7 @@ function recordOf(
   if (ids.traceId !== undefined) record.traceId = ids.traceId;
   if (ids.spanId !== undefined) record.spanId = ids.spanId;
   if (base.exception !== undefined) record.exception = base.exception;
-  withoutOtelContext(record, base.service === undefined);
+  withoutOtelContext(record, base.service === undefined, line);
   return record;
 }
 
@@ -314,14 +314,20 @@ function recordOf(
  */
 const OTEL_PYTHON_CONTEXT =
   /^(?:\[[^\]]*\] )*\[trace_id=\w* span_id=\w* resource\.service\.name=([^\s\]]*) trace_sampled=\w*\] - /;
+const OTEL_PYTHON_SERVICE = / resource\.service\.name=([^\s\]]*) trace_sampled=\w*\]/;
 
-/** Cuts OTel Python's context off a record's message; `named`: take its service. */
-function withoutOtelContext(record: LogRecord, named: boolean): void {
-  if (record.content.charCodeAt(0) !== 91) return; // '['
-  const m = OTEL_PYTHON_CONTEXT.exec(record.content);
-  if (m === null) return;
-  record.content = record.content.slice(m[0].length);
-  if (named && m[1]!.length > 0) record.service = m[1]!;
+/**
+ * Cuts OTel Python's context off a record's message (a header learned from the file may have
+ * taken it already); `named`: the record takes its service, found anywhere in the `line`.
+ */
+function withoutOtelContext(record: LogRecord, named: boolean, line: string): void {
+  if (record.content.charCodeAt(0) === 91) {
+    const m = OTEL_PYTHON_CONTEXT.exec(record.content);
+    if (m !== null) record.content = record.content.slice(m[0].length);
+  }
+  if (!named || !line.includes(' resource.service.name=')) return;
+  const s = OTEL_PYTHON_SERVICE.exec(line);
+  if (s !== null && s[1]!.length > 0) record.service = s[1]!;
 }
 
 const NO_BASE: Partial<LogRecord> = Object.freeze({});
@@ -406,7 +412,7 @@ export function textRecord(
     const ids = traceIdsInText(line);
     if (ids.traceId !== undefined) record.traceId = ids.traceId;
     if (ids.spanId !== undefined) record.spanId = ids.spanId;
-    withoutOtelContext(record, true);
+    withoutOtelContext(record, true, line);
   }
   return record;
 }

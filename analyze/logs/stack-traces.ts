@@ -209,6 +209,28 @@ export class StackTraceJoiner<T> {
 }
 
 /**
+ * The lines of a sample that are not stack-trace lines: indented ones (frames, code, a dump's
+ * file lines), Python's `Traceback ...`, chain and exception lines, Java's `Caused by:`. A header
+ * is learned from the rest: a small file of a few errors with long traces is mostly trace lines,
+ * which have no header, and would teach that the file has none.
+ */
+export function withoutTraceLines(lines: readonly string[]): string[] {
+  const out: string[] = [];
+  let traceback = false;
+  for (const line of lines) {
+    if (line === TRACEBACK) traceback = true;
+    else if (line.trim().length === 0 || startsBlank(line) || CHAINED.test(line)) continue;
+    else if (CAUSE.test(line)) continue;
+    else if (traceback) {
+      // The line after a traceback's frames: its exception, unless the traceback was cut.
+      traceback = false;
+      if (!PYTHON_EXCEPTION.test(line)) out.push(line);
+    } else out.push(line);
+  }
+  return out.length > 0 ? out : [...lines];
+}
+
+/**
  * The exception a stack trace written as one text reports (a JSON logger's `exc_info`, `stack`,
  * `error.stack_trace`): Python's last line, Java's and Node's first; undefined if none is named.
  */

@@ -199,6 +199,29 @@ describe('stack traces in log files', () => {
     }
   });
 
+  it('learns the header of a small file that is mostly trace lines from its other lines', async () => {
+    // Two of nine lines have a header; the rest are one exception's frames and cause.
+    const f = write('spring-small.log', [
+      '2024-05-01T10:00:00.123Z  INFO 1 --- [           main] c.e.shop.OrderApplication                : Started OrderApplication in 3.2 seconds',
+      '2024-05-01T10:00:01.123Z ERROR 1 --- [nio-8080-exec-1] o.a.c.c.C.[.[.[/].[dispatcherServlet]    : Servlet.service() threw exception',
+      'java.lang.NullPointerException: Cannot invoke "String.length()" because "s" is null',
+      '\tat com.example.shop.OrderController.create(OrderController.java:42)',
+      '\tat java.base/jdk.internal.reflect.NativeMethodAccessorImpl.invoke0(Native Method)',
+      'Caused by: java.sql.SQLException: Connection refused',
+      '\tat org.postgresql.Driver.connect(Driver.java:1)',
+      '\t... 12 common frames omitted',
+      '2024-05-01T10:00:02.123Z  WARN 1 --- [nio-8080-exec-2] c.e.shop.OrderController                 : slow query 1200ms',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.timestamp])).toEqual([
+      [1, 1, 'info', Date.UTC(2024, 4, 1, 10, 0, 0, 123)],
+      [2, 8, 'error', Date.UTC(2024, 4, 1, 10, 0, 1, 123)],
+      [9, 9, 'warn', Date.UTC(2024, 4, 1, 10, 0, 2, 123)],
+    ]);
+    // The header (time, level, pid, thread) is not part of the messages.
+    for (const x of r.records) expect(x.content).not.toMatch(/2024-05-01|---|nio-8080/);
+  });
+
   it("joins a Go panic's goroutine dump to it", async () => {
     const f = write('gopanic.log', [
       'server listening on :8080',
