@@ -113,21 +113,38 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[], fast: FailFast)
     if (c.kind !== 'cutShort' || c.parent === undefined) continue;
     cutLoss.set(c.parent, (cutLoss.get(c.parent) ?? 0) + c.effect * c.weight);
   }
-  // Per parent operation: how much more it now calls another service per request (retries).
-  const retried = new Map<string, number>();
+  // Per parent operation: the callee it now calls more per request (retries), and how much more.
+  const retried = new Map<string, { callee: string; effect: number }>();
   for (const c of changes) {
     if (c.kind !== 'moreCalls' || c.parent === undefined || c.score <= 0) continue;
-    retried.set(c.parent, Math.max(retried.get(c.parent) ?? 0, c.effect));
+    const r = retried.get(c.parent);
+    if (r === undefined || c.effect > r.effect)
+      retried.set(c.parent, { callee: c.service, effect: c.effect });
   }
+  // Services whose errors rose: a caller that retries them more is waiting on their failures.
+  const failing = new Set(
+    changes.filter((c) => c.kind === 'moreErrors' && c.score > 0).map((c) => c.service),
+  );
   for (const c of changes) {
-    if (c.kind === 'slowerWork' && retried.has(c.operation)) {
+    const r = c.kind === 'slowerWork' ? retried.get(c.operation) : undefined;
+    if (r !== undefined && r.callee !== c.service) {
       // Own time of a request that now retries a callee more is mostly the wait between the
-      // attempts (backoff): the callee's doing, in the share the extra calls explain.
-      const explained = c.effect > 0 ? Math.min(1, retried.get(c.operation)! / c.effect) : 0;
+      // attempts (backoff): the callee's doing. All of it when the callee's errors rose (the
+      // retries are of failures); else the share the extra calls explain.
+      const explained = failing.has(r.callee)
+        ? 1
+        : c.effect > 0
+          ? Math.min(1, r.effect / c.effect)
+          : 0;
       push(m, c.service, {
         kind: c.kind,
         score: c.score * (1 - explained),
         text: `${c.text} (while retrying a callee more: partly waiting between attempts)`,
+      });
+      push(m, r.callee, {
+        kind: 'retriedBy',
+        score: c.score * explained,
+        text: `${c.service} retries its calls here more, and waits between attempts: ${c.text}`,
       });
       continue;
     }

@@ -544,10 +544,15 @@ describe('root causes from changes', () => {
       effect: 0.4,
       score: 0.01,
     });
-    // Alone, the slower work outranks the failing callee; with the retries, most of it is waiting.
+    // Alone, the slower work outranks the failing callee; with the retries of a callee whose
+    // errors rose, all of it is waiting on the callee's failures, and counts against the callee.
     expect(rank([failing, slower])[0]).toEqual(['orders', 0.3]);
     const ranked = rank([failing, slower, retries]);
-    expect(ranked[0]![0]).toBe('payments');
-    expect(ranked.find((r) => r[0] === 'orders')![1]).toBeCloseTo(0.3 * (1 - 0.4 / 0.5), 3);
+    expect(ranked).toEqual([['payments', Number((1 - 0.8 * 0.7 * 0.99).toFixed(3))]]);
+    // Retries of a callee whose errors did not rise (timeouts, say) explain the share the extra
+    // calls do (effect 0.4 of 0.5), which moves to the callee.
+    const unexplained = rank([slower, retries]);
+    expect(unexplained[0]![0]).toBe('payments');
+    expect(unexplained.find((r) => r[0] === 'orders')![1]).toBeCloseTo(0.3 * (1 - 0.4 / 0.5), 3);
   });
 });
