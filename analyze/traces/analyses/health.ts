@@ -82,7 +82,7 @@ export function health(cfg: HealthConfig, ctx: AnalysisContext): HealthResult | 
       svc.set(o.service, s);
     }
     s.spans += o.count;
-    s.selfMs += o.work.sum;
+    s.selfMs += o.work.sum + o.failedChildWorkMs;
     s.requests += o.entries;
     s.lat.merge(o.entryDuration);
     // A service's failed requests: its failed entry spans, not its failed calls to others (a

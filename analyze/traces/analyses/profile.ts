@@ -40,8 +40,14 @@ export interface OperationStats {
   duration: Histogram;
   /** Self time of every span. */
   self: Histogram;
-  /** Self time of the spans that are not client-like: the service's own work. */
+  /**
+   * Self time of the spans that are not client-like: the service's own work. Spans with a failed
+   * child are left out: their own time includes handling the failure (retries and the waits
+   * between them, fallbacks), which is the failing callee's doing, not a slowdown of this work.
+   */
   work: Histogram;
+  /** The own work of the spans left out of `work` for a failed child, summed (ms). */
+  failedChildWorkMs: number;
   /** Duration of the entry spans (the service's request latency). */
   entryDuration: Histogram;
   /** Spans of this operation that have children. */
@@ -211,6 +217,7 @@ class ProfileRun {
       duration: new Histogram(),
       self: new Histogram(),
       work: new Histogram(),
+      failedChildWorkMs: 0,
       entryDuration: new Histogram(),
       parents: 0,
       parentSpans: 0,
@@ -331,7 +338,8 @@ class ProfileRun {
       ) {
         o.clientLike++;
       } else if (wrapper[i] === 0) {
-        o.work.addIn(own, ownBucket);
+        if (failedChild) o.failedChildWorkMs += own;
+        else o.work.addIn(own, ownBucket);
       }
       const calleeOp = callee === undefined ? '' : spans[remote]!.name;
       if (callee !== undefined) {
@@ -469,6 +477,7 @@ class ProfileRun {
       t.parents += s.parents;
       t.parentSpans += s.parentSpans;
       t.subtreeSpans += s.subtreeSpans;
+      t.failedChildWorkMs += s.failedChildWorkMs;
       t.duration.merge(hist(s.duration));
       t.self.merge(hist(s.self));
       t.work.merge(hist(s.work));

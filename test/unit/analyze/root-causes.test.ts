@@ -326,6 +326,27 @@ describe('root-cause ranking against a baseline', () => {
     expect(r.errorOrigins.services[0]).toMatchObject({ service: 'payments', traces: 200 });
   });
 
+  it('does not count the own time of requests whose callee failed as slower work', async () => {
+    // Orders now spends 30 ms more of its own in every request: where its call to payments
+    // fails, that is handling the failure (retries, backoff), not a slowdown of its own work.
+    const slowWork = (r: Awaited<ReturnType<typeof rank>>) =>
+      r.changes!.changes.filter((c) => c.kind === 'slowerWork' && c.service === 'orders');
+    const failing = await rank(
+      traces(200, { paymentsError: true, ordersWork: 30 }, 1000),
+      traces(200, {}),
+    );
+    expect(slowWork(failing)).toEqual([]);
+    expect(failing.rootCauses[0]!.service).toBe('payments');
+    // The same time without failures is orders' own slowdown.
+    const slow = await rank(traces(200, { ordersWork: 30 }, 1000), traces(200, {}));
+    expect(slowWork(slow)).toHaveLength(1);
+    expect(slow.rootCauses[0]!.service).toBe('orders');
+    // Its service's own time still counts that work.
+    const self = (r: Awaited<ReturnType<typeof rank>>) =>
+      r.services.find((x) => x.service === 'orders')!.selfMs;
+    expect(self(failing)).toBeCloseTo(self(slow), 0);
+  });
+
   it('reports calls repeated more often per request (retries) against the callee', async () => {
     const incident = traces(200, {}, 1000);
     // Each call to payments is tried three times: client span and server side alike.
