@@ -19,6 +19,18 @@ const service = (r: ScanResult, name: string) => {
 };
 const codes = (r: ScanResult) => r.findings.map((f) => `${f.service ?? ''}:${f.code}`);
 
+/** A repository in a temporary folder with one FastAPI service in `api/`, for a test to add to. */
+async function fastapiRepo(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'obs-scan-'));
+  await mkdir(path.join(dir, 'api'));
+  await writeFile(path.join(dir, 'api', 'requirements.txt'), 'fastapi\nuvicorn\n');
+  await writeFile(
+    path.join(dir, 'api', 'main.py'),
+    'from fastapi import FastAPI\napp = FastAPI()\n',
+  );
+  return dir;
+}
+
 async function scanError(scenario: string): Promise<ObsError> {
   try {
     await scan(scenario);
@@ -85,14 +97,8 @@ describe('scanRepository', () => {
   });
 
   it('finds services by folder when no Kubernetes workload is named like its code', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'obs-k8s-'));
-    await mkdir(path.join(dir, 'api'));
+    const dir = await fastapiRepo();
     await mkdir(path.join(dir, 'k8s'));
-    await writeFile(path.join(dir, 'api', 'requirements.txt'), 'fastapi\nuvicorn\n');
-    await writeFile(
-      path.join(dir, 'api', 'main.py'),
-      'from fastapi import FastAPI\napp = FastAPI()\n',
-    );
     await writeFile(
       path.join(dir, 'k8s', 'api.yaml'),
       [
@@ -115,13 +121,7 @@ describe('scanRepository', () => {
   });
 
   it('moves a stack port off every port of a range a service publishes', async () => {
-    const dir = await mkdtemp(path.join(tmpdir(), 'obs-range-'));
-    await mkdir(path.join(dir, 'api'));
-    await writeFile(path.join(dir, 'api', 'requirements.txt'), 'fastapi\nuvicorn\n');
-    await writeFile(
-      path.join(dir, 'api', 'main.py'),
-      'from fastapi import FastAPI\napp = FastAPI()\n',
-    );
+    const dir = await fastapiRepo();
     // The Collector's own metrics (8888) and its Prometheus exporter (8889) lie inside the range.
     await writeFile(
       path.join(dir, 'compose.yaml'),
