@@ -130,7 +130,9 @@ export function buildTrace(traceId: string, input: Span[], partial = false): Tra
     const pid = spans[i]!.parentId;
     if (pid === undefined) continue;
     const p = idSlots[slotOf(spans, pid, mask)]!;
-    if (p < 0 || p === i) issues.orphans++;
+    // A span that is its own parent is a cycle of one.
+    if (p === i) issues.cycles++;
+    else if (p < 0) issues.orphans++;
     else parent[i] = p;
   }
   breakCycles(parent, issues);

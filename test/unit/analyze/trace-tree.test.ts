@@ -49,8 +49,9 @@ describe('buildTrace', () => {
       { id: 'z', parent: 'y', service: 's', start: 2, end: 8 },
       { id: 'self', parent: 'self', service: 's', start: 0, end: 1 },
     ]);
-    expect(t.issues.cycles).toBe(1);
-    expect(t.issues.orphans).toBe(1); // a span naming itself as parent
+    // The three-span loop, and a span naming itself as parent (a cycle of one).
+    expect(t.issues.cycles).toBe(2);
+    expect(t.issues.orphans).toBe(0);
     // Every span is reachable from a root exactly once.
     const seen = new Set<number>();
     const stack = [...t.roots];
