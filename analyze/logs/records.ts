@@ -358,8 +358,7 @@ export function isPlainText(line: string): boolean {
   return (
     c !== 0xfeff &&
     c !== 123 &&
-    !isKubectlPrefixed(line) &&
-    !COMPOSE_PREFIX.test(line) &&
+    !hasContainerPrefix(line) &&
     !CRI.test(line) &&
     !STAMPED_JSON.test(line) &&
     !(LOGFMT_START.test(line) && logfmtFields(line) !== undefined)
@@ -449,19 +448,30 @@ const isKubectlPrefixed = (line: string): boolean =>
  */
 const COMPOSE_PREFIX = /^([A-Za-z0-9][\w.-]*?)[-_]\d+ +\|(?: (.*))?$/s;
 
+/** Whether a line may carry one of the prefixes `containerPrefix` reads (a test, no captures). */
+const hasContainerPrefix = (line: string): boolean =>
+  isKubectlPrefixed(line) || COMPOSE_PREFIX.test(line);
+
+/** The container or service a line's prefix names, and the line behind the prefix. */
+function containerPrefix(line: string): { service: string; rest: string } | undefined {
+  if (isKubectlPrefixed(line)) {
+    const m = KUBECTL_PREFIX.exec(line);
+    if (m !== null) return { service: m[1]!, rest: m[2]! };
+  }
+  const m = COMPOSE_PREFIX.exec(line);
+  // Compose's service, its replica number dropped.
+  return m === null ? undefined : { service: m[1]!, rest: m[2] ?? '' };
+}
+
 /** Parses one input line; see the module comment. Never throws on bad data. */
 export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
   const line = withoutTerminalCodes(raw);
   const first = line.charCodeAt(0) === 0xfeff ? 1 : 0;
   const trimmed = first ? line.slice(1) : line;
-  if (isKubectlPrefixed(trimmed)) {
-    const m = KUBECTL_PREFIX.exec(trimmed);
-    // The container is the service of records that name none.
-    if (m !== null) return parseLine(m[2]!, { ...ctx, defaultService: m[1]! });
-  }
-  const compose = COMPOSE_PREFIX.exec(trimmed);
-  // The service (its replica number dropped) names the records that name none.
-  if (compose !== null) return parseLine(compose[2] ?? '', { ...ctx, defaultService: compose[1]! });
+  const prefix = containerPrefix(trimmed);
+  // The container or service is the service of records that name none.
+  if (prefix !== undefined)
+    return parseLine(prefix.rest, { ...ctx, defaultService: prefix.service });
   if (trimmed.startsWith('{')) {
     let obj: unknown;
     try {

@@ -215,12 +215,13 @@ export class StackTraceJoiner<T> {
  * which have no header, and would teach that the file has none.
  */
 export function withoutTraceLines(lines: readonly string[]): string[] {
+  // Trace lines wherever they stand: frames and code (indented), Python's chains, Java's causes.
+  const traceBody = (line: string) => startsBlank(line) || CHAINED.test(line) || CAUSE.test(line);
   const out: string[] = [];
   let traceback = false;
   for (const line of lines) {
     if (line === TRACEBACK) traceback = true;
-    else if (line.trim().length === 0 || startsBlank(line) || CHAINED.test(line)) continue;
-    else if (CAUSE.test(line)) continue;
+    else if (line.trim().length === 0 || traceBody(line)) continue;
     else if (traceback) {
       // The line after a traceback's frames: its exception, unless the traceback was cut.
       traceback = false;
