@@ -20,7 +20,6 @@ import { readStackSecrets } from '../compose/secrets.js';
 import { TRACE_ARCHIVE, stackPaths } from '../model/conventions.js';
 import { initSteps } from './steps.js';
 import type { InitStep } from './steps.js';
-import { isDirectory } from '../model/scan/files.js';
 
 export interface InitOptions {
   /** The repository root. */
@@ -104,11 +103,9 @@ function nextSteps(model: SystemModel, write: WriteResult, source: ModelSource):
 
 export async function runInit(opts: InitOptions): Promise<InitResult> {
   const root = path.resolve(opts.dir);
-  if (!(await isDirectory(root))) {
-    const file = await stat(root).then(
-      (s) => s.isFile(),
-      () => false,
-    );
+  const found = await stat(root).catch(() => undefined);
+  if (found?.isDirectory() !== true) {
+    const file = found?.isFile() === true;
     throw new ObsError(
       file ? 'is a file; give the folder of the repository it is in' : 'no such folder',
       {

@@ -138,11 +138,14 @@ function hostRange(spec: string | undefined): Pick<ComposePort, 'published' | 'p
     : { published };
 }
 
+/** The last host port a port publishes: the end of its range, or the port itself. */
+const lastPort = (p: ComposePort): number | undefined => p.publishedEnd ?? p.published;
+
 /** The host ports a port publishes: one, or each of a range. */
 export function hostPorts(p: ComposePort): number[] {
-  if (p.published === undefined) return [];
   const out: number[] = [];
-  for (let port = p.published; port <= (p.publishedEnd ?? p.published); port++) out.push(port);
+  if (p.published !== undefined)
+    for (let port = p.published; port <= lastPort(p)!; port++) out.push(port);
   return out;
 }
 
@@ -153,11 +156,7 @@ function clashes(a: ComposePort, b: ComposePort): boolean {
   if (a.published === undefined || b.published === undefined || a.protocol !== b.protocol)
     return false;
   // Ranges overlap (one port is a range of one).
-  if (
-    a.published > (b.publishedEnd ?? b.published) ||
-    b.published > (a.publishedEnd ?? a.published)
-  )
-    return false;
+  if (a.published > lastPort(b)! || b.published > lastPort(a)!) return false;
   return ANY_ADDRESS.has(a.hostIp) || ANY_ADDRESS.has(b.hostIp) || a.hostIp === b.hostIp;
 }
 
