@@ -466,7 +466,7 @@ function genericSpans(line: string): HeaderSpans | undefined {
   if (
     toks.has(1) &&
     (hasTime(toks.text(0)) ||
-      /^\[?\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}/.test(toks.text(0)) ||
+      DATE_START.test(toks.text(0)) ||
       MONTHS.test(toks.text(0)) ||
       WEEKDAYS.test(toks.text(0).replace(/^\[/, '')))
   ) {
@@ -677,10 +677,33 @@ function pidDashes(toks: Fields, i: number): number {
   return toks.has(i + 2) && toks.text(i + 1) === '---' && /^\d+$/.test(toks.text(i)) ? i + 2 : i;
 }
 
+/** A date that starts a field: `2024-05-01`, `[01/05/2024`, `2024/05/01T12:00:00`. */
+const DATE_START = /^\[?\d{2,4}[-/.]\d{1,2}[-/.]\d{1,4}/;
+
+/**
+ * The index after a timestamp that starts at field `i` (a date and a time of day, or one field
+ * holding either), or `i` when none does. Django's documented `verbose` format puts it after the
+ * level: `ERROR 2024-05-01 12:00:01,123 views 42 1407 message`. Only two fields at most: numbers
+ * after the time (pid, thread) are not part of it.
+ */
+function timeAt(toks: Fields, i: number): number {
+  const t = toks.at(i);
+  if (t === undefined || !toks.has(i + 1)) return i;
+  const date = DATE_START.test(t);
+  if (!date && !CLOCK.test(t)) return i;
+  if (date && !CLOCK.test(t) && toks.has(i + 2) && CLOCK.test(toks.text(i + 1))) return i + 2;
+  return i + 1;
+}
+
 function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
-  // What follows the level in this file: bracket groups, then a `logger:` tag or a dotted logger.
+  // What follows the level in this file: a timestamp, bracket groups, then a `logger:` tag or a
+  // dotted logger.
   const after = anchors.filter((a) => a.level === at);
   const share = (f: (a: Anchors) => boolean) => after.filter(f).length / Math.max(1, after.length);
+  // A time after the level only when no field before it holds one.
+  const timeAfter =
+    share((a) => firstTime(a.toks, at) < 0 && timeAt(a.toks, at + 1) > at + 1) >= 0.8;
+  const start = (toks: Fields) => (timeAfter ? timeAt(toks, at + 1) : at + 1);
   const skipBrackets = (toks: Fields, i: number) => {
     let j = i;
     for (let k = 0; k < 3; k++) {
@@ -692,12 +715,12 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
   };
   const tagUsual =
     share((a) => {
-      const j = skipBrackets(a.toks, pidDashes(a.toks, at + 1));
+      const j = skipBrackets(a.toks, pidDashes(a.toks, start(a.toks)));
       return a.toks.has(j + 1) && TAG.test(a.toks.text(j));
     }) >= 0.8;
   const loggerUsual =
     share((a) => {
-      const j = skipBrackets(a.toks, pidDashes(a.toks, at + 1));
+      const j = skipBrackets(a.toks, pidDashes(a.toks, start(a.toks)));
       return a.toks.has(j + 1) && LOGGER.test(a.toks.text(j));
     }) >= 0.8;
   const time = new TimeFinder();
@@ -710,9 +733,9 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
       const t = toks.at(at);
       const level = t === undefined ? undefined : levelOf(t);
       if (level === undefined || !toks.has(at + 1)) return genericSpans(line) ?? whole(false);
-      const p = pidDashes(toks, at + 1);
-      const pid: [number, number] =
-        p > at + 1 ? [toks.start(at + 1), toks.end(at + 1)] : [NONE, NONE];
+      const first = start(toks);
+      const p = pidDashes(toks, first);
+      const pid: [number, number] = p > first ? [toks.start(first), toks.end(first)] : [NONE, NONE];
       let i = skipBrackets(toks, p);
       let c: ComponentSpans = [NONE, NONE, ...pid];
       const next = toks.at(i);
@@ -728,6 +751,10 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
         }
       }
       if (toks.at(i) === '-' && toks.has(i + 1)) i++;
+      if (first > at + 1) {
+        const [a, b] = timeBounds(toks, at + 1, first - 1);
+        return spansOf(messageStart(toks, i), true, level, a, b, ...c);
+      }
       time.find(toks, at);
       return taggedSpans(messageStart(toks, i), level, time, c);
     },

@@ -155,6 +155,36 @@ describe('learnHeader', () => {
     ]);
   });
 
+  it("reads the time after the level in Django's documented `verbose` format", () => {
+    // '{levelname} {asctime} {module} {process:d} {thread:d} {message}'
+    const lines = [
+      'INFO 2024-05-01 12:00:00,123 views 4242 140714509613952 GET /api/items/1 200',
+      'WARNING 2024-05-01 12:00:01,456 db 4242 140714509613952 Slow query took 283 ms',
+      'ERROR 2024-05-01 12:00:02,789 log 4242 140714509613952 Internal Server Error: /api/orders/7',
+    ];
+    const h = learnHeader(lines);
+    expect(h.description).toBe('level at field 1');
+    expect(lines.map((l) => h.parse(l))).toMatchObject([
+      {
+        level: 'info',
+        time: '2024-05-01 12:00:00,123',
+        content: 'views 4242 140714509613952 GET /api/items/1 200',
+      },
+      { level: 'warn', time: '2024-05-01 12:00:01,456' },
+      {
+        level: 'error',
+        time: '2024-05-01 12:00:02,789',
+        content: 'log 4242 140714509613952 Internal Server Error: /api/orders/7',
+      },
+    ]);
+    // One field holding date and time; numbers right after it (a pid) stay in the message.
+    const iso = ['ERROR 2024-05-01T12:00:02Z 4242 boom', 'INFO 2024-05-01T12:00:03Z 4242 ok'];
+    expect(learnHeader(iso).parse(iso[0]!)).toMatchObject({
+      time: '2024-05-01T12:00:02Z',
+      content: '4242 boom',
+    });
+  });
+
   it('keeps lines without the learned header whole and says so', () => {
     const h = learnHeader(fixture('Hadoop'));
     const trace = '\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)';
