@@ -48,6 +48,8 @@ export interface ComposeService {
   dependsOn: string[];
   /** environment and env_file, interpolated. Values may be secrets: never print them. */
   environment: Record<string, string>;
+  /** `profiles:`; a service without any always starts. */
+  profiles: string[];
 }
 
 export interface ComposeProject {
@@ -160,15 +162,26 @@ function clashes(a: ComposePort, b: ComposePort): boolean {
   return ANY_ADDRESS.has(a.hostIp) || ANY_ADDRESS.has(b.hostIp) || a.hostIp === b.hostIp;
 }
 
+/**
+ * Two services run together unless both belong to profiles and share none: `api` under `prod`
+ * and `api-dev` under `dev` may publish the same port, as compose never starts them at once.
+ */
+function runTogether(a: ComposeService, b: ComposeService): boolean {
+  if (a === b || a.profiles.length === 0 || b.profiles.length === 0) return true;
+  return a.profiles.some((p) => b.profiles.includes(p));
+}
+
 /** Throws on the first host port published twice (by two services, or twice by one). */
 export function checkPortClashes(project: ComposeProject): void {
-  const seen: { service: string; port: ComposePort }[] = [];
+  const seen: { service: ComposeService; port: ComposePort }[] = [];
   for (const s of project.services) {
     for (const port of s.ports) {
-      const other = seen.find((x) => clashes(x.port, port));
+      const other = seen.find((x) => runTogether(x.service, s) && clashes(x.port, port));
       if (other) {
         const who =
-          other.service === s.name ? `twice by ${s.name}` : `by ${other.service} and ${s.name}`;
+          other.service === s
+            ? `twice by ${s.name}`
+            : `by ${other.service.name} and ${s.name}`;
         throw new ObsError(
           `host port ${Math.max(port.published!, other.port.published!)}/${port.protocol} is published ${who}: the second one cannot start`,
           {
@@ -177,12 +190,12 @@ export function checkPortClashes(project: ComposeProject): void {
             file: project.file,
             line: port.line,
             suggestions: [
-              `Change the published port of ${s.name} (line ${port.line ?? '?'}) or of ${other.service} (line ${other.port.line ?? '?'}).`,
+              `Change the published port of ${s.name} (line ${port.line ?? '?'}) or of ${other.service.name} (line ${other.port.line ?? '?'}).`,
             ],
           },
         );
       }
-      seen.push({ service: s.name, port });
+      seen.push({ service: s, port });
     }
   }
 }
@@ -210,11 +223,16 @@ function envOf(v: unknown): Record<string, string> {
   return out;
 }
 
-function envFiles(v: unknown): string[] {
-  if (typeof v === 'string') return [v];
+/** env_file entries; the long form may say `required: false` (a missing file is fine then). */
+function envFiles(v: unknown): { path: string; required: boolean }[] {
+  if (typeof v === 'string') return [{ path: v, required: true }];
   if (!Array.isArray(v)) return [];
   return v.flatMap((x) =>
-    typeof x === 'string' ? [x] : isPlain(x) && typeof x.path === 'string' ? [x.path] : [],
+    typeof x === 'string'
+      ? [{ path: x, required: true }]
+      : isPlain(x) && typeof x.path === 'string'
+        ? [{ path: x.path, required: x.required !== false && x.required !== 'false' }]
+        : [],
   );
 }
 
@@ -231,6 +249,73 @@ function interpolateDeep(
       Object.entries(v).map(([k, x]) => [k, interpolateDeep(x, vars, unresolved)]),
     );
   return v;
+}
+
+/** Paths in a service that are relative to its compose file's folder, made absolute. */
+function withAbsolutePaths(raw: Plain, dir: string): Plain {
+  const out = { ...raw };
+  const build = raw.build;
+  if (typeof build === 'string') out.build = path.resolve(dir, build);
+  else if (isPlain(build))
+    out.build = {
+      ...build,
+      context: path.resolve(dir, typeof build.context === 'string' ? build.context : '.'),
+    };
+  const files = envFiles(raw.env_file);
+  if (files.length > 0)
+    out.env_file = files.map((f) => ({ path: path.resolve(dir, f.path), required: f.required }));
+  return out;
+}
+
+/**
+ * A service with what it `extends:` merged in, as compose does: the service's own keys win,
+ * `environment` merges by variable, `ports` and `expose` add up. The base may sit in this file or
+ * in another (`file:`), whose relative paths are then made absolute. Bases of bases are followed.
+ */
+async function withExtends(
+  raw: Plain,
+  services: Plain,
+  dir: string,
+  vars: Record<string, string>,
+  unresolved: Set<string>,
+  fail: (message: string) => never,
+  depth = 0,
+): Promise<Plain> {
+  const ext = raw.extends;
+  if (ext === undefined) return raw;
+  const spec = typeof ext === 'string' ? { service: ext } : isPlain(ext) ? ext : {};
+  if (typeof spec.service !== 'string') fail('extends: needs a service name');
+  if (depth >= 10) fail(`extends: of ${String(spec.service)} goes more than 10 services deep`);
+  let base: unknown;
+  let baseServices = services;
+  let baseDir = dir;
+  if (typeof spec.file === 'string') {
+    const file = path.resolve(dir, spec.file);
+    const text = await readText(file);
+    if (text === undefined) fail(`extends: file ${spec.file} does not exist`);
+    const { doc } = parseYaml(text!, spec.file, ' in compose file');
+    const all = interpolateDeep(doc.toJSON(), vars, unresolved);
+    baseServices = isPlain(all) && isPlain(all.services) ? all.services : {};
+    baseDir = path.dirname(file);
+  }
+  base = baseServices[spec.service as string];
+  if (!isPlain(base))
+    fail(`extends: service ${String(spec.service)} is not in ${String(spec.file ?? 'this file')}`);
+  const resolved = withAbsolutePaths(
+    await withExtends(base as Plain, baseServices, baseDir, vars, unresolved, fail, depth + 1),
+    baseDir,
+  );
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  const merged: Plain = { ...resolved, ...raw };
+  delete merged.extends;
+  merged.environment = { ...envOf(resolved.environment), ...envOf(raw.environment) };
+  if (raw.ports !== undefined || resolved.ports !== undefined)
+    merged.ports = [...list(resolved.ports), ...list(raw.ports)];
+  if (raw.expose !== undefined || resolved.expose !== undefined)
+    merged.expose = [...list(resolved.expose), ...list(raw.expose)];
+  if (isPlain(resolved.build) && isPlain(raw.build))
+    merged.build = { ...resolved.build, ...raw.build };
+  return merged;
 }
 
 /** Reads and checks a compose file; `file` is absolute, messages name it relative to `root`. */
@@ -259,14 +344,17 @@ export async function readCompose(
   const servicesNode = doc.get('services', true);
   if (servicesNode === undefined) fail('no services: key', doc.contents);
   if (!isMap(servicesNode)) fail('services: must be a mapping of service names', servicesNode);
-  for (const key of ['include', 'extends']) {
-    if (doc.has(key))
-      findings.warn(
-        'compose-unsupported',
-        `${key}: is not followed; services it brings in are not scanned`,
-        { file: rel, line: lineOf(doc.get(key, true)) },
-      );
-  }
+  if (doc.has('include'))
+    findings.warn(
+      'compose-unsupported',
+      'include: is not followed; services it brings in are not scanned',
+      { file: rel, line: lineOf(doc.get('include', true)) },
+    );
+  const allServices = interpolateDeep(
+    (servicesNode as { toJSON(): unknown }).toJSON(),
+    dotenv,
+    unresolved,
+  ) as Plain;
 
   const services: ComposeService[] = [];
   for (const pair of (servicesNode as { items: Pair[] }).items) {
@@ -275,11 +363,14 @@ export async function readCompose(
     const line = lineOf(pair.key);
     if (pair.value === null || !isMap(pair.value))
       fail(`service ${name} must be a mapping`, pair.key);
-    const raw = interpolateDeep(
-      (pair.value as { toJSON(): unknown }).toJSON(),
+    const raw = await withExtends(
+      interpolateDeep((pair.value as { toJSON(): unknown }).toJSON(), dotenv, unresolved) as Plain,
+      allServices,
+      dir,
       dotenv,
       unresolved,
-    ) as Plain;
+      (message) => fail(`service ${name}: ${message}`, pair.key),
+    );
     const valueNode = pair.value as { get(k: string, keep: true): unknown };
     const svc: ComposeService = {
       name,
@@ -288,6 +379,7 @@ export async function readCompose(
       expose: [],
       dependsOn: [],
       environment: {},
+      profiles: Array.isArray(raw.profiles) ? raw.profiles.map(String) : [],
       image: typeof raw.image === 'string' ? raw.image : undefined,
       command: words(raw.command),
       entrypoint: words(raw.entrypoint),
@@ -315,16 +407,15 @@ export async function readCompose(
 
     const portsNode = valueNode.get('ports', true);
     if (raw.ports !== undefined) {
-      if (!Array.isArray(raw.ports) || !isSeq(portsNode))
+      if (!Array.isArray(raw.ports) || (portsNode !== undefined && !isSeq(portsNode)))
         fail(`service ${name}: ports must be a list`, portsNode);
+      // Ports from an extended service come first and have no node in this file.
+      const items = (portsNode as { items?: unknown[] } | undefined)?.items ?? [];
+      const inherited = (raw.ports as unknown[]).length - items.length;
       (raw.ports as unknown[]).forEach((p, i) => {
-        const itemLine = lineOf((portsNode as { items: unknown[] }).items[i]);
-        const port = parsePort(p, itemLine);
-        if (port === undefined)
-          fail(
-            `service ${name}: cannot read port ${JSON.stringify(p)}`,
-            (portsNode as { items: unknown[] }).items[i],
-          );
+        const node = i >= inherited ? items[i - inherited] : pair.key;
+        const port = parsePort(p, lineOf(node));
+        if (port === undefined) fail(`service ${name}: cannot read port ${JSON.stringify(p)}`, node);
         else svc.ports.push(port);
       });
     }
@@ -338,11 +429,12 @@ export async function readCompose(
     else if (isPlain(raw.depends_on)) svc.dependsOn = Object.keys(raw.depends_on);
 
     for (const ef of envFiles(raw.env_file)) {
-      const envText = await readText(path.resolve(dir, ef));
+      const envText = await readText(path.resolve(dir, ef.path));
+      if (envText === undefined && !ef.required) continue;
       if (envText === undefined) {
         findings.warn(
           'env-file-missing',
-          `${name}: env_file ${ef} does not exist; its variables are not scanned`,
+          `${name}: env_file ${ef.path} does not exist; its variables are not scanned`,
           { service: name, file: rel, line },
         );
       } else Object.assign(svc.environment, parseEnvFile(envText));

@@ -161,6 +161,14 @@ export interface EnvDependency {
   assumed: boolean;
 }
 
+/** A Kubernetes Service's DNS name in a namespace: `payments.shop.svc.cluster.local`. */
+const CLUSTER_DNS = /^([a-z0-9-]+)\.[a-z0-9-]+\.svc(?:\.cluster\.local)?\.?$/;
+
+/** The Service name a host names: itself, or the first label of a cluster DNS name. */
+export function serviceHost(host: string): string {
+  return CLUSTER_DNS.exec(host)?.[1] ?? host;
+}
+
 function hostsIn(value: string): { scheme?: string; host: string }[] {
   const out: { scheme?: string; host: string }[] = [];
   const urlRe = /([a-z][a-z0-9+.-]*):\/\/(?:[^@/\s]*@)?([^/\s?#]+)/gi;
@@ -174,10 +182,12 @@ function hostsIn(value: string): { scheme?: string; host: string }[] {
   if (!sawUrl) for (const hp of value.split(/[,\s]+/)) if (hp) out.push({ host: hp });
   return out.map(({ scheme, host }) => ({
     scheme,
-    host: host
-      .replace(/^\[|\](:\d+)?$/g, '')
-      .replace(/:\d+$/, '')
-      .toLowerCase(),
+    host: serviceHost(
+      host
+        .replace(/^\[|\](:\d+)?$/g, '')
+        .replace(/:\d+$/, '')
+        .toLowerCase(),
+    ),
   }));
 }
 
@@ -217,10 +227,11 @@ export function siblingUrlsInSource(
   self: string,
 ): { kind: Kind; target: string }[] {
   const out: { kind: Kind; target: string }[] = [];
-  const re = /\b(https?|grpc):\/\/([a-z0-9][a-z0-9_-]*)(?=[:/'"`])/gi;
+  const re =
+    /\b(https?|grpc):\/\/([a-z0-9][a-z0-9_-]*(?:\.[a-z0-9-]+\.svc(?:\.cluster\.local)?)?)(?=[:/'"`])/gi;
   let m: RegExpExecArray | null;
   while ((m = re.exec(source)) !== null) {
-    const host = m[2]!.toLowerCase();
+    const host = serviceHost(m[2]!.toLowerCase());
     if (host === self || siblings.get(host)?.role !== 'app' || siblings.get(host)?.name === self)
       continue;
     out.push({

@@ -163,12 +163,31 @@ function targetFor(
   return infra.length === 1 ? infra[0]![0] : undefined;
 }
 
+/**
+ * The folder that holds a service's code. Usually its build context; but a monorepo often builds
+ * every service from the root (`context: .`, `dockerfile: orders/Dockerfile`), and then the
+ * Dockerfile's folder is the service's when it has project files of its own.
+ */
+async function codeFolder(root: string, c: Candidate, findings: Findings): Promise<string> {
+  if (c.dockerfile === undefined) return c.folder;
+  const dir = path.posix.dirname(c.dockerfile);
+  const inside = c.folder === '.' ? dir !== '.' : dir.startsWith(`${c.folder}/`);
+  if (!inside || !(await hasServiceMarkers(path.join(root, dir)))) return c.folder;
+  findings.info(
+    'code-folder-from-dockerfile',
+    `${c.name} builds from ${c.folder} with ${c.dockerfile}; its code was read from ${dir}`,
+    { service: c.name, file: c.file, line: c.line },
+  );
+  return dir;
+}
+
 async function scanService(
   root: string,
-  c: Candidate,
+  candidate: Candidate,
   siblings: ReadonlyMap<string, Sibling>,
   findings: Findings,
 ): Promise<SystemModelInput['services'][number] | undefined> {
+  const c = { ...candidate, folder: await codeFolder(root, candidate, findings) };
   const folder = path.join(root, c.folder);
   const where = { service: c.name, file: c.file, line: c.line };
   if (!(await isDirectory(folder))) {
@@ -214,9 +233,11 @@ async function scanService(
     );
   }
   const sources = await readSources(folder, lang.language);
+  // The container's environment: the Dockerfile's, then compose's or the manifest's over it.
+  const env = { ...(docker?.env ?? {}), ...c.env };
   const analysis: CodeAnalysis =
     lang.language === 'python'
-      ? await analyzePython(folder, c.folder, c.name, sources, findings)
+      ? await analyzePython(folder, c.folder, c.name, sources, findings, env)
       : await analyzeNode(folder, c.folder, c.name, sources, findings);
 
   // The start command: it names the server and the entrypoint more reliably than the code does.
@@ -300,7 +321,6 @@ async function scanService(
     );
 
   // What it talks to: the environment and source first (they name targets), then libraries.
-  const env = { ...(docker?.env ?? {}), ...c.env };
   const self = c.name.toLowerCase();
   const deps: DependencyModel[] = [];
   for (const d of dependenciesFromEnv(env, siblings, self)) {

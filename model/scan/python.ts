@@ -75,6 +75,7 @@ export async function analyzePython(
   service: string,
   sources: readonly SourceFile[],
   findings: Findings,
+  env: Readonly<Record<string, string>> = {},
 ): Promise<CodeAnalysis> {
   const packages = await packagesOf(dir, label, findings);
   const where = { service, file: label };
@@ -137,9 +138,18 @@ export async function analyzePython(
         where,
       );
   } else if (framework === 'django') {
-    const manage = sources.find((s) => s.path.endsWith('manage.py'));
+    // The settings the server runs with: the container's environment, else the default in the
+    // module it loads (wsgi.py/asgi.py), and only then manage.py's, often a development one.
+    const settingOf = (s: SourceFile | undefined) =>
+      s && /DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(s.text)?.[1];
+    const fromEnv = env.DJANGO_SETTINGS_MODULE;
     const settings =
-      manage && /DJANGO_SETTINGS_MODULE["']\s*,\s*["']([\w.]+)["']/.exec(manage.text)?.[1];
+      (fromEnv !== undefined && /^[A-Za-z_][\w.]*$/.test(fromEnv) ? fromEnv : undefined) ??
+      sources
+        .filter((s) => /(^|\/)[wa]sgi\.py$/.test(s.path))
+        .map(settingOf)
+        .find((m) => m !== undefined) ??
+      settingOf(sources.find((s) => s.path.endsWith('manage.py')));
     if (settings) {
       analysis.settingsModule = settings;
       const pkg = settings.replace(/\.settings(\.\w+)?$/, '');
@@ -148,7 +158,7 @@ export async function analyzePython(
     } else {
       findings.warn(
         'django-settings-unknown',
-        `${service}: DJANGO_SETTINGS_MODULE not found in manage.py; set settingsModule in obs.yaml`,
+        `${service}: DJANGO_SETTINGS_MODULE not found in the environment, wsgi.py, asgi.py or manage.py; set settingsModule in obs.yaml`,
         where,
       );
     }

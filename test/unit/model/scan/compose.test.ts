@@ -64,7 +64,10 @@ describe('parseEnvFile', () => {
 });
 
 describe('checkPortClashes', () => {
-  const project = (ports: [string, string, number][]): ComposeProject => ({
+  const project = (
+    ports: [string, string, number][],
+    profiles: Record<string, string[]> = {},
+  ): ComposeProject => ({
     file: 'compose.yaml',
     services: ['a', 'b'].map((name) => ({
       name,
@@ -74,6 +77,7 @@ describe('checkPortClashes', () => {
       expose: [],
       dependsOn: [],
       environment: {},
+      profiles: profiles[name] ?? [],
     })),
   });
 
@@ -122,5 +126,18 @@ describe('checkPortClashes', () => {
         ]),
       ),
     ).not.toThrow();
+  });
+
+  it('lets services of profiles that never run together publish the same port', () => {
+    const ports: [string, string, number][] = [
+      ['a', '8000:8000', 3],
+      ['b', '8000:8000', 9],
+    ];
+    expect(() => checkPortClashes(project(ports, { a: ['prod'], b: ['dev'] }))).not.toThrow();
+    // A shared profile, or a service without profiles (it always starts), still clashes.
+    expect(() => checkPortClashes(project(ports, { a: ['prod', 'dev'], b: ['dev'] }))).toThrow(
+      'host port 8000/tcp is published by a and b',
+    );
+    expect(() => checkPortClashes(project(ports, { b: ['dev'] }))).toThrow('published by a and b');
   });
 });

@@ -48,6 +48,26 @@ describe('dependenciesFromEnv', () => {
       ),
     ).toEqual([]);
   });
+
+  it("reads a Kubernetes Service's cluster DNS name as the Service", () => {
+    const deps = dependenciesFromEnv(
+      {
+        ORDERS_URL: 'http://orders-svc.default.svc.cluster.local/api',
+        CACHE_HOST: 'cache.shop.svc',
+        ELSEWHERE: 'http://orders.example.com/',
+      },
+      siblings,
+      'gateway',
+    );
+    expect(deps.map((d) => [d.variable, d.target])).toEqual([
+      ['ORDERS_URL', 'orders'],
+      ['CACHE_HOST', 'cache'],
+    ]);
+    const src = "fetch('http://orders-svc.default.svc.cluster.local:8080/x')";
+    expect(siblingUrlsInSource(src, siblings, 'gateway')).toEqual([
+      { kind: 'http', target: 'orders' },
+    ]);
+  });
 });
 
 describe('siblingUrlsInSource', () => {

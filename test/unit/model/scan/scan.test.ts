@@ -136,6 +136,108 @@ describe('scanRepository', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('a monorepo built from its root: the Dockerfile folder with project files holds the code', async () => {
+    const dir = await fastapiRepo();
+    // Python at the root too (tooling), which the service built from `.` must not take for its own.
+    await writeFile(path.join(dir, 'requirements.txt'), 'django\n');
+    await mkdir(path.join(dir, 'node.api', 'src'), { recursive: true });
+    await writeFile(
+      path.join(dir, 'node.api', 'package.json'),
+      JSON.stringify({ name: 'node-api', main: 'src/index.js', dependencies: { express: '^4' } }),
+    );
+    await writeFile(
+      path.join(dir, 'node.api', 'src', 'index.js'),
+      "const app = require('express')();\napp.listen(3000);\n",
+    );
+    await writeFile(
+      path.join(dir, 'node.api', 'Dockerfile'),
+      'FROM node:20\nCOPY node.api/ /app\nCMD ["node", "src/index.js"]\n',
+    );
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      'services:\n  node.api:\n    build: {context: ., dockerfile: node.api/Dockerfile}\n    ports: ["3000:3000"]\n',
+    );
+    const r = await scanRepository(dir);
+    expect(r.model.services[0]).toMatchObject({
+      name: 'node-api',
+      path: 'node.api',
+      language: 'node',
+      framework: 'express',
+      entrypoint: 'src/index.js',
+    });
+    expect(codes(r)).toContain('node-api:code-folder-from-dockerfile');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('follows extends: (in the file and in another), and profiles that never run together', async () => {
+    const dir = await fastapiRepo();
+    await writeFile(
+      path.join(dir, 'common.yaml'),
+      [
+        'services:',
+        '  base-py:',
+        '    build: ./api',
+        '    command: uvicorn main:app --host 0.0.0.0 --port 8000',
+        '    environment: {LOG_LEVEL: info}',
+        '    ports: ["8000:8000"]',
+      ].join('\n') + '\n',
+    );
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  api:',
+        '    extends: {file: common.yaml, service: base-py}',
+        '    profiles: [prod]',
+        '    env_file: [{path: ./local.env, required: false}]',
+        '  api-dev:',
+        '    extends: api',
+        '    profiles: [dev]',
+        '    environment: {LOG_LEVEL: debug}',
+      ].join('\n') + '\n',
+    );
+    const r = await scanRepository(dir);
+    for (const name of ['api', 'api-dev'])
+      expect(service(r, name)).toMatchObject({
+        path: 'api',
+        framework: 'fastapi',
+        server: 'uvicorn',
+        port: 8000,
+      });
+    expect(codes(r)).not.toContain('api:image-only-service');
+    expect(codes(r)).not.toContain('api:env-file-missing');
+    expect(codes(r)).not.toContain('api:server-unknown');
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("Django's settings: the environment's, else the served module's (wsgi.py), not manage.py's", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'obs-scan-'));
+    await mkdir(path.join(dir, 'web', 'mysite'), { recursive: true });
+    const setdefault = (m: string) =>
+      `import os\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "${m}")\n`;
+    await writeFile(path.join(dir, 'web', 'requirements.txt'), 'django\ngunicorn\n');
+    await writeFile(path.join(dir, 'web', 'manage.py'), setdefault('mysite.settings.dev'));
+    await writeFile(path.join(dir, 'web', 'mysite', '__init__.py'), '');
+    await writeFile(
+      path.join(dir, 'web', 'mysite', 'wsgi.py'),
+      setdefault('mysite.settings.prod') + 'application = None\n',
+    );
+    const compose = (env: string) =>
+      `services:\n  web:\n    build: ./web\n    command: gunicorn mysite.wsgi:application${env}\n`;
+    await writeFile(path.join(dir, 'compose.yaml'), compose(''));
+    expect((await scanRepository(dir)).model.services[0]!.settingsModule).toBe(
+      'mysite.settings.prod',
+    );
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      compose('\n    environment: {DJANGO_SETTINGS_MODULE: mysite.settings.staging}'),
+    );
+    expect((await scanRepository(dir)).model.services[0]!.settingsModule).toBe(
+      'mysite.settings.staging',
+    );
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('never puts environment values (credentials) into the model or findings', async () => {
     const r = await scan('compose-polyglot');
     expect(JSON.stringify(r)).not.toContain('secret');
