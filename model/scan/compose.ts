@@ -179,9 +179,7 @@ export function checkPortClashes(project: ComposeProject): void {
       const other = seen.find((x) => runTogether(x.service, s) && clashes(x.port, port));
       if (other) {
         const who =
-          other.service === s
-            ? `twice by ${s.name}`
-            : `by ${other.service.name} and ${s.name}`;
+          other.service === s ? `twice by ${s.name}` : `by ${other.service.name} and ${s.name}`;
         throw new ObsError(
           `host port ${Math.max(port.published!, other.port.published!)}/${port.protocol} is published ${who}: the second one cannot start`,
           {
@@ -284,25 +282,25 @@ async function withExtends(
   const ext = raw.extends;
   if (ext === undefined) return raw;
   const spec = typeof ext === 'string' ? { service: ext } : isPlain(ext) ? ext : {};
-  if (typeof spec.service !== 'string') fail('extends: needs a service name');
-  if (depth >= 10) fail(`extends: of ${String(spec.service)} goes more than 10 services deep`);
-  let base: unknown;
+  const service = spec.service;
+  if (typeof service !== 'string') return fail('extends: needs a service name');
+  if (depth >= 10) fail(`extends: of ${service} goes more than 10 services deep`);
+  const file = typeof spec.file === 'string' ? spec.file : undefined;
   let baseServices = services;
   let baseDir = dir;
-  if (typeof spec.file === 'string') {
-    const file = path.resolve(dir, spec.file);
-    const text = await readText(file);
-    if (text === undefined) fail(`extends: file ${spec.file} does not exist`);
-    const { doc } = parseYaml(text!, spec.file, ' in compose file');
+  if (file !== undefined) {
+    const abs = path.resolve(dir, file);
+    const text = await readText(abs);
+    if (text === undefined) return fail(`extends: file ${file} does not exist`);
+    const { doc } = parseYaml(text, file, ' in compose file');
     const all = interpolateDeep(doc.toJSON(), vars, unresolved);
     baseServices = isPlain(all) && isPlain(all.services) ? all.services : {};
-    baseDir = path.dirname(file);
+    baseDir = path.dirname(abs);
   }
-  base = baseServices[spec.service as string];
-  if (!isPlain(base))
-    fail(`extends: service ${String(spec.service)} is not in ${String(spec.file ?? 'this file')}`);
+  const base = baseServices[service];
+  if (!isPlain(base)) return fail(`extends: service ${service} is not in ${file ?? 'this file'}`);
   const resolved = withAbsolutePaths(
-    await withExtends(base as Plain, baseServices, baseDir, vars, unresolved, fail, depth + 1),
+    await withExtends(base, baseServices, baseDir, vars, unresolved, fail, depth + 1),
     baseDir,
   );
   const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
@@ -415,7 +413,8 @@ export async function readCompose(
       (raw.ports as unknown[]).forEach((p, i) => {
         const node = i >= inherited ? items[i - inherited] : pair.key;
         const port = parsePort(p, lineOf(node));
-        if (port === undefined) fail(`service ${name}: cannot read port ${JSON.stringify(p)}`, node);
+        if (port === undefined)
+          fail(`service ${name}: cannot read port ${JSON.stringify(p)}`, node);
         else svc.ports.push(port);
       });
     }
