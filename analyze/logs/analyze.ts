@@ -292,6 +292,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
         template: p.template,
         count: 0,
         baseline: 0,
+        baselineErrors: 0,
         levels: {},
         services: new Map(),
         examples: [],
@@ -417,17 +418,22 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
       report.baselineRecords = baselineCount;
       const changes: PatternChange[] = [];
       for (const e of entries) {
-        const c = classify(e.s.count, count, e.s.baseline, baselineCount, tests, spikeCfg);
+        // A pattern with errors is judged by them (see PatternChange.count).
+        const errors = levelCount(e, isErrorLevel);
+        const byErrors = errors >= spikeCfg.minCount;
+        const a = byErrors ? errors : e.s.count;
+        const b = byErrors ? e.s.baselineErrors : e.s.baseline;
+        const c = classify(a, count, b, baselineCount, tests, spikeCfg);
         if (c === undefined) continue;
         changes.push({
           id: e.p.id,
           template: e.p.template,
           kind: c.change,
-          count: e.s.count,
-          baselineCount: e.s.baseline,
+          count: a,
+          baselineCount: b,
           ratio: finite(c.test.ratio),
           pValue: c.test.pValue,
-          level: dominant(e.s.levels),
+          level: byErrors ? 'error' : dominant(e.s.levels),
           traceIds: e.s.traceIds,
           exceptions: topExceptions([e.s]),
         });

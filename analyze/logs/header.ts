@@ -259,9 +259,11 @@ function isTimeOrNumber(t: string): boolean {
 }
 
 const CLOCK = /\d[:.]\d\d/;
+/** An IPv4 address, maybe with a port: a client address leads access log lines. */
+const IPV4 = /^\[?\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\]?$/;
 /** A token holding a time of day (`12:01`, `15.42.50`) or 6+ digits, brackets aside. */
 function hasTime(t: string): boolean {
-  if (CLOCK.test(t)) return true;
+  if (CLOCK.test(t)) return !IPV4.test(t);
   let digits = 0;
   for (let i = 0; i < t.length; i++) {
     const c = t.charCodeAt(i);
@@ -309,6 +311,8 @@ function mode(xs: number[], total: number): [number, number] {
 
 /** Share of lines that must agree on a header position. */
 const SUPPORT = 0.6;
+/** Share of lines with a level of their own that makes a file one of mixed formats. */
+const MIXED_LEVELS = 0.2;
 
 function bracketEnd(toks: Fields, i: number): number {
   // A `[...]` group may span tokens: `[req-1 user - -]`. Returns the index after it, or i.
@@ -642,7 +646,11 @@ export function learnHeader(sample: readonly string[]): ShapedHeaderParser {
     if (fields >= 2) return pipeHeader(fields);
   }
 
-  const prefix = numericPrefix(anchors);
+  // A stream mixing formats (gunicorn's own lines, an access log and the app's logging on one
+  // stderr): no level position holds, but many lines have a level where the generic recognizer
+  // finds it. Leading numbers (a time, an IP) do not make a header shape there.
+  const levelled = lines.filter((l) => genericSpans(l)?.level !== undefined).length;
+  const prefix = levelled >= MIXED_LEVELS * n ? 0 : numericPrefix(anchors);
   if (prefix > 0) return positionalHeader(prefix);
   // No shape holds for most lines (a stream mixing formats, or no header at all): each line gets
   // the generic recognizer; a line it finds nothing in is a plain message.

@@ -13,6 +13,7 @@ import { createMiner, newShapeMemo } from './miner.js';
 import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
 import type { RecordSink } from './reader.js';
 import { exceptionType } from './stack-traces.js';
+import { isErrorLevel } from './records.js';
 import type { LogRecord } from './records.js';
 import type { InputSummary } from './report-types.js';
 
@@ -31,6 +32,8 @@ export interface PartConfig {
 export interface SvcStats {
   count: number;
   baseline: number;
+  /** Baseline records at an error level: a pattern's errors compare with these. */
+  baselineErrors: number;
   levels: Record<string, number>;
   traceIds: string[];
   /** Exceptions of the incident's records (stack traces joined to them), by type. */
@@ -62,6 +65,7 @@ function countException(svc: SvcStats, exception: string, n = 1, example = excep
 export interface PatternStats {
   count: number;
   baseline: number;
+  baselineErrors: number;
   services: Map<string, SvcStats>;
   levels: Record<string, number>;
   first?: number;
@@ -111,6 +115,7 @@ export function addStats(
 ): void {
   into.count += from.count;
   into.baseline += from.baseline;
+  into.baselineErrors += from.baselineErrors;
   for (const [l, n] of Object.entries(from.levels)) into.levels[l] = (into.levels[l] ?? 0) + n;
   for (const [name, sv] of from.services) {
     const t = into.services.get(name);
@@ -126,6 +131,7 @@ export function addStats(
     else {
       t.count += sv.count;
       t.baseline += sv.baseline;
+      t.baselineErrors += sv.baselineErrors;
       for (const [l, n] of Object.entries(sv.levels)) t.levels[l] = (t.levels[l] ?? 0) + n;
       for (const id of sv.traceIds)
         if (t.traceIds.length < limits.traceIds && !t.traceIds.includes(id)) t.traceIds.push(id);
@@ -204,6 +210,7 @@ export class MiningPart {
       s = {
         count: 0,
         baseline: 0,
+        baselineErrors: 0,
         services: new Map(),
         levels: {},
         examples: [],
@@ -233,7 +240,7 @@ export class MiningPart {
     const s = this.statsOf(ref);
     let svc = s.lastService === r.service ? s.lastSvc : s.services.get(r.service);
     if (svc === undefined) {
-      svc = { count: 0, baseline: 0, levels: {}, traceIds: [] };
+      svc = { count: 0, baseline: 0, baselineErrors: 0, levels: {}, traceIds: [] };
       s.services.set(r.service, svc);
     }
     s.lastService = r.service;
@@ -248,6 +255,10 @@ export class MiningPart {
     if (role === 'baseline') {
       s.baseline++;
       svc.baseline++;
+      if (isErrorLevel(r.level)) {
+        s.baselineErrors++;
+        svc.baselineErrors++;
+      }
       return ref;
     }
     s.count++;
@@ -325,8 +336,9 @@ export class MiningPart {
     this.flush();
     const stats = Array.from(this.refs, (s): PatternStats | null => {
       if (s === undefined) return null;
-      const { count, baseline, services, levels, first, last, examples, minutes } = s;
-      return { count, baseline, services, levels, first, last, examples, minutes };
+      const { count, baseline, baselineErrors, services, levels } = s;
+      const { first, last, examples, minutes } = s;
+      return { count, baseline, baselineErrors, services, levels, first, last, examples, minutes };
     });
     return {
       variants: this.miner.variants(),

@@ -345,7 +345,8 @@ function accessLevel(line: string, level: string | undefined): string | undefine
   const m = ACCESS_STATUS.exec(line);
   if (m === null) return level;
   const c = m[1]!.charCodeAt(0);
-  return c === 53 ? 'error' : c === 52 ? 'warn' : level;
+  // A request that succeeded is an info line whatever the logger wrote (nothing, in most formats).
+  return c === 53 ? 'error' : c === 52 ? 'warn' : (level ?? 'info');
 }
 
 /**

@@ -82,7 +82,13 @@ export interface PatternChange {
   id: string;
   template: string;
   kind: 'new' | 'spiking';
+  /**
+   * The service's records of the pattern; for a pattern with errors (at least the minimum count),
+   * its error records only, and `level` is then `error`: 5xx lines of an access log share a
+   * template with the 2xx ones, and are new when the baseline had none.
+   */
   count: number;
+  /** The same records in the baseline. */
   baselineCount: number;
   /** Incident rate / baseline rate; null for new patterns. */
   ratio: number | null;

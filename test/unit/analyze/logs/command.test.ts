@@ -339,6 +339,35 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(cart.overTime!.counts.reduce((a, b) => a + b, 0)).toBe(600);
   });
 
+  it('finds 5xx lines of an access log new, though they share a template with the 2xx ones', async () => {
+    const access = (n: number, failEvery: number) =>
+      Array.from(
+        { length: n },
+        (_, i) =>
+          `10.244.1.${i % 250} - - [02/May/2024:08:${String(Math.floor(i / 60) % 60).padStart(2, '0')}:${String(i % 60).padStart(2, '0')} +0000] "GET /api/cart/${i} HTTP/1.1" ${failEvery > 0 && i % failEvery === 0 ? 500 : 200} ${100 + i} "-" "python-requests/2.31"`,
+      ).join('\n') + '\n';
+    await mkdir(at('access-base'));
+    await writeFile(at('access-base/checkout.log'), access(2000, 0));
+    await writeFile(at('checkout.log'), access(400, 5));
+    const r = await runObs([
+      'analyze',
+      'logs',
+      at('checkout.log'),
+      '--baseline',
+      at('access-base/checkout.log'),
+      '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as LogReport;
+    expect(report.patterns).toHaveLength(1);
+    expect(report.patterns[0]).toMatchObject({ level: 'info', levels: { info: 320, error: 80 } });
+    expect(report.totals.firstSeen).toBe('2024-05-02T08:00:00.000Z');
+    const checkout = report.services.find((s) => s.service === 'checkout')!;
+    expect(checkout.newPatterns!.map((p) => [p.level, p.count, p.baselineCount])).toEqual([
+      ['error', 80, 0],
+    ]);
+  });
+
   it('prints a terminal report and Markdown', async () => {
     await writeFile(
       at('svc.log'),

@@ -185,6 +185,29 @@ describe('learnHeader', () => {
     });
   });
 
+  it('reads each line on its own in a stream mixing formats (gunicorn, access log, app logging)', () => {
+    const lines = [
+      '[2026-11-29 15:29:33 +0000] [30580] [INFO] Starting gunicorn 23.0.0',
+      '127.0.0.1 - - [29/Nov/2026:15:29:36 +0000] "GET /ok/3 HTTP/1.1" 200 2 "-" "curl/8.0"',
+      '2026-11-29 15:29:36,176 INFO [checkout.views] served item 2',
+      '127.0.0.1 - - [29/Nov/2026:15:29:36 +0000] "GET /fail/4 HTTP/1.1" 500 3 "-" "curl/8.0"',
+      '2026-11-29 15:29:36,180 ERROR [checkout.views] checkout failed for cart 4',
+      '127.0.0.1 - - [29/Nov/2026:15:29:37 +0000] "GET /ok/5 HTTP/1.1" 200 2 "-" "curl/8.0"',
+      '2026-11-29 15:29:36,181 WARNING [checkout.views] cart 5 looks inconsistent',
+    ];
+    const h = learnHeader(lines);
+    expect(h.description).toBe('per line');
+    expect(h.parse(lines[4]!)).toMatchObject({
+      level: 'error',
+      time: '2026-11-29 15:29:36,180',
+      content: 'checkout failed for cart 4',
+    });
+    expect(h.parse(lines[0]!)).toMatchObject({
+      level: 'info',
+      content: 'Starting gunicorn 23.0.0',
+    });
+  });
+
   it('keeps lines without the learned header whole and says so', () => {
     const h = learnHeader(fixture('Hadoop'));
     const trace = '\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)';
