@@ -187,15 +187,8 @@ const SERVICE_FIELDS = [
 /** Python's logging record (python-json-logger): its `name` is the logger's, not a service. */
 const PYTHON_RECORD = 'levelname';
 const SERVICE_FIELDS_PYTHON = SERVICE_FIELDS.filter((f) => f !== 'name');
-const TRACE_FIELDS = [
-  LOG_FIELDS.traceId,
-  'trace_id',
-  'traceId',
-  'traceID',
-  'otelTraceID',
-  'dd.trace_id',
-];
-const SPAN_FIELDS = [LOG_FIELDS.spanId, 'span_id', 'spanId', 'spanID', 'otelSpanID', 'dd.span_id'];
+const TRACE_FIELDS = [LOG_FIELDS.traceId, 'trace_id', 'traceId', 'traceID', 'otelTraceID'];
+const SPAN_FIELDS = [LOG_FIELDS.spanId, 'span_id', 'spanId', 'spanID', 'otelSpanID'];
 
 /** pino/bunyan numeric levels. */
 function numericLevel(n: number): string {
@@ -239,8 +232,9 @@ function nanosToMs(v: unknown): number | undefined {
   return undefined;
 }
 
-const TRACE_IN_TEXT = /\btrace[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16,32})\b/i;
-const SPAN_IN_TEXT = /\bspan[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16})\b/i;
+/** `trace_id=`, `TraceID:`, `"traceId": "`, and glued to a prefix as OTel's `otelTraceID=`. */
+const TRACE_IN_TEXT = /(?:\b|(?<=[a-z]))trace[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16,32})\b/i;
+const SPAN_IN_TEXT = /(?:\b|(?<=[a-z]))span[_.-]?id["']?\s*[:=]\s*["']?([0-9a-fA-F]{16})\b/i;
 /** What every id in text holds (one native scan decides most messages). */
 const MAY_HOLD_IDS = /race|RACE|00-/;
 const NO_IDS: Readonly<{ traceId?: string; spanId?: string }> = Object.freeze({});
@@ -257,9 +251,31 @@ function logId(raw: unknown, width: 16 | 32): string | undefined {
   return normalizeId(raw, width) ?? raw;
 }
 
+/**
+ * Datadog's log injection writes its 64-bit ids in decimal (`dd.trace_id`, `dd.span_id`): as hex,
+ * padded as a 64-bit trace id is; the traces analysis matches it to the low half of a 128-bit id.
+ * A 128-bit id in hex (newer tracers) reads as any other.
+ */
+function datadogId(raw: unknown, width: 16 | 32): string | undefined {
+  if (typeof raw !== 'string' || !/^\d{1,20}$/.test(raw)) return logId(raw, width);
+  const n = BigInt(raw);
+  if (n === 0n || n >= 1n << 64n) return undefined;
+  return n.toString(16).padStart(width, '0');
+}
+
+const DATADOG_IN_TEXT = /\bdd\.trace_id["']?\s*[:=]\s*["']?(\d{1,20})\b/;
+const DATADOG_SPAN_IN_TEXT = /\bdd\.span_id["']?\s*[:=]\s*["']?(\d{1,20})\b/;
+
 /** Trace and span ids written into a text message: `trace_id=...`, `TraceID: ...`, a traceparent. */
 export function traceIdsInText(text: string): Readonly<{ traceId?: string; spanId?: string }> {
   if (!MAY_HOLD_IDS.test(text)) return NO_IDS;
+  const dd = text.includes('dd.trace_id') ? DATADOG_IN_TEXT.exec(text) : null;
+  if (dd !== null) {
+    const traceId = datadogId(dd[1], 32);
+    const spanId = datadogId(DATADOG_SPAN_IN_TEXT.exec(text)?.[1], 16);
+    if (traceId === undefined) return NO_IDS;
+    return spanId !== undefined ? { traceId, spanId } : { traceId };
+  }
   const t = TRACE_IN_TEXT.exec(text);
   if (t !== null) {
     const traceId = logId(t[1], 32);
@@ -595,9 +611,11 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
   const time = firstString(o, TIME_FIELDS);
   const ts = time !== undefined ? parseTime(time, ctx.year) : journaldTime(o.__REALTIME_TIMESTAMP);
   if (ts !== undefined) base.timestamp = ts;
-  const traceId = logId(firstString(o, TRACE_FIELDS), 32);
+  const traceId =
+    logId(firstString(o, TRACE_FIELDS), 32) ?? datadogId(firstString(o, ['dd.trace_id']), 32);
   if (traceId !== undefined) base.traceId = traceId;
-  const spanId = logId(firstString(o, SPAN_FIELDS), 16);
+  const spanId =
+    logId(firstString(o, SPAN_FIELDS), 16) ?? datadogId(firstString(o, ['dd.span_id']), 16);
   if (spanId !== undefined) base.spanId = spanId;
   const exception = exceptionOf((part) => firstString(o, EXCEPTION_FIELDS[part]));
   if (exception !== undefined) base.exception = exception;

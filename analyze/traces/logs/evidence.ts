@@ -114,6 +114,15 @@ function byPattern(input: LogEvidenceInput, s: ServiceLogs | undefined) {
   return out;
 }
 
+const ZERO_HALF = '0000000000000000';
+
+/** A 128-bit trace id as its low 64 bits padded to 128, or undefined for a 64-bit one. */
+function lowHalf(traceId: string): string | undefined {
+  return traceId.length === 32 && !traceId.startsWith(ZERO_HALF)
+    ? ZERO_HALF + traceId.slice(16)
+    : undefined;
+}
+
 /** An error line placed in its trace: which other error lines of the trace are below it. */
 interface PlacedError {
   service: string;
@@ -151,6 +160,9 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
   add(t: Trace): void {
     if (this.input === undefined) return;
     this.seenTraces.add(t.traceId);
+    // Logs that carry only the low 64 bits of a 128-bit id (Datadog's dd.trace_id) name it so.
+    const low = lowHalf(t.traceId);
+    if (low !== undefined) this.seenTraces.add(low);
     const services = new Set<string>();
     for (const s of t.spans) {
       services.add(s.service);
@@ -158,7 +170,8 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
         this.spanService.set(s.spanId, s.service);
     }
     for (const s of services) this.requests.set(s, (this.requests.get(s) ?? 0) + 1);
-    const errors = this.input.incident.errorsByTrace.get(t.traceId);
+    const byTrace = this.input.incident.errorsByTrace;
+    const errors = byTrace.get(t.traceId) ?? (low === undefined ? undefined : byTrace.get(low));
     if (errors !== undefined) {
       this.placed.push(placeErrors(t, errors, this.spanService));
       this.placedIds.push(t.traceId);

@@ -227,6 +227,30 @@ describe('log evidence', () => {
     expect(pay.newErrorPatterns[0]!.traceIds).toHaveLength(3);
   });
 
+  it("ties Datadog's 64-bit trace ids in logs to the 128-bit ids of the traces", async () => {
+    const spans = requests(1, 10, () => false).map((s) => ({
+      ...s,
+      traceId: `4bf92f3577b34da6${s.traceId.slice(16)}`,
+    }));
+    const lines = [];
+    for (let k = 1; k <= 8; k++)
+      lines.push(
+        JSON.stringify({
+          level: 'error',
+          message: `card ${k} declined`,
+          service: 'payments',
+          dd: { trace_id: String(k), span_id: String(k) },
+        }),
+      );
+    const r = await analyzeTraces({
+      input: memory(spans),
+      logs: await readLogEvidenceInput([file(lines)], undefined),
+    });
+    const pay = r.logs!.services.find((s) => s.service === 'payments')!;
+    expect(pay).toMatchObject({ errorLines: 8, errorTraces: 8, errorTracesSeen: 8 });
+    expect(r.logs!.evidence[0]).toMatchObject({ service: 'payments', kind: 'logErrorOrigin' });
+  });
+
   it('warns when the logs given cannot be evidence: empty, or no service and no trace of the input', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'obs-logwarn-'));
     const empty = path.join(dir, 'empty.log');

@@ -177,6 +177,31 @@ describe('parseLine', () => {
       traceId: '00000000000000003b7dae0495918694',
       spanId: '00f067aa0ba902b7',
     });
+    // OTel's logging keys glued to a prefix, in text.
+    expect(
+      parseLine(
+        'ERROR failed otelTraceID=3b7dae0495918694a3ce929d0e0e4736 otelSpanID=00f067aa0ba902b7',
+        plain,
+      ).records[0],
+    ).toMatchObject({ traceId: '3b7dae0495918694a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' });
+  });
+
+  it("reads Datadog's decimal ids (dd.trace_id) as the hex of their 64 bits", () => {
+    // 6458013136262956123 = 0x599f78bb3dc2845b; 1234567890123456789 = 0x112210f47de98115.
+    const want = { traceId: '0000000000000000599f78bb3dc2845b', spanId: '112210f47de98115' };
+    const json = (o: object) => parseLine(JSON.stringify({ message: 'x', ...o }), plain).records[0];
+    expect(
+      json({ 'dd.trace_id': '6458013136262956123', 'dd.span_id': '1234567890123456789' }),
+    ).toMatchObject(want);
+    expect(
+      json({ dd: { trace_id: '6458013136262956123', span_id: '1234567890123456789' } }),
+    ).toMatchObject(want);
+    expect(
+      parseLine(
+        'ERROR charge failed [dd.service=pay dd.trace_id=6458013136262956123 dd.span_id=1234567890123456789]',
+        plain,
+      ).records[0],
+    ).toMatchObject(want);
   });
 
   it("finds trace ids in the header of OTel Python's log format", () => {
