@@ -59,6 +59,7 @@ const LEVELS = new Map<string, string>(
     DEBUG: 'debug',
     DBG: 'debug',
     VERBOSE: 'debug',
+    SILLY: 'trace', // winston
     INFO: 'info',
     INF: 'info',
     INFORMATION: 'info',
@@ -111,16 +112,24 @@ export function levelOf(token: string): string | undefined {
 
 const levelMemo = new Map<string, string | null>();
 
+/**
+ * winston's levels, which its console formats write in lower case before a colon. Not `panic:`
+ * or `fatal error:`: Go's runtime writes those, unlike a logger, and its dump follows.
+ */
+const COLON_LEVELS = new Set(['error', 'warn', 'info', 'debug', 'verbose', 'silly']);
+
 function levelOfWord(token: string): string | undefined {
   const bare = token.replace(/^[[(<]+|[\])>:,|]+$/g, '');
   if (bare.length === 0) return undefined;
   const bracketed = bare.length !== token.length && /^[[(<]/.test(token);
   const up = bare.toUpperCase();
-  // Plain words must be upper case or Capitalized; lower case only inside brackets (`[notice]`).
+  // Plain words must be upper case or Capitalized; lower case only inside brackets (`[notice]`)
+  // or before a colon (winston's console formats: `error: message`).
   if (
     bare !== up &&
     !bracketed &&
-    !(bare[0] === up[0] && bare.slice(1) === bare.slice(1).toLowerCase())
+    !(bare[0] === up[0] && bare.slice(1) === bare.slice(1).toLowerCase()) &&
+    !(token.endsWith(':') && COLON_LEVELS.has(bare))
   ) {
     return undefined;
   }

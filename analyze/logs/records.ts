@@ -288,6 +288,32 @@ export function traceIdsInText(text: string): Readonly<{ traceId?: string; spanI
   return p !== null ? { traceId: p[1]!, spanId: p[2]! } : {};
 }
 
+/**
+ * A text message that ends in a JSON object of metadata, as winston's `simple` and `cli` formats
+ * write (`error: message {"service":"cart","traceId":"..."}`): the message before it, and what
+ * the object says. Undefined unless the object names a service, a trace or an exception.
+ */
+function trailingMeta(
+  content: string,
+  ctx: ParseContext,
+): { content: string; base: Partial<LogRecord> } | undefined {
+  if (content.charCodeAt(content.length - 1) !== 125) return undefined; // `}`
+  const at = content.indexOf(' {"');
+  if (at < 0) return undefined;
+  let o: unknown;
+  try {
+    o = JSON.parse(content.slice(at + 1));
+  } catch {
+    return undefined;
+  }
+  if (!isObject(o)) return undefined;
+  const base = jsonBase(o, ctx);
+  delete base.timestamp; // the line's header has the time
+  if (base.service === undefined && base.traceId === undefined && base.exception === undefined)
+    return undefined;
+  return { content: content.slice(0, at), base };
+}
+
 /** A text message through the file's header parser. */
 function fromText(
   text: string,
@@ -308,6 +334,11 @@ function recordOf(
   /** Where trace ids are looked for: the whole line, header included (OTel Python's format). */
   line: string,
 ): LogRecord {
+  const meta = trailingMeta(content, ctx);
+  if (meta !== undefined) {
+    content = meta.content;
+    base = { ...meta.base, ...base };
+  }
   const record: LogRecord = { service: base.service ?? ctx.defaultService, content };
   const level = accessLevel(line, base.level ?? headerLevel);
   if (level !== undefined) record.level = level;
@@ -412,7 +443,8 @@ export function textRecord(
 ): LogRecord {
   const time = spans.time < 0 ? undefined : line.slice(spans.time, spans.timeEnd);
   const content = line.slice(spans.content);
-  if (memo === undefined || ctx.time === undefined) {
+  // A message ending in `}` may carry metadata (`trailingMeta`): the full path reads it.
+  if (memo === undefined || ctx.time === undefined || line.charCodeAt(line.length - 1) === 125) {
     return recordOf(content, spans.level, time, ctx, NO_BASE, line);
   }
   const record: LogRecord = { service: ctx.defaultService, content };
@@ -598,9 +630,8 @@ function loguruFields(o: Json): Json | undefined {
   };
 }
 
-function fromJson(o: Json, ctx: ParseContext): LogRecord {
-  const text = firstString(o, MESSAGE_FIELDS);
-  const message = text === undefined ? undefined : withoutTerminalCodes(text);
+/** What a JSON record says besides its message: service, level, time, ids, exception. */
+function jsonBase(o: Json, ctx: ParseContext): Partial<LogRecord> {
   const base: Partial<LogRecord> = {};
   const service = firstString(o, PYTHON_RECORD in o ? SERVICE_FIELDS_PYTHON : SERVICE_FIELDS);
   if (service !== undefined) base.service = service;
@@ -619,6 +650,14 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
   if (spanId !== undefined) base.spanId = spanId;
   const exception = exceptionOf((part) => firstString(o, EXCEPTION_FIELDS[part]));
   if (exception !== undefined) base.exception = exception;
+  return base;
+}
+
+function fromJson(o: Json, ctx: ParseContext): LogRecord {
+  const text = firstString(o, MESSAGE_FIELDS);
+  const message = text === undefined ? undefined : withoutTerminalCodes(text);
+  const base = jsonBase(o, ctx);
+  const exception = base.exception;
   if (message === undefined) {
     // No message field, as pino's `log.error(err)` writes: the exception is the message (the
     // shape of the keys would lump every error together), an error unless a level says else.

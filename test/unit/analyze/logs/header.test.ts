@@ -288,6 +288,9 @@ describe('levelOf', () => {
     ['[FTL]', 'fatal'],
     ['DPANIC', 'error'], // zap
     ['info', undefined],
+    ['error:', 'error'], // winston's simple and cli formats
+    ['silly:', 'trace'],
+    ['e:', undefined],
     ['Information-Technology', undefined],
     ['d', undefined],
   ])('%s -> %s', (token, level) => expect(levelOf(token)).toBe(level));

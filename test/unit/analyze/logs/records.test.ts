@@ -186,6 +186,30 @@ describe('parseLine', () => {
     ).toMatchObject({ traceId: '3b7dae0495918694a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' });
   });
 
+  it("reads winston's simple format: the level before a colon, the metadata after the message", () => {
+    const lines = [
+      'info: order 1 placed {"service":"cart","traceId":"4bf92f3577b34da6a3ce929d0e0e4736"}',
+      'error: ECONNREFUSED 10.0.3.7:5432 {"service":"cart","stack":"Error: ECONNREFUSED 10.0.3.7:5432\\n    at main (/app/db.js:3:9)"}',
+      'warn: stock low {"sku":"a-1"}',
+    ];
+    const ctx = { ...plain, header: learnFileHeader(lines) };
+    const [info, error, warn] = lines.map((l) => parseLine(l, ctx).records[0]!);
+    expect(info).toMatchObject({
+      service: 'cart',
+      level: 'info',
+      content: 'order 1 placed',
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+    });
+    expect(error).toMatchObject({
+      service: 'cart',
+      level: 'error',
+      content: 'ECONNREFUSED 10.0.3.7:5432',
+      exception: 'Error: ECONNREFUSED 10.0.3.7:5432',
+    });
+    // Metadata that names no service, trace or exception stays in the message.
+    expect(warn).toMatchObject({ level: 'warn', content: 'stock low {"sku":"a-1"}' });
+  });
+
   it("reads Datadog's decimal ids (dd.trace_id) as the hex of their 64 bits", () => {
     // 6458013136262956123 = 0x599f78bb3dc2845b; 1234567890123456789 = 0x112210f47de98115.
     const want = { traceId: '0000000000000000599f78bb3dc2845b', spanId: '112210f47de98115' };
