@@ -100,6 +100,10 @@ export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
         words[0] === server
           ? without(args, valued, ['--reload'])
           : [defaultApp(service), '--host', '0.0.0.0', '--port', String(port)];
+      if (words[0] !== undefined && words[0] !== server)
+        notes.push(
+          `The start command is \`${words.slice(0, 2).join(' ')}\`: the line above runs the same app with ${server} itself. Check the app path.`,
+        );
       notes.push(
         `\`${server} --workers\` and \`--reload\` do not work with OpenTelemetry: workers fork after the SDK is set up.`,
       );
@@ -160,6 +164,19 @@ export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
       };
     }
     default: {
+      // A command obs does not know (celery, rq, waitress-serve): OpenTelemetry's own wrapper
+      // runs any Python process, so the user's command is kept rather than replaced.
+      if (words.length > 0) {
+        notes.push(
+          `obs does not know \`${words[0]}\` as a server: this runs the service's own command under \`opentelemetry-instrument\`.`,
+        );
+        return {
+          ...base,
+          configureInCode: true,
+          env: pythonPath,
+          command: () => ['opentelemetry-instrument', ...words],
+        };
+      }
       if (
         service.framework === 'flask' ||
         service.framework === 'django' ||

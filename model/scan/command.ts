@@ -156,7 +156,8 @@ function unwrap(input: readonly string[]): { words: string[]; instrumented: bool
       words = words.slice(i);
     } else if (PYTHON_RE.test(base) && words[1] === '-m' && words[2] !== undefined) {
       const mod = words[2];
-      if (['gunicorn', 'uvicorn', 'hypercorn', 'flask'].includes(mod)) words = words.slice(2);
+      if (['gunicorn', 'uvicorn', 'hypercorn', 'flask', 'fastapi'].includes(mod))
+        words = words.slice(2);
       else if (mod === 'opentelemetry.instrumentation.auto_instrumentation') {
         instrumented = true;
         words = words.slice(3);
@@ -184,6 +185,15 @@ export function parsePythonCommand(input: readonly string[]): RunCommand {
     cmd.server = 'uvicorn';
     cmd.entrypoint = positionals(args, 'uvicorn')[0];
     cmd.port = portOf(optionValue(args, ['--port']));
+    for (const f of ['--reload', '--workers']) {
+      if (args.some((a) => a === f || a.startsWith(`${f}=`))) cmd.unsupportedFlags.push(f);
+    }
+  } else if (head === 'fastapi' && (args[0] === 'run' || args[0] === 'dev')) {
+    // The FastAPI CLI serves the app with uvicorn. Its argument is a file, not `module:app`: the
+    // entrypoint is left to the code's app object.
+    cmd.server = 'uvicorn';
+    cmd.port = portOf(optionValue(args, ['--port']));
+    if (args[0] === 'dev') cmd.devRunner = 'fastapi dev';
     for (const f of ['--reload', '--workers']) {
       if (args.some((a) => a === f || a.startsWith(`${f}=`))) cmd.unsupportedFlags.push(f);
     }
@@ -247,6 +257,10 @@ export function parseNodeCommand(
     ];
     cmd.alreadyInstrumented = preload.some((p) => p?.includes('opentelemetry') ?? false);
     cmd.entrypoint = positionals(args, 'node')[0];
+  } else if (head !== undefined) {
+    // Another program (`next start -p 3000`, `nest start`): its usual port flags. Not for node,
+    // whose -p is --print.
+    cmd.port = portOf(optionValue(words.slice(1), ['--port', '-p']));
   }
   return cmd;
 }

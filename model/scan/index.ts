@@ -273,12 +273,20 @@ async function scanService(
       `${c.name} has its own gunicorn config ${run.configFile}; the generated gunicorn.conf.py replaces it, so merge your settings into it`,
       where,
     );
-  if (lang.language === 'python' && run?.server === undefined && analysis.framework !== undefined) {
-    findings.warn(
-      'server-unknown',
-      `${c.name}: no start command found (compose, Dockerfile, Procfile); the server is not known`,
-      where,
-    );
+  if (lang.language === 'python' && run?.server === undefined) {
+    // A command was found but is not a server obs knows (a worker, waitress): it is run as it is.
+    if (run !== undefined && run.words.length > 0)
+      findings.warn(
+        'server-unknown',
+        `${c.name} starts with \`${run.words.join(' ')}\`, which obs does not know as a web server; its run line wraps that command with opentelemetry-instrument`,
+        where,
+      );
+    else if (analysis.framework !== undefined)
+      findings.warn(
+        'server-unknown',
+        `${c.name}: no start command found (compose, Dockerfile, Procfile); the server is not known`,
+        where,
+      );
   }
 
   let entrypoint = run?.entrypoint ?? analysis.entrypoint;

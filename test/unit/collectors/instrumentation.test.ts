@@ -47,6 +47,12 @@ services:
     framework: asyncio
     server: python
     entrypoint: worker.py
+  - name: jobs
+    path: jobs
+    language: python
+    framework: django
+    settingsModule: mysite.settings
+    command: [celery, -A, mysite, worker, -l, info]
   - name: web
     path: web
     language: node
@@ -147,6 +153,16 @@ describe('python instrumentation generator', () => {
     expect(py.notes).toContain(
       'worker: call obs_logging.configure() at start-up for JSON logs (see observability/instrumentation/worker/README.md)',
     );
+  });
+
+  it('a command that is no known server (celery) runs under opentelemetry-instrument, not gunicorn', () => {
+    const readme = content(py.files, `${dir('jobs')}/README.md`);
+    expect(readme).toContain('\nopentelemetry-instrument celery -A mysite worker -l info\n');
+    expect(readme).toContain(
+      'command: ["opentelemetry-instrument","celery","-A","mysite","worker","-l","info"]',
+    );
+    expect(readme).not.toContain('gunicorn');
+    expect(py.files.map((f) => f.path)).not.toContain(`${dir('jobs')}/gunicorn.conf.py`);
   });
 
   it('the log formatter writes the LOG_FIELDS names', () => {

@@ -83,7 +83,34 @@ describe('parsePythonCommand', () => {
   });
 });
 
+describe('parsePythonCommand: the FastAPI CLI', () => {
+  it('fastapi run is served by uvicorn; the app is left to the code', () => {
+    const c = parsePythonCommand(splitWords('fastapi run app/main.py --port 8000 --workers 2'));
+    expect(c).toMatchObject({ server: 'uvicorn', port: 8000, unsupportedFlags: ['--workers'] });
+    expect(c.entrypoint).toBeUndefined();
+    expect(parsePythonCommand(splitWords('python -m fastapi dev main.py'))).toMatchObject({
+      server: 'uvicorn',
+      devRunner: 'fastapi dev',
+    });
+  });
+
+  it('a program that is no server obs knows (celery, waitress) has no server', () => {
+    expect(parsePythonCommand(splitWords('celery -A mysite worker -l info')).server).toBe(
+      undefined,
+    );
+  });
+});
+
 describe('parseNodeCommand', () => {
+  it('reads -p/--port of another program (next start), not node -p (print)', () => {
+    expect(parseNodeCommand(['npm', 'start'], { start: 'next start -p 3000' })).toMatchObject({
+      words: ['next', 'start', '-p', '3000'],
+      port: 3000,
+    });
+    expect(parseNodeCommand(splitWords('next start --port=3001')).port).toBe(3001);
+    expect(parseNodeCommand(splitWords('node -p 3000 server.js')).port).toBeUndefined();
+  });
+
   it('follows npm start into package.json scripts', () => {
     const c = parseNodeCommand(['npm', 'start'], {
       start: 'node --enable-source-maps dist/main.js',

@@ -120,6 +120,33 @@ describe('scanRepository', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('a start command that is no known server is named as found, not "no start command"', async () => {
+    const dir = await fastapiRepo();
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  api:',
+        '    build: ./api',
+        '    command: fastapi run main.py --port 8000',
+        '  worker:',
+        '    build: ./api',
+        '    command: celery -A main worker -l info',
+      ].join('\n') + '\n',
+    );
+    const r = await scanRepository(dir);
+    expect(service(r, 'api')).toMatchObject({ server: 'uvicorn', entrypoint: 'main:app' });
+    expect(service(r, 'worker').server).toBeUndefined();
+    const unknown = r.findings.filter((f) => f.code === 'server-unknown');
+    expect(unknown.map((f) => [f.service, f.message])).toEqual([
+      [
+        'worker',
+        'worker starts with `celery -A main worker -l info`, which obs does not know as a web server; its run line wraps that command with opentelemetry-instrument',
+      ],
+    ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('moves a stack port off every port of a range a service publishes', async () => {
     const dir = await fastapiRepo();
     // The Collector's own metrics (8888) and its Prometheus exporter (8889) lie inside the range.
