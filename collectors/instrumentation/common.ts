@@ -33,6 +33,28 @@ const quote = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/
 /** Words as one shell line, quoted where needed. */
 export const shellLine = (words: readonly string[]) => words.map(quote).join(' ');
 
+/** A word that uses shell variables (`$PORT`, `${PORT:-8000}`) and nothing else a shell acts on. */
+const expands = (w: string) =>
+  /\$(\{[A-Za-z_]\w*(:?-[^}]*)?\}|[A-Za-z_])/.test(w) && !/[`"\\]|\$\(/.test(w);
+
+/**
+ * A start command as one shell line: like shellLine, but a word with variables the scanner left
+ * in it (their values were not plain enough to write out) is double-quoted, so the shell that
+ * runs the line still expands them.
+ */
+export const commandLine = (words: readonly string[]) =>
+  words.map((w) => (expands(w) ? `"${w}"` : quote(w))).join(' ');
+
+/**
+ * The `command:` of a compose snippet. Exec form, unless a word needs the container's shell to
+ * expand a variable: compose would substitute it from the host instead, and the exec form has no
+ * shell. `$$` keeps compose's hands off.
+ */
+export function composeCommand(words: readonly string[]): string {
+  if (!words.some(expands)) return JSON.stringify(words);
+  return JSON.stringify(['sh', '-c', `exec ${commandLine(words).replace(/\$/g, '$$$$')}`]);
+}
+
 /** Where the compose snippet mounts the instrumentation folder inside the container. */
 export const CONTAINER_DIR = '/otel';
 

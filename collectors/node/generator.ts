@@ -10,13 +10,14 @@ import type { ServiceModel, SystemModel } from '../../model/schema.js';
 import type { GeneratedFile } from '../../core/writer.js';
 import {
   CONTAINER_DIR,
+  commandLine,
+  composeCommand,
   envFile,
   fromService,
   instrumentationDir,
   perService,
   readme,
   serviceEnv,
-  shellLine,
 } from '../instrumentation/common.js';
 import { instrumentationModule } from './templates.js';
 
@@ -118,12 +119,12 @@ function filesFor(model: SystemModel, service: ServiceModel, config: NodeInstrum
       detected: describe(service),
       install: [`npm install ${pkgs.join(' ')}`],
       packageLines: { file: 'package.json ("dependencies")', lines: pkgs.map(dependencyLine) },
-      run: [shellLine(run)],
+      run: [commandLine(run)],
       runNotes: notes,
       compose: [
         'services:',
         `  ${service.name}:`,
-        `    command: ${JSON.stringify(container)}`,
+        `    command: ${composeCommand(container)}`,
         '    env_file:',
         `      - ${dir}/otel.env`,
         '    volumes:',
@@ -142,7 +143,7 @@ function filesFor(model: SystemModel, service: ServiceModel, config: NodeInstrum
   return {
     files,
     notes: [
-      `${service.name}: npm install ${pkgs.length} packages (${dir}/README.md), then start it with: ${shellLine(run)}`,
+      `${service.name}: npm install ${pkgs.length} packages (${dir}/README.md), then start it with: ${commandLine(run)}`,
     ],
   };
 }

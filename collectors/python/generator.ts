@@ -9,6 +9,8 @@ import type { ServiceModel, SystemModel } from '../../model/schema.js';
 import type { GeneratedFile } from '../../core/writer.js';
 import {
   CONTAINER_DIR,
+  commandLine,
+  composeCommand,
   envFile,
   fromService,
   header,
@@ -58,7 +60,7 @@ function composeSnippet(
   const lines = [
     'services:',
     `  ${service.name}:`,
-    `    command: ${JSON.stringify(command)}`,
+    `    command: ${composeCommand(command)}`,
     '    env_file:',
     `      - ${dir}/otel.env`,
     ...(Object.keys(env).length > 0
@@ -118,7 +120,7 @@ function filesFor(model: SystemModel, service: ServiceModel, config: PythonInstr
       ? `export PYTHONPATH=${shellLine([v])}\${PYTHONPATH:+:$PYTHONPATH}`
       : `export ${k}=${shellLine([v])}`,
   );
-  const runLine = shellLine(run.command(local));
+  const runLine = commandLine(run.command(local));
   const logs = [
     `Every log record goes to stdout as one JSON object per line, with \`trace.id\` and \`span.id\` while a request is being served, and to the Collector over OTLP.`,
     ...(run.configureInCode

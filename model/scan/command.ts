@@ -41,6 +41,45 @@ export function splitWords(line: string): string[] {
   return words;
 }
 
+/** Kubernetes expands `$(VAR)` in command and args from the container's env; a shell never does. */
+const KUBERNETES_VAR = /\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g;
+/** `$VAR`, `${VAR}`, `${VAR:-default}`, `${VAR-default}`: what a shell expands. */
+const SHELL_VAR = /\$(?:\{([A-Za-z_]\w*)(?::?-[^}]*)?\}|([A-Za-z_]\w*))/g;
+/** Names of variables whose values are never written out, whatever they hold. */
+const SECRET_NAME =
+  /PASS|PWD|SECRET|TOKEN|KEY|CRED|AUTH|PRIVATE|SALT|CERT|SIGN|DSN|SESSION|COOKIE/i;
+/** Values safe to write into obs.yaml and run lines: numbers (ports, counts) and bind addresses. */
+const PLAIN_VALUE = /^(\d{1,6}|\d{1,3}(\.\d{1,3}){3}|\[?::\]?|localhost)$/;
+
+/**
+ * Replaces the service's environment variables in its start command by their values where those
+ * are plain (a port, a bind address), so run lines work outside the container. Environment values
+ * may be credentials: anything else stays a variable, and Kubernetes' `$(VAR)` becomes the
+ * shell's `${VAR}` so a shell can still expand it.
+ */
+export function substituteVariables(
+  words: readonly string[],
+  env: Readonly<Record<string, string>>,
+  kubernetes: boolean,
+): string[] {
+  const plain = (name: string) => {
+    const value = env[name];
+    return value !== undefined && !SECRET_NAME.test(name) && PLAIN_VALUE.test(value)
+      ? value
+      : undefined;
+  };
+  return words.map((w) => {
+    const k8s = kubernetes
+      ? w.replace(KUBERNETES_VAR, (_, n: string) => plain(n) ?? `\${${n}}`)
+      : w;
+    return k8s.replace(
+      SHELL_VAR,
+      (all, braced: string | undefined, bare: string | undefined) =>
+        plain(braced ?? bare ?? '') ?? all,
+    );
+  });
+}
+
 export type PythonServer = 'gunicorn' | 'uvicorn' | 'hypercorn' | 'flask' | 'django' | 'python';
 
 export interface RunCommand {

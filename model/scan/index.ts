@@ -15,7 +15,13 @@ import { API_VERSION, StackPorts, SystemModel } from '../schema.js';
 import type { DependencyModel, StackPortsModel, SystemModelInput } from '../schema.js';
 import { COMPOSE_FILES, hostPorts, readCompose } from './compose.js';
 import type { ComposeProject } from './compose.js';
-import { parseNodeCommand, parsePythonCommand, portOf, splitWords } from './command.js';
+import {
+  parseNodeCommand,
+  parsePythonCommand,
+  portOf,
+  splitWords,
+  substituteVariables,
+} from './command.js';
 import type { RunCommand } from './command.js';
 import { detectLanguage, hasServiceMarkers, readSources } from './code.js';
 import type { CodeAnalysis } from './code.js';
@@ -242,6 +248,7 @@ async function scanService(
 
   // The start command: it names the server and the entrypoint more reliably than the code does.
   const found = await commandFor(c, docker, folder);
+  if (found) found.words = substituteVariables(found.words, env, found.from === 'manifest');
   let run: RunCommand | undefined;
   if (lang.language === 'python' && found) run = parsePythonCommand(found.words);
   if (lang.language === 'node')

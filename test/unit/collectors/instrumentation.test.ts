@@ -53,6 +53,12 @@ services:
     framework: django
     settingsModule: mysite.settings
     command: [celery, -A, mysite, worker, -l, info]
+  - name: envport
+    path: envport
+    language: python
+    framework: fastapi
+    server: uvicorn
+    command: [sh, -c, 'uvicorn app.main:app --port \${PORT:-8003}']
   - name: web
     path: web
     language: node
@@ -163,6 +169,14 @@ describe('python instrumentation generator', () => {
     );
     expect(readme).not.toContain('gunicorn');
     expect(py.files.map((f) => f.path)).not.toContain(`${dir('jobs')}/gunicorn.conf.py`);
+  });
+
+  it('a variable left in the command is expanded by the shell: double quotes, sh -c in compose', () => {
+    const readme = content(py.files, `${dir('envport')}/README.md`);
+    expect(readme).toContain('uvicorn app.main:app --port "${PORT:-8003}" --log-config');
+    expect(readme).toContain(
+      'command: ["sh","-c","exec opentelemetry-instrument uvicorn app.main:app --port \\"$${PORT:-8003}\\" --log-config /otel/logging.ini"]',
+    );
   });
 
   it('the log formatter writes the LOG_FIELDS names', () => {

@@ -4,6 +4,7 @@ import {
   parsePythonCommand,
   portOf,
   splitWords,
+  substituteVariables,
 } from '../../../../model/scan/command.js';
 
 describe('splitWords', () => {
@@ -142,4 +143,31 @@ describe('portOf', () => {
     ['unix:/tmp/sock', undefined],
     ['0.0.0.0:70000', undefined],
   ])('%s -> %s', (bind, port) => expect(portOf(bind)).toBe(port));
+});
+
+describe('substituteVariables', () => {
+  const env = { PORT: '8000', HOST: '0.0.0.0', API_KEY: '1234', APP: 'app.main:app' };
+
+  it("Kubernetes' $(VAR) and the shell's $VAR, ${VAR:-default} take plain values of the env", () => {
+    expect(substituteVariables(['-b', '0.0.0.0:$(PORT)'], env, true)).toEqual([
+      '-b',
+      '0.0.0.0:8000',
+    ]);
+    expect(substituteVariables(['--port', '$PORT', '${HOST:-127.0.0.1}'], env, false)).toEqual([
+      '--port',
+      '8000',
+      '0.0.0.0',
+    ]);
+    expect(
+      substituteVariables(['sh', '-c', 'uvicorn a:b --port ${PORT:-8003}'], env, false),
+    ).toEqual(['sh', '-c', 'uvicorn a:b --port 8000']);
+  });
+
+  it('leaves unknown, secret-named and non-plain values as shell variables', () => {
+    expect(
+      substituteVariables(['$(WORKERS)', '--key=$API_KEY', '${APP}', '${PORT2:-8003}'], env, true),
+    ).toEqual(['${WORKERS}', '--key=$API_KEY', '${APP}', '${PORT2:-8003}']);
+    // Outside Kubernetes, $(...) is the shell's command substitution: not touched.
+    expect(substituteVariables(['$(PORT)'], env, false)).toEqual(['$(PORT)']);
+  });
 });

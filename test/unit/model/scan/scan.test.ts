@@ -147,6 +147,42 @@ describe('scanRepository', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("puts plain values of the service's env into its command (Dockerfile ENV, manifest env)", async () => {
+    const dir = await fastapiRepo();
+    await writeFile(
+      path.join(dir, 'api', 'Dockerfile'),
+      'FROM python:3.12\nENV PORT=8000 TOKEN=123\nCMD uvicorn main:app --port $PORT --key $TOKEN\n',
+    );
+    let r = await scanRepository(dir);
+    expect(service(r, 'api')).toMatchObject({
+      command: ['uvicorn', 'main:app', '--port', '8000', '--key', '$TOKEN'],
+      port: 8000,
+    });
+    await mkdir(path.join(dir, 'k8s'));
+    await writeFile(
+      path.join(dir, 'k8s', 'api.yaml'),
+      [
+        'apiVersion: apps/v1',
+        'kind: Deployment',
+        'metadata: {name: api}',
+        'spec:',
+        '  template:',
+        '    spec:',
+        '      containers:',
+        '        - name: api',
+        '          command: [gunicorn]',
+        '          args: ["-b", "0.0.0.0:$(PORT)", "$(APP)"]',
+        '          env: [{name: PORT, value: "9000"}]',
+      ].join('\n') + '\n',
+    );
+    r = await scanRepository(dir);
+    expect(service(r, 'api')).toMatchObject({
+      command: ['gunicorn', '-b', '0.0.0.0:9000', '${APP}'],
+      port: 9000,
+    });
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('moves a stack port off every port of a range a service publishes', async () => {
     const dir = await fastapiRepo();
     // The Collector's own metrics (8888) and its Prometheus exporter (8889) lie inside the range.
