@@ -99,6 +99,13 @@ export const Service = z
       .string()
       .optional()
       .describe('Code folder relative to the repository root; absent for image-only services.'),
+    composeService: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The service's key in the compose file when it is not a valid name (e.g. Web.Django); compose snippets use it.",
+      ),
     language: Language,
     framework: Framework.optional().describe('Absent when none was recognized.'),
     server: Server.optional().describe('What runs the app in production.'),

@@ -123,7 +123,7 @@ function filesFor(model: SystemModel, service: ServiceModel, config: NodeInstrum
       runNotes: notes,
       compose: [
         'services:',
-        `  ${service.name}:`,
+        `  ${service.composeService ?? service.name}:`,
         `    command: ${composeCommand(container)}`,
         '    env_file:',
         `      - ${dir}/otel.env`,

@@ -59,7 +59,7 @@ function composeSnippet(
 ): string {
   const lines = [
     'services:',
-    `  ${service.name}:`,
+    `  ${service.composeService ?? service.name}:`,
     `    command: ${composeCommand(command)}`,
     '    env_file:',
     `      - ${dir}/otel.env`,

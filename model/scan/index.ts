@@ -58,6 +58,8 @@ export interface ScanResult {
 /** A service before its code is read. */
 interface Candidate {
   name: string;
+  /** The compose file's key when the model name differs from it. */
+  composeService?: string;
   origin: 'compose' | 'kubernetes' | 'folder';
   /** Where it is declared (compose file or manifest), for messages. */
   file?: string;
@@ -385,6 +387,7 @@ async function scanService(
 
   return {
     name: c.name,
+    composeService: c.composeService,
     path: c.folder,
     language: analysis.language,
     framework: analysis.framework,
@@ -557,7 +560,9 @@ export async function scanRepository(root: string, opts: ScanOptions = {}): Prom
         line: c.line,
       });
     usedNames.add(name);
-    const svc = await scanService(root, { ...c, name }, siblings, findings);
+    // Compose snippets must name the service as the compose file does, or merging adds a new one.
+    const composeService = c.origin === 'compose' && name !== c.name ? c.name : undefined;
+    const svc = await scanService(root, { ...c, name, composeService }, siblings, findings);
     if (svc) services.push(svc);
   }
 

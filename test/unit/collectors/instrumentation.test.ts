@@ -54,6 +54,7 @@ services:
     settingsModule: mysite.settings
     command: [celery, -A, mysite, worker, -l, info]
   - name: envport
+    composeService: Env.Port
     path: envport
     language: python
     framework: fastapi
@@ -169,6 +170,11 @@ describe('python instrumentation generator', () => {
     );
     expect(readme).not.toContain('gunicorn');
     expect(py.files.map((f) => f.path)).not.toContain(`${dir('jobs')}/gunicorn.conf.py`);
+  });
+
+  it('the compose snippet names the service as the compose file does', () => {
+    expect(content(py.files, `${dir('envport')}/README.md`)).toContain('services:\n  Env.Port:\n');
+    expect(content(py.files, `${dir('orders')}/README.md`)).toContain('services:\n  orders:\n');
   });
 
   it('a variable left in the command is expanded by the shell: double quotes, sh -c in compose', () => {

@@ -183,6 +183,18 @@ describe('scanRepository', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('keeps the compose key of a service renamed for the model', async () => {
+    const dir = await fastapiRepo();
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      'services:\n  Web.Api:\n    build: ./api\n  plain:\n    build: ./api\n',
+    );
+    const r = await scanRepository(dir);
+    expect(service(r, 'web-api').composeService).toBe('Web.Api');
+    expect(service(r, 'plain').composeService).toBeUndefined();
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('moves a stack port off every port of a range a service publishes', async () => {
     const dir = await fastapiRepo();
     // The Collector's own metrics (8888) and its Prometheus exporter (8889) lie inside the range.
