@@ -56,14 +56,49 @@ function dependencyLine(spec: string): string {
   return `"${spec.slice(0, at)}": "${spec.slice(at + 1)}",`;
 }
 
-/** node [flags] main: the app's own flags are kept, the preload goes first. */
-function nodeCommand(service: ServiceModel, preload: string): string[] {
+/** How the service starts instrumented: its command, and NODE_OPTIONS when node is not run directly. */
+interface NodeStart {
+  words: string[];
+  nodeOptions?: string;
+}
+
+const PACKAGE_MANAGERS = new Set(['npm', 'yarn', 'pnpm', 'bun']);
+
+/**
+ * `node [flags] main` keeps the app's own flags with the preload first. Another program (`next
+ * start`, `npm start` whose main script is not known) keeps the user's command, and the preload
+ * goes through NODE_OPTIONS, which every node process it starts reads.
+ */
+function nodeStart(service: ServiceModel, preload: string): NodeStart {
   const parsed = service.command ? parseNodeCommand(service.command) : undefined;
-  const words = parsed?.server === 'node' && parsed.words[0] === 'node' ? parsed.words : undefined;
+  const words = parsed?.words ?? [];
   const esm = service.moduleType === 'esm';
-  const flags = [...(esm ? [ESM_LOADER, '--import', preload] : ['--require', preload])];
-  if (words) return ['node', ...flags, ...words.slice(1)];
-  return ['node', ...flags, service.entrypoint ?? 'index.js'];
+  const flags = esm ? [ESM_LOADER, '--import', preload] : ['--require', preload];
+  if (words[0] === 'node') return { words: ['node', ...flags, ...words.slice(1)] };
+  const ownCommand =
+    parsed?.server === undefined &&
+    words[0] !== undefined &&
+    !(PACKAGE_MANAGERS.has(words[0]) && service.entrypoint !== undefined);
+  if (ownCommand) return { words, nodeOptions: flags.join(' ') };
+  return { words: ['node', ...flags, service.entrypoint ?? 'index.js'] };
+}
+
+const startLine = (start: NodeStart) =>
+  (start.nodeOptions ? `NODE_OPTIONS="${start.nodeOptions}" ` : '') + commandLine(start.words);
+
+function composeSnippet(service: ServiceModel, dir: string, start: NodeStart): string {
+  return [
+    'services:',
+    `  ${service.composeService ?? service.name}:`,
+    `    command: ${composeCommand(start.words)}`,
+    ...(start.nodeOptions
+      ? ['    environment:', `      NODE_OPTIONS: ${JSON.stringify(start.nodeOptions)}`]
+      : []),
+    '    env_file:',
+    `      - ${dir}/otel.env`,
+    '    volumes:',
+    `      - ./${dir}:${CONTAINER_DIR}:ro`,
+  ].join('\n');
 }
 
 function describe(service: ServiceModel): string[] {
@@ -81,15 +116,19 @@ function filesFor(model: SystemModel, service: ServiceModel, config: NodeInstrum
   const local = fromService(service, `${dir}/${file}`);
   const pkgs = packages(service, config);
   const env = serviceEnv(model, service, {});
-  const run = nodeCommand(service, local);
-  const container = nodeCommand(service, `${CONTAINER_DIR}/${file}`);
+  const run = nodeStart(service, local);
+  const container = nodeStart(service, `${CONTAINER_DIR}/${file}`);
   const logger = ['pino', 'winston', 'bunyan'].find((l) => service.libraries.includes(l));
   const notes: string[] = [];
   if (service.metricsPath)
     notes.push(
       `${service.name} serves its own ${service.metricsPath} with prom-client: Prometheus scrapes it as job="${service.name}", beside the OpenTelemetry metrics the SDK pushes.`,
     );
-  if (service.command && parseNodeCommand(service.command).words[0] !== 'node')
+  if (
+    service.command &&
+    run.nodeOptions === undefined &&
+    parseNodeCommand(service.command).words[0] !== 'node'
+  )
     notes.push(
       `${service.name} starts with \`${service.command.join(' ')}\`: to keep it, pass the flags through NODE_OPTIONS="${moduleType === 'esm' ? `${ESM_LOADER} --import ${local}` : `--require ${local}`}".`,
     );
@@ -119,17 +158,9 @@ function filesFor(model: SystemModel, service: ServiceModel, config: NodeInstrum
       detected: describe(service),
       install: [`npm install ${pkgs.join(' ')}`],
       packageLines: { file: 'package.json ("dependencies")', lines: pkgs.map(dependencyLine) },
-      run: [commandLine(run)],
+      run: [startLine(run)],
       runNotes: notes,
-      compose: [
-        'services:',
-        `  ${service.composeService ?? service.name}:`,
-        `    command: ${composeCommand(container)}`,
-        '    env_file:',
-        `      - ${dir}/otel.env`,
-        '    volumes:',
-        `      - ./${dir}:${CONTAINER_DIR}:ro`,
-      ].join('\n'),
+      compose: composeSnippet(service, dir, container),
       logs,
       files: [
         { name: file, what: 'starts the OpenTelemetry SDK before the app loads' },
@@ -143,7 +174,7 @@ function filesFor(model: SystemModel, service: ServiceModel, config: NodeInstrum
   return {
     files,
     notes: [
-      `${service.name}: npm install ${pkgs.length} packages (${dir}/README.md), then start it with: ${commandLine(run)}`,
+      `${service.name}: npm install ${pkgs.length} packages (${dir}/README.md), then start it with: ${startLine(run)}`,
     ],
   };
 }

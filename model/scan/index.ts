@@ -300,7 +300,9 @@ async function scanService(
 
   let entrypoint = run?.entrypoint ?? analysis.entrypoint;
   if (lang.language === 'node') {
-    if (entrypoint === undefined)
+    // Another program (`next start`) finds its own code: it needs no main script.
+    const runsNode = run === undefined || run.words.length === 0 || run.server === 'node';
+    if (entrypoint === undefined && runsNode)
       findings.warn(
         'entrypoint-unknown',
         `${c.name}: no main script found (start script, main, index.js, server.js)`,

@@ -60,6 +60,12 @@ services:
     framework: fastapi
     server: uvicorn
     command: [sh, -c, 'uvicorn app.main:app --port \${PORT:-8003}']
+  - name: next
+    path: next
+    language: node
+    moduleType: cjs
+    command: [next, start, -p, "3000"]
+    port: 3000
   - name: web
     path: web
     language: node
@@ -248,6 +254,17 @@ describe('node instrumentation generator', () => {
     );
     expect(readme).toContain('@fastify/otel@^0.21.0');
     expect(readme).not.toContain('@opentelemetry/instrumentation@');
+  });
+
+  it('another program than node (next start) keeps its command; the preload goes in NODE_OPTIONS', () => {
+    const readme = content(node.files, `${dir('next')}/README.md`);
+    expect(readme).toContain(
+      '\nNODE_OPTIONS="--require ../observability/instrumentation/next/instrumentation.cjs" next start -p 3000\n',
+    );
+    expect(readme).not.toContain('index.js');
+    expect(readme).toContain(
+      '    command: ["next","start","-p","3000"]\n    environment:\n      NODE_OPTIONS: "--require /otel/instrumentation.cjs"\n',
+    );
   });
 
   it('rejects a malformed version range', () => {

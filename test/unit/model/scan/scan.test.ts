@@ -195,6 +195,23 @@ describe('scanRepository', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('Next.js: the port from next start -p, and no main script needed', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'obs-scan-'));
+    await mkdir(path.join(dir, 'web'));
+    await writeFile(
+      path.join(dir, 'web', 'package.json'),
+      JSON.stringify({ scripts: { start: 'next start -p 3000' }, dependencies: { next: '14' } }),
+    );
+    const r = await scanRepository(dir);
+    expect(service(r, 'web')).toMatchObject({
+      port: 3000,
+      command: ['next', 'start', '-p', '3000'],
+    });
+    expect(codes(r)).not.toContain('web:entrypoint-unknown');
+    expect(codes(r)).not.toContain('web:port-unknown');
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('moves a stack port off every port of a range a service publishes', async () => {
     const dir = await fastapiRepo();
     // The Collector's own metrics (8888) and its Prometheus exporter (8889) lie inside the range.
