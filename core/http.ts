@@ -2,13 +2,17 @@
  * HTTP with timeouts and retries for the clients of Grafana, Jaeger and Kibana.
  *
  * Network failures, timeouts, 429 and 5xx answers are retried with exponential backoff and jitter
- * (p-retry). Other answers return at once for the caller to explain. When every attempt failed to
- * get an answer, an `ObsError` says which server, how often it was tried and why it failed.
- * Credentials never reach messages: URLs are shown without userinfo and headers are never shown.
+ * (p-retry). Other answers return at once for the caller to explain, except redirects, which are
+ * never followed (credentials go only to the address the user gave) and become an error naming the
+ * Location. When every attempt failed to get an answer, an `ObsError` says which server, how often
+ * it was tried and why it failed. Credentials never reach messages: URLs are shown without
+ * userinfo, headers are never shown, and error bodies have the sent credentials redacted.
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { Options as PRetryOptions } from 'p-retry';
 import { ExitCode, ObsError, messageOf } from './errors.js';
+import { authorizationSecrets, redactor } from './redact.js';
+import type { Redact } from './redact.js';
 
 export interface RetryPolicy {
   /** Retries after the first attempt. Default 4 (5 attempts). */
@@ -26,6 +30,8 @@ export interface HttpRequest {
   url: string;
   headers?: Record<string, string>;
   body?: string;
+  /** What the request does, for messages, e.g. `read folder obs-shop`. */
+  what?: string;
 }
 
 export interface HttpResponse {
@@ -39,6 +45,8 @@ export interface HttpResponse {
 export interface RequestContext {
   /** The server's product name for messages, e.g. `Grafana`. */
   server: string;
+  /** The flag the user gives this server's URL with, for hints, e.g. `--kibana-url`. */
+  urlFlag?: string;
   retry?: RetryPolicy;
   /** Told about each failed attempt that will be retried (for progress output). */
   onRetry?: (info: { attempt: number; retriesLeft: number; reason: string }) => void;
@@ -90,8 +98,57 @@ export function checkHttpUrl(url: string, what = 'the URL'): URL {
 /** Failures of fetch that no retry can mend: the URL itself is refused. */
 const NOT_RETRYABLE_CAUSE = /^(bad port|unknown scheme|invalid url)/i;
 
-function isRetryableStatus(status: number): boolean {
+/** The one rule every client retries by: overload (429) and server errors (5xx) may pass; other
+ * answers (4xx) will not change on a second try. */
+export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
+}
+
+const isRedirect = (status: number) => status >= 300 && status < 400;
+
+export interface Redirect {
+  server: string;
+  /** The URL requested. */
+  url: string;
+  status: number;
+  location: string | undefined;
+  what?: string;
+  urlFlag?: string;
+}
+
+function resolveLocation(location: string | undefined, base: URL): URL | undefined {
+  if (location === undefined) return undefined;
+  try {
+    return new URL(location, base);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A 3xx answer as a configuration error. Following it could send the credentials to another host
+ * or over plain http; the Location tells the user which address to give instead. The same path on
+ * another origin is a moved server (http -> https, say); another path is most likely a login page.
+ */
+export function redirectError(r: Redirect, redact: Redact = (t) => t): ObsError {
+  const from = new URL(r.url);
+  const to = resolveLocation(r.location, from);
+  const flag = r.urlFlag ?? 'the URL';
+  const where = to ? `, redirecting to ${redact(redactUrl(to.href))}` : ' without a Location';
+  const hint =
+    to && to.pathname === from.pathname && to.origin !== from.origin
+      ? `use ${to.origin} instead of ${from.origin} in ${flag}`
+      : `likely a login page or an http->https redirect of an auth proxy in front of ${r.server}`;
+  return new ObsError(
+    `${r.server} at ${redactUrl(r.url)} answered ${r.status}${r.what ? ` (${r.what})` : ''}${where}: ${hint}`,
+    {
+      code: 'OBS_REDIRECTED',
+      exit: ExitCode.config,
+      suggestions: [
+        `Give ${flag} the address ${r.server} itself answers on: obs does not follow redirects, so credentials go only to the address you give.`,
+      ],
+    },
+  );
 }
 
 /** Cause chain of fetch's `TypeError: fetch failed`, e.g. ECONNREFUSED, as one line. */
@@ -105,6 +162,14 @@ function describeNetworkError(err: unknown): string {
     cur = cur.cause;
   }
   return parts.length > 0 ? parts[parts.length - 1]! : messageOf(err);
+}
+
+/** Retry notices stay one short warning line each, however the error's message was laid out. */
+const MAX_REASON = 160;
+
+function oneLine(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 3)}...` : line;
 }
 
 /** p-retry options for a policy (defaults as documented on RetryPolicy), for clients that retry
@@ -121,7 +186,11 @@ export function retryOptions(
     randomize: true,
     onFailedAttempt: (e) => {
       if (e.retriesLeft > 0) {
-        onRetry?.({ attempt: e.attemptNumber, retriesLeft: e.retriesLeft, reason: e.message });
+        onRetry?.({
+          attempt: e.attemptNumber,
+          retriesLeft: e.retriesLeft,
+          reason: oneLine(e.message),
+        });
       }
     },
   };
@@ -143,6 +212,7 @@ export async function request(req: HttpRequest, ctx: RequestContext): Promise<Ht
     headers.authorization = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
   }
   const url = redactUrl(req.url);
+  const redact = redactor(authorizationSecrets(headers.authorization ?? headers.Authorization));
   let attempts = 0;
   const attempt = async (): Promise<HttpResponse> => {
     attempts++;
@@ -164,14 +234,27 @@ export async function request(req: HttpRequest, ctx: RequestContext): Promise<Ht
       if (cause instanceof Error && NOT_RETRYABLE_CAUSE.test(cause.message)) {
         throw new AbortError(cause.message);
       }
-      throw new Error(describeNetworkError(err));
+      throw new Error(redact(describeNetworkError(err)));
     }
+    const text = await res.text();
     const out: HttpResponse = {
       status: res.status,
       headers: res.headers,
-      body: await res.text(),
+      // Error answers get quoted in messages; success bodies are data and stay as they are.
+      body: res.ok ? text : redact(text),
       attempts,
     };
+    if (isRedirect(res.status)) {
+      const redirect: Redirect = {
+        server: ctx.server,
+        url,
+        status: res.status,
+        location: res.headers.get('location') ?? undefined,
+        ...(req.what ? { what: req.what } : {}),
+        ...(ctx.urlFlag ? { urlFlag: ctx.urlFlag } : {}),
+      };
+      throw new AbortError(redirectError(redirect, redact));
+    }
     if (isRetryableStatus(res.status)) throw new RetryableStatus(out);
     return out;
   };
@@ -180,6 +263,7 @@ export async function request(req: HttpRequest, ctx: RequestContext): Promise<Ht
   } catch (err) {
     // The last answer was a 5xx/429: hand it to the caller, who knows what it means.
     if (err instanceof RetryableStatus) return { ...err.response, attempts };
+    if (err instanceof ObsError) throw err;
     throw new ObsError(
       `cannot reach ${ctx.server} at ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${messageOf(err)}`,
       {

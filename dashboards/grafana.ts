@@ -1,12 +1,13 @@
 /**
  * A small client for the parts of Grafana's HTTP API that `obs dashboards push` uses: folders,
- * dashboards by uid, and saving a dashboard. Transport, timeouts and retries (5xx, 429, network
- * errors) are core/http.ts's; this module turns Grafana's answers into plain-words errors.
+ * dashboards by uid, and saving a dashboard. Transport, timeouts, retries (5xx, 429, network
+ * errors), redirects (an error naming the Location) and redacting the token from error bodies are
+ * core/http.ts's; this module turns Grafana's answers into plain-words errors.
  * The token is sent as `Authorization: Bearer` and never appears in a message.
  */
 import { ExitCode, ObsError } from '../core/errors.js';
 import type { HttpResponse, RequestContext, RetryPolicy } from '../core/http.js';
-import { redactUrl, request } from '../core/http.js';
+import { isRetryableStatus, redactUrl, request } from '../core/http.js';
 
 export interface GrafanaOptions {
   /** Base URL, e.g. http://127.0.0.1:3000 (a sub-path such as /grafana is kept). */
@@ -114,15 +115,17 @@ export class GrafanaClient {
             ? this.headers
             : { ...this.headers, 'content-type': 'application/json' },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        what,
       },
       {
         server: 'Grafana',
+        urlFlag: '--url',
         ...(this.opts.retry ? { retry: this.opts.retry } : {}),
         ...(this.opts.onRetry ? { onRetry: this.opts.onRetry } : {}),
       },
     );
     this.refuseAuth(res, what);
-    if (res.status >= 500 || res.status === 429) {
+    if (isRetryableStatus(res.status)) {
       const m = messageIn(res.body).message;
       throw new ObsError(
         `Grafana at ${this.where} kept failing to ${what}: HTTP ${res.status} after ${res.attempts} attempts${m ? ` (${m})` : ''}`,

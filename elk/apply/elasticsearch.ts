@@ -5,15 +5,19 @@
  *
  * Retries: the client's own retries are off (`maxRetries: 0`) because it retries 502-504 at once,
  * without backoff, and never retries 429; every call goes through one p-retry policy instead
- * (exponential backoff with jitter, the same defaults as core/http.ts) on connection errors,
- * timeouts, 429 and 502-504. Errors become `ObsError`s that say what to do; credentials never
- * appear in them (URLs are shown without userinfo, headers are never shown).
+ * (exponential backoff with jitter, the same defaults and the same statuses as core/http.ts) on
+ * connection errors, timeouts, 429 and 5xx. Errors become `ObsError`s that say what to do;
+ * credentials never appear in them (URLs are shown without userinfo, headers are never shown, and
+ * the server's text has the credentials redacted, core/redact.ts).
  */
 import { Client, errors } from '@elastic/elasticsearch';
+import type { TransportResult } from '@elastic/elasticsearch';
 import pRetry, { AbortError } from 'p-retry';
 import { ExitCode, ObsError, messageOf } from '../../core/errors.js';
-import { redactUrl, retryOptions } from '../../core/http.js';
+import { isRetryableStatus, redactUrl, redirectError, retryOptions } from '../../core/http.js';
 import type { RetryPolicy } from '../../core/http.js';
+import { authorizationSecrets, redactor } from '../../core/redact.js';
+import type { Redact } from '../../core/redact.js';
 import type { ProgressFn } from '../../core/progress.js';
 import { RESOURCE_API, requestBody } from '../generator.js';
 import type { ElasticResource, ResourceKind } from '../resources.js';
@@ -62,13 +66,13 @@ interface ErrorBody {
 }
 
 /** `type: reason` of an Elasticsearch error body, or the status. */
-function reasonOf(err: errors.ResponseError): string {
+function reasonOf(err: errors.ResponseError, redact: Redact): string {
   const body = err.meta.body as ErrorBody | string | undefined;
   if (typeof body === 'object' && body?.error) {
     const cause = body.error.root_cause?.[0];
     const type = body.error.type ?? cause?.type;
     const reason = body.error.reason ?? cause?.reason;
-    if (type || reason) return [type, reason].filter(Boolean).join(': ');
+    if (type || reason) return redact([type, reason].filter(Boolean).join(': '));
   }
   return `HTTP ${err.meta.statusCode}`;
 }
@@ -78,15 +82,33 @@ function errorType(err: errors.ResponseError): string | undefined {
   return typeof body === 'object' ? body?.error?.type : undefined;
 }
 
-const RETRY_STATUS = new Set([429, 502, 503, 504]);
-
 function retryable(err: unknown): boolean {
   if (err instanceof errors.ConnectionError || err instanceof errors.TimeoutError) return true;
-  return err instanceof errors.ResponseError && RETRY_STATUS.has(err.meta.statusCode ?? 0);
+  return err instanceof errors.ResponseError && isRetryableStatus(err.meta.statusCode ?? 0);
+}
+
+/** A failure that will be retried, with a one-line reason for the retry notice (the client's
+ * message spans lines: "Root causes:" and tabs). */
+class Retrying extends Error {
+  constructor(
+    readonly failure: unknown,
+    redact: Redact,
+  ) {
+    super(
+      failure instanceof errors.ResponseError
+        ? `HTTP ${failure.meta.statusCode} ${reasonOf(failure, redact)}`
+        : redact(messageOf(failure)),
+    );
+  }
 }
 
 /** Turns a client error into an ObsError that says what went wrong and what to do. */
-export function explain(err: unknown, url: string, what: string): ObsError {
+export function explain(
+  err: unknown,
+  url: string,
+  what: string,
+  redact: Redact = (text) => text,
+): ObsError {
   if (err instanceof ObsError) return err;
   if (err instanceof errors.ProductNotSupportedError) {
     return new ObsError(
@@ -106,7 +128,7 @@ export function explain(err: unknown, url: string, what: string): ObsError {
     const status = err.meta.statusCode ?? 0;
     if (status === 401) {
       return new ObsError(
-        `Elasticsearch at ${url} refused the credentials (401): ${reasonOf(err)}`,
+        `Elasticsearch at ${url} refused the credentials (401): ${reasonOf(err, redact)}`,
         {
           code: 'OBS_ES_UNAUTHORIZED',
           exit: ExitCode.noPermission,
@@ -119,7 +141,7 @@ export function explain(err: unknown, url: string, what: string): ObsError {
     }
     if (status === 403) {
       return new ObsError(
-        `Elasticsearch at ${url} does not allow ${what} with these credentials (403): ${reasonOf(err)}`,
+        `Elasticsearch at ${url} does not allow ${what} with these credentials (403): ${reasonOf(err, redact)}`,
         {
           code: 'OBS_ES_FORBIDDEN',
           exit: ExitCode.noPermission,
@@ -132,7 +154,7 @@ export function explain(err: unknown, url: string, what: string): ObsError {
     }
     if (errorType(err) === 'media_type_header_exception') {
       return new ObsError(
-        `the server at ${url} does not accept Elasticsearch 8 requests (${reasonOf(err)}): it is older than Elasticsearch 8`,
+        `the server at ${url} does not accept Elasticsearch 8 requests (${reasonOf(err, redact)}): it is older than Elasticsearch 8`,
         {
           code: 'OBS_ES_VERSION',
           exit: ExitCode.config,
@@ -141,29 +163,35 @@ export function explain(err: unknown, url: string, what: string): ObsError {
         },
       );
     }
-    if (RETRY_STATUS.has(status)) {
-      return new ObsError(`Elasticsearch at ${url} kept failing ${what}: ${reasonOf(err)}`, {
-        code: 'OBS_SERVER_UNREACHABLE',
-        exit: ExitCode.unavailable,
-        suggestions: ['Check the cluster health (GET _cluster/health) and try again.'],
-        cause: err,
-      });
+    if (isRetryableStatus(status)) {
+      return new ObsError(
+        `Elasticsearch at ${url} kept failing ${what}: ${reasonOf(err, redact)}`,
+        {
+          code: 'OBS_SERVER_UNREACHABLE',
+          exit: ExitCode.unavailable,
+          suggestions: ['Check the cluster health (GET _cluster/health) and try again.'],
+          cause: err,
+        },
+      );
     }
-    return new ObsError(`Elasticsearch at ${url} refused ${what} (${status}): ${reasonOf(err)}`, {
-      code: 'OBS_ES_REJECTED',
-      exit: ExitCode.dataError,
-      cause: err,
-    });
+    return new ObsError(
+      `Elasticsearch at ${url} refused ${what} (${status}): ${reasonOf(err, redact)}`,
+      {
+        code: 'OBS_ES_REJECTED',
+        exit: ExitCode.dataError,
+        cause: err,
+      },
+    );
   }
   if (err instanceof errors.ConnectionError || err instanceof errors.TimeoutError) {
-    return new ObsError(`cannot reach Elasticsearch at ${url} (${what}): ${err.message}`, {
+    return new ObsError(`cannot reach Elasticsearch at ${url} (${what}): ${redact(err.message)}`, {
       code: 'OBS_SERVER_UNREACHABLE',
       exit: ExitCode.unavailable,
       suggestions: [`Check that ${SERVER} is running and the URL is right.`],
       cause: err,
     });
   }
-  return new ObsError(`Elasticsearch at ${url}: ${what} failed: ${messageOf(err)}`, {
+  return new ObsError(`Elasticsearch at ${url}: ${what} failed: ${redact(messageOf(err))}`, {
     code: 'OBS_ES_FAILED',
     cause: err,
   });
@@ -181,25 +209,49 @@ function tooOld(version: string): boolean {
 
 const is404 = (err: unknown) => err instanceof errors.ResponseError && err.meta.statusCode === 404;
 
+/** Every call asks for the status (`meta: true`): see `bodyOf`. */
+const META = { meta: true } as const;
+
+/**
+ * The answer's body, unless it is a redirect. Elasticsearch never redirects, so a 3xx comes from a
+ * proxy or an http->https redirect in front of it; the client would hand back its empty body as if
+ * it were the answer. The client does not follow it, and neither does obs (credentials).
+ */
+function bodyOf<T>(res: TransportResult<T>, base: string, redact: Redact): T {
+  if (res.statusCode < 300 || res.statusCode >= 400) return res.body;
+  throw redirectError(
+    {
+      server: SERVER,
+      url: base.replace(/\/+$/, '') + res.meta.request.params.path,
+      status: res.statusCode,
+      location: res.headers.location,
+      urlFlag: '--url',
+    },
+    redact,
+  );
+}
+
+type Unwrap = <T>(res: TransportResult<T>) => T;
+
 /** The stored form of a resource, in the shape of its request body, or undefined when absent. */
-async function fetchCurrent(client: Client, r: ElasticResource): Promise<unknown> {
+async function fetchCurrent(client: Client, r: ElasticResource, body: Unwrap): Promise<unknown> {
   try {
     switch (r.kind) {
       case 'ilm_policy': {
-        const res = await client.ilm.getLifecycle({ name: r.name });
+        const res = body(await client.ilm.getLifecycle({ name: r.name }, META));
         const found = res[r.name];
         return found ? { policy: found.policy } : undefined;
       }
       case 'ingest_pipeline': {
-        const res = await client.ingest.getPipeline({ id: r.name });
+        const res = body(await client.ingest.getPipeline({ id: r.name }, META));
         return res[r.name];
       }
       case 'component_template': {
-        const res = await client.cluster.getComponentTemplate({ name: r.name });
+        const res = body(await client.cluster.getComponentTemplate({ name: r.name }, META));
         return res.component_templates.find((t) => t.name === r.name)?.component_template;
       }
       case 'index_template': {
-        const res = await client.indices.getIndexTemplate({ name: r.name });
+        const res = body(await client.indices.getIndexTemplate({ name: r.name }, META));
         return res.index_templates.find((t) => t.name === r.name)?.index_template;
       }
     }
@@ -209,19 +261,19 @@ async function fetchCurrent(client: Client, r: ElasticResource): Promise<unknown
   }
 }
 
-async function put(client: Client, r: ElasticResource): Promise<void> {
+async function put(client: Client, r: ElasticResource, body: Unwrap): Promise<void> {
   switch (r.kind) {
     case 'ilm_policy':
-      await client.ilm.putLifecycle(r.body);
+      body(await client.ilm.putLifecycle(r.body, META));
       return;
     case 'ingest_pipeline':
-      await client.ingest.putPipeline(r.body);
+      body(await client.ingest.putPipeline(r.body, META));
       return;
     case 'component_template':
-      await client.cluster.putComponentTemplate(r.body);
+      body(await client.cluster.putComponentTemplate(r.body, META));
       return;
     case 'index_template':
-      await client.indices.putIndexTemplate(r.body);
+      body(await client.indices.putIndexTemplate(r.body, META));
       return;
   }
 }
@@ -235,6 +287,29 @@ const LABEL: Record<ResourceKind, string> = {
 
 export function describeResource(r: { kind: ResourceKind; name: string }): string {
   return `${LABEL[r.kind]} ${r.name}`;
+}
+
+/** The Authorization header for these credentials, as Elasticsearch and Kibana take it. */
+export function authorization(c: Credentials): string {
+  if ('apiKey' in c) return `ApiKey ${c.apiKey}`;
+  return 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64');
+}
+
+/** Credentials given, or in the URL's userinfo (which the client sends as basic auth). */
+function credentialsIn(opts: ApplyOptions): Credentials[] {
+  const found: Credentials[] = opts.credentials ? [opts.credentials] : [];
+  try {
+    const u = new URL(opts.url);
+    if (u.username || u.password) {
+      found.push({
+        username: decodeURIComponent(u.username),
+        password: decodeURIComponent(u.password),
+      });
+    }
+  } catch {
+    // an invalid URL: the client refuses it before any request
+  }
+  return found;
 }
 
 export function createClient(opts: ApplyOptions): Client {
@@ -255,22 +330,29 @@ export async function applyElasticsearch(
 ): Promise<ElasticsearchApplyResult> {
   const url = redactUrl(opts.url);
   const client = createClient(opts);
+  const redact = redactor(
+    credentialsIn(opts).flatMap((c) => authorizationSecrets(authorization(c))),
+  );
+  const body: Unwrap = (res) => bodyOf(res, url, redact);
   const call = <T>(what: string, fn: () => Promise<T>): Promise<T> =>
     pRetry(
       async () => {
         try {
           return await fn();
         } catch (err) {
-          throw retryable(err) ? err : new AbortError(explain(err, url, what));
+          if (retryable(err)) throw new Retrying(err, redact);
+          throw new AbortError(explain(err, url, what, redact));
         }
       },
       retryOptions(opts.retry, opts.onRetry),
     ).catch((err: unknown) => {
-      throw explain(err, url, what);
+      throw explain(err instanceof Retrying ? err.failure : err, url, what, redact);
     });
 
   try {
-    const info = await call('reading the server version', () => client.info());
+    const info = await call('reading the server version', async () =>
+      body(await client.info(undefined, META)),
+    );
     const version = info.version.number;
     if (info.version.build_flavor === 'serverless') {
       throw new ObsError(`Elasticsearch at ${url} is Serverless, which has no ILM policies`, {
@@ -302,13 +384,13 @@ export async function applyElasticsearch(
     for (const [i, r] of resources.entries()) {
       progress(i);
       const what = describeResource(r);
-      const current = await call(`reading ${what}`, () => fetchCurrent(client, r));
+      const current = await call(`reading ${what}`, () => fetchCurrent(client, r, body));
       const changes = current === undefined ? [] : differences(requestBody(r), current);
       const action: ResourceAction =
         current === undefined ? 'created' : changes.length > 0 ? 'updated' : 'unchanged';
       if (action !== 'unchanged' && !opts.dryRun) {
         await call(`installing ${what} (PUT ${RESOURCE_API[r.kind].path}/${r.name})`, () =>
-          put(client, r),
+          put(client, r, body),
         );
       }
       outcomes.push({

@@ -4,12 +4,13 @@
  * through core/http.ts (timeouts, retries with backoff); Kibana's write APIs need `kbn-xsrf`.
  */
 import { ExitCode, ObsError } from '../../core/errors.js';
-import { redactUrl, request } from '../../core/http.js';
+import { isRetryableStatus, redactUrl, request } from '../../core/http.js';
 import type { HttpRequest, HttpResponse, RetryPolicy } from '../../core/http.js';
 import type { SystemModel } from '../../model/schema.js';
 import { dataView, savedSearches, toNdjson } from '../kibana.js';
 import type { DataViewSpec, SavedObject } from '../kibana.js';
 import { differences } from './compare.js';
+import { authorization } from './elasticsearch.js';
 import type { Credentials, ResourceAction } from './elasticsearch.js';
 
 export interface KibanaApplyOptions {
@@ -36,11 +37,7 @@ export interface KibanaApplyResult {
 }
 
 function authHeader(c: Credentials | undefined): Record<string, string> {
-  if (c === undefined) return {};
-  if ('apiKey' in c) return { authorization: `ApiKey ${c.apiKey}` };
-  return {
-    authorization: 'Basic ' + Buffer.from(`${c.username}:${c.password}`).toString('base64'),
-  };
+  return c === undefined ? {} : { authorization: authorization(c) };
 }
 
 interface KibanaClient {
@@ -65,44 +62,64 @@ function kibanaClient(opts: KibanaApplyOptions): KibanaClient {
             ...req.headers,
           },
           body: req.body,
+          what,
         },
-        { server: 'Kibana', retry: opts.retry, onRetry: opts.onRetry },
+        { server: 'Kibana', urlFlag: '--kibana-url', retry: opts.retry, onRetry: opts.onRetry },
       );
-      if (res.status === 401 || res.status === 403) {
-        throw new ObsError(
-          `Kibana at ${url} ${res.status === 401 ? 'refused the credentials' : `does not allow ${what} with these credentials`} (${res.status}): ${messageOf(res)}`,
-          {
-            code: res.status === 401 ? 'OBS_KIBANA_UNAUTHORIZED' : 'OBS_KIBANA_FORBIDDEN',
-            exit: ExitCode.noPermission,
-            suggestions: [
-              res.status === 401
-                ? 'Set OBS_ES_API_KEY, or OBS_ES_USERNAME and OBS_ES_PASSWORD; Kibana takes the same credentials.'
-                : 'The user needs the Kibana privilege "All" on Data View Management and Discover.',
-            ],
-          },
-        );
-      }
-      if (res.status !== 404 && !(res.headers.get('content-type') ?? '').includes('json')) {
-        throw new ObsError(
-          `the server at ${url} does not answer as Kibana does (${what}: HTTP ${res.status}, ${res.headers.get('content-type') ?? 'no content type'})`,
-          {
-            code: 'OBS_KIBANA_NOT_KIBANA',
-            exit: ExitCode.config,
-            suggestions: [
-              'Check that --kibana-url points at Kibana (port 5601), with its base path.',
-            ],
-          },
-        );
-      }
-      if (res.status >= 400 && res.status !== 404) {
-        throw new ObsError(`Kibana at ${url} refused ${what} (${res.status}): ${messageOf(res)}`, {
-          code: 'OBS_KIBANA_REJECTED',
-          exit: res.status >= 500 ? ExitCode.unavailable : ExitCode.dataError,
-        });
-      }
+      checkAnswer(res, what, url);
       return res;
     },
   };
+}
+
+function refusedCredentials(res: HttpResponse, what: string, url: string): ObsError {
+  const unauthorized = res.status === 401;
+  return new ObsError(
+    `Kibana at ${url} ${unauthorized ? 'refused the credentials' : `does not allow ${what} with these credentials`} (${res.status}): ${messageOf(res)}`,
+    {
+      code: unauthorized ? 'OBS_KIBANA_UNAUTHORIZED' : 'OBS_KIBANA_FORBIDDEN',
+      exit: ExitCode.noPermission,
+      suggestions: [
+        unauthorized
+          ? 'Set OBS_ES_API_KEY, or OBS_ES_USERNAME and OBS_ES_PASSWORD; Kibana takes the same credentials.'
+          : 'The user needs the Kibana privilege "All" on Data View Management and Discover.',
+      ],
+    },
+  );
+}
+
+/** Throws what an answer other than success or 404 means. A retried 5xx/429 is checked before the
+ * content type: a proxy's HTML 502 page is an unavailable Kibana, not a wrong URL. */
+function checkAnswer(res: HttpResponse, what: string, url: string): void {
+  if (res.status === 401 || res.status === 403) throw refusedCredentials(res, what, url);
+  if (isRetryableStatus(res.status)) {
+    throw new ObsError(
+      `Kibana at ${url} kept failing ${what}: HTTP ${res.status} after ${res.attempts} attempts (${messageOf(res)})`,
+      {
+        code: 'OBS_KIBANA_SERVER_ERROR',
+        exit: ExitCode.unavailable,
+        suggestions: [
+          "Check Kibana's status page and log; run obs elk apply again when it is healthy.",
+        ],
+      },
+    );
+  }
+  if (res.status !== 404 && !(res.headers.get('content-type') ?? '').includes('json')) {
+    throw new ObsError(
+      `the server at ${url} does not answer as Kibana does (${what}: HTTP ${res.status}, ${res.headers.get('content-type') ?? 'no content type'})`,
+      {
+        code: 'OBS_KIBANA_NOT_KIBANA',
+        exit: ExitCode.config,
+        suggestions: ['Check that --kibana-url points at Kibana (port 5601), with its base path.'],
+      },
+    );
+  }
+  if (res.status >= 400 && res.status !== 404) {
+    throw new ObsError(`Kibana at ${url} refused ${what} (${res.status}): ${messageOf(res)}`, {
+      code: 'OBS_KIBANA_REJECTED',
+      exit: ExitCode.dataError,
+    });
+  }
 }
 
 /** Kibana errors are {statusCode, error, message}. */

@@ -11,6 +11,8 @@
  *   back the way Elasticsearch does: settings nested with string values, data stream defaults,
  *   ILM phases with min_age "0ms" and the delete action's default, a missing pipeline as 404 `{}`;
  * - index templates of equal priority with overlapping patterns are refused, as Elasticsearch does.
+ * Faults a deployment can add in front of it: answers failing for a while (a recovering cluster, an
+ * overloaded proxy), error text quoting the Authorization header, a redirect (http -> https).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LocalServer } from './local-server.js';
@@ -26,8 +28,13 @@ export interface EsContractOptions {
   basic?: { username: string; password: string };
   /** Authenticated, but writes are forbidden (a viewer). */
   readOnly?: boolean;
-  /** Answer the first N requests with 503. */
+  /** Answer the first N requests with `failStatus` (default 503). */
   unavailableFirst?: number;
+  failStatus?: number;
+  /** Those failures quote the request's Authorization header, as some proxies' errors do. */
+  echoAuthorization?: boolean;
+  /** Answer everything with 302 to this Location, as a proxy sending http to https does. */
+  redirectTo?: string;
   buildFlavor?: 'default' | 'serverless';
 }
 
@@ -153,18 +160,11 @@ export class EsContractServer {
     }
     this.requests.push({ method, path: url.pathname, headers: req.headers, body });
     this.served++;
-    if (this.served <= (this.opts.unavailableFirst ?? 0)) {
-      return this.send(
-        req,
-        res,
-        503,
-        esError(
-          503,
-          'cluster_block_exception',
-          'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];',
-        ),
-      );
+    if (this.opts.redirectTo !== undefined) {
+      res.writeHead(302, { location: this.opts.redirectTo });
+      return res.end();
     }
+    if (this.served <= (this.opts.unavailableFirst ?? 0)) return this.fail(req, res);
     // Content negotiation: Elasticsearch 8/9 take compatible-with=7|8 (9: 8|9); 7 takes only 7.
     const major = Number((this.opts.version ?? '8.19.2').split('.')[0]);
     for (const h of ['accept', 'content-type'] as const) {
@@ -216,6 +216,13 @@ export class EsContractServer {
         `Incorrect HTTP method for uri [${url.pathname}] and method [${method}]`,
       ),
     );
+  }
+
+  private fail(req: IncomingMessage, res: ServerResponse) {
+    const status = this.opts.failStatus ?? 503;
+    const echoed = this.opts.echoAuthorization ? ` (${String(req.headers.authorization)})` : '';
+    const reason = `blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];${echoed}`;
+    return this.send(req, res, status, esError(status, 'cluster_block_exception', reason));
   }
 
   private info(): Json {

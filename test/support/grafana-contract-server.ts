@@ -43,8 +43,11 @@ export interface ContractServer {
   requests: RequestRecord[];
   dashboards: Map<string, StoredDashboard>;
   folders: Map<string, Folder>;
-  /** The next `count` requests get `status` (default 503) with Grafana's error body. */
-  failNext(count: number, status?: number): void;
+  /** The next `count` requests get `status` (default 503) with Grafana's error body; with
+   * `echoAuthorization` its message quotes the Authorization header, as some proxies do. */
+  failNext(count: number, status?: number, opts?: { echoAuthorization?: boolean }): void;
+  /** The next `count` requests get 302 to `location`, as an auth proxy in front of Grafana does. */
+  redirectNext(count: number, location: string): void;
   /** The next `count` requests are answered only after `ms`. */
   delayNext(count: number, ms: number): void;
   /** Runs after each served GET /api/dashboards/uid/:uid (e.g. to simulate a concurrent save). */
@@ -79,16 +82,20 @@ export async function startGrafanaContractServer(
   const folders = new Map<string, Folder>();
   const requests: RequestRecord[] = [];
   let nextId = 1;
-  let failures: { count: number; status: number } = { count: 0, status: 503 };
+  let failures = { count: 0, status: 503, echoAuthorization: false };
   let delays: { count: number; ms: number } = { count: 0, ms: 0 };
+  let redirects = { count: 0, location: '' };
 
   const state: ContractServer = {
     url: '',
     requests,
     dashboards,
     folders,
-    failNext(count, status = 503) {
-      failures = { count, status };
+    failNext(count, status = 503, opts = {}) {
+      failures = { count, status, echoAuthorization: opts.echoAuthorization ?? false };
+    },
+    redirectNext(count, location) {
+      redirects = { count, location };
     },
     delayNext(count, ms) {
       delays = { count, ms };
@@ -132,9 +139,16 @@ export async function startGrafanaContractServer(
   async function route(req: IncomingMessage, res: ServerResponse): Promise<number> {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
+    if (redirects.count > 0) {
+      redirects.count--;
+      res.writeHead(302, { location: redirects.location });
+      res.end();
+      return 302;
+    }
     if (failures.count > 0) {
       failures.count--;
-      send(res, failures.status, { message: 'Service Unavailable' });
+      const echoed = failures.echoAuthorization ? `: ${String(req.headers.authorization)}` : '';
+      send(res, failures.status, { message: `Service Unavailable${echoed}` });
       return failures.status;
     }
     if (delays.count > 0) {

@@ -7,7 +7,9 @@
  *   multipart NDJSON `file`, refusing objects whose references are missing (missing_references)
  *   and existing ones without overwrite (conflict);
  * - stored searches come back with searchSourceJSON re-serialized and extended, as after a
- *   Kibana migration; errors are {statusCode, error, message}; 401 without the right credentials.
+ *   Kibana migration; errors are {statusCode, error, message}; 401 without the right credentials;
+ * - faults in front of it: answers failing for a while (quoting the Authorization header, as some
+ *   proxies do), a redirect to a login page.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { LocalServer } from './local-server.js';
@@ -16,6 +18,10 @@ type Json = Record<string, unknown>;
 
 export interface KibanaContractOptions {
   apiKey?: string;
+  /** Answer the first `count` requests with `status`, quoting the Authorization header if asked. */
+  failFirst?: { count: number; status: number; echoAuthorization?: boolean };
+  /** Answer everything with 302 to this Location, as an auth proxy does. */
+  redirectTo?: string;
 }
 
 export interface KibanaRequest {
@@ -63,6 +69,15 @@ export class KibanaContractServer {
     const url = new URL(req.url ?? '/', 'http://x');
     const method = req.method ?? 'GET';
     this.requests.push({ method, path: url.pathname + url.search, headers: req.headers });
+    if (this.opts.redirectTo !== undefined) {
+      res.writeHead(302, { location: this.opts.redirectTo });
+      return res.end();
+    }
+    const fail = this.opts.failFirst;
+    if (fail && this.requests.length <= fail.count) {
+      const echoed = fail.echoAuthorization ? `: ${String(req.headers.authorization)}` : '';
+      return this.error(res, fail.status, `Kibana is not ready yet${echoed}`);
+    }
     if (
       this.opts.apiKey !== undefined &&
       req.headers.authorization !== `ApiKey ${this.opts.apiKey}`

@@ -110,3 +110,56 @@ describe('request with credentials in the URL', () => {
     expect(auth).toBe('Basic ' + Buffer.from('admin:s@cret').toString('base64'));
   });
 });
+
+describe('request against a redirecting or echoing server', () => {
+  async function answer(status: number, headers: Record<string, string>, body = '') {
+    let hits = 0;
+    let auth: string | undefined;
+    server = createServer((req, res) => {
+      hits++;
+      auth = req.headers.authorization;
+      res.writeHead(status, headers);
+      res.end(body.replace('AUTH', auth ?? ''));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as AddressInfo;
+    return { base: `127.0.0.1:${port}`, hits: () => hits };
+  }
+
+  it('does not follow a redirect: exit 78, naming the Location, one request', async () => {
+    const s = await answer(302, { location: 'https://elsewhere.example:8443/api' });
+    const err = await request(
+      { url: `http://admin:s3cret@${s.base}/api`, what: 'read folder f' },
+      { server: 'Grafana', urlFlag: '--url', retry: fast },
+    ).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObsError);
+    const e = err as ObsError;
+    expect(e.code).toBe('OBS_REDIRECTED');
+    expect(e.exit).toBe(78);
+    expect(e.message).toBe(
+      `Grafana at http://${s.base}/api answered 302 (read folder f), redirecting to https://elsewhere.example:8443/api: use https://elsewhere.example:8443 instead of http://${s.base} in --url`,
+    );
+    expect(s.hits()).toBe(1);
+    expect(JSON.stringify([e.message, e.suggestions])).not.toContain('s3cret');
+  });
+
+  it('calls a redirect to another path a likely login page', async () => {
+    const s = await answer(302, { location: '/login' });
+    const err = (await request(
+      { url: `http://${s.base}/api` },
+      { server: 'Kibana', retry: fast },
+    ).catch((e: unknown) => e)) as ObsError;
+    expect(err.message).toMatch(
+      /answered 302, redirecting to http:\/\/127\.0\.0\.1:\d+\/login: likely a login page/,
+    );
+  });
+
+  it('redacts the credentials it sent from an error answer', async () => {
+    const s = await answer(400, { 'content-type': 'text/plain' }, 'bad header AUTH');
+    const res = await request(
+      { url: `http://admin:pw-s3cret@${s.base}/` },
+      { server: 'Kibana', retry: fast },
+    );
+    expect(res.body).toBe('bad header Basic [redacted]');
+  });
+});

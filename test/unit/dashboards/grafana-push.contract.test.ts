@@ -213,6 +213,25 @@ describe('obs dashboards push against the Grafana HTTP API (CONTRACT TEST, local
     expect(r.summary.created).toBe(4);
   });
 
+  it('a redirect to a login page (an auth proxy) is exit 78 naming the Location', async () => {
+    grafana.redirectNext(1, '/login');
+    const err = (await pushDashboards(client(), set).catch((e: unknown) => e)) as ObsError;
+    expect(err.code).toBe('OBS_REDIRECTED');
+    expect(err.exit).toBe(78);
+    expect(err.message).toBe(
+      `Grafana at ${grafana.url}/api/folders/obs-shop answered 302 (read folder obs-shop), redirecting to ${grafana.url}/login: likely a login page or an http->https redirect of an auth proxy in front of Grafana`,
+    );
+    expect(grafana.requests).toHaveLength(1);
+  });
+
+  it('a token the server quotes back in an error is redacted', async () => {
+    grafana.failNext(100, 500, { echoAuthorization: true });
+    const err = (await pushDashboards(client(), set).catch((e: unknown) => e)) as ObsError;
+    expect(err.exit).toBe(69);
+    expect(err.message).toContain('(Service Unavailable: Bearer [redacted])');
+    expect(JSON.stringify([err.message, err.suggestions])).not.toContain(EDITOR);
+  });
+
   it('reports a Grafana that keeps failing as unavailable (exit 69) after the retries', async () => {
     grafana.failNext(100, 502);
     const err = (await pushDashboards(client(), set).catch((e: unknown) => e)) as ObsError;

@@ -223,4 +223,66 @@ describe('Elasticsearch contract: obs elk apply', () => {
     expect(err.exit).toBe(69);
     expect(err.message).toMatch(/^cannot reach Elasticsearch at http:\/\/127\.0\.0\.1:\d+\//);
   });
+
+  it('a redirect (an http -> https proxy) is exit 78 naming the Location, and is not followed', async () => {
+    const { server, url } = await serve({ redirectTo: 'https://127.0.0.1:9200/' });
+    const credentials = { username: 'elastic', password: 'pw-s3cret' };
+    const err = await failure(apply(url, { credentials }));
+    expect(err.code).toBe('OBS_REDIRECTED');
+    expect(err.exit).toBe(78);
+    expect(err.message).toBe(
+      `Elasticsearch at ${url}/ answered 302, redirecting to https://127.0.0.1:9200/: use https://127.0.0.1:9200 instead of ${url} in --url`,
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('retries a 500 like any 5xx, then succeeds', async () => {
+    const { url } = await serve({ unavailableFirst: 1, failStatus: 500 });
+    const retries: number[] = [];
+    const r = await apply(url, { onRetry: (i) => retries.push(i.attempt) });
+    expect(retries).toEqual([1]);
+    expect(r.summary.created).toBe(resources.length);
+  });
+
+  it('a 500 that persists is exit 69 after the retries, as for Grafana and Kibana', async () => {
+    const { server, url } = await serve({ unavailableFirst: 1000, failStatus: 500 });
+    const err = await failure(apply(url));
+    expect(err.exit).toBe(69);
+    expect(err.message).toMatch(/kept failing reading the server version/);
+    expect(server.requests).toHaveLength(FAST.retries + 1);
+  });
+
+  it('does not retry a 4xx refusal', async () => {
+    const { server, url } = await serve({ readOnly: true });
+    await failure(apply(url));
+    expect(server.writes).toHaveLength(1);
+  });
+
+  it('tells of each retry in one line: status, type and reason', async () => {
+    const { url } = await serve({ unavailableFirst: 2 });
+    const reasons: string[] = [];
+    await apply(url, { onRetry: (i) => reasons.push(i.reason) });
+    expect(reasons).toEqual(
+      Array(2).fill(
+        'HTTP 503 cluster_block_exception: blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];',
+      ),
+    );
+  });
+
+  it('credentials the server quotes back never reach errors or retry notices', async () => {
+    const password = 'pw-s3cret-echo';
+    const basic = Buffer.from(`elastic:${password}`).toString('base64');
+    for (const credentials of [{ username: 'elastic', password }, { apiKey: basic }]) {
+      const { url } = await serve({ unavailableFirst: 1000, echoAuthorization: true });
+      const reasons: string[] = [];
+      const err = await failure(
+        apply(url, { credentials, onRetry: (i) => reasons.push(i.reason) }),
+      );
+      const shown = JSON.stringify([err.message, err.suggestions, reasons]);
+      expect(shown).toContain('[redacted]');
+      for (const secret of [password, basic, `elastic:${password}`]) {
+        expect(shown).not.toContain(secret);
+      }
+    }
+  });
 });

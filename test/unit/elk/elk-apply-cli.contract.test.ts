@@ -135,4 +135,29 @@ describe('Elasticsearch contract: the obs elk apply command', { timeout: 60_000 
     expect(result.kibana?.summary).toEqual({ created: 3, updated: 0, unchanged: 0 });
     expect(kibana.dataViews.has('obs-shop-logs')).toBe(true);
   });
+
+  it('a redirect with credentials set exits 78 naming the Location', async () => {
+    const { server, url } = await es({ redirectTo: 'https://127.0.0.1:9200/' });
+    const r = await runObs(['elk', 'apply', '--url', url, '--dir', dir, '--json'], {
+      env: { OBS_ES_USERNAME: 'elastic', OBS_ES_PASSWORD: PASSWORD, OBS_ES_API_KEY: undefined },
+    });
+    expect(r.code).toBe(78);
+    const { error } = JSON.parse(r.stdout) as { error: { code: string; message: string } };
+    expect(error.code).toBe('OBS_REDIRECTED');
+    expect(error.message).toContain('answered 302, redirecting to https://127.0.0.1:9200/');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('tells of each retry on one warning line', async () => {
+    const { url } = await es({ unavailableFirst: 2 });
+    const r = await runObs(['elk', 'apply', '--url', url, '--dir', dir, '--dry-run']);
+    expect(r.code).toBe(0);
+    const lines = r.stderr.split('\n').filter((l) => l.trim() !== '');
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(
+        /Warning: Elasticsearch\/Kibana: HTTP 503 cluster_block_exception: .*; retrying \(\d left\)$/,
+      );
+    }
+  });
 });

@@ -89,4 +89,40 @@ describe('Kibana contract: obs elk apply --kibana-url', () => {
     expect((err as ObsError).message).toMatch(/refused the credentials \(401\)/);
     expect((err as ObsError).message).not.toContain('bm9wZQ==');
   });
+
+  it('a redirect to a login page is exit 78 naming the Location, and is not followed', async () => {
+    const { server, url } = await serve({ redirectTo: '/login?next=%2Fapi' });
+    const err = (await applyKibana(model, { url, retry: FAST }).catch(
+      (e: unknown) => e,
+    )) as ObsError;
+    expect(err.code).toBe('OBS_REDIRECTED');
+    expect(err.exit).toBe(78);
+    expect(err.message).toContain(`redirecting to ${url}/login?next=%2Fapi: likely a login page`);
+    expect(err.suggestions.join(' ')).toContain('--kibana-url');
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('a 429 that persists is exit 69 after the retries, like a 5xx', async () => {
+    const { server, url } = await serve({ failFirst: { count: 100, status: 429 } });
+    const err = (await applyKibana(model, { url, retry: FAST }).catch(
+      (e: unknown) => e,
+    )) as ObsError;
+    expect(err.exit).toBe(69);
+    expect(err.message).toMatch(/kept failing reading the data view .*: HTTP 429 after 3 attempts/);
+    expect(server.requests).toHaveLength(FAST.retries + 1);
+  });
+
+  it('credentials the server quotes back are redacted from the error', async () => {
+    const password = 'kb-s3cret-echo';
+    const { url } = await serve({
+      failFirst: { count: 100, status: 503, echoAuthorization: true },
+    });
+    const err = (await applyKibana(model, {
+      url,
+      retry: FAST,
+      credentials: { username: 'elastic', password },
+    }).catch((e: unknown) => e)) as ObsError;
+    expect(err.message).toContain('Basic [redacted]');
+    expect(err.message).not.toContain(Buffer.from(`elastic:${password}`).toString('base64'));
+  });
 });
