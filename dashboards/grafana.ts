@@ -44,7 +44,7 @@ export interface SaveAnswer {
 const PRECONDITION: Record<string, (title: string) => { why: string; fix: string }> = {
   'version-mismatch': (t) => ({
     why: `"${t}" was changed in Grafana after obs read it (version-mismatch)`,
-    fix: 'Run the push again to replace the newer version, or look at what changed in Grafana first.',
+    fix: 'It was left as saved in Grafana. The next push replaces it (--dry-run shows what changed), or push with --overwrite.',
   }),
   'name-exists': (t) => ({
     why: `another dashboard titled "${t}" already exists in the folder (name-exists)`,

@@ -16,7 +16,7 @@ export default class DashboardsPush extends BaseCommand {
     "Create the system's folder in Grafana and create or update its dashboards";
   static override description = `Reads obs.yaml and the dashboards obs init wrote (your edits included; --from-model builds them afresh), then, through Grafana's HTTP API, creates the folder and saves each dashboard, reporting which were created, updated or unchanged.
 
-The token (a service account token with the Editor role) comes from ${TOKEN_ENV.join(' or ')}, or from standard input with --token-stdin; it is never printed. Server errors and timeouts are retried with backoff. A dashboard changed in Grafana since obs read it, or another dashboard with the same title, is not replaced unless --overwrite is given.`;
+The token (a service account token with the Editor role) comes from ${TOKEN_ENV.join(' or ')}, or from standard input with --token-stdin; it is never printed. Server errors and timeouts are retried with backoff. A push replaces edits made in Grafana before it started (--dry-run shows them). A dashboard saved in Grafana while the push runs, or another dashboard with the same title, is left alone and reported: the next push replaces the former, --overwrite replaces both at once.`;
 
   static override examples = [
     'OBS_GRAFANA_TOKEN=glsa_... <%= config.bin %> <%= command.id %> --url http://127.0.0.1:3000',

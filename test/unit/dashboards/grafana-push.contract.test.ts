@@ -153,8 +153,14 @@ describe('obs dashboards push against the Grafana HTTP API (CONTRACT TEST, local
       reason: 'version-mismatch',
       message:
         'Grafana refused to save it: "shop / Overview" was changed in Grafana after obs read it (version-mismatch)',
-      fix: 'Run the push again to replace the newer version, or look at what changed in Grafana first.',
+      fix: 'It was left as saved in Grafana. The next push replaces it (--dry-run shows what changed), or push with --overwrite.',
     });
+    // As the fix says: the next push, without --overwrite, replaces it.
+    grafana.afterRead = undefined;
+    const next = await pushDashboards(client(), set);
+    expect(next.dashboards.find((d) => d.uid === 'obs-shop-overview')!.action).toBe('updated');
+    grafana.afterRead = (uid) => uid === 'obs-shop-overview' && grafana.touch(uid);
+    grafana.dashboards.get('obs-shop-overview')!.json.refresh = '1m';
     expect(r.summary.failed).toBe(1);
     expect(r.summary.unchanged).toBe(3);
 
