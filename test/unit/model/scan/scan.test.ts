@@ -131,7 +131,7 @@ describe('scanRepository', () => {
         '    command: fastapi run main.py --port 8000',
         '  worker:',
         '    build: ./api',
-        '    command: celery -A main worker -l info',
+        '    command: celery -A main worker -l info -b redis://:s3cret@cache:6379/0',
       ].join('\n') + '\n',
     );
     const r = await scanRepository(dir);
@@ -141,7 +141,7 @@ describe('scanRepository', () => {
     expect(unknown.map((f) => [f.service, f.message])).toEqual([
       [
         'worker',
-        'worker starts with `celery -A main worker -l info`, which obs does not know as a web server; its run line wraps that command with opentelemetry-instrument',
+        'worker starts with `celery -A main worker -l info -b redis://:***@cache:6379/0`, which obs does not know as a web server; its run line wraps that command with opentelemetry-instrument',
       ],
     ]);
     await rm(dir, { recursive: true, force: true });
