@@ -94,7 +94,8 @@ const LEVELS = new Map<string, string>(
 
 /** The normalized level of a header token (`INFO`, `[warn]`, `Info`, `<E>`, `ERROR:`), if it is one. */
 export function levelOf(token: string): string | undefined {
-  if (token.length > 15) return undefined; // longer than any level word with its brackets
+  // Longer than any level word with its brackets, or than Celery's `WARNING/ForkPoolWorker-12]`.
+  if (token.length > 15 && (token.length > 40 || token.indexOf('/') < 0)) return undefined;
   const c = token.charCodeAt(0);
   // Levels start with a letter or a bracket: `INFO`, `[warn]`, `<E>`.
   if (!((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 91 || c === 40 || c === 60)) {
@@ -119,7 +120,10 @@ const levelMemo = new Map<string, string | null>();
 const COLON_LEVELS = new Set(['error', 'warn', 'info', 'debug', 'verbose', 'silly']);
 
 function levelOfWord(token: string): string | undefined {
-  const bare = token.replace(/^[[(<]+|[\])>:,|]+$/g, '');
+  let bare = token.replace(/^[[(<]+|[\])>:,|]+$/g, '');
+  // Celery's `LEVEL/ProcessName` (`ERROR/MainProcess`, `WARNING/ForkPoolWorker-1`).
+  const slash = bare.indexOf('/');
+  if (slash > 0 && /^[A-Z]+$/.test(bare.slice(0, slash))) bare = bare.slice(0, slash);
   if (bare.length === 0) return undefined;
   const bracketed = bare.length !== token.length && /^[[(<]/.test(token);
   const up = bare.toUpperCase();

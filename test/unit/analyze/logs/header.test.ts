@@ -208,6 +208,21 @@ describe('learnHeader', () => {
     });
   });
 
+  it("reads Celery's `[time: LEVEL/process]` header", () => {
+    const lines = [
+      '[2024-05-01 12:00:00,101: INFO/MainProcess] Connected to redis://redis:6379/0',
+      '[2024-05-01 12:00:01,450: INFO/ForkPoolWorker-2] Task shop.charge[3f1c] succeeded in 0.448s: None',
+      '[2024-05-01 12:00:03,001: ERROR/MainProcess] consumer: Cannot connect to redis://redis:6379/0',
+      '[2024-05-01 12:00:04,001: WARNING/ForkPoolWorker-1] SMTP server slow, retrying in 5s',
+    ];
+    const h = learnHeader(lines);
+    expect(lines.map((l) => h.parse(l).level)).toEqual(['info', 'info', 'error', 'warn']);
+    expect(h.parse(lines[2]!)).toMatchObject({
+      content: 'consumer: Cannot connect to redis://redis:6379/0',
+      time: '2024-05-01 12:00:03,001:',
+    });
+  });
+
   it('keeps lines without the learned header whole and says so', () => {
     const h = learnHeader(fixture('Hadoop'));
     const trace = '\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)';
@@ -291,6 +306,9 @@ describe('levelOf', () => {
     ['error:', 'error'], // winston's simple and cli formats
     ['silly:', 'trace'],
     ['e:', undefined],
+    ['ERROR/MainProcess]', 'error'], // Celery
+    ['WARNING/ForkPoolWorker-12]', 'warn'],
+    ['Error/foo', undefined],
     ['Information-Technology', undefined],
     ['d', undefined],
   ])('%s -> %s', (token, level) => expect(levelOf(token)).toBe(level));
