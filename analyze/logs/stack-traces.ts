@@ -67,6 +67,11 @@ const PANIC = /^(panic|fatal error): /;
  */
 const GO_DUMP =
   /^(\[signal |goroutine \d+ \[|created by |exit status \d+$|[\w./*()-]+(\.\w+)?\([^()]*\)(\s|$)|panic: |\[recovered\])/;
+/**
+ * An exception after a message and `: `, as Node's `console.error('Unhandled error:', err)`
+ * writes it above its frames: `Unhandled error: RangeError: Invalid array length`.
+ */
+const AFTER_MESSAGE = /: ((?:[A-Z][\w$]*)?(?:Error|Exception)(?:: .*)?)$/;
 /** Java's report of an exception no code caught. */
 const UNCAUGHT = /^Exception in thread "[^"]*" (.*)$/;
 /** Python's last traceback line: an exception name (maybe dotted), then its message if any. */
@@ -198,6 +203,10 @@ export class StackTraceJoiner<T> {
       const uncaught = UNCAUGHT.exec(r.content);
       const named = uncaught === null ? r.content : uncaught[1]!;
       if (EXCEPTION.test(named)) this.noteException(r, named, false);
+      else {
+        const after = AFTER_MESSAGE.exec(named);
+        if (after !== null) this.noteException(r, after[1]!, false);
+      }
     }
     return true;
   }

@@ -152,9 +152,18 @@ describe('stack traces in log files', () => {
       '    main()',
       "KeyError: 'user'",
       'done',
+      // Node's console.error('Unhandled error:', err): the exception follows a message.
+      'Unhandled error: RangeError: Invalid array length',
+      '    at main (/app/gen.js:45:51)',
     ]);
     const r = await read(f);
-    expect(r.records.map((x) => [x.no, x.through, x.level, x.content])).toEqual([
+    expect(r.records.at(-1)).toMatchObject({
+      no: 12,
+      through: 13,
+      level: 'error',
+      exception: 'RangeError: Invalid array length',
+    });
+    expect(r.records.slice(0, -1).map((x) => [x.no, x.through, x.level, x.content])).toEqual([
       [1, 1, undefined, 'listening on 8080'],
       [2, 4, 'error', "TypeError: Cannot read properties of undefined (reading 'id')"],
       [5, 5, undefined, 'listening on 8080'],
