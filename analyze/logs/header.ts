@@ -61,6 +61,7 @@ const LEVELS = new Map<string, string>(
     VERBOSE: 'debug',
     SILLY: 'trace', // winston
     INFO: 'info',
+    LOG: 'info', // NestJS's Logger, PostgreSQL
     INF: 'info',
     INFORMATION: 'info',
     INFORMATIONAL: 'info',
@@ -528,12 +529,17 @@ function firstTime(toks: Fields, upto: number): number {
   return -1;
 }
 
+/** `AM`/`PM` after a time of day (en-US `toLocaleString()`). */
+const isMeridiem = (toks: Fields, i: number): boolean =>
+  /^[AP]M$/.test(toks.text(i)) && CLOCK.test(toks.text(i - 1));
+
 /** The fields of the time: from the first holding one, widened over time-like neighbours. */
 function timeSpan(toks: Fields, upto: number): [number, number] | undefined {
   const first = firstTime(toks, upto);
   if (first < 0) return undefined;
   let last = first;
-  while (last + 1 < upto && isTimeOrNumber(toks.text(last + 1))) last++;
+  while (last + 1 < upto && (isTimeOrNumber(toks.text(last + 1)) || isMeridiem(toks, last + 1)))
+    last++;
   let s = first;
   while (s > 0 && isTimeOrNumber(toks.text(s - 1))) s--;
   return [s, last];

@@ -26,6 +26,8 @@ const ISO =
 const EPOCH = /^\s*(\d{10}|\d{13})(?:\.\d+)?\s*$/;
 const EPOCH_FIELD = /(?:^|\s)(\d{10})(?:\s|$)/;
 const SLASHED = /(\d{2,4})[/.](\d{2})[/.](\d{2})[ T-](\d{2}):(\d{2}):(\d{2})/;
+/** en-US `toLocaleString()`, as NestJS's Logger writes: `11/29/2026, 3:23:09 PM`. */
+const US_LOCALE = /\b(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{2}):(\d{2}) ?([AP]M)\b/;
 const COMPACT = /(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})/;
 const COMPACT_SHORT = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/;
 /** The Common Log Format's `01/May/2024:12:00:01 +0000` (nginx, Apache; werkzeug with a space). */
@@ -56,6 +58,13 @@ const TIME_FORMATS: TimeFormat[] = [
   {
     res: [EPOCH, EPOCH_FIELD],
     compute: (g) => (g.str(1)!.length === 13 ? g.num(1) : g.num(1) * 1000),
+  },
+  {
+    res: [US_LOCALE],
+    compute(g) {
+      const h = (g.num(4) % 12) + (g.str(7) === 'PM' ? 12 : 0);
+      return Date.UTC(g.num(3), g.num(1) - 1, g.num(2), h, g.num(5), g.num(6));
+    },
   },
   {
     res: [SLASHED],

@@ -223,6 +223,20 @@ describe('learnHeader', () => {
     });
   });
 
+  it("reads NestJS's Logger: its LOG level, the en-US time with AM/PM, the context", () => {
+    const lines = [
+      '[Nest] 17394  - 11/29/2026, 3:23:09 PM     LOG [OrdersService] Order 1000 created',
+      '[Nest] 17394  - 11/29/2026, 3:23:10 PM   ERROR [OrdersService] Payment declined for order 1000',
+      '[Nest] 17394  - 11/29/2026, 3:23:11 PM    WARN [StockService] Inventory low for sku 7',
+    ];
+    const h = learnHeader(lines);
+    expect(lines.map((l) => h.parse(l))).toMatchObject([
+      { level: 'info', time: '11/29/2026, 3:23:09 PM', content: 'Order 1000 created' },
+      { level: 'error', content: 'Payment declined for order 1000' },
+      { level: 'warn', content: 'Inventory low for sku 7' },
+    ]);
+  });
+
   it('keeps lines without the learned header whole and says so', () => {
     const h = learnHeader(fixture('Hadoop'));
     const trace = '\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)';
