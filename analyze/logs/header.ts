@@ -692,6 +692,8 @@ function numericPrefix(anchors: Anchors[]): number {
       anchors.filter((a) => a.toks.has(i + 1) && isTimeOrNumber(a.toks.text(i))).length / n;
     if (share >= 0.95) last = i;
     else if (i === 0) return 0;
+    // A quoted field is message: an access line's status and size after it are not header.
+    else if (anchors.filter((a) => a.toks.at(i)?.startsWith('"')).length / n >= 0.5) break;
   }
   return last + 1;
 }

@@ -237,6 +237,21 @@ describe('learnHeader', () => {
     ]);
   });
 
+  it('ends a header of numeric fields at a quoted field: an access line keeps its status and size', () => {
+    // Django's runserver: every line also has a number at fields 4 and 5.
+    const lines = [
+      '[29/Nov/2026 15:21:00] "GET /ok/2 HTTP/1.1" 200 2',
+      '[29/Nov/2026 15:21:01] "GET /fail/4 HTTP/1.1" 500 55451',
+      '[29/Nov/2026 15:21:02] "GET /missing HTTP/1.1" 404 2612',
+    ];
+    const h = learnHeader(lines);
+    expect(h.description).toBe('2 leading fields');
+    expect(h.parse(lines[1]!)).toMatchObject({
+      time: '29/Nov/2026 15:21:01',
+      content: '"GET /fail/4 HTTP/1.1" 500 55451',
+    });
+  });
+
   it('keeps lines without the learned header whole and says so', () => {
     const h = learnHeader(fixture('Hadoop'));
     const trace = '\tat org.apache.hadoop.ipc.Client.call(Client.java:1475)';
