@@ -782,9 +782,10 @@ export function serviceFromFileName(file: string): string {
   if (file === '-') return 'stdin';
   const parts = file.split(/[\\/]/);
   const base = parts.pop() ?? file;
-  const name = base.replace(EXTENSIONS, '').replace(ROTATION_DATE, '').replace(EXTENSIONS, '');
-  const container = K8S_CONTAINER_LINK.exec(name);
+  // Before rotation dates: a container id may start with eight digits.
+  const container = K8S_CONTAINER_LINK.exec(base.replace(EXTENSIONS, ''));
   if (container !== null) return container[1]!;
+  const name = base.replace(EXTENSIONS, '').replace(ROTATION_DATE, '').replace(EXTENSIONS, '');
   // A bare rotation index (kubelet's 0.log): the folder says whose it is.
   if ((name.length === 0 || /^\d+$/.test(name)) && (parts.at(-1) ?? '').length > 0) {
     return parts.at(-1)!;

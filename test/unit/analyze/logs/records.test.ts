@@ -543,6 +543,8 @@ describe('serviceFromFileName', () => {
     ['/var/log/pods/shop_orders-7d9f_0c1e/orders/0.log', 'orders'],
     ['/var/log/pods/shop_orders-7d9f_0c1e/orders/0.log.20240501-120000.gz', 'orders'],
     [`/var/log/containers/orders-7d9f_shop_orders-${'ab'.repeat(32)}.log`, 'orders'],
+    // An id that starts with eight digits is not a rotation date.
+    [`/var/log/containers/pay-5c8d_shop_payments-98127634${'ab'.repeat(28)}.log`, 'payments'],
     ['-', 'stdin'],
   ])('%s -> %s', (file, service) => expect(serviceFromFileName(file)).toBe(service));
 });
