@@ -14,8 +14,10 @@
  *    `core.2275` -> `<*>`, `CPU#1` -> `CPU#<*>`), so identifiers that merely contain digits
  *    keep their punctuation shape.
  *
- * Tokens without digits, `=`, `/` or `://` are returned as they are: that is the fast path for
- * most words.
+ * 4. A Kubernetes pod name (`payments-bcdfh-xkzqw`), which holds no digit more often than not.
+ *
+ * Other tokens without digits, `=`, `/` or `://` are returned as they are: that is the fast path
+ * for most words.
  */
 
 export const WILDCARD = '<*>';
@@ -240,6 +242,15 @@ export function digitShape(content: string): string {
   return content.replace(SHAPE_DIGIT, '1');
 }
 
+/**
+ * A Kubernetes Deployment's pod name (`payments-7c9bd-xk2zq`), maybe with punctuation around it:
+ * its two suffixes are drawn from an alphabet without vowels and 0, 1, 3, and may hold no digit
+ * (`payments-bcdfh-xkzqw`). It changes with every rollout or restart: a value.
+ */
+const POD_SUFFIXES = String.raw`-[bcdfghjklmnpqrstvwxz2456789]{5,10}-[bcdfghjklmnpqrstvwxz2456789]{5}`;
+const POD_NAME = new RegExp(String.raw`[a-z][-a-z0-9]*${POD_SUFFIXES}`);
+const POD = new RegExp(String.raw`^[([{<'"\`]*[a-z][-a-z0-9]*${POD_SUFFIXES}[)\]}>'"\`,;:.!?]*$`);
+
 /** Tokenizes and masks a message in one pass over its characters. */
 export function maskMessage(content: string): string[] {
   const toks: string[] = [];
@@ -255,6 +266,9 @@ export function maskMessage(content: string): string[] {
         const tok = content.slice(start, i);
         if (special) {
           toks.push(maskToken(tok));
+          values = true;
+        } else if (tok.length >= 13 && tok.indexOf('-') > 0 && POD.test(tok)) {
+          toks.push(tok.replace(POD_NAME, WILDCARD));
           values = true;
         } else toks.push(tok);
         start = -1;

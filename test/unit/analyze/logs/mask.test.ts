@@ -71,6 +71,15 @@ describe('maskMessage', () => {
     expect(m('failed to resolve an14 an15 an16 an17')).toBe('failed to resolve <*>');
   });
 
+  it('masks Kubernetes pod names, which often hold no digit', () => {
+    expect(m('Connection to payments-bcdfh-xkzqw refused')).toBe('Connection to <*> refused');
+    expect(m('evicted (payments-7c9bdf4d5-x2k4p), retrying')).toBe('evicted (<*>), retrying');
+    expect(m("pod 'orders-mnpqrstv-tvwxz': ready")).toBe("pod '<*>': ready");
+    // Words with hyphens stay.
+    expect(m('read-only file-system mount-point')).toBe('read-only file-system mount-point');
+    expect(m('well-known-names unchanged')).toBe('well-known-names unchanged');
+  });
+
   it('splits on any run of whitespace', () => {
     expect(maskMessage('  a\tb   c ')).toEqual(['a', 'b', 'c']);
     expect(maskMessage('')).toEqual([]);
