@@ -14,11 +14,14 @@
  *    `core.2275` -> `<*>`, `CPU#1` -> `CPU#<*>`), so identifiers that merely contain digits
  *    keep their punctuation shape.
  *
- * 4. A Kubernetes pod name (`payments-bcdfh-xkzqw`), which holds no digit more often than not.
+ * 4. The value of a credential's key (`password=...`, `api_key: ...`; see secrets.ts).
+ * 5. A Kubernetes pod name (`payments-bcdfh-xkzqw`), which holds no digit more often than not.
  *
  * Other tokens without digits, `=`, `/` or `://` are returned as they are: that is the fast path
  * for most words.
  */
+
+import { isBearer, isSecretKey } from './secrets.js';
 
 export const WILDCARD = '<*>';
 
@@ -90,6 +93,8 @@ export function maskToken(tok: string): string {
   const eq = tok.indexOf('=');
   if (eq > 0 && eq < tok.length - 1) {
     const key = tok.slice(0, eq);
+    // A credential is never a constant of a template.
+    if (isSecretKey(key)) return maskKey(key) + '=' + WILDCARD;
     // `a=b=c` or `k=v,k2=v2` lists: mask each value.
     if (!/[\s]/.test(key)) return maskKey(key) + '=' + maskValueList(tok.slice(eq + 1));
   }
@@ -258,19 +263,26 @@ export function maskMessage(content: string): string[] {
   // Whether the current token holds a digit, '=', '/' or '\\': the only tokens masking may change.
   let special = false;
   let values = false;
+  // Whether the last token was a secret's key with a colon (`password:`): its value follows.
+  let secretNext = false;
   const n = content.length;
   for (let i = 0; i <= n; i++) {
     const c = i < n ? content.charCodeAt(i) : 32;
     if (c === 32 || c === 9 || c === 10 || c === 13 || c === 11 || c === 12) {
       if (start >= 0) {
         const tok = content.slice(start, i);
-        if (special) {
+        if (secretNext && !isBearer(tok)) {
+          toks.push(WILDCARD);
+          values = true;
+        } else if (special) {
           toks.push(maskToken(tok));
           values = true;
         } else if (tok.length >= 13 && tok.indexOf('-') > 0 && POD.test(tok)) {
           toks.push(tok.replace(POD_NAME, WILDCARD));
           values = true;
         } else toks.push(tok);
+        secretNext =
+          (tok.charCodeAt(tok.length - 1) === 58 && isSecretKey(tok.slice(0, -1))) || isBearer(tok);
         start = -1;
       }
     } else {

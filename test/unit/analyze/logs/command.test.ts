@@ -339,6 +339,23 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(cart.overTime!.counts.reduce((a, b) => a + b, 0)).toBe(600);
   });
 
+  it('shows no credential of a log line in its examples or templates', async () => {
+    await writeFile(
+      at('auth.log'),
+      [1, 2, 3]
+        .map(
+          (k) =>
+            `2024-05-01 12:00:0${k},000 ERROR [cfg] bad config password=letmein api_key=supersecret try ${k}\n` +
+            `2024-05-01 12:00:0${k},500 ERROR [db] connect failed: postgresql://orders:S3cret@db:5432/orders`,
+        )
+        .join('\n') + '\n',
+    );
+    const r = await runObs(['analyze', 'logs', at('auth.log'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).not.toMatch(/letmein|supersecret|S3cret/);
+    expect(r.stdout).toContain('password=[redacted] api_key=[redacted]');
+  });
+
   it('finds 5xx lines of an access log new, though they share a template with the 2xx ones', async () => {
     const access = (n: number, failEvery: number) =>
       Array.from(
