@@ -10,7 +10,8 @@ const SECRET_KEY =
   /(?:^|[_.-])(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|cookie)$/i;
 
 /** `Bearer`, maybe quoted: the token after it is a credential. */
-export const isBearer = (token: string): boolean => token.replace(/^["'([{]+/, '') === 'Bearer';
+export const isBearer = (token: string): boolean =>
+  token.endsWith('Bearer') && /^["'([{]*Bearer$/.test(token);
 
 /** True for a key (maybe quoted) whose value is a credential. */
 export function isSecretKey(key: string): boolean {
