@@ -7,7 +7,7 @@ import { REDACTED } from '../../core/redact.js';
 
 /** Key names whose values are credentials, as a key's last word (`db_password`, `X-Api-Key`). */
 const SECRET_KEY =
-  /(?:^|[_.-])(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|cookie)$/i;
+  /(?:^|[_.\-"'[({<])(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|cookie)["'\])}>]*$/i;
 
 /** `Bearer`, maybe quoted: the token after it is a credential. */
 export const isBearer = (token: string): boolean =>
@@ -15,7 +15,7 @@ export const isBearer = (token: string): boolean =>
 
 /** True for a key (maybe quoted) whose value is a credential. */
 export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key.replace(/^[\s"'[({<]+|["'\])}>]+$/g, ''));
+  return SECRET_KEY.test(key);
 }
 
 /**
