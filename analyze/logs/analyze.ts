@@ -21,6 +21,7 @@ import { inputBytes } from '../../core/lines.js';
 import { MIN_PARTS_BYTES, mineInWorker, partsCanRun, planParts } from './parts.js';
 import { newSummary, readLogFile } from './reader.js';
 import { isErrorLevel } from './records.js';
+import { withoutSecrets } from './secrets.js';
 import type { ReaderOptions } from './reader.js';
 import type { LineKind } from './records.js';
 import type {
@@ -259,7 +260,8 @@ function topExceptions(stats: Iterable<SvcStats>): ExceptionCount[] {
   for (const s of stats) {
     for (const [type, e] of s.exceptions ?? []) {
       const t = all.get(type);
-      if (t === undefined) all.set(type, { type, count: e.count, example: e.example });
+      if (t === undefined)
+        all.set(type, { type, count: e.count, example: withoutSecrets(e.example) });
       else t.count += e.count;
     }
   }
@@ -348,7 +350,8 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
         .sort(),
       firstSeen: iso(a.first) ?? null,
       lastSeen: iso(a.last) ?? null,
-      examples: a.examples,
+      // Redacted here, once per example shown (see secrets.ts).
+      examples: a.examples.map(withoutSecrets),
       overTime: timed
         ? { start: new Date(m0 * 60_000).toISOString(), bucketSeconds: perBucket * 60, counts }
         : null,

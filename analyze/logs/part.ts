@@ -12,7 +12,6 @@ import type { ShapeIds } from './line-cache.js';
 import { createMiner, newShapeMemo } from './miner.js';
 import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
 import type { RecordSink } from './reader.js';
-import { withoutSecrets } from './secrets.js';
 import { exceptionType } from './stack-traces.js';
 import { isErrorLevel } from './records.js';
 import type { LogRecord } from './records.js';
@@ -59,8 +58,7 @@ function countException(svc: SvcStats, exception: string, n = 1, example = excep
   const map = (svc.exceptions ??= new Map<string, ExceptionTally>());
   const t = map.get(type);
   if (t !== undefined) t.count += n;
-  else if (map.size < MAX_EXCEPTION_TYPES)
-    map.set(type, { count: n, example: withoutSecrets(example) });
+  else if (map.size < MAX_EXCEPTION_TYPES) map.set(type, { count: n, example });
 }
 
 /** Statistics of a pattern, or of one miner ref (several make a pattern). */
@@ -280,10 +278,8 @@ export class MiningPart {
       svc.traceIds.push(r.traceId);
     }
     if (r.exception !== undefined) countException(svc, r.exception);
-    if (s.examples.length < this.config.examples) {
-      const shown = withoutSecrets(content);
-      if (!s.examples.includes(shown)) s.examples.push(shown);
-    }
+    if (s.examples.length < this.config.examples && !s.examples.includes(content))
+      s.examples.push(content);
     if (t !== undefined) {
       if (s.first === undefined || t < s.first) s.first = t;
       if (s.last === undefined || t > s.last) s.last = t;

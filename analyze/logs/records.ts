@@ -443,8 +443,12 @@ export function textRecord(
 ): LogRecord {
   const time = spans.time < 0 ? undefined : line.slice(spans.time, spans.timeEnd);
   const content = line.slice(spans.content);
-  // A message ending in `}` may carry metadata (`trailingMeta`): the full path reads it.
-  if (memo === undefined || ctx.time === undefined || line.charCodeAt(line.length - 1) === 125) {
+  // A message ending in a JSON object may carry metadata (`trailingMeta`): the full path reads it.
+  if (
+    memo === undefined ||
+    ctx.time === undefined ||
+    (line.charCodeAt(line.length - 1) === 125 && content.includes(' {"'))
+  ) {
     return recordOf(content, spans.level, time, ctx, NO_BASE, line);
   }
   const record: LogRecord = { service: ctx.defaultService, content };
