@@ -21,6 +21,13 @@ const csvRows = (text: string) =>
     .split('\n')
     .map((l) => l.split(','));
 
+/** The report of `obs analyze logs ARGS --json`, which must succeed. */
+async function logsReport(...args: string[]): Promise<LogReport> {
+  const r = await runObs(['analyze', 'logs', ...args, '--json']);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as LogReport;
+}
+
 /** A small service log: INFO traffic, and an error pattern that carries trace ids. */
 function serviceLog(opts: {
   start: number;
@@ -298,16 +305,7 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
       at('baseline/shop.log'),
       serviceLog({ start: t - 3_600_000, requests: 600, errors: 0, timeouts: 6 }),
     );
-    const r = await runObs([
-      'analyze',
-      'logs',
-      at('shop.log'),
-      '--baseline',
-      at('baseline/shop.log'),
-      '--json',
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as LogReport;
+    const report = await logsReport(at('shop.log'), '--baseline', at('baseline/shop.log'));
     expect(report.baseline).toMatchObject({
       records: 606,
       exposure: { unit: 'records', incident: 760, baseline: 606 },
@@ -366,16 +364,11 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     await mkdir(at('access-base'));
     await writeFile(at('access-base/checkout.log'), access(2000, 0));
     await writeFile(at('checkout.log'), access(400, 5));
-    const r = await runObs([
-      'analyze',
-      'logs',
+    const report = await logsReport(
       at('checkout.log'),
       '--baseline',
       at('access-base/checkout.log'),
-      '--json',
-    ]);
-    expect(r.code, r.stderr).toBe(0);
-    const report = JSON.parse(r.stdout) as LogReport;
+    );
     expect(report.patterns).toHaveLength(1);
     expect(report.patterns[0]).toMatchObject({ level: 'info', levels: { info: 320, error: 80 } });
     expect(report.totals.firstSeen).toBe('2024-05-02T08:00:00.000Z');
