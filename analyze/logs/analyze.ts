@@ -491,7 +491,23 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
     ...(hasBaseline ? { baseline: { records: totals.baseline, exposure } } : {}),
     services: serviceList,
     patterns,
+    warnings: hasBaseline ? baselineWarnings(serviceList) : [],
   };
+}
+
+/**
+ * A baseline that shares no service with the input compares nothing: every pattern is new. Names
+ * come from the records or from file names, so a baseline file named unlike the input's does it.
+ */
+function baselineWarnings(services: ServiceReport[]): string[] {
+  const incident = services.filter((s) => s.records > 0).map((s) => s.service);
+  const baseline = services.filter((s) => (s.baselineRecords ?? 0) > 0).map((s) => s.service);
+  if (incident.length === 0 || baseline.length === 0) return [];
+  if (incident.some((s) => baseline.includes(s))) return [];
+  const list = (xs: string[]) => xs.slice(0, 5).join(', ') + (xs.length > 5 ? ', ...' : '');
+  return [
+    `the baseline has none of the input's services (input: ${list(incident)}; baseline: ${list(baseline)}), so every pattern is new: services come from the records or the file names, so name baseline files as the input's (checkout.log in another folder)`,
+  ];
 }
 
 const finite = (x: number): number | null => (Number.isFinite(x) ? x : null);

@@ -70,6 +70,7 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
     lines.push('', 'Skipped or changed input:');
     for (const s of skipped) lines.push(`  ${s}`);
   }
+  if (r.warnings.length > 0) lines.push('', 'Warnings:', ...r.warnings.map((w) => `  - ${w}`));
   const under = (p: { traceIds: string[]; exceptions: ExceptionCount[] }) =>
     (p.exceptions.length ? `\n             raised: ${exceptionsText(p.exceptions)}` : '') +
     (p.traceIds.length ? `\n             traces: ${p.traceIds.slice(0, 3).join(' ')}` : '');
@@ -135,6 +136,8 @@ export function renderMarkdown(r: LogReport, opts: RenderOptions = {}): string {
   const skipped = skippedText(r);
   if (skipped.length > 0)
     out.push('', '**Skipped or changed input**', '', ...skipped.map((s) => `- ${md(s)}`));
+  if (r.warnings.length > 0)
+    out.push('', '**Warnings**', '', ...r.warnings.map((w) => `- ${md(w)}`));
   for (const s of r.services) {
     out.push(
       '',

@@ -133,4 +133,6 @@ export interface LogReport {
   services: ServiceReport[];
   /** All patterns, most frequent first. */
   patterns: PatternReport[];
+  /** What may make the report mislead, in words (e.g. a baseline of other services). */
+  warnings: string[];
 }

@@ -337,6 +337,23 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(cart.overTime!.counts.reduce((a, b) => a + b, 0)).toBe(600);
   });
 
+  it('warns when the baseline names none of the input services (files named differently)', async () => {
+    await mkdir(at('other-base'));
+    await writeFile(at('other-base/baseline_app.log'), 'ERROR disk 1 full\nINFO ok\n');
+    await writeFile(at('app.log'), 'ERROR disk 2 full\nINFO ok\n');
+    const report = await logsReport(at('app.log'), '--baseline', at('other-base/baseline_app.log'));
+    expect(report.warnings).toEqual([
+      expect.stringMatching(
+        /^the baseline has none of the input's services \(input: app; baseline: baseline_app\)/,
+      ),
+    ]);
+    // Named alike, nothing to warn about.
+    await writeFile(at('other-base/app.log'), 'ERROR disk 1 full\nINFO ok\n');
+    expect(
+      (await logsReport(at('app.log'), '--baseline', at('other-base/app.log'))).warnings,
+    ).toEqual([]);
+  });
+
   it('shows no credential of a log line in its examples or templates', async () => {
     await writeFile(
       at('auth.log'),
