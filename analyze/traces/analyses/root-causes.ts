@@ -55,15 +55,51 @@ function push(m: EvidenceMap, service: string, e: Evidence): void {
 /** Per service that failed fast (see error-origin.ts): the share to pass on, and to whom. */
 interface FailFast {
   callers: Map<string, { share: number; skipped: { service: string; traces: number }[] }>;
+  /**
+   * Per service whose errors start at calls to a service of the system that did not record them
+   * (a failed client span without children, naming a service seen in the traces): the share of
+   * its failing traces that is the callee's (down, restarting, unreachable), and the callees.
+   */
+  unreachable: Map<string, { share: number; callees: { service: string; traces: number }[] }>;
   /** Per failing service: the share of its failing traces in which errors start in it. */
   own: Map<string, number>;
   /** Services where errors start, with their traces: where passed-up errors come from. */
   origins: { service: string; traces: number }[];
 }
 
+/** The services of the input and of the baseline, by lower-case name. */
+function knownServices(ctx: AnalysisContext): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const s of ctx.results.health?.services ?? []) names.set(s.service.toLowerCase(), s.service);
+  for (const key of ctx.baseline?.profile?.ops.keys() ?? []) {
+    const service = key.slice(0, key.indexOf('\u0001'));
+    if (!names.has(service.toLowerCase())) names.set(service.toLowerCase(), service);
+  }
+  return names;
+}
+
+/** A cluster DNS name's first label (`payments.shop.svc.cluster.local`), else the peer. */
+const CLUSTER_DNS = /^([^.]+)\.[^.]+\.svc(?:\.cluster\.local)?\.?$/;
+
+/** The service of the system a call's peer names (`backend`, `Backend:8080`), if any. */
+function peerService(peer: string, known: ReadonlyMap<string, string>): string | undefined {
+  const host = peer.toLowerCase().replace(/:\d+$/, '');
+  return known.get(host) ?? known.get(CLUSTER_DNS.exec(host)?.[1] ?? '');
+}
+
 function failFastOf(ctx: AnalysisContext): FailFast {
-  const out: FailFast = { callers: new Map(), own: new Map(), origins: [] };
+  const out: FailFast = { callers: new Map(), own: new Map(), origins: [], unreachable: new Map() };
+  const known = knownServices(ctx);
   for (const s of ctx.results.errorOrigins?.services ?? []) {
+    const callees: { service: string; traces: number }[] = [];
+    for (const d of s.dependencies) {
+      const service = peerService(d.peer, known);
+      if (service !== undefined && service !== s.service)
+        callees.push({ service, traces: d.traces });
+    }
+    const unreached = callees.reduce((a, c) => a + c.traces, 0);
+    if (unreached > 0 && s.traces > 0)
+      out.unreachable.set(s.service, { share: Math.min(1, unreached / s.traces), callees });
     if (s.failing > 0) out.own.set(s.service, Math.min(1, s.traces / s.failing));
     if (s.traces > 0) out.origins.push({ service: s.service, traces: s.traces });
     if (s.failFast <= 0 || s.traces <= 0 || s.skipped.length === 0) continue;
@@ -78,7 +114,20 @@ function failFastOf(ctx: AnalysisContext): FailFast {
  * fast without calling a failing callee: that share goes to the callees it skipped, as far as
  * their errors start in them; the rest of it, errors they only pass up, to where errors start.
  */
-function pushShared(m: EvidenceMap, fast: FailFast, service: string, e: Evidence): void {
+function pushShared(m: EvidenceMap, fast: FailFast, service: string, evidence: Evidence): void {
+  let e = evidence;
+  const u = fast.unreachable.get(service);
+  if (u !== undefined) {
+    // Calls that failed before the callee recorded them: the callee's evidence, not the caller's.
+    const total = u.callees.reduce((a, c) => a + c.traces, 0);
+    for (const c of u.callees)
+      push(m, c.service, {
+        kind: 'unreachable',
+        score: (e.score * u.share * c.traces) / total,
+        text: `calls from ${service} failed before ${c.service} recorded them (down, restarting or unreachable?): ${e.text}`,
+      });
+    e = { ...e, score: e.score * (1 - u.share) };
+  }
   const f = fast.callers.get(service);
   if (f === undefined) {
     push(m, service, e);
@@ -240,8 +289,10 @@ export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): Roo
  */
 function dependencyReasons(ctx: AnalysisContext): Map<string, string[]> {
   const out = new Map<string, string[]>();
+  const known = knownServices(ctx);
   for (const s of ctx.results.errorOrigins?.services ?? []) {
-    const top = s.dependencies.slice(0, 3);
+    // Services of the system that did not record the calls have evidence of their own.
+    const top = s.dependencies.filter((d) => peerService(d.peer, known) === undefined).slice(0, 3);
     if (top.length === 0) continue;
     const one = top.length === 1;
     const named = one ? top[0]!.peer : top.map((d) => `${d.peer} (${d.traces})`).join(', ');

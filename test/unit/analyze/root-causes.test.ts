@@ -443,6 +443,66 @@ describe('root-cause ranking against a baseline', () => {
     expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
   });
 
+  it('blames a service of the system that did not record the calls that failed (down), not its caller', async () => {
+    /** frontend -> backend; `down`: the call fails before backend records it. */
+    const checkout = (k: number, down: boolean, peer = 'backend'): Span[] => {
+      const trace = `u${k}`;
+      const specs: SpanSpec[] = [
+        {
+          id: `${k}r`,
+          service: 'frontend',
+          name: 'GET /checkout',
+          start: 0,
+          end: 30,
+          kind: 'server',
+          trace,
+          error: down,
+        },
+        {
+          id: `${k}c`,
+          parent: `${k}r`,
+          service: 'frontend',
+          name: 'GET',
+          start: 1,
+          end: down ? 2 : 25,
+          kind: 'client',
+          trace,
+          error: down,
+          peer,
+        },
+      ];
+      if (!down)
+        specs.push({
+          id: `${k}s`,
+          parent: `${k}c`,
+          service: 'backend',
+          name: 'GET /pay',
+          start: 2,
+          end: 24,
+          kind: 'server',
+          trace,
+        });
+      return specs.map(span);
+    };
+    const run = (peer: string) =>
+      rank(
+        Array.from({ length: 200 }, (_, k) => checkout(k, k % 2 === 0, peer)).flat(),
+        Array.from({ length: 200 }, (_, k) => checkout(k + 1000, false, peer)).flat(),
+      );
+    const down = await run('backend');
+    expect(down.rootCauses[0]).toMatchObject({ service: 'backend' });
+    expect(down.rootCauses[0]!.evidence[0]!.kind).toBe('unreachable');
+    expect(down.rootCauses[0]!.reasons[0]).toMatch(
+      /^calls from frontend failed before backend recorded them/,
+    );
+    // A dependency outside the system (no spans anywhere): the caller is the nearest place to look.
+    const external = await run('api.example.com');
+    expect(external.rootCauses[0]).toMatchObject({ service: 'frontend' });
+    expect(external.rootCauses[0]!.reasons[0]).toMatch(
+      /errors start at its calls to api\.example\.com/,
+    );
+  });
+
   it('ranks by where errors start when there is no baseline', async () => {
     const incident = traces(50, { paymentsError: true });
     for (const s of incident) if (s.name === 'POST /orders') s.error = true;
