@@ -39,7 +39,8 @@ const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_
 /** `15m`, `2h`, `1d`, `90s` -> ms. */
 export function parseSince(text: string): number {
   const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text.trim());
-  if (m === null) {
+  // A window of no time holds no traces: a typo, not a question.
+  if (m === null || Number(m[1]) === 0) {
     throw new ObsError(`not a duration: ${JSON.stringify(text)}`, {
       code: 'OBS_USAGE',
       exit: ExitCode.usage,

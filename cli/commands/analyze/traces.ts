@@ -56,16 +56,14 @@ export default class AnalyzeTraces extends BaseCommand {
       description: 'with --jaeger: only traces that cross this service (default: every service)',
     }),
     since: Flags.string({
-      description: 'with --jaeger: how far back, e.g. 15m, 2h, 1d',
-      default: '15m',
+      description: 'with --jaeger: how far back, e.g. 15m, 2h, 1d (default 15m)',
     }),
     'baseline-since': Flags.string({
       description: 'with --jaeger: a baseline window ending where --since starts, e.g. 1h',
     }),
     limit: Flags.integer({
-      description: 'with --jaeger: traces per request (pages until done)',
+      description: 'with --jaeger: traces per request, pages until done (default 500)',
       min: 1,
-      default: 500,
     }),
     format: Flags.string({
       description: 'terminal report format',
@@ -98,11 +96,11 @@ export default class AnalyzeTraces extends BaseCommand {
     let baseline: SpanSource | undefined;
     if (flags.jaeger !== undefined) {
       if (files.length > 0) throw usage('give trace files or --jaeger, not both');
-      const since = parseSince(flags.since);
+      const since = parseSince(flags.since ?? '15m');
       const query = {
         url: flags.jaeger,
         service: flags.service,
-        limit: flags.limit,
+        limit: flags.limit ?? 500,
         onRetry: this.retryNotice('Jaeger'),
         onProgress: progress.update,
       };
@@ -113,6 +111,14 @@ export default class AnalyzeTraces extends BaseCommand {
         baseline = jaegerSource({ ...query, startMs: now - since - b, endMs: now - since });
       }
     } else {
+      // Without Jaeger they would be ignored, and a report without the baseline asked for misleads.
+      const jaegerOnly = (['since', 'baseline-since', 'service', 'limit'] as const).filter(
+        (f) => flags[f] !== undefined,
+      );
+      if (jaegerOnly.length > 0)
+        throw usage(
+          `${jaegerOnly.map((f) => `--${f}`).join(', ')} ${jaegerOnly.length === 1 ? 'needs' : 'need'} --jaeger URL`,
+        );
       if (files.length === 0) throw usage('give trace files to read, or --jaeger URL');
       input = fileSource(files, readOpts);
     }

@@ -173,6 +173,16 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     expect(flat(none.stderr)).toMatch(/give trace files to read, or --jaeger URL/);
   });
 
+  it('exits 64 when flags of --jaeger come with files (they would be ignored)', async () => {
+    const file = fx('checkout-otlp-lines/traces.jsonl');
+    const one = await runObs(['analyze', 'traces', file, '--baseline-since', '1h']);
+    expect(one.code).toBe(64);
+    expect(flat(one.stderr)).toMatch(/--baseline-since needs --jaeger URL/);
+    const two = await runObs(['analyze', 'traces', file, '--service', 'cart', '--since', '5m']);
+    expect(two.code).toBe(64);
+    expect(flat(two.stderr)).toMatch(/--since, --service need --jaeger URL/);
+  });
+
   it('counts the spans of a file given twice once for each, with shards too', async () => {
     const f = fx('checkout-otlp-lines/traces.jsonl');
     for (const workers of ['0', '2']) {

@@ -166,5 +166,6 @@ describe('Jaeger query API source', () => {
     expect(parseSince('2h')).toBe(7_200_000);
     expect(parseSince('90s')).toBe(90_000);
     expect(() => parseSince('soon')).toThrow(/not a duration: "soon"/);
+    expect(() => parseSince('0m')).toThrow(/not a duration: "0m"/);
   });
 });
