@@ -1,6 +1,7 @@
 /** The report as Markdown, for pasting into an incident. */
 import {
   SERVICE_HEADER,
+  changeCounts,
   changeLines,
   inputLine,
   logLines,
@@ -31,7 +32,7 @@ export function renderMarkdown(r: TraceReport): string {
   for (const row of serviceRows(r)) out.push(`| ${row.map(md).join(' | ')} |`);
   const changes = changeLines(r, 15);
   if (changes.length > 0) {
-    out.push('', '### Changes against the baseline', '');
+    out.push('', '### Changes against the baseline', '', md(`${changeCounts(r)}:`), '');
     for (const c of changes) out.push(`- ${md(c)}`);
   }
   const slow = slowestLines(r, 3);

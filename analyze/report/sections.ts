@@ -55,10 +55,23 @@ export function serviceRows(r: TraceReport): string[][] {
     ]);
 }
 
+/** A change per line; one below the corrected significance says so (it only adds weight). */
 export function changeLines(r: TraceReport, max: number): string[] {
+  const zc = r.changes?.criticalZ ?? Infinity;
   return (r.changes?.changes ?? [])
     .slice(0, max)
-    .map((c) => `${c.service}: ${c.text} [${c.kind}, score ${c.score.toFixed(2)}]`);
+    .map(
+      (c) =>
+        `${c.service}: ${c.text} [${c.kind}, score ${c.score.toFixed(2)}${c.z < zc ? ', below significance' : ''}]`,
+    );
+}
+
+/** `16 found, 7 significant (Bonferroni) of 458 compared`. */
+export function changeCounts(r: TraceReport): string {
+  const c = r.changes;
+  return c === undefined
+    ? ''
+    : `${c.found} found, ${c.significant} significant (Bonferroni) of ${c.comparisons} compared`;
 }
 
 export function logLines(r: TraceReport, max: number): string[] {

@@ -69,10 +69,12 @@ export interface TraceReport {
     slowest: TracePath[];
   };
   /**
-   * Against `--baseline`: significant changes, highest score first (at most 100 listed;
-   * `significant` counts them all).
+   * Against `--baseline`: changes with a score, highest first (at most 100 listed; `found`
+   * counts them all). A score weighs effect by confidence, so changes below the corrected
+   * significance (`z < criticalZ`) may be listed too, with small scores; `significant` counts
+   * those at or above it.
    */
-  changes?: ChangesResult & { significant: number };
+  changes?: ChangesResult & { found: number; significant: number };
   /** From `--logs`. */
   logs?: LogEvidenceResult;
   /** Services ranked most likely root cause first, each with a score (0..1) and reasons. */

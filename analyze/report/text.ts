@@ -2,6 +2,7 @@
 import { table } from './format.js';
 import {
   SERVICE_HEADER,
+  changeCounts,
   changeLines,
   inputLine,
   logLines,
@@ -31,10 +32,7 @@ export function renderText(r: TraceReport): string {
   );
   const changes = changeLines(r, 10);
   if (changes.length > 0) {
-    out.push(
-      '',
-      `Changes against the baseline (${r.changes!.significant} significant of ${r.changes!.comparisons} compared)`,
-    );
+    out.push('', `Changes against the baseline (${changeCounts(r)})`);
     for (const c of changes) out.push(`  - ${c}`);
   }
   const slow = slowestLines(r, 3);

@@ -246,7 +246,7 @@ function logWarnings(l: LogEvidenceResult): string[] {
   return w;
 }
 
-/** Changes listed in the report; the rest are counted (`changes.significant`). */
+/** Changes listed in the report; the rest are counted (`changes.found`). */
 const MAX_CHANGES_LISTED = 100;
 
 /** Runs the analyses and returns the report. */
@@ -303,7 +303,8 @@ function buildReport(
       ? {
           changes: {
             ...r.changes,
-            significant: r.changes.changes.length,
+            found: r.changes.changes.length,
+            significant: r.changes.changes.filter((c) => c.z >= r.changes!.criticalZ).length,
             changes: r.changes.changes.slice(0, MAX_CHANGES_LISTED),
           },
         }

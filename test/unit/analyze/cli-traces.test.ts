@@ -254,6 +254,23 @@ describe('a baseline comparison with many changes', { timeout: 60_000 }, () => {
     writeFileSync(file, lines.join('\n') + '\n');
   }
 
+  it('counts as significant only the changes at or above the corrected z', async () => {
+    const shop = path.resolve(import.meta.dirname, '../../../examples/shop/telemetry');
+    const r = await runObs([
+      'analyze',
+      'traces',
+      path.join(shop, 'incident.otlp.jsonl.gz'),
+      '--baseline',
+      path.join(shop, 'baseline.otlp.jsonl.gz'),
+      '--json',
+    ]);
+    const { changes } = JSON.parse(r.stdout) as TraceReport;
+    expect(changes!.found).toBe(changes!.changes.length);
+    const strong = changes!.changes.filter((c) => c.z >= changes!.criticalZ).length;
+    expect(changes!.significant).toBe(strong);
+    expect(strong).toBeLessThan(changes!.found);
+  });
+
   it('lists 100 and counts them all', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'obs-many-'));
     try {
@@ -263,10 +280,14 @@ describe('a baseline comparison with many changes', { timeout: 60_000 }, () => {
       const json = await runObs([...args, '--json'], { cwd: dir });
       const { changes } = JSON.parse(json.stdout) as TraceReport;
       expect(changes!.changes).toHaveLength(100);
-      expect(changes!.significant).toBeGreaterThanOrEqual(150);
+      expect(changes!.found).toBeGreaterThanOrEqual(150);
+      // Significant: at or above the Bonferroni-corrected z, which the listed scores only weigh.
+      const listed = changes!.changes.filter((c) => c.z >= changes!.criticalZ).length;
+      expect(changes!.significant).toBeGreaterThanOrEqual(listed);
+      expect(changes!.significant).toBeLessThanOrEqual(changes!.found);
       const text = await runObs(args, { cwd: dir });
       expect(text.stdout).toContain(
-        `Changes against the baseline (${changes!.significant} significant of ${changes!.comparisons} compared)`,
+        `Changes against the baseline (${changes!.found} found, ${changes!.significant} significant (Bonferroni) of ${changes!.comparisons} compared)`,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
