@@ -135,6 +135,22 @@ export const OTHER_OPERATIONS = '(other operations)';
 const SEP = '\u0001';
 const STRUCT_SEP = '\u0002';
 
+/**
+ * Whether server span `i`, below a span of its own service, is inside another server span of it
+ * with no call out in between: two instrumentations of one request (WSGI middleware and the
+ * framework's), not a second request. A request a service sends itself passes a client span.
+ */
+function insideServerSpan(t: Trace, i: number): boolean {
+  const { spans, parent } = t;
+  const service = spans[i]!.service;
+  for (let p = parent[i]!; p >= 0 && spans[p]!.service === service; p = parent[p]!) {
+    const kind = spans[p]!.kind;
+    if (kind === 'client' || kind === 'producer') return false;
+    if (kind === 'server') return true;
+  }
+  return false;
+}
+
 export function opKey(service: string, name: string): string {
   return service + SEP + name;
 }
@@ -326,7 +342,7 @@ class ProfileRun {
       o.self.addIn(own, ownBucket);
       const pi = parent[i]!;
       const entry = pi < 0 || spans[pi]!.service !== s.service;
-      if (entry || s.kind === 'server') {
+      if (entry || (s.kind === 'server' && !insideServerSpan(t, i))) {
         o.entries++;
         if (s.error) o.entryErrors++;
         o.entryDuration.addIn(dur, durBucket);

@@ -485,6 +485,28 @@ describe('profile and health', () => {
     expect(h.operations.find((o) => o.service === 'api')).toMatchObject({ count: 8, errors: 4 });
   });
 
+  it('counts one request for nested server spans of one service, two for a call to itself', () => {
+    // WSGI middleware and Django's instrumentation both record the request: one request.
+    const prof = profileAnalysis.create({ maxOperations: 100 }, env);
+    for (let k = 0; k < 3; k++) {
+      prof.add!(
+        traceOf(
+          [
+            { id: 'wsgi', service: 'web', name: 'GET /', kind: 'server', start: 0, end: 50 },
+            { id: 'dj', parent: 'wsgi', service: 'web', kind: 'server', start: 1, end: 49 },
+            { id: 'call', parent: 'dj', service: 'web', kind: 'client', start: 2, end: 20 },
+            { id: 'self', parent: 'call', service: 'web', kind: 'server', start: 3, end: 19 },
+          ],
+          `n${k}`,
+        ),
+      );
+    }
+    const results = { profile: prof.finish(ctx)! };
+    const h = healthAnalysis.create({ maxOperations: 10 }, env).finish({ ...ctx, results })!;
+    // The request from outside, and the one it sent to the service itself.
+    expect(h.services.find((s) => s.service === 'web')).toMatchObject({ requests: 6 });
+  });
+
   it('keeps memory bounded when operation names hold ids', () => {
     const run = profileAnalysis.create({ maxOperations: 5 }, env);
     for (let k = 0; k < 20; k++)
