@@ -130,6 +130,11 @@ export default class AnalyzeTraces extends BaseCommand {
     if (flags['baseline-logs'] !== undefined && flags.logs === undefined) {
       throw usage('--baseline-logs needs --logs');
     }
+    // Standard input can be read once: a second `-` would read nothing and say "no spans".
+    const stdinUses = [files, flags.baseline, flags.logs, flags['baseline-logs']].filter((l) =>
+      l?.includes('-'),
+    ).length;
+    if (stdinUses > 1) throw usage('standard input (-) can be read once: give files for the rest');
     try {
       const logs =
         flags.logs === undefined

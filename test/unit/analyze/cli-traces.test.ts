@@ -173,6 +173,12 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     expect(flat(none.stderr)).toMatch(/give trace files to read, or --jaeger URL/);
   });
 
+  it('exits 64 when standard input is asked for twice', async () => {
+    const r = await runObs(['analyze', 'traces', '-', '--baseline', '-'], { input: '' });
+    expect(r.code).toBe(64);
+    expect(flat(r.stderr)).toMatch(/standard input \(-\) can be read once/);
+  });
+
   it('exits 64 when flags of --jaeger come with files (they would be ignored)', async () => {
     const file = fx('checkout-otlp-lines/traces.jsonl');
     const one = await runObs(['analyze', 'traces', file, '--baseline-since', '1h']);
