@@ -110,24 +110,29 @@ function failFastOf(ctx: AnalysisContext): FailFast {
 }
 
 /**
+ * Pushes to the services `service` called and that did not record the calls (down, restarting,
+ * unreachable; see FailFast.unreachable) their share of evidence `e`; returns the rest.
+ */
+function shareUnreachable(m: EvidenceMap, fast: FailFast, service: string, e: Evidence): Evidence {
+  const u = fast.unreachable.get(service);
+  if (u === undefined) return e;
+  const total = u.callees.reduce((a, c) => a + c.traces, 0);
+  for (const c of u.callees)
+    push(m, c.service, {
+      kind: 'unreachable',
+      score: (e.score * u.share * c.traces) / total,
+      text: `calls from ${service} failed before ${c.service} recorded them (down, restarting or unreachable?): ${e.text}`,
+    });
+  return { ...e, score: e.score * (1 - u.share) };
+}
+
+/**
  * Pushes errors or lost work of `service`, less the share of its failing requests that failed
  * fast without calling a failing callee: that share goes to the callees it skipped, as far as
  * their errors start in them; the rest of it, errors they only pass up, to where errors start.
  */
 function pushShared(m: EvidenceMap, fast: FailFast, service: string, evidence: Evidence): void {
-  let e = evidence;
-  const u = fast.unreachable.get(service);
-  if (u !== undefined) {
-    // Calls that failed before the callee recorded them: the callee's evidence, not the caller's.
-    const total = u.callees.reduce((a, c) => a + c.traces, 0);
-    for (const c of u.callees)
-      push(m, c.service, {
-        kind: 'unreachable',
-        score: (e.score * u.share * c.traces) / total,
-        text: `calls from ${service} failed before ${c.service} recorded them (down, restarting or unreachable?): ${e.text}`,
-      });
-    e = { ...e, score: e.score * (1 - u.share) };
-  }
+  const e = shareUnreachable(m, fast, service, evidence);
   const f = fast.callers.get(service);
   if (f === undefined) {
     push(m, service, e);
@@ -225,7 +230,9 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[], fast: FailFast)
       });
       continue;
     }
-    push(m, c.service, { kind: c.kind, score: c.score, text: c.text });
+    const e = { kind: c.kind, score: c.score, text: c.text };
+    // Requests that stop after a failed call into a service that never saw it stop there.
+    push(m, c.service, c.kind === 'cutShort' ? shareUnreachable(m, fast, c.service, e) : e);
   }
 }
 

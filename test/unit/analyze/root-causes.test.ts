@@ -495,6 +495,10 @@ describe('root-cause ranking against a baseline', () => {
     expect(down.rootCauses[0]!.reasons[0]).toMatch(
       /^calls from frontend failed before backend recorded them/,
     );
+    // Its requests stopping after the failed call is that too, not the frontend's own doing.
+    const frontend = down.rootCauses.find((c) => c.service === 'frontend');
+    const cut = frontend?.evidence.filter((e) => e.kind === 'cutShort' && e.score > 0.01);
+    expect(cut ?? []).toEqual([]);
     // A dependency outside the system (no spans anywhere): the caller is the nearest place to look.
     const external = await run('api.example.com');
     expect(external.rootCauses[0]).toMatchObject({ service: 'frontend' });
