@@ -35,6 +35,14 @@ export function authorizationSecrets(header: string | undefined): string[] {
   return ENCODED_PAIR.has(scheme.toLowerCase()) ? pairForms(value) : [value];
 }
 
+/** The password of a URL's userinfo, in any text: `redis://:s3cret@cache`, `postgres://u:pw@db`. */
+const URL_PASSWORD = /(:\/\/[^\s/@:]*:)[^\s/@]+@/g;
+
+/** A text with the password of every URL in it replaced by `mask`. */
+export function withoutUrlPasswords(text: string, mask = REDACTED): string {
+  return text.replace(URL_PASSWORD, `$1${mask}@`);
+}
+
 /** Replaces every known secret in a text; the longest first, so no part of one is left over. */
 export function redactor(secrets: readonly string[]): Redact {
   const known = [...new Set(secrets.filter((s) => s !== ''))].sort((a, b) => b.length - a.length);

@@ -3,7 +3,7 @@
  * `Authorization: Bearer ...`). Reports quote log lines, and get pasted into incident documents:
  * the values of such keys are masked in templates and redacted in examples.
  */
-import { REDACTED } from '../../core/redact.js';
+import { REDACTED, withoutUrlPasswords } from '../../core/redact.js';
 
 /** Key names whose values are credentials, as a key's last word (`db_password`, `X-Api-Key`). */
 const SECRET_KEY =
@@ -26,14 +26,11 @@ const MAY_HOLD = /pass|pwd|secret|token|key|auth|credential|cookie|bearer|basic 
 const KEY_VALUE =
   /(\b(?:[\w.-]*[_.-])?(?:pass(?:word|wd)?|pwd|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|authorization|credentials?|cookie)["']?\s*[=:]\s*["']?)(?!(?:Bearer|Basic)\s)([^\s"',;&}]+)/gi;
 const SCHEME = /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{6,}/g;
-/** The password of a URL's userinfo: `postgresql://orders:s3cret@db/orders`. */
-const URL_PASSWORD = /(:\/\/[^\s/@:]*:)[^\s/@]+@/g;
 
 /** The text with the credentials it shows replaced by `[redacted]`. */
 export function withoutSecrets(text: string): string {
   if (!MAY_HOLD.test(text)) return text;
-  return text
-    .replace(URL_PASSWORD, `$1${REDACTED}@`)
+  return withoutUrlPasswords(text)
     .replace(SCHEME, `$1 ${REDACTED}`)
     .replace(KEY_VALUE, `$1${REDACTED}`);
 }

@@ -10,6 +10,7 @@
  */
 import path from 'node:path';
 import { ExitCode, ObsError } from '../../core/errors.js';
+import { withoutUrlPasswords } from '../../core/redact.js';
 import { MODEL_FILE } from '../load.js';
 import { API_VERSION, StackPorts, SystemModel } from '../schema.js';
 import type { DependencyModel, StackPortsModel, SystemModelInput } from '../schema.js';
@@ -159,9 +160,6 @@ async function commandFor(
   return undefined;
 }
 
-/** A command for a message: a password in a URL (`redis://:s3cret@cache`) is not shown. */
-const withoutUrlPasswords = (text: string) => text.replace(/(:\/\/[^/@\s:]*:)[^@/\s]+@/g, '$1***@');
-
 /** Resolves the target of a library's dependency: the one sibling of that kind, if there is one. */
 function targetFor(
   kind: DependencyModel['kind'],
@@ -290,7 +288,7 @@ async function scanService(
     if (run !== undefined && run.words.length > 0)
       findings.warn(
         'server-unknown',
-        `${c.name} starts with \`${withoutUrlPasswords(run.words.join(' '))}\`, which obs does not know as a web server; its run line wraps that command with opentelemetry-instrument`,
+        `${c.name} starts with \`${withoutUrlPasswords(run.words.join(' '), '***')}\`, which obs does not know as a web server; its run line wraps that command with opentelemetry-instrument`,
         where,
       );
     else if (analysis.framework !== undefined)
