@@ -259,7 +259,9 @@ export async function analyzeTraces(opts: AnalyzeTracesOptions): Promise<TraceRe
       opts.baseline,
       prepared.filter((p) => p.analysis.baseline),
       opts.assembler,
-      { logs: undefined },
+      // Baseline log records waiting for their span keep the baseline on this thread, as --logs
+      // keeps the input: they are matched to spans as the traces go past.
+      { logs: opts.logs?.baseline?.pending.length ? opts.logs : undefined, input: 'baseline' },
     );
     baselineCtx = { results: {}, baseline: undefined, logs: undefined };
     finishAll(b, baselineCtx);

@@ -22,6 +22,8 @@ export interface AnalysisContext {
 export interface AnalysisEnv {
   /** Log records from `--logs` / `--baseline-logs`, when given. */
   logs: LogEvidenceInput | undefined;
+  /** Which input the run reads; the one under study when not said. */
+  input?: 'incident' | 'baseline';
 }
 
 export interface AnalysisRun<R> {

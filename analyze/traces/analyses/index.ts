@@ -11,6 +11,7 @@ import { healthAnalysis } from './health.js';
 import { profileAnalysis } from './profile.js';
 import { rootCausesAnalysis } from './root-causes.js';
 import { logEvidenceAnalysis } from '../logs/evidence.js';
+import { logSpanServicesAnalysis } from '../logs/span-services.js';
 
 export const DEFAULT_ANALYSES: readonly TraceAnalysis<ResultKey, object>[] = [
   profileAnalysis,
@@ -20,6 +21,8 @@ export const DEFAULT_ANALYSES: readonly TraceAnalysis<ResultKey, object>[] = [
   healthAnalysis,
   // Needs the profiles of both inputs.
   changesAnalysis,
+  // Over the baseline: the services its log records name by span id, for the log evidence.
+  logSpanServicesAnalysis,
   // Independent of the traces except for trace ids; before the ranking that uses it.
   logEvidenceAnalysis,
   // Last: combines the evidence of all of the above.

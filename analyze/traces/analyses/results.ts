@@ -4,6 +4,7 @@ import type { CriticalPathResult } from './critical-path.js';
 import type { ErrorOriginResult } from './error-origin.js';
 import type { HealthResult } from './health.js';
 import type { LogEvidenceResult } from '../logs/evidence.js';
+import type { LogSpanServices } from '../logs/span-services.js';
 import type { Profile } from './profile.js';
 import type { RootCause } from './root-causes.js';
 
@@ -14,5 +15,7 @@ export interface TraceResults {
   health: HealthResult;
   changes: ChangesResult;
   logEvidence: LogEvidenceResult;
+  /** Over the baseline only: services of the spans its log records name (span-services.ts). */
+  logSpanServices: LogSpanServices;
   rootCauses: RootCause[];
 }

@@ -18,7 +18,7 @@
  */
 import { compareRates } from '../../logs/baseline.js';
 import { confidence, criticalZ, normalQuantile } from '../../stats/tests.js';
-import type { AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
+import type { AnalysisContext, AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
 import { checkRange } from '../analyses/analysis.js';
 import type { Trace } from '../trace.js';
 import type { LogEvidenceInput, LogSide, ServiceLogs, TracedError } from './read.js';
@@ -123,6 +123,15 @@ function lowHalf(traceId: string): string | undefined {
     : undefined;
 }
 
+/** Tallies the records that waited for their span under its service, else `unknown`. */
+function settle(side: LogSide, spanService: ReadonlyMap<string, string>): void {
+  for (const p of side.pending) {
+    const service = spanService.get(p.spanId) ?? UNKNOWN_SERVICE;
+    tally(side, service, p.ref, p.error, p.traceId, p.exception);
+  }
+  side.pending = [];
+}
+
 /** An error line placed in its trace: which other error lines of the trace are below it. */
 interface PlacedError {
   service: string;
@@ -178,15 +187,14 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
     }
   }
 
-  finish(): LogEvidenceResult | undefined {
+  finish(ctx: AnalysisContext): LogEvidenceResult | undefined {
     const input = this.input;
     if (input === undefined) return undefined;
     const inc = input.incident;
-    for (const p of inc.pending) {
-      const service = this.spanService.get(p.spanId) ?? UNKNOWN_SERVICE;
-      tally(inc, service, p.ref, p.error, p.traceId, p.exception);
-    }
-    inc.pending = [];
+    settle(inc, this.spanService);
+    // The baseline's records found their spans in the baseline's traces (span-services.ts).
+    if (input.baseline !== undefined)
+      settle(input.baseline, ctx.baseline?.logSpanServices ?? new Map<string, string>());
     return this.evaluate(input, inc, input.baseline);
   }
 

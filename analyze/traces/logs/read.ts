@@ -230,7 +230,7 @@ async function readFile(
   joiner.flush();
 }
 
-/** Reads both sides with one miner; the incident's pending records wait for the traces. */
+/** Reads both sides with one miner; records waiting for their span wait for the traces. */
 export async function readLogEvidenceInput(
   logs: readonly string[],
   baseline: readonly string[] | undefined,
@@ -245,11 +245,5 @@ export async function readLogEvidenceInput(
   const incident = emptySide(logs);
   for (const f of logs) await readFile(f, incident, miner, true, opts);
   miner.finish();
-  if (base !== undefined) {
-    // The baseline's traces are not kept: its pending records cannot be resolved.
-    for (const p of base.pending)
-      tally(base, UNKNOWN_SERVICE, p.ref, p.error, p.traceId, p.exception);
-    base.pending = [];
-  }
   return { incident, baseline: base, patternOf: (ref) => miner.patternOf(ref) };
 }

@@ -388,4 +388,32 @@ describe('log evidence', () => {
     expect(r.logs!.evidence).toEqual([]);
     expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
   });
+
+  it('finds the service of baseline records that name only their span in the baseline traces', async () => {
+    const none = () => false;
+    // Lines without a service field: only their span says whose they are, in either input.
+    const anonymous = (l: string) => {
+      const o = JSON.parse(l) as Record<string, unknown>;
+      delete o[LOG_FIELDS.service];
+      return JSON.stringify(o);
+    };
+    const incident = routine(1000, 100);
+    for (let k = 1000; k < 1030; k++)
+      incident.push(json('orders', 'error', `stock service refused order ${k}`, k, 'bb'));
+    const logs = await readLogEvidenceInput(
+      [file(incident.map(anonymous))],
+      [file(routine(0, 100).map(anonymous))],
+    );
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 100, none)),
+      baseline: memory(requests(0, 100, none)),
+      logs,
+    });
+    // Against a baseline where orders logged 100 clean lines, errors in 30 of its 100 requests
+    // are surely new; had the baseline's lines stayed `unknown`, orders would have had no
+    // baseline to be news against (a score near 0).
+    expect(r.logs!.evidence.map((e) => e.service)).toEqual(['orders']);
+    expect(r.logs!.evidence[0]!.score).toBeCloseTo(0.3, 2);
+    expect(r.rootCauses[0]!.service).toBe('orders');
+  });
 });
