@@ -31,11 +31,14 @@ export interface Span {
   kind: SpanKind;
   /**
    * The span says it failed: OTLP status ERROR, Jaeger/Zipkin `error` tag or
-   * `otel.status_code=ERROR`, HTTP 5xx on a server span, 4xx/5xx on a client span.
+   * `otel.status_code=ERROR`, HTTP 5xx on a server span, 4xx/5xx on a client span, a gRPC
+   * status that `grpcIsError` counts.
    */
   error: boolean;
   /** HTTP status code when the span carries one. */
   httpStatus: number | undefined;
+  /** gRPC status code (`rpc.grpc.status_code`, 0..16) when the span carries one. */
+  grpcStatus: number | undefined;
   /**
    * For a call out (client or producer span): the other side as the span names it
    * (`peer.service`, `server.address`, `net.peer.name`, the URL's host; Zipkin's remote
@@ -84,4 +87,35 @@ export function httpIsError(status: number | undefined, kind: SpanKind): boolean
   if (status === undefined) return false;
   if (kind === 'client' || kind === 'producer') return status >= 400;
   return status >= 500;
+}
+
+/** gRPC status codes by name, as `rpc.grpc.status_code` numbers them. */
+export const GRPC_STATUS = {
+  OK: 0,
+  UNKNOWN: 2,
+  DEADLINE_EXCEEDED: 4,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+} as const;
+
+/**
+ * The codes a server reports as its own failure (OpenTelemetry's gRPC conventions): the rest
+ * (NOT_FOUND, INVALID_ARGUMENT, ...) are answers about the request, not errors of the server.
+ */
+const GRPC_SERVER_ERRORS: ReadonlySet<number> = new Set([
+  GRPC_STATUS.UNKNOWN,
+  GRPC_STATUS.DEADLINE_EXCEEDED,
+  GRPC_STATUS.UNIMPLEMENTED,
+  GRPC_STATUS.INTERNAL,
+  GRPC_STATUS.UNAVAILABLE,
+  GRPC_STATUS.DATA_LOSS,
+]);
+
+/** gRPC status semantics from the OpenTelemetry conventions: a client fails on any non-OK code. */
+export function grpcIsError(status: number | undefined, kind: SpanKind): boolean {
+  if (status === undefined) return false;
+  if (kind === 'client' || kind === 'producer') return status !== GRPC_STATUS.OK;
+  return GRPC_SERVER_ERRORS.has(status);
 }

@@ -32,6 +32,7 @@ export function span(s: SpanSpec): Span {
     kind: s.kind ?? 'unspecified',
     error: s.error ?? false,
     httpStatus: undefined,
+    grpcStatus: undefined,
     peer: s.peer,
   };
 }

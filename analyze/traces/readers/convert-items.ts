@@ -64,7 +64,10 @@ const REF_COLS = 7;
 export interface PackedSpans {
   count: number;
   strings: string[];
-  /** Per span: trace, span, parent (NONE when root), service, name, flags, peer (or NONE). */
+  /**
+   * Per span: trace, span, parent (NONE when root), service, name, flags (kind in bits 0-2,
+   * error in bit 3, gRPC status + 1 from bit 4, 0 when absent), peer (or NONE).
+   */
   refs: Uint32Array<ArrayBuffer>;
   /** Per span: start, end (epoch ms). */
   times: Float64Array<ArrayBuffer>;
@@ -97,7 +100,10 @@ export function packSpans(spans: readonly Span[]): PackedSpans {
     refs[o + 2] = s.parentId === undefined ? NONE : strings.push(s.parentId) - 1;
     refs[o + 3] = intern(s.service);
     refs[o + 4] = intern(s.name);
-    refs[o + 5] = (KIND_CODE.get(s.kind) ?? 0) | (s.error ? 8 : 0);
+    refs[o + 5] =
+      (KIND_CODE.get(s.kind) ?? 0) |
+      (s.error ? 8 : 0) |
+      (s.grpcStatus === undefined ? 0 : (s.grpcStatus + 1) << 4);
     refs[o + 6] = s.peer === undefined ? NONE : intern(s.peer);
     times[i * 2] = s.start;
     times[i * 2 + 1] = s.end;
@@ -131,6 +137,7 @@ export function unpackSpans(p: PackedSpans): Span[] {
       kind: KINDS[flags & 7] ?? 'unspecified',
       error: (flags & 8) !== 0,
       httpStatus: status === 0 ? undefined : status,
+      grpcStatus: flags >>> 4 === 0 ? undefined : (flags >>> 4) - 1,
       peer: peer === NONE ? undefined : strings[peer],
     };
   }

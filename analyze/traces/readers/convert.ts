@@ -6,9 +6,11 @@
  * Converters never throw on bad spans: they count them in `Problems` and go on.
  */
 import type { Span, SpanKind } from '../span.js';
-import { absurdTime, httpIsError } from '../span.js';
+import { absurdTime, grpcIsError, httpIsError } from '../span.js';
 import type { Problems } from './problems.js';
 import {
+  GRPC_STATUS_KEY,
+  grpcCode,
   HTTP_STATUS_KEYS,
   isRecord,
   kindFromName,
@@ -96,6 +98,7 @@ interface RawSpan {
   kind: SpanKind;
   statusError: boolean;
   httpStatus: number | undefined;
+  grpcStatus: number | undefined;
   peer: unknown;
 }
 
@@ -149,8 +152,9 @@ function push(t: ConvertTarget, r: RawSpan): void {
     start: r.start,
     end,
     kind: r.kind,
-    error: r.statusError || httpIsError(r.httpStatus, r.kind),
+    error: r.statusError || httpIsError(r.httpStatus, r.kind) || grpcIsError(r.grpcStatus, r.kind),
     httpStatus: r.httpStatus,
+    grpcStatus: r.grpcStatus,
     peer:
       (r.kind === 'client' || r.kind === 'producer') && typeof r.peer === 'string' && r.peer
         ? intern(r.peer)
@@ -183,16 +187,26 @@ function otlpAttr(attrs: unknown, key: string): OtlpAnyValue | undefined {
   return undefined;
 }
 
-function otlpHttpStatus(attrs: unknown): number | undefined {
-  if (!Array.isArray(attrs)) return undefined;
+/** The status codes a span's attributes carry; one object reused, read at once by the caller. */
+const otlpCodes = { http: undefined as number | undefined, grpc: undefined as number | undefined };
+
+/** HTTP (the first key that has one) and gRPC status from OTLP attributes, in one scan. */
+function otlpStatusCodes(attrs: unknown): typeof otlpCodes {
+  otlpCodes.http = undefined;
+  otlpCodes.grpc = undefined;
+  if (!Array.isArray(attrs)) return otlpCodes;
   for (const a of attrs as unknown[]) {
-    if (isRecord(a) && typeof a.key === 'string' && HTTP_STATUS_KEYS.has(a.key)) {
+    if (!isRecord(a) || typeof a.key !== 'string') continue;
+    if (otlpCodes.http === undefined && HTTP_STATUS_KEYS.has(a.key)) {
       const v = a.value as OtlpAnyValue | undefined;
       const n = toNumber(v?.intValue ?? v?.stringValue ?? v?.doubleValue);
-      if (Number.isFinite(n)) return n;
+      if (Number.isFinite(n)) otlpCodes.http = n;
+    } else if (a.key === GRPC_STATUS_KEY) {
+      const v = a.value as OtlpAnyValue | undefined;
+      otlpCodes.grpc = grpcCode(v?.intValue ?? v?.stringValue ?? v?.doubleValue);
     }
   }
-  return undefined;
+  return otlpCodes;
 }
 
 /** The other side of a call, from OTLP attributes (see `PEER_KEYS`). */
@@ -233,6 +247,7 @@ function fromOtlp(value: unknown, t: ConvertTarget): void {
           continue;
         }
         const kind = otlpKind(s.kind);
+        const codes = otlpStatusCodes(s.attributes);
         push(t, {
           traceId: s.traceId,
           spanId: s.spanId,
@@ -243,7 +258,8 @@ function fromOtlp(value: unknown, t: ConvertTarget): void {
           end: nanosToMs(s.endTimeUnixNano),
           kind,
           statusError: otlpStatusError(s.status),
-          httpStatus: otlpHttpStatus(s.attributes),
+          httpStatus: codes.http,
+          grpcStatus: codes.grpc,
           // Only calls out have another side worth naming; server spans skip the scan.
           peer: kind === 'client' || kind === 'producer' ? otlpPeer(s.attributes) : undefined,
         });
@@ -258,6 +274,7 @@ interface JaegerTagInfo {
   kind: SpanKind;
   error: boolean;
   httpStatus: number | undefined;
+  grpcStatus: number | undefined;
   peer: PeerChoice;
 }
 
@@ -266,6 +283,7 @@ function jaegerTags(tags: unknown): JaegerTagInfo {
     kind: 'unspecified',
     error: false,
     httpStatus: undefined,
+    grpcStatus: undefined,
     peer: noPeer(),
   };
   if (!Array.isArray(tags)) return out;
@@ -278,7 +296,8 @@ function jaegerTags(tags: unknown): JaegerTagInfo {
     else if (HTTP_STATUS_KEYS.has(k)) {
       const n = toNumber(tag.value);
       if (Number.isFinite(n)) out.httpStatus = n;
-    } else offerPeer(out.peer, k, tag.value);
+    } else if (k === GRPC_STATUS_KEY) out.grpcStatus = grpcCode(tag.value);
+    else offerPeer(out.peer, k, tag.value);
   }
   return out;
 }
@@ -323,6 +342,7 @@ function fromJaegerTrace(trace: Record<string, unknown>, t: ConvertTarget): void
       kind: tags.kind,
       statusError: tags.error,
       httpStatus: tags.httpStatus,
+      grpcStatus: tags.grpcStatus,
       peer: tags.peer.peer,
     });
   }
@@ -379,6 +399,7 @@ function fromZipkin(value: unknown, t: ConvertTarget): void {
       // Zipkin marks a failure by the presence of the tag, whatever its value.
       statusError: 'error' in tags,
       httpStatus,
+      grpcStatus: grpcCode(tags[GRPC_STATUS_KEY]),
       peer:
         [remote?.serviceName, remote?.ipv4, remote?.ipv6].find(
           (v) => typeof v === 'string' && v.length > 0,

@@ -106,6 +106,42 @@ export const HTTP_STATUS_KEYS: ReadonlySet<string> = new Set([
   'http.status_code',
 ]);
 
+/** The gRPC status attribute of OpenTelemetry's RPC conventions. */
+export const GRPC_STATUS_KEY = 'rpc.grpc.status_code';
+
+/** The 17 gRPC status codes by name, in their numbering (0 OK .. 16 UNAUTHENTICATED). */
+const GRPC_CODE_NAMES: readonly string[] = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+/**
+ * A gRPC status code from a tag or attribute value: a number, a numeric string (OTLP ints and
+ * Zipkin tags arrive as strings) or the code's name; undefined when it is none of 0..16.
+ */
+export function grpcCode(raw: unknown): number | undefined {
+  const n = toNumber(raw);
+  if (Number.isInteger(n)) return n >= 0 && n < GRPC_CODE_NAMES.length ? n : undefined;
+  if (typeof raw !== 'string') return undefined;
+  const i = GRPC_CODE_NAMES.indexOf(raw.toUpperCase());
+  return i < 0 ? undefined : i;
+}
+
 /** True for the ways a tag value says "yes". */
 export function truthy(v: unknown): boolean {
   return v === true || v === 'true' || v === 'TRUE' || v === 'True' || v === 1 || v === '1';

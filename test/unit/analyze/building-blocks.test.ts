@@ -123,6 +123,8 @@ describe('span semantics', () => {
       }),
     ];
     spans[0]!.httpStatus = 503;
+    spans[1]!.grpcStatus = 0;
+    spans[2]!.grpcStatus = 16;
     expect(unpackSpans(packSpans(spans))).toEqual(spans);
   });
 
@@ -217,6 +219,100 @@ describe('span semantics', () => {
       zipkin,
     );
     expect(zipkin.spans[0]!.peer).toBe('redis');
+  });
+
+  it('reads rpc.grpc.status_code in every format: server codes of its own failure, any non-OK on a client', () => {
+    const target = () => ({ spans: [] as Span[], problems: new Problems(), file: 'f', line: 1 });
+    // [kind, code as written, error expected]: NOT_FOUND is an answer on a server, a failure
+    // for the client that asked; names and numeric strings count as the number.
+    const cases: [number, unknown, boolean][] = [
+      [2, 14, true],
+      [2, '4', true],
+      [2, 5, false],
+      [2, 0, false],
+      [3, 5, true],
+      [3, '0', false],
+      [3, 'UNAVAILABLE', true],
+      [2, 'NOT_FOUND', false],
+    ];
+    const kindName = (k: number) => (k === 2 ? 'server' : 'client');
+    const id = (i: number) => `00f067aa0ba902b${i}`;
+    const otlp = target();
+    convertValue(
+      {
+        resourceSpans: [
+          {
+            resource: { attributes: [{ key: 'service.name', value: { stringValue: 'checkout' } }] },
+            scopeSpans: [
+              {
+                spans: cases.map(([kind, code], i) => ({
+                  traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+                  spanId: id(i),
+                  kind,
+                  startTimeUnixNano: '1700000000000000000',
+                  endTimeUnixNano: '1700000000001000000',
+                  attributes: [
+                    {
+                      key: 'rpc.grpc.status_code',
+                      // OTLP writes ints as strings; a name arrives as a string value.
+                      value:
+                        typeof code === 'number' || /^\d+$/.test(String(code))
+                          ? { intValue: String(code) }
+                          : { stringValue: code },
+                    },
+                  ],
+                })),
+              },
+            ],
+          },
+        ],
+      },
+      'otlp',
+      otlp,
+    );
+    const jaeger = target();
+    convertValue(
+      {
+        traceID: 'aa',
+        spans: cases.map(([kind, code], i) => ({
+          traceID: 'aa',
+          spanID: id(i),
+          operationName: '/shop.Payments/Charge',
+          startTime: 1.7e15,
+          duration: 5,
+          processID: 'p1',
+          tags: [
+            { key: 'span.kind', type: 'string', value: kindName(kind) },
+            { key: 'rpc.grpc.status_code', type: 'int64', value: code },
+          ],
+        })),
+        processes: { p1: { serviceName: 'checkout' } },
+      },
+      'jaeger',
+      jaeger,
+    );
+    const zipkin = target();
+    convertValue(
+      cases.map(([kind, code], i) => ({
+        traceId: 'aa',
+        id: id(i),
+        name: 'charge',
+        kind: kindName(kind).toUpperCase(),
+        timestamp: 1.7e15,
+        duration: 5,
+        localEndpoint: { serviceName: 'checkout' },
+        // Zipkin tags are strings.
+        tags: { 'rpc.grpc.status_code': String(code) },
+      })),
+      'zipkin',
+      zipkin,
+    );
+    const expected = cases.map(([, , error]) => error);
+    for (const t of [otlp, jaeger, zipkin]) {
+      expect(t.problems.counts.size).toBe(0);
+      expect(t.spans.map((s) => s.error)).toEqual(expected);
+    }
+    expect(zipkin.spans.map((s) => s.grpcStatus)).toEqual([14, 4, 5, 0, 5, 0, 14, 5]);
   });
 });
 
