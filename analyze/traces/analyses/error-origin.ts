@@ -12,6 +12,7 @@
  * (usual-calls.ts): its breaker to that callee was open, say. Such traces are counted for both:
  * `failFast` for the service, `skippedBy` for the callee, when the callee fails in this input too.
  */
+import { GRPC_STATUS, grpcIsError } from '../span.js';
 import type { Trace } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
@@ -76,15 +77,22 @@ export interface ErrorOriginResult {
 }
 
 /**
- * Whether failed span `i` is a call the callee answered with a 4xx that it does not count as
- * its own failure (a declined payment, a missing item): the client side marks every 4xx failed,
- * but the answer is a decision, not an error. If the caller then fails, that is its own doing.
- * A callee without spans of its own (a third-party API, an uninstrumented service) is taken at
- * its word the same way: a 404 for an avatar that does not exist is no error of the caller's.
+ * Whether failed span `i` is a call the callee answered with a 4xx (or a gRPC code such as
+ * NOT_FOUND) that it does not count as its own failure (a declined payment, a missing item):
+ * the client side marks every 4xx and non-OK code failed, but the answer is a decision, not an
+ * error. If the caller then fails, that is its own doing. A callee without spans of its own (a
+ * third-party API, an uninstrumented service) is taken at its word the same way: a 404 for an
+ * avatar that does not exist is no error of the caller's.
  */
 function refusedByCallee(t: Trace, i: number): boolean {
   const s = t.spans[i]!;
-  if (s.httpStatus === undefined || s.httpStatus < 400 || s.httpStatus >= 500) return false;
+  const answer =
+    s.httpStatus !== undefined
+      ? s.httpStatus >= 400 && s.httpStatus < 500
+      : s.grpcStatus !== undefined &&
+        s.grpcStatus !== GRPC_STATUS.OK &&
+        !grpcIsError(s.grpcStatus, 'server');
+  if (!answer) return false;
   const remote = t.children[i]!.filter((c) => t.spans[c]!.service !== s.service);
   if (remote.length > 0) return remote.every((c) => !t.spans[c]!.error);
   return s.kind === 'client' && t.children[i]!.length === 0;

@@ -314,6 +314,37 @@ describe('error origin', () => {
     expect(r.services.filter((s) => s.origins > 0)).toEqual([]);
   });
 
+  it('takes a gRPC NOT_FOUND as the callee answer, UNAVAILABLE as an error', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    const call = (code: number, trace: string) => {
+      const t = traceOf(
+        [
+          { id: 'gw', service: 'gateway', start: 0, end: 100, kind: 'server' },
+          {
+            id: 'call',
+            parent: 'gw',
+            service: 'gateway',
+            start: 5,
+            end: 80,
+            kind: 'client',
+            error: true,
+          },
+          { id: 'inv', parent: 'call', service: 'inventory', start: 10, end: 70, kind: 'server' },
+        ],
+        trace,
+      );
+      t.spans[at(t, 'call')]!.grpcStatus = code;
+      return t;
+    };
+    run.add!(call(5, 'notFound'));
+    run.add!(call(14, 'unavailable'));
+    const r = run.finish(ctx)!;
+    expect(r.failingTraces).toBe(1);
+    expect(r.services).toMatchObject([
+      { service: 'gateway', traces: 1, examples: ['unavailable'] },
+    ]);
+  });
+
   it('takes a 4xx of a callee without spans (a third-party API) as its answer, a 5xx as an error', () => {
     const run = errorOriginAnalysis.create({ examples: 3 }, env);
     const external = (status: number, trace: string) => {
