@@ -2,8 +2,8 @@
  * One trace as a tree, ready for the analyses: parent and children by index, self times, and the
  * repairs real data needs, each counted so the report can say what was repaired:
  *
- * - duplicate span ids: a Zipkin client/server pair sharing an id becomes parent and child;
- *   exact repeats are dropped;
+ * - duplicate span ids: a Zipkin client/server pair sharing an id (B3's shared span, which is
+ *   legal and not counted) becomes parent and child; exact repeats are dropped;
  * - missing parents: the span becomes a root of its own (an orphan);
  * - cycles in parent links: broken where found, the span becomes a root;
  * - clock skew (after Jaeger's adjuster): a child from another service that does not fit inside
@@ -14,7 +14,10 @@ import type { Span } from './span.js';
 export interface TraceIssues {
   /** Spans whose parent is not in the trace. */
   orphans: number;
-  /** Repeated span ids dropped or split (Zipkin shared spans). */
+  /**
+   * Repeated span ids dropped or split. Not a client/server pair sharing an id (Zipkin's shared
+   * spans): that is legal, and only split.
+   */
   duplicateIds: number;
   /** Parent links that closed a cycle and were cut. */
   cycles: number;
@@ -160,6 +163,9 @@ export function buildTrace(traceId: string, input: Span[], partial = false): Tra
 /**
  * Same id twice: when one side is a server (Zipkin's shared span), it becomes a child of the
  * other and takes over the children from its own service; otherwise the repeat is dropped.
+ * A client and a server sharing an id is B3's shared span, legal in Zipkin (Jaeger's span id
+ * deduper splits it the same way): split, not counted as a repeated id. A service calling
+ * itself shares ids that way too, so a client/server pair splits whatever the services.
  */
 function dedupe(spans: Span[], issues: TraceIssues): Span[] {
   const seen = new Map<string, Span>();
@@ -171,12 +177,18 @@ function dedupe(spans: Span[], issues: TraceIssues): Span[] {
   }
   if (dupes === undefined) return spans;
   const out = [...seen.values()];
+  /** Ids already split into client and server: a further span with one is a repeat. */
+  const split = new Set<string>();
   for (const d of dupes) {
-    issues.duplicateIds++;
     const first = seen.get(d.spanId)!;
     const server = d.kind === 'server' ? d : first.kind === 'server' ? first : undefined;
-    if (server === undefined || first.service === d.service) continue;
     const client = server === d ? first : d;
+    const fresh = server !== undefined && !split.has(d.spanId);
+    const shared = fresh && client.kind === 'client';
+    if (!shared) issues.duplicateIds++;
+    // Other kinds from two services (an id reused across them) still split, but are counted.
+    if (!shared && !(fresh && first.service !== d.service)) continue;
+    split.add(d.spanId);
     const id = `${server.spanId}:server`;
     for (const s of out) {
       if (s.parentId === server.spanId && s !== server && s.service === server.service) {

@@ -311,6 +311,61 @@ describe('bad trace input', () => {
     ]);
   });
 
+  it('takes Zipkin shared client/server spans (B3) as legal, not as repeated ids', async () => {
+    const f = path.join(dir, 'shared.json');
+    const z = (o: Record<string, unknown>) => ({
+      traceId: '5b8efff798038103d269b633813fc60c',
+      timestamp: 1_700_000_000_000_000,
+      ...o,
+    });
+    await writeFile(
+      f,
+      JSON.stringify([
+        z({
+          id: 'a1',
+          name: 'get /',
+          kind: 'SERVER',
+          duration: 50_000,
+          localEndpoint: { serviceName: 'web' },
+        }),
+        z({
+          id: 'b2',
+          parentId: 'a1',
+          name: 'post',
+          kind: 'CLIENT',
+          duration: 40_000,
+          localEndpoint: { serviceName: 'web' },
+        }),
+        z({
+          id: 'b2',
+          parentId: 'a1',
+          name: 'post /orders',
+          kind: 'SERVER',
+          shared: true,
+          duration: 30_000,
+          localEndpoint: { serviceName: 'orders' },
+        }),
+        z({
+          id: 'c3',
+          parentId: 'b2',
+          name: 'select',
+          kind: 'CLIENT',
+          duration: 10_000,
+          localEndpoint: { serviceName: 'orders' },
+        }),
+      ]),
+    );
+    const report = await analyzeTraces({ input: fileSource([f], { workers: 0 }) });
+    expect(report.input.repaired.duplicateIds).toBe(0);
+    expect(report.warnings.filter((w) => w.includes('repeated span ids'))).toEqual([]);
+    // The server side is a child of the client side: the call's own time is what the server
+    // does not cover (40 - 30 ms), and the server's is what its query does not (30 - 10 ms).
+    const op = (name: string) => report.operations.find((o) => o.operation === name)!;
+    expect(op('post').selfP50Ms).toBeCloseTo(10, 0);
+    expect(op('post /orders').selfP50Ms).toBeCloseTo(20, 0);
+    expect(report.input.repaired.orphans).toBe(0);
+  });
+
   it('reads base64 ids (protobuf JSON mapping) as hex', async () => {
     const f = path.join(dir, 'b64.jsonl');
     const doc = {

@@ -110,12 +110,49 @@ describe('buildTrace', () => {
     ];
     const t = buildTrace('trace1', spans);
     expect(t.spans).toHaveLength(3);
-    expect(t.issues.duplicateIds).toBe(2);
+    // The exact repeat only: the shared client/server id is legal (B3), not a repeated id.
+    expect(t.issues.duplicateIds).toBe(1);
     const client = t.spans.findIndex((s) => s.service === 'web');
     const server = t.spans.findIndex((s) => s.service === 'orders' && s.kind === 'server');
     expect(t.parent[server]).toBe(client);
     // The database call belongs under the server side, in its own service.
     expect(t.parent[t.spans.findIndex((s) => s.spanId === 'q')]).toBe(server);
     expect(calleeService(t, client)).toBe('orders');
+  });
+
+  it('does not count a Zipkin shared client/server span as a repeated id, and nests it', () => {
+    // B3: the server reuses the client's id and parent; its children name the shared id.
+    const spans = [
+      span({ id: 'req', service: 'web', kind: 'server', start: 0, end: 50 }),
+      span({ id: 'call', parent: 'req', service: 'web', kind: 'client', start: 2, end: 45 }),
+      span({ id: 'call', parent: 'req', service: 'orders', kind: 'server', start: 5, end: 40 }),
+      span({ id: 'q', parent: 'call', service: 'orders', kind: 'client', start: 10, end: 20 }),
+    ];
+    const t = buildTrace('trace1', spans);
+    expect(t.issues.duplicateIds).toBe(0);
+    expect(t.spans).toHaveLength(4);
+    const client = t.spans.findIndex((s) => s.service === 'web' && s.kind === 'client');
+    const server = t.spans.findIndex((s) => s.service === 'orders' && s.kind === 'server');
+    expect(t.parent[client]).toBe(at(t, 'req'));
+    expect(t.parent[server]).toBe(client);
+    expect(t.parent[at(t, 'q')]).toBe(server);
+    expect(t.depth[at(t, 'q')]).toBe(3);
+  });
+
+  it('splits the shared span of a service calling itself, and counts a third span with its id', () => {
+    const spans = [
+      span({ id: 'call', service: 'web', kind: 'client', start: 0, end: 40 }),
+      span({ id: 'call', service: 'web', kind: 'server', start: 5, end: 35 }),
+      span({ id: 'work', parent: 'call', service: 'web', start: 10, end: 20 }),
+      span({ id: 'call', service: 'web', kind: 'server', start: 5, end: 35 }),
+    ];
+    const t = buildTrace('trace1', spans);
+    expect(t.issues.duplicateIds).toBe(1);
+    expect(t.spans).toHaveLength(3);
+    const client = t.spans.findIndex((s) => s.kind === 'client');
+    const server = t.spans.findIndex((s) => s.kind === 'server');
+    expect(t.roots).toEqual([client]);
+    expect(t.parent[server]).toBe(client);
+    expect(t.parent[at(t, 'work')]).toBe(server);
   });
 });
