@@ -8,6 +8,12 @@
  * span (writing the 502 the caller got from downstream) failed, and counting it as an origin
  * would blame the gateway for every error it passes up.
  *
+ * A failed call whose callee did not fail but was still working when the call ended (its span
+ * runs to the call's end or beyond; or the call's status says it timed out: HTTP 504 or 408,
+ * gRPC DEADLINE_EXCEEDED) is where the caller gave up waiting: the error is the caller's span,
+ * but it started with the callee's slowness. Such traces are counted per callee
+ * (`slowCallees`) for the ranking to credit the callee.
+ *
  * A service whose requests failed without a call they make whenever they succeed failed fast
  * (usual-calls.ts): its breaker to that callee was open, say. Such traces are counted for both:
  * `failFast` for the service, `skippedBy` for the callee, when the callee fails in this input too.
@@ -48,6 +54,12 @@ interface ServiceOrigins {
    * (a failed client span without children), per dependency as the span names it, most first.
    */
   dependencies: { peer: string; traces: number }[];
+  /**
+   * Of `traces`: those in which the error starts at a call into a service of the system that
+   * was still working on it when the call ended (a timeout waiting for a slow callee), per
+   * callee, most first.
+   */
+  slowCallees: { service: string; traces: number }[];
   examples: string[];
 }
 
@@ -107,6 +119,36 @@ function reportsSibling(t: Trace, i: number): boolean {
   return t.children[p]!.some((c) => c !== i && t.spans[c]!.error && t.spans[c]!.end <= s.start);
 }
 
+/** HTTP 504 (gateway timeout) and 408 (request timeout): the call ran out of time. */
+const TIMEOUT_HTTP: ReadonlySet<number> = new Set([504, 408]);
+
+/**
+ * The service that failed call `i` went to and that was still working on it when the call
+ * ended (see above), or undefined. Messaging is left out: a consumer runs after its producer
+ * by design.
+ */
+function slowCallee(t: Trace, i: number): string | undefined {
+  const s = t.spans[i]!;
+  if (s.kind === 'producer') return undefined;
+  const timedOut =
+    (s.httpStatus !== undefined && TIMEOUT_HTTP.has(s.httpStatus)) ||
+    s.grpcStatus === GRPC_STATUS.DEADLINE_EXCEEDED;
+  for (const c of t.children[i]!) {
+    const callee = t.spans[c]!;
+    if (callee.service === s.service || callee.error || callee.kind === 'consumer') continue;
+    // Clock skew adjustment (trace.ts) centres a callee shorter than the call inside it, so one
+    // that ends at or after the call's end ran at least as long as the caller waited.
+    if (timedOut || callee.end >= s.end) return callee.service;
+  }
+  return undefined;
+}
+
+function countService(list: { service: string; traces: number }[], service: string, n: number) {
+  const d = list.find((x) => x.service === service);
+  if (d === undefined) list.push({ service, traces: n });
+  else d.traces += n;
+}
+
 function countPeer(list: { peer: string; traces: number }[], peer: string, n: number): void {
   const d = list.find((x) => x.peer === peer);
   if (d === undefined) list.push({ peer, traces: n });
@@ -132,6 +174,8 @@ class ErrorOriginRun {
     const failingServices = new Set<string>();
     /** service -> dependencies where its errors start in this trace */
     let external: Map<string, Set<string>> | undefined;
+    /** service -> callees still working on its calls where its errors start in this trace */
+    let slow: Map<string, Set<string>> | undefined;
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i]!;
       if (!s.error || refusedByCallee(t, i)) continue;
@@ -157,6 +201,13 @@ class ErrorOriginRun {
           if (peers === undefined) external.set(s.service, (peers = new Set()));
           peers.add(s.peer);
         }
+        const callee = slowCallee(t, i);
+        if (callee !== undefined) {
+          slow ??= new Map();
+          let callees = slow.get(s.service);
+          if (callees === undefined) slow.set(s.service, (callees = new Set()));
+          callees.add(callee);
+        }
       } else {
         e.propagated++;
         sv.propagated++;
@@ -169,6 +220,7 @@ class ErrorOriginRun {
       const sv = this.service(name);
       sv.traces++;
       for (const peer of external?.get(name) ?? []) countPeer(sv.dependencies, peer, 1);
+      for (const callee of slow?.get(name) ?? []) countService(sv.slowCallees, callee, 1);
       this.example(sv.examples, t.traceId);
       if (this.candidates.length < MAX_FAST_CANDIDATES) {
         const e = entryOf(t, i);
@@ -226,6 +278,7 @@ class ErrorOriginRun {
       sv.origins += e.origins;
       sv.propagated += e.propagated;
       for (const d of e.dependencies) countPeer(sv.dependencies, d.peer, d.traces);
+      for (const c of e.slowCallees) countService(sv.slowCallees, c.service, c.traces);
       for (const id of e.examples) this.example(sv.examples, id);
     }
   }
@@ -243,6 +296,7 @@ class ErrorOriginRun {
         skippedBy: 0,
         skipped: [],
         dependencies: [],
+        slowCallees: [],
         examples: [],
       };
       this.svcs.set(name, sv);
@@ -268,6 +322,7 @@ class ErrorOriginRun {
     for (const sv of this.svcs.values()) {
       sv.skipped.sort((a, b) => b.traces - a.traces || a.service.localeCompare(b.service));
       sv.dependencies.sort((a, b) => b.traces - a.traces || a.peer.localeCompare(b.peer));
+      sv.slowCallees.sort((a, b) => b.traces - a.traces || a.service.localeCompare(b.service));
     }
     this.candidates = [];
   }

@@ -8,7 +8,9 @@
  * call before them ended its requests (cut short) is a victim of that callee, not a cause; a
  * service whose requests failed fast without calling a failing callee (an open breaker) shares
  * its errors and lost work with that callee, as far as the callee's errors start in it; the rest
- * goes to where errors start (a breaker in front of a service that passes errors up).
+ * goes to where errors start (a breaker in front of a service that passes errors up). Errors
+ * that start at calls the callee never recorded (down) or was still working on when the caller
+ * gave up (a timeout waiting for a slow callee) are the callee's, in the share of such traces.
  */
 import type { AnalysisContext, TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
@@ -52,6 +54,12 @@ function push(m: EvidenceMap, service: string, e: Evidence): void {
   l.push(e);
 }
 
+/** A share of a service's evidence that belongs to the services it called, by traces. */
+interface CalleeShare {
+  share: number;
+  callees: { service: string; traces: number }[];
+}
+
 /** Per service that failed fast (see error-origin.ts): the share to pass on, and to whom. */
 interface FailFast {
   callers: Map<string, { share: number; skipped: { service: string; traces: number }[] }>;
@@ -60,7 +68,13 @@ interface FailFast {
    * (a failed client span without children, naming a service seen in the traces): the share of
    * its failing traces that is the callee's (down, restarting, unreachable), and the callees.
    */
-  unreachable: Map<string, { share: number; callees: { service: string; traces: number }[] }>;
+  unreachable: Map<string, CalleeShare>;
+  /**
+   * Per service whose errors start at calls into a service of the system that was still working
+   * on them when the call ended (a timeout waiting for a slow callee): the share of its failing
+   * traces that is the callee's, and the callees.
+   */
+  slow: Map<string, CalleeShare>;
   /** Per failing service: the share of its failing traces in which errors start in it. */
   own: Map<string, number>;
   /** Services where errors start, with their traces: where passed-up errors come from. */
@@ -88,7 +102,13 @@ function peerService(peer: string, known: ReadonlyMap<string, string>): string |
 }
 
 function failFastOf(ctx: AnalysisContext): FailFast {
-  const out: FailFast = { callers: new Map(), own: new Map(), origins: [], unreachable: new Map() };
+  const out: FailFast = {
+    callers: new Map(),
+    own: new Map(),
+    origins: [],
+    unreachable: new Map(),
+    slow: new Map(),
+  };
   const known = knownServices(ctx);
   for (const s of ctx.results.errorOrigins?.services ?? []) {
     const callees: { service: string; traces: number }[] = [];
@@ -100,6 +120,9 @@ function failFastOf(ctx: AnalysisContext): FailFast {
     const unreached = callees.reduce((a, c) => a + c.traces, 0);
     if (unreached > 0 && s.traces > 0)
       out.unreachable.set(s.service, { share: Math.min(1, unreached / s.traces), callees });
+    const waited = s.slowCallees.reduce((a, c) => a + c.traces, 0);
+    if (waited > 0 && s.traces > 0)
+      out.slow.set(s.service, { share: Math.min(1, waited / s.traces), callees: s.slowCallees });
     if (s.failing > 0) out.own.set(s.service, Math.min(1, s.traces / s.failing));
     if (s.traces > 0) out.origins.push({ service: s.service, traces: s.traces });
     if (s.failFast <= 0 || s.traces <= 0 || s.skipped.length === 0) continue;
@@ -109,21 +132,53 @@ function failFastOf(ctx: AnalysisContext): FailFast {
   return out;
 }
 
+/** Pushes to the callees of `u` their share of evidence `e`, as `kind` in words; returns the rest. */
+function shareWithCallees(
+  m: EvidenceMap,
+  u: CalleeShare | undefined,
+  e: Evidence,
+  kind: string,
+  text: (callee: string) => string,
+): Evidence {
+  if (u === undefined) return e;
+  const total = u.callees.reduce((a, c) => a + c.traces, 0);
+  for (const c of u.callees)
+    push(m, c.service, {
+      kind,
+      score: (e.score * u.share * c.traces) / total,
+      text: `${text(c.service)}: ${e.text}`,
+    });
+  return { ...e, score: e.score * (1 - u.share) };
+}
+
 /**
  * Pushes to the services `service` called and that did not record the calls (down, restarting,
  * unreachable; see FailFast.unreachable) their share of evidence `e`; returns the rest.
  */
 function shareUnreachable(m: EvidenceMap, fast: FailFast, service: string, e: Evidence): Evidence {
-  const u = fast.unreachable.get(service);
-  if (u === undefined) return e;
-  const total = u.callees.reduce((a, c) => a + c.traces, 0);
-  for (const c of u.callees)
-    push(m, c.service, {
-      kind: 'unreachable',
-      score: (e.score * u.share * c.traces) / total,
-      text: `calls from ${service} failed before ${c.service} recorded them (down, restarting or unreachable?): ${e.text}`,
-    });
-  return { ...e, score: e.score * (1 - u.share) };
+  return shareWithCallees(
+    m,
+    fast.unreachable.get(service),
+    e,
+    'unreachable',
+    (c) =>
+      `calls from ${service} failed before ${c} recorded them (down, restarting or unreachable?)`,
+  );
+}
+
+/**
+ * Pushes to the services `service` called and that were still working on the calls when they
+ * failed (see FailFast.slow) their share of evidence `e`; returns the rest.
+ */
+function shareSlowCallees(m: EvidenceMap, fast: FailFast, service: string, e: Evidence): Evidence {
+  return shareWithCallees(
+    m,
+    fast.slow.get(service),
+    e,
+    'slowCallee',
+    (c) =>
+      `calls from ${service} to ${c} failed while ${c} was still working on them (a timeout waiting for a slow ${c}?)`,
+  );
 }
 
 /**
@@ -132,7 +187,7 @@ function shareUnreachable(m: EvidenceMap, fast: FailFast, service: string, e: Ev
  * their errors start in them; the rest of it, errors they only pass up, to where errors start.
  */
 function pushShared(m: EvidenceMap, fast: FailFast, service: string, evidence: Evidence): void {
-  const e = shareUnreachable(m, fast, service, evidence);
+  const e = shareSlowCallees(m, fast, service, shareUnreachable(m, fast, service, evidence));
   const f = fast.callers.get(service);
   if (f === undefined) {
     push(m, service, e);

@@ -373,6 +373,64 @@ describe('error origin', () => {
     expect(r.services).toMatchObject([{ service: 'web', traces: 1, examples: ['unavailable'] }]);
   });
 
+  it('counts the callee still working when a call failed: overrunning it, or on a timeout status', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    /** gateway calls orders; the call fails at 50 ms; orders ends at `end` without failing. */
+    const call = (trace: string, end: number, status?: { http?: number; grpc?: number }) => {
+      const t = traceOf(
+        [
+          { id: 'gw', service: 'gateway', start: 0, end: 60, kind: 'server', error: true },
+          {
+            id: 'call',
+            parent: 'gw',
+            service: 'gateway',
+            start: 5,
+            end: 50,
+            kind: 'client',
+            error: true,
+          },
+          { id: 'ord', parent: 'call', service: 'orders', start: 10, end, kind: 'server' },
+        ],
+        trace,
+      );
+      t.spans[at(t, 'call')]!.httpStatus = status?.http;
+      t.spans[at(t, 'call')]!.grpcStatus = status?.grpc;
+      return t;
+    };
+    run.add!(call('overran', 90));
+    run.add!(call('sameEnd', 50));
+    run.add!(call('gatewayTimeout', 40, { http: 504 }));
+    run.add!(call('deadline', 40, { grpc: 4 }));
+    // Orders answered in time: a 500 it did not record as failed is the call's own error.
+    run.add!(call('answered', 40, { http: 500 }));
+    const r = run.finish(ctx)!;
+    expect(r.services.find((s) => s.service === 'gateway')).toMatchObject({
+      traces: 5,
+      slowCallees: [{ service: 'orders', traces: 4 }],
+    });
+  });
+
+  it('does not take a message consumer that runs after its producer for a slow callee', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    run.add!(
+      traceOf([
+        { id: 'req', service: 'orders', start: 0, end: 20, kind: 'server', error: true },
+        {
+          id: 'send',
+          parent: 'req',
+          service: 'orders',
+          start: 5,
+          end: 7,
+          kind: 'producer',
+          error: true,
+        },
+        { id: 'recv', parent: 'send', service: 'mailer', start: 30, end: 40, kind: 'consumer' },
+      ]),
+    );
+    const r = run.finish(ctx)!;
+    expect(r.services.find((s) => s.service === 'orders')!.slowCallees).toEqual([]);
+  });
+
   it('names the dependency without spans where errors start, first among the reasons', () => {
     const run = errorOriginAnalysis.create({ examples: 3 }, env);
     for (const [k, peer] of ['stripe', 'stripe', 'redis'].entries()) {

@@ -507,6 +507,62 @@ describe('root-cause ranking against a baseline', () => {
     );
   });
 
+  it('blames a callee still working when its caller timed out, not the caller', async () => {
+    /** frontend -> backend; `timeout`: frontend gives up at 20 ms while backend works on. */
+    const checkout = (k: number, timeout: boolean): Span[] => {
+      const trace = `s${k}`;
+      const j = jitter(k, 2);
+      return [
+        {
+          id: `${k}r`,
+          service: 'frontend',
+          name: 'GET /checkout',
+          start: 0,
+          end: timeout ? 22 : 30 + j,
+          kind: 'server' as const,
+          trace,
+          error: timeout,
+        },
+        {
+          id: `${k}c`,
+          parent: `${k}r`,
+          service: 'frontend',
+          name: 'GET',
+          start: 1,
+          end: timeout ? 21 : 25 + j,
+          kind: 'client' as const,
+          trace,
+          error: timeout,
+        },
+        {
+          id: `${k}s`,
+          parent: `${k}c`,
+          service: 'backend',
+          name: 'GET /pay',
+          start: 2,
+          end: timeout ? 60 + j : 24 + j,
+          kind: 'server' as const,
+          trace,
+        },
+      ].map(span);
+    };
+    const incident = Array.from({ length: 200 }, (_, k) => checkout(k, k % 2 === 0)).flat();
+    const baseline = Array.from({ length: 200 }, (_, k) => checkout(k + 1000, false)).flat();
+    const slowCallee = (r: Awaited<ReturnType<typeof rank>>) => {
+      expect(r.rootCauses[0]).toMatchObject({ service: 'backend' });
+      const e = r.rootCauses[0]!.evidence.find((x) => x.kind === 'slowCallee');
+      expect(e?.text).toMatch(
+        /^calls from frontend to backend failed while backend was still working on them/,
+      );
+      expect(r.errorOrigins.services.find((s) => s.service === 'frontend')).toMatchObject({
+        slowCallees: [{ service: 'backend', traces: 100 }],
+      });
+    };
+    slowCallee(await rank(incident, baseline));
+    // Without a baseline too: where errors start is frontend's span, but backend's doing.
+    slowCallee(await analyzeTraces({ input: memory(incident) }));
+  });
+
   it('ranks by where errors start when there is no baseline', async () => {
     const incident = traces(50, { paymentsError: true });
     for (const s of incident) if (s.name === 'POST /orders') s.error = true;
@@ -548,6 +604,7 @@ describe('root causes from changes', () => {
     skippedBy: 0,
     skipped: [] as { service: string; traces: number }[],
     dependencies: [],
+    slowCallees: [] as { service: string; traces: number }[],
     examples: [],
   });
 
