@@ -10,9 +10,10 @@ import type { ProgressFn } from '../../../core/progress.js';
 import type { SpanSource } from '../analyze.js';
 import type { Span } from '../span.js';
 import { convertValue } from './convert.js';
+import { strictCheck } from './files.js';
 import type { SourceSummary } from './files.js';
 import { isRecord } from './normalize.js';
-import type { Problems } from './problems.js';
+import { Problems } from './problems.js';
 
 export interface JaegerQuery {
   /** Base URL of the query service, e.g. http://localhost:16686 (a path prefix is kept). */
@@ -28,6 +29,8 @@ export interface JaegerQuery {
   limit?: number;
   /** Requests at most, to bound a runaway window. Default 1000. */
   maxPages?: number;
+  /** Stop at the first span that has to be skipped (no valid ids, absurd times). Default false. */
+  strict?: boolean;
   retry?: RetryPolicy;
   /** Hears of each request that failed and will be retried. */
   onRetry?: RequestContext['onRetry'];
@@ -171,12 +174,19 @@ async function* readService(
     ) as Record<string, unknown>[];
     for (const t of fresh) seen.add(t.traceID as string);
     const spans: Span[] = [];
+    // In strict mode each answer's problems are checked before they join the rest.
+    const p = q.strict === true ? new Problems() : problems;
+    // The line of a problem is the request that answered it (1 for the first).
     convertValue({ data: fresh }, 'jaeger', {
       spans,
-      problems,
+      problems: p,
       file: summary.file,
       line: page + 1,
     });
+    if (p !== problems) {
+      strictCheck(p);
+      problems.merge(p.summary());
+    }
     summary.spans += spans.length;
     summary.lines++;
     q.onProgress?.({ label: 'reading Jaeger', done: seen.size, unit: 'traces' });

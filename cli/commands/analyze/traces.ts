@@ -71,7 +71,8 @@ export default class AnalyzeTraces extends BaseCommand {
       default: 'text',
     }),
     strict: Flags.boolean({
-      description: 'stop at the first malformed line or span instead of skipping it',
+      description:
+        'stop at the first malformed line or span instead of skipping it (in files, --logs and Jaeger answers)',
     }),
     top: Flags.integer({ description: 'root causes to list', min: 1, default: 10 }),
     'max-spans-in-flight': Flags.integer({
@@ -81,7 +82,7 @@ export default class AnalyzeTraces extends BaseCommand {
     }),
     workers: Flags.integer({
       description:
-        'worker threads: 1 analyses while the main thread parses, 2+ parse and analyse a share of the traces each, 0 none (default for inputs over 32 MB: 1 on 2-3 cores, 4 on 4+; else 0)',
+        'worker threads for trace files (with --jaeger: for --baseline files): 1 analyses while the main thread parses, 2+ parse and analyse a share of the traces each, 0 none (default for inputs over 32 MB: 1 on 2-3 cores, 4 on 4+; else 0)',
       min: 0,
       max: MAX_WORKERS,
     }),
@@ -96,11 +97,16 @@ export default class AnalyzeTraces extends BaseCommand {
     let baseline: SpanSource | undefined;
     if (flags.jaeger !== undefined) {
       if (files.length > 0) throw usage('give trace files or --jaeger, not both');
+      // Threads are for files only (analyze.ts reads a live query on this thread): with Jaeger
+      // alone the flag would be ignored. Baseline files can still use them.
+      if (flags.workers !== undefined && flags.baseline === undefined)
+        throw usage('--workers applies to trace files: with --jaeger it needs --baseline files');
       const since = parseSince(flags.since ?? '15m');
       const query = {
         url: flags.jaeger,
         service: flags.service,
         limit: flags.limit ?? 500,
+        strict: flags.strict,
         onRetry: this.retryNotice('Jaeger'),
         onProgress: progress.update,
       };

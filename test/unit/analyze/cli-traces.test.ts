@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -187,6 +189,55 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     const two = await runObs(['analyze', 'traces', file, '--service', 'cart', '--since', '5m']);
     expect(two.code).toBe(64);
     expect(flat(two.stderr)).toMatch(/--since, --service need --jaeger URL/);
+  });
+
+  it('exits 64 on --workers with --jaeger alone (it applies to files), not with --baseline files', async () => {
+    // A port nothing listens on: the usage error must come before any request.
+    const jaeger = 'http://127.0.0.1:9';
+    const r = await runObs(['analyze', 'traces', '--jaeger', jaeger, '--workers', '2']);
+    expect(r.code).toBe(64);
+    expect(flat(r.stderr)).toMatch(
+      /--workers applies to trace files: with --jaeger it needs --baseline files/,
+    );
+    const withFiles = await runObs([
+      'analyze',
+      'traces',
+      '--jaeger',
+      jaeger,
+      '--workers',
+      '2',
+      '--baseline',
+      fx('checkout-otlp-lines/traces.jsonl'),
+    ]);
+    expect(flat(withFiles.stderr)).not.toMatch(/--workers applies/);
+    expect(withFiles.code).not.toBe(64);
+  });
+
+  it('honours --strict with --jaeger: exits 65 at a malformed span in an answer', async () => {
+    // Answers as Jaeger's /api/traces does, with one span that has no span id.
+    const trace = JSON.parse(
+      readFileSync(fx('checkout-jaeger-api-answer/traces.json'), 'utf8'),
+    ) as { data: { spans: { spanID: string }[] }[] };
+    trace.data[0]!.spans[1]!.spanID = '';
+    const server = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(trace));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const jaeger = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const args = ['analyze', 'traces', '--jaeger', jaeger, '--service', 'web', '--since', '1d'];
+      const lenient = await runObs([...args, '--json']);
+      expect(lenient.code).toBe(0);
+      expect((JSON.parse(lenient.stdout) as TraceReport).input.skipped.spans).toBe(1);
+      const strict = await runObs([...args, '--strict']);
+      expect(strict.code).toBe(65);
+      expect(flat(strict.stderr)).toMatch(
+        /span without a valid trace id or span id \(--strict stops/,
+      );
+    } finally {
+      await new Promise<void>((r) => server.close(() => r()));
+    }
   });
 
   it('counts the spans of a file given twice once for each, with shards too', async () => {

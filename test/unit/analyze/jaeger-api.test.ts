@@ -50,6 +50,13 @@ beforeAll(async () => {
       return;
     }
     requests.push(q);
+    if (q.get('service') === 'broken') {
+      // One good span and one without a span id.
+      const t = TRACES[0]!;
+      const bad = { ...t.spans[0]!, spanID: '' };
+      res.end(JSON.stringify({ data: [{ ...t, spans: [t.spans[0], bad] }], total: 1 }));
+      return;
+    }
     // `web` is in every trace, `api` in the last two, Jaeger's own service in none.
     const svc = q.get('service');
     const only = svc === 'api' ? 5 : svc === 'web' || svc === 'flaky' ? 0 : Infinity;
@@ -117,6 +124,20 @@ describe('Jaeger query API source', () => {
     expect(problems.samples[0]!.problem).toMatch(
       /stopped after 1 requests with part of the window unread/,
     );
+  });
+
+  it('counts a malformed span in an answer, and stops at it with strict', async () => {
+    const q = { url, service: 'broken', startMs: T0 - 1000, endMs: T0 + 60_000 };
+    const problems = new Problems();
+    for await (const b of readJaeger(q, problems, [])) void b;
+    expect(problems.count('invalidSpan')).toBe(1);
+    const strict = async () => {
+      for await (const b of readJaeger({ ...q, strict: true }, new Problems(), [])) void b;
+    };
+    const err = await strict().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObsError);
+    expect(err).toMatchObject({ code: 'OBS_BAD_INPUT', exit: 65, line: 1 });
+    expect((err as ObsError).message).toMatch(/--strict stops at the first bad input/);
   });
 
   it('keeps the path prefix of the URL', async () => {
