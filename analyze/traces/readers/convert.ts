@@ -302,17 +302,29 @@ function jaegerTags(tags: unknown): JaegerTagInfo {
   return out;
 }
 
-function jaegerParent(s: Record<string, unknown>): unknown {
+/**
+ * A Jaeger span's parent: its CHILD_OF reference, else (OpenTracing's async child) the first
+ * FOLLOWS_FROM one in its own trace. A FOLLOWS_FROM into another trace is a link, as OpenTelemetry's
+ * span links are written to Jaeger (a consumer's batch naming the messages' producers): taken for
+ * a parent, it would make the span an orphan of a trace it is not in.
+ */
+function jaegerParent(s: Record<string, unknown>, traceId: unknown): unknown {
   if (Array.isArray(s.references)) {
     let follows: unknown;
     for (const r of s.references as unknown[]) {
       if (!isRecord(r)) continue;
       if (r.refType === 'CHILD_OF') return r.spanID;
-      if (r.refType === 'FOLLOWS_FROM' && follows === undefined) follows = r.spanID;
+      if (r.refType === 'FOLLOWS_FROM' && follows === undefined && sameTrace(r.traceID, traceId))
+        follows = r.spanID;
     }
     if (follows !== undefined) return follows;
   }
   return s.parentSpanID;
+}
+
+/** Whether a reference's trace id (absent: the span's own) names the same trace. */
+function sameTrace(ref: unknown, traceId: unknown): boolean {
+  return ref === undefined || normalizeId(ref, 32) === normalizeId(traceId, 32);
 }
 
 function fromJaegerTrace(trace: Record<string, unknown>, t: ConvertTarget): void {
@@ -331,10 +343,11 @@ function fromJaegerTrace(trace: Record<string, unknown>, t: ConvertTarget): void
     const svc = isRecord(proc) ? proc.serviceName : undefined;
     const tags = jaegerTags(s.tags);
     const start = toNumber(s.startTime) / US_PER_MS;
+    const traceId = s.traceID ?? trace.traceID;
     push(t, {
-      traceId: s.traceID ?? trace.traceID,
+      traceId,
       spanId: s.spanID,
-      parentId: jaegerParent(s),
+      parentId: jaegerParent(s, traceId),
       service: typeof svc === 'string' && svc.length > 0 ? svc : NO_SERVICE,
       name: s.operationName,
       start,

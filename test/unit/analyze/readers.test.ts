@@ -366,6 +366,52 @@ describe('bad trace input', () => {
     expect(report.input.repaired.orphans).toBe(0);
   });
 
+  it('takes a FOLLOWS_FROM in the same trace as the parent, one into another trace as a link', async () => {
+    const f = path.join(dir, 'follows.json');
+    const T1 = '00000000000000000000000000000a01';
+    const T2 = '00000000000000000000000000000b02';
+    const span = (o: Record<string, unknown>) => ({
+      traceID: T2,
+      startTime: 1_700_000_000_000_000,
+      duration: 1000,
+      processID: 'p1',
+      tags: [],
+      references: [],
+      ...o,
+    });
+    await writeFile(
+      f,
+      JSON.stringify({
+        data: [
+          {
+            traceID: T2,
+            processes: { p1: { serviceName: 'worker', tags: [] } },
+            spans: [
+              // A consumer's batch: it links the message's producer, in trace T1.
+              span({
+                spanID: '00000000000000c1',
+                operationName: 'process batch',
+                references: [{ refType: 'FOLLOWS_FROM', traceID: T1, spanID: '00000000000000a1' }],
+              }),
+              // An async child in its own trace (OpenTracing style): its parent.
+              span({
+                spanID: '00000000000000c2',
+                operationName: 'send receipt',
+                references: [{ refType: 'FOLLOWS_FROM', traceID: T2, spanID: '00000000000000c1' }],
+              }),
+            ],
+          },
+        ],
+      }),
+    );
+    const { spans } = await read([f]);
+    const parent = (id: string) => spans.find((s) => s.spanId === id)?.parentId;
+    expect(parent('00000000000000c1')).toBeUndefined();
+    expect(parent('00000000000000c2')).toBe('00000000000000c1');
+    const report = await analyzeTraces({ input: fileSource([f], { workers: 0 }) });
+    expect(report.input.repaired.orphans).toBe(0);
+  });
+
   it('reads base64 ids (protobuf JSON mapping) as hex', async () => {
     const f = path.join(dir, 'b64.jsonl');
     const doc = {
