@@ -21,8 +21,8 @@ export interface PrometheusConfig {
   /** Where Prometheus scrapes itself. Default `localhost:9090`, its port inside its container. */
   selfTarget: string;
   /**
-   * Host of each service that serves its own /metrics, by service name. Default: the service's
-   * name, i.e. its compose service on a network Prometheus shares.
+   * Host of each service that serves its own /metrics, by service name. Default: its compose
+   * service (`composeService`, else the name), the host name on a network Prometheus shares.
    */
   serviceHosts: Record<string, string>;
   /** Base URL of runbooks; alerts get `runbook_url: <base>/<alertname>`. Default: none. */
@@ -71,7 +71,9 @@ export function prometheusYml(model: SystemModel, cfg: PrometheusConfig): Record
         .map((s) => ({
           job_name: serviceScrapeJob(s),
           metrics_path: s.metricsPath,
-          static_configs: static_(`${cfg.serviceHosts[s.name] ?? s.name}:${s.port}`),
+          static_configs: static_(
+            `${cfg.serviceHosts[s.name] ?? s.composeService ?? s.name}:${s.port}`,
+          ),
         })),
       { job_name: SCRAPE_JOBS.prometheus, static_configs: static_(cfg.selfTarget) },
     ],

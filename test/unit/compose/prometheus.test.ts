@@ -62,6 +62,19 @@ describe('prometheus.yml', () => {
     expect(job('gateway')).toBeUndefined();
     expect(yml.rule_files).toEqual(['rules/*.yml']);
   });
+
+  it('scrapes a service at its compose service, the host name on the compose network', () => {
+    const m: SystemModel = {
+      ...shop,
+      services: shop.services.map((s) =>
+        s.name === 'order-service' ? { ...s, composeService: 'Orders.Api' } : s,
+      ),
+    };
+    const renamed = parse(generate(m).read(stackPaths(m).prometheusConfig)) as typeof yml;
+    expect(
+      renamed.scrape_configs.find((s) => s.job_name === 'order-service')?.static_configs,
+    ).toEqual([{ targets: ['Orders.Api:3001'] }]);
+  });
 });
 
 describe('rules', () => {
