@@ -67,12 +67,13 @@ export function prometheusYml(model: SystemModel, cfg: PrometheusConfig): Record
         static_configs: static_(`${cfg.collectorHost}:${ports.collectorMetrics}`),
       },
       ...model.services
-        .filter((s) => s.metricsPath !== undefined && s.port !== undefined)
+        .filter((s) => s.metricsPath !== undefined && (s.metricsPort ?? s.port) !== undefined)
         .map((s) => ({
           job_name: serviceScrapeJob(s),
           metrics_path: s.metricsPath,
+          // prometheus_client's start_http_server serves on a port of its own (metricsPort).
           static_configs: static_(
-            `${cfg.serviceHosts[s.name] ?? s.composeService ?? s.name}:${s.port}`,
+            `${cfg.serviceHosts[s.name] ?? s.composeService ?? s.name}:${s.metricsPort ?? s.port}`,
           ),
         })),
       { job_name: SCRAPE_JOBS.prometheus, static_configs: static_(cfg.selfTarget) },
@@ -107,7 +108,7 @@ export const prometheusGenerator: Generator<PrometheusConfig> = {
           `${where}.latencyTarget ${slo.latencyTarget} is too low for burn-rate alerts: it must be above ${floor}`,
         );
       }
-      if (s.metricsPath !== undefined && s.port === undefined) {
+      if (s.metricsPath !== undefined && (s.metricsPort ?? s.port) === undefined) {
         problems.push(`service ${s.name} serves ${s.metricsPath} but has no port to scrape`);
       }
     }

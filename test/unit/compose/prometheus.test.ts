@@ -75,6 +75,19 @@ describe('prometheus.yml', () => {
       renamed.scrape_configs.find((s) => s.job_name === 'order-service')?.static_configs,
     ).toEqual([{ targets: ['Orders.Api:3001'] }]);
   });
+
+  it('scrapes a metrics endpoint on a port of its own (prometheus_client start_http_server)', () => {
+    const m: SystemModel = {
+      ...shop,
+      services: shop.services.map((s) =>
+        s.name === 'catalog' ? { ...s, metricsPath: '/metrics', metricsPort: 9100 } : s,
+      ),
+    };
+    const own = parse(generate(m).read(stackPaths(m).prometheusConfig)) as typeof yml;
+    expect(own.scrape_configs.find((s) => s.job_name === 'catalog')?.static_configs).toEqual([
+      { targets: ['catalog:9100'] },
+    ]);
+  });
 });
 
 describe('rules', () => {
