@@ -269,10 +269,14 @@ export function parsePythonCommand(input: readonly string[]): RunCommand {
 const NODE_DEV_RUNNERS = new Set(['nodemon', 'ts-node', 'tsx', 'ts-node-dev', 'node-dev']);
 const PACKAGE_MANAGERS = new Set(['npm', 'yarn', 'pnpm', 'bun']);
 
-/** Reads a Node service's start command; `npm start` / `npm run x` are looked up in `scripts`. */
+/**
+ * Reads a Node service's start command; `npm start` / `npm run x` are looked up in `scripts`,
+ * whose words go through `expand` (the caller's variable substitution) as the command's did.
+ */
 export function parseNodeCommand(
   input: readonly string[],
   scripts: Readonly<Record<string, string>> = {},
+  expand: (words: readonly string[]) => string[] = (words) => [...words],
 ): RunCommand {
   let { words } = unwrap(input);
   for (let guard = 0; guard < 4; guard++) {
@@ -281,7 +285,7 @@ export function parseNodeCommand(
     const script = words[1] === 'run' || words[1] === 'run-script' ? words[2] : words[1];
     const body = script === undefined ? undefined : scripts[script];
     if (body === undefined) break;
-    words = unwrap(splitWords(body)).words;
+    words = unwrap(expand(splitWords(body))).words;
   }
   const cmd: RunCommand = { words, unsupportedFlags: [], alreadyInstrumented: false };
   const head = words[0]?.split('/').pop();

@@ -254,11 +254,15 @@ async function scanService(
   if (found) found.words = substituteVariables(found.words, env, found.from === 'manifest');
   let run: RunCommand | undefined;
   if (lang.language === 'python' && found) run = parsePythonCommand(found.words);
-  if (lang.language === 'node')
+  if (lang.language === 'node') {
+    // package.json scripts run in a shell with the same environment: `--port $PORT` as above.
+    const script = (words: readonly string[]) => substituteVariables(words, env, false);
     run = parseNodeCommand(
-      found?.words ?? (analysis.startScript ? splitWords(analysis.startScript) : []),
+      found?.words ?? (analysis.startScript ? script(splitWords(analysis.startScript)) : []),
       analysis.scripts,
+      script,
     );
+  }
   if (run?.alreadyInstrumented)
     findings.warn(
       'already-instrumented',

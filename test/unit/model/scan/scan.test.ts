@@ -212,6 +212,46 @@ describe('scanRepository', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("puts plain values of the service's env into its package.json start script, as into commands", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'obs-scan-'));
+    for (const [name, start] of [
+      ['api', 'node server.js --port $PORT --secret $API_TOKEN'],
+      ['web', 'next start -p ${WEB_PORT:-3000}'],
+    ] as const) {
+      await mkdir(path.join(dir, name));
+      await writeFile(
+        path.join(dir, name, 'package.json'),
+        JSON.stringify({ scripts: { start }, dependencies: { express: '4', next: '14' } }),
+      );
+      await writeFile(path.join(dir, name, 'server.js'), "require('express')().listen(1);\n");
+    }
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  api:',
+        '    build: ./api',
+        '    environment: {PORT: "8080", API_TOKEN: "4242"}',
+        '  web:',
+        '    build: ./web',
+        '    command: npm start',
+        '    environment: {WEB_PORT: "3005"}',
+      ].join('\n') + '\n',
+    );
+    const r = await scanRepository(dir);
+    // The start script itself, and the one `npm start` names; credentials stay variables.
+    expect(service(r, 'web').port).toBe(3005);
+    expect(service(r, 'api').command).toEqual([
+      'node',
+      'server.js',
+      '--port',
+      '8080',
+      '--secret',
+      '$API_TOKEN',
+    ]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('moves a stack port off every port of a range a service publishes', async () => {
     const dir = await fastapiRepo();
     // The Collector's own metrics (8888) and its Prometheus exporter (8889) lie inside the range.
