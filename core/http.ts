@@ -11,7 +11,7 @@
 import pRetry, { AbortError } from 'p-retry';
 import type { Options as PRetryOptions } from 'p-retry';
 import { ExitCode, ObsError, messageOf } from './errors.js';
-import { authorizationSecrets, redactor } from './redact.js';
+import { authorizationSecrets, redactor, urlForMessage } from './redact.js';
 import type { Redact } from './redact.js';
 
 export interface RetryPolicy {
@@ -129,18 +129,19 @@ function resolveLocation(location: string | undefined, base: URL): URL | undefin
  * A 3xx answer as a configuration error. Following it could send the credentials to another host
  * or over plain http; the Location tells the user which address to give instead. The same path on
  * another origin is a moved server (http -> https, say); another path is most likely a login page.
+ * Both URLs are shown without query string: a login redirect carries its state and tokens there.
  */
 export function redirectError(r: Redirect, redact: Redact = (t) => t): ObsError {
   const from = new URL(r.url);
   const to = resolveLocation(r.location, from);
   const flag = r.urlFlag ?? 'the URL';
-  const where = to ? `, redirecting to ${redact(redactUrl(to.href))}` : ' without a Location';
+  const where = to ? `, redirecting to ${redact(urlForMessage(to.href))}` : ' without a Location';
   const hint =
     to && to.pathname === from.pathname && to.origin !== from.origin
       ? `use ${to.origin} instead of ${from.origin} in ${flag}`
       : `likely a login page or an http->https redirect of an auth proxy in front of ${r.server}`;
   return new ObsError(
-    `${r.server} at ${redactUrl(r.url)} answered ${r.status}${r.what ? ` (${r.what})` : ''}${where}: ${hint}`,
+    `${r.server} at ${redact(urlForMessage(r.url))} answered ${r.status}${r.what ? ` (${r.what})` : ''}${where}: ${hint}`,
     {
       code: 'OBS_REDIRECTED',
       exit: ExitCode.config,

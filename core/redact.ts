@@ -43,6 +43,24 @@ export function withoutUrlPasswords(text: string, mask = REDACTED): string {
   return text.replace(URL_PASSWORD, `$1${mask}@`);
 }
 
+/**
+ * A URL as messages show it: without user and password, query string and fragment, where tokens
+ * travel too (a login page's `?state=`, `#access_token=`). Text that is no URL loses the same
+ * parts as text.
+ */
+export function urlForMessage(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    u.search = '';
+    u.hash = '';
+    return u.toString();
+  } catch {
+    return withoutUrlPasswords(url.replace(/[?#][\s\S]*$/, ''));
+  }
+}
+
 /** Replaces every known secret in a text; the longest first, so no part of one is left over. */
 export function redactor(secrets: readonly string[]): Redact {
   const known = [...new Set(secrets.filter((s) => s !== ''))].sort((a, b) => b.length - a.length);

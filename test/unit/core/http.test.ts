@@ -143,6 +143,22 @@ describe('request against a redirecting or echoing server', () => {
     expect(JSON.stringify([e.message, e.suggestions])).not.toContain('s3cret');
   });
 
+  it('names both URLs without query string or credentials, where login redirects carry tokens', async () => {
+    const s = await answer(302, {
+      location:
+        'https://sso:pw-s3cret@sso.example/login?state=st-s3cret&next=%2Fapi#token=t-s3cret',
+    });
+    const err = (await request(
+      { url: `http://admin:s3cret@${s.base}/api/search?query=q-s3cret` },
+      { server: 'Grafana', urlFlag: '--url', retry: fast },
+    ).catch((e: unknown) => e)) as ObsError;
+    expect(err.code).toBe('OBS_REDIRECTED');
+    expect(err.message).toBe(
+      `Grafana at http://${s.base}/api/search answered 302, redirecting to https://sso.example/login: likely a login page or an http->https redirect of an auth proxy in front of Grafana`,
+    );
+    expect(JSON.stringify([err.message, err.suggestions])).not.toMatch(/s3cret|\?|#/);
+  });
+
   it('calls a redirect to another path a likely login page', async () => {
     const s = await answer(302, { location: '/login' });
     const err = (await request(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { REDACTED, authorizationSecrets, redactor } from '../../../core/redact.js';
+import { REDACTED, authorizationSecrets, redactor, urlForMessage } from '../../../core/redact.js';
 
 const basic = (user: string, password: string) =>
   'Basic ' + Buffer.from(`${user}:${password}`).toString('base64');
@@ -36,5 +36,19 @@ describe('redacting credentials from server text', () => {
   it('leaves a very short password alone on its own, not in its longer forms', () => {
     const redact = redactor(authorizationSecrets(basic('elastic', 'x')));
     expect(redact('index x: bad auth elastic:x')).toBe(`index x: bad auth ${REDACTED}`);
+  });
+});
+
+describe('urlForMessage', () => {
+  it('drops user, password, query string and fragment', () => {
+    expect(urlForMessage('https://u:pw@grafana.example:3000/login?state=abc#t=1')).toBe(
+      'https://grafana.example:3000/login',
+    );
+  });
+
+  it('drops the same parts of text that is no URL', () => {
+    expect(urlForMessage('http://u:pw@bad host/x?token=abc')).toBe(
+      `http://u:${REDACTED}@bad host/x`,
+    );
   });
 });
