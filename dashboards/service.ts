@@ -253,7 +253,10 @@ export function serviceDashboard(
     ),
   );
 
-  if (service.framework !== undefined && HTTP_SERVERS.has(service.framework)) {
+  // A Celery worker shares its Django app's framework, but serves no HTTP: the model says so.
+  if (!service.servesHttp) {
+    notes.push(`${service.name}: no HTTP server panels (it serves no HTTP: servesHttp is false).`);
+  } else if (service.framework !== undefined && HTTP_SERVERS.has(service.framework)) {
     b.withRow(new RowBuilder('HTTP server (SDK metrics)'));
     const routeLegend = `{{${SDK_LABELS.method}}} {{${SDK_LABELS.route}}}`;
     redPanels(

@@ -130,6 +130,12 @@ export const Service = z
       .optional()
       .describe('Node only: whether the service is an ES module package (type: module).'),
     port: z.number().int().min(1).max(65535).optional().describe('Port the service listens on.'),
+    servesHttp: z
+      .boolean()
+      .default(true)
+      .describe(
+        'false for a service that serves no HTTP (a Celery worker, a queue consumer): it gets no HTTP SLO alerts or HTTP dashboard rows. Default true.',
+      ),
     metricsPath: z
       .string()
       .startsWith('/')

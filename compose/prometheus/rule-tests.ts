@@ -141,13 +141,17 @@ export function serviceRuleTests(
   const LONG = 420; // minutes: more than the 6h window
   const SHORT = 100; // minutes: long enough for the 1h window and the `for` of both alerts
 
-  const tests: TestCase[] = [
-    {
+  // A service that serves no HTTP has no burn-rate alerts to test (see serviceRules).
+  const burns = errorAlerts.length > 0;
+  const down = alertsNamed(rules, ALERTS.serviceTargetDown)[0];
+  const tests: TestCase[] = [];
+  if (burns || down)
+    tests.push({
       name: `${service.name}: healthy traffic fires nothing`,
       interval: '1m',
       input_series: [
-        ...serviceTraffic(service, le, 0, 0, LONG),
-        ...(service.metricsPath
+        ...(burns ? serviceTraffic(service, le, 0, 0, LONG) : []),
+        ...(down
           ? [
               {
                 series: series('up', { job: serviceScrapeJob(service), instance: 'svc:1' }),
@@ -156,68 +160,70 @@ export function serviceRuleTests(
             ]
           : []),
       ],
-      alert_rule_test: ([ALERTS.errorBudgetBurn, ALERTS.latencyBudgetBurn] as string[])
-        .concat(service.metricsPath ? [ALERTS.serviceTargetDown] : [])
-        .map((alertname) => ({ eval_time: `${LONG}m`, alertname, exp_alerts: [] })),
-    },
-    {
-      name: `${service.name}: a fast error budget burn pages (and tickets)`,
-      interval: '1m',
-      input_series: serviceTraffic(service, le, errorRatios.fast, 0, SHORT),
       alert_rule_test: [
-        {
-          eval_time: `${SHORT}m`,
-          alertname: ALERTS.errorBudgetBurn,
-          exp_alerts: [
-            ...bySeverity(errorAlerts, 'critical'),
-            ...bySeverity(errorAlerts, 'warning'),
-          ],
-        },
-        { eval_time: `${SHORT}m`, alertname: ALERTS.latencyBudgetBurn, exp_alerts: [] },
-      ],
-    },
-    {
-      name: `${service.name}: a slow error budget burn tickets only`,
-      interval: '1m',
-      input_series: serviceTraffic(service, le, errorRatios.slow, 0, LONG),
-      alert_rule_test: [
-        {
-          eval_time: `${LONG}m`,
-          alertname: ALERTS.errorBudgetBurn,
-          exp_alerts: bySeverity(errorAlerts, 'warning'),
-        },
-      ],
-    },
-    {
-      name: `${service.name}: a fast latency budget burn pages (and tickets)`,
-      interval: '1m',
-      input_series: serviceTraffic(service, le, 0, slowRatios.fast, SHORT),
-      alert_rule_test: [
-        {
-          eval_time: `${SHORT}m`,
-          alertname: ALERTS.latencyBudgetBurn,
-          exp_alerts: [
-            ...bySeverity(latencyAlerts, 'critical'),
-            ...bySeverity(latencyAlerts, 'warning'),
-          ],
-        },
-        { eval_time: `${SHORT}m`, alertname: ALERTS.errorBudgetBurn, exp_alerts: [] },
-      ],
-    },
-    {
-      name: `${service.name}: a slow latency budget burn tickets only`,
-      interval: '1m',
-      input_series: serviceTraffic(service, le, 0, slowRatios.slow, LONG),
-      alert_rule_test: [
-        {
-          eval_time: `${LONG}m`,
-          alertname: ALERTS.latencyBudgetBurn,
-          exp_alerts: bySeverity(latencyAlerts, 'warning'),
-        },
-      ],
-    },
-  ];
-  const down = alertsNamed(rules, ALERTS.serviceTargetDown)[0];
+        ...(burns ? [ALERTS.errorBudgetBurn, ALERTS.latencyBudgetBurn] : []),
+        ...(down ? [ALERTS.serviceTargetDown] : []),
+      ].map((alertname) => ({ eval_time: `${LONG}m`, alertname, exp_alerts: [] })),
+    });
+  if (burns)
+    tests.push(
+      {
+        name: `${service.name}: a fast error budget burn pages (and tickets)`,
+        interval: '1m',
+        input_series: serviceTraffic(service, le, errorRatios.fast, 0, SHORT),
+        alert_rule_test: [
+          {
+            eval_time: `${SHORT}m`,
+            alertname: ALERTS.errorBudgetBurn,
+            exp_alerts: [
+              ...bySeverity(errorAlerts, 'critical'),
+              ...bySeverity(errorAlerts, 'warning'),
+            ],
+          },
+          { eval_time: `${SHORT}m`, alertname: ALERTS.latencyBudgetBurn, exp_alerts: [] },
+        ],
+      },
+      {
+        name: `${service.name}: a slow error budget burn tickets only`,
+        interval: '1m',
+        input_series: serviceTraffic(service, le, errorRatios.slow, 0, LONG),
+        alert_rule_test: [
+          {
+            eval_time: `${LONG}m`,
+            alertname: ALERTS.errorBudgetBurn,
+            exp_alerts: bySeverity(errorAlerts, 'warning'),
+          },
+        ],
+      },
+      {
+        name: `${service.name}: a fast latency budget burn pages (and tickets)`,
+        interval: '1m',
+        input_series: serviceTraffic(service, le, 0, slowRatios.fast, SHORT),
+        alert_rule_test: [
+          {
+            eval_time: `${SHORT}m`,
+            alertname: ALERTS.latencyBudgetBurn,
+            exp_alerts: [
+              ...bySeverity(latencyAlerts, 'critical'),
+              ...bySeverity(latencyAlerts, 'warning'),
+            ],
+          },
+          { eval_time: `${SHORT}m`, alertname: ALERTS.errorBudgetBurn, exp_alerts: [] },
+        ],
+      },
+      {
+        name: `${service.name}: a slow latency budget burn tickets only`,
+        interval: '1m',
+        input_series: serviceTraffic(service, le, 0, slowRatios.slow, LONG),
+        alert_rule_test: [
+          {
+            eval_time: `${LONG}m`,
+            alertname: ALERTS.latencyBudgetBurn,
+            exp_alerts: bySeverity(latencyAlerts, 'warning'),
+          },
+        ],
+      },
+    );
   if (down) {
     const labels = { job: serviceScrapeJob(service), instance: 'svc:1' };
     tests.push({

@@ -3,10 +3,10 @@
  * `severity` critical|warning|info, `summary` and `description` annotations, `runbook_url` when a
  * runbook base URL is configured.
  *
- * Per service (from span metrics of its SERVER spans): the error ratio and the share of requests
- * slower than the SLO threshold, recorded over 5m/30m/1h/6h, and multi-window multi-burn-rate
- * alerts on both (SRE workbook, chapter 5: 14.4x over 1h and 5m pages, 6x over 6h and 30m
- * tickets). For the stack: scrape targets down and the Collector refusing or failing to export
+ * Per service that serves HTTP (from span metrics of its SERVER spans): the error ratio and the
+ * share of requests slower than the SLO threshold, recorded over 5m/30m/1h/6h, and multi-window
+ * multi-burn-rate alerts on both (SRE workbook, chapter 5: 14.4x over 1h and 5m pages, 6x over
+ * 6h and 30m tickets). For the stack: scrape targets down and the Collector refusing or failing to export
  * data.
  */
 import {
@@ -203,19 +203,25 @@ function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule 
   };
 }
 
-/** Rules of one service: recording rules, then its alerts. */
+/**
+ * Rules of one service: recording rules, then its alerts. A service that serves no HTTP has no
+ * server spans to record or burn a budget on; it keeps only what does not need them, and a file
+ * with no groups at all still replaces the rules an earlier run wrote for it.
+ */
 export function serviceRules(
   model: SystemModel,
   service: ServiceModel,
   opts: RuleOptions,
 ): RuleFile {
   const slo = sloOf(model, service);
-  const alerts = burnRateAlerts(service, slo, opts);
+  const alerts = service.servesHttp ? burnRateAlerts(service, slo, opts) : [];
   if (service.metricsPath) alerts.push(serviceTargetDown(service, opts));
   return {
     groups: [
-      { name: `${service.name}-slo-recording`, rules: recordingRules(service, slo) },
-      { name: `${service.name}-alerts`, rules: alerts },
+      ...(service.servesHttp
+        ? [{ name: `${service.name}-slo-recording`, rules: recordingRules(service, slo) }]
+        : []),
+      ...(alerts.length > 0 ? [{ name: `${service.name}-alerts`, rules: alerts }] : []),
     ],
   };
 }

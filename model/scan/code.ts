@@ -15,6 +15,8 @@ export interface SourceFile {
 export interface CodeAnalysis {
   language: LanguageName;
   framework?: FrameworkName;
+  /** The code uses a web framework, one obs supports or another (Starlette, Koa, NestJS). */
+  webFramework: boolean;
   /** Names from the dependency manifests (normalized for Python). */
   packages: string[];
   /** Libraries for the model's `libraries` (instrumentation names). */

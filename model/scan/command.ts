@@ -98,6 +98,8 @@ export interface RunCommand {
   alreadyInstrumented: boolean;
   /** A development runner (nodemon, ts-node, tsx, `flask run`, `runserver`). */
   devRunner?: string;
+  /** A task-queue worker that serves no HTTP (`celery worker`, `rq worker`, `dramatiq`). */
+  taskWorker?: string;
 }
 
 const PYTHON_RE = /^python(\d(\.\d+)?)?$/;
@@ -206,10 +208,26 @@ function unwrap(input: readonly string[]): { words: string[]; instrumented: bool
   return { words, instrumented };
 }
 
+/**
+ * The task-queue worker a command runs, if it runs one: `celery ... worker|beat` (also as
+ * `python -m celery`), `rq worker`, `dramatiq`. Celery's `flower` serves HTTP and is not one.
+ */
+function taskWorkerOf(words: readonly string[]): string | undefined {
+  const head = words[0]?.split('/').pop();
+  const program = head !== undefined && PYTHON_RE.test(head) && words[1] === '-m' ? 2 : 0;
+  const name = words[program]?.split('/').pop();
+  const args = words.slice(program + 1);
+  if (name === 'celery' && args.some((a) => a === 'worker' || a === 'beat')) return 'celery';
+  if (name === 'rq' && args.includes('worker')) return 'rq';
+  if (name === 'dramatiq') return 'dramatiq';
+  return undefined;
+}
+
 /** Reads a Python service's start command. */
 export function parsePythonCommand(input: readonly string[]): RunCommand {
   const { words, instrumented } = unwrap(input);
   const cmd: RunCommand = { words, unsupportedFlags: [], alreadyInstrumented: instrumented };
+  cmd.taskWorker = taskWorkerOf(words);
   const head = words[0]?.split('/').pop();
   const args = words.slice(1);
   if (head === 'gunicorn') {

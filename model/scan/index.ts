@@ -86,6 +86,15 @@ function addSibling(
 
 const NAME_RE = /^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$/;
 
+/** Servers a start command names that serve HTTP (`python script.py` may or may not). */
+const WEB_SERVERS: ReadonlySet<string> = new Set([
+  'gunicorn',
+  'uvicorn',
+  'hypercorn',
+  'flask',
+  'django',
+]);
+
 /** A compose/k8s/folder name as a model name: lower case, '.' and spaces become '-'. */
 function modelName(raw: string): string {
   return raw
@@ -323,6 +332,30 @@ async function scanService(
   }
   if (entrypoint?.startsWith('./')) entrypoint = entrypoint.slice(2);
 
+  // HTTP: a web framework or server says so; a task-queue worker serves none, even when it runs
+  // a Django app's code. Another program starting a Node app (`next start`) serves it itself.
+  const servesHttp =
+    run?.taskWorker === undefined &&
+    (analysis.webFramework ||
+      (run?.server !== undefined && WEB_SERVERS.has(run.server)) ||
+      (lang.language === 'node' &&
+        run !== undefined &&
+        run.words.length > 0 &&
+        run.server !== 'node'));
+  const noHttp = 'it gets no HTTP SLO alerts or HTTP dashboard panels';
+  if (run?.taskWorker !== undefined)
+    findings.info(
+      'serves-no-http',
+      `${c.name} runs a ${run.taskWorker} worker, which serves no HTTP: ${noHttp}`,
+      where,
+    );
+  else if (!servesHttp)
+    findings.warn(
+      'serves-no-http',
+      `${c.name}: no web framework or server found, so it is taken to serve no HTTP and ${noHttp}; set servesHttp: true in ${MODEL_FILE} if it does`,
+      where,
+    );
+
   // The port: declared ports first, then the command, the Dockerfile, the environment, the code.
   const ports = [...new Set(c.containerPorts)];
   const port =
@@ -337,7 +370,8 @@ async function scanService(
       `${c.name} declares ports ${ports.join(', ')}; took ${ports[0]} as its HTTP port`,
       where,
     );
-  if (port === undefined)
+  // A worker listens on no port, unless it serves its metrics.
+  if (port === undefined && (servesHttp || analysis.metricsPath !== undefined))
     findings.warn(
       'port-unknown',
       `${c.name}: the port it listens on was not found; set port in ${MODEL_FILE}`,
@@ -404,6 +438,7 @@ async function scanService(
     settingsModule: analysis.settingsModule,
     moduleType: analysis.moduleType,
     port,
+    servesHttp,
     metricsPath: analysis.metricsPath,
     metricsPort: analysis.metricsPort,
     libraries: analysis.libraries,

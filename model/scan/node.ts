@@ -49,6 +49,7 @@ export async function analyzeNode(
     );
 
   let framework: FrameworkName | undefined;
+  const other = OTHER_FRAMEWORKS.filter((f) => deps.includes(f));
   const fw = (['express', 'fastify'] as const).filter((f) => deps.includes(f));
   if (fw.length === 1) framework = fw[0];
   else if (fw.length > 1) {
@@ -61,30 +62,28 @@ export async function analyzeNode(
       `${service} depends on ${fw.join(' and ')}; took ${framework} (set framework in obs.yaml if that is wrong)`,
       where,
     );
+  } else if (other.length > 0) {
+    findings.warn(
+      'framework-unknown',
+      `${service} uses ${other.join(', ')}, which obs has no dedicated support for; auto-instrumentation still covers its HTTP server`,
+      where,
+    );
+  } else if (
+    sources.some((s) => /\bcreateServer\(/.test(s.text) && /["'](node:)?https?["']/.test(s.text))
+  ) {
+    framework = 'http';
   } else {
-    const other = OTHER_FRAMEWORKS.filter((f) => deps.includes(f));
-    if (other.length > 0) {
-      findings.warn(
-        'framework-unknown',
-        `${service} uses ${other.join(', ')}, which obs has no dedicated support for; auto-instrumentation still covers its HTTP server`,
-        where,
-      );
-    } else if (
-      sources.some((s) => /\bcreateServer\(/.test(s.text) && /["'](node:)?https?["']/.test(s.text))
-    ) {
-      framework = 'http';
-    } else {
-      findings.warn(
-        'framework-unknown',
-        `${service}: no HTTP server recognized (Express, Fastify, node:http); it gets generic instrumentation`,
-        where,
-      );
-    }
+    findings.warn(
+      'framework-unknown',
+      `${service}: no HTTP server recognized (Express, Fastify, node:http); it gets generic instrumentation`,
+      where,
+    );
   }
 
   const analysis: CodeAnalysis = {
     language: 'node',
     framework,
+    webFramework: framework !== undefined || other.length > 0,
     packages: deps,
     libraries: [...libraries].sort(),
     libraryKinds,

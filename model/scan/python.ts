@@ -103,8 +103,8 @@ export async function analyzePython(
   } else if (sources.some((s) => /\basyncio\.(run|start_server|get_event_loop)\(/.test(s.text))) {
     framework = 'asyncio';
   }
+  const other = OTHER_FRAMEWORKS.filter((f) => packages.includes(f));
   if (framework === undefined) {
-    const other = OTHER_FRAMEWORKS.filter((f) => packages.includes(f));
     findings.warn(
       'framework-unknown',
       other.length > 0
@@ -118,6 +118,8 @@ export async function analyzePython(
   const analysis: CodeAnalysis = {
     language: 'python',
     framework,
+    // asyncio is a worker's event loop as often as a server's: it alone is no web framework.
+    webFramework: (framework !== undefined && framework !== 'asyncio') || other.length > 0,
     packages,
     libraries: [...libraries].sort(),
     libraryKinds,

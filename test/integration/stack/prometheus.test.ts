@@ -25,6 +25,23 @@ const scenarios: [string, SystemModel, Record<string, string>][] = [
     { ...shop, slo: { ...shop.slo, latencyThresholdMs: 1000, availability: 0.99 } },
     { runbookBaseUrl: 'https://runbooks.example/obs' },
   ],
+  [
+    // Workers: no server-span rules; one keeps its /metrics alert, the other has an empty file.
+    'workers that serve no HTTP, one scraped at its compose service',
+    {
+      ...shop,
+      services: shop.services.map((s) =>
+        s.name === 'gateway'
+          ? s
+          : {
+              ...s,
+              servesHttp: false,
+              ...(s.metricsPath ? { composeService: 'Orders.Worker' } : {}),
+            },
+      ),
+    },
+    {},
+  ],
 ];
 
 const roots: string[] = [];

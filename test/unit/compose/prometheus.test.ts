@@ -154,6 +154,29 @@ describe('rules', () => {
     expect(alerts(rulesOf('gateway')).map((a) => a.alert)).not.toContain(ALERTS.serviceTargetDown);
   });
 
+  it('give a service that serves no HTTP (a worker) no server-span SLO rules, and tests to match', () => {
+    const m: SystemModel = {
+      ...shop,
+      services: shop.services.map((s) => ({ ...s, servesHttp: false })),
+    };
+    const f = prometheusFiles(m);
+    const { read } = generate(m);
+    const rulesOfWorker = (name: string) => parse(read(f.serviceRules(name))) as RuleFile;
+    const testNames = (name: string) =>
+      (parse(read(f.serviceTests(name))) as { tests: { name: string }[] }).tests.map((t) => t.name);
+    // Without /metrics nothing is left, and the empty file replaces an earlier run's HTTP rules.
+    expect(rulesOfWorker('gateway')).toEqual({ groups: [] });
+    expect(testNames('gateway')).toEqual([]);
+    // With /metrics, its scrape target is still watched.
+    const orders = rulesOfWorker('order-service');
+    expect(orders.groups.map((g) => g.name)).toEqual(['order-service-alerts']);
+    expect(alerts(orders).map((a) => a.alert)).toEqual([ALERTS.serviceTargetDown]);
+    expect(testNames('order-service')).toEqual([
+      'order-service: healthy traffic fires nothing',
+      'order-service: a target that stops answering is reported',
+    ]);
+  });
+
   it('link runbooks when a base URL is configured', () => {
     const a = alerts(rulesOf('gateway', { runbookBaseUrl: 'https://runbooks.example/obs/' }))[0];
     expect(a?.annotations.runbook_url).toBe('https://runbooks.example/obs/serviceerrorbudgetburn');

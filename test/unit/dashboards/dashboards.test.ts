@@ -271,6 +271,22 @@ describe('dashboards generated from the shop model', () => {
     ]);
   });
 
+  it('a Celery worker sharing Django code (servesHttp false) gets no HTTP server row; a note says why', () => {
+    const m = shop();
+    m.services[0] = { ...m.services[0]!, framework: 'django', servesHttp: false };
+    const b = buildDashboards(m);
+    const worker = b.dashboards.find((d) => d.title === 'shop / gateway')!.json;
+    expect(rowTitles(worker)).toEqual([
+      'Service',
+      'Operations',
+      'Dependencies',
+      'Runtime (Python)',
+    ]);
+    expect(b.notes).toContain(
+      'gateway: no HTTP server panels (it serves no HTTP: servesHttp is false).',
+    );
+  });
+
   it("takes thresholds from the service's SLO", () => {
     const orders = byTitle('shop / order-service');
     const stat = panelsOf(orders).find((p) => p.title === 'Error ratio') as {

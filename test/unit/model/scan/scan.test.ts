@@ -147,6 +147,47 @@ describe('scanRepository', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('a Celery worker on Django code and a Node consumer serve no HTTP; the web app does', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'obs-scan-'));
+    await mkdir(path.join(dir, 'shop', 'shop'), { recursive: true });
+    await writeFile(path.join(dir, 'shop', 'requirements.txt'), 'django\ncelery\ngunicorn\n');
+    await writeFile(path.join(dir, 'shop', 'manage.py'), 'from django.core import management\n');
+    await writeFile(
+      path.join(dir, 'shop', 'shop', 'wsgi.py'),
+      'import os\nfrom django.core.wsgi import get_wsgi_application\n' +
+        'os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shop.settings")\n',
+    );
+    await mkdir(path.join(dir, 'consumer'));
+    await writeFile(
+      path.join(dir, 'consumer', 'package.json'),
+      JSON.stringify({ main: 'index.js', dependencies: { kafkajs: '2' } }),
+    );
+    await writeFile(path.join(dir, 'consumer', 'index.js'), "require('kafkajs');\n");
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      [
+        'services:',
+        '  web:',
+        '    build: ./shop',
+        '    command: gunicorn shop.wsgi:application -b 0.0.0.0:8000',
+        '  worker:',
+        '    build: ./shop',
+        '    command: python -m celery -A shop worker -l info',
+        '  consumer:',
+        '    build: ./consumer',
+      ].join('\n') + '\n',
+    );
+    const r = await scanRepository(dir);
+    expect(service(r, 'web')).toMatchObject({ framework: 'django', servesHttp: true });
+    expect(service(r, 'worker')).toMatchObject({ framework: 'django', servesHttp: false });
+    expect(service(r, 'consumer').servesHttp).toBe(false);
+    expect(codes(r)).toEqual(
+      expect.arrayContaining(['worker:serves-no-http', 'consumer:serves-no-http']),
+    );
+    expect(codes(r)).not.toContain('worker:port-unknown');
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("puts plain values of the service's env into its command (Dockerfile ENV, manifest env)", async () => {
     const dir = await fastapiRepo();
     await writeFile(
@@ -431,7 +472,10 @@ describe('scanRepository', () => {
         { kind: 'rabbitmq', target: 'rabbit', library: 'aio-pika' },
       ],
     });
-    expect(codes(r)).toContain('worker:port-unknown');
+    // A consumer: no web framework or server, so no HTTP and no port to look for.
+    expect(service(r, 'worker').servesHttp).toBe(false);
+    expect(codes(r)).toContain('worker:serves-no-http');
+    expect(codes(r)).not.toContain('worker:port-unknown');
   });
 
   it('Fastify (CommonJS) with pino; Express calling it through an env URL', async () => {
