@@ -335,7 +335,9 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
   const aggs = [...byId.values()].filter((a) => a.count > 0 || a.baseline > 0);
   const tests = aggs.length;
   for (const a of aggs) {
-    const counts = new Array<number>(nBuckets).fill(0);
+    // A pattern none of whose records had a time has no series: no counts, rather than zeros
+    // that read as "none in this bucket".
+    const counts = new Array<number>(a.minutes.size === 0 ? 0 : nBuckets).fill(0);
     for (const [m, n] of a.minutes)
       counts[Math.min(nBuckets - 1, Math.floor((m - m0) / perBucket))]! += n;
     const p: PatternReport = {

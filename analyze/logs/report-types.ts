@@ -56,7 +56,10 @@ export interface PatternReport {
   firstSeen: string | null;
   lastSeen: string | null;
   examples: string[];
-  /** Counts in equal time buckets from `start`; null when the input had no times. */
+  /**
+   * Counts in equal time buckets from `start` (the same buckets for every pattern); null when the
+   * input had no times; `counts` is empty when none of this pattern's records had a time.
+   */
   overTime: { start: string; bucketSeconds: number; counts: number[] } | null;
   /** A few trace ids from matching records, to follow into `obs analyze traces`. */
   traceIds: string[];

@@ -337,6 +337,32 @@ describe('obs analyze logs', { timeout: 60_000 }, () => {
     expect(cart.overTime!.counts.reduce((a, b) => a + b, 0)).toBe(600);
   });
 
+  it('gives a pattern whose records had no time an empty series, not zero counts', async () => {
+    await writeFile(
+      at('untimed.log'),
+      [
+        '2024-03-01 10:00:01 INFO request 1 served',
+        '2024-03-01 10:00:02 INFO request 2 served',
+        'worker 7 restarted',
+        'worker 8 restarted',
+      ].join('\n') + '\n',
+    );
+    const report = await logsReport(at('untimed.log'));
+    const timed = report.patterns.find((p) => p.template.startsWith('request'))!;
+    expect(timed.overTime).toEqual({
+      start: '2024-03-01T10:00:00.000Z',
+      bucketSeconds: 60,
+      counts: [2],
+    });
+    const untimed = report.patterns.find((p) => p.template.startsWith('worker'))!;
+    expect(untimed.firstSeen).toBeNull();
+    expect(untimed.overTime).toEqual({
+      start: '2024-03-01T10:00:00.000Z',
+      bucketSeconds: 60,
+      counts: [],
+    });
+  });
+
   it('warns when the baseline names none of the input services (files named differently)', async () => {
     await mkdir(at('other-base'));
     await writeFile(at('other-base/baseline_app.log'), 'ERROR disk 1 full\nINFO ok\n');
