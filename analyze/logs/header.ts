@@ -21,6 +21,7 @@
  * the message and are counted by the caller.
  */
 import { ExitCode, ObsError } from '../../core/errors.js';
+import { isZoneAbbreviation } from './times.js';
 
 export interface HeaderParts {
   /** The message without its header. */
@@ -488,7 +489,7 @@ function genericSpans(line: string): HeaderSpans | undefined {
       MONTHS.test(toks.text(0)) ||
       WEEKDAYS.test(toks.text(0).replace(/^\[/, '')))
   ) {
-    while (i < 6 && toks.has(i + 1) && isTimeOrNumber(toks.text(i))) i++;
+    while (i < 6 && toks.has(i + 1) && isTimeField(toks, i)) i++;
     if (i > 0) [time, timeEnd] = timeBounds(toks, 0, i - 1);
   }
   let level: string | undefined;
@@ -533,13 +534,25 @@ function firstTime(toks: Fields, upto: number): number {
 const isMeridiem = (toks: Fields, i: number): boolean =>
   /^[AP]M$/.test(toks.text(i)) && CLOCK.test(toks.text(i - 1));
 
+/**
+ * A zone abbreviation that times.ts reads (`CEST`, `GMT`) after a time of day: part of the time,
+ * not of the message. An unknown one is left to the message, as before they were read.
+ */
+const isZoneAt = (toks: Fields, i: number): boolean =>
+  i > 0 &&
+  isZoneAbbreviation(toks.text(i).replace(/[\]),:]+$/, '')) &&
+  CLOCK.test(toks.text(i - 1));
+
+/** Field `i` is (part of) a time: a number, a date or time, or a zone after a time of day. */
+const isTimeField = (toks: Fields, i: number): boolean =>
+  isTimeOrNumber(toks.text(i)) || isZoneAt(toks, i);
+
 /** The fields of the time: from the first holding one, widened over time-like neighbours. */
 function timeSpan(toks: Fields, upto: number): [number, number] | undefined {
   const first = firstTime(toks, upto);
   if (first < 0) return undefined;
   let last = first;
-  while (last + 1 < upto && (isTimeOrNumber(toks.text(last + 1)) || isMeridiem(toks, last + 1)))
-    last++;
+  while (last + 1 < upto && (isTimeField(toks, last + 1) || isMeridiem(toks, last + 1))) last++;
   let s = first;
   while (s > 0 && isTimeOrNumber(toks.text(s - 1))) s--;
   return [s, last];
@@ -688,8 +701,7 @@ function numericPrefix(anchors: Anchors[]): number {
   if (n === 0) return 0;
   let last = -1;
   for (let i = 0; i < 8; i++) {
-    const share =
-      anchors.filter((a) => a.toks.has(i + 1) && isTimeOrNumber(a.toks.text(i))).length / n;
+    const share = anchors.filter((a) => a.toks.has(i + 1) && isTimeField(a.toks, i)).length / n;
     if (share >= 0.95) last = i;
     else if (i === 0) return 0;
     // A quoted field is message: an access line's status and size after it are not header.

@@ -13,16 +13,95 @@ interface Groups {
   str(i: number): string | undefined;
 }
 
+/**
+ * What a text may leave out: the year (syslog, glog) and the date (a time of day alone), and
+ * the last time of day read, to see midnight pass.
+ */
+interface TimeDefaults {
+  year: number;
+  /** Midnight (UTC) of the date of a time of day alone; the next day's once midnight passed. */
+  day: number;
+  /** The last time of day read (ms since the epoch), by a per-file parser. */
+  lastClock?: number;
+}
+
 interface TimeFormat {
   /** Tried in order; the first that matches gives the groups. */
   res: RegExp[];
-  compute(g: Groups, year: number): number;
+  compute(g: Groups, d: TimeDefaults): number;
 }
 
 const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 
-const ISO =
-  /(\d{4})-(\d{2})-(\d{2})[T _-](\d{2})[:.](\d{2})[:.](\d{2})(?:[.,](\d+))?\s*(Z|[+-]\d{2}:?\d{2})?/;
+/**
+ * Time zone abbreviations and their offsets east of UTC, in minutes: RFC 822's (where CST is US
+ * Central) and the common European, Asian and Australian ones. Ambiguous ones (IST: India,
+ * Ireland or Israel) are left out: an abbreviation not listed is read as UTC, as no zone is.
+ */
+const ZONE_OFFSETS: ReadonlyMap<string, number> = new Map(
+  Object.entries({
+    UT: 0,
+    UTC: 0,
+    GMT: 0,
+    Z: 0,
+    WET: 0,
+    WEST: 60,
+    BST: 60,
+    CET: 60,
+    MET: 60,
+    CEST: 120,
+    MEST: 120,
+    EET: 120,
+    EEST: 180,
+    MSK: 180,
+    EST: -300,
+    EDT: -240,
+    CST: -360,
+    CDT: -300,
+    MST: -420,
+    MDT: -360,
+    PST: -480,
+    PDT: -420,
+    AKST: -540,
+    AKDT: -480,
+    HST: -600,
+    SGT: 480,
+    HKT: 480,
+    AWST: 480,
+    JST: 540,
+    KST: 540,
+    ACST: 570,
+    ACDT: 630,
+    AEST: 600,
+    AEDT: 660,
+    NZST: 720,
+    NZDT: 780,
+  }),
+);
+
+/** Whether `word` is a time zone abbreviation that is read (`ZONE_OFFSETS`). */
+export const isZoneAbbreviation = (word: string): boolean => ZONE_OFFSETS.has(word);
+
+/** Milliseconds to subtract from a local time in `zone` (`+0200`, `-05:00`, `CEST`, `Z`). */
+function zoneOffset(zone: string | undefined): number {
+  if (zone === undefined) return 0;
+  const c = zone.charCodeAt(0);
+  if (c !== 43 && c !== 45) return (ZONE_OFFSETS.get(zone) ?? 0) * 60_000;
+  const digits = zone.slice(1).replace(':', '');
+  const minutes = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2));
+  return (c === 45 ? -1 : 1) * minutes * 60_000;
+}
+
+/** Milliseconds of a fraction of a second written as its digits (`123`, `123456`). */
+const fraction = (digits: string | undefined): number =>
+  digits === undefined ? 0 : Math.round(Number(`0.${digits}`) * 1000);
+
+/** A zone after a time: an offset, `Z` or an abbreviation (an unknown one counts as UTC). */
+const ZONE = String.raw`(Z\b|[+-]\d{2}:?\d{2}|[A-Z]{2,5}\b)`;
+
+const ISO = new RegExp(
+  String.raw`(\d{4})-(\d{2})-(\d{2})[T _-](\d{2})[:.](\d{2})[:.](\d{2})(?:[.,](\d+))?\s*${ZONE}?`,
+);
 const EPOCH = /^\s*(\d{10}|\d{13})(?:\.\d+)?\s*$/;
 const EPOCH_FIELD = /(?:^|\s)(\d{10})(?:\s|$)/;
 const SLASHED = /(\d{2,4})[/.](\d{2})[/.](\d{2})[ T-](\d{2}):(\d{2}):(\d{2})/;
@@ -33,8 +112,18 @@ const COMPACT_SHORT = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/;
 /** The Common Log Format's `01/May/2024:12:00:01 +0000` (nginx, Apache; werkzeug with a space). */
 const CLF =
   /\b(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?/;
+/** Also Java's `Date.toString()` and `date`: `Sun Nov 29 18:16:27 PDT 2026`. */
 const SYSLOG =
-  /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+(\d{4}))?/;
+  /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+([A-Z]{2,5})\b)?(?:\s+(\d{4}))?/;
+/** RFC 1123 / 2822 (HTTP dates, `toUTCString()`): `Sun, 29 Nov 2026 18:16:27 GMT`. */
+const RFC1123 = new RegExp(
+  String.raw`\b(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:\s*${ZONE})?`,
+);
+/** A time of day alone, as pino-pretty writes it by default: `18:16:27.123`. */
+const TIME_OF_DAY = new RegExp(
+  String.raw`^\s*(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:\s*${ZONE})?\s*$`,
+);
+const DAY_MS = 86_400_000;
 /** glog/klog's `0501 12:00:01.123456` (month and day, no year). */
 const GLOG = /^(\d{2})(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/;
 
@@ -42,17 +131,8 @@ const TIME_FORMATS: TimeFormat[] = [
   {
     res: [ISO],
     compute(g) {
-      const frac = g.str(7);
-      const ms = frac !== undefined ? Number(`0.${frac}`) * 1000 : 0;
-      let t =
-        Date.UTC(g.num(1), g.num(2) - 1, g.num(3), g.num(4), g.num(5), g.num(6)) + Math.round(ms);
-      const z = g.str(8);
-      if (z !== undefined && z !== 'Z') {
-        const sign = z.startsWith('-') ? -1 : 1;
-        const digits = z.slice(1).replace(':', '');
-        t -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
-      }
-      return t;
+      const t = Date.UTC(g.num(1), g.num(2) - 1, g.num(3), g.num(4), g.num(5), g.num(6));
+      return t + fraction(g.str(7)) - zoneOffset(g.str(8));
     },
   },
   {
@@ -92,18 +172,41 @@ const TIME_FORMATS: TimeFormat[] = [
   },
   {
     res: [SYSLOG],
-    compute(g, year) {
-      const y = g.str(6) !== undefined ? g.num(6) : year;
+    compute(g, d) {
+      const y = g.str(7) !== undefined ? g.num(7) : d.year;
       const month = MONTHS.indexOf(g.str(1)!.toLowerCase());
-      return Date.UTC(y, month, g.num(2), g.num(3), g.num(4), g.num(5));
+      return Date.UTC(y, month, g.num(2), g.num(3), g.num(4), g.num(5)) - zoneOffset(g.str(6));
+    },
+  },
+  {
+    res: [RFC1123],
+    compute(g) {
+      const month = MONTHS.indexOf(g.str(2)!.toLowerCase());
+      const t = Date.UTC(g.num(3), month, g.num(1), g.num(4), g.num(5), g.num(6));
+      return t + fraction(g.str(7)) - zoneOffset(g.str(8));
     },
   },
   {
     res: [GLOG],
-    compute(g, year) {
-      const frac = g.str(6);
-      const ms = frac !== undefined ? Math.round(Number(`0.${frac}`) * 1000) : 0;
-      return Date.UTC(year, g.num(1) - 1, g.num(2), g.num(3), g.num(4), g.num(5)) + ms;
+    compute(g, d) {
+      return (
+        Date.UTC(d.year, g.num(1) - 1, g.num(2), g.num(3), g.num(4), g.num(5)) + fraction(g.str(6))
+      );
+    },
+  },
+  {
+    res: [TIME_OF_DAY],
+    compute(g, d) {
+      const clock = ((g.num(1) * 60 + g.num(2)) * 60 + g.num(3)) * 1000 + fraction(g.str(4));
+      let t = d.day + clock - zoneOffset(g.str(5));
+      // A time of day is the one nearest the last one read: half a day before it is on the next
+      // day (midnight passed); half a day after it, the day before (a line written late).
+      if (d.lastClock !== undefined && t < d.lastClock - DAY_MS / 2) {
+        d.day += DAY_MS;
+        t += DAY_MS;
+      } else if (d.lastClock !== undefined && t > d.lastClock + DAY_MS / 2) t -= DAY_MS;
+      d.lastClock = t;
+      return t;
     },
   },
 ];
@@ -147,15 +250,26 @@ function match(f: TimeFormat, text: string, g: MatchGroups): number {
   return -1;
 }
 
+/** Midnight (UTC) of today's date. */
+const today = (): number => Math.floor(Date.now() / DAY_MS) * DAY_MS;
+
 /**
  * Milliseconds since the epoch from common timestamp texts: ISO 8601 / RFC 3339, epoch seconds or
  * milliseconds, `yy/mm/dd HH:MM:SS`, `yyyymmdd-HH:MM:SS`, `yymmdd HHMMSS`, the Common Log
- * Format's `dd/Mon/yyyy:HH:MM:SS +zone`, syslog `Mon dd HH:MM:SS` and glog's `mmdd HH:MM:SS.ffffff`
- * (with `year` when the text has none). Times without a zone are taken as UTC.
+ * Format's `dd/Mon/yyyy:HH:MM:SS +zone`, syslog `Mon dd HH:MM:SS` (and `date`'s `Sun Nov 29
+ * 18:16:27 PDT 2026`), RFC 1123's `Sun, 29 Nov 2026 18:16:27 GMT`, glog's `mmdd HH:MM:SS.ffffff`
+ * (with `year` when the text has none) and a time of day alone (`18:16:27.123`, on the date of
+ * `day`, midnight UTC). A zone is an offset or a common abbreviation (`CEST`, `PDT`); times
+ * without one, or with an abbreviation not known, are taken as UTC.
  */
-export function parseTime(text: string, year = new Date().getUTCFullYear()): number | undefined {
+export function parseTime(
+  text: string,
+  year = new Date().getUTCFullYear(),
+  day = today(),
+): number | undefined {
   const g = new MatchGroups();
-  for (const f of TIME_FORMATS) if (match(f, text, g) >= 0) return f.compute(g, year);
+  const d: TimeDefaults = { year, day };
+  for (const f of TIME_FORMATS) if (match(f, text, g) >= 0) return f.compute(g, d);
   return undefined;
 }
 
@@ -184,8 +298,12 @@ export interface TimeParser {
   byShape(text: string, memo: TimeMemo): number | undefined;
 }
 
-/** `parseTime` that tries the format that worked last time first (one per file). */
-export function createTimeParser(year = new Date().getUTCFullYear()): TimeParser {
+/**
+ * `parseTime` that tries the format that worked last time first (one per file, in line order: a
+ * time of day alone moves to the next day when it falls half a day behind the one before).
+ */
+export function createTimeParser(year = new Date().getUTCFullYear(), day = today()): TimeParser {
+  const d: TimeDefaults = { year, day };
   let last: TimeFormat | undefined;
   // Consecutive lines often share their time (many per second): the last answer is kept.
   let lastText: string | undefined;
@@ -202,14 +320,14 @@ export function createTimeParser(year = new Date().getUTCFullYear()): TimeParser
       foundRe = match(last, text, groups);
       if (foundRe >= 0) {
         found = last;
-        return last.compute(groups, year);
+        return last.compute(groups, d);
       }
     }
     for (const f of TIME_FORMATS) {
       foundRe = match(f, text, groups);
       if (foundRe >= 0) {
         found = last = f;
-        return f.compute(groups, year);
+        return f.compute(groups, d);
       }
     }
     return undefined;
@@ -232,7 +350,7 @@ export function createTimeParser(year = new Date().getUTCFullYear()): TimeParser
       last = f;
       shapeGroups.text = text;
       shapeGroups.spans = memo.spans;
-      return (lastTime = f.compute(shapeGroups, year));
+      return (lastTime = f.compute(shapeGroups, d));
     }
     const before = last;
     lastTime = parse(text);
@@ -243,9 +361,9 @@ export function createTimeParser(year = new Date().getUTCFullYear()): TimeParser
     }
     // Where the groups are, from the same expression with indices.
     const re = found.res[foundRe]!;
-    const d = new RegExp(re.source, re.flags + 'd').exec(text)!;
+    const m = new RegExp(re.source, re.flags + 'd').exec(text)!;
     memo.format = found;
-    memo.spans = d.indices!.flatMap((span) => (span === undefined ? [-1, -1] : [...span]));
+    memo.spans = m.indices!.flatMap((span) => (span === undefined ? [-1, -1] : [...span]));
     memo.lastBefore = before;
     return lastTime;
   };

@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ObsError } from '../../../../core/errors.js';
-import { compileLogFormat, learnHeader, levelOf } from '../../../../analyze/logs/header.js';
+import {
+  compileLogFormat,
+  genericHeader,
+  learnHeader,
+  levelOf,
+} from '../../../../analyze/logs/header.js';
 
 const fixture = (name: string) =>
   readFileSync(`test/fixtures/logs/formats/${name}.log`, 'utf8').trimEnd().split('\n');
@@ -205,6 +210,30 @@ describe('learnHeader', () => {
     expect(h.parse(lines[0]!)).toMatchObject({
       level: 'info',
       content: 'Starting gunicorn 23.0.0',
+    });
+  });
+
+  it('reads a zone abbreviation after the time as part of it; an unknown one stays message', () => {
+    const lines = [
+      '2026-11-29 20:16:27,123 CEST INFO orders: order 1 placed',
+      '2026-11-29 20:16:28,456 CEST ERROR orders: payment failed for order 1',
+    ];
+    expect(learnHeader(lines).parse(lines[1]!)).toMatchObject({
+      time: '2026-11-29 20:16:28,456 CEST',
+      level: 'error',
+      content: 'payment failed for order 1',
+    });
+    expect(genericHeader('Sun, 29 Nov 2026 18:16:27 GMT cache warmed')).toMatchObject({
+      time: 'Sun, 29 Nov 2026 18:16:27 GMT',
+      content: 'cache warmed',
+    });
+    expect(genericHeader('Sun Nov 29 12:16:27 CST 2026 cache warmed')).toMatchObject({
+      time: 'Sun Nov 29 12:16:27 CST 2026',
+      content: 'cache warmed',
+    });
+    expect(genericHeader('2026-11-29 18:16:27 XYZ cache warmed')).toMatchObject({
+      time: '2026-11-29 18:16:27',
+      content: 'XYZ cache warmed',
     });
   });
 

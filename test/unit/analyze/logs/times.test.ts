@@ -17,8 +17,39 @@ describe('parseTime', () => {
     ['11/29/2026, 3:23:09 PM', Date.UTC(2026, 10, 29, 15, 23, 9)], // NestJS (en-US)
     ['1/2/2026, 12:05:00 AM', Date.UTC(2026, 0, 2, 0, 5, 0)],
     ['- 1117838570 2005.06.03', 1117838570000],
+    ['Sun, 29 Nov 2026 18:16:27 GMT', Date.UTC(2026, 10, 29, 18, 16, 27)], // RFC 1123
+    ['Sun, 29 Nov 2026 20:16:27 +0200', Date.UTC(2026, 10, 29, 18, 16, 27)], // RFC 2822
+    ['29 Nov 2026 19:16:27 CET', Date.UTC(2026, 10, 29, 18, 16, 27)],
+    ['2026-11-29 18:16:27.123 +0000', Date.UTC(2026, 10, 29, 18, 16, 27, 123)], // pino-pretty
+    ['2026-11-29 20:16:27,123 CEST', Date.UTC(2026, 10, 29, 18, 16, 27, 123)],
+    ['2026-11-29 11:16:27 PDT', Date.UTC(2026, 10, 29, 18, 16, 27)],
+    ['2026-11-29T13:16:27 EST', Date.UTC(2026, 10, 29, 18, 16, 27)],
+    ['Sun Nov 29 12:16:27 CST 2026', Date.UTC(2026, 10, 29, 18, 16, 27)], // Java's Date, `date`
+    ['2026-11-29 18:16:27 XYZ', Date.UTC(2026, 10, 29, 18, 16, 27)], // unknown: as UTC
+    ['18:16:27.123', Date.UTC(2024, 4, 1, 18, 16, 27, 123)], // pino-pretty: on the given day
     ['no time here', undefined],
-  ])('%s', (text, ms) => expect(parseTime(text, 2024)).toBe(ms));
+  ])('%s', (text, ms) => expect(parseTime(text, 2024, Date.UTC(2024, 4, 1))).toBe(ms));
+
+  it('reads a time of day alone on the current UTC date by default', () => {
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400_000;
+    expect(parseTime('00:00:01')).toBe(day + 1000);
+  });
+});
+
+describe('createTimeParser', () => {
+  it('moves times of day alone to the next day once midnight passed', () => {
+    const parse = createTimeParser(2026, Date.UTC(2026, 10, 29));
+    expect(
+      ['23:59:58.500', '23:59:59.900', '00:00:00.100', '00:00:01', '23:59:59.950'].map(parse),
+    ).toEqual([
+      Date.UTC(2026, 10, 29, 23, 59, 58, 500),
+      Date.UTC(2026, 10, 29, 23, 59, 59, 900),
+      Date.UTC(2026, 10, 30, 0, 0, 0, 100),
+      Date.UTC(2026, 10, 30, 0, 0, 1),
+      // A line written late, before midnight, is not a day later.
+      Date.UTC(2026, 10, 29, 23, 59, 59, 950),
+    ]);
+  });
 });
 
 describe('createTimeParser().byShape', () => {
@@ -42,6 +73,10 @@ describe('createTimeParser().byShape', () => {
       '9999999999 9999.99.99 99:99:99',
       '9999.99.99 99:99:99',
       '99/99/9999, 9:99:99 PM',
+      'Sun, 99 Nov 9999 99:99:99 GMT',
+      '9999-99-99 99:99:99,999 CEST',
+      'Sun Nov 99 99:99:99 PDT 9999',
+      '99:99:99.999',
       'no time 99 here',
     ];
     let x = 0x2545f491;
