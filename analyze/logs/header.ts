@@ -476,13 +476,21 @@ function genericSpans(line: string): HeaderSpans | undefined {
   const py = PY_BASIC.exec(line);
   if (py !== null) {
     const c = py[1]!.length + 1;
-    return spansOf(py[0].length, false, levelOf(py[1]!), NONE, NONE, c, c + py[2]!.length);
+    // werkzeug's access lines through Python's logging: `INFO:werkzeug:127.0.0.1 - - [time] "GET`.
+    const access = accessLead(line, py[0].length);
+    const [time, timeEnd] = access ?? [NONE, NONE];
+    const content = access?.[2] ?? py[0].length;
+    return spansOf(content, false, levelOf(py[1]!), time, timeEnd, c, c + py[2]!.length);
   }
   const toks = genericFields.reset(line, 12);
   let i = 0;
   let time = NONE;
   let timeEnd = NONE;
-  if (
+  const access = accessLead(line, 0);
+  if (access !== undefined) {
+    [time, timeEnd] = access;
+    while (toks.has(i + 1) && toks.start(i) < access[2]) i++;
+  } else if (
     toks.has(1) &&
     (hasTime(toks.text(0)) ||
       DATE_START.test(toks.text(0)) ||
@@ -500,7 +508,9 @@ function genericSpans(line: string): HeaderSpans | undefined {
     if (SEPARATOR.test(t)) i++;
     else if (level === undefined && levelOf(t) !== undefined) {
       level = levelOf(t);
-      i++;
+      i = levelEnd(toks, i);
+    } else if (t === 'in' && level !== undefined && component === NONE && locationAt(toks, i) > i) {
+      i++; // Flask's `ERROR in app: message`: the tag follows
     } else if (component === NONE && TAG.test(t) && (level !== undefined || time !== NONE)) {
       [component, componentEnd] = [toks.start(i), toks.end(i) - 1];
       i++;
@@ -519,6 +529,32 @@ function genericSpans(line: string): HeaderSpans | undefined {
   }
   if (time === NONE && level === undefined) return undefined;
   return spansOf(messageStart(toks, i), false, level, time, timeEnd, component, componentEnd);
+}
+
+/**
+ * An access log line's client, identity and user, then its time in brackets (the Common Log
+ * Format; werkzeug writes a space before the clock), or the time alone as Django's runserver
+ * writes it: `127.0.0.1 - - [29/Nov/2026 18:16:27] "GET / HTTP/1.1" 200 -`.
+ */
+const ACCESS_LEAD =
+  /(?:[^\s[]+ [^\s[]+ [^\s[]+ )?\[(\d{2}\/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/\d{4}[: ]\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\] */y;
+
+/**
+ * The time (start, end) and where the message starts, of an access line's lead at `from`: all
+ * of it is header, as the positional header of a file of access lines reads it.
+ */
+function accessLead(line: string, from: number): [number, number, number] | undefined {
+  const c = line.charCodeAt(from);
+  // A lead starts with an address or a host, or the bracket of the time.
+  if (!((c >= 48 && c <= 58) || c === 91 || (c >= 65 && c <= 90) || (c >= 97 && c <= 122))) {
+    return undefined;
+  }
+  ACCESS_LEAD.lastIndex = from;
+  const m = ACCESS_LEAD.exec(line);
+  if (m === null) return undefined;
+  const end = from + m[0].length;
+  const time = line.lastIndexOf('[', end) + 1;
+  return [time, time + m[1]!.length, end];
 }
 
 /** genericHeader's fields (it runs on its own, or last in another parser's parse). */
@@ -736,15 +772,33 @@ function timeAt(toks: Fields, i: number): number {
   return i + 1;
 }
 
+/**
+ * The index after a level at field `at`, past its closing bracket when padding split it off
+ * (structlog's console renderer: `[error    ]`).
+ */
+function levelEnd(toks: Fields, at: number): number {
+  const t = toks.text(at);
+  if (t.charCodeAt(0) !== 91 || t.indexOf(']') >= 0) return at + 1;
+  return Math.max(at + 1, bracketEnd(toks, at));
+}
+
+/**
+ * Where a `logger:` tag is, from field `i`: after an `in` that states where the record was
+ * logged (Flask's default `[time] ERROR in app: message`), else at `i`.
+ */
+const locationAt = (toks: Fields, i: number): number =>
+  toks.at(i) === 'in' && toks.has(i + 2) && TAG.test(toks.text(i + 1)) ? i + 1 : i;
+
 function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
   // What follows the level in this file: a timestamp, bracket groups, then a `logger:` tag or a
   // dotted logger.
   const after = anchors.filter((a) => a.level === at);
   const share = (f: (a: Anchors) => boolean) => after.filter(f).length / Math.max(1, after.length);
+  const end = (toks: Fields) => levelEnd(toks, at);
   // A time after the level only when no field before it holds one.
   const timeAfter =
-    share((a) => firstTime(a.toks, at) < 0 && timeAt(a.toks, at + 1) > at + 1) >= 0.8;
-  const start = (toks: Fields) => (timeAfter ? timeAt(toks, at + 1) : at + 1);
+    share((a) => firstTime(a.toks, at) < 0 && timeAt(a.toks, end(a.toks)) > end(a.toks)) >= 0.8;
+  const start = (toks: Fields) => (timeAfter ? timeAt(toks, end(toks)) : end(toks));
   const skipBrackets = (toks: Fields, i: number) => {
     let j = i;
     for (let k = 0; k < 3; k++) {
@@ -756,7 +810,7 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
   };
   const tagUsual =
     share((a) => {
-      const j = skipBrackets(a.toks, pidDashes(a.toks, start(a.toks)));
+      const j = locationAt(a.toks, skipBrackets(a.toks, pidDashes(a.toks, start(a.toks))));
       return a.toks.has(j + 1) && TAG.test(a.toks.text(j));
     }) >= 0.8;
   const loggerUsual =
@@ -781,9 +835,10 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
       let c: ComponentSpans = [NONE, NONE, ...pid];
       const next = toks.at(i);
       if (next !== undefined && toks.has(i + 1)) {
-        if (tagUsual && TAG.test(next)) {
-          c = componentAt(line, toks.start(i), toks.end(i));
-          i++;
+        const tag = locationAt(toks, i);
+        if (tagUsual && TAG.test(toks.text(tag))) {
+          c = componentAt(line, toks.start(tag), toks.end(tag));
+          i = tag + 1;
         } else if (loggerUsual && LOGGER.test(next)) {
           c = [toks.start(i), toks.end(i), ...pid];
           i = bracketEnd(toks, i + 1); // one group: `[req-...]`; a second one is message
@@ -792,8 +847,8 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
         }
       }
       if (toks.at(i) === '-' && toks.has(i + 1)) i++;
-      if (first > at + 1) {
-        const [a, b] = timeBounds(toks, at + 1, first - 1);
+      if (first > end(toks)) {
+        const [a, b] = timeBounds(toks, end(toks), first - 1);
         return spansOf(messageStart(toks, i), true, level, a, b, ...c);
       }
       time.find(toks, at);

@@ -237,6 +237,63 @@ describe('learnHeader', () => {
     });
   });
 
+  it('reads the time of access lines in a mixed stream as header, leaving none of it in the message', () => {
+    const lines = [
+      '127.0.0.1 - - [29/Nov/2026 18:16:27] "GET /orders HTTP/1.1" 200 -', // werkzeug
+      '[29/Nov/2026 18:16:28] "GET /orders/1/ HTTP/1.1" 500 145', // Django's runserver
+      'INFO:werkzeug:127.0.0.1 - - [29/Nov/2026 18:16:29] "GET / HTTP/1.1" 404 -',
+      '10.0.0.7 - alice [29/Nov/2026:18:16:30 +0000] "POST /pay HTTP/1.1" 201 12 "-" "curl/8"',
+      '[29/Nov/2026:18:16:31 +0000] ERROR payment failed', // a level after the time is read
+      '2026-11-29 18:16:32,123 INFO orders: order 1 placed',
+      'Watching for file changes with StatReloader',
+    ];
+    const h = learnHeader(lines);
+    expect(h.description).toBe('per line');
+    expect(lines.slice(0, 5).map((l) => h.parse(l))).toMatchObject([
+      { time: '29/Nov/2026 18:16:27', content: '"GET /orders HTTP/1.1" 200 -' },
+      { time: '29/Nov/2026 18:16:28', content: '"GET /orders/1/ HTTP/1.1" 500 145' },
+      { time: '29/Nov/2026 18:16:29', content: '"GET / HTTP/1.1" 404 -', component: 'werkzeug' },
+      { time: '29/Nov/2026:18:16:30 +0000', content: '"POST /pay HTTP/1.1" 201 12 "-" "curl/8"' },
+      { time: '29/Nov/2026:18:16:31 +0000', level: 'error', content: 'payment failed' },
+    ]);
+  });
+
+  it("reads structlog's padded `[error    ]` level whole, learned and line by line", () => {
+    const lines = [
+      '2026-11-29 18:16:27 [info     ] order placed                   order_id=12',
+      '2026-11-29 18:16:28 [warning  ] order slow                     order_id=13',
+      '2026-11-29 18:16:29 [error    ] payment failed                 order_id=14',
+    ];
+    expect(learnHeader(lines).parse(lines[2]!)).toMatchObject({
+      level: 'error',
+      time: '2026-11-29 18:16:29',
+      content: 'payment failed                 order_id=14',
+    });
+    expect(genericHeader(lines[1]!)).toMatchObject({
+      level: 'warn',
+      content: 'order slow                     order_id=13',
+    });
+  });
+
+  it("reads Flask's default `[time] LEVEL in module: message`: the module is the component", () => {
+    const lines = [
+      '[2026-11-29 18:16:29,123] ERROR in app: Exception on /pay [POST]',
+      '[2026-11-29 18:16:30,456] INFO in orders: order 12 placed',
+      '[2026-11-29 18:16:31,789] WARNING in orders: order 13 slow',
+    ];
+    expect(learnHeader(lines).parse(lines[0]!)).toMatchObject({
+      level: 'error',
+      time: '2026-11-29 18:16:29,123',
+      component: 'app',
+      content: 'Exception on /pay [POST]',
+    });
+    expect(genericHeader(lines[2]!)).toMatchObject({
+      level: 'warn',
+      component: 'orders',
+      content: 'order 13 slow',
+    });
+  });
+
   it("reads Celery's `[time: LEVEL/process]` header", () => {
     const lines = [
       '[2024-05-01 12:00:00,101: INFO/MainProcess] Connected to redis://redis:6379/0',
