@@ -18,7 +18,8 @@
  * headed lines can never lose a record to this. In a file without a header (a service's raw
  * stderr), only lines that are clearly part of a trace are joined: frames (`at ...`,
  * `File "..."`), `Caused by:`, `... 12 more`, and whatever follows `Traceback (most recent call
- * last):` up to its exception line.
+ * last):` up to its exception line; the traceback itself goes on a line without a header only
+ * when that line says something failed (`REPORTS_PROBLEM`).
  */
 import type { LogRecord } from './records.js';
 
@@ -81,6 +82,15 @@ const startsBlank = (line: string): boolean => {
   const c = line.charCodeAt(0);
   return c === 32 || c === 9;
 };
+
+/**
+ * A message that says something failed. A line without a header right before a traceback is the
+ * record the traceback belongs to when it says so: Django's default logging and runserver write
+ * `Internal Server Error: /path` (the message alone) and then the traceback, Python's threading
+ * `Exception in thread worker:`. Otherwise it may be an unrelated print, and stays apart.
+ */
+const REPORTS_PROBLEM =
+  /\b(?:errors?|exceptions?|fail(?:s|ed|ure)?|fatal|critical|crash(?:ed)?|unhandled|uncaught|abort(?:ed)?)\b/i;
 
 /** Levels whose message an exception on the next line belongs to (not INFO's). */
 const isProblemLevel = (level: string | undefined): boolean =>
@@ -152,7 +162,7 @@ export class StackTraceJoiner<T> {
     // traceback after it is its own, where a headerless one starts an uncaught exception's.
     const headed = this.shaped || r.level !== undefined || r.timestamp !== undefined;
     if (line === TRACEBACK) {
-      if (!headed && this.frames === 0) return false;
+      if (!headed && this.frames === 0 && !REPORTS_PROBLEM.test(r.content)) return false;
       this.traceback = true;
       return this.take(r, no);
     }

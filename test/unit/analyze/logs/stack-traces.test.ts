@@ -174,6 +174,41 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it("joins a traceback to the line before it that says something failed (Django's runserver)", async () => {
+    const traceback = (exception: string) => [
+      'Traceback (most recent call last):',
+      '  File "/venv/lib/python3.12/site-packages/django/core/handlers/exception.py", line 55, in inner',
+      '    response = get_response(request)',
+      '  File "/app/orders/views.py", line 12, in pay',
+      '    raise ValueError("card declined")',
+      exception,
+    ];
+    const f = write('runserver.log', [
+      'Starting development server at http://127.0.0.1:8000/',
+      '[29/Nov/2026 18:16:21] "GET /orders/ HTTP/1.1" 200 1234',
+      // Django's default logging: the message alone, then the traceback.
+      'Internal Server Error: /orders/pay/',
+      ...traceback('ValueError: card declined'),
+      '[29/Nov/2026 18:16:27] "POST /orders/pay/ HTTP/1.1" 500 65432',
+      // Python's threading.excepthook.
+      'Exception in thread worker-1:',
+      ...traceback('KeyError: 7'),
+      // A print that says nothing failed is not the uncaught exception's record.
+      'Loaded 3 plugins',
+      ...traceback('RuntimeError: boom'),
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.content, x.exception])).toEqual([
+      [1, 1, undefined, 'Starting development server at http://127.0.0.1:8000/', undefined],
+      [2, 2, 'info', '"GET /orders/ HTTP/1.1" 200 1234', undefined],
+      [3, 9, 'error', 'Internal Server Error: /orders/pay/', 'ValueError: card declined'],
+      [10, 10, 'error', '"POST /orders/pay/ HTTP/1.1" 500 65432', undefined],
+      [11, 17, 'error', 'Exception in thread worker-1:', 'KeyError: 7'],
+      [18, 18, undefined, 'Loaded 3 plugins', undefined],
+      [19, 24, 'error', 'RuntimeError: boom', 'RuntimeError: boom'],
+    ]);
+  });
+
   it('joins a trace that Docker, a CRI runtime, Compose or kubectl wrote a line at a time', async () => {
     const text = [
       'listening',
