@@ -12,7 +12,8 @@ afterEach(async () => {
   repo = undefined;
 });
 
-describe('obs init', () => {
+// Each test spawns the built binary (a second or two each); a loaded machine needs more than 5 s.
+describe('obs init', { timeout: 60_000 }, () => {
   it('--json: found services, findings, written files, notes and next steps', async () => {
     repo = await copyRepo('compose-polyglot');
     const r = await runObs(['init', repo.dir, '--json']);
