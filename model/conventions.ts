@@ -295,3 +295,15 @@ export function logsDataStream(model: SystemModel, service: ServiceModel) {
   const namespace = logsNamespace(model);
   return { type: 'logs', dataset, namespace, name: `logs-${dataset}-${namespace}` } as const;
 }
+
+/** A Kubernetes Service's DNS name in a namespace: `payments.shop.svc.cluster.local`. */
+const CLUSTER_DNS = /^([a-z0-9-]+)\.[a-z0-9-]+\.svc(?:\.cluster\.local)?\.?$/;
+
+/**
+ * The Service a lower-case host names inside a cluster: the first label of a cluster DNS name
+ * (`payments.shop.svc.cluster.local` -> `payments`), else the host itself. The scanner reads
+ * hosts in configuration this way, and the trace analyses read the peers of calls.
+ */
+export function serviceHost(host: string): string {
+  return CLUSTER_DNS.exec(host)?.[1] ?? host;
+}

@@ -4,6 +4,7 @@
  * it depends on. The tables here are the one place that knows which library means which system.
  */
 import type { DependencyModel } from '../schema.js';
+import { serviceHost } from '../conventions.js';
 
 type Kind = DependencyModel['kind'];
 
@@ -159,14 +160,6 @@ export interface EnvDependency {
   variable: string;
   /** The kind was assumed (no scheme, no image, no hint). */
   assumed: boolean;
-}
-
-/** A Kubernetes Service's DNS name in a namespace: `payments.shop.svc.cluster.local`. */
-const CLUSTER_DNS = /^([a-z0-9-]+)\.[a-z0-9-]+\.svc(?:\.cluster\.local)?\.?$/;
-
-/** The Service name a host names: itself, or the first label of a cluster DNS name. */
-export function serviceHost(host: string): string {
-  return CLUSTER_DNS.exec(host)?.[1] ?? host;
 }
 
 function hostsIn(value: string): { scheme?: string; host: string }[] {

@@ -15,6 +15,7 @@
 import type { AnalysisContext, TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
 import type { Change } from './changes.js';
+import { serviceHost } from '../../../model/conventions.js';
 
 export interface RootCausesConfig {
   /** Services listed, at most. Default 10. */
@@ -92,16 +93,13 @@ function knownServices(ctx: AnalysisContext): Map<string, string> {
   return names;
 }
 
-/** A cluster DNS name's first label (`payments.shop.svc.cluster.local`), else the peer. */
-const CLUSTER_DNS = /^([^.]+)\.[^.]+\.svc(?:\.cluster\.local)?\.?$/;
-
 /** The service of the system a call's peer names (`backend`, `Backend:8080`), if any. */
 function peerService(peer: string, known: ReadonlyMap<string, string>): string | undefined {
   const host = peer.toLowerCase().replace(/:\d+$/, '');
-  return known.get(host) ?? known.get(CLUSTER_DNS.exec(host)?.[1] ?? '');
+  return known.get(host) ?? known.get(serviceHost(host));
 }
 
-function failFastOf(ctx: AnalysisContext): FailFast {
+function failFastOf(ctx: AnalysisContext, known: ReadonlyMap<string, string>): FailFast {
   const out: FailFast = {
     callers: new Map(),
     own: new Map(),
@@ -109,7 +107,6 @@ function failFastOf(ctx: AnalysisContext): FailFast {
     unreachable: new Map(),
     slow: new Map(),
   };
-  const known = knownServices(ctx);
   for (const s of ctx.results.errorOrigins?.services ?? []) {
     const callees: { service: string; traces: number }[] = [];
     for (const d of s.dependencies) {
@@ -318,7 +315,8 @@ function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext, fast: FailFast):
 
 export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): RootCause[] {
   const m: EvidenceMap = new Map();
-  const fast = failFastOf(ctx);
+  const known = knownServices(ctx);
+  const fast = failFastOf(ctx, known);
   fromChanges(m, ctx.results.changes?.changes ?? [], fast);
   // With a baseline, errors are compared per operation (changes); without, where they start.
   if (ctx.results.changes === undefined) fromErrorOrigins(m, ctx, fast);
@@ -331,7 +329,7 @@ export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): Roo
     return { service, score, evidence: ev };
   });
   ranked.sort((a, b) => b.score - a.score || a.service.localeCompare(b.service));
-  const outside = dependencyReasons(ctx);
+  const outside = dependencyReasons(ctx, known);
   return ranked.slice(0, cfg.top).map((r, i) => ({
     rank: i + 1,
     service: r.service,
@@ -349,9 +347,11 @@ export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): Roo
  * API, a database): that dependency named first among its reasons. The service stays the one
  * ranked, as the nearest place the traces can see, but the reader learns where to look.
  */
-function dependencyReasons(ctx: AnalysisContext): Map<string, string[]> {
+function dependencyReasons(
+  ctx: AnalysisContext,
+  known: ReadonlyMap<string, string>,
+): Map<string, string[]> {
   const out = new Map<string, string[]>();
-  const known = knownServices(ctx);
   for (const s of ctx.results.errorOrigins?.services ?? []) {
     // Services of the system that did not record the calls have evidence of their own.
     const top = s.dependencies.filter((d) => peerService(d.peer, known) === undefined).slice(0, 3);
