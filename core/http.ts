@@ -104,6 +104,28 @@ export function isRetryableStatus(status: number): boolean {
   return status === 429 || status >= 500;
 }
 
+/** What a client says of a server that kept answering a retryable status until retries ran out. */
+export interface KeptFailing {
+  server: string;
+  /** The server's address as shown (credentials already hidden). */
+  where: string;
+  /** What was being done, as it reads after "kept failing": `to push dashboards`. */
+  what: string;
+  res: HttpResponse;
+  /** The server's own message from the answer, if any. */
+  message?: string;
+  code: string;
+  suggestion: string;
+}
+
+/** The error every client gives once retries of a 5xx or 429 ran out (exit 69). */
+export function keptFailingError(k: KeptFailing): ObsError {
+  return new ObsError(
+    `${k.server} at ${k.where} kept failing ${k.what}: HTTP ${k.res.status} after ${k.res.attempts} attempts${k.message ? ` (${k.message})` : ''}`,
+    { code: k.code, exit: ExitCode.unavailable, suggestions: [k.suggestion] },
+  );
+}
+
 const isRedirect = (status: number) => status >= 300 && status < 400;
 
 export interface Redirect {

@@ -7,7 +7,7 @@
  */
 import { ExitCode, ObsError } from '../core/errors.js';
 import type { HttpResponse, RequestContext, RetryPolicy } from '../core/http.js';
-import { isRetryableStatus, redactUrl, request } from '../core/http.js';
+import { isRetryableStatus, keptFailingError, redactUrl, request } from '../core/http.js';
 
 export interface GrafanaOptions {
   /** Base URL, e.g. http://127.0.0.1:3000 (a sub-path such as /grafana is kept). */
@@ -126,15 +126,15 @@ export class GrafanaClient {
     );
     this.refuseAuth(res, what);
     if (isRetryableStatus(res.status)) {
-      const m = messageIn(res.body).message;
-      throw new ObsError(
-        `Grafana at ${this.where} kept failing to ${what}: HTTP ${res.status} after ${res.attempts} attempts${m ? ` (${m})` : ''}`,
-        {
-          code: 'OBS_GRAFANA_SERVER_ERROR',
-          exit: ExitCode.unavailable,
-          suggestions: ["Check Grafana's own log; run the push again when it is healthy."],
-        },
-      );
+      throw keptFailingError({
+        server: 'Grafana',
+        where: this.where,
+        what: `to ${what}`,
+        res,
+        message: messageIn(res.body).message,
+        code: 'OBS_GRAFANA_SERVER_ERROR',
+        suggestion: "Check Grafana's own log; run the push again when it is healthy.",
+      });
     }
     return res;
   }

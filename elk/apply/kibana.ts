@@ -4,7 +4,7 @@
  * through core/http.ts (timeouts, retries with backoff); Kibana's write APIs need `kbn-xsrf`.
  */
 import { ExitCode, ObsError } from '../../core/errors.js';
-import { isRetryableStatus, redactUrl, request } from '../../core/http.js';
+import { isRetryableStatus, keptFailingError, redactUrl, request } from '../../core/http.js';
 import type { HttpRequest, HttpResponse, RetryPolicy } from '../../core/http.js';
 import type { SystemModel } from '../../model/schema.js';
 import { dataView, savedSearches, toNdjson } from '../kibana.js';
@@ -93,16 +93,15 @@ function refusedCredentials(res: HttpResponse, what: string, url: string): ObsEr
 function checkAnswer(res: HttpResponse, what: string, url: string): void {
   if (res.status === 401 || res.status === 403) throw refusedCredentials(res, what, url);
   if (isRetryableStatus(res.status)) {
-    throw new ObsError(
-      `Kibana at ${url} kept failing ${what}: HTTP ${res.status} after ${res.attempts} attempts (${messageOf(res)})`,
-      {
-        code: 'OBS_KIBANA_SERVER_ERROR',
-        exit: ExitCode.unavailable,
-        suggestions: [
-          "Check Kibana's status page and log; run obs elk apply again when it is healthy.",
-        ],
-      },
-    );
+    throw keptFailingError({
+      server: 'Kibana',
+      where: url,
+      what,
+      res,
+      message: messageOf(res),
+      code: 'OBS_KIBANA_SERVER_ERROR',
+      suggestion: "Check Kibana's status page and log; run obs elk apply again when it is healthy.",
+    });
   }
   if (res.status !== 404 && !(res.headers.get('content-type') ?? '').includes('json')) {
     throw new ObsError(
