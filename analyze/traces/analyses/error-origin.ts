@@ -18,10 +18,11 @@
  * (usual-calls.ts): its breaker to that callee was open, say. Such traces are counted for both:
  * `failFast` for the service, `skippedBy` for the callee, when the callee fails in this input too.
  */
-import { GRPC_STATUS, grpcIsError } from '../span.js';
+import { GRPC_STATUS } from '../span.js';
 import type { Trace } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
+import { refusedByCallee, startsError } from './origins.js';
 import { UsualCalls, calleesOf, entryOf, opKey } from './usual-calls.js';
 import type { UsualCallsState } from './usual-calls.js';
 
@@ -88,37 +89,6 @@ export interface ErrorOriginResult {
   services: ServiceOrigins[];
 }
 
-/**
- * Whether failed span `i` is a call the callee answered with a 4xx (or a gRPC code such as
- * NOT_FOUND) that it does not count as its own failure (a declined payment, a missing item):
- * the client side marks every 4xx and non-OK code failed, but the answer is a decision, not an
- * error. If the caller then fails, that is its own doing. A callee without spans of its own (a
- * third-party API, an uninstrumented service) is taken at its word the same way: a 404 for an
- * avatar that does not exist is no error of the caller's.
- */
-function refusedByCallee(t: Trace, i: number): boolean {
-  const s = t.spans[i]!;
-  const answer =
-    s.httpStatus !== undefined
-      ? s.httpStatus >= 400 && s.httpStatus < 500
-      : s.grpcStatus !== undefined &&
-        s.grpcStatus !== GRPC_STATUS.OK &&
-        !grpcIsError(s.grpcStatus, 'server');
-  if (!answer) return false;
-  const remote = t.children[i]!.filter((c) => t.spans[c]!.service !== s.service);
-  if (remote.length > 0) return remote.every((c) => !t.spans[c]!.error);
-  return s.kind === 'client' && t.children[i]!.length === 0;
-}
-
-/** Whether failed leaf `i` is in-process work that follows a failed sibling (see above). */
-function reportsSibling(t: Trace, i: number): boolean {
-  const s = t.spans[i]!;
-  if (s.kind !== 'internal' && s.kind !== 'unspecified') return false;
-  const p = t.parent[i]!;
-  if (p < 0 || t.spans[p]!.service !== s.service) return false;
-  return t.children[p]!.some((c) => c !== i && t.spans[c]!.error && t.spans[c]!.end <= s.start);
-}
-
 /** HTTP 504 (gateway timeout) and 408 (request timeout): the call ran out of time. */
 const TIMEOUT_HTTP: ReadonlySet<number> = new Set([504, 408]);
 
@@ -181,9 +151,7 @@ class ErrorOriginRun {
       if (!s.error || refusedByCallee(t, i)) continue;
       any = true;
       failingServices.add(s.service);
-      const origin =
-        !children[i]!.some((c) => spans[c]!.error && !refusedByCallee(t, c)) &&
-        !reportsSibling(t, i);
+      const origin = startsError(t, i);
       const key = opKey(t, i);
       let e = this.ops.get(key);
       if (e === undefined) {

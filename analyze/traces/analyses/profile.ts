@@ -12,6 +12,7 @@ import { Histogram, bucketOf } from '../../stats/histogram.js';
 import type { Trace } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
+import { startsError } from './origins.js';
 import { StructureEdges } from './structure-edges.js';
 
 export interface ProfileConfig {
@@ -29,7 +30,7 @@ export interface OperationStats {
   count: number;
   /** Spans marked as failed (status, error tag, HTTP code). */
   errors: number;
-  /** Failed spans none of whose children failed: where errors start (see error-origin.ts). */
+  /** Failed spans where errors start, by error origin's rules (origins.ts). */
   errorOrigins: number;
   /** Spans that are a request into the service: a root, or a child of another service. */
   entries: number;
@@ -332,7 +333,7 @@ class ProfileRun {
       o.count++;
       if (s.error) {
         o.errors++;
-        if (!failedChild) o.errorOrigins++;
+        if (startsError(t, i)) o.errorOrigins++;
       }
       // Each value's bucket once, for all the histograms it goes into.
       const durBucket = bucketOf(dur);

@@ -443,6 +443,63 @@ describe('root-cause ranking against a baseline', () => {
     expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
   });
 
+  it('does not count more 404 answers from a healthy callee as errors starting in the caller', async () => {
+    // web asks catalog for items; catalog answers 404 for missing ones (not its failure), which
+    // the client span marks failed. More asks for missing items are no incident of web's.
+    const requests = (from: number, n: number, missingEvery: number): Span[] =>
+      Array.from({ length: n }, (_, k) => {
+        const trace = `m${from + k}`;
+        const missing = (from + k) % missingEvery === 0;
+        const status = missing ? 404 : 200;
+        const at = (k % 50) * 3;
+        return [
+          span({
+            id: `${trace}r`,
+            service: 'web',
+            name: 'GET /item',
+            start: at,
+            end: at + 12,
+            kind: 'server',
+            trace,
+          }),
+          {
+            ...span({
+              id: `${trace}c`,
+              parent: `${trace}r`,
+              service: 'web',
+              name: 'GET catalog',
+              start: at + 1,
+              end: at + 10,
+              kind: 'client',
+              error: missing,
+              trace,
+            }),
+            httpStatus: status,
+          },
+          {
+            ...span({
+              id: `${trace}s`,
+              parent: `${trace}c`,
+              service: 'catalog',
+              name: 'GET /items/:id',
+              start: at + 2,
+              end: at + 9,
+              kind: 'server',
+              trace,
+            }),
+            httpStatus: status,
+          },
+        ];
+      }).flat();
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 400, 2)),
+      baseline: memory(requests(0, 400, 50)),
+    });
+    expect(r.errorOrigins.services).toEqual([]);
+    expect(r.changes!.changes.filter((c) => c.kind === 'moreErrors')).toEqual([]);
+    expect(r.rootCauses.filter((c) => c.score > 0.01)).toEqual([]);
+  });
+
   it('blames a service of the system that did not record the calls that failed (down), not its caller', async () => {
     /** frontend -> backend; `down`: the call fails before backend records it. */
     const checkout = (k: number, down: boolean, peer = 'backend'): Span[] => {
