@@ -27,7 +27,12 @@ import { LOG_FIELDS } from '../../model/conventions.js';
 import { isZeroId, normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
 import { learnHeader, levelOf } from './header.js';
-import { exceptionOf, mayContinue, withoutTraceLines } from './stack-traces.js';
+import {
+  exceptionOf,
+  MAX_EXCEPTION_CHARS,
+  mayContinue,
+  withoutTraceLines,
+} from './stack-traces.js';
 import type { ExceptionPart } from './stack-traces.js';
 import { newTimeMemo, parseTime } from './times.js';
 import type { TimeMemo, TimeParser } from './times.js';
@@ -611,6 +616,25 @@ const EXCEPTION_FIELDS: Record<ExceptionPart, readonly string[]> = {
 };
 
 /**
+ * Fields that carry an error as text, with no type: logfmt's `err=`/`error=` (Go's
+ * `err.Error()`, which Go kit, logrus and slog write) and zap's `error`; or an error object's
+ * message alone.
+ */
+const ERROR_TEXT_FIELDS = ['err', 'error', 'err.message', LOG_FIELDS.errorMessage];
+/** What Go and Python write for an error that is not there (`err=<nil>`). */
+const NO_ERROR = new Set(['<nil>', 'nil', 'null', 'None']);
+
+/** The exception of a record whose error is text alone (`ERROR_TEXT_FIELDS`): that text. */
+function errorText(o: Json): string | undefined {
+  for (const n of ERROR_TEXT_FIELDS) {
+    const v = field(o, n);
+    if (typeof v === 'string' && v.length > 0 && !NO_ERROR.has(v))
+      return withoutTerminalCodes(v).slice(0, MAX_EXCEPTION_CHARS);
+  }
+  return undefined;
+}
+
+/**
  * loguru's `serialize=True` lines: `{"text": <the formatted line>, "record": {"message", "level":
  * {"name"}, "time": {"repr"}, "exception": {"type", "value"} | null, "extra": {...}}}`. Its
  * fields, flattened to the names `fromJson` reads (`extra` holds what `bind()` added: a service,
@@ -662,18 +686,23 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
   const message = text === undefined ? undefined : withoutTerminalCodes(text);
   const base = jsonBase(o, ctx);
   const exception = base.exception;
+  // No message field, as pino's `log.error(err)` writes: the exception is the message (the
+  // shape of the keys would lump every error together), an error unless a level says else.
+  if (message === undefined && exception !== undefined) {
+    return {
+      service: base.service ?? ctx.defaultService,
+      level: 'error',
+      ...base,
+      content: exception,
+    };
+  }
+  // Read after that, so a record's message (its template) is what it was without it.
+  if (exception === undefined) {
+    const text = errorText(o);
+    if (text !== undefined) base.exception = text;
+  }
   if (message === undefined) {
-    // No message field, as pino's `log.error(err)` writes: the exception is the message (the
-    // shape of the keys would lump every error together), an error unless a level says else.
-    if (exception !== undefined) {
-      return {
-        service: base.service ?? ctx.defaultService,
-        level: 'error',
-        ...base,
-        content: exception,
-      };
-    }
-    // Else the sorted keys are the shape of the event.
+    // The sorted keys are the shape of the event.
     return {
       service: base.service ?? ctx.defaultService,
       ...base,

@@ -36,7 +36,7 @@ export interface InputSummary {
  * (Python's last traceback line, Java's and Node's first exception line), most first, at most 3.
  */
 export interface ExceptionCount {
-  /** `ValueError`, `java.net.SocketTimeoutException`. */
+  /** `ValueError`, `java.net.SocketTimeoutException`; for an error as text, `dial tcp <*>`. */
   type: string;
   count: number;
   /** One of them in full: `ValueError: card declined`. */

@@ -21,6 +21,7 @@
  * last):` up to its exception line; the traceback itself goes on a line without a header only
  * when that line says something failed (`REPORTS_PROBLEM`).
  */
+import { hasDigit, maskMessage } from './mask.js';
 import type { LogRecord } from './records.js';
 
 /**
@@ -39,7 +40,7 @@ export type EmitRecord<T> = (
 /** Lines one event may gain at most: a runaway (a file of indented lines) stops there. */
 const MAX_JOINED_LINES = 1000;
 /** Exception text kept on a record, in characters. */
-const MAX_EXCEPTION_CHARS = 300;
+export const MAX_EXCEPTION_CHARS = 300;
 
 const TRACEBACK = 'Traceback (most recent call last):';
 /** Python's lines between chained tracebacks. */
@@ -300,8 +301,14 @@ export function exceptionOf(
 export const mayContinue = (r: LogRecord | undefined): boolean =>
   r !== undefined && r.level === undefined && r.timestamp === undefined;
 
-/** The type of an exception line: `ValueError` of `ValueError: card declined`. */
+/**
+ * The type of an exception line: `ValueError` of `ValueError: card declined`. An error that is
+ * text alone (Go's `dial tcp 10.0.0.5:5432: connection refused`) names no type; its words before
+ * the colon stand for one, their values masked (`dial tcp <*>`) so one host is not one type.
+ */
 export function exceptionType(exception: string): string {
   const colon = exception.indexOf(':');
-  return (colon < 0 ? exception : exception.slice(0, colon)).trim();
+  const type = (colon < 0 ? exception : exception.slice(0, colon)).trim();
+  // A type name is one word, and may hold digits (`psycopg2.OperationalError`).
+  return type.includes(' ') && hasDigit(type) ? maskMessage(type).join(' ') : type;
 }

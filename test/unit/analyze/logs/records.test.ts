@@ -291,6 +291,7 @@ describe('parseLine', () => {
           timestamp: Date.UTC(2024, 4, 1, 12, 0, 1),
           traceId: '5bf92f3577b34da6a3ce929d0e0e4736',
           content: 'db query failed',
+          exception: 'connection refused',
         },
       ],
     });
@@ -400,6 +401,46 @@ describe('parseLine', () => {
       ],
     });
     expect(parseLine(otlp, plain).records[0]!.exception).toBe('ValueError: card declined');
+  });
+
+  it("takes an error that is text alone as the exception: logfmt's err=/error=, zap's error", () => {
+    const record = (line: string) => parseLine(line, plain).records[0]!;
+    // Go kit, logrus and slog write `err.Error()`; the message stays the template's text.
+    expect(
+      record('level=error msg="charge failed" err="card declined: insufficient funds"'),
+    ).toMatchObject({
+      level: 'error',
+      content: 'charge failed',
+      exception: 'card declined: insufficient funds',
+    });
+    expect(record('level=warn msg="retrying" error="context deadline exceeded"')).toMatchObject({
+      content: 'retrying',
+      exception: 'context deadline exceeded',
+    });
+    const zap = JSON.stringify({
+      level: 'error',
+      msg: 'charge failed',
+      error: 'dial tcp 10.0.0.5:5432: connection refused',
+    });
+    expect(record(zap)).toMatchObject({
+      content: 'charge failed',
+      exception: 'dial tcp 10.0.0.5:5432: connection refused',
+    });
+    // An error object's message alone (no type, no stack).
+    expect(record(JSON.stringify({ msg: 'x', err: { message: 'card declined' } })).exception).toBe(
+      'card declined',
+    );
+    // A type, where one is known, still comes first; a nil error is none.
+    expect(
+      record(JSON.stringify({ msg: 'x', err: { type: 'Error', message: 'card declined' } }))
+        .exception,
+    ).toBe('Error: card declined');
+    expect(record('level=info msg="done" err=<nil>').exception).toBeUndefined();
+    // Without a message, the keys stay the shape of the event, as before.
+    expect(record(JSON.stringify({ level: 'error', error: 'boom' }))).toMatchObject({
+      content: '{error level}',
+      exception: 'boom',
+    });
   });
 
   it('reads `kubectl logs --prefix` lines: the container is the service, the rest the line', () => {

@@ -341,6 +341,18 @@ describe('stack traces in log files', () => {
     for (let line = 3; line <= 8; line++) expect(refs[line - 1]!.pattern).toBe(failed.id);
   });
 
+  it("reports an error that is text alone (logfmt's err=) under a type with its values masked", async () => {
+    const line = (host: string) =>
+      `time=2024-05-01T12:00:01Z level=error msg="charge failed" err="dial tcp ${host}:5432: connection refused"`;
+    const f = write('go.log', [line('10.0.0.5'), line('10.0.0.6'), line('10.0.0.5')]);
+    const r = (await createLogAnalysis({ files: [f], workers: 0 }).run()).report;
+    expect(r.patterns.map((p) => p.template)).toEqual(['charge failed']);
+    // One host is not one type.
+    expect(r.patterns[0]!.exceptions).toEqual([
+      { type: 'dial tcp <*>', count: 3, example: 'dial tcp 10.0.0.5:5432: connection refused' },
+    ]);
+  });
+
   it('does not cut the input into parts inside a stack trace', () => {
     const f = write(
       'many.log',
