@@ -345,6 +345,29 @@ function bracketEnd(toks: Fields, i: number): number {
   return i;
 }
 
+/** pino-pretty's `(name/pid` that opens `(name/pid on host):` (`(pid):` alone is a `TAG`). */
+const PINO_PID = /^\((?:([^\s()/]+)\/)?(\d+)$/;
+const PINO_HOST = /^[^\s()]+\):$/;
+
+/**
+ * pino-pretty's group after the level when the record has a host: `(12345 on web-1):` or
+ * `(shop/12345 on web-1):`, fields `i` to `i + 2`. The index after it and its name and pid
+ * spans (`ComponentSpans`), or undefined. `on` between a pid and `host):` says it is no message.
+ */
+function pinoGroup(toks: Fields, i: number): [number, ComponentSpans] | undefined {
+  if (toks.line.charCodeAt(toks.start(i)) !== 40 || !toks.has(i + 3)) return undefined; // `(`
+  const m = PINO_PID.exec(toks.text(i));
+  if (m === null || toks.text(i + 1) !== 'on' || !PINO_HOST.test(toks.text(i + 2)))
+    return undefined;
+  const at = toks.start(i) + 1;
+  const name = m[1];
+  const pid = name === undefined ? at : at + name.length + 1;
+  return [
+    i + 3,
+    name === undefined ? [NONE, NONE, pid, toks.end(i)] : [at, at + name.length, pid, toks.end(i)],
+  ];
+}
+
 const SEPARATOR = /^[-|:]$/;
 /** Python's default `LEVEL:logger:message`. */
 const PY_BASIC = /^(DEBUG|INFO|WARNING|ERROR|CRITICAL):([^\s:]+):/;
@@ -503,12 +526,19 @@ function genericSpans(line: string): HeaderSpans | undefined {
   let level: string | undefined;
   let component = NONE;
   let componentEnd = NONE;
+  let pid = NONE;
+  let pidEnd = NONE;
   for (let k = 0; k < 6 && toks.has(i + 1); k++) {
     const t = toks.text(i);
     if (SEPARATOR.test(t)) i++;
     else if (level === undefined && levelOf(t) !== undefined) {
       level = levelOf(t);
       i = levelEnd(toks, i);
+    } else if (level !== undefined && component === NONE && pinoGroup(toks, i) !== undefined) {
+      const [after, c] = pinoGroup(toks, i)!;
+      [component, componentEnd, pid, pidEnd] = c;
+      i = after;
+      break; // the group ends the header, as a tag does
     } else if (t === 'in' && level !== undefined && component === NONE && locationAt(toks, i) > i) {
       i++; // Flask's `ERROR in app: message`: the tag follows
     } else if (component === NONE && TAG.test(t) && (level !== undefined || time !== NONE)) {
@@ -528,7 +558,17 @@ function genericSpans(line: string): HeaderSpans | undefined {
     } else break;
   }
   if (time === NONE && level === undefined) return undefined;
-  return spansOf(messageStart(toks, i), false, level, time, timeEnd, component, componentEnd);
+  return spansOf(
+    messageStart(toks, i),
+    false,
+    level,
+    time,
+    timeEnd,
+    component,
+    componentEnd,
+    pid,
+    pidEnd,
+  );
 }
 
 /**
@@ -834,7 +874,9 @@ function levelHeader(at: number, anchors: Anchors[]): ShapedHeaderParser {
       let i = skipBrackets(toks, p);
       let c: ComponentSpans = [NONE, NONE, ...pid];
       const next = toks.at(i);
-      if (next !== undefined && toks.has(i + 1)) {
+      const pino = next === undefined ? undefined : pinoGroup(toks, i);
+      if (pino !== undefined) [i, c] = pino;
+      else if (next !== undefined && toks.has(i + 1)) {
         const tag = locationAt(toks, i);
         if (tagUsual && TAG.test(toks.text(tag))) {
           c = componentAt(line, toks.start(tag), toks.end(tag));

@@ -294,6 +294,36 @@ describe('learnHeader', () => {
     });
   });
 
+  it("reads pino-pretty's `(pid on host):` and `(name/pid on host):` after the level as header", () => {
+    const lines = [
+      '[18:16:27.123] INFO (12345 on web-1): server listening on 3000',
+      '[18:16:28.456] ERROR (12345 on web-1): charge failed',
+      '[18:16:29.789] WARN (12345 on web-1): slow query took 812ms',
+    ];
+    expect(learnHeader(lines).parse(lines[1]!)).toMatchObject({
+      level: 'error',
+      time: '18:16:28.456',
+      pid: '12345',
+      content: 'charge failed',
+    });
+    const named = '[2026-11-29 18:16:29.789 +0000] WARN (shop/12345 on web-1): slow query';
+    expect(genericHeader(named)).toMatchObject({
+      level: 'warn',
+      component: 'shop',
+      pid: '12345',
+      content: 'slow query',
+    });
+    expect(learnHeader([named, named, named]).parse(named)).toMatchObject({
+      component: 'shop',
+      pid: '12345',
+      content: 'slow query',
+    });
+    // A parenthesis that is not that group stays message.
+    expect(genericHeader('[18:16:27.123] INFO (retrying on timeout): call failed')).toMatchObject({
+      content: '(retrying on timeout): call failed',
+    });
+  });
+
   it("reads Celery's `[time: LEVEL/process]` header", () => {
     const lines = [
       '[2024-05-01 12:00:00,101: INFO/MainProcess] Connected to redis://redis:6379/0',
