@@ -314,6 +314,17 @@ function anchorsOf(line: string): Anchors {
   return { level, tag, dash, toks };
 }
 
+/**
+ * A written-out date's ` - ` and time of day at field `i`: Django's runserver writes `November 29,
+ * 2026 - 18:16:20` alone on a line as it starts, so the clock is header even with no message.
+ */
+const isDashedClock = (toks: Fields, i: number): boolean =>
+  toks.text(i) === '-' &&
+  toks.has(i + 1) &&
+  /^\d{1,2}:\d{2}:\d{2}$/.test(toks.text(i + 1)) &&
+  /^\d{4}$/.test(toks.text(i - 1)) &&
+  MONTHS.test(toks.text(0));
+
 /** The most frequent value (>= 0) in `xs` and its share of `total`. */
 function mode(xs: number[], total: number): [number, number] {
   const counts = new Map<number, number>();
@@ -521,6 +532,7 @@ function genericSpans(line: string): HeaderSpans | undefined {
       WEEKDAYS.test(toks.text(0).replace(/^\[/, '')))
   ) {
     while (i < 6 && toks.has(i + 1) && isTimeField(toks, i)) i++;
+    if (i > 0 && isDashedClock(toks, i)) i += 2;
     if (i > 0) [time, timeEnd] = timeBounds(toks, 0, i - 1);
   }
   let level: string | undefined;

@@ -115,6 +115,12 @@ const CLF =
 /** Also Java's `Date.toString()` and `date`: `Sun Nov 29 18:16:27 PDT 2026`. */
 const SYSLOG =
   /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+([A-Z]{2,5})\b)?(?:\s+(\d{4}))?/;
+/**
+ * A date written out, then a time of day: Django's runserver (`%B %d, %Y - %X`) writes `November
+ * 29, 2026 - 18:16:20` as it starts; en-US `Nov 29, 2026, 6:16:20 PM`.
+ */
+const WRITTEN_DATE =
+  /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (\d{1,2}), (\d{4}),?(?: -)? (\d{1,2}):(\d{2}):(\d{2})(?: ?([AP]M)\b)?/;
 /** RFC 1123 / 2822 (HTTP dates, `toUTCString()`): `Sun, 29 Nov 2026 18:16:27 GMT`. */
 const RFC1123 = new RegExp(
   String.raw`\b(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:\s*${ZONE})?`,
@@ -168,6 +174,15 @@ const TIME_FORMATS: TimeFormat[] = [
       const t = Date.UTC(g.num(3), month, g.num(1), g.num(4), g.num(5), g.num(6));
       if (g.str(7) === undefined) return t;
       return t - (g.str(7) === '-' ? -1 : 1) * (g.num(8) * 60 + g.num(9)) * 60_000;
+    },
+  },
+  {
+    res: [WRITTEN_DATE],
+    compute(g) {
+      const month = MONTHS.indexOf(g.str(1)!.toLowerCase());
+      const meridiem = g.str(7);
+      const h = meridiem === undefined ? g.num(4) : (g.num(4) % 12) + (meridiem === 'PM' ? 12 : 0);
+      return Date.UTC(g.num(3), month, g.num(2), h, g.num(5), g.num(6));
     },
   },
   {
@@ -257,7 +272,8 @@ const today = (): number => Math.floor(Date.now() / DAY_MS) * DAY_MS;
  * Milliseconds since the epoch from common timestamp texts: ISO 8601 / RFC 3339, epoch seconds or
  * milliseconds, `yy/mm/dd HH:MM:SS`, `yyyymmdd-HH:MM:SS`, `yymmdd HHMMSS`, the Common Log
  * Format's `dd/Mon/yyyy:HH:MM:SS +zone`, syslog `Mon dd HH:MM:SS` (and `date`'s `Sun Nov 29
- * 18:16:27 PDT 2026`), RFC 1123's `Sun, 29 Nov 2026 18:16:27 GMT`, glog's `mmdd HH:MM:SS.ffffff`
+ * 18:16:27 PDT 2026`), a written-out `November 29, 2026 - 18:16:27` (Django's runserver), RFC
+ * 1123's `Sun, 29 Nov 2026 18:16:27 GMT`, glog's `mmdd HH:MM:SS.ffffff`
  * (with `year` when the text has none) and a time of day alone (`18:16:27.123`, on the date of
  * `day`, midnight UTC). A zone is an offset or a common abbreviation (`CEST`, `PDT`); times
  * without one, or with an abbreviation not known, are taken as UTC.

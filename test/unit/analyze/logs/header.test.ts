@@ -324,6 +324,26 @@ describe('learnHeader', () => {
     });
   });
 
+  it("reads Django runserver's `November 29, 2026 - 18:16:20` as a time, in a mixed stream", () => {
+    const lines = [
+      'Watching for file changes with StatReloader',
+      'System check identified no issues (0 silenced).',
+      'November 29, 2026 - 18:16:20',
+      "Django version 5.0, using settings 'shop.settings'",
+      '[29/Nov/2026 18:16:27] "GET / HTTP/1.1" 200 1234',
+    ];
+    // The line is a time and nothing else: no clock is left to be the message.
+    expect(learnHeader(lines).parse(lines[2]!)).toMatchObject({
+      time: 'November 29, 2026 - 18:16:20',
+      content: '',
+    });
+    // Only a time of day after the dash joins the time.
+    expect(genericHeader('November 29, 2026 - server started')).toMatchObject({
+      time: 'November 29, 2026',
+      content: 'server started',
+    });
+  });
+
   it("reads Celery's `[time: LEVEL/process]` header", () => {
     const lines = [
       '[2024-05-01 12:00:00,101: INFO/MainProcess] Connected to redis://redis:6379/0',

@@ -25,6 +25,9 @@ describe('parseTime', () => {
     ['2026-11-29 11:16:27 PDT', Date.UTC(2026, 10, 29, 18, 16, 27)],
     ['2026-11-29T13:16:27 EST', Date.UTC(2026, 10, 29, 18, 16, 27)],
     ['Sun Nov 29 12:16:27 CST 2026', Date.UTC(2026, 10, 29, 18, 16, 27)], // Java's Date, `date`
+    ['November 29, 2026 - 18:16:20', Date.UTC(2026, 10, 29, 18, 16, 20)], // Django's runserver
+    ['May 1, 2026 - 09:05:00', Date.UTC(2026, 4, 1, 9, 5, 0)],
+    ['Nov 29, 2026, 6:16:20 PM', Date.UTC(2026, 10, 29, 18, 16, 20)], // en-US, medium
     ['2026-11-29 18:16:27 XYZ', Date.UTC(2026, 10, 29, 18, 16, 27)], // unknown: as UTC
     ['18:16:27.123', Date.UTC(2024, 4, 1, 18, 16, 27, 123)], // pino-pretty: on the given day
     ['no time here', undefined],
@@ -76,6 +79,7 @@ describe('createTimeParser().byShape', () => {
       'Sun, 99 Nov 9999 99:99:99 GMT',
       '9999-99-99 99:99:99,999 CEST',
       'Sun Nov 99 99:99:99 PDT 9999',
+      'November 99, 9999 - 99:99:99',
       '99:99:99.999',
       'no time 99 here',
     ];
