@@ -93,6 +93,12 @@ const startsBlank = (line: string): boolean => {
 const REPORTS_PROBLEM =
   /\b(?:errors?|exceptions?|fail(?:s|ed|ure)?|fatal|critical|crash(?:ed)?|unhandled|uncaught|abort(?:ed)?)\b/i;
 
+/**
+ * A console's status line: one space, `*`, a word (werkzeug's and Flask's ` * Debug mode: off`,
+ * ` * Running on http://...`). No frame, code line, pretty-printed JSON or pprint line starts so.
+ */
+const BULLET = /^ \* \S/;
+
 /** Levels whose message an exception on the next line belongs to (not INFO's). */
 const isProblemLevel = (level: string | undefined): boolean =>
   level === 'warn' || level === 'error' || level === 'fatal';
@@ -117,6 +123,8 @@ export class StackTraceJoiner<T> {
   private frames = 0;
   /** Whether the held record's message was checked for an exception name. */
   private contentTried = false;
+  /** ` * ` items joined to the held record (`BULLET`). */
+  private bullets = 0;
 
   /**
    * `shaped`: whether the file's lines have a header that starts each record (known once the
@@ -149,6 +157,7 @@ export class StackTraceJoiner<T> {
     this.panic = false;
     this.frames = 0;
     this.contentTried = false;
+    this.bullets = 0;
     this.emit(r, this.no, this.through, this.extra as T, retold);
   }
 
@@ -174,8 +183,18 @@ export class StackTraceJoiner<T> {
     // Python's line between chained tracebacks, after the first one's exception.
     if (CHAINED.test(line)) return this.frames > 0 ? this.take(r, no) : false;
     if (startsBlank(line)) {
+      const bullet = !this.traceback && BULLET.test(line);
+      // A status line is a record of its own (it is not indented under the line before it),
+      // unless the record's message opens a list (`config invalid:`) whose items go on.
+      if (
+        bullet &&
+        this.bullets === 0 &&
+        !(this.through === this.no && r.content.trimEnd().endsWith(':'))
+      )
+        return false;
       const frame = FRAME.test(line);
       if (!frame && !this.shaped && !this.traceback && this.frames === 0) return false;
+      if (bullet) this.bullets++;
       this.frames++;
       return this.take(r, no);
     }

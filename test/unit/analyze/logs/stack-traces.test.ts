@@ -324,6 +324,41 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it("keeps a console's ` * ` status lines (Flask's banner) apart, but a list a message opens joins", async () => {
+    const f = write('flask.log', [
+      '[2026-11-29 18:16:19,001] INFO in app: order 1 placed',
+      " * Serving Flask app 'app'",
+      ' * Debug mode: off',
+      '[2026-11-29 18:16:20,002] WARNING in _internal: This is a development server.',
+      ' * Running on http://127.0.0.1:5000',
+      '[2026-11-29 18:16:21,003] ERROR in app: config invalid:',
+      ' * DATABASE_URL is not set',
+      ' * SECRET_KEY is not set',
+      '[2026-11-29 18:16:22,004] INFO in app: payload',
+      '  {',
+      '    "id": 1',
+      '  }',
+      '[2026-11-29 18:16:23,005] ERROR in app: Exception on /pay [POST]',
+      'Traceback (most recent call last):',
+      '  File "/app/pay.py", line 10, in pay',
+      '    raise ValueError("card declined")',
+      'ValueError: card declined',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.content])).toEqual([
+      [1, 1, 'order 1 placed'],
+      [2, 2, " * Serving Flask app 'app'"],
+      [3, 3, ' * Debug mode: off'],
+      [4, 4, 'This is a development server.'],
+      [5, 5, ' * Running on http://127.0.0.1:5000'],
+      // A message ending in a colon opens a list: its items are its own.
+      [6, 8, 'config invalid:'],
+      // Indented JSON and a traceback join as before.
+      [9, 12, 'payload'],
+      [13, 17, 'Exception on /pay [POST]'],
+    ]);
+  });
+
   it('reports the exceptions of a pattern and assigns trace lines to their record', async () => {
     const f = write('report.log', [...pythonException('01', 1), ...pythonException('02', 2)]);
     const result = await createLogAnalysis({ files: [f], assignments: true, workers: 0 }).run();
