@@ -171,7 +171,7 @@ export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
       // runs any Python process, so the user's command is kept rather than replaced.
       if (words.length > 0) {
         notes.push(
-          `obs does not know \`${words[0]}\` as a server: this runs the service's own command under \`opentelemetry-instrument\`.`,
+          `obs does not know \`${parsed?.taskWorker ?? words[0]}\` as a server: this runs the service's own command under \`opentelemetry-instrument\`.`,
         );
         return {
           ...base,

@@ -265,7 +265,8 @@ export function parsePythonCommand(input: readonly string[]): RunCommand {
     cmd.port = portOf(optionValue(args, ['--port', '-p']));
     if (!args.includes('--no-reload') && args.includes('--reload'))
       cmd.unsupportedFlags.push('--reload');
-  } else if (head !== undefined && PYTHON_RE.test(head)) {
+  } else if (head !== undefined && PYTHON_RE.test(head) && cmd.taskWorker === undefined) {
+    // `python -m celery ... worker` is the celery program, read as such above: not a script.
     const script = args.find((a) => !a.startsWith('-'));
     if (script?.endsWith('manage.py') && args.includes('runserver')) {
       cmd.server = 'django';

@@ -100,6 +100,22 @@ describe('parsePythonCommand: the FastAPI CLI', () => {
       undefined,
     );
   });
+
+  it('a task worker run as a module (python -m celery) is read as the program itself', () => {
+    for (const [module, plain] of [
+      ['python -m celery -A proj worker', 'celery -A proj worker'],
+      ['python3 -m rq worker', 'rq worker'],
+      ['python -m dramatiq tasks', 'dramatiq tasks'],
+    ] as const) {
+      const read = (line: string) => {
+        const { server, entrypoint, taskWorker } = parsePythonCommand(splitWords(line));
+        return { server, entrypoint, taskWorker };
+      };
+      expect(read(module)).toEqual(read(plain));
+      expect(read(plain)).toMatchObject({ server: undefined, entrypoint: undefined });
+      expect(parsePythonCommand(splitWords(module)).words).toEqual(splitWords(module));
+    }
+  });
 });
 
 describe('parseNodeCommand', () => {

@@ -180,6 +180,9 @@ describe('scanRepository', () => {
     const r = await scanRepository(dir);
     expect(service(r, 'web')).toMatchObject({ framework: 'django', servesHttp: true });
     expect(service(r, 'worker')).toMatchObject({ framework: 'django', servesHttp: false });
+    // `python -m celery` is celery, not a script `celery` run by the python server.
+    expect(service(r, 'worker').server).toBeUndefined();
+    expect(service(r, 'worker').entrypoint).not.toBe('celery');
     expect(service(r, 'consumer').servesHttp).toBe(false);
     expect(codes(r)).toEqual(
       expect.arrayContaining(['worker:serves-no-http', 'consumer:serves-no-http']),
