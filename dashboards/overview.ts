@@ -13,6 +13,7 @@ import {
   COLLECTOR_METRICS,
   METRICS,
   SCRAPE_JOBS,
+  SPAN_KIND_CONSUMER,
   SPAN_KIND_SERVER,
   SPAN_LABELS,
 } from '../model/conventions.js';
@@ -22,21 +23,27 @@ import { baseDashboard, externalLink, jaegerSearchUrl, kibanaDiscoverUrl } from 
 import { overviewUid } from './identity.js';
 import { errorLevels, latencyLevels } from './levels.js';
 import { badAbove, goodFrom, stat, table, timeseries } from './panels.js';
+import type { Matcher } from './promql.js';
 import { eq, re, selector } from './promql.js';
 import { activeAlerts, collectorQueries, redColumns, spanRed } from './queries.js';
 
 const SVC = SPAN_LABELS.service;
 const OP = SPAN_LABELS.operation;
 
-/** The `$service` variable: services that report server spans, limited to the model's. */
-function serviceVariable(model: SystemModel): QueryVariableBuilder {
+/**
+ * The `$service` variable: services that report server spans (or consumer spans, when the model
+ * has workers), limited to the model's.
+ */
+function serviceVariable(model: SystemModel, workers: readonly string[]): QueryVariableBuilder {
   const names = model.services.map((s) => s.name).join('|');
+  const kind =
+    workers.length === 0
+      ? eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)
+      : re(SPAN_LABELS.kind, `${SPAN_KIND_SERVER}|${SPAN_KIND_CONSUMER}`);
   return new QueryVariableBuilder('service')
     .label('Service')
     .datasource({ type: 'prometheus', uid: '${datasource}' })
-    .query(
-      `label_values(${selector(METRICS.spanCalls, [eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)])}, ${SVC})`,
-    )
+    .query(`label_values(${selector(METRICS.spanCalls, [kind])}, ${SVC})`)
     .regex(`/^(${names})$/`)
     .multi(true)
     .includeAll(true)
@@ -46,7 +53,20 @@ function serviceVariable(model: SystemModel): QueryVariableBuilder {
 }
 
 export function overviewDashboard(model: SystemModel, s: DashboardSettings): DashboardBuilder {
-  const server = spanRed([re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]);
+  // A worker (servesHttp false) serves no requests: its line counts the tasks or messages it
+  // consumes. Other services' consumer spans (a web app's own Kafka consumer) stay out.
+  const workers = model.services.filter((x) => !x.servesHttp).map((x) => x.name);
+  const selections: Matcher[][] = [[re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]];
+  if (workers.length > 0)
+    selections.push([
+      re(SVC, '$service'),
+      re(SVC, workers.join('|')),
+      eq(SPAN_LABELS.kind, SPAN_KIND_CONSUMER),
+    ]);
+  const work = spanRed(...selections);
+  // Said in descriptions only when there are workers, so a web-only overview stays as it was.
+  const andWorkers =
+    workers.length === 0 ? '' : ' Workers: the tasks or messages they consume (consumer spans).';
   const errors = errorLevels(model.slo);
   const latency = latencyLevels(model.slo);
   const legend = `{{${SVC}}}`;
@@ -58,7 +78,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     description: `Every service of ${model.name}: request rate, errors and latency from span metrics, failing operations, the Collector and active alerts.`,
     tags: ['overview'],
   })
-    .withVariable(serviceVariable(model))
+    .withVariable(serviceVariable(model, workers))
     .link(
       externalLink(
         'Traces (Jaeger)',
@@ -78,8 +98,8 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     .withPanel(
       table(
         'Service health',
-        'Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics). Click a service for its traces.',
-        redColumns(server, [SVC], { errors, latency }),
+        `Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics).${andWorkers} Click a service for its traces.`,
+        redColumns(work, [SVC], { errors, latency }),
         {
           labels: [SVC],
           labelHeaders: { [SVC]: 'Service' },
@@ -96,8 +116,8 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     .withPanel(
       timeseries(
         'Request rate',
-        'Server requests per second, per service.',
-        [{ expr: server.rate([SVC]), legend }],
+        `Server requests per second, per service.${andWorkers}`,
+        [{ expr: work.rate([SVC]), legend }],
         {
           unit: 'reqps',
           min: 0,
@@ -107,24 +127,24 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     .withPanel(
       timeseries(
         'Error ratio',
-        'Share of server requests that failed (span status ERROR), per service. Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).',
-        [{ expr: server.errorRatio([SVC]), legend }],
+        `Share of server requests that failed (span status ERROR), per service.${andWorkers} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
+        [{ expr: work.errorRatio([SVC]), legend }],
         { unit: 'percentunit', min: 0, levels: errors },
       ),
     )
     .withPanel(
       timeseries(
         'p95 latency',
-        'Server request latency, 95th percentile, per service. Orange: the latency SLO threshold; red: twice it.',
-        [{ expr: server.quantile(0.95, [SVC]), legend }],
+        `Server request latency, 95th percentile, per service.${andWorkers} Orange: the latency SLO threshold; red: twice it.`,
+        [{ expr: work.quantile(0.95, [SVC]), legend }],
         { unit: 's', min: 0, levels: latency },
       ),
     )
     .withPanel(
       timeseries(
         'p99 latency',
-        'Server request latency, 99th percentile, per service.',
-        [{ expr: server.quantile(0.99, [SVC]), legend }],
+        `Server request latency, 99th percentile, per service.${andWorkers}`,
+        [{ expr: work.quantile(0.99, [SVC]), legend }],
         { unit: 's', min: 0, levels: latency },
       ),
     )
@@ -133,11 +153,11 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     .withPanel(
       table(
         'Top failing operations',
-        'The ten operations with the most failed server spans in the time range. Click one for its failed traces.',
+        `The ten operations with the most failed server spans in the time range.${andWorkers} Click one for its failed traces.`,
         [
           {
             header: 'Failed requests',
-            expr: `topk(10, ${server.errorsIncrease([SVC, OP], '$__range')} > 0)`,
+            expr: `topk(10, ${work.errorsIncrease([SVC, OP], '$__range')} > 0)`,
             unit: 'short',
           },
         ],

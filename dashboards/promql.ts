@@ -46,13 +46,7 @@ export function ratioOrZero(part: string, whole: string): string {
   return `(${part} or ${whole} * 0) / ${whole}`;
 }
 
-/** p-quantile of a Prometheus histogram (`<name>_bucket`), per `by` labels. */
-export function histogramQuantile(
-  q: number,
-  histogram: string,
-  matchers: readonly Matcher[],
-  by: readonly string[],
-  window: string = RATE_WINDOW,
-): string {
-  return `histogram_quantile(${q}, ${sumBy(['le', ...by], rate(selector(`${histogram}_bucket`, matchers), window))})`;
+/** p-quantile of a Prometheus histogram from its rated `_bucket` series, per `by` labels. */
+export function histogramQuantile(q: number, bucketRates: string, by: readonly string[]): string {
+  return `histogram_quantile(${q}, ${sumBy(['le', ...by], bucketRates)})`;
 }

@@ -26,42 +26,62 @@ export interface Red {
 }
 
 /**
- * RED from a counter of calls with an error label value, and a latency histogram.
- * `calls(matchers)` must select the counter; `errors` are the matchers that mark a failure.
+ * RED from a counter of calls with an error label value, and a latency histogram. Each entry of
+ * `selections` (matchers) selects series; several are joined with `or` before summing, so that one
+ * query can take different spans per service (server spans of web services, consumer spans of
+ * workers). `errors` are the matchers that mark a failure.
  */
 function red(
   counter: string,
   histogram: string,
-  matchers: readonly Matcher[],
+  selections: readonly (readonly Matcher[])[],
   errors: readonly Matcher[],
 ): Red {
-  const all = selector(counter, matchers);
-  const failed = selector(counter, [...matchers, ...errors]);
+  const union = (metric: string, extra: readonly Matcher[], over: (sel: string) => string) =>
+    selections.map((m) => over(selector(metric, [...m, ...extra]))).join(' or ');
+  const all = union(counter, [], (sel) => rate(sel));
+  const failed = union(counter, errors, (sel) => rate(sel));
   return {
-    rate: (by) => sumBy(by, rate(all)),
-    errorRatio: (by) => ratioOrZero(sumBy(by, rate(failed)), sumBy(by, rate(all))),
-    quantile: (q, by) => histogramQuantile(q, histogram, matchers, by),
-    errorsIncrease: (by, window) => sumBy(by, `increase(${failed}[${window}])`),
+    rate: (by) => sumBy(by, all),
+    errorRatio: (by) => ratioOrZero(sumBy(by, failed), sumBy(by, all)),
+    quantile: (q, by) =>
+      histogramQuantile(
+        q,
+        union(`${histogram}_bucket`, [], (sel) => rate(sel)),
+        by,
+      ),
+    errorsIncrease: (by, window) =>
+      sumBy(
+        by,
+        union(counter, errors, (sel) => `increase(${sel}[${window}])`),
+      ),
   };
 }
 
-/** The columns of a RED summary table: rate, error ratio, p95 and p99, per `by` labels. */
+/**
+ * The columns of a RED summary table: rate (headed `rateHeader`), error ratio, p95 and p99, per
+ * `by` labels.
+ */
 export function redColumns(
   red: Red,
   by: readonly string[],
   levels: { errors: Levels; latency: Levels },
+  rateHeader = 'Requests/s',
 ): Column[] {
   return [
-    { header: 'Requests/s', expr: red.rate(by), unit: 'reqps' },
+    { header: rateHeader, expr: red.rate(by), unit: 'reqps' },
     { header: 'Error ratio', expr: red.errorRatio(by), unit: 'percentunit', levels: levels.errors },
     { header: 'p95', expr: red.quantile(0.95, by), unit: 's', levels: levels.latency },
     { header: 'p99', expr: red.quantile(0.99, by), unit: 's', levels: levels.latency },
   ];
 }
 
-/** Spans from the spanmetrics connector, e.g. a service's server spans. */
-export function spanRed(matchers: readonly Matcher[]): Red {
-  return red(METRICS.spanCalls, METRICS.spanDuration, matchers, [
+/**
+ * Spans from the spanmetrics connector, e.g. a service's server spans; with several selections,
+ * the spans any of them selects.
+ */
+export function spanRed(...selections: readonly (readonly Matcher[])[]): Red {
+  return red(METRICS.spanCalls, METRICS.spanDuration, selections, [
     eq(SPAN_LABELS.status, STATUS_ERROR),
   ]);
 }
@@ -71,7 +91,7 @@ export function httpServerRed(job: string): Red {
   return red(
     `${METRICS.httpServerDuration}_count`,
     METRICS.httpServerDuration,
-    [eq(SDK_LABELS.job, job)],
+    [[eq(SDK_LABELS.job, job)]],
     [re(SDK_LABELS.status, '5..')],
   );
 }
@@ -84,7 +104,7 @@ export function httpClientRed(job: string): Red {
   return red(
     `${METRICS.httpClientDuration}_count`,
     METRICS.httpClientDuration,
-    [eq(SDK_LABELS.job, job)],
+    [[eq(SDK_LABELS.job, job)]],
     [ne(SDK_LABELS.errorType, '')],
   );
 }

@@ -19,9 +19,9 @@ import {
   SPAN_DIMENSIONS,
   SPAN_KIND_CLIENT,
   SPAN_KIND_PRODUCER,
-  SPAN_KIND_SERVER,
   SPAN_LABELS,
   sdkJob,
+  workSpanKind,
 } from '../model/conventions.js';
 import type { DependencyModel, FrameworkName, ServiceModel, SystemModel } from '../model/schema.js';
 import { sloOf } from '../model/schema.js';
@@ -65,18 +65,66 @@ const SPAN_DEPENDENCY_GROUPS = [
   { title: 'gRPC', kinds: ['grpc'], label: SPAN_DIMENSIONS.rpcSystem.label },
 ] as const;
 
+/** Programs and libraries that run tasks (rather than consume messages) on a worker. */
+const TASK_QUEUES: ReadonlySet<string> = new Set(['celery', 'rq', 'dramatiq']);
+
+/**
+ * How the service's own work is named: requests served (server spans), or for a worker the tasks
+ * it runs or the messages it consumes (consumer spans).
+ */
+interface Work {
+  kind: string;
+  /** Capitalised plural: panel and column titles. */
+  plural: string;
+  /** What the rate counts, in descriptions. */
+  counted: string;
+  /** What the latency quantiles measure. */
+  latency: string;
+  spanKind: string;
+}
+
+function workOf(service: ServiceModel): Work {
+  const kind = workSpanKind(service);
+  if (service.servesHttp)
+    return {
+      kind,
+      plural: 'Requests',
+      counted: 'server requests',
+      latency: 'server latency',
+      spanKind: 'server',
+    };
+  const runsTasks =
+    service.libraries.some((l) => TASK_QUEUES.has(l)) ||
+    (service.command ?? []).some((w) => TASK_QUEUES.has(w.split('/').pop() ?? ''));
+  return runsTasks
+    ? {
+        kind,
+        plural: 'Tasks',
+        counted: 'tasks run',
+        latency: 'task duration',
+        spanKind: 'consumer',
+      }
+    : {
+        kind,
+        plural: 'Messages',
+        counted: 'messages consumed',
+        latency: 'message processing time',
+        spanKind: 'consumer',
+      };
+}
+
 export interface ServiceDashboard {
   builder: DashboardBuilder;
   /** What the dashboard leaves out and why. */
   notes: string[];
 }
 
-function operationVariable(): QueryVariableBuilder {
+function operationVariable(spanKind: string): QueryVariableBuilder {
   return new QueryVariableBuilder('operation')
     .label('Operation')
     .datasource({ type: 'prometheus', uid: '${datasource}' })
     .query(
-      `label_values(${selector(METRICS.spanCalls, [eq(SPAN_LABELS.service, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)])}, ${OP})`,
+      `label_values(${selector(METRICS.spanCalls, [eq(SPAN_LABELS.service, '$service'), eq(SPAN_LABELS.kind, spanKind)])}, ${OP})`,
     )
     .multi(true)
     .includeAll(true)
@@ -133,11 +181,14 @@ export function serviceDashboard(
   const slo = sloOf(model, service);
   const levels = { errors: errorLevels(slo), latency: latencyLevels(slo) };
   const notes: string[] = [];
+  // A worker's own work is the tasks or messages it consumes, not requests it serves.
+  const work = workOf(service);
   const server = spanRed([
     eq(SPAN_LABELS.service, '$service'),
-    eq(SPAN_LABELS.kind, SPAN_KIND_SERVER),
+    eq(SPAN_LABELS.kind, work.kind),
     re(OP, '$operation'),
   ]);
+  const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
   const opLegend = `{{${OP}}}`;
   const lang = service.language === 'python' ? 'Python' : 'Node.js';
   const framework = service.framework ? ` (${service.framework})` : '';
@@ -145,12 +196,12 @@ export function serviceDashboard(
   const b = baseDashboard(model, s, {
     uid: serviceUid(model, service),
     title: `${model.name} / ${service.name}`,
-    description: `Service ${service.name}, ${lang}${framework}: requests by operation, the dependencies it calls and its runtime.`,
+    description: `Service ${service.name}, ${lang}${framework}: ${work.plural.toLowerCase()} by operation, the dependencies it calls and its runtime.`,
     tags: ['service', `service:${service.name}`, service.language],
   })
     .withVariable(new ConstantVariableBuilder('service').value(service.name))
     .withVariable(new ConstantVariableBuilder('job').value(sdkJob(model, service)))
-    .withVariable(operationVariable())
+    .withVariable(operationVariable(work.kind))
     .link(
       externalLink(
         'Traces (Jaeger)',
@@ -186,8 +237,8 @@ export function serviceDashboard(
   b.withRow(new RowBuilder('Service'))
     .withPanel(
       stat(
-        'Requests/s',
-        'Server requests per second (span metrics).',
+        `${work.plural}/s`,
+        `${capital(work.counted)} per second (span metrics).`,
         { expr: server.rate([]) },
         { unit: 'reqps' },
       ),
@@ -195,7 +246,7 @@ export function serviceDashboard(
     .withPanel(
       stat(
         'Error ratio',
-        'Share of server requests that failed (span status ERROR).',
+        `Share of ${work.counted} that failed (span status ERROR).`,
         { expr: server.errorRatio([]) },
         {
           unit: 'percentunit',
@@ -206,7 +257,7 @@ export function serviceDashboard(
     .withPanel(
       stat(
         'p95 latency',
-        '95th percentile server latency.',
+        `95th percentile ${work.latency}.`,
         { expr: server.quantile(0.95, []) },
         { unit: 's', levels: levels.latency },
       ),
@@ -214,7 +265,7 @@ export function serviceDashboard(
     .withPanel(
       stat(
         'p99 latency',
-        '99th percentile server latency.',
+        `99th percentile ${work.latency}.`,
         { expr: server.quantile(0.99, []) },
         { unit: 's', levels: levels.latency },
       ),
@@ -223,12 +274,12 @@ export function serviceDashboard(
   b.withRow(new RowBuilder('Operations')).withPanel(
     table(
       'Operations',
-      'Per operation (server span name), now. Click one for its traces in Jaeger.',
-      redColumns(server, [OP], levels),
+      `Per operation (${work.spanKind} span name), now. Click one for its traces in Jaeger.`,
+      redColumns(server, [OP], levels, `${work.plural}/s`),
       {
         labels: [OP],
         labelHeaders: { [OP]: 'Operation' },
-        sortBy: 'Requests/s',
+        sortBy: `${work.plural}/s`,
         links: [
           {
             title: 'Traces of this operation',
@@ -238,10 +289,10 @@ export function serviceDashboard(
       },
     ),
   );
-  redPanels(b, 'Requests by operation', server, [OP], opLegend, levels, 'span status ERROR');
+  redPanels(b, `${work.plural} by operation`, server, [OP], opLegend, levels, 'span status ERROR');
   b.withPanel(
     timeseries(
-      'Requests by operation: p99 latency',
+      `${work.plural} by operation: p99 latency`,
       '99th percentile latency per operation.',
       [{ expr: server.quantile(0.99, [OP]), legend: opLegend }],
       {

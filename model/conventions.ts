@@ -170,7 +170,17 @@ export function leMatcher(thresholdMs: number): string {
 export const SPAN_KIND_SERVER = 'SPAN_KIND_SERVER';
 export const SPAN_KIND_CLIENT = 'SPAN_KIND_CLIENT';
 export const SPAN_KIND_PRODUCER = 'SPAN_KIND_PRODUCER';
+export const SPAN_KIND_CONSUMER = 'SPAN_KIND_CONSUMER';
 export const STATUS_ERROR = 'STATUS_CODE_ERROR';
+
+/**
+ * The kind of the spans that are a service's own work: the requests it serves, or, for a service
+ * that serves no HTTP (servesHttp false), the tasks and messages it consumes. Celery's task runs
+ * (`run/<task>`) and the kafkajs, amqplib, kafka-python and pika consumers are consumer spans.
+ */
+export function workSpanKind(service: ServiceModel): string {
+  return service.servesHttp ? SPAN_KIND_SERVER : SPAN_KIND_CONSUMER;
+}
 
 /**
  * Label names on SDK metrics. The Prometheus exporter turns resource attributes into

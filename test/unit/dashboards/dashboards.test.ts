@@ -287,6 +287,58 @@ describe('dashboards generated from the shop model', () => {
     );
   });
 
+  it("a worker's Service and Operations rows show the tasks it runs (consumer spans), not requests", () => {
+    const m = shop();
+    m.services[0] = {
+      ...m.services[0]!,
+      framework: 'django',
+      servesHttp: false,
+      libraries: ['django', 'celery', 'requests'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    };
+    const b = buildDashboards(m);
+    const worker = b.dashboards.find((d) => d.title === 'shop / gateway')!.json;
+    const own = panelQueries(worker).filter(
+      (q) => !/calls|Dependencies|CPU|Memory|GC|Threads/.test(q.panel),
+    );
+    expect(own.length).toBeGreaterThan(5);
+    for (const q of own) expect(q.expr).toContain('span_kind="SPAN_KIND_CONSUMER"');
+    expect(JSON.stringify(worker)).not.toContain('SPAN_KIND_SERVER');
+    const titles = panelsOf(worker).map((p) => p.title);
+    expect(titles).toEqual(expect.arrayContaining(['Tasks/s', 'Tasks by operation: rate']));
+    expect(titles).not.toContain('Requests/s');
+    // The web services' dashboards are the same as in a model without the worker.
+    const web = (d: { title: string }) =>
+      d.title !== 'shop / gateway' && !d.title.endsWith('Overview');
+    expect(b.dashboards.filter(web)).toEqual(buildDashboards(shop()).dashboards.filter(web));
+  });
+
+  it('a queue consumer that runs no task queue counts messages', () => {
+    const m = shop();
+    m.services[2] = { ...m.services[2]!, servesHttp: false, libraries: ['kafkajs', 'pg'] };
+    const consumer = buildDashboards(m).dashboards.find((d) => d.title === 'shop / order-service')!;
+    const titles = panelsOf(consumer.json).map((p) => p.title);
+    expect(titles).toEqual(expect.arrayContaining(['Messages/s', 'Messages by operation: rate']));
+  });
+
+  it("the overview's line of a worker counts its consumer spans; web services keep server spans", () => {
+    const m = shop();
+    m.services[0] = { ...m.services[0]!, servesHttp: false };
+    const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!.json;
+    const rate = panelQueries(overview).find((q) => q.panel === 'Request rate')!.expr;
+    expect(rate).toBe(
+      'sum by (service_name) (' +
+        `rate(${METRICS.spanCalls}{service_name=~"$service", span_kind="SPAN_KIND_SERVER"}[$__rate_interval])` +
+        ` or rate(${METRICS.spanCalls}{service_name=~"$service", service_name=~"gateway", span_kind="SPAN_KIND_CONSUMER"}[$__rate_interval]))`,
+    );
+    for (const q of panelQueries(overview).filter((x) => x.expr.includes(METRICS.spanCalls)))
+      expect(q.expr).toContain('span_kind="SPAN_KIND_CONSUMER"');
+    const variable = (
+      overview.templating as { list: { name: string; query?: unknown }[] }
+    ).list.find((v) => v.name === 'service');
+    expect(JSON.stringify(variable?.query)).toContain('SPAN_KIND_SERVER|SPAN_KIND_CONSUMER');
+  });
+
   it("takes thresholds from the service's SLO", () => {
     const orders = byTitle('shop / order-service');
     const stat = panelsOf(orders).find((p) => p.title === 'Error ratio') as {
