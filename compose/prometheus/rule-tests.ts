@@ -8,10 +8,10 @@ import {
   COLLECTOR_METRICS,
   METRICS,
   SCRAPE_JOBS,
-  SPAN_KIND_SERVER,
   SPAN_LABELS,
   STATUS_ERROR,
   serviceScrapeJob,
+  workSpanKind,
 } from '../../model/conventions.js';
 import type { ServiceModel, SystemModel } from '../../model/schema.js';
 import { sloOf } from '../../model/schema.js';
@@ -80,7 +80,8 @@ function alertsNamed(file: RuleFile, name: string): AlertRule[] {
 }
 
 /**
- * Span-metric series of a service: `errorRatio` of its server calls fail and `slowRatio` are
+ * Span-metric series of a service: `errorRatio` of its own spans (server spans, or a worker's
+ * consumer spans) fail and `slowRatio` are
  * slower than the SLO threshold, for `minutes` minutes.
  */
 function serviceTraffic(
@@ -90,7 +91,7 @@ function serviceTraffic(
   slowRatio: number,
   minutes: number,
 ): InputSeries[] {
-  const base = { [SPAN_LABELS.service]: service.name, [SPAN_LABELS.kind]: SPAN_KIND_SERVER };
+  const base = { [SPAN_LABELS.service]: service.name, [SPAN_LABELS.kind]: workSpanKind(service) };
   const errors = Math.round(errorRatio * PER_MINUTE);
   const fast = Math.round((1 - slowRatio) * PER_MINUTE);
   return [
@@ -125,7 +126,9 @@ export function serviceRuleTests(
   const le = String(slo.latencyThresholdMs / 1000);
   const [fastBurn, slowBurn] = BURN_RATES;
   const svc = { [SPAN_LABELS.service]: service.name };
-  const errorAlerts = alertsNamed(rules, ALERTS.errorBudgetBurn);
+  // A worker's error budget burns on its tasks; it has no latency budget (see serviceRules).
+  const errorAlert = service.servesHttp ? ALERTS.errorBudgetBurn : ALERTS.taskErrorBudgetBurn;
+  const errorAlerts = alertsNamed(rules, errorAlert);
   const latencyAlerts = alertsNamed(rules, ALERTS.latencyBudgetBurn);
   const bySeverity = (alerts: AlertRule[], severity: string) =>
     alerts.filter((a) => a.labels.severity === severity).map((a) => expected(a, svc));
@@ -141,8 +144,8 @@ export function serviceRuleTests(
   const LONG = 420; // minutes: more than the 6h window
   const SHORT = 100; // minutes: long enough for the 1h window and the `for` of both alerts
 
-  // A service that serves no HTTP has no burn-rate alerts to test (see serviceRules).
   const burns = errorAlerts.length > 0;
+  const latency = latencyAlerts.length > 0;
   const down = alertsNamed(rules, ALERTS.serviceTargetDown)[0];
   const tests: TestCase[] = [];
   if (burns || down)
@@ -161,7 +164,8 @@ export function serviceRuleTests(
           : []),
       ],
       alert_rule_test: [
-        ...(burns ? [ALERTS.errorBudgetBurn, ALERTS.latencyBudgetBurn] : []),
+        ...(burns ? [errorAlert] : []),
+        ...(latency ? [ALERTS.latencyBudgetBurn] : []),
         ...(down ? [ALERTS.serviceTargetDown] : []),
       ].map((alertname) => ({ eval_time: `${LONG}m`, alertname, exp_alerts: [] })),
     });
@@ -174,13 +178,15 @@ export function serviceRuleTests(
         alert_rule_test: [
           {
             eval_time: `${SHORT}m`,
-            alertname: ALERTS.errorBudgetBurn,
+            alertname: errorAlert,
             exp_alerts: [
               ...bySeverity(errorAlerts, 'critical'),
               ...bySeverity(errorAlerts, 'warning'),
             ],
           },
-          { eval_time: `${SHORT}m`, alertname: ALERTS.latencyBudgetBurn, exp_alerts: [] },
+          ...(latency
+            ? [{ eval_time: `${SHORT}m`, alertname: ALERTS.latencyBudgetBurn, exp_alerts: [] }]
+            : []),
         ],
       },
       {
@@ -190,11 +196,14 @@ export function serviceRuleTests(
         alert_rule_test: [
           {
             eval_time: `${LONG}m`,
-            alertname: ALERTS.errorBudgetBurn,
+            alertname: errorAlert,
             exp_alerts: bySeverity(errorAlerts, 'warning'),
           },
         ],
       },
+    );
+  if (latency)
+    tests.push(
       {
         name: `${service.name}: a fast latency budget burn pages (and tickets)`,
         interval: '1m',

@@ -6,18 +6,20 @@
  * Per service that serves HTTP (from span metrics of its SERVER spans): the error ratio and the
  * share of requests slower than the SLO threshold, recorded over 5m/30m/1h/6h, and multi-window
  * multi-burn-rate alerts on both (SRE workbook, chapter 5: 14.4x over 1h and 5m pages, 6x over
- * 6h and 30m tickets). For the stack: scrape targets down and the Collector refusing or failing to export
- * data.
+ * 6h and 30m tickets). Per worker (servesHttp false), the same on the error ratio of its CONSUMER
+ * spans (the tasks and messages it consumes) against its availability SLO; the latency SLO, a
+ * request threshold, does not apply to tasks. For the stack: scrape targets down and the
+ * Collector refusing or failing to export data.
  */
 import {
   COLLECTOR_METRICS,
   METRICS,
   SCRAPE_JOBS,
-  SPAN_KIND_SERVER,
   SPAN_LABELS,
   STATUS_ERROR,
   leMatcher,
   serviceScrapeJob,
+  workSpanKind,
 } from '../../model/conventions.js';
 import type { ServiceModel, SloModel, SystemModel } from '../../model/schema.js';
 import { sloOf } from '../../model/schema.js';
@@ -79,11 +81,15 @@ export const RECORDED = {
   requests: (w: Window) => `service_name:obs_server_requests:rate${w}`,
   errorRatio: (w: Window) => `service_name:obs_server_errors:ratio_rate${w}`,
   slowRatio: (w: Window) => `service_name:obs_server_slow_requests:ratio_rate${w}`,
+  /** A worker's consumer spans: the tasks and messages it consumes. */
+  consumed: (w: Window) => `service_name:obs_consumer_spans:rate${w}`,
+  consumedErrorRatio: (w: Window) => `service_name:obs_consumer_errors:ratio_rate${w}`,
 } as const;
 
 export const ALERTS = {
   errorBudgetBurn: 'ServiceErrorBudgetBurn',
   latencyBudgetBurn: 'ServiceLatencyBudgetBurn',
+  taskErrorBudgetBurn: 'ServiceTaskErrorBudgetBurn',
   serviceTargetDown: 'ServiceTargetDown',
   targetDown: 'TargetDown',
   collectorRefusing: 'OtelCollectorRefusingData',
@@ -118,26 +124,29 @@ function annotate(
   };
 }
 
-function serverSelector(service: ServiceModel, extra = ''): string {
-  return `${SPAN_LABELS.service}="${service.name}",${SPAN_LABELS.kind}="${SPAN_KIND_SERVER}"${extra}`;
+/** The service's own spans: server spans, or a worker's consumer spans. */
+function workSelector(service: ServiceModel, extra = ''): string {
+  return `${SPAN_LABELS.service}="${service.name}",${SPAN_LABELS.kind}="${workSpanKind(service)}"${extra}`;
 }
 
 function recordingRules(service: ServiceModel, slo: SloModel): RecordingRule[] {
   const by = `sum by (${SPAN_LABELS.service})`;
   const calls = (w: Window, extra = '') =>
-    `${by} (rate(${METRICS.spanCalls}{${serverSelector(service, extra)}}[${w}]))`;
+    `${by} (rate(${METRICS.spanCalls}{${workSelector(service, extra)}}[${w}]))`;
   const rules: RecordingRule[] = [];
+  const http = service.servesHttp;
   for (const w of WINDOWS) {
-    rules.push({ record: RECORDED.requests(w), expr: calls(w) });
+    rules.push({ record: (http ? RECORDED.requests : RECORDED.consumed)(w), expr: calls(w) });
     // `or ... * 0`: a service without errors has a ratio of 0, not no ratio at all.
     rules.push({
-      record: RECORDED.errorRatio(w),
+      record: (http ? RECORDED.errorRatio : RECORDED.consumedErrorRatio)(w),
       expr:
         `(${calls(w, `,${SPAN_LABELS.status}="${STATUS_ERROR}"`)} or ${calls(w)} * 0)` +
         ` / ${calls(w)}`,
     });
-    const fast = `${by} (rate(${METRICS.spanDuration}_bucket{${serverSelector(service, `,${leMatcher(slo.latencyThresholdMs)}`)}}[${w}]))`;
-    const all = `${by} (rate(${METRICS.spanDuration}_count{${serverSelector(service)}}[${w}]))`;
+    if (!http) continue;
+    const fast = `${by} (rate(${METRICS.spanDuration}_bucket{${workSelector(service, `,${leMatcher(slo.latencyThresholdMs)}`)}}[${w}]))`;
+    const all = `${by} (rate(${METRICS.spanDuration}_count{${workSelector(service)}}[${w}]))`;
     rules.push({ record: RECORDED.slowRatio(w), expr: `1 - ${fast} / ${all}` });
   }
   return rules;
@@ -145,8 +154,17 @@ function recordingRules(service: ServiceModel, slo: SloModel): RecordingRule[] {
 
 function burnRateAlerts(service: ServiceModel, slo: SloModel, opts: RuleOptions): AlertRule[] {
   const sel = `{${SPAN_LABELS.service}="${service.name}"}`;
+  // A worker's tasks burn its availability budget; their durations have no SLO threshold.
+  const taskBudget = {
+    alert: ALERTS.taskErrorBudgetBurn,
+    slo: 'availability',
+    budget: 'error budget',
+    target: slo.availability,
+    ratio: RECORDED.consumedErrorRatio,
+    bad: 'failed',
+  } as const;
   // The two SLOs of a service: what counts against each budget, and how it is recorded.
-  const budgets = [
+  const httpBudgets = [
     {
       alert: ALERTS.errorBudgetBurn,
       slo: 'availability',
@@ -164,6 +182,10 @@ function burnRateAlerts(service: ServiceModel, slo: SloModel, opts: RuleOptions)
       bad: `took longer than ${slo.latencyThresholdMs}ms`,
     },
   ] as const;
+  const budgets = service.servesHttp ? httpBudgets : [taskBudget];
+  const what = service.servesHttp
+    ? `requests ${service.name} served`
+    : `tasks and messages ${service.name} consumed (consumer spans)`;
   return budgets.flatMap((s) =>
     BURN_RATES.map((b) => {
       const threshold = burnThreshold(b.factor, s.target);
@@ -177,7 +199,7 @@ function burnRateAlerts(service: ServiceModel, slo: SloModel, opts: RuleOptions)
         annotations: annotate(
           s.alert,
           `${service.name} is burning its ${s.budget} ${b.factor} times too fast.`,
-          `More than ${pct(threshold)} of the requests ${service.name} served over the last ` +
+          `More than ${pct(threshold)} of the ${what} over the last ` +
             `${b.long} and ${b.short} ${s.bad}; its SLO allows ${pct(1 - s.target)}. At this ` +
             `rate the 30-day ${s.budget} is gone in ${b.budgetGoneIn}.`,
           opts,
@@ -205,8 +227,7 @@ function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule 
 
 /**
  * Rules of one service: recording rules, then its alerts. A service that serves no HTTP has no
- * server spans to record or burn a budget on; it keeps only what does not need them, and a file
- * with no groups at all still replaces the rules an earlier run wrote for it.
+ * server spans: its rules record and alert on its consumer spans instead.
  */
 export function serviceRules(
   model: SystemModel,
@@ -214,14 +235,12 @@ export function serviceRules(
   opts: RuleOptions,
 ): RuleFile {
   const slo = sloOf(model, service);
-  const alerts = service.servesHttp ? burnRateAlerts(service, slo, opts) : [];
+  const alerts = burnRateAlerts(service, slo, opts);
   if (service.metricsPath) alerts.push(serviceTargetDown(service, opts));
   return {
     groups: [
-      ...(service.servesHttp
-        ? [{ name: `${service.name}-slo-recording`, rules: recordingRules(service, slo) }]
-        : []),
-      ...(alerts.length > 0 ? [{ name: `${service.name}-alerts`, rules: alerts }] : []),
+      { name: `${service.name}-slo-recording`, rules: recordingRules(service, slo) },
+      { name: `${service.name}-alerts`, rules: alerts },
     ],
   };
 }

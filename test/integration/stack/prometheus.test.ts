@@ -26,7 +26,7 @@ const scenarios: [string, SystemModel, Record<string, string>][] = [
     { runbookBaseUrl: 'https://runbooks.example/obs' },
   ],
   [
-    // Workers: no server-span rules; one keeps its /metrics alert, the other has an empty file.
+    // Workers: task error budget burns on consumer spans; one also keeps its /metrics alert.
     'workers that serve no HTTP, one scraped at its compose service',
     {
       ...shop,

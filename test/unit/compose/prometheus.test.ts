@@ -154,7 +154,7 @@ describe('rules', () => {
     expect(alerts(rulesOf('gateway')).map((a) => a.alert)).not.toContain(ALERTS.serviceTargetDown);
   });
 
-  it('give a service that serves no HTTP (a worker) no server-span SLO rules, and tests to match', () => {
+  it('give a worker (serves no HTTP) a task error budget burn alert on its consumer spans, and tests to match', () => {
     const m: SystemModel = {
       ...shop,
       services: shop.services.map((s) => ({ ...s, servesHttp: false })),
@@ -164,15 +164,41 @@ describe('rules', () => {
     const rulesOfWorker = (name: string) => parse(read(f.serviceRules(name))) as RuleFile;
     const testNames = (name: string) =>
       (parse(read(f.serviceTests(name))) as { tests: { name: string }[] }).tests.map((t) => t.name);
-    // Without /metrics nothing is left, and the empty file replaces an earlier run's HTTP rules.
-    expect(rulesOfWorker('gateway')).toEqual({ groups: [] });
-    expect(testNames('gateway')).toEqual([]);
+    const gateway = rulesOfWorker('gateway');
+    const recorded = gateway.groups[0]!.rules.map((r) => ('record' in r ? r.record : ''));
+    expect(recorded).toContain(RECORDED.consumedErrorRatio('5m'));
+    expect(recorded).not.toContain(RECORDED.errorRatio('5m'));
+    for (const r of gateway.groups[0]!.rules)
+      expect(r.expr).toContain('span_kind="SPAN_KIND_CONSUMER"');
+    // Its availability SLO (0.995) sets the thresholds; task durations have no latency budget.
+    expect(alerts(gateway).map((a) => [a.alert, a.labels.severity, a.expr])).toEqual([
+      [
+        ALERTS.taskErrorBudgetBurn,
+        'critical',
+        `${RECORDED.consumedErrorRatio('1h')}{service_name="gateway"} > 0.072 and ${RECORDED.consumedErrorRatio('5m')}{service_name="gateway"} > 0.072`,
+      ],
+      [
+        ALERTS.taskErrorBudgetBurn,
+        'warning',
+        `${RECORDED.consumedErrorRatio('6h')}{service_name="gateway"} > 0.03 and ${RECORDED.consumedErrorRatio('30m')}{service_name="gateway"} > 0.03`,
+      ],
+    ]);
+    expect(testNames('gateway')).toEqual([
+      'gateway: healthy traffic fires nothing',
+      'gateway: a fast error budget burn pages (and tickets)',
+      'gateway: a slow error budget burn tickets only',
+    ]);
     // With /metrics, its scrape target is still watched.
     const orders = rulesOfWorker('order-service');
-    expect(orders.groups.map((g) => g.name)).toEqual(['order-service-alerts']);
-    expect(alerts(orders).map((a) => a.alert)).toEqual([ALERTS.serviceTargetDown]);
+    expect(alerts(orders).map((a) => a.alert)).toEqual([
+      ALERTS.taskErrorBudgetBurn,
+      ALERTS.taskErrorBudgetBurn,
+      ALERTS.serviceTargetDown,
+    ]);
     expect(testNames('order-service')).toEqual([
       'order-service: healthy traffic fires nothing',
+      'order-service: a fast error budget burn pages (and tickets)',
+      'order-service: a slow error budget burn tickets only',
       'order-service: a target that stops answering is reported',
     ]);
   });
