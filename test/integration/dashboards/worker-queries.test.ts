@@ -1,0 +1,134 @@
+// The worker panels of the generated dashboards (a Celery worker, servesHttp false) evaluated by
+// the real promtool on synthetic span metrics: the worker's line counts its consumer spans only
+// (not its producer spans), and a web service's line its server spans only (not its own consumer
+// spans). The native stack of panel-queries.test.ts runs no worker, so this is where those
+// queries meet a real PromQL engine.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildDashboards } from '../../../dashboards/build.js';
+import { METRICS, SPAN_LABELS } from '../../../model/conventions.js';
+import { constants, panelQueries, substitute } from '../../support/dashboard-queries.js';
+import { fixtureModel } from '../../support/models.js';
+import { tools } from '../../support/tools.js';
+import { run } from '../stack/helpers.js';
+
+const shop = fixtureModel('shop');
+const model = {
+  ...shop,
+  services: shop.services.map((s) =>
+    s.name === 'gateway'
+      ? {
+          ...s,
+          servesHttp: false,
+          libraries: ['celery'],
+          command: ['celery', '-A', 'shop', 'worker'],
+        }
+      : s,
+  ),
+};
+const dashboards = buildDashboards(model).dashboards;
+
+const MINUTES = 40;
+const series = (name: string, labels: Record<string, string>, perMinute: number) => ({
+  series: `${name}{${Object.entries(labels)
+    .map(([k, v]) => `${k}="${v}"`)
+    .join(',')}}`,
+  values: `0+${perMinute}x${MINUTES}`,
+});
+const span = (service: string, kind: string, name: string) => ({
+  [SPAN_LABELS.service]: service,
+  [SPAN_LABELS.kind]: `SPAN_KIND_${kind}`,
+  [SPAN_LABELS.operation]: name,
+});
+const calls = (labels: Record<string, string>, status: string, perMinute: number) =>
+  series(METRICS.spanCalls, { ...labels, [SPAN_LABELS.status]: status }, perMinute);
+/** All spans of a series under `le`, none under the bucket before (bounds in seconds). */
+const buckets = (labels: Record<string, string>, below: string, le: string, perMinute: number) => [
+  series(`${METRICS.spanDuration}_bucket`, { ...labels, le: below }, 0),
+  series(`${METRICS.spanDuration}_bucket`, { ...labels, le }, perMinute),
+  series(`${METRICS.spanDuration}_bucket`, { ...labels, le: '+Inf' }, perMinute),
+];
+
+const task = span('gateway', 'CONSUMER', 'run/send_email');
+const web = span('catalog', 'SERVER', 'GET /items');
+const input = [
+  // The worker: 60 tasks a minute, 6 of them failing, all between 0.1s and 1s.
+  calls(task, 'STATUS_CODE_UNSET', 54),
+  calls(task, 'STATUS_CODE_ERROR', 6),
+  ...buckets(task, '0.1', '1', 60),
+  // Tasks it sends (producer spans) are not its work.
+  calls(span('gateway', 'PRODUCER', 'apply_async/send_email'), 'STATUS_CODE_ERROR', 60),
+  // A web service: 120 requests a minute under 0.1s, none failing; its own consumer spans stay out.
+  calls(web, 'STATUS_CODE_UNSET', 120),
+  ...buckets(web, '0.05', '0.1', 120),
+  calls(span('catalog', 'CONSUMER', 'orders process'), 'STATUS_CODE_ERROR', 60),
+];
+
+/** A panel's first query with the variables Grafana would set ("All" services and operations). */
+function query(dashboard: string, panel: string): string {
+  const d = dashboards.find((x) => x.title === dashboard)!.json;
+  const q = panelQueries(d).find((x) => x.panel === panel);
+  if (!q) throw new Error(`${dashboard} has no panel ${panel}`);
+  // A service dashboard's constant $service wins over the overview's "All".
+  return substitute(q.expr, {
+    service: '.*',
+    ...constants(d),
+    operation: '.*',
+    __rate_interval: '5m',
+    __range: '30m',
+  });
+}
+
+const roots: string[] = [];
+afterAll(async () => {
+  for (const r of roots) await rm(r, { recursive: true, force: true });
+});
+
+describe('worker panel queries under the real promtool', () => {
+  it("count a worker's consumer spans and a web service's server spans", async () => {
+    const gateway = '{service_name="gateway"}';
+    const catalog = '{service_name="catalog"}';
+    const at = `${MINUTES - 5}m`;
+    const expr = (dashboard: string, panel: string, samples: [string, number][]) => ({
+      expr: query(dashboard, panel),
+      eval_time: at,
+      exp_samples: samples.map(([labels, value]) => ({ labels, value })),
+    });
+    const tests = {
+      rule_files: [],
+      evaluation_interval: '1m',
+      tests: [
+        {
+          interval: '1m',
+          input_series: input,
+          promql_expr_test: [
+            expr('shop / Overview', 'Request rate', [
+              [gateway, 1],
+              [catalog, 2],
+            ]),
+            expr('shop / Overview', 'Error ratio', [
+              [gateway, 0.1],
+              [catalog, 0],
+            ]),
+            expr('shop / Overview', 'p95 latency', [
+              [gateway, 0.955],
+              [catalog, 0.0975],
+            ]),
+            expr('shop / gateway', 'Tasks/s', [['{}', 1]]),
+            expr('shop / gateway', 'Error ratio', [['{}', 0.1]]),
+            expr('shop / gateway', 'Tasks by operation: rate', [
+              ['{span_name="run/send_email"}', 1],
+            ]),
+          ],
+        },
+      ],
+    };
+    const dir = await mkdtemp(path.join(tmpdir(), 'obs-worker-queries-'));
+    roots.push(dir);
+    await writeFile(path.join(dir, 'tests.yml'), JSON.stringify(tests, null, 1));
+    const r = await run(tools.promtool(), ['test', 'rules', 'tests.yml'], dir);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+});
