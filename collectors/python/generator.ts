@@ -160,6 +160,7 @@ function filesFor(model: SystemModel, service: ServiceModel, config: PythonInstr
   });
   const notes = [
     `${service.name}: add ${pkgs.lines.length} packages (${dir}/requirements-otel.txt), then start it with: ${[...exports, runLine].join('; ')}`,
+    ...(run.conflict !== undefined ? [`${service.name}: ${run.conflict}`] : []),
     ...(run.configureInCode
       ? [
           `${service.name}: call obs_logging.configure() at start-up for JSON logs (see ${dir}/README.md)`,

@@ -18,6 +18,20 @@ export interface PythonRun {
   loggingIni: boolean;
   /** The app calls obs_logging.configure() itself (no server config to hook into). */
   configureInCode: boolean;
+  /**
+   * The model's `server` and its `command` name different servers (one of them edited in
+   * obs.yaml, not the other): what the run line follows and how to make them agree.
+   */
+  conflict?: string;
+}
+
+/**
+ * When `server` and the start command disagree: the run line follows `server`, so a command the
+ * user changed alone would be dropped without a word.
+ */
+function serverConflict(model: ServiceModel, named: string | undefined): string | undefined {
+  if (model.server === undefined || named === undefined || named === model.server) return undefined;
+  return `obs.yaml says \`server: ${model.server}\` but its command runs ${named}: the run line follows \`server\` and replaces the command's server. Set \`server: ${named}\` to run the command as it is, or change the command.`;
 }
 
 /** Drops options (with their values) from an argument list. */
@@ -72,7 +86,10 @@ export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
   const port = service.port ?? 8000;
   const pythonPath = (dir: string) => ({ PYTHONPATH: dir });
   const notes: string[] = [];
+  const conflict = serverConflict(model, parsed?.server ?? parsed?.taskWorker);
+  if (conflict !== undefined) notes.push(conflict);
   const base = {
+    ...(conflict !== undefined ? { conflict } : {}),
     notes,
     gunicornConf: false,
     loggingIni: false,
@@ -89,7 +106,7 @@ export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
 
   switch (server) {
     case 'gunicorn':
-      if (words[0] !== 'gunicorn' && service.command)
+      if (words[0] !== 'gunicorn' && service.command && conflict === undefined)
         notes.push('The start command was not a plain gunicorn command; check the line above.');
       return {
         ...base,
