@@ -9,6 +9,7 @@ import type { Span, SpanKind } from '../span.js';
 import { absurdTime, grpcIsError, httpIsError } from '../span.js';
 import type { Problems } from './problems.js';
 import {
+  BRAVE_GRPC_STATUS_KEY,
   GRPC_STATUS_KEY,
   grpcCode,
   HTTP_STATUS_KEYS,
@@ -412,7 +413,7 @@ function fromZipkin(value: unknown, t: ConvertTarget): void {
       // Zipkin marks a failure by the presence of the tag, whatever its value.
       statusError: 'error' in tags,
       httpStatus,
-      grpcStatus: grpcCode(tags[GRPC_STATUS_KEY]),
+      grpcStatus: grpcCode(tags[GRPC_STATUS_KEY] ?? tags[BRAVE_GRPC_STATUS_KEY]),
       peer:
         [remote?.serviceName, remote?.ipv4, remote?.ipv6].find(
           (v) => typeof v === 'string' && v.length > 0,

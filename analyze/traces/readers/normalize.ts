@@ -108,6 +108,8 @@ export const HTTP_STATUS_KEYS: ReadonlySet<string> = new Set([
 
 /** The gRPC status attribute of OpenTelemetry's RPC conventions. */
 export const GRPC_STATUS_KEY = 'rpc.grpc.status_code';
+/** The tag Brave's gRPC instrumentation writes in Zipkin spans (the code's name, on failure). */
+export const BRAVE_GRPC_STATUS_KEY = 'grpc.status_code';
 
 /** The 17 gRPC status codes by name, in their numbering (0 OK .. 16 UNAUTHENTICATED). */
 const GRPC_CODE_NAMES: readonly string[] = [

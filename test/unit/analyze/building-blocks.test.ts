@@ -314,6 +314,27 @@ describe('span semantics', () => {
     }
     expect(zipkin.spans.map((s) => s.grpcStatus)).toEqual([14, 4, 5, 0, 5, 0, 14, 5]);
   });
+
+  it("reads Brave's grpc.status_code in Zipkin: a NOT_FOUND answer and a timeout keep their codes", () => {
+    const zipkin = { spans: [] as Span[], problems: new Problems(), file: 'f', line: 1 };
+    const call = (id: string, code: string) => ({
+      traceId: 'aa',
+      id,
+      name: 'charge',
+      kind: 'CLIENT',
+      timestamp: 1.7e15,
+      duration: 5,
+      localEndpoint: { serviceName: 'checkout' },
+      // Brave tags a failed call with the code's name, and `error` beside it.
+      tags: { 'grpc.status_code': code, error: code },
+    });
+    convertValue(
+      [call('00f067aa0ba902b1', 'NOT_FOUND'), call('00f067aa0ba902b2', 'DEADLINE_EXCEEDED')],
+      'zipkin',
+      zipkin,
+    );
+    expect(zipkin.spans.map((s) => s.grpcStatus)).toEqual([5, 4]);
+  });
 });
 
 describe('JSON items', () => {
