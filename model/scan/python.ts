@@ -67,7 +67,20 @@ const FRAMEWORK_EVIDENCE: Readonly<Record<string, RegExp>> = {
   aiohttp: /\bweb\.(Application|run_app)\(|from aiohttp import web/,
 };
 
-const OTHER_FRAMEWORKS = ['starlette', 'sanic', 'tornado', 'bottle', 'falcon', 'quart', 'litestar'];
+const OTHER_FRAMEWORKS = [
+  'starlette',
+  'sanic',
+  'tornado',
+  'bottle',
+  'falcon',
+  'quart',
+  'litestar',
+  'pyramid',
+  'cherrypy',
+];
+
+/** The standard library's HTTP servers: a service may serve HTTP without any framework. */
+const STDLIB_SERVER = /\b(?:http\.server|wsgiref\.simple_server|(?:Threading)?HTTPServer\()/;
 
 export async function analyzePython(
   dir: string,
@@ -119,7 +132,10 @@ export async function analyzePython(
     language: 'python',
     framework,
     // asyncio is a worker's event loop as often as a server's: it alone is no web framework.
-    webFramework: (framework !== undefined && framework !== 'asyncio') || other.length > 0,
+    webFramework:
+      (framework !== undefined && framework !== 'asyncio') ||
+      other.length > 0 ||
+      sources.some((s) => STDLIB_SERVER.test(s.text)),
     packages,
     libraries: [...libraries].sort(),
     libraryKinds,

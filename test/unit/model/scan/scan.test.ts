@@ -191,6 +191,29 @@ describe('scanRepository', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it("a service on the standard library's HTTP server or on Pyramid serves HTTP", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'obs-scan-'));
+    for (const [name, req, code] of [
+      ['plain', '', 'from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler\n'],
+      ['pyr', 'pyramid\nwaitress\n', 'from pyramid.config import Configurator\n'],
+    ]) {
+      await mkdir(path.join(dir, name!));
+      await writeFile(path.join(dir, name!, 'requirements.txt'), req!);
+      await writeFile(path.join(dir, name!, 'main.py'), code!);
+    }
+    await writeFile(
+      path.join(dir, 'compose.yaml'),
+      'services:\n  plain:\n    build: ./plain\n    command: python main.py\n    ports: ["8000:8000"]\n' +
+        '  pyr:\n    build: ./pyr\n    command: python main.py\n    ports: ["8001:8001"]\n',
+    );
+    const r = await scanRepository(dir);
+    expect(service(r, 'plain').servesHttp).toBe(true);
+    expect(service(r, 'pyr').servesHttp).toBe(true);
+    expect(codes(r)).not.toContain('plain:serves-no-http');
+    expect(codes(r)).not.toContain('pyr:serves-no-http');
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it("puts plain values of the service's env into its command (Dockerfile ENV, manifest env)", async () => {
     const dir = await fastapiRepo();
     await writeFile(
