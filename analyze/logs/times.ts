@@ -111,7 +111,7 @@ const COMPACT = /(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})/;
 const COMPACT_SHORT = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/;
 /** The Common Log Format's `01/May/2024:12:00:01 +0000` (nginx, Apache; werkzeug with a space). */
 const CLF =
-  /\b(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?: ([+-])(\d{2})(\d{2}))?/;
+  /\b(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?: ([+-]\d{4}))?/;
 /** Also Java's `Date.toString()` and `date`: `Sun Nov 29 18:16:27 PDT 2026`. */
 const SYSLOG =
   /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+([A-Z]{2,5})\b)?(?:\s+(\d{4}))?/;
@@ -171,9 +171,9 @@ const TIME_FORMATS: TimeFormat[] = [
     res: [CLF],
     compute(g) {
       const month = MONTHS.indexOf(g.str(2)!.toLowerCase());
-      const t = Date.UTC(g.num(3), month, g.num(1), g.num(4), g.num(5), g.num(6));
-      if (g.str(7) === undefined) return t;
-      return t - (g.str(7) === '-' ? -1 : 1) * (g.num(8) * 60 + g.num(9)) * 60_000;
+      return (
+        Date.UTC(g.num(3), month, g.num(1), g.num(4), g.num(5), g.num(6)) - zoneOffset(g.str(7))
+      );
     },
   },
   {
