@@ -542,14 +542,15 @@ function genericSpans(line: string): HeaderSpans | undefined {
   let pidEnd = NONE;
   for (let k = 0; k < 6 && toks.has(i + 1); k++) {
     const t = toks.text(i);
+    // pino-pretty's `(pid on host):` group, where a component may follow the level.
+    const group = level !== undefined && component === NONE ? pinoGroup(toks, i) : undefined;
     if (SEPARATOR.test(t)) i++;
     else if (level === undefined && levelOf(t) !== undefined) {
       level = levelOf(t);
       i = levelEnd(toks, i);
-    } else if (level !== undefined && component === NONE && pinoGroup(toks, i) !== undefined) {
-      const [after, c] = pinoGroup(toks, i)!;
-      [component, componentEnd, pid, pidEnd] = c;
-      i = after;
+    } else if (group !== undefined) {
+      [component, componentEnd, pid, pidEnd] = group[1];
+      i = group[0];
       break; // the group ends the header, as a tag does
     } else if (t === 'in' && level !== undefined && component === NONE && locationAt(toks, i) > i) {
       i++; // Flask's `ERROR in app: message`: the tag follows
