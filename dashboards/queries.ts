@@ -39,17 +39,14 @@ function red(
 ): Red {
   const union = (metric: string, extra: readonly Matcher[], over: (sel: string) => string) =>
     selections.map((m) => over(selector(metric, [...m, ...extra]))).join(' or ');
-  const all = union(counter, [], (sel) => rate(sel));
-  const failed = union(counter, errors, (sel) => rate(sel));
+  const rated = (sel: string) => rate(sel);
+  const all = union(counter, [], rated);
+  const failed = union(counter, errors, rated);
+  const buckets = union(`${histogram}_bucket`, [], rated);
   return {
     rate: (by) => sumBy(by, all),
     errorRatio: (by) => ratioOrZero(sumBy(by, failed), sumBy(by, all)),
-    quantile: (q, by) =>
-      histogramQuantile(
-        q,
-        union(`${histogram}_bucket`, [], (sel) => rate(sel)),
-        by,
-      ),
+    quantile: (q, by) => histogramQuantile(q, buckets, by),
     errorsIncrease: (by, window) =>
       sumBy(
         by,
