@@ -164,10 +164,16 @@ class CriticalPathRun {
         main = root;
       }
     }
+    // Compared as `keepSlow` ranks (rounded ms, then the smaller trace id): a shard then keeps
+    // the same traces whatever order its traces complete in.
+    const roundMs = Math.round(mainMs * 1000) / 1000;
+    const last = this.slowest[this.slowest.length - 1];
     const keep =
       this.cfg.slowestTraces > 0 &&
-      (this.slowest.length < this.cfg.slowestTraces ||
-        mainMs > this.slowest[this.slowest.length - 1]!.ms);
+      (last === undefined ||
+        this.slowest.length < this.cfg.slowestTraces ||
+        roundMs > last.ms ||
+        (roundMs === last.ms && t.traceId < last.traceId));
     this.trace = t;
     for (const root of t.roots) {
       // Segments come latest first; the kept path is turned round at the end.
@@ -187,7 +193,7 @@ class CriticalPathRun {
             };
           })
           .reverse();
-        this.keepSlow({ traceId: t.traceId, ms: Math.round(mainMs * 1000) / 1000, path });
+        this.keepSlow({ traceId: t.traceId, ms: roundMs, path });
       }
     }
   }

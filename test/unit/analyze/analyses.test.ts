@@ -114,6 +114,17 @@ describe('critical path', () => {
     ]);
   });
 
+  it('keeps the same slowest traces whatever order equally slow traces complete in', () => {
+    // Shards see their traces complete in any order; ties go to the smaller trace id.
+    const slowest = (ids: string[]) => {
+      const run = criticalPathAnalysis.create({ slowestTraces: 2 }, env);
+      for (const id of ids) run.add!(traceOf([{ id: 'r', service: 'web', start: 0, end: 50 }], id));
+      return run.finish(ctx)!.slowest.map((p) => p.traceId);
+    };
+    expect(slowest(['c', 'b', 'a'])).toEqual(['a', 'b']);
+    expect(slowest(['a', 'b', 'c'])).toEqual(['a', 'b']);
+  });
+
   it('names the service a step calls: a slow network shows on the calling client span', () => {
     const run = criticalPathAnalysis.create({ slowestTraces: 1 }, env);
     run.add!(
