@@ -125,9 +125,9 @@ async function runInput(
     for (const { key, run } of runs)
       for (const state of r.states.get(key) ?? []) run.absorb!(state);
     stats = r.stats;
-    // Shards report in any order: put the first cases back in input order.
+    // Threads report in any order: keep the first cases of the whole input, in input order.
     const order = new Map(sources.map((s, k) => [s.file, k]));
-    problems.samples.sort(
+    problems.keepFirst(
       (a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || a.line - b.line,
     );
   } else {

@@ -139,7 +139,7 @@ async function runShards(
           line: m.error.line,
         });
       } else {
-        problems.merge(m.problems);
+        problems.mergeThread(m.problems);
         done.push({ index, states: m.states, stats: m.stats });
       }
       wake?.();

@@ -55,6 +55,26 @@ export class Problems {
     }
   }
 
+  /**
+   * Merges another thread's problems, keeping all of its first cases: threads finish in any
+   * order, so the caller then keeps the first ones in input order with `keepFirst`.
+   */
+  mergeThread(other: ProblemSummary): void {
+    for (const [k, n] of Object.entries(other.counts) as [ProblemKind, number][]) {
+      this.counts.set(k, (this.counts.get(k) ?? 0) + n);
+    }
+    this.samples.push(...other.samples);
+  }
+
+  /**
+   * Sorts the cases into input order and keeps the first ones. Each thread kept its own first
+   * cases, so these are the first of the whole input, whichever thread found them.
+   */
+  keepFirst(order: (a: InputProblem, b: InputProblem) => number): void {
+    this.samples.sort(order);
+    this.samples.length = Math.min(this.samples.length, this.maxSamples);
+  }
+
   count(kind: ProblemKind): number {
     return this.counts.get(kind) ?? 0;
   }

@@ -13,6 +13,44 @@ const fx = (p: string) => path.join(FIX, p);
 /** oclif wraps error messages to the terminal width: join the pieces back. */
 const flat = (s: string) => s.replace(/\n\s*›\s*/g, ' ');
 
+/**
+ * `n` OTLP lines of one three-span trace each (web -> orders -> payments, a tenth of the
+ * payments spans failed); the lines where `broken(k)` holds are cut JSON instead.
+ */
+function manyTraceLines(n: number, broken: (k: number) => boolean): string {
+  const lines: string[] = [];
+  for (let k = 0; k < n; k++) {
+    if (broken(k)) {
+      lines.push('{"resourceSpans": [ broken');
+      continue;
+    }
+    const trace = (k + 1).toString(16).padStart(32, '0');
+    const start = 1_700_000_000_000_000_000n + BigInt(k) * 1_000_000n;
+    const spans = ['web', 'orders', 'payments'].map((service, d) => ({
+      service,
+      span: {
+        traceId: trace,
+        spanId: (k * 4 + d + 1).toString(16).padStart(16, '0'),
+        ...(d > 0 ? { parentSpanId: (k * 4 + d).toString(16).padStart(16, '0') } : {}),
+        name: `GET /${service}`,
+        kind: 2,
+        startTimeUnixNano: String(start + BigInt(d) * 1000n),
+        endTimeUnixNano: String(start + BigInt(50 - d * 10) * 1_000_000n),
+        status: { code: service === 'payments' && k % 10 === 0 ? 2 : 0 },
+      },
+    }));
+    lines.push(
+      JSON.stringify({
+        resourceSpans: spans.map(({ service, span }) => ({
+          resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
+          scopeSpans: [{ spans: [span] }],
+        })),
+      }),
+    );
+  }
+  return lines.join('\n') + '\n';
+}
+
 // Each run starts Node and oclif: allow for a loaded machine.
 describe('obs analyze traces', { timeout: 60_000 }, () => {
   it('prints the --json report with the documented top level', async () => {
@@ -57,37 +95,10 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     // and what it reports must not change the report or which bad line --strict stops at.
     const dir = mkdtempSync(path.join(tmpdir(), 'obs-traces-worker-'));
     const file = path.join(dir, 'many.jsonl');
-    const lines: string[] = [];
-    for (let k = 0; k < 12_000; k++) {
-      if (k === 7 || k === 11_000) {
-        lines.push('{"resourceSpans": [ broken');
-        continue;
-      }
-      const trace = (k + 1).toString(16).padStart(32, '0');
-      const start = 1_700_000_000_000_000_000n + BigInt(k) * 1_000_000n;
-      const spans = ['web', 'orders', 'payments'].map((service, d) => ({
-        service,
-        span: {
-          traceId: trace,
-          spanId: (k * 4 + d + 1).toString(16).padStart(16, '0'),
-          ...(d > 0 ? { parentSpanId: (k * 4 + d).toString(16).padStart(16, '0') } : {}),
-          name: `GET /${service}`,
-          kind: 2,
-          startTimeUnixNano: String(start + BigInt(d) * 1000n),
-          endTimeUnixNano: String(start + BigInt(50 - d * 10) * 1_000_000n),
-          status: { code: service === 'payments' && k % 10 === 0 ? 2 : 0 },
-        },
-      }));
-      lines.push(
-        JSON.stringify({
-          resourceSpans: spans.map(({ service, span }) => ({
-            resource: { attributes: [{ key: 'service.name', value: { stringValue: service } }] },
-            scopeSpans: [{ spans: [span] }],
-          })),
-        }),
-      );
-    }
-    writeFileSync(file, lines.join('\n') + '\n');
+    writeFileSync(
+      file,
+      manyTraceLines(12_000, (k) => k === 7 || k === 11_000),
+    );
     const args = ['analyze', 'traces', file, '--json'];
     const a = await runObs([...args, '--workers', '0']);
     const c = await runObs([...args, '--workers', '1']);
@@ -104,6 +115,32 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     expect(strict1.code).toBe(65);
     expect(strict1.stdout).toBe(strict0.stdout);
     expect(strict0.stdout).toMatch(/"line": ?8\b/);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reports the first bad lines of the input whichever thread parsed them', async () => {
+    // More bad lines than the report keeps cases of (20), in every read batch: the threads each
+    // find some, and the report must keep the first ones of the whole input.
+    const dir = mkdtempSync(path.join(tmpdir(), 'obs-traces-samples-'));
+    const file = path.join(dir, 'many.jsonl');
+    writeFileSync(
+      file,
+      manyTraceLines(12_000, (k) => k % 250 === 3),
+    );
+    const args = ['analyze', 'traces', file, '--json'];
+    const [a, c, b] = [
+      await runObs([...args, '--workers', '0']),
+      await runObs([...args, '--workers', '1']),
+      await runObs([...args, '--workers', '2']),
+    ];
+    expect(a.code).toBe(0);
+    const samples = (r: { stdout: string }) =>
+      (JSON.parse(r.stdout) as TraceReport).input.skipped.samples.map((x) => x.line);
+    expect(samples(a)).toEqual(Array.from({ length: 20 }, (_, k) => k * 250 + 4));
+    expect(samples(c)).toEqual(samples(a));
+    expect(samples(b)).toEqual(samples(a));
+    expect(c.stdout).toBe(a.stdout);
+    expect(b.stdout).toBe(a.stdout);
     rmSync(dir, { recursive: true, force: true });
   });
 
