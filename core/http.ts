@@ -6,7 +6,8 @@
  * never followed (credentials go only to the address the user gave) and become an error naming the
  * Location. When every attempt failed to get an answer, an `ObsError` says which server, how often
  * it was tried and why it failed. Credentials never reach messages: URLs are shown without
- * userinfo, headers are never shown, and error bodies have the sent credentials redacted.
+ * userinfo, query string and fragment (`redactUrl`), headers are never shown, and error bodies
+ * have the sent credentials redacted.
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { Options as PRetryOptions } from 'p-retry';
@@ -52,16 +53,24 @@ export interface RequestContext {
   onRetry?: (info: { attempt: number; retriesLeft: number; reason: string }) => void;
 }
 
-/** The URL without user and password, for messages. */
+/**
+ * The URL for messages: without user and password, query string and fragment (`urlForMessage`),
+ * as a query string may carry a token (`?api_key=`, `?token=`) just as the userinfo does.
+ */
 export function redactUrl(url: string): string {
   try {
-    const u = new URL(url);
-    u.username = '';
-    u.password = '';
-    return u.toString();
+    return urlForMessage(new URL(url).href);
   } catch {
     return '<invalid URL>';
   }
+}
+
+/** The URL to fetch: without user and password, which fetch refuses (they go as basic auth). */
+function withoutUserinfo(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
 }
 
 class RetryableStatus extends Error {
@@ -234,7 +243,9 @@ export async function request(req: HttpRequest, ctx: RequestContext): Promise<Ht
     const pass = decodeURIComponent(u.password);
     headers.authorization = 'Basic ' + Buffer.from(`${user}:${pass}`).toString('base64');
   }
-  const url = redactUrl(req.url);
+  const url = withoutUserinfo(req.url);
+  // Messages show the URL without its query string, which fetching needs.
+  const shown = redactUrl(req.url);
   const redact = redactor(authorizationSecrets(headers.authorization ?? headers.Authorization));
   let attempts = 0;
   const attempt = async (): Promise<HttpResponse> => {
@@ -288,7 +299,7 @@ export async function request(req: HttpRequest, ctx: RequestContext): Promise<Ht
     if (err instanceof RetryableStatus) return { ...err.response, attempts };
     if (err instanceof ObsError) throw err;
     throw new ObsError(
-      `cannot reach ${ctx.server} at ${url} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${messageOf(err)}`,
+      `cannot reach ${ctx.server} at ${shown} after ${attempts} attempt${attempts === 1 ? '' : 's'}: ${messageOf(err)}`,
       {
         code: 'OBS_SERVER_UNREACHABLE',
         exit: ExitCode.unavailable,

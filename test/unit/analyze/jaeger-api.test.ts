@@ -50,6 +50,11 @@ beforeAll(async () => {
       return;
     }
     requests.push(q);
+    if (q.get('service') === 'refused') {
+      res.writeHead(400);
+      res.end('{"errors":[{"code":400,"msg":"bad request"}]}');
+      return;
+    }
     if (q.get('service') === 'broken') {
       // One good span and one without a span id.
       const t = TRACES[0]!;
@@ -175,11 +180,26 @@ describe('Jaeger query API source', () => {
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ObsError);
     expect((err as ObsError).exit).toBe(69);
+    // Without the query string, where a token may travel (an authenticating proxy's ?token=).
     expect((err as ObsError).message).toMatch(
       new RegExp(
-        `cannot reach Jaeger at http://127\\.0\\.0\\.1:${port}/api/traces.* after 2 attempts`,
+        `cannot reach Jaeger at http://127\\.0\\.0\\.1:${port}/api/traces after 2 attempts`,
       ),
     );
+  });
+
+  it("shows Jaeger's URL without its query string when Jaeger answers an error", async () => {
+    const err = await collect({
+      url: `${url}?token=s3cret`,
+      service: 'refused',
+      startMs: T0,
+      endMs: T0 + 10,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ObsError);
+    expect((err as ObsError).message).toBe(
+      `Jaeger answered HTTP 400 at ${url}/api/traces: {"errors":[{"code":400,"msg":"bad request"}]}`,
+    );
+    expect(JSON.stringify(err)).not.toContain('s3cret');
   });
 
   it('parses --since durations and refuses others', () => {

@@ -88,8 +88,29 @@ describe('request', () => {
     expect((err as ObsError).message).toMatch(/after 1 attempt: bad port/);
   });
 
-  it('redacts userinfo', () => {
+  it('redacts userinfo, query string and fragment', () => {
     expect(redactUrl('https://u:p@grafana.example:3000/x')).toBe('https://grafana.example:3000/x');
+    expect(redactUrl('https://grafana.example/x?api_key=s3cret#t=1')).toBe(
+      'https://grafana.example/x',
+    );
+  });
+
+  it('reports an unreachable server without the query string, which it still requests', async () => {
+    let asked: string | undefined;
+    const s = await serve([200]);
+    server!.on('request', (req: { url?: string }) => (asked = req.url));
+    const ok = await request({ url: `${s.url}?token=s3cret` }, { server: 'Grafana', retry: fast });
+    expect(ok.status).toBe(200);
+    expect(asked).toBe('/api?token=s3cret');
+    await new Promise<void>((r) => server!.close(() => r()));
+    server = undefined;
+    const err = await request(
+      { url: `${s.url}?token=s3cret` },
+      { server: 'Grafana', retry: { ...fast, retries: 0 } },
+    ).catch((e: unknown) => e);
+    expect((err as ObsError).message).toBe(
+      `cannot reach Grafana at ${s.url} after 1 attempt: ECONNREFUSED`,
+    );
   });
 });
 
