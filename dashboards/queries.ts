@@ -62,7 +62,7 @@ function red(
 export function redColumns(
   red: Red,
   by: readonly string[],
-  levels: { errors: Levels; latency: Levels },
+  levels: { errors: Levels; latency?: Levels },
   rateHeader = 'Requests/s',
 ): Column[] {
   return [

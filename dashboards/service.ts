@@ -141,7 +141,7 @@ function redPanels(
   red: Red,
   by: readonly string[],
   legend: string,
-  levels: { errors: Levels; latency: Levels },
+  levels: { errors: Levels; latency?: Levels },
   errorMeaning: string,
 ): void {
   b.withPanel(
@@ -183,6 +183,11 @@ export function serviceDashboard(
   const notes: string[] = [];
   // A worker's own work is the tasks or messages it consumes, not requests it serves.
   const work = workOf(service);
+  // The latency SLO threshold is a request's: a task taking seconds or minutes may be as it
+  // should. Task durations have no threshold in the model (nor alert), so they are not coloured.
+  const own: { errors: Levels; latency?: Levels } = service.servesHttp
+    ? levels
+    : { errors: levels.errors };
   const server = spanRed([
     eq(SPAN_LABELS.service, '$service'),
     eq(SPAN_LABELS.kind, work.kind),
@@ -201,38 +206,38 @@ export function serviceDashboard(
   })
     .withVariable(new ConstantVariableBuilder('service').value(service.name))
     .withVariable(new ConstantVariableBuilder('job').value(sdkJob(model, service)))
-    .withVariable(operationVariable(work.kind))
-    .link(
-      externalLink(
-        'Traces (Jaeger)',
-        jaegerSearchUrl('${service}'),
-        'Jaeger: this service, this time range',
-      ),
-    )
-    .link(
-      externalLink(
-        'Slow traces (Jaeger)',
-        `${jaegerSearchUrl('${service}')}&minDuration=${slo.latencyThresholdMs}ms`,
-        'Jaeger: traces slower than the latency SLO threshold',
-      ),
-    )
-    .link(
-      externalLink(
-        'Logs (Kibana)',
-        kibanaDiscoverUrl([{ field: LOG_FIELDS.service, value: '${service}' }]),
-        'Kibana Discover: this service, this time range',
-      ),
-    )
-    .link(
-      externalLink(
-        'Error logs (Kibana)',
-        kibanaDiscoverUrl([
-          { field: LOG_FIELDS.service, value: '${service}' },
-          { field: LOG_FIELDS.level, value: 'error' },
+    .withVariable(operationVariable(work.kind));
+  const links = [
+    externalLink(
+      'Traces (Jaeger)',
+      jaegerSearchUrl('${service}'),
+      'Jaeger: this service, this time range',
+    ),
+    // The threshold is a request's: a worker's tasks have none.
+    ...(own.latency === undefined
+      ? []
+      : [
+          externalLink(
+            'Slow traces (Jaeger)',
+            `${jaegerSearchUrl('${service}')}&minDuration=${slo.latencyThresholdMs}ms`,
+            'Jaeger: traces slower than the latency SLO threshold',
+          ),
         ]),
-        'Kibana Discover: error lines of this service',
-      ),
-    );
+    externalLink(
+      'Logs (Kibana)',
+      kibanaDiscoverUrl([{ field: LOG_FIELDS.service, value: '${service}' }]),
+      'Kibana Discover: this service, this time range',
+    ),
+    externalLink(
+      'Error logs (Kibana)',
+      kibanaDiscoverUrl([
+        { field: LOG_FIELDS.service, value: '${service}' },
+        { field: LOG_FIELDS.level, value: 'error' },
+      ]),
+      'Kibana Discover: error lines of this service',
+    ),
+  ];
+  for (const link of links) b.link(link);
 
   b.withRow(new RowBuilder('Service'))
     .withPanel(
@@ -250,7 +255,7 @@ export function serviceDashboard(
         { expr: server.errorRatio([]) },
         {
           unit: 'percentunit',
-          levels: levels.errors,
+          levels: own.errors,
         },
       ),
     )
@@ -259,7 +264,7 @@ export function serviceDashboard(
         'p95 latency',
         `95th percentile ${work.latency}.`,
         { expr: server.quantile(0.95, []) },
-        { unit: 's', levels: levels.latency },
+        { unit: 's', levels: own.latency },
       ),
     )
     .withPanel(
@@ -267,7 +272,7 @@ export function serviceDashboard(
         'p99 latency',
         `99th percentile ${work.latency}.`,
         { expr: server.quantile(0.99, []) },
-        { unit: 's', levels: levels.latency },
+        { unit: 's', levels: own.latency },
       ),
     );
 
@@ -275,7 +280,7 @@ export function serviceDashboard(
     table(
       'Operations',
       `Per operation (${work.spanKind} span name), now. Click one for its traces in Jaeger.`,
-      redColumns(server, [OP], levels, `${work.plural}/s`),
+      redColumns(server, [OP], own, `${work.plural}/s`),
       {
         labels: [OP],
         labelHeaders: { [OP]: 'Operation' },
@@ -289,7 +294,7 @@ export function serviceDashboard(
       },
     ),
   );
-  redPanels(b, `${work.plural} by operation`, server, [OP], opLegend, levels, 'span status ERROR');
+  redPanels(b, `${work.plural} by operation`, server, [OP], opLegend, own, 'span status ERROR');
   b.withPanel(
     timeseries(
       `${work.plural} by operation: p99 latency`,
@@ -299,7 +304,7 @@ export function serviceDashboard(
         unit: 's',
         min: 0,
         span: 24,
-        levels: levels.latency,
+        levels: own.latency,
       },
     ),
   );

@@ -313,6 +313,48 @@ describe('dashboards generated from the shop model', () => {
     expect(b.dashboards.filter(web)).toEqual(buildDashboards(shop()).dashboards.filter(web));
   });
 
+  it("does not colour a worker's task durations by the HTTP latency threshold", () => {
+    const m = shop();
+    m.services[0] = {
+      ...m.services[0]!,
+      servesHttp: false,
+      libraries: ['celery', 'requests'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    };
+    const worker = buildDashboards(m).dashboards.find((d) => d.title === 'shop / gateway')!.json;
+    interface Levelled {
+      title?: string;
+      fieldConfig?: {
+        defaults?: { thresholds?: { steps: { value: number | null }[] } };
+        overrides?: {
+          matcher: { options?: unknown };
+          properties: { id: string; value?: { steps?: { value: number | null }[] } }[];
+        }[];
+      };
+    }
+    const steps = (title: string, column?: string) => {
+      const p = panelsOf(worker).find((x) => x.title === title && x.type !== 'row') as Levelled;
+      if (column === undefined)
+        return p.fieldConfig?.defaults?.thresholds?.steps.map((x) => x.value);
+      const o = p.fieldConfig?.overrides?.find((x) => x.matcher.options === column);
+      return o?.properties.find((x) => x.id === 'thresholds')?.value?.steps?.map((x) => x.value);
+    };
+    // Task durations have no threshold in the model: no orange at 500 ms, red at 1 s.
+    for (const title of ['p95 latency', 'p99 latency', 'Tasks by operation: p95 latency'])
+      expect(steps(title), title).toEqual([null]);
+    expect(steps('Operations', 'p95')).toBeUndefined();
+    // Failures still count against its availability SLO.
+    expect(steps('Error ratio')).toEqual([null, 0.005, 0.072]);
+    expect(steps('Operations', 'Error ratio')).toEqual([null, 0.005, 0.072]);
+    const links = (worker.links as { title: string }[]).map((l) => l.title);
+    expect(links).not.toContain('Slow traces (Jaeger)');
+    // A web service keeps its latency levels and slow-traces link.
+    const web = buildDashboards(m).dashboards.find((d) => d.title === 'shop / order-service')!;
+    expect((web.json.links as { title: string }[]).map((l) => l.title)).toContain(
+      'Slow traces (Jaeger)',
+    );
+  });
+
   it('a queue consumer that runs no task queue counts messages', () => {
     const m = shop();
     m.services[2] = { ...m.services[2]!, servesHttp: false, libraries: ['kafkajs', 'pg'] };
