@@ -26,6 +26,7 @@ import { badAbove, goodFrom, stat, table, timeseries } from './panels.js';
 import type { Matcher } from './promql.js';
 import { eq, re, selector } from './promql.js';
 import { activeAlerts, collectorQueries, redColumns, spanRed } from './queries.js';
+import { workOf } from './service.js';
 
 const SVC = SPAN_LABELS.service;
 const OP = SPAN_LABELS.operation;
@@ -52,6 +53,19 @@ function serviceVariable(model: SystemModel, workers: readonly string[]): QueryV
     .sort(VariableSort.AlphabeticalAsc);
 }
 
+/**
+ * What the overview's lines count, for headers and titles: `Requests` while every service serves
+ * HTTP (as before workers were known); else what each kind of service does, e.g. `Requests or
+ * tasks`, since one table column cannot change its header per row.
+ */
+function workNouns(model: SystemModel): string {
+  const counted = new Set(model.services.map((x) => workOf(x).plural));
+  const nouns = ['Requests', 'Tasks', 'Messages'].filter((n) => counted.has(n));
+  const last = nouns.pop()!;
+  const text = nouns.length === 0 ? last : `${nouns.join(', ')} or ${last.toLowerCase()}`;
+  return text.charAt(0) + text.slice(1).toLowerCase();
+}
+
 export function overviewDashboard(model: SystemModel, s: DashboardSettings): DashboardBuilder {
   // A worker (servesHttp false) serves no requests: its line counts the tasks or messages it
   // consumes. Other services' consumer spans (a web app's own Kafka consumer) stay out.
@@ -67,6 +81,9 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   // Said in descriptions only when there are workers, so a web-only overview stays as it was.
   const andWorkers =
     workers.length === 0 ? '' : ' Workers: the tasks or messages they consume (consumer spans).';
+  const nouns = workNouns(model);
+  const rateHeader = `${nouns}/s`;
+  const failedHeader = `Failed ${nouns.toLowerCase()}`;
   const errors = errorLevels(model.slo);
   const latency = latencyLevels(model.slo);
   const legend = `{{${SVC}}}`;
@@ -99,7 +116,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
       table(
         'Service health',
         `Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics).${andWorkers} Click a service for its traces.`,
-        redColumns(work, [SVC], { errors, latency }),
+        redColumns(work, [SVC], { errors, latency }, rateHeader),
         {
           labels: [SVC],
           labelHeaders: { [SVC]: 'Service' },
@@ -115,7 +132,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     )
     .withPanel(
       timeseries(
-        'Request rate',
+        workers.length === 0 ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
         `Server requests per second, per service.${andWorkers}`,
         [{ expr: work.rate([SVC]), legend }],
         {
@@ -156,7 +173,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
         `The ten operations with the most failed server spans in the time range.${andWorkers} Click one for its failed traces.`,
         [
           {
-            header: 'Failed requests',
+            header: failedHeader,
             expr: `topk(10, ${work.errorsIncrease([SVC, OP], '$__range')} > 0)`,
             unit: 'short',
           },
@@ -164,7 +181,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
         {
           labels: [SVC, OP],
           labelHeaders: { [SVC]: 'Service', [OP]: 'Operation' },
-          sortBy: 'Failed requests',
+          sortBy: failedHeader,
           span: 12,
           links: [
             {

@@ -72,7 +72,7 @@ const TASK_QUEUES: ReadonlySet<string> = new Set(['celery', 'rq', 'dramatiq']);
  * How the service's own work is named: requests served (server spans), or for a worker the tasks
  * it runs or the messages it consumes (consumer spans).
  */
-interface Work {
+export interface Work {
   kind: string;
   /** Capitalised plural: panel and column titles. */
   plural: string;
@@ -83,7 +83,7 @@ interface Work {
   spanKind: string;
 }
 
-function workOf(service: ServiceModel): Work {
+export function workOf(service: ServiceModel): Work {
   const kind = workSpanKind(service);
   if (service.servesHttp)
     return {

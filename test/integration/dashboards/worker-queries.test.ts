@@ -104,7 +104,7 @@ describe('worker panel queries under the real promtool', () => {
           interval: '1m',
           input_series: input,
           promql_expr_test: [
-            expr('shop / Overview', 'Request rate', [
+            expr('shop / Overview', 'Rate: requests or tasks', [
               [gateway, 1],
               [catalog, 2],
             ]),

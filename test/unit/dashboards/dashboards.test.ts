@@ -367,7 +367,7 @@ describe('dashboards generated from the shop model', () => {
     const m = shop();
     m.services[0] = { ...m.services[0]!, servesHttp: false };
     const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!.json;
-    const rate = panelQueries(overview).find((q) => q.panel === 'Request rate')!.expr;
+    const rate = panelQueries(overview).find((q) => q.panel === 'Rate: requests or messages')!.expr;
     expect(rate).toBe(
       'sum by (service_name) (' +
         `rate(${METRICS.spanCalls}{service_name=~"$service", span_kind="SPAN_KIND_SERVER"}[$__rate_interval])` +
@@ -379,6 +379,44 @@ describe('dashboards generated from the shop model', () => {
       overview.templating as { list: { name: string; query?: unknown }[] }
     ).list.find((v) => v.name === 'service');
     expect(JSON.stringify(variable?.query)).toContain('SPAN_KIND_SERVER|SPAN_KIND_CONSUMER');
+  });
+
+  it("the overview's headers name what its lines count when workers are among them", () => {
+    const headers = (m: SystemModel) => {
+      const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
+      const tables = panelsOf(overview.json).filter((p) => p.type === 'table');
+      const names = tables.flatMap((p) =>
+        (
+          (p as { fieldConfig?: { overrides?: { matcher: { options?: unknown } }[] } }).fieldConfig
+            ?.overrides ?? []
+        ).map((o) => String(o.matcher.options)),
+      );
+      const titles = panelsOf(overview.json).map((p) => p.title);
+      return { names, titles };
+    };
+    const web = headers(shop());
+    expect(web.names).toEqual(expect.arrayContaining(['Requests/s', 'Failed requests']));
+    expect(web.titles).toContain('Request rate');
+
+    const m = shop();
+    m.services[0] = {
+      ...m.services[0]!,
+      servesHttp: false,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    };
+    const withTasks = headers(m);
+    expect(withTasks.names).toEqual(
+      expect.arrayContaining(['Requests or tasks/s', 'Failed requests or tasks']),
+    );
+    expect(withTasks.names).not.toContain('Requests/s');
+    expect(withTasks.titles).toContain('Rate: requests or tasks');
+    expect(withTasks.titles).not.toContain('Request rate');
+
+    m.services[2] = { ...m.services[2]!, servesHttp: false, libraries: ['kafkajs'] };
+    expect(headers(m).names).toContain('Requests, tasks or messages/s');
+    m.services = m.services.slice(0, 1);
+    expect(headers(m).names).toContain('Tasks/s');
   });
 
   it("takes thresholds from the service's SLO", () => {
