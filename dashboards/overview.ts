@@ -14,8 +14,10 @@ import {
   METRICS,
   SCRAPE_JOBS,
   SPAN_KIND_CONSUMER,
+  SPAN_KIND_PRODUCER,
   SPAN_KIND_SERVER,
   SPAN_LABELS,
+  workSpanKind,
 } from '../model/conventions.js';
 import type { SystemModel } from '../model/schema.js';
 import type { DashboardSettings } from './common.js';
@@ -33,14 +35,12 @@ const OP = SPAN_LABELS.operation;
 
 /**
  * The `$service` variable: services that report server spans (or consumer spans, when the model
- * has workers), limited to the model's.
+ * has workers, and producer spans, when it has schedulers), limited to the model's.
  */
-function serviceVariable(model: SystemModel, workers: readonly string[]): QueryVariableBuilder {
+function serviceVariable(model: SystemModel, kinds: readonly string[]): QueryVariableBuilder {
   const names = model.services.map((s) => s.name).join('|');
   const kind =
-    workers.length === 0
-      ? eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)
-      : re(SPAN_LABELS.kind, `${SPAN_KIND_SERVER}|${SPAN_KIND_CONSUMER}`);
+    kinds.length === 1 ? eq(SPAN_LABELS.kind, kinds[0]!) : re(SPAN_LABELS.kind, kinds.join('|'));
   return new QueryVariableBuilder('service')
     .label('Service')
     .datasource({ type: 'prometheus', uid: '${datasource}' })
@@ -60,7 +60,7 @@ function serviceVariable(model: SystemModel, workers: readonly string[]): QueryV
  */
 function workNouns(model: SystemModel): string {
   const counted = new Set(model.services.map((x) => workOf(x).plural));
-  const nouns = ['Requests', 'Tasks', 'Messages'].filter((n) => counted.has(n));
+  const nouns = ['Requests', 'Tasks', 'Messages', 'Published tasks'].filter((n) => counted.has(n));
   const last = nouns.pop()!;
   const text = nouns.length === 0 ? last : `${nouns.join(', ')} or ${last.toLowerCase()}`;
   return text.charAt(0) + text.slice(1).toLowerCase();
@@ -68,19 +68,27 @@ function workNouns(model: SystemModel): string {
 
 export function overviewDashboard(model: SystemModel, s: DashboardSettings): DashboardBuilder {
   // A worker (servesHttp false) serves no requests: its line counts the tasks or messages it
-  // consumes. Other services' consumer spans (a web app's own Kafka consumer) stay out.
-  const workers = model.services.filter((x) => !x.servesHttp).map((x) => x.name);
+  // consumes, a scheduler's the tasks it publishes. Other services' consumer and producer spans
+  // (a web app's own Kafka consumer, the tasks it sends) stay out.
+  const namesOf = (kind: string) =>
+    model.services.filter((x) => workSpanKind(x) === kind).map((x) => x.name);
+  const workers = namesOf(SPAN_KIND_CONSUMER);
+  const schedulers = namesOf(SPAN_KIND_PRODUCER);
+  const kinds = [SPAN_KIND_SERVER];
   const selections: Matcher[][] = [[re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]];
-  if (workers.length > 0)
-    selections.push([
-      re(SVC, '$service'),
-      re(SVC, workers.join('|')),
-      eq(SPAN_LABELS.kind, SPAN_KIND_CONSUMER),
-    ]);
+  for (const [names, kind] of [
+    [workers, SPAN_KIND_CONSUMER],
+    [schedulers, SPAN_KIND_PRODUCER],
+  ] as const) {
+    if (names.length === 0) continue;
+    kinds.push(kind);
+    selections.push([re(SVC, '$service'), re(SVC, names.join('|')), eq(SPAN_LABELS.kind, kind)]);
+  }
   const work = spanRed(...selections);
   // Said in descriptions only when there are workers, so a web-only overview stays as it was.
   const andWorkers =
-    workers.length === 0 ? '' : ' Workers: the tasks or messages they consume (consumer spans).';
+    (workers.length === 0 ? '' : ' Workers: the tasks or messages they consume (consumer spans).') +
+    (schedulers.length === 0 ? '' : ' Schedulers: the tasks they publish (producer spans).');
   const nouns = workNouns(model);
   const rateHeader = `${nouns}/s`;
   const failedHeader = `Failed ${nouns.toLowerCase()}`;
@@ -95,7 +103,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     description: `Every service of ${model.name}: request rate, errors and latency from span metrics, failing operations, the Collector and active alerts.`,
     tags: ['overview'],
   })
-    .withVariable(serviceVariable(model, workers))
+    .withVariable(serviceVariable(model, kinds))
     .link(
       externalLink(
         'Traces (Jaeger)',
@@ -132,7 +140,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     )
     .withPanel(
       timeseries(
-        workers.length === 0 ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
+        kinds.length === 1 ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
         `Server requests per second, per service.${andWorkers}`,
         [{ expr: work.rate([SVC]), legend }],
         {

@@ -85,6 +85,14 @@ export interface Work {
 
 export function workOf(service: ServiceModel): Work {
   const kind = workSpanKind(service);
+  if (service.scheduler)
+    return {
+      kind,
+      plural: 'Published tasks',
+      counted: 'tasks published',
+      latency: 'publish duration',
+      spanKind: 'producer',
+    };
   if (service.servesHttp)
     return {
       kind,
@@ -185,9 +193,8 @@ export function serviceDashboard(
   const work = workOf(service);
   // The latency SLO threshold is a request's: a task taking seconds or minutes may be as it
   // should. Task durations have no threshold in the model (nor alert), so they are not coloured.
-  const own: { errors: Levels; latency?: Levels } = service.servesHttp
-    ? levels
-    : { errors: levels.errors };
+  const own: { errors: Levels; latency?: Levels } =
+    work.spanKind === 'server' ? levels : { errors: levels.errors };
   const server = spanRed([
     eq(SPAN_LABELS.service, '$service'),
     eq(SPAN_LABELS.kind, work.kind),

@@ -176,9 +176,12 @@ export const STATUS_ERROR = 'STATUS_CODE_ERROR';
 /**
  * The kind of the spans that are a service's own work: the requests it serves, or, for a service
  * that serves no HTTP (servesHttp false), the tasks and messages it consumes. Celery's task runs
- * (`run/<task>`) and the kafkajs, amqplib, kafka-python and pika consumers are consumer spans.
+ * (`run/<task>`) and the kafkajs, amqplib, kafka-python and pika consumers are consumer spans. A
+ * scheduler (celery beat) consumes nothing: its work is the tasks it publishes, producer spans
+ * (Celery's `apply_async/<task>`).
  */
 export function workSpanKind(service: ServiceModel): string {
+  if (service.scheduler) return SPAN_KIND_PRODUCER;
   return service.servesHttp ? SPAN_KIND_SERVER : SPAN_KIND_CONSUMER;
 }
 

@@ -136,6 +136,12 @@ export const Service = z
       .describe(
         'false for a service that serves no HTTP (a Celery worker, a queue consumer): it gets no HTTP SLO alerts or HTTP dashboard rows. Default true.',
       ),
+    scheduler: z
+      .boolean()
+      .optional()
+      .describe(
+        'true for a scheduler that only publishes tasks (celery beat): its dashboards show the tasks it publishes (producer spans), and it gets no task SLO alerts. Absent: false.',
+      ),
     metricsPath: z
       .string()
       .startsWith('/')

@@ -227,7 +227,8 @@ function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule 
 
 /**
  * Rules of one service: recording rules, then its alerts. A service that serves no HTTP has no
- * server spans: its rules record and alert on its consumer spans instead.
+ * server spans: its rules record and alert on its consumer spans instead. A scheduler gets neither
+ * (only ServiceTargetDown when it serves metrics).
  */
 export function serviceRules(
   model: SystemModel,
@@ -235,11 +236,16 @@ export function serviceRules(
   opts: RuleOptions,
 ): RuleFile {
   const slo = sloOf(model, service);
-  const alerts = burnRateAlerts(service, slo, opts);
+  // A scheduler (celery beat) serves and consumes nothing: no SLO of the model is about what it
+  // does, and rules on consumer spans would wait for series that never come.
+  const alerts = service.scheduler ? [] : burnRateAlerts(service, slo, opts);
   if (service.metricsPath) alerts.push(serviceTargetDown(service, opts));
+  const recording = service.scheduler ? [] : recordingRules(service, slo);
   return {
     groups: [
-      { name: `${service.name}-slo-recording`, rules: recordingRules(service, slo) },
+      ...(recording.length === 0
+        ? []
+        : [{ name: `${service.name}-slo-recording`, rules: recording }]),
       { name: `${service.name}-alerts`, rules: alerts },
     ],
   };

@@ -100,6 +100,8 @@ export interface RunCommand {
   devRunner?: string;
   /** A task-queue worker that serves no HTTP (`celery worker`, `rq worker`, `dramatiq`). */
   taskWorker?: string;
+  /** The task-queue program is its scheduler (`celery beat`): it publishes tasks, runs none. */
+  scheduler?: boolean;
 }
 
 const PYTHON_RE = /^python(\d(\.\d+)?)?$/;
@@ -208,18 +210,40 @@ function unwrap(input: readonly string[]): { words: string[]; instrumented: bool
   return { words, instrumented };
 }
 
+/** celery's global options that take a value. */
+const CELERY_VALUED = new Set([
+  '-A',
+  '--app',
+  '-b',
+  '--broker',
+  '--result-backend',
+  '--loader',
+  '--config',
+  '--workdir',
+]);
+
 /**
  * The task-queue worker a command runs, if it runs one: `celery ... worker|beat` (also as
  * `python -m celery`), `rq worker`, `dramatiq`. Celery's `flower` serves HTTP and is not one.
+ * `celery beat` is the scheduler: it publishes tasks on time and runs none (`celery worker -B`
+ * embeds one in a worker, which still runs tasks).
  */
-function taskWorkerOf(words: readonly string[]): string | undefined {
+function taskWorkerOf(
+  words: readonly string[],
+): { program: string; scheduler: boolean } | undefined {
   const head = words[0]?.split('/').pop();
   const program = head !== undefined && PYTHON_RE.test(head) && words[1] === '-m' ? 2 : 0;
   const name = words[program]?.split('/').pop();
   const args = words.slice(program + 1);
-  if (name === 'celery' && args.some((a) => a === 'worker' || a === 'beat')) return 'celery';
-  if (name === 'rq' && args.includes('worker')) return 'rq';
-  if (name === 'dramatiq') return 'dramatiq';
+  if (name === 'celery') {
+    // The subcommand, not an option's value (`-A worker beat` is beat of an app named worker).
+    const sub = args.find(
+      (a, i) => (a === 'worker' || a === 'beat') && !CELERY_VALUED.has(args[i - 1] ?? ''),
+    );
+    if (sub !== undefined) return { program: 'celery', scheduler: sub === 'beat' };
+  }
+  if (name === 'rq' && args.includes('worker')) return { program: 'rq', scheduler: false };
+  if (name === 'dramatiq') return { program: 'dramatiq', scheduler: false };
   return undefined;
 }
 
@@ -227,7 +251,9 @@ function taskWorkerOf(words: readonly string[]): string | undefined {
 export function parsePythonCommand(input: readonly string[]): RunCommand {
   const { words, instrumented } = unwrap(input);
   const cmd: RunCommand = { words, unsupportedFlags: [], alreadyInstrumented: instrumented };
-  cmd.taskWorker = taskWorkerOf(words);
+  const task = taskWorkerOf(words);
+  cmd.taskWorker = task?.program;
+  if (task?.scheduler) cmd.scheduler = true;
   const head = words[0]?.split('/').pop();
   const args = words.slice(1);
   if (head === 'gunicorn') {

@@ -343,7 +343,13 @@ async function scanService(
         run.words.length > 0 &&
         run.server !== 'node'));
   const noHttp = 'it gets no HTTP SLO alerts or HTTP dashboard panels';
-  if (run?.taskWorker !== undefined)
+  if (run?.scheduler)
+    findings.info(
+      'serves-no-http',
+      `${c.name} runs ${run.taskWorker} beat, a scheduler that publishes tasks and runs none: it serves no HTTP, its dashboards show the tasks it publishes (producer spans), and it gets no task SLO alerts (scheduler: true)`,
+      where,
+    );
+  else if (run?.taskWorker !== undefined)
     findings.info(
       'serves-no-http',
       `${c.name} runs a ${run.taskWorker} worker, which serves no HTTP: ${noHttp}`,
@@ -439,6 +445,7 @@ async function scanService(
     moduleType: analysis.moduleType,
     port,
     servesHttp,
+    ...(run?.scheduler ? { scheduler: true } : {}),
     metricsPath: analysis.metricsPath,
     metricsPort: analysis.metricsPort,
     libraries: analysis.libraries,

@@ -1,7 +1,7 @@
 // The worker panels of the generated dashboards (a Celery worker, servesHttp false) evaluated by
 // the real promtool on synthetic span metrics: the worker's line counts its consumer spans only
-// (not its producer spans), and a web service's line its server spans only (not its own consumer
-// spans). The native stack of panel-queries.test.ts runs no worker, so this is where those
+// (not its producer spans), a scheduler's (celery beat) its producer spans only, and a web
+// service's line its server spans only (not its own consumer spans). The native stack of panel-queries.test.ts runs no worker, so this is where those
 // queries meet a real PromQL engine.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,14 @@ const model = {
           libraries: ['celery'],
           command: ['celery', '-A', 'shop', 'worker'],
         }
-      : s,
+      : s.name === 'order-service'
+        ? {
+            ...s,
+            servesHttp: false,
+            scheduler: true,
+            command: ['celery', '-A', 'shop', 'beat'],
+          }
+        : s,
   ),
 };
 const dashboards = buildDashboards(model).dashboards;
@@ -64,6 +71,9 @@ const input = [
   calls(web, 'STATUS_CODE_UNSET', 120),
   ...buckets(web, '0.05', '0.1', 120),
   calls(span('catalog', 'CONSUMER', 'orders process'), 'STATUS_CODE_ERROR', 60),
+  // The scheduler: 30 tasks published a minute, none failing, under 0.01s; it consumes none.
+  calls(span('order-service', 'PRODUCER', 'apply_async/cleanup'), 'STATUS_CODE_UNSET', 30),
+  ...buckets(span('order-service', 'PRODUCER', 'apply_async/cleanup'), '0.005', '0.01', 30),
 ];
 
 /** A panel's first query with the variables Grafana would set ("All" services and operations). */
@@ -90,6 +100,7 @@ describe('worker panel queries under the real promtool', () => {
   it("count a worker's consumer spans and a web service's server spans", async () => {
     const gateway = '{service_name="gateway"}';
     const catalog = '{service_name="catalog"}';
+    const beat = '{service_name="order-service"}';
     const at = `${MINUTES - 5}m`;
     const expr = (dashboard: string, panel: string, samples: [string, number][]) => ({
       expr: query(dashboard, panel),
@@ -104,23 +115,28 @@ describe('worker panel queries under the real promtool', () => {
           interval: '1m',
           input_series: input,
           promql_expr_test: [
-            expr('shop / Overview', 'Rate: requests or tasks', [
+            expr('shop / Overview', 'Rate: requests, tasks or published tasks', [
               [gateway, 1],
               [catalog, 2],
+              [beat, 0.5],
             ]),
             expr('shop / Overview', 'Error ratio', [
               [gateway, 0.1],
               [catalog, 0],
+              [beat, 0],
             ]),
             expr('shop / Overview', 'p95 latency', [
               [gateway, 0.955],
               [catalog, 0.0975],
+              [beat, 0.00975],
             ]),
             expr('shop / gateway', 'Tasks/s', [['{}', 1]]),
             expr('shop / gateway', 'Error ratio', [['{}', 0.1]]),
             expr('shop / gateway', 'Tasks by operation: rate', [
               ['{span_name="run/send_email"}', 1],
             ]),
+            expr('shop / order-service', 'Published tasks/s', [['{}', 0.5]]),
+            expr('shop / order-service', 'Error ratio', [['{}', 0]]),
           ],
         },
       ],

@@ -203,6 +203,25 @@ describe('rules', () => {
     ]);
   });
 
+  it('give a scheduler (celery beat) no SLO rules: it consumes no tasks; its target stays watched', () => {
+    const m: SystemModel = {
+      ...shop,
+      services: shop.services.map((s) => ({ ...s, servesHttp: false, scheduler: true })),
+    };
+    const f = prometheusFiles(m);
+    const { read } = generate(m);
+    const rules = (name: string) => parse(read(f.serviceRules(name))) as RuleFile;
+    const testNames = (name: string) =>
+      (parse(read(f.serviceTests(name))) as { tests: { name: string }[] }).tests.map((t) => t.name);
+    expect(rules('gateway').groups).toEqual([{ name: 'gateway-alerts', rules: [] }]);
+    expect(testNames('gateway')).toEqual([]);
+    expect(alerts(rules('order-service')).map((a) => a.alert)).toEqual([ALERTS.serviceTargetDown]);
+    expect(testNames('order-service')).toEqual([
+      'order-service: healthy traffic fires nothing',
+      'order-service: a target that stops answering is reported',
+    ]);
+  });
+
   it('link runbooks when a base URL is configured', () => {
     const a = alerts(rulesOf('gateway', { runbookBaseUrl: 'https://runbooks.example/obs/' }))[0];
     expect(a?.annotations.runbook_url).toBe('https://runbooks.example/obs/serviceerrorbudgetburn');

@@ -355,6 +355,36 @@ describe('dashboards generated from the shop model', () => {
     );
   });
 
+  it('a scheduler (celery beat) shows the tasks it publishes (producer spans), in the overview too', () => {
+    const m = shop();
+    m.services[0] = {
+      ...m.services[0]!,
+      servesHttp: false,
+      scheduler: true,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'beat'],
+    };
+    const b = buildDashboards(m);
+    const beat = b.dashboards.find((d) => d.title === 'shop / gateway')!.json;
+    const own = panelQueries(beat).filter(
+      (q) => !/calls|Dependencies|CPU|Memory|GC|Threads/.test(q.panel),
+    );
+    expect(own.length).toBeGreaterThan(5);
+    for (const q of own) expect(q.expr).toContain('span_kind="SPAN_KIND_PRODUCER"');
+    expect(JSON.stringify(beat)).not.toContain('SPAN_KIND_CONSUMER');
+    const titles = panelsOf(beat).map((p) => p.title);
+    expect(titles).toEqual(
+      expect.arrayContaining(['Published tasks/s', 'Published tasks by operation: rate']),
+    );
+    expect(titles).not.toContain('Tasks/s');
+    const overview = b.dashboards.find((d) => d.title === 'shop / Overview')!.json;
+    const rate = panelQueries(overview).find(
+      (q) => q.panel === 'Rate: requests or published tasks',
+    )!.expr;
+    expect(rate).toContain('service_name=~"gateway", span_kind="SPAN_KIND_PRODUCER"');
+    expect(rate).not.toContain('SPAN_KIND_CONSUMER');
+  });
+
   it('a queue consumer that runs no task queue counts messages', () => {
     const m = shop();
     m.services[2] = { ...m.services[2]!, servesHttp: false, libraries: ['kafkajs', 'pg'] };

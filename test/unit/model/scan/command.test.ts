@@ -101,6 +101,15 @@ describe('parsePythonCommand: the FastAPI CLI', () => {
     );
   });
 
+  it('celery beat is a scheduler; a worker, also with an embedded beat (-B), is not', () => {
+    const scheduler = (line: string) => parsePythonCommand(splitWords(line)).scheduler;
+    expect(scheduler('celery -A proj beat -l info')).toBe(true);
+    expect(scheduler('python -m celery --app worker beat')).toBe(true);
+    expect(scheduler('celery -A proj worker -B')).toBeUndefined();
+    expect(scheduler('celery -A beat worker')).toBeUndefined();
+    expect(parsePythonCommand(splitWords('celery -A proj beat')).taskWorker).toBe('celery');
+  });
+
   it('a task worker run as a module (python -m celery) is read as the program itself', () => {
     for (const [module, plain] of [
       ['python -m celery -A proj worker', 'celery -A proj worker'],

@@ -173,6 +173,9 @@ describe('scanRepository', () => {
         '  worker:',
         '    build: ./shop',
         '    command: python -m celery -A shop worker -l info',
+        '  beat:',
+        '    build: ./shop',
+        '    command: celery -A shop beat -l info',
         '  consumer:',
         '    build: ./consumer',
       ].join('\n') + '\n',
@@ -184,6 +187,13 @@ describe('scanRepository', () => {
     expect(service(r, 'worker').server).toBeUndefined();
     expect(service(r, 'worker').entrypoint).not.toBe('celery');
     expect(service(r, 'consumer').servesHttp).toBe(false);
+    // celery beat publishes tasks and runs none: a scheduler, which the model says.
+    expect(service(r, 'beat')).toMatchObject({ servesHttp: false, scheduler: true });
+    expect(service(r, 'worker').scheduler).toBeUndefined();
+    expect(service(r, 'web').scheduler).toBeUndefined();
+    expect(
+      r.findings.find((x) => x.service === 'beat' && x.code === 'serves-no-http')?.message,
+    ).toMatch(/scheduler that publishes tasks/);
     expect(codes(r)).toEqual(
       expect.arrayContaining(['worker:serves-no-http', 'consumer:serves-no-http']),
     );
