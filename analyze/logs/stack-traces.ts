@@ -19,7 +19,7 @@
  * stderr), only lines that are clearly part of a trace are joined: frames (`at ...`,
  * `File "..."`), `Caused by:`, `... 12 more`, and whatever follows `Traceback (most recent call
  * last):` up to its exception line; the traceback itself goes on a line without a header only
- * when that line says something failed (`REPORTS_PROBLEM`).
+ * when that line says something failed (`reportsProblem`).
  */
 import { hasDigit, maskMessage } from './mask.js';
 import type { LogRecord } from './records.js';
@@ -84,14 +84,31 @@ const startsBlank = (line: string): boolean => {
   return c === 32 || c === 9;
 };
 
+/** Words that say something failed. */
+const PROBLEM_WORD =
+  /\b(?:errors?|exceptions?|fail(?:s|ed|ures?)?|fatal|critical|crash(?:es|ed)?|unhandled|uncaught|abort(?:ed)?)\b/gi;
+/** A count of none right before a problem word: `0 errors`, `no failures`, `without errors`. */
+const NONE_BEFORE = /(?:(?<![\w.])0|\b(?:no|zero|without))\s+$/i;
+/** A count of none right after it: `errors: 0`, `failed=0`. */
+const NONE_AFTER = /^\s*[:=]\s*0(?![\w.])/;
+
 /**
  * A message that says something failed. A line without a header right before a traceback is the
  * record the traceback belongs to when it says so: Django's default logging and runserver write
  * `Internal Server Error: /path` (the message alone) and then the traceback, Python's threading
- * `Exception in thread worker:`. Otherwise it may be an unrelated print, and stays apart.
+ * `Exception in thread worker:`. Otherwise it may be an unrelated print, and stays apart; also
+ * when it names a problem only to count none of it (a checker's `0 errors found`, a test run's
+ * `12 passed, 0 failed`, `no errors`, `failures: 0`).
  */
-const REPORTS_PROBLEM =
-  /\b(?:errors?|exceptions?|fail(?:s|ed|ure)?|fatal|critical|crash(?:ed)?|unhandled|uncaught|abort(?:ed)?)\b/i;
+function reportsProblem(message: string): boolean {
+  PROBLEM_WORD.lastIndex = 0;
+  for (let m = PROBLEM_WORD.exec(message); m !== null; m = PROBLEM_WORD.exec(message)) {
+    const end = m.index + m[0].length;
+    if (!NONE_BEFORE.test(message.slice(0, m.index)) && !NONE_AFTER.test(message.slice(end)))
+      return true;
+  }
+  return false;
+}
 
 /**
  * A console's status line: one space, `*`, a word (werkzeug's and Flask's ` * Debug mode: off`,
@@ -172,7 +189,7 @@ export class StackTraceJoiner<T> {
     // traceback after it is its own, where a headerless one starts an uncaught exception's.
     const headed = this.shaped || r.level !== undefined || r.timestamp !== undefined;
     if (line === TRACEBACK) {
-      if (!headed && this.frames === 0 && !REPORTS_PROBLEM.test(r.content)) return false;
+      if (!headed && this.frames === 0 && !reportsProblem(r.content)) return false;
       this.traceback = true;
       return this.take(r, no);
     }

@@ -209,6 +209,36 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it('keeps a traceback off a print that counts no errors (`0 errors found`)', async () => {
+    const traceback = (exception: string) => [
+      'Traceback (most recent call last):',
+      '  File "/app/check.py", line 3, in <module>',
+      '    main()',
+      exception,
+    ];
+    const f = write('checker.log', [
+      '0 errors found',
+      ...traceback('KeyError: 1'),
+      '12 passed, 0 failed',
+      ...traceback('KeyError: 2'),
+      'no errors, failures: 0',
+      ...traceback('KeyError: 3'),
+      // A problem counted besides the none still says something failed.
+      '0 errors, 2 failures',
+      ...traceback('KeyError: 4'),
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.content, x.exception])).toEqual([
+      [1, 1, '0 errors found', undefined],
+      [2, 5, 'KeyError: 1', 'KeyError: 1'],
+      [6, 6, '12 passed, 0 failed', undefined],
+      [7, 10, 'KeyError: 2', 'KeyError: 2'],
+      [11, 11, 'no errors, failures: 0', undefined],
+      [12, 15, 'KeyError: 3', 'KeyError: 3'],
+      [16, 20, '0 errors, 2 failures', 'KeyError: 4'],
+    ]);
+  });
+
   it('joins a trace that Docker, a CRI runtime, Compose or kubectl wrote a line at a time', async () => {
     const text = [
       'listening',
