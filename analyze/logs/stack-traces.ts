@@ -142,6 +142,8 @@ export class StackTraceJoiner<T> {
   private contentTried = false;
   /** ` * ` items joined to the held record (`BULLET`). */
   private bullets = 0;
+  /** The held record is a console's status line (`BULLET`, no header): nothing joins it. */
+  private status = false;
 
   /**
    * `shaped`: whether the file's lines have a header that starts each record (known once the
@@ -161,6 +163,7 @@ export class StackTraceJoiner<T> {
     this.extra = extra;
     this.traceback = record.content === TRACEBACK;
     this.panic = PANIC.test(record.content);
+    this.status = mayContinue(record) && BULLET.test(record.content);
   }
 
   /** Emits the held record, if any: call before a record that is not text, and at the end. */
@@ -175,6 +178,7 @@ export class StackTraceJoiner<T> {
     this.frames = 0;
     this.contentTried = false;
     this.bullets = 0;
+    this.status = false;
     this.emit(r, this.no, this.through, this.extra as T, retold);
   }
 
@@ -185,6 +189,10 @@ export class StackTraceJoiner<T> {
   join(line: string, no: number): boolean {
     const r = this.record;
     if (r === undefined || no - this.no > MAX_JOINED_LINES) return false;
+    // A status line is whole: what follows it is not its (old Flask's `   WARNING: This is a
+    // development server.` under ` * Environment: production`, a traceback after ` * Restarting
+    // with stat`).
+    if (this.status) return false;
     // Whether the held record came with a log header (or the file's records all do): then a
     // traceback after it is its own, where a headerless one starts an uncaught exception's.
     const headed = this.shaped || r.level !== undefined || r.timestamp !== undefined;

@@ -389,6 +389,40 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it("keeps old Flask's indented development-server warning off the status line above it", async () => {
+    const f = write('flask1.log', [
+      ' * Serving Flask app "app" (lazy loading)',
+      ' * Environment: production',
+      '   WARNING: This is a development server. Do not use it in a production deployment.',
+      '   Use a production WSGI server instead.',
+      ' * Debug mode: on',
+      ' * Restarting with stat',
+      'Traceback (most recent call last):',
+      '  File "/app/app.py", line 3, in <module>',
+      '    import orders',
+      "ModuleNotFoundError: No module named 'orders'",
+      '[2026-11-29 18:16:19,001] INFO in app: order 1 placed',
+      '[2026-11-29 18:16:19,002] INFO in app: order 2 placed',
+      '[2026-11-29 18:16:19,003] ERROR in app: payment failed',
+      '[2026-11-29 18:16:19,004] INFO in app: order 3 placed',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.content])).toEqual([
+      [1, 1, undefined, ' * Serving Flask app "app" (lazy loading)'],
+      [2, 2, undefined, ' * Environment: production'],
+      // The warning is a record of its own, its two lines together.
+      [3, 4, 'warn', 'This is a development server. Do not use it in a production deployment.'],
+      [5, 5, undefined, ' * Debug mode: on'],
+      [6, 6, undefined, ' * Restarting with stat'],
+      // The reloader's failed import is a bare traceback, not the status line's.
+      [7, 10, 'error', "ModuleNotFoundError: No module named 'orders'"],
+      [11, 11, 'info', 'order 1 placed'],
+      [12, 12, 'info', 'order 2 placed'],
+      [13, 13, 'error', 'payment failed'],
+      [14, 14, 'info', 'order 3 placed'],
+    ]);
+  });
+
   it('reports the exceptions of a pattern and assigns trace lines to their record', async () => {
     const f = write('report.log', [...pythonException('01', 1), ...pythonException('02', 2)]);
     const result = await createLogAnalysis({ files: [f], assignments: true, workers: 0 }).run();
