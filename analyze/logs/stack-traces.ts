@@ -210,11 +210,17 @@ export class StackTraceJoiner<T> {
     if (startsBlank(line)) {
       const bullet = !this.traceback && BULLET.test(line);
       // A status line is a record of its own (it is not indented under the line before it),
-      // unless the record's message opens a list (`config invalid:`) whose items go on.
+      // unless it comes right under a message that opens a list, whose items go on: one that
+      // ends in a colon (`config invalid:`), or an error's (`config invalid`, then what is).
+      // A banner's status lines follow INFO lines and its WARNING (werkzeug's development
+      // server), not an error.
       if (
         bullet &&
         this.bullets === 0 &&
-        !(this.through === this.no && r.content.trimEnd().endsWith(':'))
+        !(
+          this.through === this.no &&
+          (r.level === 'error' || r.level === 'fatal' || r.content.trimEnd().endsWith(':'))
+        )
       )
         return false;
       const frame = FRAME.test(line);

@@ -389,6 +389,35 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it('joins a ` * ` list right under an error to it, not to other lines', async () => {
+    const f = write('bullets.log', [
+      '[2026-11-29 18:16:19,001] INFO in app: order 1 placed',
+      '[2026-11-29 18:16:21,003] ERROR in app: config invalid',
+      ' * DATABASE_URL is not set',
+      ' * SECRET_KEY is not set',
+      '[2026-11-29 18:16:21,004] INFO in app: settings loaded',
+      ' * Running on http://127.0.0.1:5000',
+      '[2026-11-29 18:16:22,005] ERROR in app: Exception on /pay [POST]',
+      'Traceback (most recent call last):',
+      '  File "/app/pay.py", line 10, in pay',
+      '    raise ValueError("card declined")',
+      'ValueError: card declined',
+      // The reloader's status line after a traceback is not part of it.
+      " * Detected change in '/app/pay.py', reloading",
+      ' * Restarting with stat',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.content])).toEqual([
+      [1, 1, 'info', 'order 1 placed'],
+      [2, 4, 'error', 'config invalid'],
+      [5, 5, 'info', 'settings loaded'],
+      [6, 6, undefined, ' * Running on http://127.0.0.1:5000'],
+      [7, 11, 'error', 'Exception on /pay [POST]'],
+      [12, 12, undefined, " * Detected change in '/app/pay.py', reloading"],
+      [13, 13, undefined, ' * Restarting with stat'],
+    ]);
+  });
+
   it("keeps old Flask's indented development-server warning off the status line above it", async () => {
     const f = write('flask1.log', [
       ' * Serving Flask app "app" (lazy loading)',
