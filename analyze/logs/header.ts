@@ -930,8 +930,12 @@ function tagHeader(at: number): ShapedHeaderParser {
         i++;
       time.find(toks, at);
       if (i >= at + 3 || !toks.has(i + 1) || !TAG.test(toks.text(i))) {
-        // No tag where the file has one: the fields before it are still header.
-        return spansOf(messageStart(toks, at), false, undefined, time.start, time.end);
+        // No tag where the file has one: the fields before it are still header, and its time is
+        // read. A line that ends before the tag (a time alone, `12:00:01`) is its own message:
+        // else its message, and its pattern's template, were empty. The other headers keep such
+        // a line whole too, as they do any line without their shape.
+        const from = toks.has(at) ? toks.start(at) : 0;
+        return spansOf(from, false, undefined, time.start, time.end);
       }
       // The tag is field `at` when it ends with a colon, else the fields up to the colon.
       const end = toks.text(at).endsWith(':') ? toks.end(at) : toks.end(i);

@@ -434,12 +434,32 @@ describe('learnHeader', () => {
     });
   });
 
-  it('reads a line cut short inside the header as a header without a message, not a crash', () => {
+  it('reads a line cut short inside the header as its own message with its time, not a crash', () => {
     const h = learnHeader(fixture('Thunderbird'));
     for (const line of fixture('Thunderbird')) h.parse(line);
+    // Nothing is left after the header: the line is the message, so its template is not empty.
     for (const line of ['- 1131566461', '- 1131566461 2005.11.09']) {
-      expect(h.parse(line)).toMatchObject({ content: '', matched: false, time: '1131566461' });
+      expect(h.parse(line)).toMatchObject({ content: line, matched: false, time: '1131566461' });
     }
+  });
+
+  it('keeps a line that is only a time whole as its message, whatever header the file has', () => {
+    const times = [
+      '12:00:01',
+      '2024-05-01T12:00:03.123Z',
+      '2024-05-01 12:00:03,123',
+      'Jun 14 15:16:01',
+    ];
+    for (const name of cases.map(([n]) => n)) {
+      const h = learnHeader(fixture(name));
+      for (const line of times) expect(h.parse(line).content, `${name}: ${line}`).not.toBe('');
+    }
+    // A syslog header reads the time of such a line too.
+    expect(learnHeader(fixture('Linux')).parse('Jun 14 15:16:01')).toMatchObject({
+      content: 'Jun 14 15:16:01',
+      matched: false,
+      time: 'Jun 14 15:16:01',
+    });
   });
 });
 
