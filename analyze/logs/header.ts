@@ -21,7 +21,7 @@
  * the message and are counted by the caller.
  */
 import { ExitCode, ObsError } from '../../core/errors.js';
-import { isZoneAbbreviation } from './times.js';
+import { isZoneAbbreviation, MONTH_NAMES, WEEKDAY_NAMES } from './times.js';
 
 export interface HeaderParts {
   /** The message without its header. */
@@ -244,12 +244,11 @@ class Fields {
 const headTokens = (line: string, max = MAX_HEADER_TOKENS + 8): Fields =>
   new Fields().reset(line, max);
 
-const MONTHS = /^(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\.?,?$/;
-const WEEKDAYS = /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)[a-z]*\.?,?$/;
+const MONTHS = new RegExp(String.raw`^(?:${MONTH_NAMES})[a-z]*\.?,?$`);
+const WEEKDAYS = new RegExp(String.raw`^(?:${WEEKDAY_NAMES})[a-z]*\.?,?$`);
 const TIME_OR_NUMBER = /^[-+]?\d[\d:.\-/,T+Z_]*$/;
 /** The date of the Common Log Format, `01/May/2024` (werkzeug writes its time apart). */
-const MONTH_DATE =
-  /^\d{2}\/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/\d{4}(?::[\d:]+)?$/;
+const MONTH_DATE = new RegExp(String.raw`^\d{2}\/(?:${MONTH_NAMES})\/\d{4}(?::[\d:]+)?$`);
 /** A token that is (part of) a timestamp or a plain number: `2015-10-18`, `18:01:47,978`, `1117838570`. */
 function isTimeOrNumber(t: string): boolean {
   // Without leading `[(` and trailing `]),:` (found by hand: this runs for most header fields).
@@ -589,8 +588,10 @@ function genericSpans(line: string): HeaderSpans | undefined {
  * Format; werkzeug writes a space before the clock), or the time alone as Django's runserver
  * writes it: `127.0.0.1 - - [29/Nov/2026 18:16:27] "GET / HTTP/1.1" 200 -`.
  */
-const ACCESS_LEAD =
-  /(?:[^\s[]+ [^\s[]+ [^\s[]+ )?\[(\d{2}\/(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/\d{4}[: ]\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\] */y;
+const ACCESS_LEAD = new RegExp(
+  String.raw`(?:[^\s[]+ [^\s[]+ [^\s[]+ )?\[(\d{2}\/(?:${MONTH_NAMES})\/\d{4}[: ]\d{2}:\d{2}:\d{2}(?: [+-]\d{4})?)\] *`,
+  'y',
+);
 
 /**
  * The time (start, end) and where the message starts, of an access line's lead at `from`: all

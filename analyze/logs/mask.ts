@@ -22,6 +22,7 @@
  */
 
 import { isBearer, isSecretKey } from './secrets.js';
+import { MONTH_NAMES, WEEKDAY_NAMES } from './times.js';
 
 export const WILDCARD = '<*>';
 
@@ -159,8 +160,7 @@ const LIST_ITEM = /^(?:<\*>|[A-Za-z][A-Za-z_-]+\d{1,2}),?$/;
 /** Units that follow a number as a separate word: `12 ms`, `1.1 KB`, `3 seconds`. */
 const UNIT =
   /^(?:[kKMGTP]?i?B|[bB]ytes?|bits?|[nuµm]?s|secs?|seconds?|mins?|minutes?|hours?|hrs?|days?|ms|msec|millis(?:econds)?|%)([)\],;:.]*)$/;
-const NAME_OF_TIME =
-  /^(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]{0,6}[,.]?$/;
+const NAME_OF_TIME = new RegExp(String.raw`^(?:${WEEKDAY_NAMES}|${MONTH_NAMES})[a-z]{0,6}[,.]?$`);
 
 /**
  * Joins what belongs to one value across tokens: a number and its unit (`1190 bytes` -> `<*>`), a

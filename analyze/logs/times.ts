@@ -31,7 +31,31 @@ interface TimeFormat {
   compute(g: Groups, d: TimeDefaults): number;
 }
 
-const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+/** The months as logs abbreviate them, January first. */
+const MONTH_ABBREVIATIONS = [
+  'Jan',
+  'Feb',
+  'Mar',
+  'Apr',
+  'May',
+  'Jun',
+  'Jul',
+  'Aug',
+  'Sep',
+  'Oct',
+  'Nov',
+  'Dec',
+] as const;
+/**
+ * The months' names as an alternation for regular expressions, `Jan|Feb|...|Dec`: the one list
+ * of them that every expression reading a month name (here, in header.ts and mask.ts) is built
+ * from.
+ */
+export const MONTH_NAMES = MONTH_ABBREVIATIONS.join('|');
+/** The weekdays' names likewise: `Mon|Tue|...|Sun`. */
+export const WEEKDAY_NAMES = 'Mon|Tue|Wed|Thu|Fri|Sat|Sun';
+/** The month names in lower case, for the index of a month that was read. */
+const MONTHS = MONTH_ABBREVIATIONS.map((m) => m.toLowerCase());
 
 /**
  * Time zone abbreviations and their offsets east of UTC, in minutes: RFC 822's (where CST is US
@@ -110,20 +134,23 @@ const US_LOCALE = /\b(\d{1,2})\/(\d{1,2})\/(\d{4}),? (\d{1,2}):(\d{2}):(\d{2}) ?
 const COMPACT = /(\d{4})(\d{2})(\d{2})-(\d{2}):(\d{2}):(\d{2})/;
 const COMPACT_SHORT = /^(\d{2})(\d{2})(\d{2}) (\d{2})(\d{2})(\d{2})\b/;
 /** The Common Log Format's `01/May/2024:12:00:01 +0000` (nginx, Apache; werkzeug with a space). */
-const CLF =
-  /\b(\d{2})\/(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\/(\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?: ([+-]\d{4}))?/;
+const CLF = new RegExp(
+  String.raw`\b(\d{2})\/(${MONTH_NAMES})\/(\d{4})[: ](\d{2}):(\d{2}):(\d{2})(?: ([+-]\d{4}))?`,
+);
 /** Also Java's `Date.toString()` and `date`: `Sun Nov 29 18:16:27 PDT 2026`. */
-const SYSLOG =
-  /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+([A-Z]{2,5})\b)?(?:\s+(\d{4}))?/;
+const SYSLOG = new RegExp(
+  String.raw`\b(${MONTH_NAMES})[a-z]*\s+(\d{1,2})\s+(\d{2}):(\d{2}):(\d{2})(?:\s+([A-Z]{2,5})\b)?(?:\s+(\d{4}))?`,
+);
 /**
  * A date written out, then a time of day: Django's runserver (`%B %d, %Y - %X`) writes `November
  * 29, 2026 - 18:16:20` as it starts; en-US `Nov 29, 2026, 6:16:20 PM`.
  */
-const WRITTEN_DATE =
-  /\b(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (\d{1,2}), (\d{4}),?(?: -)? (\d{1,2}):(\d{2}):(\d{2})(?: ?([AP]M)\b)?/;
+const WRITTEN_DATE = new RegExp(
+  String.raw`\b(${MONTH_NAMES})[a-z]* (\d{1,2}), (\d{4}),?(?: -)? (\d{1,2}):(\d{2}):(\d{2})(?: ?([AP]M)\b)?`,
+);
 /** RFC 1123 / 2822 (HTTP dates, `toUTCString()`): `Sun, 29 Nov 2026 18:16:27 GMT`. */
 const RFC1123 = new RegExp(
-  String.raw`\b(\d{1,2})\s+(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:\s*${ZONE})?`,
+  String.raw`\b(\d{1,2})\s+(${MONTH_NAMES})\s+(\d{4})\s+(\d{2}):(\d{2}):(\d{2})(?:[.,](\d+))?(?:\s*${ZONE})?`,
 );
 /** A time of day alone, as pino-pretty writes it by default: `18:16:27.123`. */
 const TIME_OF_DAY = new RegExp(

@@ -1,7 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { digitShape } from '../../../../analyze/logs/mask.js';
-import { createTimeParser, newTimeMemo, parseTime } from '../../../../analyze/logs/times.js';
+import { genericHeader } from '../../../../analyze/logs/header.js';
+import { digitShape, maskMessage } from '../../../../analyze/logs/mask.js';
+import {
+  createTimeParser,
+  MONTH_NAMES,
+  newTimeMemo,
+  parseTime,
+} from '../../../../analyze/logs/times.js';
 import type { TimeMemo } from '../../../../analyze/logs/times.js';
+
+describe('month names', () => {
+  it('are one list, January first, that every format with a month name reads', () => {
+    const months = MONTH_NAMES.split('|');
+    expect(months).toEqual([
+      'Jan',
+      'Feb',
+      'Mar',
+      'Apr',
+      'May',
+      'Jun',
+      'Jul',
+      'Aug',
+      'Sep',
+      'Oct',
+      'Nov',
+      'Dec',
+    ]);
+    months.forEach((m, i) => {
+      const at = (d: number, h = 12) => Date.UTC(2026, i, d, h, 16, 27);
+      expect(parseTime(`29/${m}/2026:12:16:27 +0000`), m).toBe(at(29)); // Common Log Format
+      expect(parseTime(`Sun, 9 ${m} 2026 12:16:27 GMT`), m).toBe(at(9)); // RFC 1123
+      expect(parseTime(`${m} 9, 2026 - 12:16:27`), m).toBe(at(9)); // written out
+      expect(parseTime(`Sun ${m} 9 12:16:27 UTC 2026`), m).toBe(at(9)); // Java's Date
+      // A header's time field, and a month name next to a value is part of it when masked.
+      expect(genericHeader(`${m} 9 12:16:27 host app: started`)?.time, m).toBe(`${m} 9 12:16:27`);
+      expect(maskMessage(`up since ${m} 9`), m).toEqual(['up', 'since', '<*>']);
+    });
+  });
+});
 
 describe('parseTime', () => {
   it.each([
