@@ -140,7 +140,8 @@ const comparable = (r: Analyze.LogAnalysisResult['report']) =>
     patterns: r.patterns.map((p) => ({ ...p, examples: p.examples.length })),
   });
 
-describe('mining in parts', () => {
+// Each case mines 4000+ lines up to three times, in worker threads: allow for a loaded machine.
+describe('mining in parts', { timeout: 60_000 }, () => {
   it('gives the report and the assignments of mining in one thread', async () => {
     const one = await run(0);
     expect(one.report.totals.lines).toBeGreaterThan(4000);
