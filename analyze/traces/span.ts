@@ -45,6 +45,11 @@ export interface Span {
    * endpoint). It names a dependency that sends no spans of its own.
    */
   peer: string | undefined;
+  /**
+   * Zipkin's `shared` flag: the span joins a span started by the other side of the call (B3's
+   * shared span id; the server reuses the client's id). False when the input does not say.
+   */
+  shared: boolean;
 }
 
 /** Where a span came from, for messages about bad data. */

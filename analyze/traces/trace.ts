@@ -3,7 +3,8 @@
  * repairs real data needs, each counted so the report can say what was repaired:
  *
  * - duplicate span ids: a Zipkin client/server pair sharing an id (B3's shared span, which is
- *   legal and not counted) becomes parent and child; exact repeats are dropped;
+ *   legal and not counted; Zipkin's `shared` flag names the side that joined) becomes parent
+ *   and child; exact repeats are dropped;
  * - missing parents: the span becomes a root of its own (an orphan);
  * - cycles in parent links: broken where found, the span becomes a root;
  * - clock skew (after Jaeger's adjuster): a child from another service that does not fit inside
@@ -161,11 +162,13 @@ export function buildTrace(traceId: string, input: Span[], partial = false): Tra
 }
 
 /**
- * Same id twice: when one side is a server (Zipkin's shared span), it becomes a child of the
- * other and takes over the children from its own service; otherwise the repeat is dropped.
- * A client and a server sharing an id is B3's shared span, legal in Zipkin (Jaeger's span id
- * deduper splits it the same way): split, not counted as a repeated id. A service calling
- * itself shares ids that way too, so a client/server pair splits whatever the services.
+ * Same id twice: B3's shared span, legal in Zipkin, is split: the side that joined the other's
+ * span becomes its child and takes over the children from its own service; it is not counted as
+ * a repeated id. Zipkin says which side joined with its `shared` flag (exactly one of the two
+ * carries it), whatever their kinds. Inputs without the flag (Jaeger, OTLP) are read as Jaeger's
+ * span id deduper reads them: a server sharing a client's id joined it. A service calling itself
+ * shares ids that way too, so such a pair splits whatever the services. Any other repeat is
+ * counted, and dropped unless a server repeats an id of another service's span.
  */
 function dedupe(spans: Span[], issues: TraceIssues): Span[] {
   const seen = new Map<string, Span>();
@@ -181,10 +184,13 @@ function dedupe(spans: Span[], issues: TraceIssues): Span[] {
   const split = new Set<string>();
   for (const d of dupes) {
     const first = seen.get(d.spanId)!;
-    const server = d.kind === 'server' ? d : first.kind === 'server' ? first : undefined;
+    // Zipkin's flag on one side only names the side that joined; without it, the kinds do.
+    const flagged = first.shared !== d.shared;
+    const byKind = d.kind === 'server' ? d : first.kind === 'server' ? first : undefined;
+    const server = flagged ? (d.shared ? d : first) : byKind;
     const client = server === d ? first : d;
     const fresh = server !== undefined && !split.has(d.spanId);
-    const shared = fresh && client.kind === 'client';
+    const shared = fresh && (flagged || (!first.shared && client.kind === 'client'));
     if (!shared) issues.duplicateIds++;
     // Other kinds from two services (an id reused across them) still split, but are counted.
     if (!shared && !(fresh && first.service !== d.service)) continue;

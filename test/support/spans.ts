@@ -18,6 +18,8 @@ export interface SpanSpec {
   error?: boolean;
   trace?: string;
   peer?: string;
+  /** Zipkin's shared flag. */
+  shared?: boolean;
 }
 
 export function span(s: SpanSpec): Span {
@@ -34,6 +36,7 @@ export function span(s: SpanSpec): Span {
     httpStatus: undefined,
     grpcStatus: undefined,
     peer: s.peer,
+    shared: s.shared ?? false,
   };
 }
 

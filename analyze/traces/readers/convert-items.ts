@@ -66,7 +66,8 @@ export interface PackedSpans {
   strings: string[];
   /**
    * Per span: trace, span, parent (NONE when root), service, name, flags (kind in bits 0-2,
-   * error in bit 3, gRPC status + 1 from bit 4, 0 when absent), peer (or NONE).
+   * error in bit 3, gRPC status + 1 in bits 4-8, 0 when absent, Zipkin's shared flag in bit 9),
+   * peer (or NONE).
    */
   refs: Uint32Array<ArrayBuffer>;
   /** Per span: start, end (epoch ms). */
@@ -74,6 +75,9 @@ export interface PackedSpans {
   /** Per span: HTTP status, 0 when absent. */
   http: Uint16Array<ArrayBuffer>;
 }
+
+/** The flags bit of Zipkin's shared flag, above the gRPC status (0..17 in bits 4-8). */
+const SHARED_FLAG = 1 << 9;
 
 export function packSpans(spans: readonly Span[]): PackedSpans {
   const strings: string[] = [];
@@ -103,7 +107,8 @@ export function packSpans(spans: readonly Span[]): PackedSpans {
     refs[o + 5] =
       (KIND_CODE.get(s.kind) ?? 0) |
       (s.error ? 8 : 0) |
-      (s.grpcStatus === undefined ? 0 : (s.grpcStatus + 1) << 4);
+      (s.grpcStatus === undefined ? 0 : (s.grpcStatus + 1) << 4) |
+      (s.shared ? SHARED_FLAG : 0);
     refs[o + 6] = s.peer === undefined ? NONE : intern(s.peer);
     times[i * 2] = s.start;
     times[i * 2 + 1] = s.end;
@@ -124,6 +129,7 @@ export function unpackSpans(p: PackedSpans): Span[] {
     const o = i * REF_COLS;
     const parent = refs[o + 2]!;
     const flags = refs[o + 5]!;
+    const grpc = (flags >>> 4) & 31;
     const status = http[i]!;
     const peer = refs[o + 6]!;
     out[i] = {
@@ -137,8 +143,9 @@ export function unpackSpans(p: PackedSpans): Span[] {
       kind: KINDS[flags & 7] ?? 'unspecified',
       error: (flags & 8) !== 0,
       httpStatus: status === 0 ? undefined : status,
-      grpcStatus: flags >>> 4 === 0 ? undefined : (flags >>> 4) - 1,
+      grpcStatus: grpc === 0 ? undefined : grpc - 1,
       peer: peer === NONE ? undefined : strings[peer],
+      shared: (flags & SHARED_FLAG) !== 0,
     };
   }
   return out;

@@ -101,6 +101,8 @@ interface RawSpan {
   httpStatus: number | undefined;
   grpcStatus: number | undefined;
   peer: unknown;
+  /** Zipkin's `shared` flag; false elsewhere. */
+  shared?: boolean;
 }
 
 /** Distinct names kept as one string each; names that hold ids could be endless. */
@@ -160,6 +162,7 @@ function push(t: ConvertTarget, r: RawSpan): void {
       (r.kind === 'client' || r.kind === 'producer') && typeof r.peer === 'string' && r.peer
         ? intern(r.peer)
         : undefined,
+    shared: r.shared === true,
   });
 }
 
@@ -418,6 +421,8 @@ function fromZipkin(value: unknown, t: ConvertTarget): void {
         [remote?.serviceName, remote?.ipv4, remote?.ipv6].find(
           (v) => typeof v === 'string' && v.length > 0,
         ) ?? zipkinPeer(tags),
+      // Zipkin documents it as true on the span that joins the caller's (normally a server).
+      shared: s.shared === true,
     });
   }
 }

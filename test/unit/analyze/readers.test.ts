@@ -366,6 +366,52 @@ describe('bad trace input', () => {
     expect(report.input.repaired.orphans).toBe(0);
   });
 
+  it("reads Zipkin's shared flag: the joined side is the callee even without a kind", async () => {
+    const f = path.join(dir, 'shared-flag.json');
+    const z = (o: Record<string, unknown>) => ({
+      traceId: '5b8efff798038103d269b633813fc60d',
+      timestamp: 1_700_000_000_000_000,
+      ...o,
+    });
+    await writeFile(
+      f,
+      JSON.stringify([
+        z({
+          id: 'a1',
+          name: 'get /',
+          kind: 'SERVER',
+          duration: 50_000,
+          localEndpoint: { serviceName: 'web' },
+        }),
+        z({
+          id: 'b2',
+          parentId: 'a1',
+          name: 'post',
+          kind: 'CLIENT',
+          duration: 40_000,
+          localEndpoint: { serviceName: 'web' },
+        }),
+        // The callee's instrumentation names no kind, but says it joined the caller's span.
+        z({
+          id: 'b2',
+          parentId: 'a1',
+          name: 'post /orders',
+          shared: true,
+          duration: 30_000,
+          localEndpoint: { serviceName: 'orders' },
+        }),
+      ]),
+    );
+    const { spans } = await read([f]);
+    expect(spans.map((s) => s.shared)).toEqual([false, false, true]);
+    const report = await analyzeTraces({ input: fileSource([f], { workers: 0 }) });
+    expect(report.input.repaired.duplicateIds).toBe(0);
+    // Kept and nested under the call: the call's own time is what the callee does not cover.
+    const op = (name: string) => report.operations.find((o) => o.operation === name);
+    expect(op('post /orders')?.service).toBe('orders');
+    expect(op('post')!.selfP50Ms).toBeCloseTo(10, 0);
+  });
+
   it('takes a FOLLOWS_FROM in the same trace as the parent, one into another trace as a link', async () => {
     const f = path.join(dir, 'follows.json');
     const T1 = '00000000000000000000000000000a01';

@@ -139,6 +139,36 @@ describe('buildTrace', () => {
     expect(t.depth[at(t, 'q')]).toBe(3);
   });
 
+  it("splits by Zipkin's shared flag, whatever the kinds say", () => {
+    // The callee's side joined the call's span (shared) though neither side names its kind,
+    // and it comes first: it is still the child, not a repeat to drop.
+    const spans = [
+      span({ id: 'req', service: 'web', kind: 'server', start: 0, end: 50 }),
+      span({ id: 'call', parent: 'req', service: 'orders', start: 5, end: 40, shared: true }),
+      span({ id: 'call', parent: 'req', service: 'web', start: 2, end: 45 }),
+      span({ id: 'q', parent: 'call', service: 'orders', kind: 'client', start: 10, end: 20 }),
+      span({ id: 'log', parent: 'call', service: 'web', start: 41, end: 44 }),
+    ];
+    const t = buildTrace('trace1', spans);
+    expect(t.issues.duplicateIds).toBe(0);
+    expect(t.spans).toHaveLength(5);
+    const caller = t.spans.findIndex((s) => s.service === 'web' && s.spanId === 'call');
+    const joined = t.spans.findIndex((s) => s.service === 'orders' && s.shared);
+    expect(t.parent[caller]).toBe(at(t, 'req'));
+    expect(t.parent[joined]).toBe(caller);
+    expect(t.parent[at(t, 'q')]).toBe(joined);
+    expect(t.parent[at(t, 'log')]).toBe(caller);
+  });
+
+  it('counts a pair that both claim to have joined the span as a repeated id', () => {
+    const spans = [
+      span({ id: 'call', service: 'web', kind: 'client', start: 0, end: 40, shared: true }),
+      span({ id: 'call', service: 'web', kind: 'server', start: 5, end: 35, shared: true }),
+    ];
+    const t = buildTrace('trace1', spans);
+    expect(t.issues.duplicateIds).toBe(1);
+  });
+
   it('splits the shared span of a service calling itself, and counts a third span with its id', () => {
     const spans = [
       span({ id: 'call', service: 'web', kind: 'client', start: 0, end: 40 }),
