@@ -22,7 +22,7 @@ import { GRPC_STATUS } from '../span.js';
 import type { Trace } from '../trace.js';
 import type { TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
-import { refusedByCallee, startsError } from './origins.js';
+import { failureStarts, refusedByCallee } from './origins.js';
 import { UsualCalls, calleesOf, entryOf, opKey } from './usual-calls.js';
 import type { UsualCallsState } from './usual-calls.js';
 
@@ -113,15 +113,16 @@ function slowCallee(t: Trace, i: number): string | undefined {
   return undefined;
 }
 
-function countService(list: { service: string; traces: number }[], service: string, n: number) {
-  const d = list.find((x) => x.service === service);
-  if (d === undefined) list.push({ service, traces: n });
-  else d.traces += n;
-}
-
-function countPeer(list: { peer: string; traces: number }[], peer: string, n: number): void {
-  const d = list.find((x) => x.peer === peer);
-  if (d === undefined) list.push({ peer, traces: n });
+/** Adds `n` traces to the entry of `list` whose `key` is `name`, or adds that entry. */
+function countTraces<K extends 'service' | 'peer'>(
+  list: (Record<K, string> & { traces: number })[],
+  key: K,
+  name: string,
+  n: number,
+): void {
+  const d = list.find((x) => x[key] === name);
+  if (d === undefined)
+    list.push({ [key]: name, traces: n } as Record<K, string> & { traces: number });
   else d.traces += n;
 }
 
@@ -151,7 +152,7 @@ class ErrorOriginRun {
       if (!s.error || refusedByCallee(t, i)) continue;
       any = true;
       failingServices.add(s.service);
-      const origin = startsError(t, i);
+      const origin = failureStarts(t, i);
       const key = opKey(t, i);
       let e = this.ops.get(key);
       if (e === undefined) {
@@ -187,8 +188,8 @@ class ErrorOriginRun {
     for (const [name, i] of originServices) {
       const sv = this.service(name);
       sv.traces++;
-      for (const peer of external?.get(name) ?? []) countPeer(sv.dependencies, peer, 1);
-      for (const callee of slow?.get(name) ?? []) countService(sv.slowCallees, callee, 1);
+      for (const peer of external?.get(name) ?? []) countTraces(sv.dependencies, 'peer', peer, 1);
+      for (const callee of slow?.get(name) ?? []) countTraces(sv.slowCallees, 'service', callee, 1);
       this.example(sv.examples, t.traceId);
       if (this.candidates.length < MAX_FAST_CANDIDATES) {
         const e = entryOf(t, i);
@@ -245,8 +246,8 @@ class ErrorOriginRun {
       sv.failing += e.failing;
       sv.origins += e.origins;
       sv.propagated += e.propagated;
-      for (const d of e.dependencies) countPeer(sv.dependencies, d.peer, d.traces);
-      for (const c of e.slowCallees) countService(sv.slowCallees, c.service, c.traces);
+      for (const d of e.dependencies) countTraces(sv.dependencies, 'peer', d.peer, d.traces);
+      for (const c of e.slowCallees) countTraces(sv.slowCallees, 'service', c.service, c.traces);
       for (const id of e.examples) this.example(sv.examples, id);
     }
   }
@@ -282,9 +283,7 @@ class ErrorOriginRun {
       caller.failFast++;
       for (const s of skipped) {
         this.service(s).skippedBy++;
-        const k = caller.skipped.find((x) => x.service === s);
-        if (k === undefined) caller.skipped.push({ service: s, traces: 1 });
-        else k.traces++;
+        countTraces(caller.skipped, 'service', s, 1);
       }
     }
     for (const sv of this.svcs.values()) {

@@ -43,8 +43,15 @@ function reportsSibling(t: Trace, i: number): boolean {
  * sibling.
  */
 export function startsError(t: Trace, i: number): boolean {
+  return t.spans[i]!.error && !refusedByCallee(t, i) && failureStarts(t, i);
+}
+
+/**
+ * `startsError` for a span already known to have failed, not merely as a callee's answer: for a
+ * caller that has checked that itself, and need not check it again.
+ */
+export function failureStarts(t: Trace, i: number): boolean {
   const { spans, children } = t;
-  if (!spans[i]!.error || refusedByCallee(t, i)) return false;
   return (
     !children[i]!.some((c) => spans[c]!.error && !refusedByCallee(t, c)) && !reportsSibling(t, i)
   );
