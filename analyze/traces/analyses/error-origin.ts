@@ -12,7 +12,9 @@
  * runs to the call's end or beyond; or the call's status says it timed out: HTTP 504 or 408,
  * gRPC DEADLINE_EXCEEDED) is where the caller gave up waiting: the error is the caller's span,
  * but it started with the callee's slowness. Such traces are counted per callee
- * (`slowCallees`) for the ranking to credit the callee.
+ * (`slowCallees`) for the ranking to credit the callee; per operation, so are the caller's failed
+ * spans that gave up waiting (the call, and the spans of its service above it that failed with
+ * it), for the ranking to credit the callee with those operations' errors only.
  *
  * A service whose requests failed without a call they make whenever they succeed failed fast
  * (usual-calls.ts): its breaker to that callee was open, say. Such traces are counted for both:
@@ -76,6 +78,11 @@ export interface ErrorOriginEntry {
   origins: number;
   /** Failed spans whose error came from a failed child. */
   propagated: number;
+  /**
+   * Of the failed spans: those that failed waiting on a callee still working on the call (the
+   * call, or a span of its service above it that failed with it), per callee, most first.
+   */
+  slowCallees: { service: string; spans: number }[];
 }
 
 export interface ErrorOriginResult {
@@ -126,6 +133,13 @@ function countTraces<K extends 'service' | 'peer'>(
   else d.traces += n;
 }
 
+/** Adds `n` spans to the entry of `list` for callee `service`, or adds that entry. */
+function countSpans(list: { service: string; spans: number }[], service: string, n: number) {
+  const d = list.find((x) => x.service === service);
+  if (d === undefined) list.push({ service, spans: n });
+  else d.spans += n;
+}
+
 class ErrorOriginRun {
   private traces = 0;
   private failing = 0;
@@ -147,6 +161,8 @@ class ErrorOriginRun {
     let external: Map<string, Set<string>> | undefined;
     /** service -> callees still working on its calls where its errors start in this trace */
     let slow: Map<string, Set<string>> | undefined;
+    /** failed span -> callees still working on the call it failed waiting on */
+    let waited: Map<number, Set<string>> | undefined;
     for (let i = 0; i < spans.length; i++) {
       const s = spans[i]!;
       if (!s.error || refusedByCallee(t, i)) continue;
@@ -156,7 +172,7 @@ class ErrorOriginRun {
       const key = opKey(t, i);
       let e = this.ops.get(key);
       if (e === undefined) {
-        e = { service: s.service, operation: s.name, origins: 0, propagated: 0 };
+        e = { service: s.service, operation: s.name, origins: 0, propagated: 0, slowCallees: [] };
         this.ops.set(key, e);
       }
       const sv = this.service(s.service);
@@ -176,6 +192,14 @@ class ErrorOriginRun {
           let callees = slow.get(s.service);
           if (callees === undefined) slow.set(s.service, (callees = new Set()));
           callees.add(callee);
+          // The call and the failed spans of its service above it gave up waiting.
+          waited ??= new Map();
+          for (let w = i; w >= 0 && spans[w]!.service === s.service && spans[w]!.error;) {
+            let on = waited.get(w);
+            if (on === undefined) waited.set(w, (on = new Set()));
+            on.add(callee);
+            w = t.parent[w]!;
+          }
         }
       } else {
         e.propagated++;
@@ -183,6 +207,12 @@ class ErrorOriginRun {
       }
     }
     if (!any) return;
+    for (const [w, callees] of waited ?? []) {
+      const e = this.ops.get(opKey(t, w));
+      // A span its callee refused (a 4xx answer) is not counted as failed: nor is it here.
+      if (e === undefined || refusedByCallee(t, w)) continue;
+      for (const c of callees) countSpans(e.slowCallees, c, 1);
+    }
     this.failing++;
     for (const name of failingServices) this.service(name).failing++;
     for (const [name, i] of originServices) {
@@ -238,6 +268,7 @@ class ErrorOriginRun {
       else {
         o.origins += e.origins;
         o.propagated += e.propagated;
+        for (const c of e.slowCallees) countSpans(o.slowCallees, c.service, c.spans);
       }
     }
     for (const [name, e] of s.svcs) {
@@ -290,6 +321,9 @@ class ErrorOriginRun {
       sv.skipped.sort((a, b) => b.traces - a.traces || a.service.localeCompare(b.service));
       sv.dependencies.sort((a, b) => b.traces - a.traces || a.peer.localeCompare(b.peer));
       sv.slowCallees.sort((a, b) => b.traces - a.traces || a.service.localeCompare(b.service));
+    }
+    for (const o of this.ops.values()) {
+      o.slowCallees.sort((a, b) => b.spans - a.spans || a.service.localeCompare(b.service));
     }
     this.candidates = [];
   }

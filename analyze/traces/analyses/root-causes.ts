@@ -76,6 +76,11 @@ interface FailFast {
    * traces that is the callee's, and the callees.
    */
   slow: Map<string, CalleeShare>;
+  /**
+   * The same per operation (`service\u0001operation`) whose spans failed waiting on such a
+   * callee: the share of its failed spans that is the callee's, and the callees.
+   */
+  slowOps: Map<string, CalleeShare>;
   /** Per failing service: the share of its failing traces in which errors start in it. */
   own: Map<string, number>;
   /** Services where errors start, with their traces: where passed-up errors come from. */
@@ -106,7 +111,17 @@ function failFastOf(ctx: AnalysisContext, known: ReadonlyMap<string, string>): F
     origins: [],
     unreachable: new Map(),
     slow: new Map(),
+    slowOps: new Map(),
   };
+  for (const o of ctx.results.errorOrigins?.operations ?? []) {
+    const waited = o.slowCallees.reduce((a, c) => a + c.spans, 0);
+    const failed = o.origins + o.propagated;
+    if (waited <= 0 || failed <= 0) continue;
+    out.slowOps.set(`${o.service}\u0001${o.operation}`, {
+      share: Math.min(1, waited / failed),
+      callees: o.slowCallees.map((c) => ({ service: c.service, traces: c.spans })),
+    });
+  }
   for (const s of ctx.results.errorOrigins?.services ?? []) {
     const callees: { service: string; traces: number }[] = [];
     for (const d of s.dependencies) {
@@ -136,14 +151,17 @@ function shareWithCallees(
   e: Evidence,
   kind: string,
   text: (callee: string) => string,
+  caller?: string,
 ): Evidence {
   if (u === undefined) return e;
   const total = u.callees.reduce((a, c) => a + c.traces, 0);
+  // Told among the callee's reasons, the caller's evidence names the caller where it said "here".
+  const said = caller === undefined ? e.text : e.text.replace(/\bhere\b/g, `in ${caller}`);
   for (const c of u.callees)
     push(m, c.service, {
       kind,
       score: (e.score * u.share * c.traces) / total,
-      text: `${text(c.service)}: ${e.text}`,
+      text: `${text(c.service)}: ${said}`,
     });
   return { ...e, score: e.score * (1 - u.share) };
 }
@@ -165,26 +183,48 @@ function shareUnreachable(m: EvidenceMap, fast: FailFast, service: string, e: Ev
 
 /**
  * Pushes to the services `service` called and that were still working on the calls when they
- * failed (see FailFast.slow) their share of evidence `e`; returns the rest.
+ * failed their share of evidence `e`; returns the rest. Evidence about one operation is shared
+ * as far as that operation's failed spans gave up waiting on them (FailFast.slowOps): errors of
+ * the caller's other operations stay its own. Evidence about the whole service is shared by its
+ * failing traces (FailFast.slow).
  */
-function shareSlowCallees(m: EvidenceMap, fast: FailFast, service: string, e: Evidence): Evidence {
+function shareSlowCallees(
+  m: EvidenceMap,
+  fast: FailFast,
+  service: string,
+  e: Evidence,
+  operation: string | undefined,
+): Evidence {
+  const u =
+    operation === undefined
+      ? fast.slow.get(service)
+      : fast.slowOps.get(`${service}\u0001${operation}`);
   return shareWithCallees(
     m,
-    fast.slow.get(service),
+    u,
     e,
     'slowCallee',
     (c) =>
       `calls from ${service} to ${c} failed while ${c} was still working on them (a timeout waiting for a slow ${c}?)`,
+    service,
   );
 }
 
 /**
- * Pushes errors or lost work of `service`, less the share of its failing requests that failed
- * fast without calling a failing callee: that share goes to the callees it skipped, as far as
- * their errors start in them; the rest of it, errors they only pass up, to where errors start.
+ * Pushes errors or lost work of `service` (of its `operation`, when the evidence is about one),
+ * less the share of its failing requests that failed fast without calling a failing callee: that
+ * share goes to the callees it skipped, as far as their errors start in them; the rest of it,
+ * errors they only pass up, to where errors start.
  */
-function pushShared(m: EvidenceMap, fast: FailFast, service: string, evidence: Evidence): void {
-  const e = shareSlowCallees(m, fast, service, shareUnreachable(m, fast, service, evidence));
+function pushShared(
+  m: EvidenceMap,
+  fast: FailFast,
+  service: string,
+  evidence: Evidence,
+  operation?: string,
+): void {
+  const unreached = shareUnreachable(m, fast, service, evidence);
+  const e = shareSlowCallees(m, fast, service, unreached, operation);
   const f = fast.callers.get(service);
   if (f === undefined) {
     push(m, service, e);
@@ -261,15 +301,18 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[], fast: FailFast)
     if (c.kind === 'lessWork') {
       // Work lost because requests stopped after a call elsewhere is that call's doing.
       const explained = c.effect > 0 ? Math.min(1, (cutLoss.get(c.operation) ?? 0) / c.effect) : 0;
-      pushShared(m, fast, c.service, {
-        kind: c.kind,
-        score: c.score * (1 - explained),
-        text: c.text,
-      });
+      pushShared(
+        m,
+        fast,
+        c.service,
+        { kind: c.kind, score: c.score * (1 - explained), text: c.text },
+        c.operation,
+      );
       continue;
     }
     if (c.kind === 'moreErrors') {
-      pushShared(m, fast, c.service, { kind: c.kind, score: c.score, text: c.text });
+      const e = { kind: c.kind, score: c.score, text: c.text };
+      pushShared(m, fast, c.service, e, c.operation);
       continue;
     }
     if (c.kind === 'slowerCall' && c.caller !== undefined) {

@@ -421,6 +421,51 @@ describe('error origin', () => {
     });
   });
 
+  it('counts per operation the failed spans that gave up waiting on a slow callee', () => {
+    const run = errorOriginAnalysis.create({ examples: 3 }, env);
+    // gateway's checkout calls orders, which is still working when the call fails at 50 ms;
+    // its login fails on its own in the same trace.
+    const t = traceOf([
+      {
+        id: 'gw',
+        service: 'gateway',
+        name: 'POST /checkout',
+        start: 0,
+        end: 60,
+        kind: 'server',
+        error: true,
+      },
+      {
+        id: 'call',
+        parent: 'gw',
+        service: 'gateway',
+        name: 'POST',
+        start: 5,
+        end: 50,
+        kind: 'client',
+        error: true,
+      },
+      { id: 'ord', parent: 'call', service: 'orders', start: 10, end: 90, kind: 'server' },
+      {
+        id: 'login',
+        service: 'gateway',
+        name: 'POST /login',
+        start: 0,
+        end: 5,
+        kind: 'server',
+        error: true,
+      },
+    ]);
+    run.add!(t);
+    const r = run.finish(ctx)!;
+    const slow = (operation: string) =>
+      r.operations.find((o) => o.service === 'gateway' && o.operation === operation)!.slowCallees;
+    // The call, and the request that failed with it, gave up waiting on orders.
+    expect(slow('POST')).toEqual([{ service: 'orders', spans: 1 }]);
+    expect(slow('POST /checkout')).toEqual([{ service: 'orders', spans: 1 }]);
+    expect(slow('POST /login')).toEqual([]);
+  });
+
   it('does not take a message consumer that runs after its producer for a slow callee', () => {
     const run = errorOriginAnalysis.create({ examples: 3 }, env);
     run.add!(

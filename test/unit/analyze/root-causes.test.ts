@@ -699,6 +699,61 @@ describe('root causes from changes', () => {
     expect(ranked[1]).toEqual(['orders', Number((0.4 * 0.6).toFixed(3))]);
   });
 
+  it('moves to a slow callee the errors of the operations that gave up waiting on it only', () => {
+    // frontend's GET calls timed out on backend (8 of 10 failed spans); its own POST /login
+    // errors have nothing to do with backend.
+    const frontend = { ...svc('frontend', 20), slowCallees: [{ service: 'backend', traces: 8 }] };
+    const op = (operation: string, origins: number, slow: number) => ({
+      service: 'frontend',
+      operation,
+      origins,
+      propagated: 0,
+      slowCallees: slow > 0 ? [{ service: 'backend', spans: slow }] : [],
+    });
+    const origins: ErrorOriginResult = {
+      failingTraces: 20,
+      traces: 100,
+      operations: [op('GET', 10, 8), op('POST /login', 10, 0)],
+      services: [frontend],
+    };
+    const run = (operation: string) =>
+      rankRootCauses(
+        { top: 10, reasons: 3 },
+        {
+          results: {
+            changes: {
+              comparisons: 1,
+              criticalZ: 3,
+              changes: [
+                change({
+                  kind: 'moreErrors',
+                  service: 'frontend',
+                  operation,
+                  score: 0.5,
+                  text: `${operation}: errors start here in 10% of spans (baseline 0%)`,
+                }),
+              ],
+            },
+            errorOrigins: origins,
+          },
+          baseline: undefined,
+          logs: undefined,
+        },
+      );
+    // The login errors stay frontend's: none of its login spans waited on backend.
+    expect(run('POST /login').map((r) => [r.service, r.score])).toEqual([['frontend', 0.5]]);
+    // 8 of 10 failed GET spans gave up waiting on backend: 80% of their evidence goes there.
+    const get = run('GET');
+    expect(get.map((r) => [r.service, Number(r.score.toFixed(3))])).toEqual([
+      ['backend', 0.4],
+      ['frontend', 0.1],
+    ]);
+    // Told among backend's reasons, the caller's evidence says where the errors start.
+    expect(get[0]!.reasons[0]).toBe(
+      'calls from frontend to backend failed while backend was still working on them (a timeout waiting for a slow backend?): GET: errors start in frontend in 10% of spans (baseline 0%)',
+    );
+  });
+
   it('passes a fail-fast share on to where the skipped callee’s errors start', () => {
     // gateway's breaker to orders opened; orders only passes up payments' errors.
     const gateway = {
