@@ -6,7 +6,14 @@ export default defineConfig({
   test: {
     projects: [
       {
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node' },
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'node',
+          // Many unit tests start the CLI (Node and oclif, ~1 s alone); on a loaded 2-core machine
+          // that passed the 5 s default, so failures there said nothing about the code.
+          testTimeout: 30_000,
+        },
       },
       {
         test: {
