@@ -19,7 +19,7 @@ import type { LogEvidenceInput, LogEvidenceResult } from './logs/evidence.js';
 import { NO_SERVICE } from './readers/convert.js';
 import { readTraceFiles } from './readers/files.js';
 import type { ReadOptions, SourceSummary } from './readers/files.js';
-import { analyseInWorker, defaultWorkers, readSharded } from './parallel/shards.js';
+import { defaultWorkers, readBesideWorker, readSharded } from './parallel/shards.js';
 import { TraceSink } from './sink.js';
 import type { SinkStats } from './sink.js';
 import { Problems } from './readers/problems.js';
@@ -109,10 +109,18 @@ async function runInput(
     const adders = prepared
       .filter((_, k) => runs[k]!.run.add !== undefined)
       .map((p) => ({ key: p.analysis.key, config: p.config }));
-    // One worker: this thread parses and the worker analyses; more: shards that do both.
+    // One worker: this thread parses (most of) the input and the worker analyses; more: shards
+    // that do both.
     const r =
       workers === 1
-        ? await analyseInWorker(source.spans(problems, sources), adders, assemblerOpts, problems)
+        ? await readBesideWorker(
+            source.files.paths,
+            adders,
+            assemblerOpts,
+            problems,
+            sources,
+            source.files.opts,
+          )
         : await readSharded(
             source.files.paths,
             adders,

@@ -15,12 +15,11 @@ import type { ExitCodeValue } from '../../../core/errors.js';
 import { inputBytes } from '../../../core/lines.js';
 import type { ResultKey } from '../analyses/analysis.js';
 import type { AssemblerOptions } from '../assemble.js';
-import { packSpans, packedBuffers } from '../readers/convert-items.js';
+import { convertItems, packSpans, packedBuffers } from '../readers/convert-items.js';
 import type { ReadOptions, SourceSummary } from '../readers/files.js';
-import { traceItems } from '../readers/files.js';
-import type { Problems } from '../readers/problems.js';
+import { strictCheck, traceItems } from '../readers/files.js';
+import { Problems } from '../readers/problems.js';
 import type { SinkStats } from '../sink.js';
-import type { Span } from '../span.js';
 import { mergeSinkStats } from '../sink.js';
 import type { FromShard, ShardInit, ToShard } from './protocol.js';
 
@@ -59,6 +58,11 @@ const IN_FLIGHT = 3;
  * thread stops parsing while it waits (measured: with 3, the two threads took turns).
  */
 const SPAN_BATCHES_IN_FLIGHT = 100;
+/**
+ * With fewer batches than this waiting, the one analysis worker is handed the next batch to parse
+ * itself: it would otherwise soon wait for this thread.
+ */
+const HAND_OVER_BELOW = 2;
 
 export interface ShardedResult {
   stats: SinkStats;
@@ -73,6 +77,8 @@ interface Shard {
 
 /** Sends a message to the next shard in turn, waiting while that one is full. */
 type Post = (m: ToShard, transfer?: TransferListItem[]) => Promise<void>;
+/** Batches sent to the shards and not yet taken in. */
+type Queued = () => number;
 
 /**
  * Starts `count` shard workers, lets `feed` send them work, ends them and collects their states.
@@ -86,7 +92,7 @@ async function runShards(
   problems: Problems,
   inFlight: number,
   onAck: (id: number, spans: number) => void,
-  feed: (post: Post) => Promise<void>,
+  feed: (post: Post, queued: Queued) => Promise<void>,
 ): Promise<ShardedResult> {
   // A channel between every pair of shards.
   const ports: (MessagePort | null)[][] = Array.from({ length: count }, () =>
@@ -174,7 +180,7 @@ async function runShards(
     shard.worker.postMessage(m, transfer);
   };
   try {
-    await feed(post);
+    await feed(post, () => shards.reduce((n, s) => n + s.inFlight, 0));
     for (const s of shards) s.worker.postMessage({ type: 'end' } satisfies ToShard);
     while (done.length < count) {
       check();
@@ -238,15 +244,35 @@ export async function readSharded(
 }
 
 /**
- * Spans read and parsed on this thread (any source), assembled and analysed in one worker: the
- * two halves of the work on two cores, with spans crossing once as typed-array columns.
+ * Files read and mostly parsed on this thread, their spans assembled and analysed in one worker:
+ * the two halves of the work on two cores, spans crossing once as typed-array columns. Parsing
+ * is most of the work, so this thread sets the pace; when the worker is about to run out of
+ * spans, this thread hands it the next batch unparsed to parse itself (the worker takes batches
+ * in order, so the spans reach the analyses in input order either way).
  */
-export async function analyseInWorker(
-  batches: AsyncIterable<Span[]>,
+export async function readBesideWorker(
+  files: readonly string[],
   analyses: { key: ResultKey; config: object }[],
   assembler: AssemblerOptions | undefined,
   problems: Problems,
+  summaries: SourceSummary[],
+  opts: ReadOptions,
 ): Promise<ShardedResult> {
+  const strict = opts.strict ?? false;
+  const label = opts.label ?? 'reading traces';
+  // The source of each batch handed over unparsed, by batch id.
+  const sourceOf = new Map<number, SourceSummary>();
+  let total = 0;
+  const counted = (summary: SourceSummary, spans: number) => {
+    summary.spans += spans;
+    total += spans;
+    opts.onProgress?.({ label, done: total, unit: 'spans' });
+  };
+  const onAck = (id: number, spans: number) => {
+    const s = sourceOf.get(id);
+    sourceOf.delete(id);
+    if (s !== undefined) counted(s, spans);
+  };
   return runShards(
     1,
     analyses,
@@ -254,10 +280,24 @@ export async function analyseInWorker(
     false,
     problems,
     SPAN_BATCHES_IN_FLIGHT,
-    () => undefined,
-    async (post) => {
+    onAck,
+    async (post, queued) => {
       let id = 0;
-      for await (const batch of batches) {
+      for await (const { summary, items } of traceItems(files, problems, summaries, strict)) {
+        // In strict mode every batch is parsed here, so the first bad line stops the run.
+        if (!strict && queued() < HAND_OVER_BELOW) {
+          sourceOf.set(id, summary);
+          await post({ type: 'items', id: id++, file: summary.file, items });
+          continue;
+        }
+        const p = strict ? new Problems() : problems;
+        const batch = convertItems(summary.file, items, p);
+        if (strict) {
+          strictCheck(p);
+          problems.merge(p.summary());
+        }
+        counted(summary, batch.length);
+        if (batch.length === 0) continue;
         const spans = packSpans(batch);
         await post({ type: 'spans', id: id++, spans }, packedBuffers(spans));
       }
