@@ -144,24 +144,33 @@ function failFastOf(ctx: AnalysisContext, known: ReadonlyMap<string, string>): F
   return out;
 }
 
-/** Pushes to the callees of `u` their share of evidence `e`, as `kind` in words; returns the rest. */
+/**
+ * The words of evidence `e` of service `from`, moved among another service's reasons after `why`:
+ * where it said "here" (meaning `from`), it names `from`, as "here" there means the other service.
+ */
+function movedText(why: string, from: string, e: Evidence): string {
+  return `${why}: ${e.text.replace(/\bhere\b/g, `in ${from}`)}`;
+}
+
+/**
+ * Pushes to the callees of `u` their share of evidence `e` of `caller`, as `kind` in words;
+ * returns the rest.
+ */
 function shareWithCallees(
   m: EvidenceMap,
   u: CalleeShare | undefined,
   e: Evidence,
   kind: string,
   text: (callee: string) => string,
-  caller?: string,
+  caller: string,
 ): Evidence {
   if (u === undefined) return e;
   const total = u.callees.reduce((a, c) => a + c.traces, 0);
-  // Told among the callee's reasons, the caller's evidence names the caller where it said "here".
-  const said = caller === undefined ? e.text : e.text.replace(/\bhere\b/g, `in ${caller}`);
   for (const c of u.callees)
     push(m, c.service, {
       kind,
       score: (e.score * u.share * c.traces) / total,
-      text: `${text(c.service)}: ${said}`,
+      text: movedText(text(c.service), caller, e),
     });
   return { ...e, score: e.score * (1 - u.share) };
 }
@@ -178,6 +187,7 @@ function shareUnreachable(m: EvidenceMap, fast: FailFast, service: string, e: Ev
     'unreachable',
     (c) =>
       `calls from ${service} failed before ${c} recorded them (down, restarting or unreachable?)`,
+    service,
   );
 }
 
@@ -239,14 +249,22 @@ function pushShared(
     push(m, k.service, {
       kind: 'skippedBy',
       score: part * own,
-      text: `${service} failed fast without calling ${k.service} (an open circuit breaker?): ${e.text}`,
+      text: movedText(
+        `${service} failed fast without calling ${k.service} (an open circuit breaker?)`,
+        service,
+        e,
+      ),
     });
     const spread = others.reduce((a, o) => a + o.traces, 0);
     for (const o of others) {
       push(m, o.service, {
         kind: 'skippedBy',
         score: (part * (1 - own) * o.traces) / spread,
-        text: `${service} failed fast without calling ${k.service}, which passes up errors that start here: ${e.text}`,
+        text: movedText(
+          `${service} failed fast without calling ${k.service}, which passes up errors that start here`,
+          service,
+          e,
+        ),
       });
     }
   }

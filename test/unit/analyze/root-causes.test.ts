@@ -627,6 +627,105 @@ describe('root-cause ranking against a baseline', () => {
     expect(r.rootCauses[0]!.service).toBe('payments');
     expect(r.changes).toBeUndefined();
   });
+  it('words a reason moved from a caller to the callee for the callee: the caller, not "here"', async () => {
+    /**
+     * A chain of services, each calling the next: `fail` is where the request fails, `down` a
+     * call that fails before its callee records it, `fast` a service that fails without its
+     * usual call (an open breaker). Spans of the chain above the failure fail with it.
+     */
+    const request = (
+      k: number,
+      chain: string[],
+      how: { fail?: string; down?: string; fast?: string },
+    ): Span[] => {
+      const trace = `w${k}`;
+      const specs: SpanSpec[] = [];
+      let parent: string | undefined;
+      const failing = how.fail ?? how.down ?? how.fast;
+      for (let i = 0; i < chain.length; i++) {
+        const service = chain[i]!;
+        const error = failing !== undefined && chain.indexOf(failing) >= i;
+        const id = `${k}${service}`;
+        specs.push({
+          id,
+          parent,
+          service,
+          name: `GET /${service}`,
+          start: i * 2,
+          end: 40 - i * 2,
+          kind: 'server',
+          trace,
+          error,
+        });
+        if (i === chain.length - 1 || how.fast === service) break;
+        const down = how.down === service;
+        specs.push({
+          id: `${id}c`,
+          parent: id,
+          service,
+          name: 'GET',
+          start: i * 2 + 1,
+          end: 39 - i * 2,
+          kind: 'client',
+          trace,
+          error: error && (down || chain.indexOf(failing) > i),
+          peer: chain[i + 1],
+        });
+        if (down) break;
+        parent = `${id}c`;
+      }
+      return specs.map(span);
+    };
+    const reasons = (spans: Span[][], service: string) =>
+      analyzeTraces({ input: memory(spans.flat()) }).then(
+        (r) => r.rootCauses.find((c) => c.service === service)?.evidence.map((e) => e.text) ?? [],
+      );
+    const moved = (texts: string[], kind: RegExp) => texts.filter((t) => kind.test(t));
+
+    // frontend's calls to backend fail before backend records them: frontend's errors move there.
+    const down = await reasons(
+      Array.from({ length: 40 }, (_, k) =>
+        request(k, ['frontend', 'backend'], k % 2 === 0 ? { down: 'frontend' } : {}),
+      ),
+      'backend',
+    );
+    const unreachable = moved(down, /^calls from frontend failed before backend/);
+    expect(unreachable).toHaveLength(1);
+    expect(unreachable[0]).toMatch(/: errors start in frontend in 20 of 20 failing traces/);
+    expect(unreachable[0]).not.toMatch(/\bhere\b/);
+
+    // orders fails fast without calling payments, whose own errors start in it.
+    const skipped = await reasons(
+      Array.from({ length: 40 }, (_, k) =>
+        request(
+          k,
+          ['orders', 'payments'],
+          k % 4 === 0 ? { fast: 'orders' } : k % 4 === 1 ? { fail: 'payments' } : {},
+        ),
+      ),
+      'payments',
+    );
+    const fast = moved(skipped, /^orders failed fast without calling payments/);
+    expect(fast).toHaveLength(1);
+    expect(fast[0]).toMatch(/ \(an open circuit breaker\?\): errors start in orders in 10 of 20/);
+    expect(fast[0]).not.toMatch(/\bhere\b/);
+
+    // gateway fails fast without calling orders, which only passes up payments' errors.
+    const passed = await reasons(
+      Array.from({ length: 40 }, (_, k) =>
+        request(
+          k,
+          ['gateway', 'orders', 'payments'],
+          k % 4 === 0 ? { fast: 'gateway' } : k % 4 === 1 ? { fail: 'payments' } : {},
+        ),
+      ),
+      'payments',
+    );
+    const up = moved(passed, /^gateway failed fast without calling orders, which passes up/);
+    expect(up).toHaveLength(1);
+    // "here" is payments, whose reason it is; gateway's evidence names gateway.
+    expect(up[0]).toMatch(/passes up errors that start here: errors start in gateway in 10 of 20/);
+  });
 });
 
 describe('root causes from changes', () => {
