@@ -38,8 +38,18 @@ export interface NewLogPattern {
   lines: number;
   errors: number;
   traceIds: string[];
-  /** An exception its lines raised (a stack trace joined to them), or null. */
+  /** The exception its lines raised most (a stack trace joined to them), in full, or null. */
   exception: string | null;
+  /** The exception types its lines raised, most first (at most 3), each with one in full. */
+  exceptions: ExceptionCount[];
+}
+
+export interface ExceptionCount {
+  /** `ValueError`, `java.net.SocketTimeoutException`. */
+  type: string;
+  count: number;
+  /** The first one seen, in full: `ValueError: card declined`. */
+  example: string;
 }
 
 export interface ServiceLogEvidence {
@@ -94,7 +104,8 @@ interface PatternTotals {
   lines: number;
   errors: number;
   traceIds: string[];
-  exception?: string;
+  /** Exception type -> how many, and the first one seen. */
+  exceptions: Map<string, { count: number; example: string }>;
 }
 
 /** Per pattern id: lines, errors, traces; merging references the miner settled into one. */
@@ -103,10 +114,21 @@ function byPattern(input: LogEvidenceInput, s: ServiceLogs | undefined) {
   if (s === undefined) return out;
   for (const [ref, t] of s.patterns) {
     const { id, template } = input.patternOf(ref);
-    const e = out.get(id) ?? { id, template, lines: 0, errors: 0, traceIds: [] };
+    const e: PatternTotals = out.get(id) ?? {
+      id,
+      template,
+      lines: 0,
+      errors: 0,
+      traceIds: [],
+      exceptions: new Map(),
+    };
     e.lines += t.lines;
     e.errors += t.errors;
-    e.exception ??= t.exception;
+    for (const [type, x] of t.exceptions ?? []) {
+      const have = e.exceptions.get(type);
+      if (have === undefined) e.exceptions.set(type, { ...x });
+      else have.count += x.count;
+    }
     for (const tid of t.traceIds)
       if (e.traceIds.length < 3 && !e.traceIds.includes(tid)) e.traceIds.push(tid);
     out.set(id, e);
@@ -309,7 +331,8 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
           lines: t.lines,
           errors: t.errors,
           traceIds: t.traceIds,
-          exception: t.exception ?? null,
+          exception: topExceptions(t.exceptions)[0]?.example ?? null,
+          exceptions: topExceptions(t.exceptions),
         })),
         errorTraces: errorTraces.size,
         errorTracesSeen: seen,
@@ -322,7 +345,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       const ex = originExample.get(service);
       if (o > 0 && requests > 0 && ex !== undefined) {
         const pattern = input.patternOf(ex.ref).template;
-        const raised = raisedText(s.patterns.get(ex.ref)?.exception);
+        const raised = raisedText(patterns.get(input.patternOf(ex.ref).id)?.exceptions);
         evidence.push({
           service,
           kind: 'logErrorOrigin',
@@ -346,7 +369,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
         score: Math.min(1, unplacedWeight / s.lines),
         text:
           top !== undefined
-            ? `${unplacedErrors} error lines not tied to a trace of the input, ${fresh.reduce((a, t) => a + t.errors, 0)} of ${fresh.length} pattern${fresh.length === 1 ? '' : 's'} never logged in the baseline, e.g. "${clip(top.template)}"${raisedText(top.exception)}`
+            ? `${unplacedErrors} error lines not tied to a trace of the input, ${fresh.reduce((a, t) => a + t.errors, 0)} of ${fresh.length} pattern${fresh.length === 1 ? '' : 's'} never logged in the baseline, e.g. "${clip(top.template)}"${raisedText(top.exceptions)}`
             : `${pct(s.errors, s.lines)} of its log lines are errors (${s.errors} of ${s.lines}${base !== undefined ? (nb === 0 ? '; no baseline lines' : `; baseline ${pct(kb, nb)}`) : ''}), ${unplacedErrors} of them not tied to a trace of the input`,
       });
     }
@@ -365,9 +388,31 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
   }
 }
 
-/** ` raising ValueError: card declined`, for a pattern whose lines carry a stack trace. */
-const raisedText = (exception: string | undefined): string =>
-  exception === undefined ? '' : ` raising ${clip(exception, 100)}`;
+/** Exception types shown per pattern, at most. */
+const TOP_EXCEPTIONS = 3;
+
+/** A pattern's exceptions, most first (then by type), at most `TOP_EXCEPTIONS`. */
+function topExceptions(byType: ReadonlyMap<string, { count: number; example: string }>) {
+  return [...byType]
+    .map(([type, e]) => ({ type, count: e.count, example: e.example }))
+    .sort((x, y) => y.count - x.count || (x.type < y.type ? -1 : 1))
+    .slice(0, TOP_EXCEPTIONS);
+}
+
+/**
+ * ` raising ValueError: card declined`, for a pattern whose lines carry a stack trace: the type
+ * raised most. When they raised several, how many of them it was, and the next types with theirs:
+ * ` raising TimeoutError: bank did not answer (28 of 30; also ValueError 2)`.
+ */
+function raisedText(byType: ReadonlyMap<string, { count: number; example: string }> | undefined) {
+  if (byType === undefined || byType.size === 0) return '';
+  const [top, ...rest] = topExceptions(byType);
+  const raised = ` raising ${clip(top!.example, 100)}`;
+  if (rest.length === 0) return raised;
+  let total = 0;
+  for (const e of byType.values()) total += e.count;
+  return `${raised} (${top!.count} of ${total}; also ${rest.map((e) => `${e.type} ${e.count}`).join(', ')})`;
+}
 
 /** A template for a reason: long ones keep their start and their end, where the exception is. */
 function clip(template: string, max = 160): string {

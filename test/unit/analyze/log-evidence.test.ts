@@ -307,6 +307,44 @@ describe('log evidence', () => {
     expect(r.rootCauses[0]!.reasons[0]).toMatch(/charge failed" raising ValueError: card declined/);
   });
 
+  it('shows the exception a pattern raised most, with the other types it raised and their counts', async () => {
+    const none = () => false;
+    const text: string[] = [];
+    // The same error line: its first two records raised a ValueError, the 28 after a timeout.
+    for (let k = 1000; k < 1030; k++) {
+      const [type, message] =
+        k < 1002 ? ['ValueError', 'card declined'] : ['TimeoutError', 'bank did not answer'];
+      text.push(
+        `2024-05-01 12:00:00,000 ERROR [trace_id=${tid(k)} span_id=${sid(k, 'cc')}] charge failed`,
+        'Traceback (most recent call last):',
+        '  File "/app/pay.py", line 10, in charge',
+        `    raise ${type}("${message}")`,
+        `${type}: ${message}`,
+      );
+    }
+    const logs = await readLogEvidenceInput(
+      [file(routine(1000, 60)), file(text)],
+      [file(routine(0, 60))],
+    );
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 60, none)),
+      baseline: memory(requests(0, 60, none)),
+      logs,
+    });
+    const pay = r.logs!.services.find((s) => s.service === 'payments')!;
+    expect(pay.newErrorPatterns[0]).toMatchObject({
+      exception: 'TimeoutError: bank did not answer',
+      exceptions: [
+        { type: 'TimeoutError', count: 28, example: 'TimeoutError: bank did not answer' },
+        { type: 'ValueError', count: 2, example: 'ValueError: card declined' },
+      ],
+    });
+    expect(r.rootCauses[0]!.service).toBe('payments');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(
+      /charge failed" raising TimeoutError: bank did not answer \(28 of 30; also ValueError 2\)/,
+    );
+  });
+
   it('blames the deepest service with unusual errors in a request, not those that pass them up', async () => {
     const none = () => false;
     const incident = [...routine(1000, 60)];

@@ -511,7 +511,9 @@ describe('stack traces in log files', () => {
     const tallies = [...input.incident.services.values()].flatMap((s) => [...s.patterns.values()]);
     // Two records (the error and the INFO line), not six.
     expect(tallies.reduce((n, t) => n + t.lines, 0)).toBe(2);
-    expect(tallies.find((t) => t.errors === 1)?.exception).toBe('ValueError: card declined');
+    expect(tallies.find((t) => t.errors === 1)?.exceptions).toEqual(
+      new Map([['ValueError', { count: 1, example: 'ValueError: card declined' }]]),
+    );
   });
 });
 
