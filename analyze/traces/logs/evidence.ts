@@ -38,7 +38,10 @@ export interface NewLogPattern {
   lines: number;
   errors: number;
   traceIds: string[];
-  /** The exception its lines raised most (a stack trace joined to them), in full, or null. */
+  /**
+   * The exception its lines raised most (a stack trace joined to them), in full (credentials
+   * redacted), or null.
+   */
   exception: string | null;
   /** The exception types its lines raised, most first (at most 3), each with one in full. */
   exceptions: ExceptionCount[];
@@ -48,7 +51,7 @@ export interface ExceptionCount {
   /** `ValueError`, `java.net.SocketTimeoutException`. */
   type: string;
   count: number;
-  /** The first one seen, in full: `ValueError: card declined`. */
+  /** The first one seen, in full (credentials redacted): `ValueError: card declined`. */
   example: string;
 }
 

@@ -20,6 +20,7 @@ import {
 } from '../../logs/records.js';
 import type { LogRecord, ParseContext } from '../../logs/records.js';
 import { isShaped } from '../../logs/header.js';
+import { withoutSecrets } from '../../logs/secrets.js';
 import { StackTraceJoiner, exceptionType } from '../../logs/stack-traces.js';
 import { Problems } from '../readers/problems.js';
 
@@ -130,7 +131,9 @@ export function tally(
     const byType = (t.exceptions ??= new Map<string, { count: number; example: string }>());
     const e = byType.get(type);
     if (e !== undefined) e.count++;
-    else if (byType.size < MAX_EXCEPTION_TYPES) byType.set(type, { count: 1, example: exception });
+    // Reports quote the example: credentials in it are redacted, as `obs analyze logs` does.
+    else if (byType.size < MAX_EXCEPTION_TYPES)
+      byType.set(type, { count: 1, example: withoutSecrets(exception) });
   }
   if (traceId !== undefined && t.traceIds.length < EXAMPLES && !t.traceIds.includes(traceId)) {
     t.traceIds.push(traceId);

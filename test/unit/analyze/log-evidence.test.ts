@@ -345,6 +345,31 @@ describe('log evidence', () => {
     );
   });
 
+  it('shows no credentials an exception carried, in the JSON or the reasons', async () => {
+    const none = () => false;
+    const text: string[] = [];
+    for (let k = 1000; k < 1030; k++) {
+      text.push(
+        `2024-05-01 12:00:00,000 ERROR [trace_id=${tid(k)} span_id=${sid(k, 'cc')}] charge failed`,
+        'Traceback (most recent call last):',
+        '  File "/app/pay.py", line 10, in charge',
+        `OperationalError: connection to postgres://pay:hunter2@db/pay failed, password=hunter2`,
+      );
+    }
+    const logs = await readLogEvidenceInput(
+      [file(routine(1000, 60)), file(text)],
+      [file(routine(0, 60))],
+    );
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 60, none)),
+      baseline: memory(requests(0, 60, none)),
+      logs,
+    });
+    const pay = r.logs!.services.find((s) => s.service === 'payments')!;
+    expect(pay.newErrorPatterns[0]!.exception).toMatch(/^OperationalError: connection to /);
+    expect(JSON.stringify(r)).not.toContain('hunter2');
+  });
+
   it('blames the deepest service with unusual errors in a request, not those that pass them up', async () => {
     const none = () => false;
     const incident = [...routine(1000, 60)];
