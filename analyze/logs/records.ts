@@ -14,6 +14,10 @@
  *   objects) and the common field names of other loggers (pino, bunyan, structlog, logrus, zap);
  * - plain text, whose header the per-file `HeaderParser` splits off.
  *
+ * A record's service, strongest first: a field of the record (JSON, OTLP resource, winston's
+ * trailing JSON, OTel Python's `resource.service.name=`); the container or service of a kubectl or
+ * compose prefix; the program of a syslog line (`syslogProgram`); the file name's service.
+ *
  * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
  * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Each line is read on its
  * own here; the readers join stack traces to the record before them (stack-traces.ts), also
@@ -38,7 +42,7 @@ import { newTimeMemo, parseTime } from './times.js';
 import type { TimeMemo, TimeParser } from './times.js';
 
 export interface LogRecord {
-  /** Service: from the record, a field, or the file name. */
+  /** Service: from a field, a container prefix, a syslog program, or the file name. */
   service: string;
   /** Normalized level: trace, debug, info, warn, error, fatal; absent when unknown. */
   level?: string;
@@ -73,6 +77,11 @@ export interface ParsedLine {
 export interface ParseContext {
   /** Service used when the record names none (derived from the file name). */
   defaultService: string;
+  /**
+   * True when `defaultService` is the container or service a line's prefix names (kubectl,
+   * compose): it then outranks a syslog program, which only outranks the file name.
+   */
+  prefixed?: boolean;
   header: HeaderParser;
   /** Year for timestamps without one (syslog). Default: the current UTC year. */
   year?: number;
@@ -344,7 +353,7 @@ function recordOf(
     content = meta.content;
     base = { ...meta.base, ...base };
   }
-  const record: LogRecord = { service: base.service ?? ctx.defaultService, content };
+  const record: LogRecord = { service: base.service ?? fallbackService(line, ctx), content };
   const level = accessLevel(line, base.level ?? headerLevel);
   if (level !== undefined) record.level = level;
   const ts =
@@ -357,6 +366,44 @@ function recordOf(
   if (base.exception !== undefined) record.exception = base.exception;
   withoutOtelContext(record, base.service === undefined, line);
   return record;
+}
+
+/**
+ * The program of a syslog line: BSD syslog's tag (RFC 3164 as rsyslog, syslog-ng and `journalctl`
+ * write it, `Nov 29 10:00:01 host program[123]: message`, also with an RFC 3339 time or a `<PRI>`)
+ * without its `[pid]`, or RFC 5424's APP-NAME (`<34>1 2026-11-29T10:00:01Z host app 123 ID47 -
+ * message`; `-` is none). A host or tag that is a level word is a logger's header, not syslog's.
+ */
+const SYSLOG_BSD =
+  /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) ([^\s[\](){}<>]+) ([^\s:[\]]+)(?:\[\d+\])?:(?: |$)/d;
+const SYSLOG_5424 = /^<\d{1,3}>\d{1,2} \S+ ([^\s[\]]+) ([^\s[\]]+) \S+ \S+ /d;
+
+/** Where a syslog line's program is (`[start, end)`), or undefined: see `SYSLOG_BSD`. */
+export function syslogProgramSpan(line: string): [number, number] | undefined {
+  const c = line.charCodeAt(0);
+  // A month's capital, a year's digit or `<`: one compare turns most other lines away.
+  if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 60)) return undefined;
+  const m = (c === 60 ? SYSLOG_5424.exec(line) : null) ?? SYSLOG_BSD.exec(line);
+  if (m === null) return undefined;
+  const program = m[2]!;
+  if (program === '-' || levelOf(m[1]!.toUpperCase()) !== undefined) return undefined;
+  if (levelOf(program.toUpperCase()) !== undefined) return undefined;
+  return m.indices![2];
+}
+
+/** The program of a syslog line (`syslogProgramSpan`), or undefined. */
+export function syslogProgram(line: string): string | undefined {
+  const at = syslogProgramSpan(line);
+  return at === undefined ? undefined : line.slice(at[0], at[1]);
+}
+
+/**
+ * The service of a record that names none: a prefix's container, else the program of a syslog
+ * line, else the file name's. A syslog program is the record's own, as a field is; a file name is
+ * only what the file was called (`/var/log/syslog` holds sshd's, cron's and the kernel's lines).
+ */
+function fallbackService(line: string, ctx: ParseContext): string {
+  return (ctx.prefixed !== true && syslogProgram(line)) || ctx.defaultService;
 }
 
 /**
@@ -425,6 +472,8 @@ export function isPlainText(line: string): boolean {
  */
 export interface TextShapeMemo {
   time: TimeMemo;
+  /** Where the program of the shape's syslog lines is (`syslogProgramSpan`), or null: none. */
+  program?: [number, number] | null;
   mayHoldIds?: boolean;
   /** Whether its lines are HTTP access lines (`accessLevel`): the same for all of a shape. */
   access?: boolean;
@@ -456,7 +505,11 @@ export function textRecord(
   ) {
     return recordOf(content, spans.level, time, ctx, NO_BASE, line);
   }
-  const record: LogRecord = { service: ctx.defaultService, content };
+  // Lines of one digit shape differ in digits only, which the syslog patterns see as a class.
+  memo.program ??= (ctx.prefixed !== true && syslogProgramSpan(line)) || null;
+  const service =
+    memo.program === null ? ctx.defaultService : line.slice(memo.program[0], memo.program[1]);
+  const record: LogRecord = { service, content };
   // The lines of one digit shape differ in digits only: one search for a request line per shape.
   memo.access ??= line.includes(' HTTP/') && ACCESS_STATUS.test(line);
   const level = memo.access ? accessLevel(line, spans.level) : spans.level;
@@ -529,7 +582,7 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
   const prefix = containerPrefix(trimmed);
   // The container or service is the service of records that name none.
   if (prefix !== undefined)
-    return parseLine(prefix.rest, { ...ctx, defaultService: prefix.service });
+    return parseLine(prefix.rest, { ...ctx, defaultService: prefix.service, prefixed: true });
   if (trimmed.startsWith('{')) {
     let obj: unknown;
     try {

@@ -549,6 +549,34 @@ describe('parseLine', () => {
     expect(parseLine('INFO     | order placed', plain).records[0]!.service).toBe('checkout');
   });
 
+  it("names a syslog line's record after its program, unless a field or a prefix names one", () => {
+    const header = learnFileHeader([
+      'Nov 29 10:00:01 host sshd[123]: Accepted password for bob',
+      'Nov 29 10:00:02 host CRON[456]: (root) CMD (run-parts)',
+    ]);
+    const syslog: ParseContext = { defaultService: 'syslog', header, year: 2026 };
+    const service = (line: string, ctx = syslog) => parseLine(line, ctx).records[0]!.service;
+    // BSD syslog (RFC 3164): the tag without its [pid]; with a <PRI> or an RFC 3339 time too.
+    expect(service('Nov 29 10:00:01 host sshd[123]: Accepted password for bob')).toBe('sshd');
+    expect(service('Nov  9 10:00:03 host kernel: [ 12.3] eth0 up')).toBe('kernel');
+    expect(service('<13>Nov 29 10:00:01 host cron[1]: job done', plain)).toBe('cron');
+    expect(service('2026-11-29T10:00:01.123456+00:00 web-a checkout[7]: paid', plain)).toBe(
+      'checkout',
+    );
+    // RFC 5424: the APP-NAME; `-` names none.
+    const rfc5424 = '<34>1 2026-11-29T10:00:01Z host app 123 ID47 - message';
+    expect(service(rfc5424, plain)).toBe('app');
+    expect(service('<34>1 2026-11-29T10:00:01Z host - 123 ID47 - message', plain)).toBe('checkout');
+    // A logger's `time LEVEL logger: message` is no syslog line: the file names the service.
+    expect(service('2026-11-29T10:00:01.123Z INFO app.module: started', plain)).toBe('checkout');
+    expect(service('Nov 29 10:00:01 host ERROR: disk full', plain)).toBe('checkout');
+    // A prefix's container and a field outrank the program.
+    expect(service('web-1  | Nov 29 10:00:01 host sshd[123]: Accepted password')).toBe('web');
+    expect(service('Nov 29 10:00:01 host node[9]: error: payment failed {"service":"cart"}')).toBe(
+      'cart',
+    );
+  });
+
   it("reads a level field that winston's colorize() coloured", () => {
     const line = JSON.stringify({ level: '\u001b[31merror\u001b[39m', message: 'db down' });
     expect(parseLine(line, plain).records[0]!.level).toBe('error');
