@@ -14,9 +14,9 @@ import { LineCache } from './line-cache.js';
 import type { KnownLine, ShapeIds } from './line-cache.js';
 import {
   isBinaryLine,
-  isPlainText,
   learnFileHeader,
   parseLine,
+  parseUnlessPlain,
   withoutTerminalCodes,
   serviceFromFileName,
   textRecord,
@@ -141,8 +141,9 @@ export async function readLogFile(
         summary.problems.push({ line: no, problem: 'binary data, not a log line' });
       return;
     }
-    if (shapes !== undefined && isPlainText(line)) return plain(line, no, shapes.parse(line));
-    const parsed = parseLine(line, ctx);
+    // A line that is not plain text is parsed once: telling it may have read its logfmt fields.
+    const parsed = shapes !== undefined ? parseUnlessPlain(line, ctx) : parseLine(line, ctx);
+    if (parsed === undefined) return plain(line, no, shapes!.parse(line));
     const text = parsed.text;
     if (text !== undefined && parsed.headerless === true && joiner.join(text, no)) {
       return joined(parsed.kind);

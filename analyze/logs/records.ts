@@ -454,15 +454,31 @@ function accessLevel(line: string, level: string | undefined): string | undefine
  * the parser's spans of the line.
  */
 export function isPlainText(line: string): boolean {
+  return textKind(line) === true;
+}
+
+/**
+ * `parseLine` of a line that is not plain text (`isPlainText`); undefined for one that is. A
+ * logfmt line's fields are read once, to tell it from text and to make its record.
+ */
+export function parseUnlessPlain(line: string, ctx: ParseContext): ParsedLine | undefined {
+  const kind = textKind(line);
+  if (kind === true) return undefined;
+  // `parseLine` reads these fields from the line it has no terminal codes in: the same line, but
+  // for escape sequences that removing others leaves.
+  if (kind === false || withoutTerminalCodes(line) !== line) return parseLine(line, ctx);
+  return logfmtLine(kind, ctx);
+}
+
+/**
+ * True for a line that is plain text (`isPlainText`), the fields of a logfmt line (which
+ * `parseLine` would read the same), false for another that is not plain text.
+ */
+function textKind(line: string): boolean | Json {
   const c = line.charCodeAt(0);
-  return (
-    c !== 0xfeff &&
-    c !== 123 &&
-    !hasContainerPrefix(line) &&
-    !CRI.test(line) &&
-    !STAMPED_JSON.test(line) &&
-    !(LOGFMT_START.test(line) && logfmtFields(line) !== undefined)
-  );
+  if (c === 0xfeff || c === 123 || hasContainerPrefix(line) || CRI.test(line)) return false;
+  if (STAMPED_JSON.test(line)) return false;
+  return (LOGFMT_START.test(line) && logfmtFields(line)) || true;
 }
 
 /**
@@ -544,6 +560,13 @@ function logfmtFields(line: string): Json | undefined {
   return MESSAGE_FIELDS.some((n) => typeof fields[n] === 'string') ? fields : undefined;
 }
 
+/** The parsed line of a logfmt line's fields (`logfmtFields`). */
+const logfmtLine = (fields: Json, ctx: ParseContext): ParsedLine => ({
+  kind: 'logfmt',
+  records: [fromJson(fields, ctx)],
+  headerMismatch: false,
+});
+
 /** An RFC 3339 time, then a JSON object: `kubectl logs --timestamps` of a JSON logger. */
 const STAMPED_JSON = /^(\d{4}-\d{2}-\d{2}T\S+) (\{.*\})\s*$/s;
 
@@ -618,9 +641,7 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
   }
   if (LOGFMT_START.test(trimmed)) {
     const fields = logfmtFields(trimmed);
-    if (fields !== undefined) {
-      return { kind: 'logfmt', records: [fromJson(fields, ctx)], headerMismatch: false };
-    }
+    if (fields !== undefined) return logfmtLine(fields, ctx);
   }
   const cri = CRI.exec(trimmed);
   if (cri !== null) {

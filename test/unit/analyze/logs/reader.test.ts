@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import logfmt from 'logfmt';
+import { describe, expect, it, vi } from 'vitest';
 import { newSummary, readLogFile } from '../../../../analyze/logs/reader.js';
 import type { LogRecord } from '../../../../analyze/logs/records.js';
 import type { InputSummary } from '../../../../analyze/logs/report-types.js';
@@ -13,12 +14,15 @@ const write = (name: string, lines: string[]) => {
   return f;
 };
 
-async function read(file: string): Promise<{ records: LogRecord[]; summary: InputSummary }> {
+async function read(
+  file: string,
+  headerSample = 200,
+): Promise<{ records: LogRecord[]; summary: InputSummary }> {
   const summary = newSummary(file, 'incident');
   const records: LogRecord[] = [];
   await readLogFile(
     summary,
-    { headerSample: 200 },
+    { headerSample },
     { record: (r) => records.push(r), read: () => undefined },
     { next: 0 },
   );
@@ -39,5 +43,44 @@ describe('readLogFile', () => {
     expect(records.map((r) => r.service)).toEqual(
       Array.from({ length: 20 }, () => ['sshd', 'checkout', 'kernel']).flat(),
     );
+  });
+
+  it('reads a file that mixes text and logfmt lines, each logfmt line parsed once', async () => {
+    // Text lines first, so that the header is learned from them alone and lines are read by shape.
+    const lines = [];
+    for (let i = 0; i < 12; i++) {
+      lines.push(`2026-11-29 10:00:${String(10 + i)} INFO order ${i} placed`);
+    }
+    for (let i = 0; i < 6; i++) {
+      lines.push(
+        `time=2026-11-29T10:01:${String(10 + i)}Z level=error msg="db down" err="dial tcp: refused" try=${i}`,
+      );
+      lines.push(`2026-11-29 10:01:${String(10 + i)} WARN retry ${i} in 2s`);
+      // A message made of pairs, with no msg: text, as before.
+      lines.push(`state=draining level=${i}`);
+    }
+    const parse = vi.spyOn(logfmt, 'parse');
+    const { records, summary } = await read(write('orders.log', lines), 10);
+    const calls = parse.mock.calls.filter(([line]) => line.startsWith('time=')).length;
+    parse.mockRestore();
+    expect(summary.kinds).toEqual({ text: 24, logfmt: 6 });
+    expect(records.slice(12, 15)).toEqual([
+      {
+        service: 'orders',
+        level: 'error',
+        timestamp: Date.parse('2026-11-29T10:01:10Z'),
+        content: 'db down',
+        exception: 'dial tcp: refused',
+      },
+      {
+        service: 'orders',
+        level: 'warn',
+        timestamp: Date.parse('2026-11-29T10:01:10Z'),
+        content: 'retry 0 in 2s',
+      },
+      { service: 'orders', content: 'state=draining level=0' },
+    ]);
+    // The logfmt package reads each logfmt line once: to tell it from text and to read it.
+    expect(calls).toBe(6);
   });
 });
