@@ -28,6 +28,8 @@ export type FromShard =
   | {
       type: 'error';
       error: { message: string; code: string; exit: number; file?: string; line?: number };
+      /** The batch the error stopped (answered by it instead of an ack), when it came from one. */
+      id?: number;
     }
   | {
       type: 'done';

@@ -59,7 +59,8 @@ function tryFinish(): void {
   });
 }
 
-function fail(err: unknown): void {
+/** Reports an error; `id` is the batch it stopped, when it came from one. */
+function fail(err: unknown, id?: number): void {
   const e =
     err instanceof ObsError
       ? { message: err.message, code: err.code, exit: err.exit, file: err.file, line: err.line }
@@ -68,7 +69,7 @@ function fail(err: unknown): void {
           code: 'OBS_INTERNAL',
           exit: 1,
         };
-  send({ type: 'error', error: e });
+  send({ type: 'error', error: e, ...(id === undefined ? {} : { id }) });
 }
 
 port.on('message', (m: ToShard) => {
@@ -105,7 +106,7 @@ port.on('message', (m: ToShard) => {
     sink.add(own);
     send({ type: 'ack', id: m.id, file: m.file, spans: spans.length });
   } catch (err) {
-    fail(err);
+    fail(err, m.type === 'end' ? undefined : m.id);
   }
 });
 

@@ -107,7 +107,16 @@ async function runShards(
   }
   const perShard = (n: number | undefined) =>
     n === undefined ? undefined : Math.max(1, Math.floor(n / count));
+  /** A worker that crashed, or an error outside any batch: thrown at once. */
   let failure: ObsError | undefined;
+  /**
+   * The earliest batch that failed (a bad line under --strict). Shards answer in any order, so it
+   * is thrown once every batch sent before it has been answered: then it is the first in input
+   * order, the one a single thread would have stopped at.
+   */
+  let firstBad: { id: number; error: ObsError } | undefined;
+  /** Batches sent and not yet answered, by id. */
+  const pending = new Set<number>();
   let wake: (() => void) | undefined;
   const done: {
     index: number;
@@ -136,14 +145,21 @@ async function runShards(
     worker.on('message', (m: FromShard) => {
       if (m.type === 'ack') {
         shard.inFlight--;
+        pending.delete(m.id);
         onAck(m.id, m.spans);
       } else if (m.type === 'error') {
-        failure ??= new ObsError(m.error.message, {
+        const error = new ObsError(m.error.message, {
           code: m.error.code,
           exit: m.error.exit as ExitCodeValue,
           file: m.error.file,
           line: m.error.line,
         });
+        if (m.id === undefined) failure ??= error;
+        else {
+          shard.inFlight--;
+          pending.delete(m.id);
+          if (firstBad === undefined || m.id < firstBad.id) firstBad = { id: m.id, error };
+        }
       } else {
         problems.mergeThread(m.problems);
         done.push({ index, states: m.states, stats: m.stats });
@@ -164,23 +180,36 @@ async function runShards(
   const wait = () => new Promise<void>((r) => (wake = r));
   const check = () => {
     if (failure !== undefined) throw failure;
+    if (firstBad === undefined) return;
+    for (const id of pending) if (id < firstBad.id) return;
+    throw firstBad.error;
   };
   let next = 0;
   const post: Post = async (m, transfer = []) => {
     check();
-    // Round robin, waiting while the next worker is full.
+    // Round robin, waiting while the next worker is full; after a failed batch, only for the
+    // batches before it (`check` throws then).
     let shard = shards[next % count]!;
-    while (shard.inFlight >= inFlight) {
+    while (firstBad !== undefined || shard.inFlight >= inFlight) {
       await wait();
       check();
       shard = shards[next % count]!;
     }
     next++;
     shard.inFlight++;
+    if (m.type !== 'end') pending.add(m.id);
     shard.worker.postMessage(m, transfer);
   };
   try {
-    await feed(post, () => shards.reduce((n, s) => n + s.inFlight, 0));
+    try {
+      await feed(post, () => shards.reduce((n, s) => n + s.inFlight, 0));
+    } catch (err) {
+      // This thread's own bad input (a document cut short) comes after every batch sent: a shard
+      // may still report an earlier one.
+      while (failure === undefined && pending.size > 0) await wait();
+      if (firstBad !== undefined) throw firstBad.error;
+      throw err;
+    }
     for (const s of shards) s.worker.postMessage({ type: 'end' } satisfies ToShard);
     while (done.length < count) {
       check();

@@ -118,6 +118,46 @@ describe('obs analyze traces', { timeout: 60_000 }, () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  it('stops --strict at the first bad line of the input whichever shard finds one first', async () => {
+    // A bad line in every read batch: four shards each stop at their first, in whatever order
+    // they start; the run must stop at the input's first, as one thread does.
+    const dir = mkdtempSync(path.join(tmpdir(), 'obs-traces-strict-'));
+    const file = path.join(dir, 'many.jsonl');
+    writeFileSync(
+      file,
+      manyTraceLines(12_000, (k) => k % 500 === 7),
+    );
+    const args = ['analyze', 'traces', file, '--json', '--strict'];
+    for (let run = 0; run < 3; run++) {
+      const r = await runObs([...args, '--workers', '4']);
+      expect(r.code).toBe(65);
+      expect((JSON.parse(r.stdout) as { error: { line: number } }).error.line).toBe(8);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stops --strict at a bad element a shard finds before a cut end this thread finds', async () => {
+    // One OTLP document, an element per line: the 8th holds a span without ids, and the document
+    // is cut short inside its last element, which the reading thread finds after sending every
+    // batch. The shard's earlier bad element must win, as with one thread.
+    const dir = mkdtempSync(path.join(tmpdir(), 'obs-traces-strict-doc-'));
+    const file = path.join(dir, 'doc.json');
+    const elements = manyTraceLines(12_000, () => false)
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.stringify((JSON.parse(l) as { resourceSpans: unknown[] }).resourceSpans[0]));
+    elements[7] = elements[7]!.replace(/"traceId":"[0-9a-f]+",/, '');
+    const text = `{"resourceSpans": [\n${elements.join(',\n')}\n]}\n`;
+    writeFileSync(file, text.slice(0, text.length - 40));
+    const args = ['analyze', 'traces', file, '--json', '--strict'];
+    const one = await runObs([...args, '--workers', '0']);
+    expect(one.code).toBe(65);
+    expect((JSON.parse(one.stdout) as { error: { line: number } }).error.line).toBe(9);
+    for (let run = 0; run < 2; run++)
+      expect((await runObs([...args, '--workers', '4'])).stdout).toBe(one.stdout);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   it('reports the first bad lines of the input whichever thread parsed them', async () => {
     // More bad lines than the report keeps cases of (20), in every read batch: the threads each
     // find some, and the report must keep the first ones of the whole input.
