@@ -18,7 +18,7 @@ import {
   parseLine,
   parseUnlessPlain,
   withoutTerminalCodes,
-  serviceFromFileName,
+  fileService,
   textRecord,
 } from './records.js';
 import type { LogRecord } from './records.js';
@@ -96,8 +96,11 @@ export async function readLogFile(
   range?: ByteRange,
 ): Promise<void> {
   const file = summary.file;
+  const named = fileService(file);
   const ctx = {
-    defaultService: serviceFromFileName(file),
+    defaultService: named.service,
+    // A Kubernetes container's log names its service as a kubectl prefix does.
+    prefixed: named.container,
     header: opts.logFormat !== undefined ? compileLogFormat(opts.logFormat) : learnHeader([]),
     time: createTimeParser(),
   };

@@ -886,16 +886,25 @@ const K8S_CONTAINER_LINK = /^[^_]+_[^_]+_(.+)-[0-9a-f]{64}$/;
  * `/var/log/containers/<pod>_<ns>_<container>-<id>.log` in the name.
  */
 export function serviceFromFileName(file: string): string {
-  if (file === '-') return 'stdin';
+  return fileService(file).service;
+}
+
+/**
+ * `serviceFromFileName`, and whether the path names a Kubernetes container (kubelet's log paths):
+ * then, like a kubectl prefix, it names the deployed service, and outranks a syslog program in
+ * the lines (which names only the process inside the container).
+ */
+export function fileService(file: string): { service: string; container: boolean } {
+  if (file === '-') return { service: 'stdin', container: false };
   const parts = file.split(/[\\/]/);
   const base = parts.pop() ?? file;
   // Before rotation dates: a container id may start with eight digits.
   const container = K8S_CONTAINER_LINK.exec(base.replace(EXTENSIONS, ''));
-  if (container !== null) return container[1]!;
+  if (container !== null) return { service: container[1]!, container: true };
   const name = base.replace(EXTENSIONS, '').replace(ROTATION_DATE, '').replace(EXTENSIONS, '');
   // A bare rotation index (kubelet's 0.log): the folder says whose it is.
   if ((name.length === 0 || /^\d+$/.test(name)) && (parts.at(-1) ?? '').length > 0) {
-    return parts.at(-1)!;
+    return { service: parts.at(-1)!, container: parts.at(-3) === 'pods' };
   }
-  return name.length > 0 ? name : base;
+  return { service: name.length > 0 ? name : base, container: false };
 }

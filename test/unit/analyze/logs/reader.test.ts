@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import logfmt from 'logfmt';
@@ -43,6 +43,25 @@ describe('readLogFile', () => {
     expect(records.map((r) => r.service)).toEqual(
       Array.from({ length: 20 }, () => ['sshd', 'checkout', 'kernel']).flat(),
     );
+  });
+
+  it('names the records of a Kubernetes container log after the container, not a syslog program', async () => {
+    // kubelet's paths name the container, as a kubectl prefix does: the program in a line names
+    // only the process inside it.
+    const lines = Array.from(
+      { length: 6 },
+      (_, i) => `Nov 29 10:00:${String(10 + i)} web-7d9f gunicorn[1]: ERROR payment ${i} failed`,
+    );
+    const link = path.join('containers', `orders-7d9f_shop_orders-${'ab'.repeat(32)}.log`);
+    const pod = path.join('pods', 'shop_orders-7d9f_0c1e', 'orders', '0.log');
+    for (const name of [link, pod]) {
+      mkdirSync(path.join(tmp, path.dirname(name)), { recursive: true });
+      const { records } = await read(write(name, lines));
+      expect(new Set(records.map((r) => r.service)), name).toEqual(new Set(['orders']));
+    }
+    // Elsewhere the program still names them.
+    const { records } = await read(write('node.log', lines));
+    expect(new Set(records.map((r) => r.service))).toEqual(new Set(['gunicorn']));
   });
 
   it('reads a file that mixes text and logfmt lines, each logfmt line parsed once', async () => {
