@@ -21,6 +21,7 @@ import { inputBytes } from '../../core/lines.js';
 import { MIN_PARTS_BYTES, mineInWorker, partsCanRun, planParts } from './parts.js';
 import { newSummary, readLogFile } from './reader.js';
 import { isErrorLevel } from './records.js';
+import { topExceptions } from './exceptions.js';
 import { withoutSecrets } from './secrets.js';
 import type { ReaderOptions } from './reader.js';
 import type { LineKind } from './records.js';
@@ -251,24 +252,9 @@ interface BuildInput {
   totals: { incident: number; baseline: number };
 }
 
-/** Exception types shown per pattern, at most. */
-const TOP_EXCEPTIONS = 3;
-
 /** The exceptions of some services' statistics of one pattern, most first. */
-function topExceptions(stats: Iterable<SvcStats>): ExceptionCount[] {
-  const all = new Map<string, ExceptionCount>();
-  for (const s of stats) {
-    for (const [type, e] of s.exceptions ?? []) {
-      const t = all.get(type);
-      if (t === undefined)
-        all.set(type, { type, count: e.count, example: withoutSecrets(e.example) });
-      else t.count += e.count;
-    }
-  }
-  return [...all.values()]
-    .sort((x, y) => y.count - x.count || (x.type < y.type ? -1 : 1))
-    .slice(0, TOP_EXCEPTIONS);
-}
+const exceptionsOf = (stats: Iterable<SvcStats>): ExceptionCount[] =>
+  topExceptions([...stats].map((s) => s.exceptions));
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 
@@ -361,7 +347,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
         0,
         maxTraceIds,
       ),
-      exceptions: topExceptions(a.services.values()),
+      exceptions: exceptionsOf(a.services.values()),
     };
     if (hasBaseline) {
       p.baselineCount = a.baseline;
@@ -409,7 +395,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
           count: n,
           level: e.p.level,
           traceIds: e.s.traceIds,
-          exceptions: topExceptions([e.s]),
+          exceptions: exceptionsOf([e.s]),
         }));
     const report: ServiceReport = {
       service: name,
@@ -440,7 +426,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
           pValue: c.test.pValue,
           level: byErrors ? 'error' : dominant(e.s.levels),
           traceIds: e.s.traceIds,
-          exceptions: topExceptions([e.s]),
+          exceptions: exceptionsOf([e.s]),
         });
       }
       const severity = (l: string) => (isErrorLevel(l) ? 2 : l === 'warn' ? 1 : 0);

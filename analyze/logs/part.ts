@@ -12,7 +12,8 @@ import type { ShapeIds } from './line-cache.js';
 import { createMiner, newShapeMemo } from './miner.js';
 import type { Miner, MinerConfig, ShapeMemo } from './miner.js';
 import type { RecordSink } from './reader.js';
-import { exceptionType } from './stack-traces.js';
+import { countException } from './exceptions.js';
+import type { ExceptionTallies, ExceptionTally } from './exceptions.js';
 import { isErrorLevel } from './records.js';
 import type { LogRecord } from './records.js';
 import type { InputSummary } from './report-types.js';
@@ -37,28 +38,7 @@ export interface SvcStats {
   levels: Record<string, number>;
   traceIds: string[];
   /** Exceptions of the incident's records (stack traces joined to them), by type. */
-  exceptions?: Map<string, ExceptionTally>;
-}
-
-export interface ExceptionTally {
-  count: number;
-  /** The first one seen, with its message. */
-  example: string;
-}
-
-/**
- * Exception types kept per service and pattern: a logger that puts ids into a type field must not
- * grow a pattern without bound. Later new types are not counted; reports show the top 3.
- */
-const MAX_EXCEPTION_TYPES = 32;
-
-/** Counts `exception` (a record's, see stack-traces.ts) in `svc`. */
-function countException(svc: SvcStats, exception: string, n = 1, example = exception): void {
-  const type = exceptionType(exception);
-  const map = (svc.exceptions ??= new Map<string, ExceptionTally>());
-  const t = map.get(type);
-  if (t !== undefined) t.count += n;
-  else if (map.size < MAX_EXCEPTION_TYPES) map.set(type, { count: n, example });
+  exceptions?: ExceptionTallies;
 }
 
 /** Statistics of a pattern, or of one miner ref (several make a pattern). */
@@ -135,7 +115,13 @@ export function addStats(
       for (const [l, n] of Object.entries(sv.levels)) t.levels[l] = (t.levels[l] ?? 0) + n;
       for (const id of sv.traceIds)
         if (t.traceIds.length < limits.traceIds && !t.traceIds.includes(id)) t.traceIds.push(id);
-      for (const [type, e] of sv.exceptions ?? []) countException(t, type, e.count, e.example);
+      for (const [type, e] of sv.exceptions ?? [])
+        countException(
+          (t.exceptions ??= new Map<string, ExceptionTally>()),
+          type,
+          e.count,
+          e.example,
+        );
     }
   }
   if (from.first !== undefined && (into.first === undefined || from.first < into.first))
@@ -277,7 +263,8 @@ export class MiningPart {
     ) {
       svc.traceIds.push(r.traceId);
     }
-    if (r.exception !== undefined) countException(svc, r.exception);
+    if (r.exception !== undefined)
+      countException((svc.exceptions ??= new Map<string, ExceptionTally>()), r.exception);
     if (s.examples.length < this.config.examples && !s.examples.includes(content))
       s.examples.push(content);
     if (t !== undefined) {

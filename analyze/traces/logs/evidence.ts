@@ -17,6 +17,9 @@
  * Records without a service are given the service of the span they name, found in the traces.
  */
 import { compareRates } from '../../logs/baseline.js';
+import { topExceptions } from '../../logs/exceptions.js';
+import type { ExceptionTallies } from '../../logs/exceptions.js';
+import type { ExceptionCount } from '../../logs/report-types.js';
 import { confidence, criticalZ, normalQuantile } from '../../stats/tests.js';
 import type { AnalysisContext, AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
 import { checkRange } from '../analyses/analysis.js';
@@ -43,16 +46,11 @@ export interface NewLogPattern {
    * redacted), or null.
    */
   exception: string | null;
-  /** The exception types its lines raised, most first (at most 3), each with one in full. */
+  /**
+   * The exception types its lines raised, most first (at most 3), each with one in full
+   * (credentials redacted), as `obs analyze logs` lists them.
+   */
   exceptions: ExceptionCount[];
-}
-
-export interface ExceptionCount {
-  /** `ValueError`, `java.net.SocketTimeoutException`. */
-  type: string;
-  count: number;
-  /** The first one seen, in full (credentials redacted): `ValueError: card declined`. */
-  example: string;
 }
 
 export interface ServiceLogEvidence {
@@ -107,8 +105,8 @@ interface PatternTotals {
   lines: number;
   errors: number;
   traceIds: string[];
-  /** Exception type -> how many, and the first one seen. */
-  exceptions: Map<string, { count: number; example: string }>;
+  /** The exception tallies of the pattern's refs. */
+  exceptions: ExceptionTallies[];
 }
 
 /** Per pattern id: lines, errors, traces; merging references the miner settled into one. */
@@ -123,15 +121,11 @@ function byPattern(input: LogEvidenceInput, s: ServiceLogs | undefined) {
       lines: 0,
       errors: 0,
       traceIds: [],
-      exceptions: new Map(),
+      exceptions: [],
     };
     e.lines += t.lines;
     e.errors += t.errors;
-    for (const [type, x] of t.exceptions ?? []) {
-      const have = e.exceptions.get(type);
-      if (have === undefined) e.exceptions.set(type, { ...x });
-      else have.count += x.count;
-    }
+    if (t.exceptions !== undefined) e.exceptions.push(t.exceptions);
     for (const tid of t.traceIds)
       if (e.traceIds.length < 3 && !e.traceIds.includes(tid)) e.traceIds.push(tid);
     out.set(id, e);
@@ -391,30 +385,19 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
   }
 }
 
-/** Exception types shown per pattern, at most. */
-const TOP_EXCEPTIONS = 3;
-
-/** A pattern's exceptions, most first (then by type), at most `TOP_EXCEPTIONS`. */
-function topExceptions(byType: ReadonlyMap<string, { count: number; example: string }>) {
-  return [...byType]
-    .map(([type, e]) => ({ type, count: e.count, example: e.example }))
-    .sort((x, y) => y.count - x.count || (x.type < y.type ? -1 : 1))
-    .slice(0, TOP_EXCEPTIONS);
-}
-
 /**
  * ` raising ValueError: card declined`, for a pattern whose lines carry a stack trace: the type
  * raised most. When they raised several, how many of them it was, and the next types with theirs:
  * ` raising TimeoutError: bank did not answer (28 of 30; also ValueError 2)`.
  */
-function raisedText(byType: ReadonlyMap<string, { count: number; example: string }> | undefined) {
-  if (byType === undefined || byType.size === 0) return '';
-  const [top, ...rest] = topExceptions(byType);
-  const raised = ` raising ${clip(top!.example, 100)}`;
+function raisedText(tallies: readonly ExceptionTallies[] | undefined): string {
+  const [top, ...rest] = topExceptions(tallies ?? []);
+  if (top === undefined) return '';
+  const raised = ` raising ${clip(top.example, 100)}`;
   if (rest.length === 0) return raised;
   let total = 0;
-  for (const e of byType.values()) total += e.count;
-  return `${raised} (${top!.count} of ${total}; also ${rest.map((e) => `${e.type} ${e.count}`).join(', ')})`;
+  for (const byType of tallies ?? []) for (const e of byType.values()) total += e.count;
+  return `${raised} (${top.count} of ${total}; also ${rest.map((e) => `${e.type} ${e.count}`).join(', ')})`;
 }
 
 /** A template for a reason: long ones keep their start and their end, where the exception is. */

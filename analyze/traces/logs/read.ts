@@ -20,8 +20,9 @@ import {
 } from '../../logs/records.js';
 import type { LogRecord, ParseContext } from '../../logs/records.js';
 import { isShaped } from '../../logs/header.js';
-import { withoutSecrets } from '../../logs/secrets.js';
-import { StackTraceJoiner, exceptionType } from '../../logs/stack-traces.js';
+import { countException } from '../../logs/exceptions.js';
+import type { ExceptionTallies, ExceptionTally } from '../../logs/exceptions.js';
+import { StackTraceJoiner } from '../../logs/stack-traces.js';
 import { Problems } from '../readers/problems.js';
 
 /** Per service and pattern reference: lines, error lines, and a few trace ids. */
@@ -29,11 +30,8 @@ export interface PatternTally {
   lines: number;
   errors: number;
   traceIds: string[];
-  /**
-   * The exceptions of its records (a stack trace joined to them), by type: how many, and the
-   * first one seen in full. At most `MAX_EXCEPTION_TYPES` types.
-   */
-  exceptions?: Map<string, { count: number; example: string }>;
+  /** The exceptions of its records (a stack trace joined to them), by type. */
+  exceptions?: ExceptionTallies;
 }
 
 export interface ServiceLogs {
@@ -92,11 +90,6 @@ const MAX_ERROR_TRACES = 100_000;
 const MAX_PENDING = 1_000_000;
 /** Error lines kept with their trace, at most (beyond, they count in the tallies only). */
 const MAX_TRACED_ERRORS = 1_000_000;
-/**
- * Exception types counted per service and pattern: a logger that puts ids into a type field must
- * not grow a pattern without bound (as `obs analyze logs` counts them, analyze/logs/part.ts).
- */
-const MAX_EXCEPTION_TYPES = 32;
 /** Lines of each file its header is learned from (as `obs analyze logs` does). */
 const HEADER_SAMPLE = 200;
 
@@ -126,15 +119,8 @@ export function tally(
   }
   t.lines++;
   if (error) t.errors++;
-  if (exception !== undefined) {
-    const type = exceptionType(exception);
-    const byType = (t.exceptions ??= new Map<string, { count: number; example: string }>());
-    const e = byType.get(type);
-    if (e !== undefined) e.count++;
-    // Reports quote the example: credentials in it are redacted, as `obs analyze logs` does.
-    else if (byType.size < MAX_EXCEPTION_TYPES)
-      byType.set(type, { count: 1, example: withoutSecrets(exception) });
-  }
+  if (exception !== undefined)
+    countException((t.exceptions ??= new Map<string, ExceptionTally>()), exception);
   if (traceId !== undefined && t.traceIds.length < EXAMPLES && !t.traceIds.includes(traceId)) {
     t.traceIds.push(traceId);
   }
