@@ -7,8 +7,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
 import { ObsError } from '../../../core/errors.js';
 import { DEFAULT_ANALYSES } from '../analyses/index.js';
-import { convertItems, packSpans, packedBuffers, unpackSpans } from '../readers/convert-items.js';
-import { strictCheck } from '../readers/files.js';
+import { packSpans, packedBuffers, unpackSpans } from '../readers/convert-items.js';
+import { convertBatch } from '../readers/files.js';
 import { Problems } from '../readers/problems.js';
 import { TraceSink } from '../sink.js';
 import type { Span } from '../span.js';
@@ -87,12 +87,7 @@ port.on('message', (m: ToShard) => {
       send({ type: 'ack', id: m.id, file: '', spans: spans.length });
       return;
     }
-    const p = init.strict ? new Problems() : problems;
-    const spans = convertItems(m.file, m.items, p);
-    if (init.strict) {
-      strictCheck(p);
-      problems.merge(p.summary());
-    }
+    const spans = convertBatch(m.file, m.items, problems, init.strict);
     const own: Span[] = [];
     for (const s of spans) {
       const shard = shardOf(s.traceId, init.count);

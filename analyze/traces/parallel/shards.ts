@@ -15,10 +15,10 @@ import type { ExitCodeValue } from '../../../core/errors.js';
 import { inputBytes } from '../../../core/lines.js';
 import type { ResultKey } from '../analyses/analysis.js';
 import type { AssemblerOptions } from '../assemble.js';
-import { convertItems, packSpans, packedBuffers } from '../readers/convert-items.js';
+import { packSpans, packedBuffers } from '../readers/convert-items.js';
 import type { ReadOptions, SourceSummary } from '../readers/files.js';
-import { strictCheck, traceItems } from '../readers/files.js';
-import { Problems } from '../readers/problems.js';
+import { convertBatch, traceItems } from '../readers/files.js';
+import type { Problems } from '../readers/problems.js';
 import type { SinkStats } from '../sink.js';
 import { mergeSinkStats } from '../sink.js';
 import type { FromShard, ShardInit, ToShard } from './protocol.js';
@@ -202,7 +202,7 @@ async function runShards(
   };
   try {
     try {
-      await feed(post, () => shards.reduce((n, s) => n + s.inFlight, 0));
+      await feed(post, () => pending.size);
     } catch (err) {
       // This thread's own bad input (a document cut short) comes after every batch sent: a shard
       // may still report an earlier one.
@@ -319,12 +319,7 @@ export async function readBesideWorker(
           await post({ type: 'items', id: id++, file: summary.file, items });
           continue;
         }
-        const p = strict ? new Problems() : problems;
-        const batch = convertItems(summary.file, items, p);
-        if (strict) {
-          strictCheck(p);
-          problems.merge(p.summary());
-        }
+        const batch = convertBatch(summary.file, items, problems, strict);
         counted(summary, batch.length);
         if (batch.length === 0) continue;
         const spans = packSpans(batch);

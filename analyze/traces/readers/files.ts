@@ -65,6 +65,24 @@ export function strictCheck(problems: Problems): void {
   });
 }
 
+/**
+ * Parses and converts a batch of items; in strict mode its problems are checked before they join
+ * the rest, so the first bad input stops the run at its line.
+ */
+export function convertBatch(
+  file: string,
+  items: readonly JsonItem[],
+  problems: Problems,
+  strict: boolean,
+): Span[] {
+  if (!strict) return convertItems(file, items, problems);
+  const p = new Problems();
+  const spans = convertItems(file, items, p);
+  strictCheck(p);
+  problems.merge(p.summary());
+  return spans;
+}
+
 export interface ItemsOfFile {
   summary: SourceSummary;
   items: JsonItem[];
@@ -178,13 +196,7 @@ export async function* readTraceFiles(
   const label = opts.label ?? 'reading traces';
   let total = 0;
   for await (const { summary, items } of traceItems(sources, problems, summaries, strict)) {
-    // In strict mode each batch's problems are checked before they join the rest.
-    const p = strict ? new Problems() : problems;
-    const spans = convertItems(summary.file, items, p);
-    if (strict) {
-      strictCheck(p);
-      problems.merge(p.summary());
-    }
+    const spans = convertBatch(summary.file, items, problems, strict);
     summary.spans += spans.length;
     total += spans.length;
     opts.onProgress?.({ label, done: total, unit: 'spans' });
