@@ -90,7 +90,18 @@ export function logLines(r: TraceReport, max: number): string[] {
       const raised = top?.exception == null ? '' : ` raising ${top.exception.slice(0, 100)}`;
       const fresh = top !== undefined ? `; new: "${top.template.slice(0, 100)}"${raised}` : '';
       return `${s.service}: ${int(s.errorLines)} error lines of ${int(s.lines)}${base}${fresh}`;
-    });
+    })
+    .concat(
+      // Requests cut short where a chain of them starts; those that follow are in the JSON.
+      r.logs.shortRequests
+        .filter((s) => s.originRequests >= 0.5)
+        .slice(0, max)
+        .map(
+          (s) =>
+            `${s.service}: ${int(s.short)} of ${int(s.requests)} requests to ${s.operation} wrote fewer log lines than usual (under ${s.usualLines}; baseline ${int(s.baselineShort)} of ${int(s.baselineRequests)})`,
+        ),
+    )
+    .slice(0, max);
 }
 
 /** The slowest traces' critical paths, one line each, steps under 1% of the trace left out. */

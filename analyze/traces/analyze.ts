@@ -239,6 +239,14 @@ function warningsOf(s: InputSummary, label: string): string[] {
   return w;
 }
 
+/** Whether the baseline's traces must meet the baseline's log records span by span. */
+function baselineNeedsSpans(logs: LogEvidenceInput | undefined): boolean {
+  const b = logs?.baseline;
+  if (b === undefined) return false;
+  // Lines per request are compared only when both sides' lines name their spans.
+  return b.pending.length > 0 || (b.spanLines.size > 0 && logs!.incident.spanLines.size > 0);
+}
+
 /** What the report should say about `--logs` input that was skipped or could not be used. */
 function logWarnings(l: LogEvidenceResult): string[] {
   const w: string[] = [];
@@ -250,6 +258,10 @@ function logWarnings(l: LogEvidenceResult): string[] {
   if (l.unknownService > 0 && l.unknownService * 2 >= l.lines)
     w.push(
       `logs: ${l.unknownService} of ${l.lines} lines name no service and carry no trace id of the input; they are not evidence for any service`,
+    );
+  if (l.tooManySpans)
+    w.push(
+      'logs: more spans are named by log lines than are kept; the lines requests wrote are not compared with the baseline',
     );
   return w;
 }
@@ -267,9 +279,9 @@ export async function analyzeTraces(opts: AnalyzeTracesOptions): Promise<TraceRe
       opts.baseline,
       prepared.filter((p) => p.analysis.baseline),
       opts.assembler,
-      // Baseline log records waiting for their span keep the baseline on this thread, as --logs
-      // keeps the input: they are matched to spans as the traces go past.
-      { logs: opts.logs?.baseline?.pending.length ? opts.logs : undefined, input: 'baseline' },
+      // Baseline log records waiting for their span, or counted per request, keep the baseline on
+      // this thread, as --logs keeps the input: they are matched to spans as the traces go past.
+      { logs: baselineNeedsSpans(opts.logs) ? opts.logs : undefined, input: 'baseline' },
     );
     baselineCtx = { results: {}, baseline: undefined, logs: undefined };
     finishAll(b, baselineCtx);

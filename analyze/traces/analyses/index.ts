@@ -12,6 +12,7 @@ import { profileAnalysis } from './profile.js';
 import { rootCausesAnalysis } from './root-causes.js';
 import { logEvidenceAnalysis } from '../logs/evidence.js';
 import { logSpanServicesAnalysis } from '../logs/span-services.js';
+import { requestLinesAnalysis } from '../logs/request-lines.js';
 
 export const DEFAULT_ANALYSES: readonly TraceAnalysis<ResultKey, object>[] = [
   profileAnalysis,
@@ -23,6 +24,8 @@ export const DEFAULT_ANALYSES: readonly TraceAnalysis<ResultKey, object>[] = [
   changesAnalysis,
   // Over the baseline: the services its log records name by span id, for the log evidence.
   logSpanServicesAnalysis,
+  // Over both inputs: log lines per request, for the log evidence to find requests cut short.
+  requestLinesAnalysis,
   // Independent of the traces except for trace ids; before the ranking that uses it.
   logEvidenceAnalysis,
   // Last: combines the evidence of all of the above.

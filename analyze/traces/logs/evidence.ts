@@ -15,6 +15,9 @@
  *    placed (no trace id, or traces not in the input) count by their share of the service's lines.
  *
  * Records without a service are given the service of the span they name, found in the traces.
+ *
+ * With `--baseline-logs`, requests that wrote fewer log lines than usual (request-lines.ts) are
+ * evidence too: where such short requests start, the code stopped before its usual lines.
  */
 import { compareRates } from '../../logs/baseline.js';
 import { topExceptions } from '../../logs/exceptions.js';
@@ -26,6 +29,8 @@ import { checkRange } from '../analyses/analysis.js';
 import type { Trace } from '../trace.js';
 import type { LogEvidenceInput, LogSide, ServiceLogs, TracedError } from './read.js';
 import { UNKNOWN_SERVICE, tally } from './read.js';
+import { findShortRequests } from './request-lines.js';
+import type { ShortRequests } from './request-lines.js';
 
 export type { LogEvidenceInput } from './read.js';
 
@@ -34,6 +39,8 @@ export interface LogEvidenceConfig {
   alpha: number;
   /** Fewest error lines of a pattern (per service) to count. Default 2. */
   minCount: number;
+  /** Fewest baseline requests of an operation to learn how many lines it usually logs. Default 5. */
+  minRequests: number;
 }
 
 export interface NewLogPattern {
@@ -75,7 +82,7 @@ export interface ServiceLogEvidence {
   passedUpRequests: number;
 }
 
-export type LogFindingKind = 'logErrorOrigin' | 'logErrors' | 'newLogErrors';
+export type LogFindingKind = 'logErrorOrigin' | 'logErrors' | 'newLogErrors' | 'shortRequests';
 
 export interface LogFinding {
   service: string;
@@ -93,6 +100,13 @@ export interface LogEvidenceResult {
   unknownService: number;
   malformedLines: number;
   services: ServiceLogEvidence[];
+  /**
+   * Operations whose requests wrote fewer log lines than usual more often than in the baseline
+   * (needs `--baseline-logs` whose lines name their spans), most requests starting there first.
+   */
+  shortRequests: ShortRequests[];
+  /** More spans were named by log lines than are kept: requests' line counts not compared. */
+  tooManySpans: boolean;
   evidence: LogFinding[];
 }
 
@@ -214,7 +228,30 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
     // The baseline's records found their spans in the baseline's traces (span-services.ts).
     if (input.baseline !== undefined)
       settle(input.baseline, ctx.baseline?.logSpanServices ?? new Map<string, string>());
-    return this.evaluate(input, inc, input.baseline);
+    const result = this.evaluate(input, inc, input.baseline);
+    // Step 4: requests cut short, by the lines they wrote.
+    const short = findShortRequests(
+      { alpha: this.cfg.alpha, minRequests: this.cfg.minRequests },
+      ctx.results.requestLines,
+      ctx.baseline?.requestLines,
+      (ref) => input.patternOf(ref),
+    );
+    result.shortRequests = short.shortRequests;
+    result.tooManySpans = inc.spanLinesFull || input.baseline?.spanLinesFull === true;
+    for (const o of short.origins) {
+      const t = o.top;
+      const missing = t.missing === null ? '' : `; "${clip(t.missing, 100)}" missing most`;
+      result.evidence.push({
+        service: o.service,
+        kind: 'shortRequests',
+        score: o.score,
+        text: `requests to ${t.operation} wrote fewer log lines than usual (under ${t.usualLines}) in ${t.short} of ${t.requests} (baseline ${t.baselineShort} of ${t.baselineRequests}), as if cut short${missing}${t.traceIds.length > 0 ? ` (trace ${t.traceIds[0]})` : ''}`,
+      });
+    }
+    result.evidence = result.evidence
+      .filter((e) => e.score > 0.001)
+      .sort((a, b) => b.score - a.score);
+    return result;
   }
 
   /** Step 1: how unusual each (service, error pattern) is. */
@@ -380,7 +417,9 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       malformedLines:
         inc.problems.count('malformedJson') + (base?.problems.count('malformedJson') ?? 0),
       services,
-      evidence: evidence.filter((e) => e.score > 0.001).sort((a, b) => b.score - a.score),
+      shortRequests: [],
+      tooManySpans: false,
+      evidence,
     };
   }
 }
@@ -454,10 +493,11 @@ export const logEvidenceAnalysis: TraceAnalysis<'logEvidence', LogEvidenceConfig
   description:
     'unusual error lines per service in --logs, placed in their traces: where failing requests start',
   baseline: false,
-  defaults: { alpha: 0.05, minCount: 2 },
+  defaults: { alpha: 0.05, minCount: 2, minRequests: 5 },
   validate: (c) => [
     ...checkRange('alpha', c.alpha, 1e-9, 0.5),
     ...checkRange('minCount', c.minCount, 1, 1e9),
+    ...checkRange('minRequests', c.minRequests, 2, 1e9),
   ],
   // Without logs there is nothing to tie to spans: no per-trace work at all.
   create: (c, env) =>

@@ -71,6 +71,13 @@ export interface LogSide {
   pending: PendingRecord[];
   /** Trace id -> its error lines (incident only). */
   errorsByTrace: Map<string, TracedError[]>;
+  /**
+   * Span id -> pattern references of the non-error lines that name it (empty when it has only
+   * error lines): what each request logged (request-lines.ts).
+   */
+  spanLines: Map<string, number[]>;
+  /** More spans were named than `spanLines` keeps: a request's count may be cut. */
+  spanLinesFull: boolean;
   problems: Problems;
 }
 
@@ -90,6 +97,8 @@ const MAX_ERROR_TRACES = 100_000;
 const MAX_PENDING = 1_000_000;
 /** Error lines kept with their trace, at most (beyond, they count in the tallies only). */
 const MAX_TRACED_ERRORS = 1_000_000;
+/** Spans whose lines are kept per span, at most (beyond, per-request counts are not used). */
+const MAX_SPAN_LINES = 2_000_000;
 /** Lines of each file its header is learned from (as `obs analyze logs` does). */
 const HEADER_SAMPLE = 200;
 
@@ -138,6 +147,8 @@ function emptySide(files: readonly string[]): LogSide {
     services: new Map(),
     pending: [],
     errorsByTrace: new Map(),
+    spanLines: new Map(),
+    spanLinesFull: false,
     problems: new Problems(),
   };
 }
@@ -196,6 +207,14 @@ async function readFile(
         }
       }
       list?.push({ service, spanId: r.spanId, ref });
+    }
+    if (r.spanId !== undefined && !side.spanLinesFull) {
+      let lines = side.spanLines.get(r.spanId);
+      if (lines === undefined) {
+        if (side.spanLines.size >= MAX_SPAN_LINES) side.spanLinesFull = true;
+        else side.spanLines.set(r.spanId, (lines = []));
+      }
+      if (!error) lines?.push(ref);
     }
     if (service === undefined && r.spanId !== undefined && side.pending.length < MAX_PENDING) {
       side.pending.push({

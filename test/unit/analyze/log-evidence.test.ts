@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readLogEvidenceInput } from '../../../analyze/traces/logs/read.js';
 import { analyzeTraces, fileSource } from '../../../analyze/traces/analyze.js';
+import { renderText } from '../../../analyze/report/text.js';
 import type { SpanSource } from '../../../analyze/traces/analyze.js';
 import type { Span } from '../../../analyze/traces/span.js';
 import { ObsError } from '../../../core/errors.js';
@@ -478,5 +479,96 @@ describe('log evidence', () => {
     expect(r.logs!.evidence.map((e) => e.service)).toEqual(['orders']);
     expect(r.logs!.evidence[0]!.score).toBeCloseTo(0.3, 2);
     expect(r.rootCauses[0]!.service).toBe('orders');
+  });
+});
+
+describe('requests cut short, by the log lines they wrote', () => {
+  const none = () => false;
+  /** Routine lines, but payments stops before its second line in every third request. */
+  function cut(from: number, n: number, cutOrders: boolean): string[] {
+    const out: string[] = [];
+    for (let k = from; k < from + n; k++) {
+      const short = k % 3 === 0;
+      out.push(json('web', 'info', `GET / took ${k % 17} ms`, k, 'aa'));
+      out.push(json('orders', 'info', `order ${k} received`, k, 'bb'));
+      if (!(short && cutOrders)) out.push(json('orders', 'info', `order ${k} stored`, k, 'bb'));
+      out.push(json('payments', 'info', `charging order ${k}`, k, 'cc'));
+      if (!short) out.push(json('payments', 'info', `charged order ${k}`, k, 'cc'));
+    }
+    return out;
+  }
+  const usual = (from: number, n: number) => cut(from, n, false);
+  /** Every request writes all its lines. */
+  const whole = (from: number, n: number) => {
+    const out: string[] = [];
+    for (let k = from; k < from + n; k++) {
+      out.push(json('web', 'info', `GET / took ${k % 17} ms`, k, 'aa'));
+      out.push(json('orders', 'info', `order ${k} received`, k, 'bb'));
+      out.push(json('orders', 'info', `order ${k} stored`, k, 'bb'));
+      out.push(json('payments', 'info', `charging order ${k}`, k, 'cc'));
+      out.push(json('payments', 'info', `charged order ${k}`, k, 'cc'));
+    }
+    return out;
+  };
+
+  it('blames the deepest service whose requests wrote fewer lines than usual, naming the line missing', async () => {
+    // Spans carry no error: only the lines tell that payments stopped early, and orders with it.
+    const logs = await readLogEvidenceInput([file(cut(1000, 60, true))], [file(whole(0, 60))]);
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 60, none)),
+      baseline: memory(requests(0, 60, none)),
+      logs,
+    });
+    const short = r.logs!.shortRequests;
+    const of = (s: string) => short.find((x) => x.service === s);
+    expect(of('payments')).toMatchObject({
+      operation: 'POST /pay',
+      usualLines: 2,
+      baselineRequests: 60,
+      baselineShort: 0,
+      requests: 60,
+      short: 20,
+      missing: 'charged order <*>',
+    });
+    expect(of('payments')!.originRequests).toBeGreaterThan(18);
+    // orders stopped in the same requests, after payments did: it follows, it does not start.
+    expect(of('orders')).toMatchObject({ short: 20 });
+    expect(of('orders')!.originRequests).toBeLessThan(1);
+    expect(of('web')).toBeUndefined();
+    expect(r.rootCauses[0]!.service).toBe('payments');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(
+      /^requests to POST \/pay wrote fewer log lines than usual \(under 2\) in 20 of 60 \(baseline 0 of 60\), as if cut short; "charged order <\*>" missing most \(trace /,
+    );
+    expect(r.logs!.evidence.find((e) => e.service === 'orders')?.score ?? 0).toBeLessThan(0.01);
+    // The terminal report lists where short requests start, not those that follow.
+    const text = renderText(r);
+    expect(text).toContain(
+      'payments: 20 of 60 requests to POST /pay wrote fewer log lines than usual (under 2; baseline 0 of 60)',
+    );
+    expect(text).not.toMatch(/orders: .* wrote fewer log lines/);
+  });
+
+  it('finds nothing when requests wrote as many lines as in the baseline, or in traces no line names', async () => {
+    // The same share of short payments requests on both sides, and incident traces beyond the
+    // logs' reach (no line names their spans): neither is a change.
+    const logs = await readLogEvidenceInput([file(usual(1000, 60))], [file(usual(0, 60))]);
+    const r = await analyzeTraces({
+      input: memory([...requests(1000, 60, none), ...requests(2000, 60, none)]),
+      baseline: memory(requests(0, 60, none)),
+      logs,
+    });
+    expect(r.logs!.shortRequests).toEqual([]);
+    expect(r.logs!.evidence).toEqual([]);
+  });
+
+  it('needs baseline logs that name their spans to compare with', async () => {
+    const logs = await readLogEvidenceInput([file(cut(1000, 60, true))], undefined);
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 60, none)),
+      baseline: memory(requests(0, 60, none)),
+      logs,
+    });
+    expect(r.logs!.shortRequests).toEqual([]);
+    expect(r.logs!.evidence.filter((e) => e.kind === 'shortRequests')).toEqual([]);
   });
 });

@@ -1,0 +1,390 @@
+/**
+ * Requests that wrote fewer log lines than usual: the log side of "cut short". A request to a
+ * service (its entry span and the spans of the same service under it) that usually logs a few
+ * lines and now logs fewer stopped before the code that writes them: an exception thrown and
+ * turned into an error answer, an early return. Spans may carry no error status at all (an
+ * exception handler that answers 200, or instrumentation that does not record it), so this can
+ * be the only trace of the fault. The idea is log invariant mining (Lou et al., USENIX ATC
+ * 2010: counts of log lines that go together in normal runs, broken in a failing one), applied
+ * per operation, with the spans telling which lines belong to which request.
+ *
+ * 1. Per side, for every request in a trace the logs saw (some line names one of its spans): its
+ *    operation (service and entry span name) and how many non-error lines name its spans. Error
+ *    lines are the error evidence's (evidence.ts); counting them here would read an error path
+ *    that logs more as no change.
+ * 2. Per operation, the usual count is the fewest lines 95% of its baseline requests wrote;
+ *    requests below it are short. A one-sided two-proportion test compares the share of short
+ *    requests with the baseline's, Bonferroni-corrected over the operations tested.
+ * 3. The incident's short requests are placed in their traces: a short request with a short
+ *    request of another service below it in the call tree follows that one (it got an error
+ *    back, and stopped), as evidence.ts places error lines. A service's score is the share of its
+ *    requests that start a short chain, weighed by the excess over the baseline's share and the
+ *    test's confidence.
+ */
+import { confidence, criticalZ, proportionIncreaseZ } from '../../stats/tests.js';
+import type { AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
+import type { Trace } from '../trace.js';
+import type { LogEvidenceInput, LogSide } from './read.js';
+
+/** Per operation: how many requests wrote how many lines, and which patterns they wrote. */
+export interface OperationLines {
+  service: string;
+  operation: string;
+  requests: number;
+  /** Non-error lines written per request -> requests. */
+  lines: Map<number, number>;
+  /** Pattern reference -> requests with at least one line of it. */
+  refs: Map<number, number>;
+}
+
+/** The incident's requests in input order, to place the short ones in their traces. */
+export interface PlacedRequests {
+  /** Index into `RequestLines.operations` per request. */
+  operation: number[];
+  lines: number[];
+  /** The request it was made for (the nearest enclosing request of the trace), or -1. */
+  parent: number[];
+  /** Index into `traceIds`. */
+  trace: number[];
+  traceIds: string[];
+}
+
+export interface RequestLines {
+  operations: OperationLines[];
+  /** Requests per service, all operations. */
+  services: Map<string, number>;
+  /** Incident only. */
+  placed: PlacedRequests | undefined;
+}
+
+/** One operation whose requests were short more often than in the baseline. */
+export interface ShortRequests {
+  service: string;
+  operation: string;
+  /** The fewest lines 95% of its baseline requests wrote: fewer is short. */
+  usualLines: number;
+  baselineRequests: number;
+  baselineShort: number;
+  requests: number;
+  short: number;
+  /** The test's z (positive: short more often than in the baseline). */
+  z: number;
+  /** Short requests not explained by a short request of a deeper service, weighed (step 3). */
+  originRequests: number;
+  /** The usual line whose share of requests fell most, or null. */
+  missing: string | null;
+  traceIds: string[];
+}
+
+/** A service where short chains start: its score, and its operation with the most of them. */
+export interface ShortRequestOrigin {
+  service: string;
+  score: number;
+  top: ShortRequests;
+}
+
+/** Share of baseline requests the usual count must cover. */
+const USUAL_SHARE = 0.95;
+/** Trace ids kept per operation, for examples. */
+const EXAMPLES = 3;
+/** Incident requests kept for placing, at most (beyond, they count as starting their chain). */
+const MAX_PLACED = 2_000_000;
+
+const opKey = (service: string, name: string) => `${service}\u0000${name}`;
+
+class RequestLinesRun implements AnalysisRun<RequestLines> {
+  private readonly ops = new Map<string, number>();
+  private readonly operations: OperationLines[] = [];
+  private readonly services = new Map<string, number>();
+  private readonly placed: PlacedRequests | undefined;
+
+  constructor(
+    private readonly side: LogSide,
+    place: boolean,
+  ) {
+    this.placed = place
+      ? { operation: [], lines: [], parent: [], trace: [], traceIds: [] }
+      : undefined;
+  }
+
+  add(t: Trace): void {
+    const spans = t.spans;
+    const n = spans.length;
+    const logged: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(n);
+    let any = false;
+    for (let i = 0; i < n; i++) {
+      const refs = this.side.spanLines.get(spans[i]!.spanId);
+      logged[i] = refs;
+      if (refs !== undefined) any = true;
+    }
+    // A trace no line names may lie outside the logs' time range: its requests say nothing.
+    if (!any) return;
+    // Each span's request: the nearest ancestor-or-self that is an entry into its service.
+    const request = new Int32Array(n);
+    const entries: number[] = [];
+    for (let i = 0; i < n; i++) {
+      let r = i;
+      for (;;) {
+        const p = t.parent[r]!;
+        const s = spans[r]!;
+        if (
+          p < 0 ||
+          spans[p]!.service !== s.service ||
+          s.kind === 'server' ||
+          s.kind === 'consumer'
+        )
+          break;
+        r = p;
+      }
+      request[i] = r;
+      if (r === i) entries.push(i);
+    }
+    const lines = new Map<number, number>();
+    const refs = new Map<number, Set<number>>();
+    for (const e of entries) {
+      lines.set(e, 0);
+      refs.set(e, new Set());
+    }
+    for (let i = 0; i < n; i++) {
+      const l = logged[i];
+      if (l === undefined) continue;
+      const r = request[i]!;
+      lines.set(r, lines.get(r)! + l.length);
+      const set = refs.get(r)!;
+      for (const ref of l) set.add(ref);
+    }
+    const placed =
+      this.placed !== undefined && this.placed.lines.length < MAX_PLACED ? this.placed : undefined;
+    // Global request index of each entry span, for its callees' `parent`.
+    const index = new Map<number, number>();
+    if (placed !== undefined) {
+      placed.traceIds.push(t.traceId);
+      const first = placed.lines.length;
+      entries.forEach((e, k) => index.set(e, first + k));
+    }
+    for (const e of entries) {
+      const s = spans[e]!;
+      const k = opKey(s.service, s.name);
+      let o = this.ops.get(k);
+      if (o === undefined) {
+        o = this.operations.length;
+        this.ops.set(k, o);
+        this.operations.push({
+          service: s.service,
+          operation: s.name,
+          requests: 0,
+          lines: new Map(),
+          refs: new Map(),
+        });
+      }
+      const op = this.operations[o]!;
+      const written = lines.get(e)!;
+      op.requests++;
+      op.lines.set(written, (op.lines.get(written) ?? 0) + 1);
+      for (const ref of refs.get(e)!) op.refs.set(ref, (op.refs.get(ref) ?? 0) + 1);
+      this.services.set(s.service, (this.services.get(s.service) ?? 0) + 1);
+      if (placed !== undefined) {
+        placed.operation.push(o);
+        placed.lines.push(written);
+        const up = t.parent[e]!;
+        placed.parent.push(up < 0 ? -1 : index.get(request[up]!)!);
+        placed.trace.push(placed.traceIds.length - 1);
+      }
+    }
+  }
+
+  finish(): RequestLines {
+    return { operations: this.operations, services: this.services, placed: this.placed };
+  }
+}
+
+/** The fewest lines `USUAL_SHARE` of the requests wrote, and how many wrote fewer. */
+function usualLines(hist: ReadonlyMap<number, number>, requests: number) {
+  const sorted = [...hist].sort((a, b) => a[0] - b[0]);
+  const skip = Math.floor((1 - USUAL_SHARE) * requests);
+  let below = 0;
+  for (const [lines, count] of sorted) {
+    if (below + count > skip) return { usual: lines, short: below };
+    below += count;
+  }
+  return { usual: 0, short: 0 };
+}
+
+function shortOf(hist: ReadonlyMap<number, number>, usual: number): number {
+  let k = 0;
+  for (const [lines, count] of hist) if (lines < usual) k += count;
+  return k;
+}
+
+interface Tested {
+  incident: number;
+  baseline: OperationLines;
+  usual: number;
+  baselineShort: number;
+  short: number;
+  z: number;
+  /** Weight of each short request: the excess share over the baseline's, times confidence. */
+  weight: number;
+}
+
+export interface ShortRequestsConfig {
+  alpha: number;
+  /** Fewest baseline requests of an operation to learn its usual count from. */
+  minRequests: number;
+}
+
+/**
+ * Steps 2 and 3: operations whose requests were short more often than in the baseline, and the
+ * services where the short chains start.
+ */
+export function findShortRequests(
+  cfg: ShortRequestsConfig,
+  incident: RequestLines | undefined,
+  baseline: RequestLines | undefined,
+  patternOf: LogEvidenceInput['patternOf'],
+): { shortRequests: ShortRequests[]; origins: ShortRequestOrigin[] } {
+  if (incident?.placed === undefined || baseline === undefined)
+    return { shortRequests: [], origins: [] };
+  const base = new Map<string, OperationLines>();
+  for (const o of baseline.operations) base.set(opKey(o.service, o.operation), o);
+  const tested: Tested[] = [];
+  incident.operations.forEach((o, i) => {
+    const b = base.get(opKey(o.service, o.operation));
+    if (b === undefined || b.requests < cfg.minRequests) return;
+    const { usual, short } = usualLines(b.lines, b.requests);
+    if (usual < 1) return;
+    const k = shortOf(o.lines, usual);
+    tested.push({
+      incident: i,
+      baseline: b,
+      usual,
+      baselineShort: short,
+      short: k,
+      z: proportionIncreaseZ(short, b.requests, k, o.requests),
+      weight: 0,
+    });
+  });
+  const zc = criticalZ(Math.max(1, tested.length), cfg.alpha);
+  const byOperation = new Map<number, Tested>();
+  for (const t of tested) {
+    const o = incident.operations[t.incident]!;
+    const pi = t.short / o.requests;
+    const pb = t.baselineShort / t.baseline.requests;
+    if (t.z <= 0 || pi <= pb) continue;
+    t.weight = ((pi - pb) / pi) * confidence(t.z, zc);
+    byOperation.set(t.incident, t);
+  }
+
+  // Step 3: each short request's weight, less the most a deeper short request explains.
+  const p = incident.placed;
+  const n = p.lines.length;
+  const weight = new Float64Array(n);
+  const below = new Float64Array(n);
+  for (let j = 0; j < n; j++) {
+    const t = byOperation.get(p.operation[j]!);
+    if (t === undefined || p.lines[j]! >= t.usual) continue;
+    weight[j] = t.weight;
+    for (let a = p.parent[j]!; a >= 0; a = p.parent[a]!) below[a] = Math.max(below[a]!, t.weight);
+  }
+  const origin = new Map<number, { mass: number; traces: string[] }>();
+  for (let j = 0; j < n; j++) {
+    if (weight[j]! <= 0) continue;
+    const o = weight[j]! * (1 - below[j]!);
+    const e = origin.get(p.operation[j]!) ?? { mass: 0, traces: [] };
+    e.mass += o;
+    const tid = p.traceIds[p.trace[j]!]!;
+    if (o > 0 && e.traces.length < EXAMPLES && !e.traces.includes(tid)) e.traces.push(tid);
+    origin.set(p.operation[j]!, e);
+  }
+
+  const shortRequests: ShortRequests[] = [];
+  const perService = new Map<string, { mass: number; top: ShortRequests; topMass: number }>();
+  for (const [i, t] of byOperation) {
+    const o = incident.operations[i]!;
+    const e = origin.get(i) ?? { mass: 0, traces: [] };
+    const s: ShortRequests = {
+      service: o.service,
+      operation: o.operation,
+      usualLines: t.usual,
+      baselineRequests: t.baseline.requests,
+      baselineShort: t.baselineShort,
+      requests: o.requests,
+      short: t.short,
+      z: Math.round(t.z * 100) / 100,
+      originRequests: Math.round(e.mass * 10) / 10,
+      missing: missingLine(o, t.baseline, patternOf),
+      traceIds: e.traces,
+    };
+    shortRequests.push(s);
+    const cur = perService.get(o.service);
+    if (cur === undefined) perService.set(o.service, { mass: e.mass, top: s, topMass: e.mass });
+    else {
+      cur.mass += e.mass;
+      if (e.mass > cur.topMass) {
+        cur.top = s;
+        cur.topMass = e.mass;
+      }
+    }
+  }
+  shortRequests.sort(
+    (a, b) =>
+      b.originRequests - a.originRequests ||
+      a.service.localeCompare(b.service) ||
+      a.operation.localeCompare(b.operation),
+  );
+
+  const origins: ShortRequestOrigin[] = [];
+  for (const [service, v] of perService) {
+    const requests = incident.services.get(service) ?? 0;
+    if (v.mass <= 0 || requests === 0) continue;
+    origins.push({ service, score: Math.min(1, v.mass / requests), top: v.top });
+  }
+  return { shortRequests, origins };
+}
+
+/**
+ * The pattern whose share of the operation's requests fell most from the baseline, by the
+ * patterns' final ids (the miner may have split one log statement into several refs).
+ */
+function missingLine(
+  o: OperationLines,
+  b: OperationLines,
+  patternOf: LogEvidenceInput['patternOf'],
+): string | null {
+  const share = (op: OperationLines) => {
+    const out = new Map<string, { template: string; requests: number }>();
+    for (const [ref, k] of op.refs) {
+      const { id, template } = patternOf(ref);
+      const e = out.get(id) ?? { template, requests: 0 };
+      e.requests += k;
+      out.set(id, e);
+    }
+    return out;
+  };
+  const now = share(o);
+  let best: { template: string; drop: number } | null = null;
+  for (const [id, e] of share(b)) {
+    const drop = e.requests / b.requests - (now.get(id)?.requests ?? 0) / o.requests;
+    if (drop > 0 && (best === null || drop > best.drop)) best = { template: e.template, drop };
+  }
+  return best?.template ?? null;
+}
+
+export const requestLinesAnalysis: TraceAnalysis<'requestLines', object> = {
+  key: 'requestLines',
+  description:
+    'log lines written per request (entry span and its service’s spans below), for the log evidence',
+  baseline: true,
+  defaults: {},
+  validate: () => [],
+  // Only when both sides' log records name their spans: without the baseline's there is no
+  // usual count to compare with.
+  create: (_c, env) => {
+    const side = env.input === 'baseline' ? env.logs?.baseline : env.logs?.incident;
+    const other = env.input === 'baseline' ? env.logs?.incident : env.logs?.baseline;
+    const named = (s: LogSide | undefined) => s !== undefined && s.spanLines.size > 0;
+    if (!named(side) || !named(other) || side!.spanLinesFull || other!.spanLinesFull)
+      return { finish: () => undefined };
+    return new RequestLinesRun(side!, env.input !== 'baseline');
+  },
+};
