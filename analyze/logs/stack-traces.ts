@@ -115,6 +115,13 @@ function reportsProblem(message: string): boolean {
  * ` * Running on http://...`). No frame, code line, pretty-printed JSON or pprint line starts so.
  */
 const BULLET = /^ \* \S/;
+/**
+ * The status lines werkzeug's and Flask's development server write (its banner, the reloader's,
+ * the debugger's): always records of their own, also right under an error, whose ` * ` list they
+ * are not (an error logged just before ` * Detected change in '/app/x.py', reloading`).
+ */
+const SERVER_STATUS =
+  /^ \* (?:Serving Flask app|Debug mode:|Environment:|Running on|Restarting with|Detected change in|Debugger is active|Debugger PIN:|Tip:)/;
 
 /** Levels whose message an exception on the next line belongs to (not INFO's). */
 const isProblemLevel = (level: string | undefined): boolean =>
@@ -209,6 +216,7 @@ export class StackTraceJoiner<T> {
     if (CHAINED.test(line)) return this.frames > 0 ? this.take(r, no) : false;
     if (startsBlank(line)) {
       const bullet = !this.traceback && BULLET.test(line);
+      if (bullet && SERVER_STATUS.test(line)) return false;
       // A status line is a record of its own (it is not indented under the line before it),
       // unless it comes right under a message that opens a list, whose items go on: one that
       // ends in a colon (`config invalid:`), or an error's (`config invalid`, then what is).

@@ -418,6 +418,32 @@ describe('stack traces in log files', () => {
     ]);
   });
 
+  it("never joins werkzeug's status lines (the reloader's) to an error right above them", async () => {
+    const f = write('reload.log', [
+      '[2026-11-29 18:16:21,003] ERROR in app: payment failed',
+      " * Detected change in '/app/x.py', reloading",
+      '[2026-11-29 18:16:22,004] ERROR in app: payment failed',
+      ' * Restarting with watchdog (inotify)',
+      ' * Debugger is active!',
+      ' * Debugger PIN: 123-456-789',
+      '[2026-11-29 18:16:23,005] ERROR in app: config invalid',
+      ' * DATABASE_URL is not set',
+      ' * Running on http://127.0.0.1:5000',
+    ]);
+    const r = await read(f);
+    expect(r.records.map((x) => [x.no, x.through, x.level, x.content])).toEqual([
+      [1, 1, 'error', 'payment failed'],
+      [2, 2, undefined, " * Detected change in '/app/x.py', reloading"],
+      [3, 3, 'error', 'payment failed'],
+      [4, 4, undefined, ' * Restarting with watchdog (inotify)'],
+      [5, 5, undefined, ' * Debugger is active!'],
+      [6, 6, undefined, ' * Debugger PIN: 123-456-789'],
+      // A list under an error still joins it; a status line after the list does not.
+      [7, 8, 'error', 'config invalid'],
+      [9, 9, undefined, ' * Running on http://127.0.0.1:5000'],
+    ]);
+  });
+
   it("keeps old Flask's indented development-server warning off the status line above it", async () => {
     const f = write('flask1.log', [
       ' * Serving Flask app "app" (lazy loading)',
