@@ -398,12 +398,31 @@ export function syslogProgram(line: string): string | undefined {
 }
 
 /**
+ * Programs that name an interpreter or a shell, not the service it runs (`python3[812]:`,
+ * `node[9]:`, `java[7]:`, `sh:`), a version dropped (`python3.11`); and file names that name no
+ * service (the system's logs, stdin; `analyze traces --logs` names none: ''). A service's own
+ * file (`orders.log`) says more than such a program, and names its records; elsewhere the
+ * program is all there is.
+ */
+const GENERIC_PROGRAMS = new Set(
+  'python node nodejs java ruby perl php dotnet sh bash dash zsh'.split(' '),
+);
+const GENERIC_FILES = new Set(['syslog', 'messages', 'daemon', 'kern', 'user', 'stdin', '']);
+const VERSION = /[\d.]+$/;
+
+/** Whether a syslog `program` names the record, rather than the file name (`GENERIC_PROGRAMS`). */
+const programNames = (program: string, ctx: ParseContext): boolean =>
+  !GENERIC_PROGRAMS.has(program.replace(VERSION, '')) || GENERIC_FILES.has(ctx.defaultService);
+
+/**
  * The service of a record that names none: a prefix's container, else the program of a syslog
  * line, else the file name's. A syslog program is the record's own, as a field is; a file name is
- * only what the file was called (`/var/log/syslog` holds sshd's, cron's and the kernel's lines).
+ * only what the file was called (`/var/log/syslog` holds sshd's, cron's and the kernel's lines);
+ * but an interpreter's name says less than a service's file name (`programNames`).
  */
 function fallbackService(line: string, ctx: ParseContext): string {
-  return (ctx.prefixed !== true && syslogProgram(line)) || ctx.defaultService;
+  const program = ctx.prefixed !== true ? syslogProgram(line) : undefined;
+  return program !== undefined && programNames(program, ctx) ? program : ctx.defaultService;
 }
 
 /**
@@ -522,7 +541,10 @@ export function textRecord(
     return recordOf(content, spans.level, time, ctx, NO_BASE, line);
   }
   // Lines of one digit shape differ in digits only, which the syslog patterns see as a class.
-  memo.program ??= (ctx.prefixed !== true && syslogProgramSpan(line)) || null;
+  if (memo.program === undefined) {
+    const at = ctx.prefixed !== true ? syslogProgramSpan(line) : undefined;
+    memo.program = at !== undefined && programNames(line.slice(at[0], at[1]), ctx) ? at : null;
+  }
   const service =
     memo.program === null ? ctx.defaultService : line.slice(memo.program[0], memo.program[1]);
   const record: LogRecord = { service, content };

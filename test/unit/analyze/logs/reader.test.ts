@@ -64,6 +64,19 @@ describe('readLogFile', () => {
     expect(new Set(records.map((r) => r.service))).toEqual(new Set(['gunicorn']));
   });
 
+  it("names the records of a service's file after it, not after an interpreter program", async () => {
+    // Lines repeat their shapes: the later ones are read from the shape cache.
+    const lines = Array.from(
+      { length: 8 },
+      (_, i) => `Nov 29 10:00:${String(10 + i)} web-1 python3[812]: ERROR payment ${i} failed`,
+    );
+    const named = await read(write('orders.log', lines));
+    expect(new Set(named.records.map((r) => r.service))).toEqual(new Set(['orders']));
+    // The system's log names no service: the program is all there is.
+    const system = await read(write('messages', lines));
+    expect(new Set(system.records.map((r) => r.service))).toEqual(new Set(['python3']));
+  });
+
   it('reads a file that mixes text and logfmt lines, each logfmt line parsed once', async () => {
     // Text lines first, so that the header is learned from them alone and lines are read by shape.
     const lines = [];

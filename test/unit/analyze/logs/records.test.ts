@@ -577,6 +577,34 @@ describe('parseLine', () => {
     );
   });
 
+  it('names a record after its file, not a syslog program that is only an interpreter or a shell', () => {
+    const header = learnFileHeader(['Nov 29 10:00:01 host python3[812]: order 1 placed']);
+    const ctx = (defaultService: string): ParseContext => ({ defaultService, header, year: 2026 });
+    const service = (line: string, file: string) => parseLine(line, ctx(file)).records[0]!.service;
+    for (const program of [
+      'python3[812]',
+      'python3.11[812]',
+      'node[9]',
+      'java[7]',
+      'sh',
+      'bash[3]',
+    ]) {
+      const line = `Nov 29 10:00:01 host ${program}: payment failed`;
+      expect(service(line, 'orders'), program).toBe('orders');
+      // A file name that names no service (the system's log, stdin) leaves the program.
+      expect(service(line, 'syslog'), program).toBe(program.replace(/\[\d+\]$/, ''));
+      expect(service(line, 'messages'), program).toBe(program.replace(/\[\d+\]$/, ''));
+      expect(service(line, 'stdin'), program).toBe(program.replace(/\[\d+\]$/, ''));
+      // `analyze traces --logs` names no file service: the program stays.
+      expect(service(line, ''), program).toBe(program.replace(/\[\d+\]$/, ''));
+    }
+    // Any other program names its record, as before.
+    expect(service('Nov 29 10:00:01 host sshd[123]: Accepted password for bob', 'orders')).toBe(
+      'sshd',
+    );
+    expect(service('Nov 29 10:00:01 host gunicorn[1]: worker booted', 'orders')).toBe('gunicorn');
+  });
+
   it("reads a level field that winston's colorize() coloured", () => {
     const line = JSON.stringify({ level: '\u001b[31merror\u001b[39m', message: 'db down' });
     expect(parseLine(line, plain).records[0]!.level).toBe('error');
