@@ -29,7 +29,7 @@ import { checkRange } from '../analyses/analysis.js';
 import type { Trace } from '../trace.js';
 import type { LogEvidenceInput, LogSide, ServiceLogs, TracedError } from './read.js';
 import { UNKNOWN_SERVICE, tally } from './read.js';
-import { findShortRequests } from './request-lines.js';
+import { findShortRequests, shortPhrase } from './request-lines.js';
 import type { ShortRequests } from './request-lines.js';
 
 export type { LogEvidenceInput } from './read.js';
@@ -245,7 +245,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
         service: o.service,
         kind: 'shortRequests',
         score: o.score,
-        text: `requests to ${t.operation} wrote fewer log lines than usual (under ${t.usualLines}) in ${t.short} of ${t.requests} (baseline ${t.baselineShort} of ${t.baselineRequests}), as if cut short${missing}${t.traceIds.length > 0 ? ` (trace ${t.traceIds[0]})` : ''}`,
+        text: `${t.short} of ${t.requests} requests to ${t.operation} wrote ${shortPhrase(t.usualLines)} (baseline ${t.baselineShort} of ${t.baselineRequests}), as if cut short${missing}${t.traceIds.length > 0 ? ` (trace ${t.traceIds[0]})` : ''}`,
       });
     }
     result.evidence = result.evidence

@@ -83,6 +83,11 @@ export interface ShortRequestOrigin {
   top: ShortRequests;
 }
 
+/** `no log line`, `fewer than 3 log lines`: what a short request of an operation wrote. */
+export function shortPhrase(usualLines: number): string {
+  return usualLines <= 1 ? 'no log line' : `fewer than ${usualLines} log lines`;
+}
+
 /** Share of baseline requests the usual count must cover. */
 const USUAL_SHARE = 0.95;
 /** Trace ids kept per operation, for examples. */
