@@ -92,7 +92,7 @@ export function shortPhrase(usualLines: number): string {
 const USUAL_SHARE = 0.95;
 /** Trace ids kept per operation, for examples. */
 const EXAMPLES = 3;
-/** Incident requests kept for placing, at most (beyond, they count as starting their chain). */
+/** Incident requests kept for placing, at most: beyond, the comparison covers the first ones. */
 const MAX_PLACED = 2_000_000;
 
 const opKey = (service: string, name: string) => `${service}\u0000${name}`;
@@ -123,7 +123,7 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
       if (refs !== undefined) any = true;
     }
     // A trace no line names may lie outside the logs' time range: its requests say nothing.
-    if (!any) return;
+    if (!any || (this.placed !== undefined && this.placed.lines.length >= MAX_PLACED)) return;
     // Each span's request: the nearest ancestor-or-self that is an entry into its service.
     const request = new Int32Array(n);
     const entries: number[] = [];
@@ -158,8 +158,7 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
       const set = refs.get(r)!;
       for (const ref of l) set.add(ref);
     }
-    const placed =
-      this.placed !== undefined && this.placed.lines.length < MAX_PLACED ? this.placed : undefined;
+    const placed = this.placed;
     // Global request index of each entry span, for its callees' `parent`.
     const index = new Map<number, number>();
     if (placed !== undefined) {
