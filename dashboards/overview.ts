@@ -68,21 +68,31 @@ function workNouns(model: SystemModel): string {
 
 export function overviewDashboard(model: SystemModel, s: DashboardSettings): DashboardBuilder {
   // A worker (servesHttp false) serves no requests: its line counts the tasks or messages it
-  // consumes, a scheduler's the tasks it publishes. Other services' consumer and producer spans
-  // (a web app's own Kafka consumer, the tasks it sends) stay out.
+  // consumes, a scheduler's the tasks it publishes, as their own dashboards do. Other services'
+  // consumer and producer spans (a web app's own Kafka consumer, the tasks it sends) stay out, and
+  // so do a worker's server spans (a health check, a monitoring endpoint).
   const namesOf = (kind: string) =>
     model.services.filter((x) => workSpanKind(x) === kind).map((x) => x.name);
+  const web = namesOf(SPAN_KIND_SERVER);
   const workers = namesOf(SPAN_KIND_CONSUMER);
   const schedulers = namesOf(SPAN_KIND_PRODUCER);
-  const kinds = [SPAN_KIND_SERVER];
-  const selections: Matcher[][] = [[re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]];
-  for (const [names, kind] of [
-    [workers, SPAN_KIND_CONSUMER],
-    [schedulers, SPAN_KIND_PRODUCER],
-  ] as const) {
-    if (names.length === 0) continue;
-    kinds.push(kind);
-    selections.push([re(SVC, '$service'), re(SVC, names.join('|')), eq(SPAN_LABELS.kind, kind)]);
+  const webOnly = workers.length + schedulers.length === 0;
+  const kinds: string[] = [];
+  const selections: Matcher[][] = [];
+  if (webOnly) {
+    // Every service serves HTTP: the query stays as it was before workers were known.
+    kinds.push(SPAN_KIND_SERVER);
+    selections.push([re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]);
+  } else {
+    for (const [names, kind] of [
+      [web, SPAN_KIND_SERVER],
+      [workers, SPAN_KIND_CONSUMER],
+      [schedulers, SPAN_KIND_PRODUCER],
+    ] as const) {
+      if (names.length === 0) continue;
+      kinds.push(kind);
+      selections.push([re(SVC, '$service'), re(SVC, names.join('|')), eq(SPAN_LABELS.kind, kind)]);
+    }
   }
   const work = spanRed(...selections);
   // Said in descriptions only when there are workers, so a web-only overview stays as it was.
@@ -140,7 +150,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     )
     .withPanel(
       timeseries(
-        kinds.length === 1 ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
+        webOnly ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
         `Server requests per second, per service.${andWorkers}`,
         [{ expr: work.rate([SVC]), legend }],
         {

@@ -1,6 +1,6 @@
 // The worker panels of the generated dashboards (a Celery worker, servesHttp false) evaluated by
 // the real promtool on synthetic span metrics: the worker's line counts its consumer spans only
-// (not its producer spans), a scheduler's (celery beat) its producer spans only, and a web
+// (not its producer or server spans), a scheduler's (celery beat) its producer spans only, and a web
 // service's line its server spans only (not its own consumer spans). The native stack of panel-queries.test.ts runs no worker, so this is where those
 // queries meet a real PromQL engine.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -67,6 +67,9 @@ const input = [
   ...buckets(task, '0.1', '1', 60),
   // Tasks it sends (producer spans) are not its work.
   calls(span('gateway', 'PRODUCER', 'apply_async/send_email'), 'STATUS_CODE_ERROR', 60),
+  // Nor are server spans it may have (a health check), as on its own dashboard.
+  calls(span('gateway', 'SERVER', 'GET /healthz'), 'STATUS_CODE_ERROR', 60),
+  ...buckets(span('gateway', 'SERVER', 'GET /healthz'), '5', '10', 60),
   // A web service: 120 requests a minute under 0.1s, none failing; its own consumer spans stay out.
   calls(web, 'STATUS_CODE_UNSET', 120),
   ...buckets(web, '0.05', '0.1', 120),

@@ -89,6 +89,28 @@ for (const name of [
   for (const suffix of ['', '_bucket', '_count', '_sum']) KNOWN.add(name + suffix);
 }
 
+/** The span kinds a service's line takes, read from every span selector of a query. */
+function kindsCounted(expr: string, service: string): string[] {
+  const kinds = new Set<string>();
+  for (const [, body] of expr.matchAll(
+    new RegExp(`(?:${METRICS.spanCalls}|${METRICS.spanDuration}_bucket)\\{([^}]*)\\}`, 'g'),
+  )) {
+    const matchers = [...body!.matchAll(/(\w+)(=~|=)"([^"]*)"/g)].map(([, l, op, v]) => ({
+      l: l!,
+      re: new RegExp(
+        `^(?:${op === '=' ? v!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : v!.replace('$service', '.*')})$`,
+      ),
+    }));
+    const takes = matchers.filter((m) => m.l === 'service_name').every((m) => m.re.test(service));
+    const kind = matchers.find((m) => m.l === 'span_kind');
+    if (takes && kind) {
+      for (const k of ['SPAN_KIND_SERVER', 'SPAN_KIND_CONSUMER', 'SPAN_KIND_PRODUCER'])
+        if (kind.re.test(k)) kinds.add(k);
+    }
+  }
+  return [...kinds].sort();
+}
+
 describe('dashboards generated from the shop model', () => {
   const model = shop();
   const built = buildDashboards(model);
@@ -400,7 +422,7 @@ describe('dashboards generated from the shop model', () => {
     const rate = panelQueries(overview).find((q) => q.panel === 'Rate: requests or messages')!.expr;
     expect(rate).toBe(
       'sum by (service_name) (' +
-        `rate(${METRICS.spanCalls}{service_name=~"$service", span_kind="SPAN_KIND_SERVER"}[$__rate_interval])` +
+        `rate(${METRICS.spanCalls}{service_name=~"$service", service_name=~"catalog|order-service", span_kind="SPAN_KIND_SERVER"}[$__rate_interval])` +
         ` or rate(${METRICS.spanCalls}{service_name=~"$service", service_name=~"gateway", span_kind="SPAN_KIND_CONSUMER"}[$__rate_interval]))`,
     );
     for (const q of panelQueries(overview).filter((x) => x.expr.includes(METRICS.spanCalls)))
@@ -409,6 +431,54 @@ describe('dashboards generated from the shop model', () => {
       overview.templating as { list: { name: string; query?: unknown }[] }
     ).list.find((v) => v.name === 'service');
     expect(JSON.stringify(variable?.query)).toContain('SPAN_KIND_SERVER|SPAN_KIND_CONSUMER');
+  });
+
+  it("the overview's line of a worker counts what its own dashboard counts, not its server spans", () => {
+    const m = shop();
+    // A Celery worker may serve a few server spans too (a health check, a Flower endpoint).
+    m.services[0] = {
+      ...m.services[0]!,
+      servesHttp: false,
+      libraries: ['celery', 'requests'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    };
+    m.services[1] = {
+      ...m.services[1]!,
+      servesHttp: false,
+      scheduler: true,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'beat'],
+    };
+    const b = buildDashboards(m);
+    const overview = b.dashboards.find((d) => d.title === 'shop / Overview')!.json;
+    // On its own dashboard, $service is the service.
+    const own = (service: string) =>
+      panelQueries(b.dashboards.find((d) => d.title === `shop / ${service}`)!.json)
+        .find((q) => q.panel === 'Error ratio')!
+        .expr.replaceAll('"$service"', `"${service}"`);
+    const spanQueries = panelQueries(overview).filter(
+      (q) => q.expr.includes(METRICS.spanCalls) || q.expr.includes(METRICS.spanDuration),
+    );
+    expect(spanQueries.filter((q) => q.expr.includes(METRICS.spanDuration)).length).toBe(4);
+    for (const q of spanQueries) {
+      for (const service of ['gateway', 'catalog', 'order-service'])
+        expect(kindsCounted(q.expr, service), `${q.panel}: ${service}`).toEqual(
+          kindsCounted(own(service), service),
+        );
+      expect(kindsCounted(q.expr, 'gateway'), q.panel).toEqual(['SPAN_KIND_CONSUMER']);
+      expect(kindsCounted(q.expr, 'catalog'), q.panel).toEqual(['SPAN_KIND_PRODUCER']);
+      expect(kindsCounted(q.expr, 'order-service'), q.panel).toEqual(['SPAN_KIND_SERVER']);
+    }
+
+    // With workers only, no line takes server spans.
+    m.services = m.services.slice(0, 1);
+    const alone = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!.json;
+    for (const q of panelQueries(alone).filter((x) => x.expr.includes('span_kind')))
+      expect(q.expr, q.panel).not.toContain('SPAN_KIND_SERVER');
+    const variable = (alone.templating as { list: { name: string; query?: unknown }[] }).list.find(
+      (v) => v.name === 'service',
+    );
+    expect(JSON.stringify(variable?.query)).not.toContain('SPAN_KIND_SERVER');
   });
 
   it("the overview's headers name what its lines count when workers are among them", () => {
