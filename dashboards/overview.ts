@@ -19,7 +19,7 @@ import {
   SPAN_LABELS,
   workSpanKind,
 } from '../model/conventions.js';
-import type { SystemModel } from '../model/schema.js';
+import type { ServiceModel, SystemModel } from '../model/schema.js';
 import type { DashboardSettings } from './common.js';
 import { baseDashboard, externalLink, jaegerSearchUrl, kibanaDiscoverUrl } from './common.js';
 import { overviewUid } from './identity.js';
@@ -54,12 +54,12 @@ function serviceVariable(model: SystemModel, kinds: readonly string[]): QueryVar
 }
 
 /**
- * What the overview's lines count, for headers and titles: `Requests` while every service serves
- * HTTP (as before workers were known); else what each kind of service does, e.g. `Requests or
- * tasks`, since one table column cannot change its header per row.
+ * What the lines of these services count, for headers and titles: `Requests` for web services;
+ * else what each kind of service does, e.g. `Requests or tasks`, since one column or panel cannot
+ * change its header per line.
  */
-function workNouns(model: SystemModel): string {
-  const counted = new Set(model.services.map((x) => workOf(x).plural));
+function workNouns(services: readonly ServiceModel[]): string {
+  const counted = new Set(services.map((x) => workOf(x).plural));
   const nouns = ['Requests', 'Tasks', 'Messages', 'Published tasks'].filter((n) => counted.has(n));
   const last = nouns.pop()!;
   const text = nouns.length === 0 ? last : `${nouns.join(', ')} or ${last.toLowerCase()}`;
@@ -77,37 +77,40 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   const workers = namesOf(SPAN_KIND_CONSUMER);
   const schedulers = namesOf(SPAN_KIND_PRODUCER);
   const webOnly = workers.length + schedulers.length === 0;
-  const kinds: string[] = [];
-  const selections: Matcher[][] = [];
-  if (webOnly) {
-    // Every service serves HTTP: the query stays as it was before workers were known.
-    kinds.push(SPAN_KIND_SERVER);
-    selections.push([re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]);
-  } else {
-    for (const [names, kind] of [
-      [web, SPAN_KIND_SERVER],
-      [workers, SPAN_KIND_CONSUMER],
-      [schedulers, SPAN_KIND_PRODUCER],
-    ] as const) {
-      if (names.length === 0) continue;
-      kinds.push(kind);
-      selections.push([re(SVC, '$service'), re(SVC, names.join('|')), eq(SPAN_LABELS.kind, kind)]);
-    }
+  const own = (names: readonly string[], kind: string): Matcher[] => [
+    re(SVC, '$service'),
+    re(SVC, names.join('|')),
+    eq(SPAN_LABELS.kind, kind),
+  ];
+  // Every service serves HTTP: the query stays as it was before workers were known.
+  const requestSelections: Matcher[][] = webOnly
+    ? [[re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]]
+    : web.length === 0
+      ? []
+      : [own(web, SPAN_KIND_SERVER)];
+  const taskSelections: Matcher[][] = [];
+  const kinds: string[] = requestSelections.length === 0 ? [] : [SPAN_KIND_SERVER];
+  for (const [names, kind] of [
+    [workers, SPAN_KIND_CONSUMER],
+    [schedulers, SPAN_KIND_PRODUCER],
+  ] as const) {
+    if (names.length === 0) continue;
+    kinds.push(kind);
+    taskSelections.push(own(names, kind));
   }
-  const work = spanRed(...selections);
+  const work = spanRed(...requestSelections, ...taskSelections);
   // Said in descriptions only when there are workers, so a web-only overview stays as it was.
   const andWorkers =
     (workers.length === 0 ? '' : ' Workers: the tasks or messages they consume (consumer spans).') +
     (schedulers.length === 0 ? '' : ' Schedulers: the tasks they publish (producer spans).');
-  const nouns = workNouns(model);
-  const rateHeader = `${nouns}/s`;
+  const nouns = workNouns(model.services);
   const failedHeader = `Failed ${nouns.toLowerCase()}`;
   const errors = errorLevels(model.slo);
   const latency = latencyLevels(model.slo);
   const legend = `{{${SVC}}}`;
   const jobs = [SCRAPE_JOBS.collectorSelf, SCRAPE_JOBS.collectorExporter];
 
-  return baseDashboard(model, s, {
+  const b = baseDashboard(model, s, {
     uid: overviewUid(model),
     title: `${model.name} / Overview`,
     description: `Every service of ${model.name}: request rate, errors and latency from span metrics, failing operations, the Collector and active alerts.`,
@@ -129,25 +132,55 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
       ),
     )
 
-    .withRow(new RowBuilder('Services'))
-    .withPanel(
+    .withRow(new RowBuilder('Services'));
+
+  // Grafana colours a table by column, not by row: the request latency threshold would colour a
+  // worker's task durations too, which have none (a task may rightly take minutes). So workers
+  // and schedulers get a table of their own, whose durations are not coloured.
+  const health = {
+    labels: [SVC],
+    labelHeaders: { [SVC]: 'Service' },
+    sortBy: 'Error ratio',
+    links: [
+      {
+        title: 'Traces of ${__data.fields.Service}',
+        url: jaegerSearchUrl('${__data.fields.Service}'),
+      },
+    ],
+  };
+  const others = [
+    ...(workers.length === 0 ? [] : ['workers']),
+    ...(schedulers.length === 0 ? [] : ['schedulers']),
+  ].join(' and ');
+  if (requestSelections.length > 0) {
+    b.withPanel(
       table(
         'Service health',
-        `Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics).${andWorkers} Click a service for its traces.`,
-        redColumns(work, [SVC], { errors, latency }, rateHeader),
-        {
-          labels: [SVC],
-          labelHeaders: { [SVC]: 'Service' },
-          sortBy: 'Error ratio',
-          links: [
-            {
-              title: 'Traces of ${__data.fields.Service}',
-              url: jaegerSearchUrl('${__data.fields.Service}'),
-            },
-          ],
-        },
+        `Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics).${webOnly ? '' : ` Web services; ${others} in the table below.`} Click a service for its traces.`,
+        redColumns(spanRed(...requestSelections), [SVC], { errors, latency }, 'Requests/s'),
+        health,
       ),
-    )
+    );
+  }
+  if (taskSelections.length > 0) {
+    const taskNouns = workNouns(model.services.filter((x) => workSpanKind(x) !== SPAN_KIND_SERVER));
+    const title =
+      schedulers.length === 0
+        ? 'Worker health'
+        : workers.length === 0
+          ? 'Scheduler health'
+          : 'Worker and scheduler health';
+    b.withPanel(
+      table(
+        title,
+        `Per service, now: ${taskNouns.toLowerCase()} per second, share that failed, and p95/p99 duration (span metrics).${andWorkers} Durations are not coloured: the latency SLO threshold is a request's, and a task may rightly take minutes. Click a service for its traces.`,
+        redColumns(spanRed(...taskSelections), [SVC], { errors }, `${taskNouns}/s`),
+        health,
+      ),
+    );
+  }
+
+  return b
     .withPanel(
       timeseries(
         webOnly ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
@@ -170,7 +203,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     .withPanel(
       timeseries(
         'p95 latency',
-        `Server request latency, 95th percentile, per service.${andWorkers} Orange: the latency SLO threshold; red: twice it.`,
+        `Server request latency, 95th percentile, per service.${andWorkers} Orange: the latency SLO threshold${webOnly ? '' : ' of requests (tasks have none)'}; red: twice it.`,
         [{ expr: work.quantile(0.95, [SVC]), legend }],
         { unit: 's', min: 0, levels: latency },
       ),

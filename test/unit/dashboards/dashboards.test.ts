@@ -425,8 +425,11 @@ describe('dashboards generated from the shop model', () => {
         `rate(${METRICS.spanCalls}{service_name=~"$service", service_name=~"catalog|order-service", span_kind="SPAN_KIND_SERVER"}[$__rate_interval])` +
         ` or rate(${METRICS.spanCalls}{service_name=~"$service", service_name=~"gateway", span_kind="SPAN_KIND_CONSUMER"}[$__rate_interval]))`,
     );
-    for (const q of panelQueries(overview).filter((x) => x.expr.includes(METRICS.spanCalls)))
-      expect(q.expr).toContain('span_kind="SPAN_KIND_CONSUMER"');
+    for (const q of panelQueries(overview).filter((x) => x.expr.includes(METRICS.spanCalls))) {
+      // The web services' own table has requests only; the workers have a table of their own.
+      if (q.panel === 'Service health') expect(q.expr).not.toContain('SPAN_KIND_CONSUMER');
+      else expect(q.expr).toContain('span_kind="SPAN_KIND_CONSUMER"');
+    }
     const variable = (
       overview.templating as { list: { name: string; query?: unknown }[] }
     ).list.find((v) => v.name === 'service');
@@ -459,15 +462,25 @@ describe('dashboards generated from the shop model', () => {
     const spanQueries = panelQueries(overview).filter(
       (q) => q.expr.includes(METRICS.spanCalls) || q.expr.includes(METRICS.spanDuration),
     );
-    expect(spanQueries.filter((q) => q.expr.includes(METRICS.spanDuration)).length).toBe(4);
-    for (const q of spanQueries) {
-      for (const service of ['gateway', 'catalog', 'order-service'])
-        expect(kindsCounted(q.expr, service), `${q.panel}: ${service}`).toEqual(
-          kindsCounted(own(service), service),
-        );
-      expect(kindsCounted(q.expr, 'gateway'), q.panel).toEqual(['SPAN_KIND_CONSUMER']);
-      expect(kindsCounted(q.expr, 'catalog'), q.panel).toEqual(['SPAN_KIND_PRODUCER']);
-      expect(kindsCounted(q.expr, 'order-service'), q.panel).toEqual(['SPAN_KIND_SERVER']);
+    expect(
+      spanQueries.filter((q) => q.expr.includes(METRICS.spanDuration)).length,
+    ).toBeGreaterThanOrEqual(4);
+    expect(kindsCounted(own('gateway'), 'gateway')).toEqual(['SPAN_KIND_CONSUMER']);
+    expect(kindsCounted(own('catalog'), 'catalog')).toEqual(['SPAN_KIND_PRODUCER']);
+    expect(kindsCounted(own('order-service'), 'order-service')).toEqual(['SPAN_KIND_SERVER']);
+    for (const service of ['gateway', 'catalog', 'order-service']) {
+      for (const q of spanQueries) {
+        const counted = kindsCounted(q.expr, service);
+        // A health table has the lines of some services; every other panel has them all.
+        if (q.panel.endsWith(' health') && counted.length === 0) continue;
+        expect(counted, `${q.panel}: ${service}`).toEqual(kindsCounted(own(service), service));
+      }
+      expect(
+        spanQueries.filter(
+          (q) => q.panel.endsWith(' health') && kindsCounted(q.expr, service).length > 0,
+        ).length,
+        service,
+      ).toBe(4);
     }
 
     // With workers only, no line takes server spans.
@@ -479,6 +492,80 @@ describe('dashboards generated from the shop model', () => {
       (v) => v.name === 'service',
     );
     expect(JSON.stringify(variable?.query)).not.toContain('SPAN_KIND_SERVER');
+  });
+
+  it("the overview does not colour a worker's task durations by the HTTP latency threshold", () => {
+    interface TablePanel {
+      type?: string;
+      title?: string;
+      targets?: { refId?: string; expr?: string }[];
+      transformations?: { id: string; options: { renameByName?: Record<string, string> } }[];
+      fieldConfig?: {
+        overrides?: {
+          matcher: { options?: unknown };
+          properties: { id: string; value?: unknown }[];
+        }[];
+      };
+    }
+    /** Every table column of the overview: its header, query, unit and threshold values. */
+    const columns = (m: SystemModel) => {
+      const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
+      return (panelsOf(overview.json) as TablePanel[])
+        .filter((p) => p.type === 'table')
+        .flatMap((p) => {
+          const rename =
+            p.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {};
+          return (p.fieldConfig?.overrides ?? []).map((o) => {
+            const header = String(o.matcher.options);
+            const field = Object.keys(rename).find((k) => rename[k] === header);
+            const refId = field === 'Value' ? 'A' : field?.replace('Value #', '');
+            const prop = (id: string) => o.properties.find((x) => x.id === id)?.value;
+            const steps = prop('thresholds') as { steps: { value: number | null }[] } | undefined;
+            return {
+              panel: p.title,
+              header,
+              expr: p.targets?.find((t) => t.refId === refId)?.expr ?? '',
+              unit: prop('unit'),
+              steps: steps?.steps.map((x) => x.value),
+            };
+          });
+        });
+    };
+    const m = shop();
+    m.services[0] = {
+      ...m.services[0]!,
+      servesHttp: false,
+      libraries: ['celery', 'requests'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    };
+    const cols = columns(m);
+    const takes = (service: string) => (c: { expr: string }) =>
+      kindsCounted(c.expr, service).length > 0;
+    const latency = cols.filter((c) => c.unit === 's');
+    // The worker's task durations are in a table, in columns without levels.
+    const tasks = latency.filter(takes('gateway'));
+    expect(tasks.map((c) => c.header).sort()).toEqual(['p95', 'p99']);
+    for (const c of tasks) expect(c.steps, `${c.panel}: ${c.header}`).toBeUndefined();
+    // Web services keep the request latency levels: orange at 500 ms, red at 1 s.
+    const requests = latency.filter(takes('catalog'));
+    expect(requests.map((c) => c.header).sort()).toEqual(['p95', 'p99']);
+    for (const c of requests) expect(c.steps, `${c.panel}: ${c.header}`).toEqual([null, 0.5, 1]);
+    // Failed tasks still count against the availability SLO.
+    const failed = cols.filter((c) => c.header === 'Error ratio' && takes('gateway')(c));
+    expect(failed.map((c) => c.steps)).toEqual([[null, 0.005, 0.072]]);
+
+    // A scheduler's publish durations are not coloured either.
+    m.services[0] = {
+      ...m.services[0],
+      scheduler: true,
+      command: ['celery', '-A', 'shop', 'beat'],
+    };
+    const published = columns(m).filter((c) => c.unit === 's' && takes('gateway')(c));
+    expect(published.map((c) => c.steps)).toEqual([undefined, undefined]);
+    // With workers only, no column is coloured by the request threshold.
+    m.services = m.services.slice(0, 1);
+    const alone = columns(m).filter((c) => c.unit === 's');
+    expect(alone.map((c) => c.steps)).toEqual([undefined, undefined]);
   });
 
   it("the overview's headers name what its lines count when workers are among them", () => {
@@ -506,17 +593,30 @@ describe('dashboards generated from the shop model', () => {
       command: ['celery', '-A', 'shop', 'worker'],
     };
     const withTasks = headers(m);
+    // Each health table has one kind of line; the failing operations have both.
     expect(withTasks.names).toEqual(
-      expect.arrayContaining(['Requests or tasks/s', 'Failed requests or tasks']),
+      expect.arrayContaining(['Requests/s', 'Tasks/s', 'Failed requests or tasks']),
     );
-    expect(withTasks.names).not.toContain('Requests/s');
-    expect(withTasks.titles).toContain('Rate: requests or tasks');
+    expect(withTasks.titles).toEqual(
+      expect.arrayContaining(['Service health', 'Worker health', 'Rate: requests or tasks']),
+    );
     expect(withTasks.titles).not.toContain('Request rate');
 
     m.services[2] = { ...m.services[2]!, servesHttp: false, libraries: ['kafkajs'] };
-    expect(headers(m).names).toContain('Requests, tasks or messages/s');
+    expect(headers(m).names).toEqual(
+      expect.arrayContaining(['Tasks or messages/s', 'Failed requests, tasks or messages']),
+    );
+    m.services[1] = {
+      ...m.services[1]!,
+      servesHttp: false,
+      scheduler: true,
+      command: ['celery', '-A', 'shop', 'beat'],
+    };
+    expect(headers(m).titles).toContain('Worker and scheduler health');
+    expect(headers(m).titles).not.toContain('Service health');
     m.services = m.services.slice(0, 1);
     expect(headers(m).names).toContain('Tasks/s');
+    expect(headers(m).titles).toEqual(expect.arrayContaining(['Worker health', 'Rate: tasks']));
   });
 
   it("takes thresholds from the service's SLO", () => {
