@@ -19,6 +19,7 @@ import {
   SPAN_DIMENSIONS,
   SPAN_KIND_CLIENT,
   SPAN_KIND_PRODUCER,
+  SPAN_KIND_SERVER,
   SPAN_LABELS,
   sdkJob,
   workSpanKind,
@@ -73,6 +74,7 @@ const TASK_QUEUES: ReadonlySet<string> = new Set(['celery', 'rq', 'dramatiq']);
  * it runs or the messages it consumes (consumer spans).
  */
 export interface Work {
+  /** The span kind label value of its spans, e.g. `SPAN_KIND_CONSUMER`. */
   kind: string;
   /** Capitalised plural: panel and column titles. */
   plural: string;
@@ -80,7 +82,11 @@ export interface Work {
   counted: string;
   /** What the latency quantiles measure. */
   latency: string;
-  spanKind: string;
+}
+
+/** A span kind label value as a word, for descriptions: `SPAN_KIND_CONSUMER` is `consumer`. */
+export function spanKindWord(kind: string): string {
+  return kind.replace(/^SPAN_KIND_/, '').toLowerCase();
 }
 
 export function workOf(service: ServiceModel): Work {
@@ -91,7 +97,6 @@ export function workOf(service: ServiceModel): Work {
       plural: 'Published tasks',
       counted: 'tasks published',
       latency: 'publish duration',
-      spanKind: 'producer',
     };
   if (service.servesHttp)
     return {
@@ -99,7 +104,6 @@ export function workOf(service: ServiceModel): Work {
       plural: 'Requests',
       counted: 'server requests',
       latency: 'server latency',
-      spanKind: 'server',
     };
   const runsTasks =
     service.libraries.some((l) => TASK_QUEUES.has(l)) ||
@@ -110,14 +114,12 @@ export function workOf(service: ServiceModel): Work {
         plural: 'Tasks',
         counted: 'tasks run',
         latency: 'task duration',
-        spanKind: 'consumer',
       }
     : {
         kind,
         plural: 'Messages',
         counted: 'messages consumed',
         latency: 'message processing time',
-        spanKind: 'consumer',
       };
 }
 
@@ -194,7 +196,7 @@ export function serviceDashboard(
   // The latency SLO threshold is a request's: a task taking seconds or minutes may be as it
   // should. Task durations have no threshold in the model (nor alert), so they are not coloured.
   const own: { errors: Levels; latency?: Levels } =
-    work.spanKind === 'server' ? levels : { errors: levels.errors };
+    work.kind === SPAN_KIND_SERVER ? levels : { errors: levels.errors };
   const server = spanRed([
     eq(SPAN_LABELS.service, '$service'),
     eq(SPAN_LABELS.kind, work.kind),
@@ -286,7 +288,7 @@ export function serviceDashboard(
   b.withRow(new RowBuilder('Operations')).withPanel(
     table(
       'Operations',
-      `Per operation (${work.spanKind} span name), now. Click one for its traces in Jaeger.`,
+      `Per operation (${spanKindWord(work.kind)} span name), now. Click one for its traces in Jaeger.`,
       redColumns(server, [OP], own, `${work.plural}/s`),
       {
         labels: [OP],

@@ -8,13 +8,19 @@ import {
 } from '../../../dashboards/generator.js';
 import { toGrafanaComFormat } from '../../../dashboards/export.js';
 import { MAX_UID, stableUid } from '../../../dashboards/identity.js';
+import { spanKindWord, workOf } from '../../../dashboards/service.js';
 import type { DashboardJson } from '../../../dashboards/grafana.js';
 import {
   COLLECTOR_METRICS,
   METRICS,
   RUNTIME_METRICS,
   SPAN_DIMENSIONS,
+  SPAN_KIND_CLIENT,
+  SPAN_KIND_CONSUMER,
+  SPAN_KIND_PRODUCER,
+  SPAN_KIND_SERVER,
   stackPaths,
+  workSpanKind,
 } from '../../../model/conventions.js';
 import { runGenerator } from '../../../model/generator.js';
 import { parseModel } from '../../../model/load.js';
@@ -405,6 +411,37 @@ describe('dashboards generated from the shop model', () => {
     )!.expr;
     expect(rate).toContain('service_name=~"gateway", span_kind="SPAN_KIND_PRODUCER"');
     expect(rate).not.toContain('SPAN_KIND_CONSUMER');
+  });
+
+  it('names the span kind a dashboard counts from its label value, in one place', () => {
+    expect(
+      [SPAN_KIND_SERVER, SPAN_KIND_CLIENT, SPAN_KIND_PRODUCER, SPAN_KIND_CONSUMER].map(
+        spanKindWord,
+      ),
+    ).toEqual(['server', 'client', 'producer', 'consumer']);
+    const web = shop().services[0]!;
+    const kinds = [
+      web,
+      { ...web, servesHttp: false, libraries: ['celery'] },
+      { ...web, servesHttp: false, libraries: ['kafkajs'] },
+      { ...web, servesHttp: false, scheduler: true, libraries: ['celery'] },
+    ].map((service) => {
+      const work = workOf(service);
+      // Work carries the label value only; the word is derived from it.
+      expect(Object.keys(work).sort()).toEqual(['counted', 'kind', 'latency', 'plural']);
+      expect(work.kind).toBe(workSpanKind(service));
+      const m = shop();
+      m.services[0] = service;
+      const d = buildDashboards(m).dashboards.find((x) => x.title === 'shop / gateway')!.json;
+      const operations = panelsOf(d).find(
+        (p) => p.title === 'Operations' && p.type === 'table',
+      ) as {
+        description?: string;
+      };
+      expect(operations.description).toContain(`(${spanKindWord(work.kind)} span name)`);
+      return spanKindWord(work.kind);
+    });
+    expect(kinds).toEqual(['server', 'consumer', 'consumer', 'producer']);
   });
 
   it('a queue consumer that runs no task queue counts messages', () => {
