@@ -16,7 +16,7 @@ import {
 import type { ServiceModel, SystemModel } from '../../model/schema.js';
 import { sloOf } from '../../model/schema.js';
 import type { AlertRule, RuleFile } from './rules.js';
-import { ALERTS, BURN_RATES, burnThreshold } from './rules.js';
+import { ALERTS, BURN_RATES, PUBLISH_FAILURE_WINDOW, burnThreshold } from './rules.js';
 
 interface InputSeries {
   series: string;
@@ -147,13 +147,15 @@ export function serviceRuleTests(
   const burns = errorAlerts.length > 0;
   const latency = latencyAlerts.length > 0;
   const down = alertsNamed(rules, ALERTS.serviceTargetDown)[0];
+  // A scheduler's alerts (see serviceRules): on its producer spans, the tasks it publishes.
+  const publishFailing = alertsNamed(rules, ALERTS.taskPublishFailing)[0];
   const tests: TestCase[] = [];
-  if (burns || down)
+  if (burns || down || publishFailing)
     tests.push({
       name: `${service.name}: healthy traffic fires nothing`,
       interval: '1m',
       input_series: [
-        ...(burns ? serviceTraffic(service, le, 0, 0, LONG) : []),
+        ...(burns || publishFailing ? serviceTraffic(service, le, 0, 0, LONG) : []),
         ...(down
           ? [
               {
@@ -166,9 +168,55 @@ export function serviceRuleTests(
       alert_rule_test: [
         ...(burns ? [errorAlert] : []),
         ...(latency ? [ALERTS.latencyBudgetBurn] : []),
+        ...(publishFailing ? [ALERTS.taskPublishFailing] : []),
         ...(down ? [ALERTS.serviceTargetDown] : []),
       ].map((alertname) => ({ eval_time: `${LONG}m`, alertname, exp_alerts: [] })),
     });
+  if (publishFailing) {
+    const window = Number.parseInt(PUBLISH_FAILURE_WINDOW, 10); // minutes
+    const published = serviceTraffic(service, le, 0, 0, SHORT)[0]!;
+    const failed = series(METRICS.spanCalls, {
+      ...svc,
+      [SPAN_LABELS.kind]: workSpanKind(service),
+      [SPAN_LABELS.status]: STATUS_ERROR,
+    });
+    // The error series is born with the first failure, at 1: `increase` alone would miss it.
+    const firstAt = SHORT - window;
+    tests.push(
+      {
+        name: `${service.name}: failed publishes are reported`,
+        interval: '1m',
+        input_series: serviceTraffic(service, le, 0.01, 0, SHORT),
+        alert_rule_test: [
+          {
+            eval_time: `${SHORT}m`,
+            alertname: ALERTS.taskPublishFailing,
+            exp_alerts: [expected(publishFailing, svc)],
+          },
+        ],
+      },
+      {
+        name: `${service.name}: a first failed publish is reported, and clears after ${PUBLISH_FAILURE_WINDOW}`,
+        interval: '1m',
+        input_series: [
+          published,
+          { series: failed, values: `_x${firstAt} 1x${SHORT - firstAt + window}` },
+        ],
+        alert_rule_test: [
+          {
+            eval_time: `${firstAt + 1}m`,
+            alertname: ALERTS.taskPublishFailing,
+            exp_alerts: [expected(publishFailing, svc)],
+          },
+          {
+            eval_time: `${firstAt + window + 2}m`,
+            alertname: ALERTS.taskPublishFailing,
+            exp_alerts: [],
+          },
+        ],
+      },
+    );
+  }
   if (burns)
     tests.push(
       {

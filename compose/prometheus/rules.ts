@@ -8,8 +8,9 @@
  * multi-burn-rate alerts on both (SRE workbook, chapter 5: 14.4x over 1h and 5m pages, 6x over
  * 6h and 30m tickets). Per worker (servesHttp false), the same on the error ratio of its CONSUMER
  * spans (the tasks and messages it consumes) against its availability SLO; the latency SLO, a
- * request threshold, does not apply to tasks. For the stack: scrape targets down and the
- * Collector refusing or failing to export data.
+ * request threshold, does not apply to tasks. Per scheduler (celery beat), whose work is the
+ * tasks it publishes (PRODUCER spans): an alert on any publish that failed. For the stack: scrape
+ * targets down and the Collector refusing or failing to export data.
  */
 import {
   COLLECTOR_METRICS,
@@ -90,6 +91,7 @@ export const ALERTS = {
   errorBudgetBurn: 'ServiceErrorBudgetBurn',
   latencyBudgetBurn: 'ServiceLatencyBudgetBurn',
   taskErrorBudgetBurn: 'ServiceTaskErrorBudgetBurn',
+  taskPublishFailing: 'ServiceTaskPublishFailing',
   serviceTargetDown: 'ServiceTargetDown',
   targetDown: 'TargetDown',
   collectorRefusing: 'OtelCollectorRefusingData',
@@ -209,6 +211,47 @@ function burnRateAlerts(service: ServiceModel, slo: SloModel, opts: RuleOptions)
   );
 }
 
+/**
+ * Window a failed publish of a scheduler stays alerting for. A failed publish is an event (a
+ * periodic task that does not run this time), not a rate: its alert fires at once (`for: 0m`)
+ * and resolves this long after the last one.
+ */
+export const PUBLISH_FAILURE_WINDOW = '15m';
+
+/**
+ * Spans of a service counted over `w`, by service: `increase`, plus the whole count of series
+ * born inside the window. `increase` needs two samples and so skips a series' first one, and a
+ * span-metrics series is born with its first span: a scheduler's first failed publish (the error
+ * series appears at 1) would go unseen, and for a schedule that publishes rarely that may be the
+ * only one.
+ */
+function spansOver(selector: string, w: string): string {
+  const calls = `${METRICS.spanCalls}{${selector}}`;
+  return (
+    `sum by (${SPAN_LABELS.service}) ` +
+    `((${calls} unless ${calls} offset ${w}) or increase(${calls}[${w}]))`
+  );
+}
+
+/** A scheduler's alert on the tasks it failed to publish (its producer spans with status error). */
+function publishFailing(service: ServiceModel, opts: RuleOptions): AlertRule {
+  const w = PUBLISH_FAILURE_WINDOW;
+  return {
+    alert: ALERTS.taskPublishFailing,
+    expr: `${spansOver(workSelector(service, `,${SPAN_LABELS.status}="${STATUS_ERROR}"`), w)} > 0`,
+    for: '0m',
+    labels: { severity: 'warning' },
+    annotations: annotate(
+      ALERTS.taskPublishFailing,
+      `${service.name} failed to publish tasks.`,
+      `${service.name} failed to publish tasks (producer spans with status error) in the last ` +
+        `${w}: each is a scheduled task that does not run this time. Check that the broker is ` +
+        `up and reachable from ${service.name}, and its traces for the error.`,
+      opts,
+    ),
+  };
+}
+
 function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule {
   return {
     alert: ALERTS.serviceTargetDown,
@@ -227,8 +270,8 @@ function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule 
 
 /**
  * Rules of one service: recording rules, then its alerts. A service that serves no HTTP has no
- * server spans: its rules record and alert on its consumer spans instead. A scheduler gets neither
- * (only ServiceTargetDown when it serves metrics).
+ * server spans: its rules record and alert on its consumer spans instead. A scheduler gets neither:
+ * it alerts on the tasks it failed to publish (and ServiceTargetDown when it serves metrics).
  */
 export function serviceRules(
   model: SystemModel,
@@ -237,8 +280,11 @@ export function serviceRules(
 ): RuleFile {
   const slo = sloOf(model, service);
   // A scheduler (celery beat) serves and consumes nothing: no SLO of the model is about what it
-  // does, and rules on consumer spans would wait for series that never come.
-  const alerts = service.scheduler ? [] : burnRateAlerts(service, slo, opts);
+  // does, and rules on consumer spans would wait for series that never come. What it does is
+  // publish tasks: each one that fails is a scheduled run lost.
+  const alerts = service.scheduler
+    ? [publishFailing(service, opts)]
+    : burnRateAlerts(service, slo, opts);
   if (service.metricsPath) alerts.push(serviceTargetDown(service, opts));
   const recording = service.scheduler ? [] : recordingRules(service, slo);
   return {

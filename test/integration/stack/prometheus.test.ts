@@ -42,6 +42,17 @@ const scenarios: [string, SystemModel, Record<string, string>][] = [
     },
     {},
   ],
+  [
+    // Schedulers (celery beat): alerts on failed publishes (producer spans); one keeps /metrics.
+    'schedulers that publish tasks, one serving /metrics',
+    {
+      ...shop,
+      services: shop.services.map((s) =>
+        s.name === 'gateway' ? s : { ...s, servesHttp: false, scheduler: true },
+      ),
+    },
+    {},
+  ],
 ];
 
 const roots: string[] = [];

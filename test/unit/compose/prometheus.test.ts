@@ -203,7 +203,7 @@ describe('rules', () => {
     ]);
   });
 
-  it('give a scheduler (celery beat) no SLO rules: it consumes no tasks; its target stays watched', () => {
+  it('give a scheduler (celery beat) no SLO rules but an alert on the tasks it fails to publish', () => {
     const m: SystemModel = {
       ...shop,
       services: shop.services.map((s) => ({ ...s, servesHttp: false, scheduler: true })),
@@ -213,11 +213,36 @@ describe('rules', () => {
     const rules = (name: string) => parse(read(f.serviceRules(name))) as RuleFile;
     const testNames = (name: string) =>
       (parse(read(f.serviceTests(name))) as { tests: { name: string }[] }).tests.map((t) => t.name);
-    expect(rules('gateway').groups).toEqual([{ name: 'gateway-alerts', rules: [] }]);
-    expect(testNames('gateway')).toEqual([]);
-    expect(alerts(rules('order-service')).map((a) => a.alert)).toEqual([ALERTS.serviceTargetDown]);
+    // It consumes no tasks: no recording rules or burn-rate alerts.
+    expect(rules('gateway').groups.map((g) => g.name)).toEqual(['gateway-alerts']);
+    // Any failed publish (producer span with status error) in 15m, the first one of a new
+    // error series included (`increase` alone skips a series' first sample).
+    const failed =
+      'traces_span_metrics_calls_total{service_name="gateway",span_kind="SPAN_KIND_PRODUCER",status_code="STATUS_CODE_ERROR"}';
+    expect(
+      alerts(rules('gateway')).map((a) => [a.alert, a.labels.severity, a.for, a.expr]),
+    ).toEqual([
+      [
+        ALERTS.taskPublishFailing,
+        'warning',
+        '0m',
+        `sum by (service_name) ((${failed} unless ${failed} offset 15m) or increase(${failed}[15m])) > 0`,
+      ],
+    ]);
+    expect(testNames('gateway')).toEqual([
+      'gateway: healthy traffic fires nothing',
+      'gateway: failed publishes are reported',
+      'gateway: a first failed publish is reported, and clears after 15m',
+    ]);
+    // Its scrape target stays watched.
+    expect(alerts(rules('order-service')).map((a) => a.alert)).toEqual([
+      ALERTS.taskPublishFailing,
+      ALERTS.serviceTargetDown,
+    ]);
     expect(testNames('order-service')).toEqual([
       'order-service: healthy traffic fires nothing',
+      'order-service: failed publishes are reported',
+      'order-service: a first failed publish is reported, and clears after 15m',
       'order-service: a target that stops answering is reported',
     ]);
   });
