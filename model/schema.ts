@@ -70,6 +70,9 @@ export const Dependency = z
   })
   .strict();
 
+/** How long a scheduler may publish nothing before ServiceTaskPublishStopped fires (maxPublishGap). */
+export const DEFAULT_MAX_PUBLISH_GAP = '1h';
+
 export const Slo = z
   .object({
     availability: z
@@ -141,6 +144,16 @@ export const Service = z
       .optional()
       .describe(
         'true for a scheduler that only publishes tasks (celery beat): its dashboards show the tasks it publishes (producer spans), and it gets no task SLO alerts. Absent: false.',
+      ),
+    maxPublishGap: z
+      .string()
+      .regex(
+        /^[1-9]\d*(m|h|d)$/,
+        'maxPublishGap must be a duration in minutes, hours or days, e.g. 90m, 1h, 25h, 2d',
+      )
+      .optional()
+      .describe(
+        `Schedulers only: ServiceTaskPublishStopped fires when the scheduler has published no task for this long (e.g. 1h, 25h). Set it above the longest gap between two runs of its schedule. Absent: ${DEFAULT_MAX_PUBLISH_GAP}.`,
       ),
     metricsPath: z
       .string()
@@ -332,6 +345,14 @@ export type FrameworkName = z.output<typeof Framework>;
 /** The SLO that applies to a service: its own, else the system's. */
 export function sloOf(model: SystemModel, service: ServiceModel): SloModel {
   return service.slo ?? model.slo;
+}
+
+/**
+ * How long a scheduler may publish no task before its alert fires: its own maxPublishGap, else
+ * DEFAULT_MAX_PUBLISH_GAP (left out of obs.yaml files written before the field existed).
+ */
+export function maxPublishGapOf(service: ServiceModel): string {
+  return service.maxPublishGap ?? DEFAULT_MAX_PUBLISH_GAP;
 }
 
 /** service.namespace for every service of the model. */

@@ -11,9 +11,16 @@ import { SCRAPE_JOBS, STACK_HOSTS, serviceScrapeJob, stackPaths } from '../../mo
 import type { Generator } from '../../model/generator.js';
 import { generatedYaml } from '../../model/generator.js';
 import type { SystemModel } from '../../model/schema.js';
-import { sloOf } from '../../model/schema.js';
+import { maxPublishGapOf, sloOf } from '../../model/schema.js';
 import { stackRuleTests, serviceRuleTests } from './rule-tests.js';
-import { MAX_BURN_FACTOR, clean, serviceRules, stackRules } from './rules.js';
+import {
+  MAX_BURN_FACTOR,
+  MIN_PUBLISH_GAP_MINUTES,
+  clean,
+  durationMinutes,
+  serviceRules,
+  stackRules,
+} from './rules.js';
 
 export interface PrometheusConfig {
   /** Host Prometheus reaches the Collector at. Default its compose service, `otel-collector`. */
@@ -106,6 +113,15 @@ export const prometheusGenerator: Generator<PrometheusConfig> = {
       if (slo.latencyTarget <= floor) {
         problems.push(
           `${where}.latencyTarget ${slo.latencyTarget} is too low for burn-rate alerts: it must be above ${floor}`,
+        );
+      }
+      if (s.maxPublishGap !== undefined && !s.scheduler) {
+        problems.push(
+          `service ${s.name} sets maxPublishGap but is not a scheduler: only a scheduler's publishing is watched`,
+        );
+      } else if (s.scheduler && durationMinutes(maxPublishGapOf(s)) < MIN_PUBLISH_GAP_MINUTES) {
+        problems.push(
+          `service ${s.name}: maxPublishGap ${maxPublishGapOf(s)} is too short to tell a stopped scheduler from span metrics: it must be at least ${MIN_PUBLISH_GAP_MINUTES}m`,
         );
       }
       if (s.metricsPath !== undefined && (s.metricsPort ?? s.port) === undefined) {

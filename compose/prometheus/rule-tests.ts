@@ -14,9 +14,15 @@ import {
   workSpanKind,
 } from '../../model/conventions.js';
 import type { ServiceModel, SystemModel } from '../../model/schema.js';
-import { sloOf } from '../../model/schema.js';
+import { maxPublishGapOf, sloOf } from '../../model/schema.js';
 import type { AlertRule, RuleFile } from './rules.js';
-import { ALERTS, BURN_RATES, PUBLISH_FAILURE_WINDOW, burnThreshold } from './rules.js';
+import {
+  ALERTS,
+  BURN_RATES,
+  PUBLISH_FAILURE_WINDOW,
+  burnThreshold,
+  durationMinutes,
+} from './rules.js';
 
 interface InputSeries {
   series: string;
@@ -149,6 +155,7 @@ export function serviceRuleTests(
   const down = alertsNamed(rules, ALERTS.serviceTargetDown)[0];
   // A scheduler's alerts (see serviceRules): on its producer spans, the tasks it publishes.
   const publishFailing = alertsNamed(rules, ALERTS.taskPublishFailing)[0];
+  const publishStopped = alertsNamed(rules, ALERTS.taskPublishStopped)[0];
   const tests: TestCase[] = [];
   if (burns || down || publishFailing)
     tests.push({
@@ -169,6 +176,7 @@ export function serviceRuleTests(
         ...(burns ? [errorAlert] : []),
         ...(latency ? [ALERTS.latencyBudgetBurn] : []),
         ...(publishFailing ? [ALERTS.taskPublishFailing] : []),
+        ...(publishStopped ? [ALERTS.taskPublishStopped] : []),
         ...(down ? [ALERTS.serviceTargetDown] : []),
       ].map((alertname) => ({ eval_time: `${LONG}m`, alertname, exp_alerts: [] })),
     });
@@ -281,6 +289,75 @@ export function serviceRuleTests(
         ],
       },
     );
+  if (publishStopped) {
+    const gap = durationMinutes(maxPublishGapOf(service));
+    const pending = Number.parseInt(publishStopped.for, 10); // minutes
+    const published = series(METRICS.spanCalls, {
+      ...svc,
+      [SPAN_LABELS.kind]: workSpanKind(service),
+      [SPAN_LABELS.status]: 'STATUS_CODE_UNSET',
+    });
+    // Publishes every `every` minutes for `periods` periods: `n` held for `every` samples each.
+    const sparse = (every: number, periods: number) =>
+      Array.from({ length: periods }, (_, i) => `${i}x${every - 1}`).join(' ');
+    // A rightly sparse schedule: one publish per 4/5 of the gap.
+    const every = Math.max(1, Math.floor((gap * 4) / 5));
+    const periods = Math.ceil((3 * gap) / every) + 2;
+    const stopAt = 30;
+    tests.push(
+      {
+        name: `${service.name}: publishing once per ${every}m (within its ${maxPublishGapOf(service)} gap) fires nothing`,
+        interval: '1m',
+        input_series: [{ series: published, values: sparse(every, periods) }],
+        alert_rule_test: [
+          {
+            eval_time: `${every * periods - 1}m`,
+            alertname: ALERTS.taskPublishStopped,
+            exp_alerts: [],
+          },
+        ],
+      },
+      {
+        name: `${service.name}: a scheduler that stops publishing is reported`,
+        interval: '1m',
+        input_series: [
+          {
+            series: published,
+            values: `${counter(10, stopAt)} ${10 * stopAt}x${gap + pending + 10}`,
+          },
+        ],
+        alert_rule_test: [
+          {
+            eval_time: `${stopAt + gap - 1}m`,
+            alertname: ALERTS.taskPublishStopped,
+            exp_alerts: [],
+          },
+          {
+            eval_time: `${stopAt + gap + pending + 5}m`,
+            alertname: ALERTS.taskPublishStopped,
+            exp_alerts: [expected(publishStopped, svc)],
+          },
+        ],
+      },
+      {
+        name: `${service.name}: a scheduler that never published is reported`,
+        interval: '1m',
+        input_series: [
+          {
+            series: series('up', { job: 'prometheus', instance: 'localhost:9090' }),
+            values: `1x${gap + pending + 10}`,
+          },
+        ],
+        alert_rule_test: [
+          {
+            eval_time: `${gap + pending + 5}m`,
+            alertname: ALERTS.taskPublishStopped,
+            exp_alerts: [expected(publishStopped, svc)],
+          },
+        ],
+      },
+    );
+  }
   if (down) {
     const labels = { job: serviceScrapeJob(service), instance: 'svc:1' };
     tests.push({

@@ -9,8 +9,9 @@
  * 6h and 30m tickets). Per worker (servesHttp false), the same on the error ratio of its CONSUMER
  * spans (the tasks and messages it consumes) against its availability SLO; the latency SLO, a
  * request threshold, does not apply to tasks. Per scheduler (celery beat), whose work is the
- * tasks it publishes (PRODUCER spans): an alert on any publish that failed. For the stack: scrape
- * targets down and the Collector refusing or failing to export data.
+ * tasks it publishes (PRODUCER spans): an alert on any publish that failed, and one when it has
+ * published nothing for its maxPublishGap. For the stack: scrape targets down and the Collector
+ * refusing or failing to export data.
  */
 import {
   COLLECTOR_METRICS,
@@ -23,7 +24,7 @@ import {
   workSpanKind,
 } from '../../model/conventions.js';
 import type { ServiceModel, SloModel, SystemModel } from '../../model/schema.js';
-import { sloOf } from '../../model/schema.js';
+import { maxPublishGapOf, sloOf } from '../../model/schema.js';
 
 export interface RecordingRule {
   record: string;
@@ -92,6 +93,7 @@ export const ALERTS = {
   latencyBudgetBurn: 'ServiceLatencyBudgetBurn',
   taskErrorBudgetBurn: 'ServiceTaskErrorBudgetBurn',
   taskPublishFailing: 'ServiceTaskPublishFailing',
+  taskPublishStopped: 'ServiceTaskPublishStopped',
   serviceTargetDown: 'ServiceTargetDown',
   targetDown: 'TargetDown',
   collectorRefusing: 'OtelCollectorRefusingData',
@@ -252,6 +254,48 @@ function publishFailing(service: ServiceModel, opts: RuleOptions): AlertRule {
   };
 }
 
+/** Minutes in a maxPublishGap (`90m`, `1h`, `2d`). */
+export function durationMinutes(d: string): number {
+  const unit = { m: 1, h: 60, d: 1440 }[d.slice(-1)];
+  if (unit === undefined) throw new Error(`not a duration in m, h or d: ${d}`);
+  return Number.parseInt(d.slice(0, -1), 10) * unit;
+}
+
+/**
+ * Shortest maxPublishGap: span metrics arrive every flush interval and scrape (15s each by
+ * default), and `increase` needs several samples in its window to see a publish.
+ */
+export const MIN_PUBLISH_GAP_MINUTES = 5;
+
+/**
+ * A scheduler's alert when it publishes nothing for its maxPublishGap: beat's loop stuck (a lock
+ * another beat holds, a crashed loop) while the process lives, or beat not running. Its span
+ * series stay exported at their last value (the connector keeps them), hence `== 0`; when it has
+ * none at all (never published since the Collector started), `absent_over_time`. The gap is the
+ * model's, as only the user knows how sparse the schedule rightly is; `for` lets a publish that
+ * lands right at the edge of the window count.
+ */
+function publishStopped(service: ServiceModel, opts: RuleOptions): AlertRule {
+  const w = maxPublishGapOf(service);
+  const calls = `${METRICS.spanCalls}{${workSelector(service)}}`;
+  return {
+    alert: ALERTS.taskPublishStopped,
+    expr:
+      `${spansOver(workSelector(service), w)} == 0` +
+      ` or sum by (${SPAN_LABELS.service}) (absent_over_time(${calls}[${w}]))`,
+    for: '5m',
+    labels: { severity: 'warning' },
+    annotations: annotate(
+      ALERTS.taskPublishStopped,
+      `${service.name} has stopped publishing tasks.`,
+      `${service.name} has published no task (producer spans) for ${w}: its scheduler loop is ` +
+        `stuck (a lock, a crashed loop) or it is not running, and scheduled tasks do not run. ` +
+        `If its schedule rightly leaves longer gaps, raise its maxPublishGap in obs.yaml.`,
+      opts,
+    ),
+  };
+}
+
 function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule {
   return {
     alert: ALERTS.serviceTargetDown,
@@ -271,7 +315,8 @@ function serviceTargetDown(service: ServiceModel, opts: RuleOptions): AlertRule 
 /**
  * Rules of one service: recording rules, then its alerts. A service that serves no HTTP has no
  * server spans: its rules record and alert on its consumer spans instead. A scheduler gets neither:
- * it alerts on the tasks it failed to publish (and ServiceTargetDown when it serves metrics).
+ * it alerts on the tasks it failed to publish and when it stops publishing (and ServiceTargetDown
+ * when it serves metrics).
  */
 export function serviceRules(
   model: SystemModel,
@@ -281,9 +326,10 @@ export function serviceRules(
   const slo = sloOf(model, service);
   // A scheduler (celery beat) serves and consumes nothing: no SLO of the model is about what it
   // does, and rules on consumer spans would wait for series that never come. What it does is
-  // publish tasks: each one that fails is a scheduled run lost.
+  // publish tasks: each one that fails is a scheduled run lost, and so is every run of a beat
+  // that stopped publishing.
   const alerts = service.scheduler
-    ? [publishFailing(service, opts)]
+    ? [publishFailing(service, opts), publishStopped(service, opts)]
     : burnRateAlerts(service, slo, opts);
   if (service.metricsPath) alerts.push(serviceTargetDown(service, opts));
   const recording = service.scheduler ? [] : recordingRules(service, slo);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ExitCode, ObsError } from '../../core/errors.js';
 import { withoutUrlPasswords } from '../../core/redact.js';
 import { MODEL_FILE } from '../load.js';
-import { API_VERSION, StackPorts, SystemModel } from '../schema.js';
+import { API_VERSION, DEFAULT_MAX_PUBLISH_GAP, StackPorts, SystemModel } from '../schema.js';
 import type { DependencyModel, StackPortsModel, SystemModelInput } from '../schema.js';
 import { COMPOSE_FILES, hostPorts, readCompose } from './compose.js';
 import type { ComposeProject } from './compose.js';
@@ -346,7 +346,7 @@ async function scanService(
   if (run?.scheduler)
     findings.info(
       'serves-no-http',
-      `${c.name} runs ${run.taskWorker} beat, a scheduler that publishes tasks and runs none: it serves no HTTP, its dashboards show the tasks it publishes (producer spans), and it gets no task SLO alerts (scheduler: true)`,
+      `${c.name} runs ${run.taskWorker} beat, a scheduler that publishes tasks and runs none: it serves no HTTP, its dashboards show the tasks it publishes (producer spans), and it gets no task SLO alerts but ones on failed or stopped publishing (scheduler: true; maxPublishGap: ${DEFAULT_MAX_PUBLISH_GAP}, raise it if its schedule rightly leaves longer gaps)`,
       where,
     );
   else if (run?.taskWorker !== undefined)
@@ -445,7 +445,8 @@ async function scanService(
     moduleType: analysis.moduleType,
     port,
     servesHttp,
-    ...(run?.scheduler ? { scheduler: true } : {}),
+    // Written out so that a sparse schedule's gap can be seen and raised in obs.yaml.
+    ...(run?.scheduler ? { scheduler: true, maxPublishGap: DEFAULT_MAX_PUBLISH_GAP } : {}),
     metricsPath: analysis.metricsPath,
     metricsPort: analysis.metricsPort,
     libraries: analysis.libraries,

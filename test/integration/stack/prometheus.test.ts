@@ -43,12 +43,20 @@ const scenarios: [string, SystemModel, Record<string, string>][] = [
     {},
   ],
   [
-    // Schedulers (celery beat): alerts on failed publishes (producer spans); one keeps /metrics.
-    'schedulers that publish tasks, one serving /metrics',
+    // Schedulers (celery beat): alerts on failed and stopped publishing (producer spans); one
+    // keeps /metrics and has a nightly schedule's gap.
+    'schedulers that publish tasks, one serving /metrics with a 25h publish gap',
     {
       ...shop,
       services: shop.services.map((s) =>
-        s.name === 'gateway' ? s : { ...s, servesHttp: false, scheduler: true },
+        s.name === 'gateway'
+          ? s
+          : {
+              ...s,
+              servesHttp: false,
+              scheduler: true,
+              ...(s.metricsPath ? { maxPublishGap: '25h' } : {}),
+            },
       ),
     },
     {},

@@ -219,6 +219,10 @@ describe('rules', () => {
     // error series included (`increase` alone skips a series' first sample).
     const failed =
       'traces_span_metrics_calls_total{service_name="gateway",span_kind="SPAN_KIND_PRODUCER",status_code="STATUS_CODE_ERROR"}';
+    // And none at all for maxPublishGap (1h by default), though the series stay at their last
+    // value, or no series at all.
+    const published =
+      'traces_span_metrics_calls_total{service_name="gateway",span_kind="SPAN_KIND_PRODUCER"}';
     expect(
       alerts(rules('gateway')).map((a) => [a.alert, a.labels.severity, a.for, a.expr]),
     ).toEqual([
@@ -228,23 +232,62 @@ describe('rules', () => {
         '0m',
         `sum by (service_name) ((${failed} unless ${failed} offset 15m) or increase(${failed}[15m])) > 0`,
       ],
+      [
+        ALERTS.taskPublishStopped,
+        'warning',
+        '5m',
+        `sum by (service_name) ((${published} unless ${published} offset 1h) or increase(${published}[1h])) == 0` +
+          ` or sum by (service_name) (absent_over_time(${published}[1h]))`,
+      ],
     ]);
     expect(testNames('gateway')).toEqual([
       'gateway: healthy traffic fires nothing',
       'gateway: failed publishes are reported',
       'gateway: a first failed publish is reported, and clears after 15m',
+      'gateway: publishing once per 48m (within its 1h gap) fires nothing',
+      'gateway: a scheduler that stops publishing is reported',
+      'gateway: a scheduler that never published is reported',
     ]);
     // Its scrape target stays watched.
     expect(alerts(rules('order-service')).map((a) => a.alert)).toEqual([
       ALERTS.taskPublishFailing,
+      ALERTS.taskPublishStopped,
       ALERTS.serviceTargetDown,
     ]);
     expect(testNames('order-service')).toEqual([
       'order-service: healthy traffic fires nothing',
       'order-service: failed publishes are reported',
       'order-service: a first failed publish is reported, and clears after 15m',
+      'order-service: publishing once per 48m (within its 1h gap) fires nothing',
+      'order-service: a scheduler that stops publishing is reported',
+      'order-service: a scheduler that never published is reported',
       'order-service: a target that stops answering is reported',
     ]);
+  });
+
+  it("wait a scheduler's own maxPublishGap for a sparse schedule before saying it stopped", () => {
+    const m: SystemModel = {
+      ...shop,
+      services: shop.services.map((s) =>
+        s.name === 'gateway'
+          ? { ...s, servesHttp: false, scheduler: true, maxPublishGap: '25h' }
+          : s,
+      ),
+    };
+    const f = prometheusFiles(m);
+    const { read } = generate(m);
+    const stopped = alerts(parse(read(f.serviceRules('gateway'))) as RuleFile).find(
+      (a) => a.alert === ALERTS.taskPublishStopped,
+    );
+    expect(stopped?.expr).toContain('offset 25h) or increase(');
+    expect(stopped?.expr).toContain('[25h])) == 0 or sum by (service_name) (absent_over_time(');
+    expect(stopped?.annotations.description).toContain(
+      'has published no task (producer spans) for 25h',
+    );
+    const tests = parse(read(f.serviceTests('gateway'))) as { tests: { name: string }[] };
+    expect(tests.tests.map((t) => t.name)).toContain(
+      'gateway: publishing once per 1200m (within its 25h gap) fires nothing',
+    );
   });
 
   it('link runbooks when a base URL is configured', () => {
@@ -284,6 +327,22 @@ describe('prometheus validate()', () => {
     expect(problem({ ...shop, services })).toBe(
       'prometheus: service order-service serves /metrics but has no port to scrape',
     );
+  });
+
+  it('refuses a publish gap on a service that is not a scheduler, or one too short to judge', () => {
+    const withGap = (scheduler: boolean, maxPublishGap: string): SystemModel => ({
+      ...shop,
+      services: shop.services.map((s) =>
+        s.name === 'gateway' ? { ...s, servesHttp: false, scheduler, maxPublishGap } : s,
+      ),
+    });
+    expect(problem(withGap(false, '2h'))).toBe(
+      "prometheus: service gateway sets maxPublishGap but is not a scheduler: only a scheduler's publishing is watched",
+    );
+    expect(problem(withGap(true, '2m'))).toBe(
+      'prometheus: service gateway: maxPublishGap 2m is too short to tell a stopped scheduler from span metrics: it must be at least 5m',
+    );
+    expect(() => generate(withGap(true, '5m'))).not.toThrow();
   });
 
   it('refuses hosts for services the model does not have', () => {

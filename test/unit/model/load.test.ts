@@ -44,6 +44,17 @@ describe('parseModel', () => {
     expect(err.located).toMatch(/^obs\.yaml:7: invalid system model: services\.0\.port: /);
   });
 
+  it("takes a scheduler's publish gap as minutes, hours or days, and names a wrong one", () => {
+    const sched = valid.replace(
+      '    port: 8080',
+      '    port: 8080\n    scheduler: true\n    maxPublishGap: 25h',
+    );
+    expect(parseModel(sched).services[0]?.maxPublishGap).toBe('25h');
+    const err = fail(sched.replace('25h', '1 hour'));
+    expect(err.located).toMatch(/^obs\.yaml:9: invalid system model: services\.0\.maxPublishGap: /);
+    expect(err.message).toMatch(/e\.g\. 90m, 1h, 25h, 2d/);
+  });
+
   it('names the line of an unknown key, which is a typo more often than not', () => {
     const err = fail(valid.replace('    port: 8080', '    port: 8080\n    prot: 9'));
     expect(err.line).toBe(4); // the service mapping that holds the unknown key

@@ -188,8 +188,14 @@ describe('scanRepository', () => {
     expect(service(r, 'worker').entrypoint).not.toBe('celery');
     expect(service(r, 'consumer').servesHttp).toBe(false);
     // celery beat publishes tasks and runs none: a scheduler, which the model says.
-    expect(service(r, 'beat')).toMatchObject({ servesHttp: false, scheduler: true });
+    // Its publish gap is written out, to be raised for a sparser schedule.
+    expect(service(r, 'beat')).toMatchObject({
+      servesHttp: false,
+      scheduler: true,
+      maxPublishGap: '1h',
+    });
     expect(service(r, 'worker').scheduler).toBeUndefined();
+    expect(service(r, 'worker').maxPublishGap).toBeUndefined();
     expect(service(r, 'web').scheduler).toBeUndefined();
     expect(
       r.findings.find((x) => x.service === 'beat' && x.code === 'serves-no-http')?.message,
