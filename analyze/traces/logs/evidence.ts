@@ -21,7 +21,7 @@
  */
 import { compareRates } from '../../logs/baseline.js';
 import { topExceptions } from '../../logs/exceptions.js';
-import type { ExceptionTallies } from '../../logs/exceptions.js';
+import type { ExceptionBaseline, ExceptionTallies } from '../../logs/exceptions.js';
 import type { ExceptionCount } from '../../logs/report-types.js';
 import { confidence, criticalZ, normalQuantile } from '../../stats/tests.js';
 import type { AnalysisContext, AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
@@ -50,12 +50,13 @@ export interface NewLogPattern {
   traceIds: string[];
   /**
    * The exception its lines raised most (a stack trace joined to them), in full (credentials
-   * redacted), or null.
+   * redacted), or null. Ranked as `exceptions` are.
    */
   exception: string | null;
   /**
    * The exception types its lines raised, most first (at most 3), each with one in full
-   * (credentials redacted), as `obs analyze logs` lists them.
+   * (credentials redacted), as `obs analyze logs` lists them. Where the service's baseline logs
+   * had the pattern, most above the baseline's count (scaled to the lines) first.
    */
   exceptions: ExceptionCount[];
 }
@@ -345,6 +346,15 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       const kb = b?.errors ?? 0;
       const patterns = byPattern(input, s);
       const basePatterns = byPattern(input, b);
+      // A pattern's exceptions, ranked against the same pattern's in the baseline where it had it.
+      const exceptionsOf = (id: string): ExceptionCount[] =>
+        topExceptions(patterns.get(id)?.exceptions ?? [], againstBaseline(id));
+      const againstBaseline = (id: string): ExceptionBaseline | undefined => {
+        const bp = basePatterns.get(id);
+        return bp === undefined || nb === 0
+          ? undefined
+          : { tallies: bp.exceptions, scale: s.lines / nb };
+      };
       const fresh = [...patterns.values()]
         .filter((t) => t.errors >= this.cfg.minCount && !basePatterns.has(t.id))
         .sort((x, y) => y.errors - x.errors);
@@ -360,14 +370,17 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
         errorLines: s.errors,
         baselineLines: b === undefined ? (base === undefined ? null : 0) : nb,
         baselineErrorLines: b === undefined ? (base === undefined ? null : 0) : kb,
-        newErrorPatterns: fresh.slice(0, 10).map((t) => ({
-          template: t.template,
-          lines: t.lines,
-          errors: t.errors,
-          traceIds: t.traceIds,
-          exception: topExceptions(t.exceptions)[0]?.example ?? null,
-          exceptions: topExceptions(t.exceptions),
-        })),
+        newErrorPatterns: fresh.slice(0, 10).map((t) => {
+          const exceptions = exceptionsOf(t.id);
+          return {
+            template: t.template,
+            lines: t.lines,
+            errors: t.errors,
+            traceIds: t.traceIds,
+            exception: exceptions[0]?.example ?? null,
+            exceptions,
+          };
+        }),
         errorTraces: errorTraces.size,
         errorTracesSeen: seen,
         requests,
@@ -378,8 +391,8 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       // Step 3, placed lines: the share of the service's requests where unusual errors start.
       const ex = originExample.get(service);
       if (o > 0 && requests > 0 && ex !== undefined) {
-        const pattern = input.patternOf(ex.ref).template;
-        const raised = raisedText(patterns.get(input.patternOf(ex.ref).id)?.exceptions);
+        const { id, template: pattern } = input.patternOf(ex.ref);
+        const raised = raisedText(patterns.get(id)?.exceptions, exceptionsOf(id));
         evidence.push({
           service,
           kind: 'logErrorOrigin',
@@ -403,7 +416,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
         score: Math.min(1, unplacedWeight / s.lines),
         text:
           top !== undefined
-            ? `${unplacedErrors} error lines not tied to a trace of the input, ${fresh.reduce((a, t) => a + t.errors, 0)} of ${fresh.length} pattern${fresh.length === 1 ? '' : 's'} never logged in the baseline, e.g. "${clip(top.template)}"${raisedText(top.exceptions)}`
+            ? `${unplacedErrors} error lines not tied to a trace of the input, ${fresh.reduce((a, t) => a + t.errors, 0)} of ${fresh.length} pattern${fresh.length === 1 ? '' : 's'} never logged in the baseline, e.g. "${clip(top.template)}"${raisedText(top.exceptions, exceptionsOf(top.id))}`
             : `${pct(s.errors, s.lines)} of its log lines are errors (${s.errors} of ${s.lines}${base !== undefined ? (nb === 0 ? '; no baseline lines' : `; baseline ${pct(kb, nb)}`) : ''}), ${unplacedErrors} of them not tied to a trace of the input`,
       });
     }
@@ -426,11 +439,15 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
 
 /**
  * ` raising ValueError: card declined`, for a pattern whose lines carry a stack trace: the type
- * raised most. When they raised several, how many of them it was, and the next types with theirs:
+ * raised most (above the baseline, where it had the pattern: `ranked`, from topExceptions). When
+ * they raised several, how many of them it was, and the next types with theirs:
  * ` raising TimeoutError: bank did not answer (28 of 30; also ValueError 2)`.
  */
-function raisedText(tallies: readonly ExceptionTallies[] | undefined): string {
-  const [top, ...rest] = topExceptions(tallies ?? []);
+function raisedText(
+  tallies: readonly ExceptionTallies[] | undefined,
+  ranked: readonly ExceptionCount[],
+): string {
+  const [top, ...rest] = ranked;
   if (top === undefined) return '';
   const raised = ` raising ${clip(top.example, 100)}`;
   if (rest.length === 0) return raised;

@@ -346,6 +346,42 @@ describe('log evidence', () => {
     );
   });
 
+  it('names the exception that rose above the baseline, not the one the pattern always raised', async () => {
+    const none = () => false;
+    /** `charge failed` with a traceback of `type`, in request k. */
+    const failed = (k: number, type: string, message: string) => [
+      `2024-05-01 12:00:00,000 ERROR [trace_id=${tid(k)} span_id=${sid(k, 'cc')}] charge failed`,
+      'Traceback (most recent call last):',
+      '  File "/app/pay.py", line 10, in charge',
+      `    raise ${type}("${message}")`,
+      `${type}: ${message}`,
+    ];
+    // Both sides: 1 in 5 requests declines a card. The incident adds timeouts, fewer of them.
+    const baseText: string[] = [];
+    for (let k = 0; k < 200; k += 5) baseText.push(...failed(k, 'ValueError', 'card declined'));
+    const text: string[] = [];
+    for (let k = 1000; k < 1200; k += 5) text.push(...failed(k, 'ValueError', 'card declined'));
+    for (let k = 1001; k < 1200; k += 7)
+      text.push(...failed(k, 'TimeoutError', 'bank did not answer'));
+    const logs = await readLogEvidenceInput(
+      [file(routine(1000, 200)), file(text)],
+      [file(routine(0, 200)), file(baseText)],
+    );
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 200, none)),
+      baseline: memory(requests(0, 200, none)),
+      logs,
+    });
+    const origin = r.logs!.evidence.find(
+      (e) => e.service === 'payments' && e.kind === 'logErrorOrigin',
+    );
+    // 40 declined as in the baseline, 29 timeouts that are new: the timeouts are what rose.
+    expect(origin?.text).toMatch(
+      /charge failed" raising TimeoutError: bank did not answer \(29 of 69; also ValueError 40\)/,
+    );
+    expect(r.rootCauses[0]!.service).toBe('payments');
+  });
+
   it('shows no credentials an exception carried, in the JSON or the reasons', async () => {
     const none = () => false;
     const text: string[] = [];
