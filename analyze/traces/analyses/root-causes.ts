@@ -144,12 +144,41 @@ function failFastOf(ctx: AnalysisContext, known: ReadonlyMap<string, string>): F
   return out;
 }
 
+/** Where a reason says whose requests make a call (failFastText): `from`'s, once moved. */
+const USUAL_CALL = /\bits requests usually make\b/g;
+
+/** `orders'`, `ts-order-service's`. */
+const possessive = (name: string): string => (/s$/i.test(name) ? `${name}'` : `${name}'s`);
+
 /**
  * The words of evidence `e` of service `from`, moved among another service's reasons after `why`:
- * where it said "here" (meaning `from`), it names `from`, as "here" there means the other service.
+ * where it said "here" (meaning `from`), it names `from`, as "here" there means the other service;
+ * so does "its requests" (of a fail-fast), which there would read as the other service's.
  */
 function movedText(why: string, from: string, e: Evidence): string {
-  return `${why}: ${e.text.replace(/\bhere\b/g, `in ${from}`)}`;
+  const text = e.text
+    .replace(/\bhere\b/g, `in ${from}`)
+    .replace(USUAL_CALL, `${possessive(from)} requests usually make`);
+  return `${why}: ${text}`;
+}
+
+/**
+ * `8 of them failed fast, without the call to payments that its requests usually make`: the
+ * callees skipped (error-origin.ts), each trace skipped one of them at least. "its requests" is
+ * the service's; movedText names the service where the reason is moved to another.
+ */
+function failFastText(n: number, skipped: readonly { service: string }[]): string {
+  const names = skipped.slice(0, 3).map((k) => k.service);
+  const more = skipped.length - names.length;
+  if (more > 0) names.push(`${more} other${more === 1 ? '' : 's'}`);
+  const last = names.pop();
+  const calls =
+    last === undefined
+      ? 'a call'
+      : names.length === 0
+        ? `the call to ${last}`
+        : `a call to ${names.join(', ')} or ${last}`;
+  return `${n} of them failed fast, without ${calls} that its requests usually make`;
 }
 
 /**
@@ -365,9 +394,7 @@ function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext, fast: FailFast):
     const score = share * Math.max(0, 1 - baseShare / Math.max(rate, 1e-9));
     const said = [
       `errors start here in ${s.traces} of ${eo.failingTraces} failing traces (e.g. ${s.examples.join(', ')})`,
-      ...(s.failFast > 0
-        ? [`${s.failFast} of them failed fast, without a call its requests usually make`]
-        : []),
+      ...(s.failFast > 0 ? [failFastText(s.failFast, s.skipped)] : []),
     ];
     // A trace that failed fast without its usual call is shared with the callee it skipped.
     pushShared(m, fast, s.service, { kind: 'errorOrigin', score, text: said.join('; ') });

@@ -627,7 +627,7 @@ describe('root-cause ranking against a baseline', () => {
     expect(r.rootCauses[0]!.service).toBe('payments');
     expect(r.changes).toBeUndefined();
   });
-  it('words a reason moved from a caller to the callee for the callee: the caller, not "here"', async () => {
+  it('words a reason moved from a caller to the callee for the callee: the caller, not "here" or "its"', async () => {
     /**
      * A chain of services, each calling the next: `fail` is where the request fails, `down` a
      * call that fails before its callee records it, `fast` a service that fails without its
@@ -695,20 +695,28 @@ describe('root-cause ranking against a baseline', () => {
     expect(unreachable[0]).not.toMatch(/\bhere\b/);
 
     // orders fails fast without calling payments, whose own errors start in it.
-    const skipped = await reasons(
-      Array.from({ length: 40 }, (_, k) =>
-        request(
-          k,
-          ['orders', 'payments'],
-          k % 4 === 0 ? { fast: 'orders' } : k % 4 === 1 ? { fail: 'payments' } : {},
-        ),
+    const ordersPayments = Array.from({ length: 40 }, (_, k) =>
+      request(
+        k,
+        ['orders', 'payments'],
+        k % 4 === 0 ? { fast: 'orders' } : k % 4 === 1 ? { fail: 'payments' } : {},
       ),
-      'payments',
     );
+    const skipped = await reasons(ordersPayments, 'payments');
     const fast = moved(skipped, /^orders failed fast without calling payments/);
     expect(fast).toHaveLength(1);
     expect(fast[0]).toMatch(/ \(an open circuit breaker\?\): errors start in orders in 10 of 20/);
     expect(fast[0]).not.toMatch(/\bhere\b/);
+    // Among payments' reasons, "its requests" would be payments': the caller is named.
+    expect(fast[0]).toMatch(
+      /10 of them failed fast, without the call to payments that orders' requests usually make/,
+    );
+    expect(fast[0]).not.toMatch(/\bits requests\b/);
+    // Among orders' own reasons, "its" is orders.
+    const own = moved(await reasons(ordersPayments, 'orders'), /^errors start here/);
+    expect(own[0]).toMatch(
+      /10 of them failed fast, without the call to payments that its requests usually make/,
+    );
 
     // gateway fails fast without calling orders, which only passes up payments' errors.
     const passed = await reasons(
@@ -725,6 +733,7 @@ describe('root-cause ranking against a baseline', () => {
     expect(up).toHaveLength(1);
     // "here" is payments, whose reason it is; gateway's evidence names gateway.
     expect(up[0]).toMatch(/passes up errors that start here: errors start in gateway in 10 of 20/);
+    expect(up[0]).toMatch(/without the call to orders that gateway's requests usually make/);
   });
 });
 
