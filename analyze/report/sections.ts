@@ -93,9 +93,10 @@ export function logLines(r: TraceReport, max: number): string[] {
       return `${s.service}: ${int(s.errorLines)} error lines of ${int(s.lines)}${base}${fresh}`;
     })
     .concat(
-      // Requests cut short where a chain of them starts; those that follow are in the JSON.
+      // Operations where most short requests start a chain of them; those that follow are in
+      // the JSON.
       r.logs.shortRequests
-        .filter((s) => s.originRequests >= 0.5)
+        .filter((s) => s.firstShort * 2 > s.short)
         .slice(0, max)
         .map(
           (s) =>

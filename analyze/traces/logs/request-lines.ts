@@ -14,10 +14,14 @@
  *    that logs more as no change.
  * 2. Per operation, the usual count is the fewest lines 95% of its baseline requests wrote;
  *    requests below it are short. A one-sided two-proportion test compares the share of short
- *    requests with the baseline's, Bonferroni-corrected over the operations tested.
+ *    requests with the baseline's, Bonferroni-corrected over the operations tested. The usual
+ *    count is chosen on the baseline's own requests, which makes their short share low by
+ *    construction (none below the least of 5); a new request from the same distribution falls
+ *    below the (k+1)-th least of n with chance (k+1)/(n+1), so the baseline counts one short
+ *    request more in one request more.
  * 3. The incident's short requests are placed in their traces: a short request with a short
- *    request of another service below it in the call tree follows that one (it got an error
- *    back, and stopped), as evidence.ts places error lines. A service's score is the share of its
+ *    request below it in the call tree follows that one (it got an error back, and stopped), as
+ *    evidence.ts places error lines. A service's score is the share of its
  *    requests that start a short chain, weighed by the excess over the baseline's share and the
  *    test's confidence.
  */
@@ -67,6 +71,8 @@ export interface ShortRequests {
   baselineShort: number;
   requests: number;
   short: number;
+  /** Short requests under which no request was short (those that start a short chain). */
+  firstShort: number;
   /** The test's z (positive: short more often than in the baseline). */
   z: number;
   /** Short requests not explained by a short request of a deeper service, weighed (step 3). */
@@ -124,12 +130,14 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
     }
     // A trace no line names may lie outside the logs' time range: its requests say nothing.
     if (!any || (this.placed !== undefined && this.placed.lines.length >= MAX_PLACED)) return;
-    // Each span's request: the nearest ancestor-or-self that is an entry into its service.
-    const request = new Int32Array(n);
+    // Each span's request: the nearest ancestor-or-self that is an entry into its service
+    // (-1: not known yet; a walk up stops at the first span whose request is, and fills the path).
+    const request = new Int32Array(n).fill(-1);
     const entries: number[] = [];
+    const path: number[] = [];
     for (let i = 0; i < n; i++) {
       let r = i;
-      for (;;) {
+      while (request[r] === -1) {
         const p = t.parent[r]!;
         const s = spans[r]!;
         if (
@@ -137,13 +145,18 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
           spans[p]!.service !== s.service ||
           s.kind === 'server' ||
           s.kind === 'consumer'
-        )
+        ) {
+          request[r] = r;
+          entries.push(r);
           break;
+        }
+        path.push(r);
         r = p;
       }
-      request[i] = r;
-      if (r === i) entries.push(i);
+      for (const q of path) request[q] = request[r]!;
+      path.length = 0;
     }
+    entries.sort((a, b) => a - b);
     const lines = new Map<number, number>();
     const refs = new Map<number, Set<number>>();
     for (const e of entries) {
@@ -264,7 +277,7 @@ export function findShortRequests(
       usual,
       baselineShort: short,
       short: k,
-      z: proportionIncreaseZ(short, b.requests, k, o.requests),
+      z: proportionIncreaseZ(short + 1, b.requests + 1, k, o.requests),
       weight: 0,
     });
   });
@@ -273,7 +286,7 @@ export function findShortRequests(
   for (const t of tested) {
     const o = incident.operations[t.incident]!;
     const pi = t.short / o.requests;
-    const pb = t.baselineShort / t.baseline.requests;
+    const pb = (t.baselineShort + 1) / (t.baseline.requests + 1);
     if (t.z <= 0 || pi <= pb) continue;
     t.weight = ((pi - pb) / pi) * confidence(t.z, zc);
     byOperation.set(t.incident, t);
@@ -290,12 +303,13 @@ export function findShortRequests(
     weight[j] = t.weight;
     for (let a = p.parent[j]!; a >= 0; a = p.parent[a]!) below[a] = Math.max(below[a]!, t.weight);
   }
-  const origin = new Map<number, { mass: number; traces: string[] }>();
+  const origin = new Map<number, { mass: number; first: number; traces: string[] }>();
   for (let j = 0; j < n; j++) {
     if (weight[j]! <= 0) continue;
     const o = weight[j]! * (1 - below[j]!);
-    const e = origin.get(p.operation[j]!) ?? { mass: 0, traces: [] };
+    const e = origin.get(p.operation[j]!) ?? { mass: 0, first: 0, traces: [] };
     e.mass += o;
+    if (below[j] === 0) e.first++;
     const tid = p.traceIds[p.trace[j]!]!;
     if (o > 0 && e.traces.length < EXAMPLES && !e.traces.includes(tid)) e.traces.push(tid);
     origin.set(p.operation[j]!, e);
@@ -305,7 +319,7 @@ export function findShortRequests(
   const perService = new Map<string, { mass: number; top: ShortRequests; topMass: number }>();
   for (const [i, t] of byOperation) {
     const o = incident.operations[i]!;
-    const e = origin.get(i) ?? { mass: 0, traces: [] };
+    const e = origin.get(i) ?? { mass: 0, first: 0, traces: [] };
     const s: ShortRequests = {
       service: o.service,
       operation: o.operation,
@@ -314,6 +328,7 @@ export function findShortRequests(
       baselineShort: t.baselineShort,
       requests: o.requests,
       short: t.short,
+      firstShort: e.first,
       z: Math.round(t.z * 100) / 100,
       originRequests: Math.round(e.mass * 10) / 10,
       missing: missingLine(o, t.baseline, patternOf),

@@ -568,14 +568,16 @@ describe('requests cut short, by the log lines they wrote', () => {
     });
     expect(of('payments')!.originRequests).toBeGreaterThan(18);
     // orders stopped in the same requests, after payments did: it follows, it does not start.
-    expect(of('orders')).toMatchObject({ short: 20 });
-    expect(of('orders')!.originRequests).toBeLessThan(1);
+    expect(of('payments')).toMatchObject({ firstShort: 20 });
+    expect(of('orders')).toMatchObject({ short: 20, firstShort: 0 });
+    expect(of('orders')!.originRequests).toBeLessThan(of('payments')!.originRequests / 10);
     expect(of('web')).toBeUndefined();
     expect(r.rootCauses[0]!.service).toBe('payments');
     expect(r.rootCauses[0]!.reasons[0]).toMatch(
       /^20 of 60 requests to POST \/pay wrote fewer than 2 log lines \(baseline 0 of 60\), as if cut short; "charged order <\*>" missing most \(trace /,
     );
-    expect(r.logs!.evidence.find((e) => e.service === 'orders')?.score ?? 0).toBeLessThan(0.01);
+    const score = (svc: string) => r.logs!.evidence.find((e) => e.service === svc)?.score ?? 0;
+    expect(score('orders')).toBeLessThan(score('payments') / 10);
     // The terminal report lists where short requests start, not those that follow.
     const text = renderText(r);
     expect(text).toContain(
@@ -595,6 +597,21 @@ describe('requests cut short, by the log lines they wrote', () => {
     });
     expect(r.logs!.shortRequests).toEqual([]);
     expect(r.logs!.evidence).toEqual([]);
+  });
+
+  it('expects a new request below the least of a small baseline as often as chance says', async () => {
+    // Five baseline requests all wrote 2 lines; a sixth from the same distribution would be the
+    // least with chance 1/6, so one incident request in six writing 1 line is no finding.
+    const incident = whole(1000, 60).filter(
+      (l) => !(l.includes('"charged order') && Number(/order (\d+)/.exec(l)![1]) % 6 === 0),
+    );
+    const logs = await readLogEvidenceInput([file(incident)], [file(whole(0, 5))]);
+    const r = await analyzeTraces({
+      input: memory(requests(1000, 60, none)),
+      baseline: memory(requests(0, 5, none)),
+      logs,
+    });
+    expect(r.logs!.shortRequests).toEqual([]);
   });
 
   it('needs baseline logs that name their spans to compare with', async () => {
