@@ -252,9 +252,23 @@ interface BuildInput {
   totals: { incident: number; baseline: number };
 }
 
-/** The exceptions of some services' statistics of one pattern, most first. */
-const exceptionsOf = (stats: Iterable<SvcStats>): ExceptionCount[] =>
-  topExceptions([...stats].map((s) => s.exceptions));
+/**
+ * The exceptions of some services' statistics of one pattern, most first. With `scale` (there is a
+ * baseline: the incident's records per baseline record, of the exposure the pattern's spike test
+ * uses), most above the baseline's count scaled by it first, as `analyze traces --logs` ranks them
+ * (see topExceptions): a type the pattern raised as often before does not hide the one that rose.
+ */
+const exceptionsOf = (stats: Iterable<SvcStats>, scale?: number): ExceptionCount[] => {
+  const list = [...stats];
+  return topExceptions(
+    list.map((s) => s.exceptions),
+    scale === undefined ? undefined : { tallies: list.map((s) => s.baselineExceptions), scale },
+  );
+};
+
+/** Incident records per baseline record, or undefined without baseline records to scale by. */
+const scaleOf = (incident: number, baseline: number | undefined): number | undefined =>
+  baseline === undefined || baseline === 0 ? undefined : incident / baseline;
 
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());
 
@@ -347,7 +361,11 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
         0,
         maxTraceIds,
       ),
-      exceptions: exceptionsOf(a.services.values()),
+      // Against the baseline over all records, as `change` is tested.
+      exceptions: exceptionsOf(
+        a.services.values(),
+        hasBaseline ? scaleOf(exposure.incident, exposure.baseline) : undefined,
+      ),
     };
     if (hasBaseline) {
       p.baselineCount = a.baseline;
@@ -381,6 +399,9 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
   for (const [name, entries] of svcEntries) {
     const count = entries.reduce((n, e) => n + e.s.count, 0);
     const baselineCount = entries.reduce((n, e) => n + e.s.baseline, 0);
+    // A pattern's exceptions here rank against the service's baseline, scaled by its records as
+    // the spike test below is: the same order in every list of the service.
+    const scale = hasBaseline ? scaleOf(count, baselineCount) : undefined;
     const levelCount = (e: { s: SvcStats }, pred: (l: string) => boolean) =>
       Object.entries(e.s.levels).reduce((n, [l, c]) => n + (pred(l) ? c : 0), 0);
     const rank = (pred: (l: string) => boolean): ServicePattern[] =>
@@ -395,7 +416,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
           count: n,
           level: e.p.level,
           traceIds: e.s.traceIds,
-          exceptions: exceptionsOf([e.s]),
+          exceptions: exceptionsOf([e.s], scale),
         }));
     const report: ServiceReport = {
       service: name,
@@ -426,7 +447,7 @@ function buildReport({ config, miner, stats, inputs, span, totals }: BuildInput)
           pValue: c.test.pValue,
           level: byErrors ? 'error' : dominant(e.s.levels),
           traceIds: e.s.traceIds,
-          exceptions: exceptionsOf([e.s]),
+          exceptions: exceptionsOf([e.s], scale),
         });
       }
       const severity = (l: string) => (isErrorLevel(l) ? 2 : l === 'warn' ? 1 : 0);

@@ -39,6 +39,8 @@ export interface SvcStats {
   traceIds: string[];
   /** Exceptions of the incident's records (stack traces joined to them), by type. */
   exceptions?: ExceptionTallies;
+  /** The same of the baseline's records: a pattern's exceptions are ranked against these. */
+  baselineExceptions?: ExceptionTallies;
 }
 
 /** Statistics of a pattern, or of one miner ref (several make a pattern). */
@@ -87,6 +89,20 @@ function flushLevels(s: RefStats): void {
   s.inRun = 0;
 }
 
+/** A copy of `tallies`, to be counted into without changing them. */
+const copyTallies = (tallies: ExceptionTallies): ExceptionTallies =>
+  new Map([...tallies].map(([k, e]) => [k, { ...e }]));
+
+/** Counts `from`'s exceptions into `t`'s tallies named `key`, bounded as `countException` is. */
+function addTallies(
+  t: SvcStats,
+  key: 'exceptions' | 'baselineExceptions',
+  from: ExceptionTallies | undefined,
+): void {
+  for (const [type, e] of from ?? [])
+    countException((t[key] ??= new Map<string, ExceptionTally>()), type, e.count, e.example);
+}
+
 /** Adds `from`'s statistics to `into`'s, keeping at most `examples` and `traceIds` of each list. */
 export function addStats(
   into: PatternStats,
@@ -104,8 +120,9 @@ export function addStats(
         ...sv,
         levels: { ...sv.levels },
         traceIds: [...sv.traceIds],
-        ...(sv.exceptions !== undefined
-          ? { exceptions: new Map([...sv.exceptions].map(([k, e]) => [k, { ...e }])) }
+        ...(sv.exceptions !== undefined ? { exceptions: copyTallies(sv.exceptions) } : {}),
+        ...(sv.baselineExceptions !== undefined
+          ? { baselineExceptions: copyTallies(sv.baselineExceptions) }
           : {}),
       });
     else {
@@ -115,13 +132,8 @@ export function addStats(
       for (const [l, n] of Object.entries(sv.levels)) t.levels[l] = (t.levels[l] ?? 0) + n;
       for (const id of sv.traceIds)
         if (t.traceIds.length < limits.traceIds && !t.traceIds.includes(id)) t.traceIds.push(id);
-      for (const [type, e] of sv.exceptions ?? [])
-        countException(
-          (t.exceptions ??= new Map<string, ExceptionTally>()),
-          type,
-          e.count,
-          e.example,
-        );
+      addTallies(t, 'exceptions', sv.exceptions);
+      addTallies(t, 'baselineExceptions', sv.baselineExceptions);
     }
   }
   if (from.first !== undefined && (into.first === undefined || from.first < into.first))
@@ -245,6 +257,8 @@ export class MiningPart {
         s.baselineErrors++;
         svc.baselineErrors++;
       }
+      if (r.exception !== undefined)
+        countException((svc.baselineExceptions ??= new Map<string, ExceptionTally>()), r.exception);
       return ref;
     }
     s.count++;

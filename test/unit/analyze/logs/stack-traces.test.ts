@@ -1,7 +1,7 @@
 // Stack traces and tracebacks joined to the record they belong to (stack-traces.ts), as the
 // reader of `obs analyze logs` and of `obs analyze traces --logs` read them: one record per event,
 // with the exception the trace reports, and never a headed line lost to a trace.
-import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -493,6 +493,67 @@ describe('stack traces in log files', () => {
     const refs = [...result.assignments()];
     expect(refs).toHaveLength(16);
     for (let line = 3; line <= 8; line++) expect(refs[line - 1]!.pattern).toBe(failed.id);
+  });
+
+  it('ranks the exceptions of a pattern that spikes against the baseline by how far they rose', async () => {
+    // One record a second from 12:00:00; every `failing` one raises `raised(i)`.
+    const log = (n: number, failing: (i: number) => boolean, raised: (i: number) => string) =>
+      Array.from({ length: n }, (_, i) => {
+        const at = `2024-05-01 12:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')},000`;
+        if (!failing(i)) return [`${at} INFO orders: order ${i} placed`];
+        return [
+          `${at} ERROR orders: payment failed for order ${i}`,
+          'Traceback (most recent call last):',
+          '  File "/app/pay.py", line 10, in pay',
+          `    raise ${raised(i)}`,
+          raised(i),
+        ];
+      }).flat();
+    const declined = 'ValueError: card declined';
+    const timedOut = 'TimeoutError: bank did not answer';
+    // The baseline: 400 orders placed, 40 payments declined (ValueError).
+    mkdirSync(path.join(tmp, 'before'));
+    const baseline = write(
+      'before/orders.log',
+      log(
+        440,
+        (i) => i % 11 === 0,
+        () => declined,
+      ),
+    );
+    // The incident: fewer orders, the same 40 declines, and 29 payments the bank did not answer.
+    mkdirSync(path.join(tmp, 'during'));
+    const incident = write(
+      'during/orders.log',
+      log(
+        169,
+        (i) => i < 69,
+        (i) => (i < 40 ? declined : timedOut),
+      ),
+    );
+    const r = (
+      await createLogAnalysis({ files: [incident], baseline: [baseline], workers: 0 }).run()
+    ).report;
+    const orders = r.services.find((s) => s.service === 'orders')!;
+    expect(orders).toMatchObject({ records: 169, baselineRecords: 440 });
+    const spiking = orders.spikingPatterns!;
+    expect(spiking.map((c) => [c.template, c.count, c.baselineCount])).toEqual([
+      ['payment failed for order <*>', 69, 40],
+    ]);
+    // ValueError was raised 40 times in 440 records, 15.4 in 169: the 29 TimeoutErrors rose more.
+    const expected = [
+      { type: 'TimeoutError', count: 29, example: timedOut },
+      { type: 'ValueError', count: 40, example: declined },
+    ];
+    expect(spiking[0]!.exceptions).toEqual(expected);
+    // Every list of the report ranks the pattern's exceptions alike.
+    expect(orders.errorPatterns[0]!.exceptions).toEqual(expected);
+    expect(r.patterns.find((p) => p.id === spiking[0]!.id)!.exceptions).toEqual(expected);
+    expect(renderText(r)).toContain(`raised: ${timedOut} (29); ValueError (40)`);
+    // Without a baseline, the most raised comes first, as before.
+    const alone = (await createLogAnalysis({ files: [incident], workers: 0 }).run()).report;
+    expect(alone.services[0]!.errorPatterns[0]!.exceptions).toEqual([...expected].reverse());
+    expect(renderText(alone)).toContain(`raised: ${declined} (40); TimeoutError (29)`);
   });
 
   it("reports an error that is text alone (logfmt's err=) under a type with its values masked", async () => {
