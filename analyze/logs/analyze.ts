@@ -20,6 +20,7 @@ import type { PatternStats, Piece, SvcStats } from './part.js';
 import { inputBytes } from '../../core/lines.js';
 import { MIN_PARTS_BYTES, mineInWorker, partsCanRun, planParts } from './parts.js';
 import { newSummary, readLogFile } from './reader.js';
+import { logFileService } from './file-service.js';
 import { isErrorLevel } from './records.js';
 import { topExceptions } from './exceptions.js';
 import { withoutSecrets } from './secrets.js';
@@ -153,10 +154,14 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
       ...(config.logFormat !== undefined ? { logFormat: config.logFormat } : {}),
     };
 
-    const sources = [
+    const inputs = [
       ...config.files.map((file) => ({ file, role: 'incident' as const })),
       ...(config.baseline ?? []).map((file) => ({ file, role: 'baseline' as const })),
     ];
+    // Once per file, for all the parts it may be cut into (a Docker log reads its config).
+    const sources = await Promise.all(
+      inputs.map(async (s) => ({ ...s, named: await logFileService(s.file) })),
+    );
     const summaries = sources.map((s) => newSummary(s.file, s.role));
     const files = sources.map((s) => s.file);
     const workers = !partsCanRun()
@@ -184,7 +189,8 @@ export function createLogAnalysis(config: LogAnalysisConfig): LogAnalysis {
           if (failure !== undefined) throw failure;
           told(n);
         });
-        await readLogFile(summary, readerOptions, sink, part.ids, piece.range);
+        const { named } = sources[piece.source]!;
+        await readLogFile(summary, readerOptions, sink, part.ids, piece.range, named);
         part.ended(summary, piece.source);
       }
       for (const r of running) part.absorb(await r.result, summaries);

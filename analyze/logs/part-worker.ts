@@ -17,10 +17,10 @@ try {
   const part = new MiningPart(job.config);
   const read: { source: number; summary: InputSummary }[] = [];
   for (const piece of job.pieces) {
-    const { file, role } = job.sources[piece.source]!;
+    const { file, role, named } = job.sources[piece.source]!;
     const summary = newSummary(file, role);
     const sink = part.sinkFor(summary, piece.source, (lines) => post({ type: 'read', lines }));
-    await readLogFile(summary, job.options, sink, part.ids, piece.range);
+    await readLogFile(summary, job.options, sink, part.ids, piece.range, named);
     part.ended(summary, piece.source);
     read.push({ source: piece.source, summary });
   }

@@ -15,6 +15,7 @@ import type { WorkerError } from '../../core/errors.js';
 import { isGzipMagic } from '../../core/lines.js';
 import type { PartConfig, PartSnapshot, Piece } from './part.js';
 import type { ReaderOptions } from './reader.js';
+import type { FileService } from './records.js';
 import type { InputSummary } from './report-types.js';
 
 /** Inputs smaller than this (bytes on disk) are mined in one thread: a worker costs more. */
@@ -168,7 +169,8 @@ export function planParts(files: readonly string[], n: number): Piece[][] {
 }
 
 export interface PartJob {
-  sources: { file: string; role: InputSummary['role'] }[];
+  /** `named`: the service the file's records default to (file-service.ts), read once. */
+  sources: { file: string; role: InputSummary['role']; named: FileService }[];
   pieces: Piece[];
   options: ReaderOptions;
   config: PartConfig;

@@ -18,10 +18,10 @@ import {
   parseLine,
   parseUnlessPlain,
   withoutTerminalCodes,
-  fileService,
   textRecord,
 } from './records.js';
-import type { LogRecord } from './records.js';
+import type { FileService, LogRecord } from './records.js';
+import { logFileService } from './file-service.js';
 import { StackTraceJoiner } from './stack-traces.js';
 import { createTimeParser } from './times.js';
 import type { InputSummary } from './report-types.js';
@@ -86,7 +86,8 @@ function isJsonObject(text: string): boolean {
  * Reads one file into `sink`, filling `summary` (all but `longMessages`, which mining counts).
  * `ids` numbers line shapes across the files of one analysis. With a `range` (a part of a plain
  * file that starts a line), only that part: its line numbers count from 1, and its header is the
- * one learned from the file's first lines, as for the part that starts the file.
+ * one learned from the file's first lines, as for the part that starts the file. `named`: the
+ * service its records default to (file-service.ts), decided once for all parts of the file.
  */
 export async function readLogFile(
   summary: InputSummary,
@@ -94,9 +95,10 @@ export async function readLogFile(
   sink: RecordSink,
   ids: ShapeIds,
   range?: ByteRange,
+  named?: FileService,
 ): Promise<void> {
   const file = summary.file;
-  const named = fileService(file);
+  named ??= await logFileService(file);
   const ctx = {
     defaultService: named.service,
     // A Kubernetes container's log names its service as a kubectl prefix does.

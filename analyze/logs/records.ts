@@ -16,7 +16,8 @@
  *
  * A record's service, strongest first: a field of the record (JSON, OTLP resource, winston's
  * trailing JSON, OTel Python's `resource.service.name=`); the container or service of a kubectl or
- * compose prefix; the program of a syslog line (`syslogProgram`); the file name's service.
+ * compose prefix; the program of a syslog line (`syslogProgram`); the file name's service (a
+ * Docker json-file log's container: file-service.ts).
  *
  * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
  * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Each line is read on its
@@ -75,7 +76,7 @@ export interface ParsedLine {
 }
 
 export interface ParseContext {
-  /** Service used when the record names none (derived from the file name). */
+  /** Service used when the record names none (the file's: file-service.ts). */
   defaultService: string;
   /**
    * True when `defaultService` is the container or service a line's prefix names (kubectl,
@@ -911,12 +912,19 @@ export function serviceFromFileName(file: string): string {
   return fileService(file).service;
 }
 
+/** The service a file's records default to, and whether it names their container. */
+export interface FileService {
+  service: string;
+  /** The path names a Kubernetes container: it outranks a syslog program (`fileService`). */
+  container: boolean;
+}
+
 /**
  * `serviceFromFileName`, and whether the path names a Kubernetes container (kubelet's log paths):
  * then, like a kubectl prefix, it names the deployed service, and outranks a syslog program in
  * the lines (which names only the process inside the container).
  */
-export function fileService(file: string): { service: string; container: boolean } {
+export function fileService(file: string): FileService {
   if (file === '-') return { service: 'stdin', container: false };
   const parts = file.split(/[\\/]/);
   const base = parts.pop() ?? file;

@@ -20,6 +20,7 @@ import {
 } from '../../logs/records.js';
 import type { LogRecord, ParseContext } from '../../logs/records.js';
 import { isShaped } from '../../logs/header.js';
+import { dockerContainerService } from '../../logs/file-service.js';
 import { countException } from '../../logs/exceptions.js';
 import type { ExceptionTallies, ExceptionTally } from '../../logs/exceptions.js';
 import { StackTraceJoiner } from '../../logs/stack-traces.js';
@@ -161,8 +162,10 @@ async function readFile(
   opts: ReadOptions,
 ): Promise<void> {
   // Records that name no service wait for their span (or count as `unknown`): a file name says
-  // too little about whose lines these are to rank services by it.
-  const ctx: ParseContext = { defaultService: '', header: learnFileHeader([]) };
+  // too little about whose lines these are to rank services by it. A Docker json-file log's
+  // container (its compose service, else its name) does say, as a compose prefix does.
+  const docker = await dockerContainerService(file);
+  const ctx: ParseContext = { defaultService: docker ?? '', header: learnFileHeader([]) };
   let sample: { line: string; no: number }[] | undefined = [];
   // A stack trace is one record with the line before it (stack-traces.ts), as in `analyze logs`.
   const joiner = new StackTraceJoiner<undefined>((r) => take(r), false);

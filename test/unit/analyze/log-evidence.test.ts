@@ -10,6 +10,12 @@ import type { Span } from '../../../analyze/traces/span.js';
 import { ObsError } from '../../../core/errors.js';
 import { LOG_FIELDS } from '../../../model/conventions.js';
 import { span } from '../../support/spans.js';
+import {
+  containerId,
+  dockerConfig,
+  dockerContainer,
+  dockerLine,
+} from '../../support/docker-logs.js';
 
 const FIX = path.resolve(import.meta.dirname, '../../fixtures/traces');
 const fx = (p: string) => path.join(FIX, p);
@@ -169,6 +175,37 @@ describe('log evidence input', () => {
       line: 2,
       message: expect.stringMatching(/malformed JSON/) as string,
     });
+  });
+});
+
+describe('log evidence input of Docker json-file logs', () => {
+  const lines = [
+    dockerLine('2024-05-01 12:00:01 INFO payment 1 accepted', 1),
+    dockerLine('2024-05-01 12:00:02 ERROR payment 2 failed', 2, 'stderr'),
+    dockerLine('{"level": "error", "service": "pay", "msg": "card declined"}', 3),
+  ];
+  const docker = path.join(dir, 'docker');
+  const services = async (log: string) => {
+    const { incident } = await readLogEvidenceInput([log], undefined);
+    return Object.fromEntries([...incident.services].map(([s, t]) => [s, [t.lines, t.errors]]));
+  };
+
+  it("names records without a service after the container's compose service, else its name", async () => {
+    // As `docker compose logs` would have named them by its prefix; a record's field still wins.
+    const compose = dockerContainer(
+      docker,
+      containerId('d'),
+      dockerConfig('/x-1', 'orders'),
+      lines,
+    );
+    expect(await services(compose)).toEqual({ orders: [2, 1], pay: [1, 1] });
+    const named = dockerContainer(docker, containerId('e'), dockerConfig('/orders-db'), lines);
+    expect(await services(named)).toEqual({ 'orders-db': [2, 1], pay: [1, 1] });
+  });
+
+  it('leaves them without a service, as before, when config.v2.json is malformed', async () => {
+    const log = dockerContainer(docker, containerId('f'), '{"Name": "/orders"', lines);
+    expect(await services(log)).toEqual({ unknown: [2, 1], pay: [1, 1] });
   });
 });
 

@@ -11,6 +11,12 @@ import type * as Analyze from '../../../../analyze/logs/analyze.js';
 import { planParts } from '../../../../analyze/logs/parts.js';
 import type { Piece } from '../../../../analyze/logs/part.js';
 import { createMiner } from '../../../../analyze/logs/miner.js';
+import {
+  containerId,
+  dockerConfig,
+  dockerContainer,
+  dockerLine,
+} from '../../../support/docker-logs.js';
 
 const built = pathToFileURL(path.resolve('dist/analyze/logs/analyze.js')).href;
 const { createLogAnalysis } = (await import(built)) as typeof Analyze;
@@ -168,6 +174,19 @@ describe('mining in parts', { timeout: 60_000 }, () => {
     ]);
     expect(two.report.inputs).toEqual(one.report.inputs);
     expect([...two.assignments()]).toEqual([...one.assignments()]);
+  });
+
+  it("names a Docker log's records after its container in every part", async () => {
+    const log = dockerContainer(
+      tmp,
+      containerId('a'),
+      dockerConfig('/shop-orders-1', 'orders'),
+      Array.from({ length: 600 }, (_, i) => dockerLine(`INFO served request ${i}`, i)),
+    );
+    const one = await createLogAnalysis({ files: [log], workers: 0 }).run();
+    const two = await createLogAnalysis({ files: [log], workers: 1 }).run();
+    expect(one.report.services.map((s) => [s.service, s.records])).toEqual([['orders', 600]]);
+    expect(comparable(two.report)).toBe(comparable(one.report));
   });
 
   it("reads a later part with the header of its file's first lines", async () => {

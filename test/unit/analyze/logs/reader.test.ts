@@ -6,6 +6,12 @@ import { describe, expect, it, vi } from 'vitest';
 import { newSummary, readLogFile } from '../../../../analyze/logs/reader.js';
 import type { LogRecord } from '../../../../analyze/logs/records.js';
 import type { InputSummary } from '../../../../analyze/logs/report-types.js';
+import {
+  containerId,
+  dockerConfig,
+  dockerContainer,
+  dockerLine,
+} from '../../../support/docker-logs.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'obs-reader-'));
 const write = (name: string, lines: string[]) => {
@@ -114,5 +120,60 @@ describe('readLogFile', () => {
     ]);
     // The logfmt package reads each logfmt line once: to tell it from text and to read it.
     expect(calls).toBe(6);
+  });
+});
+
+describe('readLogFile of a Docker json-file log', () => {
+  // The container's lines: two of its own text, one whose JSON names its service.
+  const lines = [
+    dockerLine('2024-05-01 12:00:01 INFO payment 1 accepted', 1),
+    dockerLine('2024-05-01 12:00:02 ERROR payment 2 failed', 2, 'stderr'),
+    dockerLine('{"level": "error", "service": "pay", "msg": "card declined"}', 3),
+  ];
+  const docker = path.join(tmp, 'docker');
+  const services = async (file: string) => (await read(file)).records.map((r) => r.service);
+
+  it('names its records after the compose service in config.v2.json, rotations too', async () => {
+    const id = containerId('a');
+    const config = dockerConfig('/shop-orders-1', 'orders');
+    const log = dockerContainer(docker, id, config, lines);
+    const rotated = dockerContainer(docker, id, config, lines, `${id}-json.log.1`);
+    for (const file of [log, rotated]) {
+      // A record's own service field still names it.
+      expect(await services(file), file).toEqual(['orders', 'orders', 'pay']);
+    }
+  });
+
+  it('names them after the container name without compose', async () => {
+    const log = dockerContainer(docker, containerId('b'), dockerConfig('/orders-db'), lines);
+    expect(await services(log)).toEqual(['orders-db', 'orders-db', 'pay']);
+  });
+
+  it('names them after the file, as any file, when config.v2.json is malformed or missing', async () => {
+    const configs = [
+      '{"Name": "/orders", "Config": {"Labels": {"com.docker.compose.service": "ord', // cut off
+      '[]',
+      '{"Name": 7, "Config": {"Labels": {"com.docker.compose.service": ""}}}',
+      dockerConfig('/'),
+      undefined,
+    ];
+    for (const [k, config] of configs.entries()) {
+      const id = containerId(String(k));
+      const log = dockerContainer(docker, id, config, lines);
+      const { records, summary } = await read(log);
+      expect(
+        records.map((r) => r.service),
+        config,
+      ).toEqual([`${id}-json`, `${id}-json`, 'pay']);
+      expect(summary.problems).toEqual([]);
+    }
+  });
+
+  it('reads config.v2.json only for a file named as Docker names its logs', async () => {
+    const id = containerId('c');
+    dockerContainer(docker, id, dockerConfig('/orders-1', 'orders'), lines);
+    const other = path.join(docker, 'containers', id, 'app.log');
+    writeFileSync(other, lines.join('\n') + '\n');
+    expect(await services(other)).toEqual(['app', 'app', 'pay']);
   });
 });
