@@ -160,7 +160,7 @@ function lowHalf(traceId: string): string | undefined {
 /** Tallies the records that waited for their span under its service, else `unknown`. */
 function settle(side: LogSide, spanService: ReadonlyMap<string, string>): void {
   for (const p of side.pending) {
-    const service = spanService.get(p.spanId) ?? UNKNOWN_SERVICE;
+    const service = spanService.get(p.spanId) ?? p.fallback ?? UNKNOWN_SERVICE;
     tally(side, service, p.ref, p.error, p.traceId, p.exception);
   }
   side.pending = [];

@@ -53,6 +53,8 @@ export interface PendingRecord {
   ref: number;
   error: boolean;
   exception: string | undefined;
+  /** Its service when no span of the input has its id (a Docker log's container), if any. */
+  fallback?: string | undefined;
 }
 
 /** An error line of the incident with a trace id. */
@@ -163,9 +165,11 @@ async function readFile(
 ): Promise<void> {
   // Records that name no service wait for their span (or count as `unknown`): a file name says
   // too little about whose lines these are to rank services by it. A Docker json-file log's
-  // container (its compose service, else its name) does say, as a compose prefix does.
-  const docker = await dockerContainerService(file);
-  const ctx: ParseContext = { defaultService: docker ?? '', header: learnFileHeader([]) };
+  // container (its compose service, else its name) does say; still, a span's service comes
+  // first, as the traces name it (a compose service may be `orders` and its spans'
+  // `orders-api`), and the container names the records no span of the input claims.
+  const container = await dockerContainerService(file);
+  const ctx: ParseContext = { defaultService: '', header: learnFileHeader([]) };
   let sample: { line: string; no: number }[] | undefined = [];
   // A stack trace is one record with the line before it (stack-traces.ts), as in `analyze logs`.
   const joiner = new StackTraceJoiner<undefined>((r) => take(r), false);
@@ -209,7 +213,11 @@ async function readFile(
           side.errorsByTrace.set(r.traceId, list);
         }
       }
-      list?.push({ service, spanId: r.spanId, ref });
+      list?.push({
+        service: service ?? (r.spanId === undefined ? container : undefined),
+        spanId: r.spanId,
+        ref,
+      });
     }
     if (r.spanId !== undefined && !side.spanLinesFull) {
       let lines = side.spanLines.get(r.spanId);
@@ -226,9 +234,10 @@ async function readFile(
         ref,
         error,
         exception: r.exception,
+        fallback: container,
       });
     } else {
-      tally(side, service ?? UNKNOWN_SERVICE, ref, error, r.traceId, r.exception);
+      tally(side, service ?? container ?? UNKNOWN_SERVICE, ref, error, r.traceId, r.exception);
     }
   };
 

@@ -203,6 +203,34 @@ describe('log evidence input of Docker json-file logs', () => {
     expect(await services(named)).toEqual({ 'orders-db': [2, 1], pay: [1, 1] });
   });
 
+  it("gives a record that names a span its span's service, the container only those no span claims", async () => {
+    // The compose service is `orders`; its spans say `orders-api`, the name the traces rank.
+    const anonymous = (k: number, span: string | undefined) =>
+      JSON.stringify({
+        [LOG_FIELDS.level]: 'error',
+        [LOG_FIELDS.message]: `stock lookup ${k} failed`,
+        [LOG_FIELDS.traceId]: tid(k),
+        ...(span !== undefined ? { [LOG_FIELDS.spanId]: span } : {}),
+      });
+    const log = dockerContainer(
+      docker,
+      containerId('a'),
+      dockerConfig('/x-1', 'orders'),
+      [
+        anonymous(1, sid(1, 'bb')), // its span is in the traces
+        anonymous(2, sid(2, 'ee')), // a span the traces do not have
+        anonymous(3, undefined),
+      ].map((l, i) => dockerLine(l, i)),
+    );
+    const logs = await readLogEvidenceInput([log], undefined);
+    const spans = requests(1, 3, () => false).map((x) =>
+      x.service === 'orders' ? { ...x, service: 'orders-api' } : x,
+    );
+    const r = await analyzeTraces({ input: memory(spans), logs });
+    const lines = Object.fromEntries(r.logs!.services.map((x) => [x.service, x.errorLines]));
+    expect(lines).toEqual({ 'orders-api': 1, orders: 2 });
+  });
+
   it('leaves them without a service, as before, when config.v2.json is malformed', async () => {
     const log = dockerContainer(docker, containerId('f'), '{"Name": "/orders"', lines);
     expect(await services(log)).toEqual({ unknown: [2, 1], pay: [1, 1] });
