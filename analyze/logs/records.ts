@@ -16,7 +16,7 @@
  *
  * A record's service, strongest first: a field of the record (JSON, OTLP resource, winston's
  * trailing JSON, OTel Python's `resource.service.name=`); the container or service of a kubectl or
- * compose prefix; the program of a syslog line (`syslogProgram`); the file name's service (a
+ * compose prefix; the program of a syslog line (`syslogProgramSpan`); the file name's service (a
  * Docker json-file log's container: file-service.ts).
  *
  * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
@@ -380,7 +380,7 @@ const SYSLOG_BSD =
 const SYSLOG_5424 = /^<\d{1,3}>\d{1,2} \S+ ([^\s[\]]+) ([^\s[\]]+) \S+ \S+ /d;
 
 /** Where a syslog line's program is (`[start, end)`), or undefined: see `SYSLOG_BSD`. */
-export function syslogProgramSpan(line: string): [number, number] | undefined {
+function syslogProgramSpan(line: string): [number, number] | undefined {
   const c = line.charCodeAt(0);
   // A month's capital, a year's digit or `<`: one compare turns most other lines away.
   if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 60)) return undefined;
@@ -390,12 +390,6 @@ export function syslogProgramSpan(line: string): [number, number] | undefined {
   if (program === '-' || levelOf(m[1]!.toUpperCase()) !== undefined) return undefined;
   if (levelOf(program.toUpperCase()) !== undefined) return undefined;
   return m.indices![2];
-}
-
-/** The program of a syslog line (`syslogProgramSpan`), or undefined. */
-export function syslogProgram(line: string): string | undefined {
-  const at = syslogProgramSpan(line);
-  return at === undefined ? undefined : line.slice(at[0], at[1]);
 }
 
 /**
@@ -411,19 +405,27 @@ const GENERIC_PROGRAMS = new Set(
 const GENERIC_FILES = new Set(['syslog', 'messages', 'daemon', 'kern', 'user', 'stdin', '']);
 const VERSION = /[\d.]+$/;
 
-/** Whether a syslog `program` names the record, rather than the file name (`GENERIC_PROGRAMS`). */
-const programNames = (program: string, ctx: ParseContext): boolean =>
-  !GENERIC_PROGRAMS.has(program.replace(VERSION, '')) || GENERIC_FILES.has(ctx.defaultService);
+/**
+ * Where the syslog program that names a record of `line` is, or undefined when the file's service
+ * does: never under a prefix (its container outranks the program), nor for an interpreter's
+ * program in a service's own file (`GENERIC_PROGRAMS`).
+ */
+function namingProgramSpan(line: string, ctx: ParseContext): [number, number] | undefined {
+  if (ctx.prefixed === true) return undefined;
+  const at = syslogProgramSpan(line);
+  if (at === undefined || GENERIC_FILES.has(ctx.defaultService)) return at;
+  return GENERIC_PROGRAMS.has(line.slice(at[0], at[1]).replace(VERSION, '')) ? undefined : at;
+}
 
 /**
  * The service of a record that names none: a prefix's container, else the program of a syslog
  * line, else the file name's. A syslog program is the record's own, as a field is; a file name is
  * only what the file was called (`/var/log/syslog` holds sshd's, cron's and the kernel's lines);
- * but an interpreter's name says less than a service's file name (`programNames`).
+ * but an interpreter's name says less than a service's file name (`namingProgramSpan`).
  */
 function fallbackService(line: string, ctx: ParseContext): string {
-  const program = ctx.prefixed !== true ? syslogProgram(line) : undefined;
-  return program !== undefined && programNames(program, ctx) ? program : ctx.defaultService;
+  const at = namingProgramSpan(line, ctx);
+  return at === undefined ? ctx.defaultService : line.slice(at[0], at[1]);
 }
 
 /**
@@ -508,7 +510,7 @@ function textKind(line: string): boolean | Json {
  */
 export interface TextShapeMemo {
   time: TimeMemo;
-  /** Where the program of the shape's syslog lines is (`syslogProgramSpan`), or null: none. */
+  /** Where the program naming the shape's syslog lines is (`namingProgramSpan`), or null: none. */
   program?: [number, number] | null;
   mayHoldIds?: boolean;
   /** Whether its lines are HTTP access lines (`accessLevel`): the same for all of a shape. */
@@ -542,10 +544,7 @@ export function textRecord(
     return recordOf(content, spans.level, time, ctx, NO_BASE, line);
   }
   // Lines of one digit shape differ in digits only, which the syslog patterns see as a class.
-  if (memo.program === undefined) {
-    const at = ctx.prefixed !== true ? syslogProgramSpan(line) : undefined;
-    memo.program = at !== undefined && programNames(line.slice(at[0], at[1]), ctx) ? at : null;
-  }
+  if (memo.program === undefined) memo.program = namingProgramSpan(line, ctx) ?? null;
   const service =
     memo.program === null ? ctx.defaultService : line.slice(memo.program[0], memo.program[1]);
   const record: LogRecord = { service, content };
