@@ -12,7 +12,7 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { fileService } from './records.js';
+import { fileService, isObject } from './records.js';
 import type { FileService } from './records.js';
 
 /** Docker's json-file log: `<64 hex id>-json.log`, rotated `.1`, compressed rotations `.1.gz`. */
@@ -20,9 +20,6 @@ const DOCKER_JSON_LOG = /^[0-9a-f]{64}-json\.log(?:\.\d+)?(?:\.gz)?$/;
 /** A container's configuration is a few kB; a larger file is not read (nor trusted). */
 const MAX_CONFIG_BYTES = 1 << 20;
 const COMPOSE_SERVICE = 'com.docker.compose.service';
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A name as a service: a string with text, on one line (else undefined). */
 function nameOf(v: unknown): string | undefined {
@@ -51,9 +48,9 @@ export async function dockerContainerService(file: string): Promise<string | und
     // Missing, unreadable or not JSON: the file name names the records, as for any file.
     return undefined;
   }
-  if (!isRecord(config)) return undefined;
-  const labels = isRecord(config.Config) ? config.Config.Labels : undefined;
-  const service = isRecord(labels) ? nameOf(labels[COMPOSE_SERVICE]) : undefined;
+  if (!isObject(config)) return undefined;
+  const labels = isObject(config.Config) ? config.Config.Labels : undefined;
+  const service = isObject(labels) ? nameOf(labels[COMPOSE_SERVICE]) : undefined;
   if (service !== undefined) return service;
   const name = nameOf(config.Name);
   return name === undefined ? undefined : nameOf(name.replace(/^\//, ''));

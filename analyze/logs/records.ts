@@ -147,7 +147,8 @@ export function learnFileHeader(sample: readonly string[], maxTexts = 800): Head
 }
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json =>
+/** A JSON object (not null, not an array). */
+export const isObject = (v: unknown): v is Json =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A field by dotted name, as a flat key (`"log.level"`) or nested (`{log: {level}}`). */
