@@ -3,7 +3,7 @@
  */
 import { int, ms, pct } from './format.js';
 import type { InputSummary, TraceReport } from './shape.js';
-import { shortPhrase } from '../traces/logs/request-lines.js';
+import { shortRequestsText } from '../traces/logs/request-lines.js';
 
 export function inputLine(s: InputSummary): string {
   const window = s.window === null ? '' : `, ${windowText(s.window.start, s.window.end)}`;
@@ -98,10 +98,7 @@ export function logLines(r: TraceReport, max: number): string[] {
       r.logs.shortRequests
         .filter((s) => s.firstShort * 2 > s.short)
         .slice(0, max)
-        .map(
-          (s) =>
-            `${s.service}: ${int(s.short)} of ${int(s.requests)} requests to ${s.operation} wrote ${shortPhrase(s.usualLines)} (baseline ${int(s.baselineShort)} of ${int(s.baselineRequests)})`,
-        ),
+        .map((s) => `${s.service}: ${shortRequestsText(s, int)}`),
     )
     .slice(0, max);
 }

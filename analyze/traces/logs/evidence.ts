@@ -29,8 +29,8 @@ import { checkRange } from '../analyses/analysis.js';
 import type { Trace } from '../trace.js';
 import type { LogEvidenceInput, LogSide, ServiceLogs, TracedError } from './read.js';
 import { UNKNOWN_SERVICE, tally } from './read.js';
-import { findShortRequests, shortPhrase } from './request-lines.js';
-import type { ShortRequests } from './request-lines.js';
+import { findShortRequests, shortRequestsText } from './request-lines.js';
+import type { ShortRequestOrigin, ShortRequests } from './request-lines.js';
 
 export type { LogEvidenceInput } from './read.js';
 
@@ -229,7 +229,6 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
     // The baseline's records found their spans in the baseline's traces (span-services.ts).
     if (input.baseline !== undefined)
       settle(input.baseline, ctx.baseline?.logSpanServices ?? new Map<string, string>());
-    const result = this.evaluate(input, inc, input.baseline);
     // Step 4: requests cut short, by the lines they wrote.
     const short = findShortRequests(
       { alpha: this.cfg.alpha, minRequests: this.cfg.minRequests },
@@ -237,22 +236,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       ctx.baseline?.requestLines,
       (ref) => input.patternOf(ref),
     );
-    result.shortRequests = short.shortRequests;
-    result.tooManySpans = inc.spanLinesFull || input.baseline?.spanLinesFull === true;
-    for (const o of short.origins) {
-      const t = o.top;
-      const missing = t.missing === null ? '' : `; "${clip(t.missing, 100)}" missing most`;
-      result.evidence.push({
-        service: o.service,
-        kind: 'shortRequests',
-        score: o.score,
-        text: `${t.short} of ${t.requests} requests to ${t.operation} wrote ${shortPhrase(t.usualLines)} (baseline ${t.baselineShort} of ${t.baselineRequests}), as if cut short${missing}${t.traceIds.length > 0 ? ` (trace ${t.traceIds[0]})` : ''}`,
-      });
-    }
-    result.evidence = result.evidence
-      .filter((e) => e.score > 0.001)
-      .sort((a, b) => b.score - a.score);
-    return result;
+    return this.evaluate(input, inc, input.baseline, short);
   }
 
   /** Step 1: how unusual each (service, error pattern) is. */
@@ -295,6 +279,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
     input: LogEvidenceInput,
     inc: LogSide,
     base: LogSide | undefined,
+    short: { shortRequests: ShortRequests[]; origins: ShortRequestOrigin[] },
   ): LogEvidenceResult {
     const unusual = this.unusual(input, inc, base);
     const weightOf = (service: string, ref: number) =>
@@ -430,9 +415,11 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       malformedLines:
         inc.problems.count('malformedJson') + (base?.problems.count('malformedJson') ?? 0),
       services,
-      shortRequests: [],
-      tooManySpans: false,
-      evidence,
+      shortRequests: short.shortRequests,
+      tooManySpans: inc.spanLinesFull || base?.spanLinesFull === true,
+      evidence: [...evidence, ...short.origins.map(shortFinding)]
+        .filter((e) => e.score > 0.001)
+        .sort((a, b) => b.score - a.score),
     };
   }
 }
@@ -454,6 +441,18 @@ function raisedText(
   let total = 0;
   for (const byType of tallies ?? []) for (const e of byType.values()) total += e.count;
   return `${raised} (${top.count} of ${total}; also ${rest.map((e) => `${e.type} ${e.count}`).join(', ')})`;
+}
+
+/** Step 4's evidence for a service where short requests start, in words. */
+function shortFinding({ service, score, top }: ShortRequestOrigin): LogFinding {
+  const missing = top.missing === null ? '' : `; "${clip(top.missing, 100)}" missing most`;
+  const trace = top.traceIds.length > 0 ? ` (trace ${top.traceIds[0]})` : '';
+  return {
+    service,
+    kind: 'shortRequests',
+    score,
+    text: `${shortRequestsText(top)}, as if cut short${missing}${trace}`,
+  };
 }
 
 /** A template for a reason: long ones keep their start and their end, where the exception is. */

@@ -75,7 +75,7 @@ export interface ShortRequests {
   firstShort: number;
   /** The test's z (positive: short more often than in the baseline). */
   z: number;
-  /** Short requests not explained by a short request of a deeper service, weighed (step 3). */
+  /** Short requests not explained by a short request below them, weighed (step 3). */
   originRequests: number;
   /** The usual line whose share of requests fell most, or null. */
   missing: string | null;
@@ -89,9 +89,13 @@ export interface ShortRequestOrigin {
   top: ShortRequests;
 }
 
-/** `no log line`, `fewer than 3 log lines`: what a short request of an operation wrote. */
-export function shortPhrase(usualLines: number): string {
-  return usualLines <= 1 ? 'no log line' : `fewer than ${usualLines} log lines`;
+/**
+ * `26 of 53 requests to GET /x wrote no log line (baseline 1 of 36)`, or `fewer than 3 log
+ * lines`: for the reasons and the reports' log sections, counts written by `count`.
+ */
+export function shortRequestsText(s: ShortRequests, count: (n: number) => string = String): string {
+  const wrote = s.usualLines <= 1 ? 'no log line' : `fewer than ${s.usualLines} log lines`;
+  return `${count(s.short)} of ${count(s.requests)} requests to ${s.operation} wrote ${wrote} (baseline ${count(s.baselineShort)} of ${count(s.baselineRequests)})`;
 }
 
 /** Share of baseline requests the usual count must cover. */
@@ -238,6 +242,8 @@ interface Tested {
   baseline: OperationLines;
   usual: number;
   baselineShort: number;
+  /** The baseline's short share out of sample (step 2): one short request more in one more. */
+  baselineRate: number;
   short: number;
   z: number;
   /** Weight of each short request: the excess share over the baseline's, times confidence. */
@@ -276,6 +282,7 @@ export function findShortRequests(
       baseline: b,
       usual,
       baselineShort: short,
+      baselineRate: (short + 1) / (b.requests + 1),
       short: k,
       z: proportionIncreaseZ(short + 1, b.requests + 1, k, o.requests),
       weight: 0,
@@ -286,9 +293,8 @@ export function findShortRequests(
   for (const t of tested) {
     const o = incident.operations[t.incident]!;
     const pi = t.short / o.requests;
-    const pb = (t.baselineShort + 1) / (t.baseline.requests + 1);
-    if (t.z <= 0 || pi <= pb) continue;
-    t.weight = ((pi - pb) / pi) * confidence(t.z, zc);
+    if (t.z <= 0 || pi <= t.baselineRate) continue;
+    t.weight = ((pi - t.baselineRate) / pi) * confidence(t.z, zc);
     byOperation.set(t.incident, t);
   }
 
