@@ -53,6 +53,8 @@ export interface RuleTestFile {
   tests: TestCase[];
 }
 
+/** Span status of calls that neither failed nor were marked OK (what instrumentation mostly sets). */
+const STATUS_UNSET = 'STATUS_CODE_UNSET';
 /** Requests per minute in the synthetic series: large, so rounded error counts stay exact enough. */
 const PER_MINUTE = 10_000;
 
@@ -85,6 +87,15 @@ function alertsNamed(file: RuleFile, name: string): AlertRule[] {
   );
 }
 
+/** A service's span-call counter series of its own spans (`workSpanKind`) with `status`. */
+function callsSeries(service: ServiceModel, status: string): string {
+  return series(METRICS.spanCalls, {
+    [SPAN_LABELS.service]: service.name,
+    [SPAN_LABELS.kind]: workSpanKind(service),
+    [SPAN_LABELS.status]: status,
+  });
+}
+
 /**
  * Span-metric series of a service: `errorRatio` of its own spans (server spans, or a worker's
  * consumer spans) fail and `slowRatio` are
@@ -102,13 +113,10 @@ function serviceTraffic(
   const fast = Math.round((1 - slowRatio) * PER_MINUTE);
   return [
     {
-      series: series(METRICS.spanCalls, { ...base, [SPAN_LABELS.status]: 'STATUS_CODE_UNSET' }),
+      series: callsSeries(service, STATUS_UNSET),
       values: counter(PER_MINUTE - errors, minutes),
     },
-    {
-      series: series(METRICS.spanCalls, { ...base, [SPAN_LABELS.status]: STATUS_ERROR }),
-      values: counter(errors, minutes),
-    },
+    { series: callsSeries(service, STATUS_ERROR), values: counter(errors, minutes) },
     {
       series: series(`${METRICS.spanDuration}_bucket`, { ...base, le: leValue }),
       values: counter(fast, minutes),
@@ -181,13 +189,9 @@ export function serviceRuleTests(
       ].map((alertname) => ({ eval_time: `${LONG}m`, alertname, exp_alerts: [] })),
     });
   if (publishFailing) {
-    const window = Number.parseInt(PUBLISH_FAILURE_WINDOW, 10); // minutes
+    const window = durationMinutes(PUBLISH_FAILURE_WINDOW);
     const published = serviceTraffic(service, le, 0, 0, SHORT)[0]!;
-    const failed = series(METRICS.spanCalls, {
-      ...svc,
-      [SPAN_LABELS.kind]: workSpanKind(service),
-      [SPAN_LABELS.status]: STATUS_ERROR,
-    });
+    const failed = callsSeries(service, STATUS_ERROR);
     // The error series is born with the first failure, at 1: `increase` alone would miss it.
     const firstAt = SHORT - window;
     tests.push(
@@ -291,12 +295,8 @@ export function serviceRuleTests(
     );
   if (publishStopped) {
     const gap = durationMinutes(maxPublishGapOf(service));
-    const pending = Number.parseInt(publishStopped.for, 10); // minutes
-    const published = series(METRICS.spanCalls, {
-      ...svc,
-      [SPAN_LABELS.kind]: workSpanKind(service),
-      [SPAN_LABELS.status]: 'STATUS_CODE_UNSET',
-    });
+    const pending = durationMinutes(publishStopped.for);
+    const published = callsSeries(service, STATUS_UNSET);
     // Publishes every `every` minutes for `periods` periods: `n` held for `every` samples each.
     const sparse = (every: number, periods: number) =>
       Array.from({ length: periods }, (_, i) => `${i}x${every - 1}`).join(' ');

@@ -13,6 +13,7 @@
  * published nothing for its maxPublishGap. For the stack: scrape targets down and the Collector
  * refusing or failing to export data.
  */
+import { durationMs } from '../../core/duration.js';
 import {
   COLLECTOR_METRICS,
   METRICS,
@@ -254,11 +255,11 @@ function publishFailing(service: ServiceModel, opts: RuleOptions): AlertRule {
   };
 }
 
-/** Minutes in a maxPublishGap (`90m`, `1h`, `2d`). */
+/** Minutes in a maxPublishGap (`90m`, `1h`, `2d`; the schema checked its form). */
 export function durationMinutes(d: string): number {
-  const unit = { m: 1, h: 60, d: 1440 }[d.slice(-1)];
-  if (unit === undefined) throw new Error(`not a duration in m, h or d: ${d}`);
-  return Number.parseInt(d.slice(0, -1), 10) * unit;
+  const ms = durationMs(d);
+  if (ms === undefined) throw new Error(`not a duration in m, h or d: ${d}`);
+  return ms / 60_000;
 }
 
 /**

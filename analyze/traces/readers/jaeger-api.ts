@@ -3,6 +3,7 @@
  * window so that any number of traces can be read with bounded answers. Uses core/http.ts for
  * timeouts and retries; an unreachable Jaeger is an error after the retries.
  */
+import { durationMs } from '../../../core/duration.js';
 import { ExitCode, ObsError } from '../../../core/errors.js';
 import { checkHttpUrl, redactUrl, request } from '../../../core/http.js';
 import type { RequestContext, RetryPolicy } from '../../../core/http.js';
@@ -37,20 +38,18 @@ export interface JaegerQuery {
   onProgress?: ProgressFn;
 }
 
-const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** `15m`, `2h`, `1d`, `90s` -> ms. */
 export function parseSince(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([smhd])$/.exec(text.trim());
+  const ms = durationMs(text);
   // A window of no time holds no traces: a typo, not a question.
-  if (m === null || Number(m[1]) === 0) {
+  if (ms === undefined || ms === 0) {
     throw new ObsError(`not a duration: ${JSON.stringify(text)}`, {
       code: 'OBS_USAGE',
       exit: ExitCode.usage,
       suggestions: ['Use a number and a unit: 90s, 15m, 2h, 1d.'],
     });
   }
-  return Number(m[1]) * UNITS[m[2]!]!;
+  return ms;
 }
 
 function apiUrl(base: string, path: string): URL {
