@@ -8,10 +8,14 @@
  * 2010: counts of log lines that go together in normal runs, broken in a failing one), applied
  * per operation, with the spans telling which lines belong to which request.
  *
- * 1. Per side, for every request in a trace the logs saw (some line names one of its spans): its
- *    operation (service and entry span name) and how many non-error lines name its spans. Error
- *    lines are the error evidence's (evidence.ts); counting them here would read an error path
- *    that logs more as no change.
+ * 1. Per side, for every request in a trace the logs saw: its operation (service and entry span
+ *    name) and how many non-error lines name its spans. Error lines are the error evidence's
+ *    (evidence.ts); counting them here would read an error path that logs more as no change.
+ *    The logs saw a trace that some line names, and one that no line names but that lies within
+ *    the time the named ones cover: a request stopped before its first line, in a trace where no
+ *    other service logs, is the plainest short request. A trace before or after them may lie
+ *    outside the logs' time range, and says nothing. The range is read from the traces, not the
+ *    lines' own times, which may be in another zone or missing.
  * 2. Per operation, the usual count is the fewest lines 95% of its baseline requests wrote;
  *    requests below it are short. A one-sided two-proportion test compares the share of short
  *    requests with the baseline's, Bonferroni-corrected over the operations tested. The usual
@@ -107,11 +111,36 @@ const MAX_PLACED = 2_000_000;
 
 const opKey = (service: string, name: string) => `${service}\u0000${name}`;
 
+/** Requests of traces no line names, held until the end tells whether the logs saw them. */
+interface Unnamed {
+  traceIds: string[];
+  /** Per trace: first span start and last span end, and its first request in the lists below. */
+  start: number[];
+  end: number[];
+  first: number[];
+  service: string[];
+  operation: string[];
+  /** Index of the request it was made for, within its trace, or -1. */
+  parent: number[];
+}
+
 class RequestLinesRun implements AnalysisRun<RequestLines> {
   private readonly ops = new Map<string, number>();
   private readonly operations: OperationLines[] = [];
   private readonly services = new Map<string, number>();
   private readonly placed: PlacedRequests | undefined;
+  /** The time the traces some line names cover, epoch ms. */
+  private namedStart = Infinity;
+  private namedEnd = -Infinity;
+  private readonly unnamed: Unnamed = {
+    traceIds: [],
+    start: [],
+    end: [],
+    first: [],
+    service: [],
+    operation: [],
+    parent: [],
+  };
 
   constructor(
     private readonly side: LogSide,
@@ -132,8 +161,17 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
       logged[i] = refs;
       if (refs !== undefined) any = true;
     }
-    // A trace no line names may lie outside the logs' time range: its requests say nothing.
-    if (!any || (this.placed !== undefined && this.placed.lines.length >= MAX_PLACED)) return;
+    if (this.placed !== undefined && this.placed.lines.length >= MAX_PLACED) return;
+    let start = Infinity;
+    let end = -Infinity;
+    for (const s of spans) {
+      if (s.start < start) start = s.start;
+      if (s.end > end) end = s.end;
+    }
+    if (any) {
+      if (start < this.namedStart) this.namedStart = start;
+      if (end > this.namedEnd) this.namedEnd = end;
+    } else if (this.unnamed.service.length >= MAX_PLACED) return;
     // Each span's request: the nearest ancestor-or-self that is an entry into its service
     // (-1: not known yet; a walk up stops at the first span whose request is, and fills the path).
     const request = new Int32Array(n).fill(-1);
@@ -161,6 +199,10 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
       path.length = 0;
     }
     entries.sort((a, b) => a - b);
+    if (!any) {
+      this.hold(t, start, end, entries, request);
+      return;
+    }
     const lines = new Map<number, number>();
     const refs = new Map<number, Set<number>>();
     for (const e of entries) {
@@ -185,36 +227,89 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
     }
     for (const e of entries) {
       const s = spans[e]!;
-      const k = opKey(s.service, s.name);
-      let o = this.ops.get(k);
-      if (o === undefined) {
-        o = this.operations.length;
-        this.ops.set(k, o);
-        this.operations.push({
-          service: s.service,
-          operation: s.name,
-          requests: 0,
-          lines: new Map(),
-          refs: new Map(),
-        });
-      }
-      const op = this.operations[o]!;
-      const written = lines.get(e)!;
-      op.requests++;
-      op.lines.set(written, (op.lines.get(written) ?? 0) + 1);
-      for (const ref of refs.get(e)!) op.refs.set(ref, (op.refs.get(ref) ?? 0) + 1);
-      this.services.set(s.service, (this.services.get(s.service) ?? 0) + 1);
-      if (placed !== undefined) {
-        placed.operation.push(o);
-        placed.lines.push(written);
-        const up = t.parent[e]!;
-        placed.parent.push(up < 0 ? -1 : index.get(request[up]!)!);
-        placed.trace.push(placed.traceIds.length - 1);
-      }
+      const up = t.parent[e]!;
+      this.count(
+        s.service,
+        s.name,
+        lines.get(e)!,
+        refs.get(e)!,
+        up < 0 ? -1 : index.get(request[up]!)!,
+      );
+    }
+  }
+
+  /** A request of a trace no line names: its place in the trace, until `finish`. */
+  private hold(t: Trace, start: number, end: number, entries: number[], request: Int32Array): void {
+    const u = this.unnamed;
+    u.traceIds.push(t.traceId);
+    u.start.push(start);
+    u.end.push(end);
+    u.first.push(u.service.length);
+    const local = new Map<number, number>();
+    entries.forEach((e, k) => local.set(e, k));
+    for (const e of entries) {
+      const s = t.spans[e]!;
+      const up = t.parent[e]!;
+      u.service.push(s.service);
+      u.operation.push(s.name);
+      u.parent.push(up < 0 ? -1 : local.get(request[up]!)!);
+    }
+  }
+
+  /**
+   * One request: its operation's tallies and, in the incident, its place (`parent` a global
+   * request index; the trace the last one in `placed.traceIds`).
+   */
+  private count(
+    service: string,
+    name: string,
+    written: number,
+    refs: ReadonlySet<number>,
+    parent: number,
+  ): void {
+    const k = opKey(service, name);
+    let o = this.ops.get(k);
+    if (o === undefined) {
+      o = this.operations.length;
+      this.ops.set(k, o);
+      this.operations.push({
+        service,
+        operation: name,
+        requests: 0,
+        lines: new Map(),
+        refs: new Map(),
+      });
+    }
+    const op = this.operations[o]!;
+    op.requests++;
+    op.lines.set(written, (op.lines.get(written) ?? 0) + 1);
+    for (const ref of refs) op.refs.set(ref, (op.refs.get(ref) ?? 0) + 1);
+    this.services.set(service, (this.services.get(service) ?? 0) + 1);
+    const placed = this.placed;
+    if (placed !== undefined) {
+      placed.operation.push(o);
+      placed.lines.push(written);
+      placed.parent.push(parent);
+      placed.trace.push(placed.traceIds.length - 1);
     }
   }
 
   finish(): RequestLines {
+    // The held traces within the time the named ones cover: their requests wrote no line.
+    const u = this.unnamed;
+    const none: ReadonlySet<number> = new Set();
+    for (let k = 0; k < u.traceIds.length; k++) {
+      if (u.start[k]! < this.namedStart || u.end[k]! > this.namedEnd) continue;
+      const placed = this.placed;
+      if (placed !== undefined && placed.lines.length >= MAX_PLACED) break;
+      const base = placed?.lines.length ?? 0;
+      placed?.traceIds.push(u.traceIds[k]!);
+      const last = k + 1 < u.first.length ? u.first[k + 1]! : u.service.length;
+      for (let j = u.first[k]!; j < last; j++) {
+        const up = u.parent[j]!;
+        this.count(u.service[j]!, u.operation[j]!, 0, none, up < 0 ? -1 : base + up);
+      }
+    }
     return { operations: this.operations, services: this.services, placed: this.placed };
   }
 }

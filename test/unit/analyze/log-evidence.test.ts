@@ -664,6 +664,30 @@ describe('requests cut short, by the log lines they wrote', () => {
     expect(r.logs!.evidence).toEqual([]);
   });
 
+  it("counts a request that failed before its first line, in a trace no line names, within the logs' time", async () => {
+    // Every third web request fails at once: its trace holds only the web span, and no service
+    // wrote a line in it. Such traces among the logged ones are short requests; those after the
+    // last logged trace (the 60th request's, and six more) may lie beyond the logs' reach and
+    // are not counted.
+    const silent = (k: number) => k % 3 === 0;
+    const spans = requests(1000, 60, none).filter(
+      (s) => !silent(parseInt(s.traceId, 16)) || s.service === 'web',
+    );
+    const beyond = requests(2000, 6, none).filter((s) => s.service === 'web');
+    const lines: string[] = [];
+    for (let k = 1000; k < 1060; k++) if (!silent(k)) lines.push(...whole(k, 1));
+    const logs = await readLogEvidenceInput([file(lines)], [file(whole(0, 60))]);
+    const r = await analyzeTraces({
+      input: memory([...spans, ...beyond]),
+      baseline: memory(requests(0, 60, none)),
+      logs,
+    });
+    const web = r.logs!.shortRequests.find((x) => x.service === 'web');
+    expect(web).toMatchObject({ operation: 'GET /', requests: 59, short: 19, usualLines: 1 });
+    expect(r.rootCauses[0]!.service).toBe('web');
+    expect(r.rootCauses[0]!.reasons[0]).toMatch(/^19 of 59 requests to GET \/ wrote no log line/);
+  });
+
   it('expects a new request below the least of a small baseline as often as chance says', async () => {
     // Five baseline requests all wrote 2 lines; a sixth from the same distribution would be the
     // least with chance 1/6, so one incident request in six writing 1 line is no finding.
