@@ -94,15 +94,25 @@ export function httpIsError(status: number | undefined, kind: SpanKind): boolean
   return status >= 500;
 }
 
-/** gRPC status codes by name, as `rpc.grpc.status_code` numbers them. */
+/** The 17 gRPC status codes by name, as `rpc.grpc.status_code` numbers them (0 .. 16). */
 export const GRPC_STATUS = {
   OK: 0,
+  CANCELLED: 1,
   UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
   DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
   UNIMPLEMENTED: 12,
   INTERNAL: 13,
   UNAVAILABLE: 14,
   DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
 } as const;
 
 /**

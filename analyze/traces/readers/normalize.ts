@@ -3,7 +3,7 @@
  * read from any of them yields the same ids and times.
  */
 import type { SpanKind } from '../span.js';
-import { SPAN_KINDS } from '../span.js';
+import { GRPC_STATUS, SPAN_KINDS } from '../span.js';
 
 const LOWER_HEX = /^[0-9a-f]+$/;
 const ANY_HEX = /^[0-9a-fA-F]+$/;
@@ -111,26 +111,7 @@ export const GRPC_STATUS_KEY = 'rpc.grpc.status_code';
 /** The tag Brave's gRPC instrumentation writes in Zipkin spans (the code's name, on failure). */
 export const BRAVE_GRPC_STATUS_KEY = 'grpc.status_code';
 
-/** The 17 gRPC status codes by name, in their numbering (0 OK .. 16 UNAUTHENTICATED). */
-const GRPC_CODE_NAMES: readonly string[] = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
+const GRPC_CODES: ReadonlyMap<string, number> = new Map(Object.entries(GRPC_STATUS));
 
 /**
  * A gRPC status code from a tag or attribute value: a number, a numeric string (OTLP ints and
@@ -138,10 +119,8 @@ const GRPC_CODE_NAMES: readonly string[] = [
  */
 export function grpcCode(raw: unknown): number | undefined {
   const n = toNumber(raw);
-  if (Number.isInteger(n)) return n >= 0 && n < GRPC_CODE_NAMES.length ? n : undefined;
-  if (typeof raw !== 'string') return undefined;
-  const i = GRPC_CODE_NAMES.indexOf(raw.toUpperCase());
-  return i < 0 ? undefined : i;
+  if (Number.isInteger(n)) return n >= 0 && n < GRPC_CODES.size ? n : undefined;
+  return typeof raw === 'string' ? GRPC_CODES.get(raw.toUpperCase()) : undefined;
 }
 
 /** True for the ways a tag value says "yes". */
