@@ -6,6 +6,7 @@ import type { JsonItem } from '../readers/json-items.js';
 import type { ProblemSummary } from '../readers/problems.js';
 import type { SinkStats } from '../sink.js';
 import type { MessagePort } from 'node:worker_threads';
+import type { WorkerError } from '../../../core/errors.js';
 
 export interface ShardInit {
   index: number;
@@ -27,7 +28,7 @@ export type FromShard =
   | { type: 'ack'; id: number; file: string; spans: number }
   | {
       type: 'error';
-      error: { message: string; code: string; exit: number; file?: string; line?: number };
+      error: WorkerError;
       /** The batch the error stopped (answered by it instead of an ack), when it came from one. */
       id?: number;
     }

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { MessagePort } from 'node:worker_threads';
-import { ObsError } from '../../../core/errors.js';
+import { errorForTransfer } from '../../../core/errors.js';
 import { DEFAULT_ANALYSES } from '../analyses/index.js';
 import { packSpans, packedBuffers, unpackSpans } from '../readers/convert-items.js';
 import { convertBatch } from '../readers/files.js';
@@ -61,15 +61,7 @@ function tryFinish(): void {
 
 /** Reports an error; `id` is the batch it stopped, when it came from one. */
 function fail(err: unknown, id?: number): void {
-  const e =
-    err instanceof ObsError
-      ? { message: err.message, code: err.code, exit: err.exit, file: err.file, line: err.line }
-      : {
-          message: err instanceof Error ? err.message : String(err),
-          code: 'OBS_INTERNAL',
-          exit: 1,
-        };
-  send({ type: 'error', error: e, ...(id === undefined ? {} : { id }) });
+  send({ type: 'error', error: errorForTransfer(err), ...(id === undefined ? {} : { id }) });
 }
 
 port.on('message', (m: ToShard) => {

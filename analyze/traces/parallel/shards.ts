@@ -10,8 +10,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { MessagePort, TransferListItem } from 'node:worker_threads';
-import { ExitCode, ObsError } from '../../../core/errors.js';
-import type { ExitCodeValue } from '../../../core/errors.js';
+import { ExitCode, ObsError, errorFromWorker } from '../../../core/errors.js';
 import { inputBytes } from '../../../core/lines.js';
 import type { ResultKey } from '../analyses/analysis.js';
 import type { AssemblerOptions } from '../assemble.js';
@@ -108,13 +107,13 @@ async function runShards(
   const perShard = (n: number | undefined) =>
     n === undefined ? undefined : Math.max(1, Math.floor(n / count));
   /** A worker that crashed, or an error outside any batch: thrown at once. */
-  let failure: ObsError | undefined;
+  let failure: Error | undefined;
   /**
    * The earliest batch that failed (a bad line under --strict). Shards answer in any order, so it
    * is thrown once every batch sent before it has been answered: then it is the first in input
    * order, the one a single thread would have stopped at.
    */
-  let firstBad: { id: number; error: ObsError } | undefined;
+  let firstBad: { id: number; error: Error } | undefined;
   /** Batches sent and not yet answered, by id. */
   const pending = new Set<number>();
   let wake: (() => void) | undefined;
@@ -148,12 +147,7 @@ async function runShards(
         pending.delete(m.id);
         onAck(m.id, m.spans);
       } else if (m.type === 'error') {
-        const error = new ObsError(m.error.message, {
-          code: m.error.code,
-          exit: m.error.exit as ExitCodeValue,
-          file: m.error.file,
-          line: m.error.line,
-        });
+        const error = errorFromWorker(m.error, 'a trace worker failed');
         if (m.id === undefined) failure ??= error;
         else {
           shard.inFlight--;
