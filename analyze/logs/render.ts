@@ -71,8 +71,10 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
     for (const s of skipped) lines.push(`  ${s}`);
   }
   if (r.warnings.length > 0) lines.push('', 'Warnings:', ...r.warnings.map((w) => `  - ${w}`));
+  const raised = (p: { exceptions: ExceptionCount[] }) =>
+    p.exceptions.length ? `\n             raised: ${exceptionsText(p.exceptions)}` : '';
   const under = (p: { traceIds: string[]; exceptions: ExceptionCount[] }) =>
-    (p.exceptions.length ? `\n             raised: ${exceptionsText(p.exceptions)}` : '') +
+    raised(p) +
     (p.traceIds.length ? `\n             traces: ${p.traceIds.slice(0, 3).join(' ')}` : '');
   const svcPattern = (p: ServicePattern) =>
     `    ${String(p.count).padStart(7)}  ${p.id}  ${clip(p.template)}` + under(p);
@@ -93,7 +95,8 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
       lines.push('  spiking against baseline:');
       for (const c of s.spikingPatterns)
         lines.push(
-          `    ${String(c.count).padStart(7)}  ${c.id}  ${ratio(c)} (was ${c.baselineCount}, p=${c.pValue.toExponential(1)}) [${c.level}] ${clip(c.template, 80)}`,
+          `    ${String(c.count).padStart(7)}  ${c.id}  ${ratio(c)} (was ${c.baselineCount}, p=${c.pValue.toExponential(1)}) [${c.level}] ${clip(c.template, 80)}` +
+            raised(c),
         );
     }
     if (s.errorPatterns.length) {
