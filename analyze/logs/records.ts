@@ -195,7 +195,7 @@ const SERVICE_FIELDS = [
   'serviceName',
   'service_name',
   'otelServiceName',
-  'SYSLOG_IDENTIFIER', // journald
+  'SYSLOG_IDENTIFIER', // journald; an interpreter's gives way to its unit (journaldService)
   'app',
   'application',
   'name',
@@ -398,13 +398,17 @@ function syslogProgramSpan(line: string): [number, number] | undefined {
  * `node[9]:`, `java[7]:`, `sh:`), a version dropped (`python3.11`); and file names that name no
  * service (the system's logs, stdin; `analyze traces --logs` names none: ''). A service's own
  * file (`orders.log`) says more than such a program, and names its records; elsewhere the
- * program is all there is.
+ * program is all there is. A journald record says more itself: its unit (`journaldService`).
  */
 const GENERIC_PROGRAMS = new Set(
   'python node nodejs java ruby perl php dotnet sh bash dash zsh'.split(' '),
 );
 const GENERIC_FILES = new Set(['syslog', 'messages', 'daemon', 'kern', 'user', 'stdin', '']);
 const VERSION = /[\d.]+$/;
+
+/** Whether a program's name is only an interpreter's or a shell's (`GENERIC_PROGRAMS`). */
+const isGenericProgram = (program: string): boolean =>
+  GENERIC_PROGRAMS.has(program.replace(VERSION, ''));
 
 /**
  * Where the syslog program that names a record of `line` is, or undefined when the file's service
@@ -415,7 +419,7 @@ function namingProgramSpan(line: string, ctx: ParseContext): [number, number] | 
   if (ctx.prefixed === true) return undefined;
   const at = syslogProgramSpan(line);
   if (at === undefined || GENERIC_FILES.has(ctx.defaultService)) return at;
-  return GENERIC_PROGRAMS.has(line.slice(at[0], at[1]).replace(VERSION, '')) ? undefined : at;
+  return isGenericProgram(line.slice(at[0], at[1])) ? undefined : at;
 }
 
 /**
@@ -755,10 +759,36 @@ function loguruFields(o: Json): Json | undefined {
   };
 }
 
+/** A systemd service unit (`orders.service`, `orders@2.service`); not the user manager's. */
+const SERVICE_UNIT = /^(?!user@\d+\.service$)(.+)\.service$/;
+
+/**
+ * The service of a journald record whose `SYSLOG_IDENTIFIER` is only an interpreter or a shell
+ * (`python3`, as a service run as `python3 app.py` logs; `GENERIC_PROGRAMS`): its service unit
+ * (a user service's `_SYSTEMD_USER_UNIT`, else `_SYSTEMD_UNIT`; `orders.service` -> `orders`; a
+ * scope, `session-2.scope`, is none), else its command (`_COMM`, the file of `_EXE`), whichever
+ * is not generic too. Undefined when none is: the identifier is all there is.
+ */
+function journaldService(o: Json): string | undefined {
+  for (const name of ['_SYSTEMD_USER_UNIT', '_SYSTEMD_UNIT']) {
+    const unit = o[name];
+    const m = typeof unit === 'string' ? SERVICE_UNIT.exec(unit) : null;
+    if (m !== null && !isGenericProgram(m[1]!)) return m[1]!;
+  }
+  for (const name of ['_COMM', '_EXE']) {
+    const v = o[name];
+    const command = typeof v === 'string' ? v.slice(v.lastIndexOf('/') + 1) : '';
+    if (command.length > 0 && !isGenericProgram(command)) return command;
+  }
+  return undefined;
+}
+
 /** What a JSON record says besides its message: service, level, time, ids, exception. */
 function jsonBase(o: Json, ctx: ParseContext): Partial<LogRecord> {
   const base: Partial<LogRecord> = {};
-  const service = firstString(o, PYTHON_RECORD in o ? SERVICE_FIELDS_PYTHON : SERVICE_FIELDS);
+  let service = firstString(o, PYTHON_RECORD in o ? SERVICE_FIELDS_PYTHON : SERVICE_FIELDS);
+  if (service !== undefined && service === o.SYSLOG_IDENTIFIER && isGenericProgram(service))
+    service = journaldService(o) ?? service;
   if (service !== undefined) base.service = service;
   const level =
     normalizeLevel(field(o, LEVEL_FIELDS.find((n) => field(o, n) !== undefined) ?? '')) ??

@@ -278,6 +278,43 @@ describe('parseLine', () => {
     });
   });
 
+  it('names a journald record of an interpreter or a shell after its unit, else its command', () => {
+    const service = (fields: Record<string, string>) =>
+      parseLine(JSON.stringify({ PRIORITY: '3', MESSAGE: 'payment failed', ...fields }), plain)
+        .records[0]!.service;
+    const python = { _COMM: 'python3', _EXE: '/usr/bin/python3.11' };
+    for (const identifier of ['python3', 'python3.11', 'node', 'java', 'sh', 'bash']) {
+      const unit = { SYSLOG_IDENTIFIER: identifier, ...python };
+      expect(service({ ...unit, _SYSTEMD_UNIT: 'orders.service' }), identifier).toBe('orders');
+      // A user service's own unit, not the user manager's.
+      expect(
+        service({
+          ...unit,
+          _SYSTEMD_UNIT: 'user@1000.service',
+          _SYSTEMD_USER_UNIT: 'cart.service',
+        }),
+      ).toBe('cart');
+      // A scope names no service; nor does the user manager alone.
+      expect(service({ ...unit, _SYSTEMD_UNIT: 'session-2.scope' })).toBe(identifier);
+      expect(service({ ...unit, _SYSTEMD_UNIT: 'user@1000.service' })).toBe(identifier);
+      // Without a unit: the command, when it is not an interpreter's too.
+      expect(service({ SYSLOG_IDENTIFIER: identifier, _COMM: 'billing', _EXE: '/bin/x' })).toBe(
+        'billing',
+      );
+      expect(
+        service({ SYSLOG_IDENTIFIER: identifier, _COMM: 'python3', _EXE: '/opt/bin/billing' }),
+      ).toBe('billing');
+      expect(service(unit)).toBe(identifier);
+    }
+    // Any other identifier names its record, as before, whatever its unit.
+    expect(service({ SYSLOG_IDENTIFIER: 'sshd', _SYSTEMD_UNIT: 'ssh.service' })).toBe('sshd');
+    expect(service({ SYSLOG_IDENTIFIER: 'kernel' })).toBe('kernel');
+    // A service field says more than any of them.
+    expect(
+      service({ service: 'orders', SYSLOG_IDENTIFIER: 'python3', _SYSTEMD_UNIT: 'x.service' }),
+    ).toBe('orders');
+  });
+
   it('reads logfmt lines (logrus, Go kit) as records, and only those', () => {
     const line =
       'time="2024-05-01T12:00:01Z" level=error msg="db query failed" err="connection refused" trace_id=5bf92f3577b34da6a3ce929d0e0e4736';
