@@ -394,26 +394,32 @@ function syslogProgramSpan(line: string): [number, number] | undefined {
 }
 
 /**
- * Programs that name an interpreter or a shell, not the service it runs (`python3[812]:`,
- * `node[9]:`, `java[7]:`, `sh:`), a version dropped (`python3.11`); and file names that name no
- * service (the system's logs, stdin; `analyze traces --logs` names none: ''). A service's own
- * file (`orders.log`) says more than such a program, and names its records; elsewhere the
- * program is all there is. A journald record says more itself: its unit (`journaldService`).
+ * Programs that name an interpreter, a shell or what hosts an app, not the service it runs
+ * (`python3[812]:`, `node[9]:`, `java[7]:`, `sh:`; a version dropped, `python3.11`): Python's
+ * app servers and task worker (`gunicorn`, `uwsgi`, `uvicorn`, `hypercorn`, `celery`) and the
+ * package managers that start a Node app (`npm start`, `yarn`, `pnpm`) log under the same name
+ * for every app they run. File names that name no service: the system's logs (rsyslog's
+ * `syslog`, `messages`, and its facility files `daemon`, `kern`, `user`), stdin;
+ * `analyze traces --logs` names none (''). A service's own file (`orders.log`) says more than
+ * such a program, and names its records; in a file that names none, the program is all there is
+ * (`python3` in `user.log` stays `python3`: `user` is the facility, not a service). A journald
+ * record says more itself: its unit (`journaldService`).
  */
-const GENERIC_PROGRAMS = new Set(
-  'python node nodejs java ruby perl php dotnet sh bash dash zsh'.split(' '),
-);
+const GENERIC_PROGRAMS = new Set([
+  ...'python node nodejs java ruby perl php dotnet sh bash dash zsh'.split(' '),
+  ...'gunicorn uwsgi uvicorn hypercorn celery npm yarn pnpm'.split(' '),
+]);
 const GENERIC_FILES = new Set(['syslog', 'messages', 'daemon', 'kern', 'user', 'stdin', '']);
 const VERSION = /[\d.]+$/;
 
-/** Whether a program's name is only an interpreter's or a shell's (`GENERIC_PROGRAMS`). */
+/** Whether a program only runs or hosts the service (`GENERIC_PROGRAMS`). */
 const isGenericProgram = (program: string): boolean =>
   GENERIC_PROGRAMS.has(program.replace(VERSION, ''));
 
 /**
  * Where the syslog program that names a record of `line` is, or undefined when the file's service
  * does: never under a prefix (its container outranks the program), nor for an interpreter's
- * program in a service's own file (`GENERIC_PROGRAMS`).
+ * or an app host's program in a service's own file (`GENERIC_PROGRAMS`).
  */
 function namingProgramSpan(line: string, ctx: ParseContext): [number, number] | undefined {
   if (ctx.prefixed === true) return undefined;
@@ -763,9 +769,9 @@ function loguruFields(o: Json): Json | undefined {
 const SERVICE_UNIT = /^(?!user@\d+\.service$)(.+)\.service$/;
 
 /**
- * The service of a journald record whose `SYSLOG_IDENTIFIER` is only an interpreter or a shell
- * (`python3`, as a service run as `python3 app.py` logs; `GENERIC_PROGRAMS`): its service unit
- * (a user service's `_SYSTEMD_USER_UNIT`, else `_SYSTEMD_UNIT`; `orders.service` -> `orders`; a
+ * The service of a journald record whose `SYSLOG_IDENTIFIER` is only an interpreter, a shell or
+ * an app host (`python3`, as a service run as `python3 app.py` logs; `gunicorn`;
+ * `GENERIC_PROGRAMS`): its service unit (a user service's `_SYSTEMD_USER_UNIT`, else `_SYSTEMD_UNIT`; `orders.service` -> `orders`; a
  * scope, `session-2.scope`, is none), else its command (`_COMM`, the file of `_EXE`), whichever
  * is not generic too. Undefined when none is: the identifier is all there is.
  */

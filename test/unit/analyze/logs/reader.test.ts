@@ -56,7 +56,7 @@ describe('readLogFile', () => {
     // only the process inside it.
     const lines = Array.from(
       { length: 6 },
-      (_, i) => `Nov 29 10:00:${String(10 + i)} web-7d9f gunicorn[1]: ERROR payment ${i} failed`,
+      (_, i) => `Nov 29 10:00:${String(10 + i)} web-7d9f payments[1]: ERROR payment ${i} failed`,
     );
     const link = path.join('containers', `orders-7d9f_shop_orders-${'ab'.repeat(32)}.log`);
     const pod = path.join('pods', 'shop_orders-7d9f_0c1e', 'orders', '0.log');
@@ -67,7 +67,7 @@ describe('readLogFile', () => {
     }
     // Elsewhere the program still names them.
     const { records } = await read(write('node.log', lines));
-    expect(new Set(records.map((r) => r.service))).toEqual(new Set(['gunicorn']));
+    expect(new Set(records.map((r) => r.service))).toEqual(new Set(['payments']));
   });
 
   it("names the records of a service's file after it, not after an interpreter program", async () => {

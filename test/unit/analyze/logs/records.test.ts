@@ -639,7 +639,36 @@ describe('parseLine', () => {
     expect(service('Nov 29 10:00:01 host sshd[123]: Accepted password for bob', 'orders')).toBe(
       'sshd',
     );
-    expect(service('Nov 29 10:00:01 host gunicorn[1]: worker booted', 'orders')).toBe('gunicorn');
+    expect(service('Nov 29 10:00:01 host nginx[1]: worker process started', 'orders')).toBe(
+      'nginx',
+    );
+  });
+
+  it('names a record after its file, not a program that only hosts an app (gunicorn, celery, npm)', () => {
+    const header = learnFileHeader(['Nov 29 10:00:01 host gunicorn[812]: order 1 placed']);
+    const ctx = (defaultService: string): ParseContext => ({ defaultService, header, year: 2026 });
+    const service = (line: string, file: string) => parseLine(line, ctx(file)).records[0]!.service;
+    // Every app's server, worker or start script logs under the same name: two apps on one host
+    // would be one service.
+    for (const program of ['gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'celery', 'npm', 'yarn']) {
+      const line = `Nov 29 10:00:01 host ${program}[812]: payment failed`;
+      expect(service(line, 'orders'), program).toBe('orders');
+      // In the system's logs the program is all there is.
+      expect(service(line, 'syslog'), program).toBe(program);
+      expect(service(line, 'daemon'), program).toBe(program);
+      // rsyslog's file of the user facility is one of those: a file name says no more there.
+      expect(service(line, 'user'), program).toBe(program);
+      // journald: the unit names it.
+      const journal = JSON.stringify({
+        SYSLOG_IDENTIFIER: program,
+        _COMM: program,
+        _SYSTEMD_UNIT: 'orders-worker.service',
+        MESSAGE: 'payment failed',
+      });
+      expect(service(journal, 'journal'), program).toBe('orders-worker');
+    }
+    // An interpreter in rsyslog's user.log keeps its name, as in the system's other logs.
+    expect(service('Nov 29 10:00:01 host python3[812]: payment failed', 'user')).toBe('python3');
   });
 
   it("reads a level field that winston's colorize() coloured", () => {
