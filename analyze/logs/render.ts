@@ -71,10 +71,8 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
     for (const s of skipped) lines.push(`  ${s}`);
   }
   if (r.warnings.length > 0) lines.push('', 'Warnings:', ...r.warnings.map((w) => `  - ${w}`));
-  const raised = (p: { exceptions: ExceptionCount[] }) =>
-    p.exceptions.length ? `\n             raised: ${exceptionsText(p.exceptions)}` : '';
   const under = (p: { traceIds: string[]; exceptions: ExceptionCount[] }) =>
-    raised(p) +
+    (p.exceptions.length ? `\n             raised: ${exceptionsText(p.exceptions)}` : '') +
     (p.traceIds.length ? `\n             traces: ${p.traceIds.slice(0, 3).join(' ')}` : '');
   const svcPattern = (p: ServicePattern) =>
     `    ${String(p.count).padStart(7)}  ${p.id}  ${clip(p.template)}` + under(p);
@@ -96,7 +94,7 @@ export function renderText(r: LogReport, opts: RenderOptions = {}): string {
       for (const c of s.spikingPatterns)
         lines.push(
           `    ${String(c.count).padStart(7)}  ${c.id}  ${ratio(c)} (was ${c.baselineCount}, p=${c.pValue.toExponential(1)}) [${c.level}] ${clip(c.template, 80)}` +
-            raised(c),
+            under(c),
         );
     }
     if (s.errorPatterns.length) {

@@ -47,7 +47,7 @@ const report = (spiking: PatternChange[]): LogReport => ({
 });
 
 describe('renderText', () => {
-  it('shows what a spiking pattern raised under it, as Markdown does', () => {
+  it('shows what a spiking pattern raised and its traces under it, as Markdown does', () => {
     const exceptions = [
       { type: 'TimeoutError', count: 29, example: 'TimeoutError: bank did not answer' },
       { type: 'ValueError', count: 3, example: 'ValueError: card declined' },
@@ -59,8 +59,9 @@ describe('renderText', () => {
     const at = text.findIndex((l) => l.includes('aaaaaaaaaaaa  x10.0 (was 6'));
     expect(text[at - 1]).toBe('  spiking against baseline:');
     expect(text[at + 1]).toBe(`             raised: ${raised}`);
-    // A spiking pattern that raised nothing gets no line.
-    const none = renderText(report([change({})])).split('\n');
-    expect(none.some((l) => l.includes('raised:'))).toBe(false);
+    // A spiking pattern that raised nothing gets no line; its traces follow, as a new one's do.
+    const none = renderText(report([change({ traceIds: ['4bf92f3577b34da6a3ce929d0e0e4736'] })]));
+    expect(none).not.toContain('raised:');
+    expect(none).toContain('\n             traces: 4bf92f3577b34da6a3ce929d0e0e4736');
   });
 });
