@@ -104,6 +104,10 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     (workers.length === 0 ? '' : ' Workers: the tasks or messages they consume (consumer spans).') +
     (schedulers.length === 0 ? '' : ' Schedulers: the tasks they publish (producer spans).');
   const nouns = workNouns(model.services);
+  const taskNouns =
+    taskSelections.length === 0
+      ? ''
+      : workNouns(model.services.filter((x) => workSpanKind(x) !== SPAN_KIND_SERVER));
   const failedHeader = `Failed ${nouns.toLowerCase()}`;
   const errors = errorLevels(model.slo);
   const latency = latencyLevels(model.slo);
@@ -163,7 +167,6 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     );
   }
   if (taskSelections.length > 0) {
-    const taskNouns = workNouns(model.services.filter((x) => workSpanKind(x) !== SPAN_KIND_SERVER));
     const title =
       schedulers.length === 0
         ? 'Worker health'
@@ -180,43 +183,69 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     );
   }
 
-  return b
-    .withPanel(
-      timeseries(
-        webOnly ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
-        `Server requests per second, per service.${andWorkers}`,
-        [{ expr: work.rate([SVC]), legend }],
-        {
-          unit: 'reqps',
-          min: 0,
-        },
-      ),
-    )
-    .withPanel(
-      timeseries(
-        'Error ratio',
-        `Share of server requests that failed (span status ERROR), per service.${andWorkers} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
-        [{ expr: work.errorRatio([SVC]), legend }],
-        { unit: 'percentunit', min: 0, levels: errors },
-      ),
-    )
-    .withPanel(
+  b.withPanel(
+    timeseries(
+      webOnly ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
+      `Server requests per second, per service.${andWorkers}`,
+      [{ expr: work.rate([SVC]), legend }],
+      {
+        unit: 'reqps',
+        min: 0,
+      },
+    ),
+  ).withPanel(
+    timeseries(
+      'Error ratio',
+      `Share of server requests that failed (span status ERROR), per service.${andWorkers} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
+      [{ expr: work.errorRatio([SVC]), legend }],
+      { unit: 'percentunit', min: 0, levels: errors },
+    ),
+  );
+
+  // The latency threshold is drawn across a whole graph, whatever its lines: it belongs to the
+  // web services' requests, so their latencies are graphed apart from the workers' and
+  // schedulers' durations, which are graphed without it (and on their own scale: minutes, maybe).
+  if (requestSelections.length > 0) {
+    const requests = spanRed(...requestSelections);
+    const durationsApart = webOnly
+      ? ''
+      : ` Web services; ${others} in the graphs below, without the threshold.`;
+    b.withPanel(
       timeseries(
         'p95 latency',
-        `Server request latency, 95th percentile, per service.${andWorkers} Orange: the latency SLO threshold${webOnly ? '' : ' of requests (tasks have none)'}; red: twice it.`,
-        [{ expr: work.quantile(0.95, [SVC]), legend }],
+        `Server request latency, 95th percentile, per service.${durationsApart} Orange: the latency SLO threshold; red: twice it.`,
+        [{ expr: requests.quantile(0.95, [SVC]), legend }],
         { unit: 's', min: 0, levels: latency },
       ),
-    )
-    .withPanel(
+    ).withPanel(
       timeseries(
         'p99 latency',
-        `Server request latency, 99th percentile, per service.${andWorkers}`,
-        [{ expr: work.quantile(0.99, [SVC]), legend }],
+        `Server request latency, 99th percentile, per service.${durationsApart}`,
+        [{ expr: requests.quantile(0.99, [SVC]), legend }],
         { unit: 's', min: 0, levels: latency },
       ),
-    )
+    );
+  }
+  if (taskSelections.length > 0) {
+    const tasks = spanRed(...taskSelections);
+    const noThreshold =
+      " No threshold: the latency SLO threshold is a request's, and a task may rightly take minutes.";
+    for (const [q, nth] of [
+      [0.95, '95'],
+      [0.99, '99'],
+    ] as const) {
+      b.withPanel(
+        timeseries(
+          `p${nth} duration: ${taskNouns.toLowerCase()}`,
+          `Duration, ${nth}th percentile, per service (span metrics).${andWorkers}${noThreshold}`,
+          [{ expr: tasks.quantile(q, [SVC]), legend }],
+          { unit: 's', min: 0 },
+        ),
+      );
+    }
+  }
 
+  return b
     .withRow(new RowBuilder('Failures'))
     .withPanel(
       table(

@@ -505,19 +505,24 @@ describe('dashboards generated from the shop model', () => {
     expect(kindsCounted(own('gateway'), 'gateway')).toEqual(['SPAN_KIND_CONSUMER']);
     expect(kindsCounted(own('catalog'), 'catalog')).toEqual(['SPAN_KIND_PRODUCER']);
     expect(kindsCounted(own('order-service'), 'order-service')).toEqual(['SPAN_KIND_SERVER']);
+    // Health tables and latency or duration graphs have the lines of some services (web
+    // services', or workers' and schedulers'); every other panel has them all.
+    const apart = (panel: string) => panel.endsWith(' health') || /^p9[59] /.test(panel);
     for (const service of ['gateway', 'catalog', 'order-service']) {
       for (const q of spanQueries) {
         const counted = kindsCounted(q.expr, service);
-        // A health table has the lines of some services; every other panel has them all.
-        if (q.panel.endsWith(' health') && counted.length === 0) continue;
+        if (apart(q.panel) && counted.length === 0) continue;
         expect(counted, `${q.panel}: ${service}`).toEqual(kindsCounted(own(service), service));
       }
+      const takes = (q: { expr: string }) => kindsCounted(q.expr, service).length > 0;
       expect(
-        spanQueries.filter(
-          (q) => q.panel.endsWith(' health') && kindsCounted(q.expr, service).length > 0,
-        ).length,
+        spanQueries.filter((q) => q.panel.endsWith(' health') && takes(q)).length,
         service,
       ).toBe(4);
+      expect(
+        spanQueries.filter((q) => /^p9[59] /.test(q.panel) && takes(q)).map((q) => q.panel),
+        service,
+      ).toHaveLength(2);
     }
 
     // With workers only, no line takes server spans.
@@ -603,6 +608,91 @@ describe('dashboards generated from the shop model', () => {
     m.services = m.services.slice(0, 1);
     const alone = columns(m).filter((c) => c.unit === 's');
     expect(alone.map((c) => c.steps)).toEqual([undefined, undefined]);
+  });
+
+  it("the overview's latency graphs draw the request threshold over web services' lines only", () => {
+    interface GraphPanel {
+      type?: string;
+      title?: string;
+      targets?: { expr?: string }[];
+      fieldConfig?: {
+        defaults?: {
+          unit?: string;
+          custom?: { thresholdsStyle?: { mode?: string } };
+          thresholds?: { steps?: { value: number | null }[] };
+        };
+      };
+    }
+    /** The overview's time series of durations: title, services drawn, threshold line and steps. */
+    const graphs = (m: SystemModel) => {
+      const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
+      return (panelsOf(overview.json) as GraphPanel[])
+        .filter((p) => p.type === 'timeseries' && p.fieldConfig?.defaults?.unit === 's')
+        .map((p) => ({
+          title: p.title,
+          services: m.services
+            .map((x) => x.name)
+            .filter((n) => (p.targets ?? []).some((t) => kindsCounted(t.expr ?? '', n).length > 0)),
+          line: p.fieldConfig?.defaults?.custom?.thresholdsStyle?.mode,
+          steps: p.fieldConfig?.defaults?.thresholds?.steps?.map((x) => x.value),
+        }));
+    };
+    // Web services only: the two latency graphs, with the threshold, as before workers.
+    const web = graphs(shop());
+    expect(web.map((g) => g.title)).toEqual(['p95 latency', 'p99 latency']);
+    for (const g of web) {
+      expect(g.services).toEqual(['gateway', 'catalog', 'order-service']);
+      expect(g.line).toBe('dashed');
+    }
+
+    const m = shop();
+    m.services[0] = {
+      ...m.services[0]!,
+      servesHttp: false,
+      libraries: ['celery', 'requests'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    };
+    // The threshold line runs across the whole graph: no worker line may be drawn against it.
+    expect(graphs(m)).toEqual([
+      {
+        title: 'p95 latency',
+        services: ['catalog', 'order-service'],
+        line: 'dashed',
+        steps: [null, 0.5, 1],
+      },
+      {
+        title: 'p99 latency',
+        services: ['catalog', 'order-service'],
+        line: 'dashed',
+        steps: [null, 0.5, 1],
+      },
+      { title: 'p95 duration: tasks', services: ['gateway'], line: 'off', steps: [null] },
+      { title: 'p99 duration: tasks', services: ['gateway'], line: 'off', steps: [null] },
+    ]);
+
+    m.services[1] = {
+      ...m.services[1]!,
+      servesHttp: false,
+      scheduler: true,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'beat'],
+    };
+    const withBeat = graphs(m);
+    expect(withBeat.filter((g) => g.line === 'dashed').map((g) => g.services)).toEqual([
+      ['order-service'],
+      ['order-service'],
+    ]);
+    expect(withBeat.filter((g) => g.line !== 'dashed').map((g) => [g.title, g.services])).toEqual([
+      ['p95 duration: tasks or published tasks', ['gateway', 'catalog']],
+      ['p99 duration: tasks or published tasks', ['gateway', 'catalog']],
+    ]);
+
+    // Workers only: no request latency graph and no threshold line.
+    m.services = m.services.slice(0, 1);
+    expect(graphs(m).map((g) => [g.title, g.line])).toEqual([
+      ['p95 duration: tasks', 'off'],
+      ['p99 duration: tasks', 'off'],
+    ]);
   });
 
   it("the overview's headers name what its lines count when workers are among them", () => {
