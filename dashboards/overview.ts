@@ -32,6 +32,7 @@ import { workOf } from './service.js';
 
 const SVC = SPAN_LABELS.service;
 const OP = SPAN_LABELS.operation;
+const KIND = SPAN_LABELS.kind;
 
 /**
  * The `$service` variable: services that report server spans (or consumer spans, when the model
@@ -109,6 +110,30 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
       ? ''
       : workNouns(model.services.filter((x) => workSpanKind(x) !== SPAN_KIND_SERVER));
   const failedHeader = `Failed ${nouns.toLowerCase()}`;
+  // What one span of each kind is, as a word per row: a worker's consumer span is a task or a
+  // message (both, when the workers are of both sorts: a row's span kind cannot tell them apart).
+  const consumed = new Set(
+    model.services
+      .filter((x) => workSpanKind(x) === SPAN_KIND_CONSUMER)
+      .map((x) => workOf(x).plural),
+  );
+  const consumedWord = [
+    ['Tasks', 'task'],
+    ['Messages', 'message'],
+  ]
+    .filter(([plural]) => consumed.has(plural!))
+    .map(([, word]) => word)
+    .join(' or ');
+  const kindWords: Record<string, string> = {
+    [SPAN_KIND_SERVER]: 'request',
+    [SPAN_KIND_CONSUMER]: consumedWord,
+    [SPAN_KIND_PRODUCER]: 'published task',
+  };
+  const kindTexts: Record<string, string> = {
+    [SPAN_KIND_SERVER]: 'request (server spans of web services)',
+    [SPAN_KIND_CONSUMER]: `${kindWords[SPAN_KIND_CONSUMER]} (consumer spans of workers)`,
+    [SPAN_KIND_PRODUCER]: 'published task (producer spans of schedulers)',
+  };
   const errors = errorLevels(model.slo);
   const latency = latencyLevels(model.slo);
   const legend = `{{${SVC}}}`;
@@ -245,22 +270,47 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     }
   }
 
+  // One list, ranked by failures whatever their kind, as the question is what fails most now (two
+  // lists would each hide how the other's worst compares). With workers or schedulers, a Kind
+  // column (the span kind, grouped by) says what each row is, as an operation's name may not: a
+  // Kafka consumer's `orders process` is a message, not a request. A web-only list stays as it was.
+  const failing: {
+    by: string[];
+    description: string;
+    labelTexts: Record<string, Record<string, string>>;
+  } = webOnly
+    ? {
+        by: [SVC, OP],
+        description: `The ten operations with the most failed server spans in the time range.`,
+        labelTexts: {},
+      }
+    : {
+        by: [SVC, OP, KIND],
+        description: `The ten operations with the most failed spans in the time range, ranked together whatever their kind. Kind: ${kinds.map((k) => kindTexts[k]!).join(', ')}.`,
+        labelTexts: { [KIND]: Object.fromEntries(kinds.map((k) => [k, kindWords[k]!])) },
+      };
+
   return b
     .withRow(new RowBuilder('Failures'))
     .withPanel(
       table(
         'Top failing operations',
-        `The ten operations with the most failed server spans in the time range.${andWorkers} Click one for its failed traces.`,
+        `${failing.description} Click one for its failed traces.`,
         [
           {
             header: failedHeader,
-            expr: `topk(10, ${work.errorsIncrease([SVC, OP], '$__range')} > 0)`,
+            expr: `topk(10, ${work.errorsIncrease(failing.by, '$__range')} > 0)`,
             unit: 'short',
           },
         ],
         {
-          labels: [SVC, OP],
-          labelHeaders: { [SVC]: 'Service', [OP]: 'Operation' },
+          labels: failing.by,
+          labelHeaders: {
+            [SVC]: 'Service',
+            [OP]: 'Operation',
+            ...(webOnly ? {} : { [KIND]: 'Kind' }),
+          },
+          labelTexts: failing.labelTexts,
           sortBy: failedHeader,
           span: 12,
           links: [

@@ -177,6 +177,8 @@ export interface TableOptions {
   allLabelsBut?: readonly string[];
   /** Headers for the label columns. */
   labelHeaders?: Record<string, string>;
+  /** Text shown for label values, per label: e.g. `{ span_kind: { SPAN_KIND_SERVER: 'request' } }`. */
+  labelTexts?: Record<string, Record<string, string>>;
   span?: number;
   height?: number;
   links?: readonly Link[];
@@ -235,6 +237,14 @@ export function table(
     }
     p.overrideByName(c.header, props);
   });
+  for (const [label, texts] of Object.entries(opts.labelTexts ?? {})) {
+    const options = Object.fromEntries(
+      Object.entries(texts).map(([value, text], index) => [value, { text, index }]),
+    );
+    p.overrideByName(rename[label] ?? label, [
+      { id: 'mappings', value: [{ type: 'value', options }] },
+    ]);
+  }
   if (opts.sortBy !== undefined) {
     p.sortBy([new TableSortByFieldStateBuilder().displayName(opts.sortBy).desc(true)]);
   }

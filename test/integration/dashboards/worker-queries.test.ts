@@ -134,6 +134,13 @@ describe('worker panel queries under the real promtool', () => {
               [gateway, 0.955],
               [beat, 0.00975],
             ]),
+            // Each failing operation keeps its span kind, which its Kind column shows as a word.
+            expr('shop / Overview', 'Top failing operations', [
+              [
+                '{service_name="gateway", span_name="run/send_email", span_kind="SPAN_KIND_CONSUMER"}',
+                180,
+              ],
+            ]),
             expr('shop / gateway', 'Tasks/s', [['{}', 1]]),
             expr('shop / gateway', 'Error ratio', [['{}', 0.1]]),
             expr('shop / gateway', 'Tasks by operation: rate', [

@@ -695,6 +695,100 @@ describe('dashboards generated from the shop model', () => {
     ]);
   });
 
+  it("the overview's failing operations say per row whether it is a request, a task or a publish", () => {
+    interface TablePanel {
+      title?: string;
+      targets?: { expr?: string }[];
+      transformations?: {
+        id: string;
+        options: { renameByName?: Record<string, string>; indexByName?: Record<string, number> };
+      }[];
+      fieldConfig?: {
+        overrides?: {
+          matcher: { options?: unknown };
+          properties: { id: string; value?: unknown }[];
+        }[];
+      };
+    }
+    const failing = (m: SystemModel) => {
+      const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
+      const p = (panelsOf(overview.json) as TablePanel[]).find(
+        (x) => x.title === 'Top failing operations',
+      )!;
+      const organize = p.transformations!.find((t) => t.id === 'organize')!.options;
+      const expr = p.targets![0]!.expr!;
+      const kind = p.fieldConfig?.overrides?.find((o) => o.matcher.options === 'Kind');
+      const mappings = kind?.properties.find((x) => x.id === 'mappings')?.value as
+        { type: string; options: Record<string, { text: string }> }[] | undefined;
+      return {
+        expr,
+        columns: Object.entries(organize.indexByName ?? {})
+          .sort(([, a], [, b]) => a - b)
+          .map(([k]) => organize.renameByName?.[k] ?? k),
+        texts: Object.fromEntries(
+          (mappings ?? []).flatMap((x) =>
+            Object.entries(x.options).map(([value, r]) => [value, r.text]),
+          ),
+        ),
+        /** The word a service's rows get, from the span kind the query counts for it. */
+        word: (service: string) =>
+          kindsCounted(expr, service).map(
+            (k) =>
+              (mappings ?? []).map((x) => x.options[k]?.text).find((t) => t !== undefined) ?? k,
+          ),
+      };
+    };
+
+    // Web services only: one kind, no Kind column, as before workers.
+    const web = failing(shop());
+    expect(web.columns).toEqual(['Service', 'Operation', 'Failed requests']);
+    expect(web.expr).toContain('sum by (service_name, span_name) (');
+    expect(web.texts).toEqual({});
+
+    const m = shop();
+    m.services[0] = {
+      ...m.services[0]!,
+      servesHttp: false,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    };
+    const withWorker = failing(m);
+    // The rows keep their span kind, shown as a word.
+    expect(withWorker.expr).toContain('sum by (service_name, span_name, span_kind) (');
+    expect(withWorker.columns).toEqual([
+      'Service',
+      'Operation',
+      'Kind',
+      'Failed requests or tasks',
+    ]);
+    expect(withWorker.word('gateway')).toEqual(['task']);
+    expect(withWorker.word('catalog')).toEqual(['request']);
+
+    m.services[1] = {
+      ...m.services[1]!,
+      servesHttp: false,
+      scheduler: true,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'beat'],
+    };
+    m.services[2] = { ...m.services[2]!, servesHttp: false, libraries: ['kafkajs'] };
+    const all = failing(m);
+    // Consumer spans are tasks or messages: the span kind cannot tell a Celery task from a message.
+    expect(all.texts).toEqual({
+      [SPAN_KIND_CONSUMER]: 'task or message',
+      [SPAN_KIND_PRODUCER]: 'published task',
+    });
+    expect(all.word('catalog')).toEqual(['published task']);
+    const description = (
+      panelsOf(buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!.json).find(
+        (p) => p.title === 'Top failing operations',
+      ) as { description?: string }
+    ).description;
+    expect(description).toContain(
+      'Kind: task or message (consumer spans of workers), published task (producer spans of schedulers).',
+    );
+  });
+
   it("the overview's headers name what its lines count when workers are among them", () => {
     const headers = (m: SystemModel) => {
       const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
