@@ -42,6 +42,26 @@ export interface Trace {
   /** Not all of the trace was seen (late spans, size limit). */
   partial: boolean;
   issues: TraceIssues;
+  /**
+   * Span ids split into a client and a server (B3's shared spans, and ids two services reused):
+   * the server's id became `<id>:server` (`SHARED_SUFFIX`), its parent the client. Mostly 0.
+   */
+  sharedIds: number;
+}
+
+/** What a split server's span id ends with (see `Trace.sharedIds`). */
+export const SHARED_SUFFIX = ':server';
+
+/**
+ * For a server split from an id it shared with its client, the client's index, else -1. Only
+ * worth asking when `t.sharedIds > 0`.
+ */
+export function sharedClientOf(t: Trace, i: number): number {
+  const id = t.spans[i]!.spanId;
+  const p = t.parent[i]!;
+  if (p < 0 || !id.endsWith(SHARED_SUFFIX)) return -1;
+  const client = t.spans[p]!.spanId;
+  return client.length + SHARED_SUFFIX.length === id.length && id.startsWith(client) ? p : -1;
 }
 
 const NO_CHILDREN = Object.freeze([]) as unknown as number[];
@@ -121,10 +141,12 @@ function indexIds(spans: readonly Span[], lastWins = false): number {
 export function buildTrace(traceId: string, input: Span[], partial = false): Trace {
   const issues: TraceIssues = { orphans: 0, duplicateIds: 0, cycles: 0, skewAdjusted: 0 };
   let spans = input;
+  let sharedIds = 0;
   let mask = indexIds(spans);
   if (mask < 0) {
     // Rare: a repeated id. Repair, then index again.
     spans = dedupe(input, issues);
+    for (const s of spans) if (s.spanId.endsWith(SHARED_SUFFIX)) sharedIds++;
     mask = indexIds(spans, true);
   }
   const n = spans.length;
@@ -158,7 +180,7 @@ export function buildTrace(traceId: string, input: Span[], partial = false): Tra
   // Only a skew adjustment moves spans (and so may change an order).
   if (issues.skewAdjusted > 0) for (const c of children) sortByStart(c, spans);
   const self = selfTimes(spans, children);
-  return { traceId, spans, parent, children, roots, self, depth, partial, issues };
+  return { traceId, spans, parent, children, roots, self, depth, partial, issues, sharedIds };
 }
 
 /**
@@ -195,7 +217,7 @@ function dedupe(spans: Span[], issues: TraceIssues): Span[] {
     // Other kinds from two services (an id reused across them) still split, but are counted.
     if (!shared && !(fresh && first.service !== d.service)) continue;
     split.add(d.spanId);
-    const id = `${server.spanId}:server`;
+    const id = `${server.spanId}${SHARED_SUFFIX}`;
     for (const s of out) {
       if (s.parentId === server.spanId && s !== server && s.service === server.service) {
         s.parentId = id;

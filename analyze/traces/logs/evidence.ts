@@ -15,6 +15,8 @@
  *    placed (no trace id, or traces not in the input) count by their share of the service's lines.
  *
  * Records without a service are given the service of the span they name, found in the traces.
+ * A span id a Zipkin client and server share (B3) names the side of the record's own service,
+ * else the server's (span-services.ts says why).
  *
  * With `--baseline-logs`, requests that wrote fewer log lines than usual (request-lines.ts) are
  * evidence too: where such short requests start, the code stopped before its usual lines.
@@ -26,11 +28,13 @@ import type { ExceptionCount } from '../../logs/report-types.js';
 import { confidence, criticalZ, normalQuantile } from '../../stats/tests.js';
 import type { AnalysisContext, AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
 import { checkRange } from '../analyses/analysis.js';
+import { sharedClientOf } from '../trace.js';
 import type { Trace } from '../trace.js';
 import type { LogEvidenceInput, LogSide, ServiceLogs, TracedError } from './read.js';
 import { UNKNOWN_SERVICE, tally } from './read.js';
 import { findShortRequests, shortRequestsText } from './request-lines.js';
 import type { ShortRequestOrigin, ShortRequests } from './request-lines.js';
+import { serversOfSharedIds } from './span-services.js';
 
 export type { LogEvidenceInput } from './read.js';
 
@@ -212,6 +216,8 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
       if (this.pendingSpans.size > 0 && this.pendingSpans.has(s.spanId))
         this.spanService.set(s.spanId, s.service);
     }
+    if (t.sharedIds > 0 && this.pendingSpans.size > 0)
+      serversOfSharedIds(t, this.pendingSpans, this.spanService);
     for (const s of services) this.requests.set(s, (this.requests.get(s) ?? 0) + 1);
     const byTrace = this.input.incident.errorsByTrace;
     const errors = byTrace.get(t.traceId) ?? (low === undefined ? undefined : byTrace.get(low));
@@ -474,7 +480,14 @@ function placeErrors(
   const bySpanId = new Map<string, number>();
   t.spans.forEach((s, i) => bySpanId.set(s.spanId, i));
   const anchors = errors.map((e) => {
-    const named = e.spanId === undefined ? undefined : bySpanId.get(e.spanId);
+    let named = e.spanId === undefined ? undefined : bySpanId.get(e.spanId);
+    // A client and a server sharing the id (B3): the line is its own service's, else the server's.
+    const server = named !== undefined && t.sharedIds > 0 ? sharedServerOf(t, named) : -1;
+    if (
+      server >= 0 &&
+      !(e.service === t.spans[named!]!.service && e.service !== t.spans[server]!.service)
+    )
+      named = server;
     if (named !== undefined) return [named];
     const service = e.service ?? (e.spanId !== undefined ? spanService.get(e.spanId) : undefined);
     const out: number[] = [];
@@ -502,6 +515,12 @@ function placeErrors(
     });
     return { service: services[i]!, ref: e.ref, below };
   });
+}
+
+/** The server split from span `c`'s id (they shared it), or -1. Rare: traces with `sharedIds`. */
+function sharedServerOf(t: Trace, c: number): number {
+  for (const i of t.children[c]!) if (sharedClientOf(t, i) === c) return i;
+  return -1;
 }
 
 export const logEvidenceAnalysis: TraceAnalysis<'logEvidence', LogEvidenceConfig> = {

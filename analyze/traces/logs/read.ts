@@ -75,13 +75,53 @@ export interface LogSide {
   /** Trace id -> its error lines (incident only). */
   errorsByTrace: Map<string, TracedError[]>;
   /**
-   * Span id -> pattern references of the non-error lines that name it (empty when it has only
-   * error lines): what each request logged (request-lines.ts).
+   * Span id -> the non-error lines that name it: what each request logged (request-lines.ts).
+   * Element 0 says who wrote them (`SpanLines`); their pattern references follow (none when
+   * the span has only error lines).
    */
-  spanLines: Map<string, number[]>;
+  spanLines: Map<string, SpanLines>;
+  /**
+   * Span id -> the lines naming it of writers other than its `spanLines` one, each as there:
+   * a Zipkin client and server sharing the id (B3) may both log under it. Rare.
+   */
+  otherSpanLines: Map<string, SpanLines[]>;
+  /** The services that wrote lines naming a span, by the index `SpanLines` gives. */
+  writers: string[];
+  /** Service -> its index in `writers`. */
+  writerIndex: Map<string, number>;
   /** More spans were named than `spanLines` keeps: a request's count may be cut. */
   spanLinesFull: boolean;
   problems: Problems;
+}
+
+/**
+ * Lines naming one span id, by one writer: `[writer, ...pattern references]`, where `writer` is
+ * the index of the records' own service in `LogSide.writers`, or `NO_WRITER` for records that
+ * name none. One array per span id, as before; the writer rides in it rather than in a second
+ * map, as it matters only when two spans of a trace share the id.
+ */
+export type SpanLines = number[];
+export const NO_WRITER = -1;
+
+/** Lines of a `SpanLines`. */
+export const spanLineCount = (l: SpanLines): number => l.length - 1;
+
+/**
+ * Whose lines those are, of a client and a server that share their span id (B3): the client's
+ * when their records name its service (and not the server's too), else the server's. Under a
+ * shared id the server is the one that logs: its whole handling of the call runs in it, while
+ * the client's own lines come before and after the call, under the client's parent span; a
+ * record without a service is most likely the server's.
+ */
+export function writtenByClient(
+  side: LogSide,
+  writer: number,
+  client: string,
+  server: string,
+): boolean {
+  if (writer === NO_WRITER) return false;
+  const service = side.writers[writer];
+  return service === client && service !== server;
 }
 
 export interface LogEvidenceInput {
@@ -138,6 +178,25 @@ export function tally(
   }
 }
 
+function writerOf(side: LogSide, service: string): number {
+  let w = side.writerIndex.get(service);
+  if (w === undefined) {
+    w = side.writers.length;
+    side.writers.push(service);
+    side.writerIndex.set(service, w);
+  }
+  return w;
+}
+
+/** The lines of `writer` naming a span id whose `spanLines` are another writer's. */
+function otherLines(side: LogSide, spanId: string, writer: number): SpanLines {
+  let list = side.otherSpanLines.get(spanId);
+  if (list === undefined) side.otherSpanLines.set(spanId, (list = []));
+  let lines = list.find((l) => l[0] === writer);
+  if (lines === undefined) list.push((lines = [writer]));
+  return lines;
+}
+
 interface ReadOptions {
   strict?: boolean;
   onProgress?: ProgressFn;
@@ -151,6 +210,9 @@ function emptySide(files: readonly string[]): LogSide {
     pending: [],
     errorsByTrace: new Map(),
     spanLines: new Map(),
+    otherSpanLines: new Map(),
+    writers: [],
+    writerIndex: new Map(),
     spanLinesFull: false,
     problems: new Problems(),
   };
@@ -220,11 +282,12 @@ async function readFile(
       });
     }
     if (r.spanId !== undefined && !side.spanLinesFull) {
+      const writer = service === undefined ? NO_WRITER : writerOf(side, service);
       let lines = side.spanLines.get(r.spanId);
       if (lines === undefined) {
         if (side.spanLines.size >= MAX_SPAN_LINES) side.spanLinesFull = true;
-        else side.spanLines.set(r.spanId, (lines = []));
-      }
+        else side.spanLines.set(r.spanId, (lines = [writer]));
+      } else if (lines[0] !== writer) lines = otherLines(side, r.spanId, writer);
       if (!error) lines?.push(ref);
     }
     if (service === undefined && r.spanId !== undefined && side.pending.length < MAX_PENDING) {

@@ -31,8 +31,10 @@
  */
 import { confidence, criticalZ, proportionIncreaseZ } from '../../stats/tests.js';
 import type { AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
+import { sharedClientOf } from '../trace.js';
 import type { Trace } from '../trace.js';
-import type { LogEvidenceInput, LogSide } from './read.js';
+import { spanLineCount, writtenByClient } from './read.js';
+import type { LogEvidenceInput, LogSide, SpanLines } from './read.js';
 
 /** Per operation: how many requests wrote how many lines, and which patterns they wrote. */
 export interface OperationLines {
@@ -154,13 +156,17 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
   add(t: Trace): void {
     const spans = t.spans;
     const n = spans.length;
-    const logged: (readonly number[] | undefined)[] = new Array<readonly number[] | undefined>(n);
+    const logged: (SpanLines | undefined)[] = new Array<SpanLines | undefined>(n);
     let any = false;
     for (let i = 0; i < n; i++) {
       const refs = this.side.spanLines.get(spans[i]!.spanId);
       logged[i] = refs;
       if (refs !== undefined) any = true;
     }
+    // Rare: ids two writers logged under, or a client and a server share (B3).
+    const extra =
+      t.sharedIds > 0 || this.side.otherSpanLines.size > 0 ? this.shared(t, logged) : undefined;
+    if (extra !== undefined && extra.size > 0) any = true;
     if (this.placed !== undefined && this.placed.lines.length >= MAX_PLACED) return;
     let start = Infinity;
     let end = -Infinity;
@@ -209,14 +215,17 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
       lines.set(e, 0);
       refs.set(e, new Set());
     }
+    const tallyLines = (i: number, l: SpanLines) => {
+      const r = request[i]!;
+      lines.set(r, lines.get(r)! + spanLineCount(l));
+      const set = refs.get(r)!;
+      for (let k = 1; k < l.length; k++) set.add(l[k]!);
+    };
     for (let i = 0; i < n; i++) {
       const l = logged[i];
-      if (l === undefined) continue;
-      const r = request[i]!;
-      lines.set(r, lines.get(r)! + l.length);
-      const set = refs.get(r)!;
-      for (const ref of l) set.add(ref);
+      if (l !== undefined) tallyLines(i, l);
     }
+    if (extra !== undefined) for (const [i, list] of extra) for (const l of list) tallyLines(i, l);
     const placed = this.placed;
     // Global request index of each entry span, for its callees' `parent`.
     const index = new Map<number, number>();
@@ -292,6 +301,40 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
       placed.parent.push(parent);
       placed.trace.push(placed.traceIds.length - 1);
     }
+  }
+
+  /**
+   * The lines of ids named by more than one writer, and of ids a client and a server share,
+   * given to their spans: those of a shared id to the span of their writer's service, else the
+   * server's (`writtenByClient`). Takes them out of `logged` where they move; returns span index
+   * -> the further lines it gets.
+   */
+  private shared(t: Trace, logged: (SpanLines | undefined)[]): Map<number, SpanLines[]> {
+    const out = new Map<number, SpanLines[]>();
+    const give = (i: number, l: SpanLines) => {
+      const list = out.get(i);
+      if (list === undefined) out.set(i, [l]);
+      else list.push(l);
+    };
+    const spans = t.spans;
+    const others = this.side.otherSpanLines;
+    if (others.size > 0)
+      for (let i = 0; i < spans.length; i++)
+        for (const l of others.get(spans[i]!.spanId) ?? []) give(i, l);
+    if (t.sharedIds === 0) return out;
+    for (let i = 0; i < spans.length; i++) {
+      const c = sharedClientOf(t, i);
+      if (c < 0) continue;
+      const all = out.get(c) ?? [];
+      out.delete(c);
+      const own = logged[c];
+      if (own !== undefined) all.unshift(own);
+      logged[c] = undefined;
+      const client = spans[c]!.service;
+      const server = spans[i]!.service;
+      for (const l of all) give(writtenByClient(this.side, l[0]!, client, server) ? c : i, l);
+    }
+    return out;
   }
 
   finish(): RequestLines {

@@ -714,3 +714,138 @@ describe('requests cut short, by the log lines they wrote', () => {
     expect(r.logs!.evidence.filter((e) => e.kind === 'shortRequests')).toEqual([]);
   });
 });
+
+describe('log lines under a span id a client and a server share (Zipkin B3)', () => {
+  /** web -> orders, whose client span to payments shares its id `cc` with payments' server span. */
+  function zipkin(from: number, n: number): Span[] {
+    const out: Span[] = [];
+    for (let k = from; k < from + n; k++) {
+      const trace = tid(k);
+      const t = k * 100;
+      const at = { trace, start: t + 2, end: t + 20 };
+      out.push(
+        span({
+          id: sid(k, 'aa'),
+          service: 'web',
+          name: 'GET /',
+          kind: 'server',
+          start: t,
+          end: t + 50,
+          trace,
+        }),
+        span({
+          id: sid(k, 'bb'),
+          parent: sid(k, 'aa'),
+          service: 'orders',
+          name: 'POST /orders',
+          kind: 'server',
+          start: t + 1,
+          end: t + 30,
+          trace,
+        }),
+        span({
+          id: sid(k, 'cc'),
+          parent: sid(k, 'bb'),
+          service: 'orders',
+          name: 'post',
+          kind: 'client',
+          ...at,
+        }),
+        span({
+          id: sid(k, 'cc'),
+          parent: sid(k, 'bb'),
+          service: 'payments',
+          name: 'POST /pay',
+          kind: 'server',
+          shared: true,
+          ...at,
+        }),
+      );
+    }
+    return out;
+  }
+  /** orders logs one line under its client span; payments logs under the shared id, cut short every third request. */
+  function lines(from: number, n: number, cut: boolean, service = true): string[] {
+    const out: string[] = [];
+    for (let k = from; k < from + n; k++) {
+      out.push(json('web', 'info', `GET / took ${k % 17} ms`, k, 'aa'));
+      out.push(json('orders', 'info', `order ${k} received`, k, 'bb'));
+      out.push(json('orders', 'info', `calling payments for order ${k}`, k, 'cc'));
+      out.push(json('payments', 'info', `charging order ${k}`, k, 'cc'));
+      if (!(cut && k % 3 === 0)) out.push(json('payments', 'info', `charged order ${k}`, k, 'cc'));
+    }
+    return service ? out : out.map(anonymous('payments'));
+  }
+  /** The lines of `service` without their service field: only their span says whose they are. */
+  const anonymous = (service: string) => (l: string) => {
+    const o = JSON.parse(l) as Record<string, unknown>;
+    if (o[LOG_FIELDS.service] === service) delete o[LOG_FIELDS.service];
+    return JSON.stringify(o);
+  };
+
+  it("counts the callee's lines in the callee's requests, the caller's in the caller's", async () => {
+    const logs = await readLogEvidenceInput(
+      [file(lines(1000, 60, true))],
+      [file(lines(0, 60, false))],
+    );
+    const r = await analyzeTraces({
+      input: memory(zipkin(1000, 60)),
+      baseline: memory(zipkin(0, 60)),
+      logs,
+    });
+    const short = r.logs!.shortRequests;
+    expect(short.find((s) => s.service === 'payments')).toMatchObject({
+      operation: 'POST /pay',
+      usualLines: 2,
+      short: 20,
+      firstShort: 20,
+      missing: 'charged order <*>',
+    });
+    // orders wrote its two lines (one under the shared id) in every request: never short.
+    expect(short.find((s) => s.service === 'orders')).toBeUndefined();
+    expect(r.rootCauses[0]!.service).toBe('payments');
+  });
+
+  it('gives lines without a service under the shared id to the server', async () => {
+    const logs = await readLogEvidenceInput(
+      [file(lines(1000, 60, true, false))],
+      [file(lines(0, 60, false, false))],
+    );
+    const r = await analyzeTraces({
+      input: memory(zipkin(1000, 60)),
+      baseline: memory(zipkin(0, 60)),
+      logs,
+    });
+    const short = r.logs!.shortRequests;
+    expect(short.find((s) => s.service === 'payments')).toMatchObject({ usualLines: 2, short: 20 });
+    expect(short.find((s) => s.service === 'orders')).toBeUndefined();
+    // The baseline's anonymous lines were found their service in the baseline's traces too.
+    expect(r.logs!.services.find((s) => s.service === 'payments')?.baselineLines).toBe(120);
+  });
+
+  it("starts the callee's error lines in the callee, the caller's follow them", async () => {
+    for (const service of [true, false]) {
+      const incident = lines(1000, 60, false, service);
+      for (let k = 1000; k < 1030; k++) {
+        const bank = json('payments', 'error', `bank refused card ${k}`, k, 'cc');
+        incident.push(service ? bank : anonymous('payments')(bank));
+        incident.push(json('orders', 'error', `payment for order ${k} failed: 502`, k, 'cc'));
+      }
+      const logs = await readLogEvidenceInput(
+        [file(incident)],
+        [file(lines(0, 60, false, service))],
+      );
+      const r = await analyzeTraces({
+        input: memory(zipkin(1000, 60)),
+        baseline: memory(zipkin(0, 60)),
+        logs,
+      });
+      const svc = (name: string) => r.logs!.services.find((s) => s.service === name)!;
+      expect(svc('payments')).toMatchObject({ errorLines: 30, passedUpRequests: 0 });
+      expect(svc('payments').errorOriginRequests).toBeGreaterThan(25);
+      expect(svc('orders').errorOriginRequests).toBeLessThan(1);
+      expect(svc('orders').passedUpRequests).toBeGreaterThan(25);
+      expect(r.rootCauses[0]!.service).toBe('payments');
+    }
+  });
+});

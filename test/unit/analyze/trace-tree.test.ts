@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { at, span, traceOf } from '../../support/spans.js';
-import { buildTrace, calleeService } from '../../../analyze/traces/trace.js';
+import { buildTrace, calleeService, sharedClientOf } from '../../../analyze/traces/trace.js';
 
 describe('buildTrace', () => {
   it('links children to parents, roots first by start, with self times', () => {
@@ -137,6 +137,11 @@ describe('buildTrace', () => {
     expect(t.parent[server]).toBe(client);
     expect(t.parent[at(t, 'q')]).toBe(server);
     expect(t.depth[at(t, 'q')]).toBe(3);
+    // The log evidence finds the pair by it: the server's id, its client the span that has it.
+    expect(t.sharedIds).toBe(1);
+    expect(sharedClientOf(t, server)).toBe(client);
+    expect(sharedClientOf(t, client)).toBe(-1);
+    expect(traceOf([{ id: 'a', service: 'web', start: 0, end: 1 }]).sharedIds).toBe(0);
   });
 
   it("splits by Zipkin's shared flag, whatever the kinds say", () => {
