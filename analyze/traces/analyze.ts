@@ -259,6 +259,13 @@ function logWarnings(l: LogEvidenceResult): string[] {
     w.push(
       `logs: ${l.unknownService} of ${l.lines} lines name no service and carry no trace id of the input; they are not evidence for any service`,
     );
+  for (const c of l.levelChanged) {
+    const [on, off] =
+      c.debugIn === 'baseline' ? ['baseline', 'incident'] : ['incident', 'baseline'];
+    w.push(
+      `logs: ${c.service} wrote debug lines in the ${on} and almost none in the ${off} (its log level changed?): its requests' line counts compare lines at info and above only`,
+    );
+  }
   if (l.tooManySpans)
     w.push(
       'logs: more spans are named by log lines than are kept; the lines requests wrote are not compared with the baseline',

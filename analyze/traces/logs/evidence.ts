@@ -33,7 +33,12 @@ import type { Trace } from '../trace.js';
 import type { LogEvidenceInput, LogSide, ServiceLogs, TracedError } from './read.js';
 import { UNKNOWN_SERVICE, tally } from './read.js';
 import { findShortRequests, shortRequestsText } from './request-lines.js';
-import type { ShortRequestOrigin, ShortRequests } from './request-lines.js';
+import type {
+  LogLevelChange,
+  ShortRequestOrigin,
+  ShortRequests,
+  ShortRequestsResult,
+} from './request-lines.js';
 import { serversOfSharedIds } from './span-services.js';
 
 export type { LogEvidenceInput } from './read.js';
@@ -112,6 +117,11 @@ export interface LogEvidenceResult {
   shortRequests: ShortRequests[];
   /** More spans were named by log lines than are kept: requests' line counts not compared. */
   tooManySpans: boolean;
+  /**
+   * Services whose lines at debug or trace were a real share on one side only (their log level
+   * changed): their requests' line counts above compare lines at info and above only.
+   */
+  levelChanged: LogLevelChange[];
   evidence: LogFinding[];
 }
 
@@ -285,7 +295,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
     input: LogEvidenceInput,
     inc: LogSide,
     base: LogSide | undefined,
-    short: { shortRequests: ShortRequests[]; origins: ShortRequestOrigin[] },
+    short: ShortRequestsResult,
   ): LogEvidenceResult {
     const unusual = this.unusual(input, inc, base);
     const weightOf = (service: string, ref: number) =>
@@ -422,6 +432,7 @@ class LogEvidenceRun implements AnalysisRun<LogEvidenceResult> {
         inc.problems.count('malformedJson') + (base?.problems.count('malformedJson') ?? 0),
       services,
       shortRequests: short.shortRequests,
+      levelChanged: short.levelChanged,
       tooManySpans: inc.spanLinesFull || base?.spanLinesFull === true,
       evidence: [...evidence, ...short.origins.map(shortFinding)]
         .filter((e) => e.score > 0.001)

@@ -97,7 +97,8 @@ export interface LogSide {
 /**
  * Lines naming one span id, by one writer: `[writer, ...pattern references]`, where `writer` is
  * the index of the records' own service in `LogSide.writers`, or `NO_WRITER` for records that
- * name none. One array per span id, as before; the writer rides in it rather than in a second
+ * name none. A line at level debug or trace has its reference as `~ref` (negative): a service's
+ * debug lines may come and go with its log level (request-lines.ts). One array per span id, as before; the writer rides in it rather than in a second
  * map, as it matters only when two spans of a trace share the id.
  */
 export type SpanLines = number[];
@@ -288,7 +289,7 @@ async function readFile(
         if (side.spanLines.size >= MAX_SPAN_LINES) side.spanLinesFull = true;
         else side.spanLines.set(r.spanId, (lines = [writer]));
       } else if (lines[0] !== writer) lines = otherLines(side, r.spanId, writer);
-      if (!error) lines?.push(ref);
+      if (!error) lines?.push(r.level === 'debug' || r.level === 'trace' ? ~ref : ref);
     }
     if (service === undefined && r.spanId !== undefined && side.pending.length < MAX_PENDING) {
       side.pending.push({

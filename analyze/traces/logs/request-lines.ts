@@ -15,7 +15,11 @@
  *    the time the named ones cover: a request stopped before its first line, in a trace where no
  *    other service logs, is the plainest short request. A trace before or after them may lie
  *    outside the logs' time range, and says nothing. The range is read from the traces, not the
- *    lines' own times, which may be in another zone or missing.
+ *    lines' own times, which may be in another zone or missing. Lines at debug and trace are
+ *    counted apart too: a service whose lines at debug are a real share on one side only changed
+ *    its log level, not its requests; its operations are compared by their lines at info and
+ *    above, on both sides (and the report says so). Where both sides log it at debug, every line
+ *    counts, as they may be the very lines a request cut short did not write.
  * 2. Per operation, the usual count is the fewest lines 95% of its baseline requests wrote;
  *    requests below it are short. A one-sided two-proportion test compares the share of short
  *    requests with the baseline's, Bonferroni-corrected over the operations tested. The usual
@@ -43,7 +47,9 @@ export interface OperationLines {
   requests: number;
   /** Non-error lines written per request -> requests. */
   lines: Map<number, number>;
-  /** Pattern reference -> requests with at least one line of it. */
+  /** The same, of lines at info or above (or of unknown level): without debug and trace. */
+  infoLines: Map<number, number>;
+  /** Pattern reference (`~ref` for lines at debug or trace) -> requests with a line of it. */
   refs: Map<number, number>;
 }
 
@@ -52,6 +58,8 @@ export interface PlacedRequests {
   /** Index into `RequestLines.operations` per request. */
   operation: number[];
   lines: number[];
+  /** The same at info or above; undefined while no request wrote a line at debug or trace. */
+  infoLines: number[] | undefined;
   /** The request it was made for (the nearest enclosing request of the trace), or -1. */
   parent: number[];
   /** Index into `traceIds`. */
@@ -63,6 +71,8 @@ export interface RequestLines {
   operations: OperationLines[];
   /** Requests per service, all operations. */
   services: Map<string, number>;
+  /** Per service, the lines its requests wrote, and how many of them at debug or trace. */
+  levels: Map<string, { lines: number; debug: number }>;
   /** Incident only. */
   placed: PlacedRequests | undefined;
 }
@@ -130,6 +140,7 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
   private readonly ops = new Map<string, number>();
   private readonly operations: OperationLines[] = [];
   private readonly services = new Map<string, number>();
+  private readonly levels = new Map<string, { lines: number; debug: number }>();
   private readonly placed: PlacedRequests | undefined;
   /** The time the traces some line names cover, epoch ms. */
   private namedStart = Infinity;
@@ -149,7 +160,7 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
     place: boolean,
   ) {
     this.placed = place
-      ? { operation: [], lines: [], parent: [], trace: [], traceIds: [] }
+      ? { operation: [], lines: [], infoLines: undefined, parent: [], trace: [], traceIds: [] }
       : undefined;
   }
 
@@ -210,16 +221,24 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
       return;
     }
     const lines = new Map<number, number>();
+    const debug = new Map<number, number>();
     const refs = new Map<number, Set<number>>();
     for (const e of entries) {
       lines.set(e, 0);
+      debug.set(e, 0);
       refs.set(e, new Set());
     }
     const tallyLines = (i: number, l: SpanLines) => {
       const r = request[i]!;
       lines.set(r, lines.get(r)! + spanLineCount(l));
       const set = refs.get(r)!;
-      for (let k = 1; k < l.length; k++) set.add(l[k]!);
+      let d = 0;
+      for (let k = 1; k < l.length; k++) {
+        const ref = l[k]!;
+        if (ref < 0) d++;
+        set.add(ref);
+      }
+      if (d > 0) debug.set(r, debug.get(r)! + d);
     };
     for (let i = 0; i < n; i++) {
       const l = logged[i];
@@ -241,6 +260,7 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
         s.service,
         s.name,
         lines.get(e)!,
+        debug.get(e)!,
         refs.get(e)!,
         up < 0 ? -1 : index.get(request[up]!)!,
       );
@@ -266,13 +286,15 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
   }
 
   /**
-   * One request: its operation's tallies and, in the incident, its place (`parent` a global
-   * request index; the trace the last one in `placed.traceIds`).
+   * One request, which wrote `written` lines, `debug` of them at debug or trace: its operation's
+   * tallies and, in the incident, its place (`parent` a global request index; the trace the last
+   * one in `placed.traceIds`).
    */
   private count(
     service: string,
     name: string,
     written: number,
+    debug: number,
     refs: ReadonlySet<number>,
     parent: number,
   ): void {
@@ -286,17 +308,28 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
         operation: name,
         requests: 0,
         lines: new Map(),
+        infoLines: new Map(),
         refs: new Map(),
       });
     }
     const op = this.operations[o]!;
+    const info = written - debug;
     op.requests++;
     op.lines.set(written, (op.lines.get(written) ?? 0) + 1);
+    op.infoLines.set(info, (op.infoLines.get(info) ?? 0) + 1);
     for (const ref of refs) op.refs.set(ref, (op.refs.get(ref) ?? 0) + 1);
     this.services.set(service, (this.services.get(service) ?? 0) + 1);
+    const lv = this.levels.get(service);
+    if (lv === undefined) this.levels.set(service, { lines: written, debug });
+    else {
+      lv.lines += written;
+      lv.debug += debug;
+    }
     const placed = this.placed;
     if (placed !== undefined) {
       placed.operation.push(o);
+      if (debug > 0 && placed.infoLines === undefined) placed.infoLines = placed.lines.slice();
+      placed.infoLines?.push(info);
       placed.lines.push(written);
       placed.parent.push(parent);
       placed.trace.push(placed.traceIds.length - 1);
@@ -350,10 +383,15 @@ class RequestLinesRun implements AnalysisRun<RequestLines> {
       const last = k + 1 < u.first.length ? u.first[k + 1]! : u.service.length;
       for (let j = u.first[k]!; j < last; j++) {
         const up = u.parent[j]!;
-        this.count(u.service[j]!, u.operation[j]!, 0, none, up < 0 ? -1 : base + up);
+        this.count(u.service[j]!, u.operation[j]!, 0, 0, none, up < 0 ? -1 : base + up);
       }
     }
-    return { operations: this.operations, services: this.services, placed: this.placed };
+    return {
+      operations: this.operations,
+      services: this.services,
+      levels: this.levels,
+      placed: this.placed,
+    };
   }
 }
 
@@ -375,8 +413,41 @@ function shortOf(hist: ReadonlyMap<number, number>, usual: number): number {
   return k;
 }
 
+/**
+ * A service whose lines at debug or trace are a real share on one side and not on the other:
+ * its log level changed between the two (raised from debug to info, say). Its requests' lines
+ * at debug and trace are then left out of the counts on both sides.
+ */
+export interface LogLevelChange {
+  service: string;
+  /** The side that wrote lines at debug or trace. */
+  debugIn: 'baseline' | 'incident';
+}
+
+/**
+ * A side logs a service at debug when at least this share of its requests' lines, and at least
+ * `DEBUG_LINES` of them, are at debug or trace: a few lines a library writes at debug whatever
+ * the level (or a trickle among millions) say nothing about the service's level.
+ */
+const DEBUG_SHARE = 0.05;
+const DEBUG_LINES = 20;
+
+function levelChanges(incident: RequestLines, baseline: RequestLines): LogLevelChange[] {
+  const atDebug = (l: { lines: number; debug: number } | undefined) =>
+    l !== undefined && l.debug >= DEBUG_LINES && l.debug >= DEBUG_SHARE * l.lines;
+  const out: LogLevelChange[] = [];
+  for (const [service, l] of incident.levels) {
+    const b = baseline.levels.get(service);
+    if (b === undefined || atDebug(l) === atDebug(b)) continue;
+    out.push({ service, debugIn: atDebug(l) ? 'incident' : 'baseline' });
+  }
+  return out.sort((a, b) => a.service.localeCompare(b.service));
+}
+
 interface Tested {
   incident: number;
+  /** Lines at info or above only (the service's log level changed). */
+  info: boolean;
   baseline: OperationLines;
   usual: number;
   baselineShort: number;
@@ -403,20 +474,26 @@ export function findShortRequests(
   incident: RequestLines | undefined,
   baseline: RequestLines | undefined,
   patternOf: LogEvidenceInput['patternOf'],
-): { shortRequests: ShortRequests[]; origins: ShortRequestOrigin[] } {
+): ShortRequestsResult {
   if (incident?.placed === undefined || baseline === undefined)
-    return { shortRequests: [], origins: [] };
+    return { shortRequests: [], origins: [], levelChanged: [] };
   const base = new Map<string, OperationLines>();
   for (const o of baseline.operations) base.set(opKey(o.service, o.operation), o);
+  // A service's debug lines on one side only would make its requests look short (or whole) by
+  // its log level: count its lines at info and above, on both sides.
+  const levelChanged = levelChanges(incident, baseline);
+  const infoOnly = new Set(levelChanged.map((c) => c.service));
   const tested: Tested[] = [];
   incident.operations.forEach((o, i) => {
     const b = base.get(opKey(o.service, o.operation));
     if (b === undefined || b.requests < cfg.minRequests) return;
-    const { usual, short } = usualLines(b.lines, b.requests);
+    const info = infoOnly.has(o.service);
+    const { usual, short } = usualLines(info ? b.infoLines : b.lines, b.requests);
     if (usual < 1) return;
-    const k = shortOf(o.lines, usual);
+    const k = shortOf(info ? o.infoLines : o.lines, usual);
     tested.push({
       incident: i,
+      info,
       baseline: b,
       usual,
       baselineShort: short,
@@ -443,7 +520,9 @@ export function findShortRequests(
   const below = new Float64Array(n);
   for (let j = 0; j < n; j++) {
     const t = byOperation.get(p.operation[j]!);
-    if (t === undefined || p.lines[j]! >= t.usual) continue;
+    if (t === undefined) continue;
+    const written = t.info && p.infoLines !== undefined ? p.infoLines[j]! : p.lines[j]!;
+    if (written >= t.usual) continue;
     weight[j] = t.weight;
     for (let a = p.parent[j]!; a >= 0; a = p.parent[a]!) below[a] = Math.max(below[a]!, t.weight);
   }
@@ -475,7 +554,7 @@ export function findShortRequests(
       firstShort: e.first,
       z: Math.round(t.z * 100) / 100,
       originRequests: Math.round(e.mass * 10) / 10,
-      missing: missingLine(o, t.baseline, patternOf),
+      missing: missingLine(o, t.baseline, patternOf, t.info),
       traceIds: e.traces,
     };
     shortRequests.push(s);
@@ -502,7 +581,14 @@ export function findShortRequests(
     if (v.mass <= 0 || requests === 0) continue;
     origins.push({ service, score: Math.min(1, v.mass / requests), top: v.top });
   }
-  return { shortRequests, origins };
+  return { shortRequests, origins, levelChanged };
+}
+
+export interface ShortRequestsResult {
+  shortRequests: ShortRequests[];
+  origins: ShortRequestOrigin[];
+  /** Services whose lines at debug and trace were left out of the counts, and why. */
+  levelChanged: LogLevelChange[];
 }
 
 /**
@@ -513,11 +599,13 @@ function missingLine(
   o: OperationLines,
   b: OperationLines,
   patternOf: LogEvidenceInput['patternOf'],
+  infoOnly: boolean,
 ): string | null {
   const share = (op: OperationLines) => {
     const out = new Map<string, { template: string; requests: number }>();
-    for (const [ref, k] of op.refs) {
-      const { id, template } = patternOf(ref);
+    for (const [r, k] of op.refs) {
+      if (r < 0 && infoOnly) continue;
+      const { id, template } = patternOf(r < 0 ? ~r : r);
       const e = out.get(id) ?? { template, requests: 0 };
       e.requests += k;
       out.set(id, e);

@@ -849,3 +849,68 @@ describe('log lines under a span id a client and a server share (Zipkin B3)', ()
     }
   });
 });
+
+describe('requests cut short, when a service logs at debug on one side only', () => {
+  const none = () => false;
+  /**
+   * Routine lines; payments writes `debug` lines at debug level per request, and stops before
+   * "charged" in every third request when `cut`.
+   */
+  function lines(from: number, n: number, debug: number, cut: boolean): string[] {
+    const out: string[] = [];
+    for (let k = from; k < from + n; k++) {
+      out.push(json('web', 'info', `GET / took ${k % 17} ms`, k, 'aa'));
+      out.push(json('orders', 'info', `order ${k} received`, k, 'bb'));
+      out.push(json('payments', 'info', `charging order ${k}`, k, 'cc'));
+      for (let d = 0; d < debug; d++)
+        out.push(json('payments', 'debug', `bank step ${d} answered for order ${k}`, k, 'cc'));
+      if (!(cut && k % 3 === 0)) out.push(json('payments', 'info', `charged order ${k}`, k, 'cc'));
+    }
+    return out;
+  }
+  const run = async (incident: string[], baseline: string[]) =>
+    analyzeTraces({
+      input: memory(requests(1000, 60, none)),
+      baseline: memory(requests(0, 60, none)),
+      logs: await readLogEvidenceInput([file(incident)], [file(baseline)]),
+    });
+
+  it('does not read a log level raised from debug as requests cut short, and says so', async () => {
+    const r = await run(lines(1000, 60, 0, false), lines(0, 60, 2, false));
+    expect(r.logs!.shortRequests).toEqual([]);
+    expect(r.rootCauses.filter((c) => c.score > 0.05)).toEqual([]);
+    expect(r.logs!.levelChanged).toEqual([{ service: 'payments', debugIn: 'baseline' }]);
+    expect(r.warnings).toContain(
+      "logs: payments wrote debug lines in the baseline and almost none in the incident (its log level changed?): its requests' line counts compare lines at info and above only",
+    );
+  });
+
+  it('still finds requests cut short by their lines at info and above', async () => {
+    // Level raised in the incident, and payments cut short too.
+    const raised = await run(lines(1000, 60, 0, true), lines(0, 60, 2, false));
+    // Level lowered to debug in the incident: its debug lines must not make up for the line missing.
+    const lowered = await run(lines(1000, 60, 2, true), lines(0, 60, 0, false));
+    for (const r of [raised, lowered]) {
+      expect(r.logs!.shortRequests.find((s) => s.service === 'payments')).toMatchObject({
+        usualLines: 2,
+        short: 20,
+        missing: 'charged order <*>',
+      });
+      expect(r.rootCauses[0]!.service).toBe('payments');
+    }
+    expect(lowered.logs!.levelChanged).toEqual([{ service: 'payments', debugIn: 'incident' }]);
+  });
+
+  it('counts debug lines as before when both sides log at debug', async () => {
+    // Two debug lines cut out of every third request: only the debug lines tell.
+    const incident = lines(1000, 60, 2, false).filter(
+      (l) => !(l.includes('bank step 1') && Number(/order (\d+)/.exec(l)![1]) % 3 === 0),
+    );
+    const r = await run(incident, lines(0, 60, 2, false));
+    expect(r.logs!.levelChanged).toEqual([]);
+    expect(r.logs!.shortRequests.find((s) => s.service === 'payments')).toMatchObject({
+      usualLines: 4,
+      short: 20,
+    });
+  });
+});
