@@ -33,6 +33,7 @@ import {
   siblingUrlsInSource,
 } from './dependencies.js';
 import type { Sibling } from './dependencies.js';
+import { beatScheduleGap, publishGapText } from './beat-schedule.js';
 import { parseDockerfile } from './dockerfile.js';
 import type { DockerfileInfo } from './dockerfile.js';
 import { Findings } from './findings.js';
@@ -343,13 +344,33 @@ async function scanService(
         run.words.length > 0 &&
         run.server !== 'node'));
   const noHttp = 'it gets no HTTP SLO alerts or HTTP dashboard panels';
-  if (run?.scheduler)
+  // A scheduler may rightly publish nothing for as long as its schedule's longest gap: read from
+  // its code when that can be done with confidence, else the default, said as a warning.
+  let maxPublishGap: string | undefined;
+  if (run?.scheduler) {
+    const schedule = beatScheduleGap(sources, found?.words);
+    maxPublishGap =
+      schedule.gapMinutes === undefined
+        ? DEFAULT_MAX_PUBLISH_GAP
+        : publishGapText(schedule.gapMinutes);
     findings.info(
       'serves-no-http',
-      `${c.name} runs ${run.taskWorker} beat, a scheduler that publishes tasks and runs none: it serves no HTTP, its dashboards show the tasks it publishes (producer spans), and it gets no task SLO alerts but ones on failed or stopped publishing (scheduler: true; maxPublishGap: ${DEFAULT_MAX_PUBLISH_GAP}, raise it if its schedule rightly leaves longer gaps)`,
+      `${c.name} runs ${run.taskWorker} beat, a scheduler that publishes tasks and runs none: it serves no HTTP, its dashboards show the tasks it publishes (producer spans), and it gets no task SLO alerts but ones on failed or stopped publishing (scheduler: true; maxPublishGap: ${maxPublishGap})`,
       where,
     );
-  else if (run?.taskWorker !== undefined)
+    if (schedule.gapMinutes === undefined)
+      findings.warn(
+        'publish-gap-default',
+        `${c.name}: ${schedule.reason}; maxPublishGap is the default ${DEFAULT_MAX_PUBLISH_GAP}: set it in ${MODEL_FILE} above the longest gap between two publishes of its schedule, or ServiceTaskPublishStopped fires between them`,
+        where,
+      );
+    else
+      findings.info(
+        'publish-gap-from-schedule',
+        `${c.name}: ${schedule.reason}; maxPublishGap is ${maxPublishGap}`,
+        where,
+      );
+  } else if (run?.taskWorker !== undefined)
     findings.info(
       'serves-no-http',
       `${c.name} runs a ${run.taskWorker} worker, which serves no HTTP: ${noHttp}`,
@@ -445,8 +466,8 @@ async function scanService(
     moduleType: analysis.moduleType,
     port,
     servesHttp,
-    // Written out so that a sparse schedule's gap can be seen and raised in obs.yaml.
-    ...(run?.scheduler ? { scheduler: true, maxPublishGap: DEFAULT_MAX_PUBLISH_GAP } : {}),
+    // Written out, from its schedule or the default, so that it can be seen and edited in obs.yaml.
+    ...(run?.scheduler ? { scheduler: true, maxPublishGap } : {}),
     metricsPath: analysis.metricsPath,
     metricsPort: analysis.metricsPort,
     libraries: analysis.libraries,

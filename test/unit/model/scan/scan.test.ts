@@ -200,11 +200,33 @@ describe('scanRepository', () => {
     expect(
       r.findings.find((x) => x.service === 'beat' && x.code === 'serves-no-http')?.message,
     ).toMatch(/scheduler that publishes tasks/);
+    // Its code has no beat schedule to read: the default stays, and the scan says so.
+    const found = r.findings.find((x) => x.service === 'beat' && x.code === 'publish-gap-default');
+    expect(found).toMatchObject({ level: 'warning' });
+    expect(found?.message).toMatch(/no beat schedule found .*maxPublishGap is the default 1h/);
     expect(codes(r)).toEqual(
       expect.arrayContaining(['worker:serves-no-http', 'consumer:serves-no-http']),
     );
     expect(codes(r)).not.toContain('worker:port-unknown');
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("a beat's maxPublishGap is its schedule's longest gap, or 1h and a warning", async () => {
+    const r = await scan('celery-beat-schedule');
+    // Every 3 hours from 8 to 20 and 6:30 on weekdays: 20:00 to 8:00 on the weekend is 12h.
+    expect(service(r, 'beat')).toMatchObject({ scheduler: true, maxPublishGap: '12h' });
+    const read = r.findings.find((f) => f.code === 'publish-gap-from-schedule');
+    expect(read).toMatchObject({ level: 'info', service: 'beat' });
+    expect(read?.message).toMatch(/2 entries .* from shop\/settings\.py; .*maxPublishGap is 12h$/);
+    // django-celery-beat keeps the entries in its database: the code's are not all of them.
+    expect(service(r, 'reports-beat')).toMatchObject({ scheduler: true, maxPublishGap: '1h' });
+    const unread = r.findings.find((f) => f.code === 'publish-gap-default');
+    expect(unread).toMatchObject({ level: 'warning', service: 'reports-beat' });
+    expect(unread?.message).toMatch(/django_celery_beat\.schedulers:DatabaseScheduler/);
+    expect(service(r, 'worker').maxPublishGap).toBeUndefined();
+    expect(codes(r).filter((c) => c.endsWith('publish-gap-default'))).toEqual([
+      'reports-beat:publish-gap-default',
+    ]);
   });
 
   it("a service on the standard library's HTTP server or on Pyramid serves HTTP", async () => {

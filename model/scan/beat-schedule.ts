@@ -1,0 +1,920 @@
+/**
+ * A Celery beat schedule read from Python source text, without running Python: how long the
+ * scheduler may rightly publish nothing (the longest gap between two publishes of all its entries
+ * together), for `maxPublishGap`.
+ *
+ * Read: `beat_schedule` / `CELERY_BEAT_SCHEDULE` / `CELERYBEAT_SCHEDULE` assigned a dict literal
+ * (`app.conf.beat_schedule = {...}`, Django settings), passed as a keyword
+ * (`app.conf.update(beat_schedule={...})`), extended (`beat_schedule['x'] = {...}`,
+ * `beat_schedule.update({...})`), and `add_periodic_task(...)` calls. A schedule is seconds
+ * (arithmetic allowed), `timedelta(...)`, `schedule(run_every=...)` or `crontab(...)` with numbers,
+ * `*`, steps of `*` or of a range (`/15`), `a-b` and comma lists (day and month names too). Module-level names are
+ * followed (`'schedule': EVERY_TEN_MINUTES`, `beat_schedule = SCHEDULE` from another file).
+ * Anything else (solar, a schedule built by a function, a database scheduler, two schedules) gives
+ * no gap and a reason: a guess here would make the alert fire every night or notice a stop late.
+ */
+import type { SourceFile } from './code.js';
+
+export interface BeatScheduleGap {
+  /** The longest gap between two publishes in whole minutes (rounded up, at least 5). */
+  gapMinutes: number | undefined;
+  /** What was read, or why nothing could be, for the scan's findings. */
+  reason: string;
+}
+
+/** The alert's floor (`maxPublishGap` is at least 5m). */
+const MIN_GAP_MINUTES = 5;
+
+const SCHEDULE_NAMES: ReadonlySet<string> = new Set([
+  'beat_schedule',
+  'CELERY_BEAT_SCHEDULE',
+  'CELERYBEAT_SCHEDULE',
+]);
+const SCHEDULER_NAMES: ReadonlySet<string> = new Set([
+  'beat_scheduler',
+  'CELERY_BEAT_SCHEDULER',
+  'CELERYBEAT_SCHEDULER',
+]);
+
+// ---------------------------------------------------------------------------------------------
+// Tokens
+
+type TokenKind = 'name' | 'number' | 'string' | 'op' | 'newline';
+interface Token {
+  kind: TokenKind;
+  text: string;
+  line: number;
+  /** Bracket depth before the token. */
+  depth: number;
+}
+
+const STRING_START = /^([rRbBuUfF]{0,2})('''|"""|'|")/;
+
+/** Python source as tokens: comments dropped, strings whole, NEWLINE only outside brackets. */
+export function tokenize(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  let line = 1;
+  let depth = 0;
+  const push = (kind: TokenKind, text: string, at: number) =>
+    out.push({ kind, text, line: at, depth });
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === '\n') {
+      if (depth === 0 && out.length > 0 && out[out.length - 1]!.kind !== 'newline')
+        push('newline', '\n', line);
+      line++;
+      i++;
+      continue;
+    }
+    if (c === ' ' || c === '\t' || c === '\r' || c === '\f') {
+      i++;
+      continue;
+    }
+    if (c === '#') {
+      while (i < src.length && src[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '\\' && src[i + 1] === '\n') {
+      i += 2;
+      line++;
+      continue;
+    }
+    const str = STRING_START.exec(src.slice(i, i + 5));
+    if (str && (str[1] !== '' || c === '"' || c === "'")) {
+      const quote = str[2]!;
+      const start = line;
+      let j = i + str[0].length;
+      let body = '';
+      while (j < src.length && !src.startsWith(quote, j)) {
+        if (src[j] === '\\' && j + 1 < src.length) {
+          body += src[j + 1];
+          if (src[j + 1] === '\n') line++;
+          j += 2;
+          continue;
+        }
+        if (src[j] === '\n') {
+          if (quote.length === 1) break; // an unterminated string ends at the line
+          line++;
+        }
+        body += src[j];
+        j++;
+      }
+      push('string', body, start);
+      i = j + quote.length;
+      continue;
+    }
+    const num = /^(?:0[xXoObB][\da-fA-F_]+|(?:\d[\d_]*\.?[\d_]*|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/.exec(
+      src.slice(i, i + 40),
+    );
+    if (num && /[\d.]/.test(c) && num[0] !== '.') {
+      push('number', num[0], line);
+      i += num[0].length;
+      continue;
+    }
+    const name = /^[A-Za-z_\u00c0-\uffff][\w\u00c0-\uffff]*/.exec(src.slice(i, i + 200));
+    if (name) {
+      push('name', name[0], line);
+      i += name[0].length;
+      continue;
+    }
+    const op = /^(\*\*=?|\/\/=?|==|!=|<=|>=|->|:=|[-+*/%@&|^]=|\.\.\.|[^\w\s])/.exec(
+      src.slice(i, i + 3),
+    )![0];
+    if (op === ')' || op === ']' || op === '}') depth = Math.max(0, depth - 1);
+    push('op', op, line);
+    if (op === '(' || op === '[' || op === '{') depth++;
+    i += op.length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expressions
+
+type Node =
+  | { k: 'num'; v: number }
+  | { k: 'str'; v: string }
+  | { k: 'name'; v: string; line: number }
+  | { k: 'call'; fn: string | undefined; args: Node[]; kwargs: Map<string, Node>; line: number }
+  | { k: 'dict'; entries: [Node, Node][]; spreads: Node[] }
+  | { k: 'seq'; items: Node[] }
+  | { k: 'bin'; op: string; a: Node; b: Node }
+  | { k: 'unknown'; line: number };
+
+const CLOSE: Readonly<Record<string, string>> = { '(': ')', '[': ']', '{': '}' };
+
+/** A recursive-descent reader of the Python expressions schedules are written in. */
+class Parser {
+  constructor(
+    private readonly t: readonly Token[],
+    public i: number,
+  ) {}
+
+  private peek(): Token | undefined {
+    return this.t[this.i];
+  }
+
+  private isOp(text: string): boolean {
+    const p = this.peek();
+    return p?.kind === 'op' && p.text === text;
+  }
+
+  /** Skips the rest of an expression: up to `,`, a closing bracket or the statement's end. */
+  private skipRest(): void {
+    let depth = 0;
+    while (this.i < this.t.length) {
+      const p = this.t[this.i]!;
+      if (p.kind === 'newline' && depth === 0) return;
+      if (p.kind === 'op') {
+        if (p.text in CLOSE) depth++;
+        else if (p.text === ')' || p.text === ']' || p.text === '}') {
+          if (depth === 0) return;
+          depth--;
+        } else if ((p.text === ',' || p.text === ':') && depth === 0) return;
+      }
+      this.i++;
+    }
+  }
+
+  /** One expression; what is not understood is `unknown`, with the tokens consumed. */
+  expr(): Node {
+    const line = this.peek()?.line ?? 0;
+    const node = this.sum();
+    const p = this.peek();
+    // A conditional, comprehension, comparison or lambda remainder: not a literal.
+    if (
+      p !== undefined &&
+      p.kind !== 'newline' &&
+      !(p.kind === 'op' && [',', ':', ')', ']', '}', '='].includes(p.text))
+    ) {
+      this.skipRest();
+      return { k: 'unknown', line };
+    }
+    return node;
+  }
+
+  private sum(): Node {
+    let a = this.product();
+    while (this.isOp('+') || this.isOp('-')) {
+      const op = this.t[this.i++]!.text;
+      a = { k: 'bin', op, a, b: this.product() };
+    }
+    return a;
+  }
+
+  private product(): Node {
+    let a = this.unary();
+    while (this.isOp('*') || this.isOp('/') || this.isOp('//')) {
+      const op = this.t[this.i++]!.text;
+      a = { k: 'bin', op, a, b: this.unary() };
+    }
+    return a;
+  }
+
+  private unary(): Node {
+    if (this.isOp('-') || this.isOp('+')) {
+      const op = this.t[this.i++]!.text;
+      return { k: 'bin', op, a: { k: 'num', v: 0 }, b: this.unary() };
+    }
+    return this.postfix();
+  }
+
+  private postfix(): Node {
+    let node = this.atom();
+    for (;;) {
+      const p = this.peek();
+      if (p?.kind !== 'op') return node;
+      if (p.text === '.' && this.t[this.i + 1]?.kind === 'name') {
+        const attr = this.t[this.i + 1]!.text;
+        this.i += 2;
+        node =
+          node.k === 'name'
+            ? { k: 'name', v: `${node.v}.${attr}`, line: node.line }
+            : { k: 'unknown', line: p.line };
+      } else if (p.text === '(') {
+        this.i++;
+        node = this.call(node.k === 'name' ? node.v : undefined, p.line);
+      } else if (p.text === '[') {
+        this.i++;
+        this.skipRest();
+        if (this.isOp(']')) this.i++;
+        node = { k: 'unknown', line: p.line };
+      } else return node;
+    }
+  }
+
+  /** The arguments of a call, after its `(`. */
+  call(fn: string | undefined, line: number): Node {
+    const args: Node[] = [];
+    const kwargs = new Map<string, Node>();
+    let bad = false;
+    while (this.i < this.t.length && !this.isOp(')')) {
+      const p = this.peek()!;
+      if (
+        p.kind === 'name' &&
+        this.t[this.i + 1]?.text === '=' &&
+        this.t[this.i + 1]!.kind === 'op'
+      ) {
+        this.i += 2;
+        kwargs.set(p.text, this.expr());
+      } else if (this.isOp('*') || this.isOp('**')) {
+        this.i++;
+        this.expr();
+        bad = true;
+      } else args.push(this.expr());
+      if (this.isOp(',')) this.i++;
+      else if (!this.isOp(')')) {
+        this.skipRest();
+        if (!this.isOp(',')) break;
+        this.i++;
+      }
+    }
+    if (this.isOp(')')) this.i++;
+    return bad ? { k: 'unknown', line } : { k: 'call', fn, args, kwargs, line };
+  }
+
+  /** Items up to `close`; a comprehension (`for`) or a stray token makes it unknown. */
+  private items(close: string, dict: boolean): Node {
+    const line = this.peek()?.line ?? 0;
+    const entries: [Node, Node][] = [];
+    const spreads: Node[] = [];
+    const items: Node[] = [];
+    let bad = false;
+    while (this.i < this.t.length && !this.isOp(close)) {
+      if (dict && this.isOp('**')) {
+        this.i++;
+        spreads.push(this.expr());
+      } else {
+        const first = this.expr();
+        if (this.isOp(':') && dict) {
+          this.i++;
+          entries.push([first, this.expr()]);
+        } else {
+          items.push(first);
+          if (dict) bad = entries.length > 0 || bad; // a set among dict entries
+        }
+      }
+      if (this.isOp(',')) this.i++;
+      else if (!this.isOp(close)) {
+        bad = true; // `for`, `if`, or anything else that is not a literal
+        while (this.i < this.t.length && !this.isOp(close)) {
+          const p = this.t[this.i]!;
+          this.i++;
+          if (p.kind === 'op' && p.text in CLOSE) this.skipBalanced(CLOSE[p.text]!);
+        }
+      }
+    }
+    if (this.isOp(close)) this.i++;
+    if (bad) return { k: 'unknown', line };
+    if (dict && (entries.length > 0 || spreads.length > 0 || items.length === 0))
+      return { k: 'dict', entries, spreads };
+    return { k: 'seq', items };
+  }
+
+  private skipBalanced(close: string): void {
+    while (this.i < this.t.length && !this.isOp(close)) {
+      const p = this.t[this.i]!;
+      this.i++;
+      if (p.kind === 'op' && p.text in CLOSE) this.skipBalanced(CLOSE[p.text]!);
+    }
+    if (this.isOp(close)) this.i++;
+  }
+
+  private atom(): Node {
+    const p = this.peek();
+    if (p === undefined) return { k: 'unknown', line: 0 };
+    if (p.kind === 'number') {
+      this.i++;
+      const text = p.text.replace(/_/g, '');
+      const v = /^0[xXoObB]/.test(text) ? Number(text) : parseFloat(text);
+      return Number.isFinite(v) ? { k: 'num', v } : { k: 'unknown', line: p.line };
+    }
+    if (p.kind === 'string') {
+      let v = '';
+      while (this.peek()?.kind === 'string') v += this.t[this.i++]!.text;
+      return { k: 'str', v };
+    }
+    if (p.kind === 'name') {
+      this.i++;
+      if (['lambda', 'not', 'await', 'yield'].includes(p.text)) {
+        this.skipRest();
+        return { k: 'unknown', line: p.line };
+      }
+      return { k: 'name', v: p.text, line: p.line };
+    }
+    if (p.kind === 'op' && p.text in CLOSE) {
+      this.i++;
+      return this.items(CLOSE[p.text]!, p.text === '{');
+    }
+    this.skipRest();
+    return { k: 'unknown', line: p.line };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where a schedule is set
+
+/** One statement or call that sets (part of) the beat schedule. */
+interface Setting {
+  file: string;
+  line: number;
+  /** A whole schedule (`= {...}`, a keyword), entries added to it, or one periodic task. */
+  kind: 'whole' | 'add' | 'task';
+  value: Node;
+  /** The task's name, for `add` of one entry. */
+  entryName?: string;
+}
+
+interface FileRead {
+  settings: Setting[];
+  /** Module-level `NAME = value`, for names a schedule refers to. */
+  names: Map<string, Node>;
+  /** Why the file's schedule cannot be trusted, if it cannot. */
+  problem?: string;
+  /** A non-default scheduler set in the configuration. */
+  scheduler?: string;
+}
+
+const lastPart = (dotted: string) => dotted.slice(dotted.lastIndexOf('.') + 1);
+
+function readFile(file: SourceFile): FileRead {
+  const t = tokenize(file.text);
+  const out: FileRead = { settings: [], names: new Map() };
+  const at = (line: number) => `${file.path}:${line}`;
+  for (let i = 0; i < t.length; i++) {
+    const tok = t[i]!;
+    if (tok.kind !== 'name') continue;
+    const prev = t[i - 1];
+    const statementStart = prev === undefined || prev.kind === 'newline' || prev.text === ';';
+    // A dotted target at the start of a statement: `app.conf.beat_schedule = ...`.
+    let j = i;
+    let target = tok.text;
+    if (statementStart && tok.depth === 0) {
+      while (
+        !SCHEDULE_NAMES.has(lastPart(target)) &&
+        t[j + 1]?.text === '.' &&
+        t[j + 2]?.kind === 'name'
+      ) {
+        target += `.${t[j + 2]!.text}`;
+        j += 2;
+      }
+      const next = t[j + 1];
+      const last = lastPart(target);
+      // An annotation (`beat_schedule: dict = {...}`) is skipped up to its `=`.
+      let eq = j + 1;
+      if (next?.text === ':' && next.kind === 'op') {
+        while (
+          eq < t.length &&
+          t[eq]!.kind !== 'newline' &&
+          !(t[eq]!.text === '=' && t[eq]!.depth === 0)
+        )
+          eq++;
+      }
+      if (t[eq]?.kind === 'op' && t[eq]!.text === '=') {
+        const parser = new Parser(t, eq + 1);
+        const value = parser.expr();
+        if (target === tok.text) out.names.set(tok.text, value);
+        if (SCHEDULE_NAMES.has(last)) {
+          out.settings.push({ file: file.path, line: tok.line, kind: 'whole', value });
+          i = parser.i - 1;
+          continue;
+        }
+        if (SCHEDULER_NAMES.has(last))
+          out.scheduler = value.k === 'str' ? value.v : `${last} (${at(tok.line)})`;
+        // Other assignments are read on, for the calls in their values.
+        i = eq;
+        continue;
+      }
+      if (SCHEDULE_NAMES.has(last)) {
+        // `beat_schedule['name'] = {...}` and `beat_schedule.update({...})` add entries.
+        if (next?.text === '[') {
+          const key = new Parser(t, j + 2);
+          const name = key.expr();
+          if (t[key.i]?.text === ']' && t[key.i + 1]?.text === '=') {
+            const parser = new Parser(t, key.i + 2);
+            out.settings.push({
+              file: file.path,
+              line: tok.line,
+              kind: 'add',
+              value: parser.expr(),
+              entryName: name.k === 'str' ? name.v : undefined,
+            });
+            i = parser.i - 1;
+            continue;
+          }
+        }
+        if (
+          next?.text === '.' &&
+          t[j + 2]?.text === 'update' &&
+          t[j + 3]?.text === '(' &&
+          t[j + 3]!.kind === 'op'
+        ) {
+          const parser = new Parser(t, j + 4);
+          const call = parser.call('dict', tok.line);
+          // `update({...})` adds a dict's entries, `update(name={...})` its keywords.
+          const value =
+            call.k === 'call' && call.args.length === 1 && call.kwargs.size === 0
+              ? call.args[0]!
+              : call;
+          out.settings.push({ file: file.path, line: tok.line, kind: 'add', value });
+          i = parser.i - 1;
+          continue;
+        }
+        out.problem ??= `${target} is changed in a way that is not read (${at(tok.line)})`;
+        continue;
+      }
+      if (tok.text === 'del') {
+        const rest = t.slice(i + 1, i + 12).map((x) => x.text);
+        if (rest.some((x) => SCHEDULE_NAMES.has(x)))
+          out.problem ??= `an entry is deleted from the schedule (${at(tok.line)})`;
+      }
+    }
+    // A keyword argument: `app.conf.update(beat_schedule={...})`.
+    if (
+      tok.depth > 0 &&
+      (prev?.text === '(' || prev?.text === ',') &&
+      t[i + 1]?.text === '=' &&
+      t[i + 1]!.kind === 'op'
+    ) {
+      if (SCHEDULE_NAMES.has(tok.text)) {
+        const parser = new Parser(t, i + 2);
+        out.settings.push({ file: file.path, line: tok.line, kind: 'whole', value: parser.expr() });
+        i = parser.i - 1;
+      } else if (SCHEDULER_NAMES.has(tok.text)) {
+        const v = new Parser(t, i + 2).expr();
+        out.scheduler = v.k === 'str' ? v.v : `${tok.text} (${at(tok.line)})`;
+      }
+      continue;
+    }
+    // `sender.add_periodic_task(10.0, task.s(), name=...)`.
+    if (tok.text === 'add_periodic_task' && prev?.text === '.' && t[i + 1]?.text === '(') {
+      const parser = new Parser(t, i + 2);
+      const call = parser.call('add_periodic_task', tok.line);
+      out.settings.push({ file: file.path, line: tok.line, kind: 'task', value: call });
+      i = parser.i - 1;
+      continue;
+    }
+    // `.update(...)` on a schedule reached otherwise, `pop`, `clear`: not read.
+    if (SCHEDULE_NAMES.has(tok.text) && prev?.text === '.' && t[i + 1]?.text === '.') {
+      const method = t[i + 2]?.text ?? '';
+      if (['pop', 'popitem', 'clear', 'setdefault', 'update'].includes(method))
+        out.problem ??= `${tok.text}.${method}(...) changes the schedule in a way that is not read (${at(tok.line)})`;
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schedules
+
+/** One entry's timing: a fixed interval, or crontab fields as the sets of values that fire. */
+type Timing =
+  | { kind: 'every'; seconds: number }
+  | {
+      kind: 'cron';
+      minute: Set<number>;
+      hour: Set<number>;
+      dayOfWeek: Set<number>;
+      dayOfMonth: Set<number>;
+      monthOfYear: Set<number>;
+      /** Whether day_of_month or month_of_year is restricted (then the calendar matters). */
+      calendar: boolean;
+    };
+
+class Unreadable extends Error {}
+const fail = (why: string): never => {
+  throw new Unreadable(why);
+};
+
+/** Names visible to an expression: its own file's module level, then one other file's. */
+type Lookup = (name: string) => Node | undefined;
+
+function resolve(node: Node, lookup: Lookup, seen = 0): Node {
+  if (node.k !== 'name' || seen > 8) return node;
+  const target = lookup(node.v);
+  return target === undefined ? node : resolve(target, lookup, seen + 1);
+}
+
+function numberOf(node: Node, lookup: Lookup): number {
+  const n = resolve(node, lookup);
+  if (n.k === 'num') return n.v;
+  if (n.k === 'bin') {
+    const a = numberOf(n.a, lookup);
+    const b = numberOf(n.b, lookup);
+    switch (n.op) {
+      case '+':
+        return a + b;
+      case '-':
+        return a - b;
+      case '*':
+        return a * b;
+      case '/':
+        return b === 0 ? fail('a division by zero') : a / b;
+      default:
+        return b === 0 ? fail('a division by zero') : Math.floor(a / b);
+    }
+  }
+  if (n.k === 'call' && n.fn !== undefined && lastPart(n.fn) === 'timedelta')
+    return timedeltaSeconds(n, lookup);
+  return fail(
+    n.k === 'name' ? `${n.v} is not a number it can read` : 'a value that is not a number',
+  );
+}
+
+const TIMEDELTA_ORDER = [
+  'days',
+  'seconds',
+  'microseconds',
+  'milliseconds',
+  'minutes',
+  'hours',
+  'weeks',
+];
+const TIMEDELTA_SECONDS: Readonly<Record<string, number>> = {
+  days: 86_400,
+  seconds: 1,
+  microseconds: 1e-6,
+  milliseconds: 1e-3,
+  minutes: 60,
+  hours: 3_600,
+  weeks: 604_800,
+};
+
+function timedeltaSeconds(call: Extract<Node, { k: 'call' }>, lookup: Lookup): number {
+  let s = 0;
+  call.args.forEach((a, i) => {
+    const unit = TIMEDELTA_ORDER[i] ?? fail('timedelta() with too many arguments');
+    s += numberOf(a, lookup) * TIMEDELTA_SECONDS[unit]!;
+  });
+  for (const [k, v] of call.kwargs) {
+    const unit = TIMEDELTA_SECONDS[k] ?? fail(`timedelta(${k}=...)`);
+    s += numberOf(v, lookup) * unit;
+  }
+  return s;
+}
+
+const range = (lo: number, hi: number): number[] =>
+  Array.from({ length: Math.max(0, hi - lo + 1) }, (_, i) => lo + i);
+
+const DAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+
+/** Celery's crontab fields: name, allowed range, and names for values. */
+const CRON_FIELDS = [
+  { name: 'minute', min: 0, max: 59 },
+  { name: 'hour', min: 0, max: 23 },
+  { name: 'day_of_week', min: 0, max: 6, names: DAYS },
+  { name: 'day_of_month', min: 1, max: 31 },
+  { name: 'month_of_year', min: 1, max: 12, names: MONTHS, offset: 1 },
+] as const;
+type CronField = (typeof CRON_FIELDS)[number];
+
+function cronValue(field: CronField, word: string): number {
+  const w = word.trim().toLowerCase();
+  if (/^\d+$/.test(w)) {
+    return Number(w);
+  }
+  const names: readonly string[] | undefined = 'names' in field ? field.names : undefined;
+  const idx = names?.findIndex((n) => w === n || (w.length > 3 && w.startsWith(n))) ?? -1;
+  if (idx >= 0) return idx + ('offset' in field ? field.offset : 0);
+  return fail(`crontab ${field.name}='${word}'`);
+}
+
+/** A crontab field's text (`*`, `0-30/5`, `mon-fri`, `1,15`, steps of `*`) as the values it fires on. */
+function cronSet(field: CronField, node: Node | undefined, lookup: Lookup): Set<number> {
+  const all = new Set<number>();
+  for (let v = field.min; v <= field.max; v++) all.add(v);
+  if (node === undefined) return all;
+  const n = resolve(node, lookup);
+  const out = new Set<number>();
+  const check = (v: number) => {
+    if (!Number.isInteger(v) || v < field.min || v > field.max)
+      fail(`crontab ${field.name}=${v} is out of range`);
+    out.add(v);
+  };
+  if (n.k === 'num' || n.k === 'bin') check(numberOf(n, lookup));
+  else if (n.k === 'seq') for (const item of n.items) check(numberOf(item, lookup));
+  else if (n.k === 'str') {
+    for (const part of n.v.split(',')) {
+      const m = /^\s*(\*|[\w]+(?:-[\w]+)?)\s*(?:\/\s*(\d+))?\s*$/.exec(part);
+      if (m === null) return fail(`crontab ${field.name}='${n.v}'`);
+      const step = m[2] === undefined ? 1 : Number(m[2]);
+      if (step < 1) return fail(`crontab ${field.name}='${n.v}'`);
+      let values: number[];
+      if (m[1] === '*') values = range(field.min, field.max);
+      else if (m[1]!.includes('-')) {
+        const [a, b] = m[1]!.split('-').map((x) => cronValue(field, x));
+        // `fri-mon` wraps past the field's end, as Celery's parser does.
+        values = a! <= b! ? range(a!, b!) : [...range(a!, field.max), ...range(field.min, b!)];
+      } else if (m[2] === undefined) values = [cronValue(field, m[1]!)];
+      else return fail(`crontab ${field.name}='${n.v}'`); // `5/15`: not Celery's syntax
+      values.filter((_, i) => i % step === 0).forEach(check);
+    }
+  } else return fail(`crontab ${field.name} that is not a literal`);
+  if (out.size === 0) return fail(`crontab ${field.name} that never matches`);
+  return out;
+}
+
+function timingOf(value: Node, lookup: Lookup): Timing {
+  const n = resolve(value, lookup);
+  if (n.k === 'num' || n.k === 'bin') return { kind: 'every', seconds: numberOf(n, lookup) };
+  if (n.k !== 'call' || n.fn === undefined)
+    return fail(
+      n.k === 'name'
+        ? `a schedule named ${n.v} that is not defined here`
+        : 'a schedule that is not a literal',
+    );
+  const fn = lastPart(n.fn);
+  if (fn === 'timedelta') return { kind: 'every', seconds: timedeltaSeconds(n, lookup) };
+  if (fn === 'schedule') {
+    const every = n.kwargs.get('run_every') ?? n.args[0];
+    return every === undefined ? fail('schedule() without run_every') : timingOf(every, lookup);
+  }
+  if (fn === 'crontab') {
+    const fields = CRON_FIELDS.map((f, i) => {
+      const v = n.kwargs.get(f.name) ?? n.args[i];
+      return cronSet(f, v, lookup);
+    });
+    const known = new Set<string>([...CRON_FIELDS.map((f) => f.name), 'nowfun', 'app']);
+    for (const k of n.kwargs.keys()) if (!known.has(k)) fail(`crontab(${k}=...)`);
+    if (n.args.length > CRON_FIELDS.length) fail('crontab() with too many arguments');
+    const given = (name: string, i: number) => n.kwargs.has(name) || n.args[i] !== undefined;
+    const calendar = given('day_of_month', 3) || given('month_of_year', 4);
+    // Celery fires only on days that match both day_of_week and day_of_month; cron would take
+    // either. Rather than bet on one, such a schedule is not read.
+    if (calendar && given('day_of_week', 2))
+      fail('a crontab restricted by both day_of_week and day_of_month/month_of_year');
+    return {
+      kind: 'cron',
+      minute: fields[0]!,
+      hour: fields[1]!,
+      dayOfWeek: fields[2]!,
+      dayOfMonth: fields[3]!,
+      monthOfYear: fields[4]!,
+      calendar,
+    };
+  }
+  if (fn === 'solar') return fail('a solar() schedule (its gaps follow the sun)');
+  return fail(`a ${fn}() schedule`);
+}
+
+const DAY_MINUTES = 1440;
+
+/**
+ * The longest gap in minutes between consecutive firings of all crontab entries together. Weekly
+ * patterns are laid out over three weeks (every gap, the one across the week's end too, is
+ * inside); with days of the month or months, over eight calendar years (leap days included).
+ */
+function cronGapMinutes(crons: Extract<Timing, { kind: 'cron' }>[]): number {
+  const calendar = crons.some((c) => c.calendar);
+  const days = calendar ? 8 * 366 : 21;
+  // 2024-01-01 was a Monday, and a leap year.
+  const start = Date.UTC(2024, 0, 1);
+  let last: number | undefined;
+  let longest = 0;
+  for (let d = 0; d < days; d++) {
+    const date = new Date(start + d * 86_400_000);
+    const dow = date.getUTCDay();
+    const dom = date.getUTCDate();
+    const month = date.getUTCMonth() + 1;
+    const today = crons.filter(
+      (c) => c.dayOfWeek.has(dow) && c.dayOfMonth.has(dom) && c.monthOfYear.has(month),
+    );
+    if (today.length === 0) continue;
+    for (let m = 0; m < DAY_MINUTES; m++) {
+      const h = Math.floor(m / 60);
+      if (!today.some((c) => c.hour.has(h) && c.minute.has(m % 60))) continue;
+      const t = d * DAY_MINUTES + m;
+      if (last !== undefined) longest = Math.max(longest, t - last);
+      last = t;
+    }
+  }
+  return last === undefined ? fail('a crontab that never fires') : longest;
+}
+
+/** `90 s` as people say it, for reasons. */
+function minutesText(minutes: number): string {
+  if (minutes % DAY_MINUTES === 0) return `${minutes / DAY_MINUTES}d`;
+  if (minutes % 60 === 0) return `${minutes / 60}h`;
+  return `${minutes}m`;
+}
+
+/** `maxPublishGap` for a gap in minutes: days or hours when it is a whole number of them. */
+export function publishGapText(minutes: number): string {
+  return minutesText(minutes);
+}
+
+/** An entry of the schedule dict: `{'task': ..., 'schedule': ...}` or `dict(schedule=...)`. */
+function entrySchedule(entry: Node, lookup: Lookup): Node {
+  const e = resolve(entry, lookup);
+  if (e.k === 'dict') {
+    if (e.spreads.length > 0) fail('an entry merged from another dict (**)');
+    const hit = e.entries.find(([k]) => k.k === 'str' && k.v === 'schedule');
+    return hit?.[1] ?? fail('an entry without a schedule');
+  }
+  if (e.k === 'call' && e.fn === 'dict')
+    return e.kwargs.get('schedule') ?? fail('an entry without a schedule');
+  return fail('an entry that is not a dict literal');
+}
+
+/** The entries of a whole schedule or an addition to it, with their names. */
+function entriesOf(value: Node, lookup: Lookup): { name: string; schedule: Node }[] {
+  const v = resolve(value, lookup);
+  const out: { name: string; schedule: Node }[] = [];
+  if (v.k === 'dict') {
+    for (const s of v.spreads) out.push(...entriesOf(s, lookup));
+    for (const [k, e] of v.entries)
+      out.push({ name: k.k === 'str' ? k.v : '?', schedule: entrySchedule(e, lookup) });
+    return out;
+  }
+  if (v.k === 'call' && v.fn === 'dict' && v.args.length === 0) {
+    for (const [k, e] of v.kwargs) out.push({ name: k, schedule: entrySchedule(e, lookup) });
+    return out;
+  }
+  return fail(
+    v.k === 'name'
+      ? `${v.v}, which is not defined as a literal here`
+      : 'a value that is not a dict literal',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The longest gap between two publishes of the beat schedule in `sources` (a service's Python
+ * files), or why it cannot be told. `command` is the beat's start command: a scheduler other than
+ * Celery's own (`-S django_celery_beat...`) keeps entries elsewhere, so the code's are not all.
+ */
+export function beatScheduleGap(
+  sources: readonly SourceFile[],
+  command: readonly string[] = [],
+): BeatScheduleGap {
+  const none = (reason: string): BeatScheduleGap => ({ gapMinutes: undefined, reason });
+  const schedulerFlag = command.findIndex(
+    (w, i) =>
+      w === '-S' ||
+      w === '--scheduler' ||
+      w.startsWith('--scheduler=') ||
+      (w.startsWith('-S') && w.length > 2 && i > 0),
+  );
+  if (schedulerFlag >= 0) {
+    const w = command[schedulerFlag]!;
+    const which = w.includes('=')
+      ? w.slice(w.indexOf('=') + 1)
+      : w.length > 2 && w.startsWith('-S')
+        ? w.slice(2)
+        : command[schedulerFlag + 1];
+    return none(
+      `it runs the scheduler ${which ?? '(unnamed)'}, whose entries are kept outside the code`,
+    );
+  }
+  const files = sources
+    .filter((s) =>
+      /beat_schedule|BEAT_SCHEDULE|add_periodic_task|BEAT_SCHEDULER|beat_scheduler/.test(s.text),
+    )
+    .map((s) => ({ path: s.path, read: readFile(s) }));
+  for (const f of files) {
+    if (f.read.scheduler !== undefined)
+      return none(
+        `the configuration sets the scheduler ${f.read.scheduler}, whose entries are kept outside the code`,
+      );
+    if (f.read.problem !== undefined) return none(f.read.problem);
+  }
+  const settings = files.flatMap((f) => f.read.settings);
+  if (settings.length === 0) return none('no beat schedule found in its Python sources');
+  const wholes = settings.filter((s) => s.kind === 'whole');
+  if (wholes.length > 1) {
+    const where = wholes.map((s) => `${s.file}:${s.line}`).join(', ');
+    return none(
+      `the schedule is set in several places (${where}), and which one runs is not known`,
+    );
+  }
+
+  // A name the schedule's own file does not define: the one other file that does (an import).
+  const parsed = new Map(files.map((f) => [f.path, f.read]));
+  const elsewhere = (name: string): Node | undefined => {
+    const word = new RegExp(`(^|\\n)[ \\t]*${name}[ \\t]*(:[^=\\n]*)?=[^=]`);
+    const defining = sources.filter((s) => word.test(s.text));
+    if (defining.length !== 1) return undefined;
+    const f = defining[0]!;
+    if (!parsed.has(f.path)) parsed.set(f.path, readFile(f));
+    return parsed.get(f.path)!.names.get(name);
+  };
+  const timings: { name: string; timing: Timing; where: string }[] = [];
+  try {
+    for (const s of settings) {
+      const own = files.find((f) => f.path === s.file)!.read.names;
+      const lookup: Lookup = (name) => own.get(name) ?? elsewhere(name);
+      const where = `${s.file}:${s.line}`;
+      try {
+        if (s.kind === 'task') {
+          const call = s.value;
+          if (call.k !== 'call') fail('add_periodic_task() with arguments that are not read');
+          const c = call as Extract<Node, { k: 'call' }>;
+          const sched = c.kwargs.get('schedule') ?? c.args[0];
+          if (sched === undefined) fail('add_periodic_task() without a schedule');
+          const name = c.kwargs.get('name');
+          timings.push({
+            name: name?.k === 'str' ? name.v : 'add_periodic_task',
+            timing: timingOf(sched!, lookup),
+            where,
+          });
+        } else if (s.kind === 'add' && s.entryName !== undefined) {
+          timings.push({
+            name: s.entryName,
+            timing: timingOf(entrySchedule(s.value, lookup), lookup),
+            where,
+          });
+        } else {
+          for (const e of entriesOf(s.value, lookup))
+            timings.push({ name: e.name, timing: timingOf(e.schedule, lookup), where });
+        }
+      } catch (err) {
+        if (err instanceof Unreadable) throw new Unreadable(`${err.message} (${where})`);
+        throw err;
+      }
+    }
+  } catch (err) {
+    if (err instanceof Unreadable)
+      return none(`its beat schedule has ${err.message}, which is not read`);
+    throw err;
+  }
+  if (timings.length === 0)
+    return none(
+      `its beat schedule is empty (${wholes[0] ? `${wholes[0].file}:${wholes[0].line}` : ''})`,
+    );
+
+  // Intervals start when beat starts, so where they fall between crontab firings is not known:
+  // the gap is at most the shortest interval, and at most the crontab entries' longest gap.
+  const intervals = timings.flatMap((t) => (t.timing.kind === 'every' ? [t] : []));
+  for (const t of intervals)
+    if (!(t.timing.kind === 'every' && t.timing.seconds > 0))
+      return none(
+        `its beat schedule has an interval that is not positive (${t.where}), which is not read`,
+      );
+  const crons = timings.flatMap((t) => (t.timing.kind === 'cron' ? [t.timing] : []));
+  let gap = Infinity;
+  let by = '';
+  for (const t of intervals) {
+    const m = Math.ceil((t.timing as { seconds: number }).seconds / 60 - 1e-9);
+    if (m < gap) [gap, by] = [m, `'${t.name}' every ${minutesText(m)}`];
+  }
+  if (crons.length > 0) {
+    let cron: number;
+    try {
+      cron = cronGapMinutes(crons);
+    } catch (err) {
+      if (err instanceof Unreadable)
+        return none(`its beat schedule has ${err.message}, which is not read`);
+      throw err;
+    }
+    if (cron < gap) [gap, by] = [cron, `its crontab entries, ${minutesText(cron)} apart at most`];
+  }
+  const gapMinutes = Math.max(MIN_GAP_MINUTES, gap);
+  const read = [...new Set(timings.map((t) => t.where.replace(/:\d+$/, '')))].join(', ');
+  return {
+    gapMinutes,
+    reason: `read ${timings.length} ${timings.length === 1 ? 'entry' : 'entries'} of its beat schedule from ${read}; the longest gap between two publishes is ${minutesText(gap)} (${by})${gapMinutes > gap ? `, raised to the ${MIN_GAP_MINUTES}m minimum` : ''}`,
+  };
+}
