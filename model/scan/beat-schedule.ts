@@ -359,10 +359,10 @@ class Parser {
 interface Setting {
   file: string;
   line: number;
-  /** A whole schedule (`= {...}`, a keyword), entries added to it, or one periodic task. */
-  kind: 'whole' | 'add' | 'task';
+  /** A whole schedule (`= {...}`, a keyword), entries added to it, one entry, or one task. */
+  kind: 'whole' | 'add' | 'entry' | 'task';
   value: Node;
-  /** The task's name, for `add` of one entry. */
+  /** The entry's name, for `entry`. */
   entryName?: string;
 }
 
@@ -436,9 +436,9 @@ function readFile(file: SourceFile): FileRead {
             out.settings.push({
               file: file.path,
               line: tok.line,
-              kind: 'add',
+              kind: 'entry',
               value: parser.expr(),
-              entryName: name.k === 'str' ? name.v : undefined,
+              entryName: name.k === 'str' ? name.v : '?',
             });
             i = parser.i - 1;
             continue;
@@ -733,16 +733,11 @@ function cronGapMinutes(crons: Extract<Timing, { kind: 'cron' }>[]): number {
   return last === undefined ? fail('a crontab that never fires') : longest;
 }
 
-/** `90 s` as people say it, for reasons. */
-function minutesText(minutes: number): string {
+/** `maxPublishGap` for a gap in minutes: days or hours when it is a whole number of them. */
+export function publishGapText(minutes: number): string {
   if (minutes % DAY_MINUTES === 0) return `${minutes / DAY_MINUTES}d`;
   if (minutes % 60 === 0) return `${minutes / 60}h`;
   return `${minutes}m`;
-}
-
-/** `maxPublishGap` for a gap in minutes: days or hours when it is a whole number of them. */
-export function publishGapText(minutes: number): string {
-  return minutesText(minutes);
 }
 
 /** An entry of the schedule dict: `{'task': ..., 'schedule': ...}` or `dict(schedule=...)`. */
@@ -781,6 +776,18 @@ function entriesOf(value: Node, lookup: Lookup): { name: string; schedule: Node 
 
 // ---------------------------------------------------------------------------------------------
 
+/** Celery's own scheduler, named explicitly (`-S celery.beat:PersistentScheduler`), reads the code's. */
+function isDefaultScheduler(flag: string, next?: string): boolean {
+  const value = flag.includes('=')
+    ? flag.slice(flag.indexOf('=') + 1)
+    : flag.length > 2 && flag.startsWith('-S')
+      ? flag.slice(2)
+      : flag.startsWith('-')
+        ? (next ?? '')
+        : flag;
+  return /^celery\.beat[:.](Persistent)?Scheduler$/.test(value);
+}
+
 /**
  * The longest gap between two publishes of the beat schedule in `sources` (a service's Python
  * files), or why it cannot be told. `command` is the beat's start command: a scheduler other than
@@ -798,7 +805,10 @@ export function beatScheduleGap(
       w.startsWith('--scheduler=') ||
       (w.startsWith('-S') && w.length > 2 && i > 0),
   );
-  if (schedulerFlag >= 0) {
+  if (
+    schedulerFlag >= 0 &&
+    !isDefaultScheduler(command[schedulerFlag]!, command[schedulerFlag + 1])
+  ) {
     const w = command[schedulerFlag]!;
     const which = w.includes('=')
       ? w.slice(w.indexOf('=') + 1)
@@ -815,7 +825,7 @@ export function beatScheduleGap(
     )
     .map((s) => ({ path: s.path, read: readFile(s) }));
   for (const f of files) {
-    if (f.read.scheduler !== undefined)
+    if (f.read.scheduler !== undefined && !isDefaultScheduler(f.read.scheduler))
       return none(
         `the configuration sets the scheduler ${f.read.scheduler}, whose entries are kept outside the code`,
       );
@@ -849,20 +859,21 @@ export function beatScheduleGap(
       const where = `${s.file}:${s.line}`;
       try {
         if (s.kind === 'task') {
-          const call = s.value;
-          if (call.k !== 'call') fail('add_periodic_task() with arguments that are not read');
-          const c = call as Extract<Node, { k: 'call' }>;
-          const sched = c.kwargs.get('schedule') ?? c.args[0];
-          if (sched === undefined) fail('add_periodic_task() without a schedule');
+          const c =
+            s.value.k === 'call'
+              ? s.value
+              : fail('add_periodic_task() with arguments that are not read');
+          const sched =
+            c.kwargs.get('schedule') ?? c.args[0] ?? fail('add_periodic_task() without a schedule');
           const name = c.kwargs.get('name');
           timings.push({
             name: name?.k === 'str' ? name.v : 'add_periodic_task',
-            timing: timingOf(sched!, lookup),
+            timing: timingOf(sched, lookup),
             where,
           });
-        } else if (s.kind === 'add' && s.entryName !== undefined) {
+        } else if (s.kind === 'entry') {
           timings.push({
-            name: s.entryName,
+            name: s.entryName ?? '?',
             timing: timingOf(entrySchedule(s.value, lookup), lookup),
             where,
           });
@@ -887,9 +898,11 @@ export function beatScheduleGap(
 
   // Intervals start when beat starts, so where they fall between crontab firings is not known:
   // the gap is at most the shortest interval, and at most the crontab entries' longest gap.
-  const intervals = timings.flatMap((t) => (t.timing.kind === 'every' ? [t] : []));
+  const intervals = timings.flatMap((t) =>
+    t.timing.kind === 'every' ? [{ ...t, seconds: t.timing.seconds }] : [],
+  );
   for (const t of intervals)
-    if (!(t.timing.kind === 'every' && t.timing.seconds > 0))
+    if (!(t.seconds > 0))
       return none(
         `its beat schedule has an interval that is not positive (${t.where}), which is not read`,
       );
@@ -897,8 +910,8 @@ export function beatScheduleGap(
   let gap = Infinity;
   let by = '';
   for (const t of intervals) {
-    const m = Math.ceil((t.timing as { seconds: number }).seconds / 60 - 1e-9);
-    if (m < gap) [gap, by] = [m, `'${t.name}' every ${minutesText(m)}`];
+    const m = Math.ceil(t.seconds / 60 - 1e-9);
+    if (m < gap) [gap, by] = [m, `'${t.name}' every ${publishGapText(m)}`];
   }
   if (crons.length > 0) {
     let cron: number;
@@ -909,12 +922,13 @@ export function beatScheduleGap(
         return none(`its beat schedule has ${err.message}, which is not read`);
       throw err;
     }
-    if (cron < gap) [gap, by] = [cron, `its crontab entries, ${minutesText(cron)} apart at most`];
+    if (cron < gap)
+      [gap, by] = [cron, `its crontab entries, ${publishGapText(cron)} apart at most`];
   }
   const gapMinutes = Math.max(MIN_GAP_MINUTES, gap);
   const read = [...new Set(timings.map((t) => t.where.replace(/:\d+$/, '')))].join(', ');
   return {
     gapMinutes,
-    reason: `read ${timings.length} ${timings.length === 1 ? 'entry' : 'entries'} of its beat schedule from ${read}; the longest gap between two publishes is ${minutesText(gap)} (${by})${gapMinutes > gap ? `, raised to the ${MIN_GAP_MINUTES}m minimum` : ''}`,
+    reason: `read ${timings.length} ${timings.length === 1 ? 'entry' : 'entries'} of its beat schedule from ${read}; the longest gap between two publishes is ${publishGapText(gap)} (${by})${gapMinutes > gap ? `, raised to the ${MIN_GAP_MINUTES}m minimum` : ''}`,
   };
 }

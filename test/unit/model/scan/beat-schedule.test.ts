@@ -128,6 +128,20 @@ describe('beatScheduleGap', () => {
       "app.conf.beat_schedule.update({'c': {'task': 'c', 'schedule': crontab(minute=0, hour=10)}})",
     ].join('\n');
     expect(minutes(text)).toBe(8 * 60); // at 2, 10 and 18
+    // An entry named by a variable is still one entry.
+    expect(
+      minutes(
+        "KEY = 'nightly'\nbeat_schedule = {}\nbeat_schedule[KEY] = {'task': 'a', 'schedule': crontab(0, 3)}",
+      ),
+    ).toBe(1440);
+    // Celery's own scheduler named explicitly reads the schedule in the code.
+    expect(
+      gap("beat_schedule = {'a': {'task': 't', 'schedule': 600}}", [
+        'celery',
+        'beat',
+        '--scheduler=celery.beat:PersistentScheduler',
+      ]).gapMinutes,
+    ).toBe(10);
   });
 
   it('what it cannot read gives no gap and says why', () => {
