@@ -30,6 +30,10 @@ const SCHEDULE_NAMES: ReadonlySet<string> = new Set([
   'CELERY_BEAT_SCHEDULE',
   'CELERYBEAT_SCHEDULE',
 ]);
+/** Celery's `timezone` (Django: `CELERY_TIMEZONE`, and `TIME_ZONE`, which it may fall back to). */
+const TIMEZONE_NAMES: ReadonlySet<string> = new Set(['timezone', 'CELERY_TIMEZONE', 'TIME_ZONE']);
+/** Zones without daylight saving time that Celery's crontabs may run in. */
+const UTC_RE = /^(Etc\/)?(UTC|UCT|GMT|Universal|Zulu)$/i;
 const SCHEDULER_NAMES: ReadonlySet<string> = new Set([
   'beat_scheduler',
   'CELERY_BEAT_SCHEDULER',
@@ -374,13 +378,15 @@ interface FileRead {
   problem?: string;
   /** A non-default scheduler set in the configuration. */
   scheduler?: string;
+  /** Timezones set in the configuration (`?` when not a string literal). */
+  timezones: string[];
 }
 
 const lastPart = (dotted: string) => dotted.slice(dotted.lastIndexOf('.') + 1);
 
 function readFile(file: SourceFile): FileRead {
   const t = tokenize(file.text);
-  const out: FileRead = { settings: [], names: new Map() };
+  const out: FileRead = { settings: [], names: new Map(), timezones: [] };
   const at = (line: number) => `${file.path}:${line}`;
   for (let i = 0; i < t.length; i++) {
     const tok = t[i]!;
@@ -422,6 +428,7 @@ function readFile(file: SourceFile): FileRead {
         }
         if (SCHEDULER_NAMES.has(last))
           out.scheduler = value.k === 'str' ? value.v : `${last} (${at(tok.line)})`;
+        if (TIMEZONE_NAMES.has(last)) out.timezones.push(value.k === 'str' ? value.v : '?');
         // Other assignments are read on, for the calls in their values.
         i = eq;
         continue;
@@ -484,6 +491,9 @@ function readFile(file: SourceFile): FileRead {
       } else if (SCHEDULER_NAMES.has(tok.text)) {
         const v = new Parser(t, i + 2).expr();
         out.scheduler = v.k === 'str' ? v.v : `${tok.text} (${at(tok.line)})`;
+      } else if (TIMEZONE_NAMES.has(tok.text)) {
+        const v = new Parser(t, i + 2).expr();
+        out.timezones.push(v.k === 'str' ? v.v : '?');
       }
       continue;
     }
@@ -821,7 +831,9 @@ export function beatScheduleGap(
   }
   const files = sources
     .filter((s) =>
-      /beat_schedule|BEAT_SCHEDULE|add_periodic_task|BEAT_SCHEDULER|beat_scheduler/.test(s.text),
+      /beat_schedule|BEAT_SCHEDULE|add_periodic_task|beat_scheduler|timezone|TIME_?ZONE/.test(
+        s.text,
+      ),
     )
     .map((s) => ({ path: s.path, read: readFile(s) }));
   for (const f of files) {
@@ -922,8 +934,16 @@ export function beatScheduleGap(
         return none(`its beat schedule has ${err.message}, which is not read`);
       throw err;
     }
+    // Crontabs fire in Celery's timezone (UTC unless set): where it has daylight saving time,
+    // the gap across a change lasts an hour longer (or the run is skipped or repeated).
+    const zone = files.flatMap((f) => f.read.timezones).find((z) => !UTC_RE.test(z));
+    let dst = '';
+    if (zone !== undefined) {
+      cron += 60;
+      dst = `, with 1h more as the timezone ${zone === '?' ? 'it sets' : zone} may have daylight saving time`;
+    }
     if (cron < gap)
-      [gap, by] = [cron, `its crontab entries, ${publishGapText(cron)} apart at most`];
+      [gap, by] = [cron, `its crontab entries, ${publishGapText(cron)} apart at most${dst}`];
   }
   const gapMinutes = Math.max(MIN_GAP_MINUTES, gap);
   const read = [...new Set(timings.map((t) => t.where.replace(/:\d+$/, '')))].join(', ');

@@ -71,6 +71,21 @@ describe('beatScheduleGap', () => {
     expect(cron("minute=0, hour=0, day_of_month='1'")).toBe(31 * 1440);
   });
 
+  it('a crontab in a timezone with daylight saving time gets the hour a change adds', () => {
+    const daily = "beat_schedule = {'a': {'task': 't', 'schedule': crontab(minute=0, hour=7)}}\n";
+    expect(minutes(daily + "app.conf.timezone = 'UTC'\n")).toBe(1440);
+    const r = gap(daily + "app.conf.update(timezone='Europe/Berlin')\n");
+    expect(r.gapMinutes).toBe(1500);
+    expect(r.reason).toMatch(
+      /1h more as the timezone Europe\/Berlin may have daylight saving time/,
+    );
+    // Django's TIME_ZONE in another settings file counts too; intervals are not moved by it.
+    const settings = { path: 'shop/settings.py', text: "TIME_ZONE = 'America/New_York'\n" };
+    expect(beatScheduleGap([{ path: 'c.py', text: daily }, settings]).gapMinutes).toBe(1500);
+    const every = "beat_schedule = {'a': {'task': 't', 'schedule': 3600}}\n";
+    expect(beatScheduleGap([{ path: 'c.py', text: every }, settings]).gapMinutes).toBe(60);
+  });
+
   it('all entries together: the longest gap of the whole schedule', () => {
     const text = [
       'CELERY_BEAT_SCHEDULE = {',
