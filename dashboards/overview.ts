@@ -100,11 +100,29 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     taskSelections.push(own(names, kind));
   }
   const work = spanRed(...requestSelections, ...taskSelections);
-  // Said in descriptions only when there are workers, so a web-only overview stays as it was.
-  const andWorkers =
-    (workers.length === 0 ? '' : ' Workers: the tasks or messages they consume (consumer spans).') +
-    (schedulers.length === 0 ? '' : ' Schedulers: the tasks they publish (producer spans).');
   const nouns = workNouns(model.services);
+  // What a worker's line counts: the tasks it runs, the messages it consumes, or either.
+  const consumes = new Set(
+    model.services
+      .filter((x) => workSpanKind(x) === SPAN_KIND_CONSUMER)
+      .map((x) => workOf(x).plural),
+  );
+  const consumedText = [
+    ...(consumes.has('Tasks') ? ['the tasks they run'] : []),
+    ...(consumes.has('Messages') ? ['the messages they consume'] : []),
+  ].join(' or ');
+  // What each kind of service's lines count, said only when workers or schedulers are among them,
+  // so that a web-only overview stays as it was.
+  const whatTasks =
+    (workers.length === 0 ? '' : ` Workers: ${consumedText} (consumer spans).`) +
+    (schedulers.length === 0 ? '' : ' Schedulers: the tasks they publish (producer spans).');
+  const whatAll = webOnly
+    ? ''
+    : (web.length === 0 ? '' : ' Web services: the requests they serve (server spans).') +
+      whatTasks;
+  // The request latency threshold is not a task's: one may rightly take minutes. A publish is
+  // quick, but has no threshold of its own either.
+  const noThresholdWhy = `the latency SLO threshold is a request's${workers.length === 0 ? '' : ', and a task may rightly take minutes'}`;
   const taskNouns =
     taskSelections.length === 0
       ? ''
@@ -142,7 +160,9 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   const b = baseDashboard(model, s, {
     uid: overviewUid(model),
     title: `${model.name} / Overview`,
-    description: `Every service of ${model.name}: request rate, errors and latency from span metrics, failing operations, the Collector and active alerts.`,
+    description: webOnly
+      ? `Every service of ${model.name}: request rate, errors and latency from span metrics, failing operations, the Collector and active alerts.`
+      : `Every service of ${model.name}: the rate, errors and duration of its ${nouns.toLowerCase()} from span metrics, failing operations, the Collector and active alerts.`,
     tags: ['overview'],
   })
     .withVariable(serviceVariable(model, kinds))
@@ -201,7 +221,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     b.withPanel(
       table(
         title,
-        `Per service, now: ${taskNouns.toLowerCase()} per second, share that failed, and p95/p99 duration (span metrics).${andWorkers} Durations are not coloured: the latency SLO threshold is a request's, and a task may rightly take minutes. Click a service for its traces.`,
+        `Per service, now: ${taskNouns.toLowerCase()} per second, share that failed, and p95/p99 duration (span metrics).${whatTasks} Durations are not coloured: ${noThresholdWhy}. Click a service for its traces.`,
         redColumns(spanRed(...taskSelections), [SVC], { errors }, `${taskNouns}/s`),
         health,
       ),
@@ -211,7 +231,9 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   b.withPanel(
     timeseries(
       webOnly ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
-      `Server requests per second, per service.${andWorkers}`,
+      webOnly
+        ? 'Server requests per second, per service.'
+        : `${nouns} per second, per service.${whatAll}`,
       [{ expr: work.rate([SVC]), legend }],
       {
         unit: 'reqps',
@@ -221,7 +243,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   ).withPanel(
     timeseries(
       'Error ratio',
-      `Share of server requests that failed (span status ERROR), per service.${andWorkers} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
+      `Share of ${webOnly ? 'server requests' : nouns.toLowerCase()} that failed (span status ERROR), per service.${whatAll} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
       [{ expr: work.errorRatio([SVC]), legend }],
       { unit: 'percentunit', min: 0, levels: errors },
     ),
@@ -253,8 +275,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   }
   if (taskSelections.length > 0) {
     const tasks = spanRed(...taskSelections);
-    const noThreshold =
-      " No threshold: the latency SLO threshold is a request's, and a task may rightly take minutes.";
+    const noThreshold = ` No threshold: ${noThresholdWhy}.`;
     for (const [q, nth] of [
       [0.95, '95'],
       [0.99, '99'],
@@ -262,7 +283,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
       b.withPanel(
         timeseries(
           `p${nth} duration: ${taskNouns.toLowerCase()}`,
-          `Duration, ${nth}th percentile, per service (span metrics).${andWorkers}${noThreshold}`,
+          `Duration, ${nth}th percentile, per service (span metrics).${whatTasks}${noThreshold}`,
           [{ expr: tasks.quantile(q, [SVC]), legend }],
           { unit: 's', min: 0 },
         ),

@@ -840,6 +840,78 @@ describe('dashboards generated from the shop model', () => {
     expect(headers(m).titles).toEqual(expect.arrayContaining(['Worker health', 'Rate: tasks']));
   });
 
+  it("the overview's descriptions say what its lines count, whether web services, workers or schedulers", () => {
+    const texts = (m: SystemModel) => {
+      const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
+      const panels = panelsOf(overview.json) as { title?: string; description?: string }[];
+      const of = (title: string) => panels.find((p) => p.title === title)?.description ?? '';
+      return { dashboard: String(overview.json.description), panels, of };
+    };
+    const worker = (x: SystemModel['services'][number]) => ({
+      ...x,
+      servesHttp: false,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    });
+    const beat = (x: SystemModel['services'][number]) => ({
+      ...x,
+      servesHttp: false,
+      scheduler: true,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'beat'],
+    });
+
+    // Web services only: as before workers.
+    const web = texts(shop());
+    expect(web.dashboard).toMatch(/^Every service of shop: request rate, errors and latency /);
+    expect(web.of('Request rate')).toBe('Server requests per second, per service.');
+    expect(web.of('Error ratio')).toMatch(
+      /^Share of server requests that failed \(span status ERROR\), per service\. Orange/,
+    );
+
+    // Workers only: no line is a server request.
+    const m = shop();
+    m.services = [worker(m.services[0]!)];
+    const tasks = texts(m);
+    expect(tasks.dashboard).toMatch(
+      /^Every service of shop: the rate, errors and duration of its tasks /,
+    );
+    expect(tasks.of('Rate: tasks')).toBe(
+      'Tasks per second, per service. Workers: the tasks they run (consumer spans).',
+    );
+    expect(tasks.of('Error ratio')).toMatch(
+      /^Share of tasks that failed \(span status ERROR\), per service\. Workers: the tasks they run \(consumer spans\)\. /,
+    );
+    for (const p of tasks.panels)
+      expect(p.description ?? '', p.title).not.toMatch(/server request/i);
+
+    // A queue consumer's lines are messages.
+    m.services = [{ ...m.services[0]!, libraries: ['kafkajs'], command: undefined }];
+    expect(texts(m).of('Rate: messages')).toBe(
+      'Messages per second, per service. Workers: the messages they consume (consumer spans).',
+    );
+
+    // Schedulers only: publishes, which are not tasks run for minutes.
+    m.services = [beat(shop().services[0]!)];
+    const published = texts(m);
+    expect(published.of('Rate: published tasks')).toBe(
+      'Published tasks per second, per service. Schedulers: the tasks they publish (producer spans).',
+    );
+    for (const p of published.panels) {
+      expect(p.description ?? '', p.title).not.toMatch(
+        /server request|take minutes|tasks they run/i,
+      );
+    }
+
+    // Web services, workers and schedulers: each kind is said.
+    const all = shop();
+    all.services[0] = worker(all.services[0]!);
+    all.services[1] = beat(all.services[1]!);
+    expect(texts(all).of('Rate: requests, tasks or published tasks')).toBe(
+      'Requests, tasks or published tasks per second, per service. Web services: the requests they serve (server spans). Workers: the tasks they run (consumer spans). Schedulers: the tasks they publish (producer spans).',
+    );
+  });
+
   it("takes thresholds from the service's SLO", () => {
     const orders = byTitle('shop / order-service');
     const stat = panelsOf(orders).find((p) => p.title === 'Error ratio') as {
