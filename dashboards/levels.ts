@@ -18,6 +18,9 @@ export function latencyLevels(slo: SloModel): Levels {
   return badAbove(round(threshold), round(threshold * 2));
 }
 
+/** One level in the theme's text colour: a value that no SLO rates, neither green nor red. */
+export const UNCOLOURED: Levels = [{ value: null, color: 'text' }];
+
 /** Floating-point noise (0.005000000000000004) out of generated JSON. */
 function round(x: number): number {
   return Number(x.toPrecision(6));

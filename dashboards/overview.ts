@@ -89,16 +89,16 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     : web.length === 0
       ? []
       : [own(web, SPAN_KIND_SERVER)];
-  const taskSelections: Matcher[][] = [];
-  const kinds: string[] = requestSelections.length === 0 ? [] : [SPAN_KIND_SERVER];
-  for (const [names, kind] of [
-    [workers, SPAN_KIND_CONSUMER],
-    [schedulers, SPAN_KIND_PRODUCER],
-  ] as const) {
-    if (names.length === 0) continue;
-    kinds.push(kind);
-    taskSelections.push(own(names, kind));
-  }
+  const workerSelections: Matcher[][] =
+    workers.length === 0 ? [] : [own(workers, SPAN_KIND_CONSUMER)];
+  const schedulerSelections: Matcher[][] =
+    schedulers.length === 0 ? [] : [own(schedulers, SPAN_KIND_PRODUCER)];
+  const taskSelections: Matcher[][] = [...workerSelections, ...schedulerSelections];
+  const kinds: string[] = [
+    ...(requestSelections.length === 0 ? [] : [SPAN_KIND_SERVER]),
+    ...(workers.length === 0 ? [] : [SPAN_KIND_CONSUMER]),
+    ...(schedulers.length === 0 ? [] : [SPAN_KIND_PRODUCER]),
+  ];
   const work = spanRed(...requestSelections, ...taskSelections);
   const nouns = workNouns(model.services);
   // What a worker's line counts: the tasks it runs, the messages it consumes, or either.
@@ -113,13 +113,18 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   ].join(' or ');
   // What each kind of service's lines count, said only when workers or schedulers are among them,
   // so that a web-only overview stays as it was.
-  const whatTasks =
-    (workers.length === 0 ? '' : ` Workers: ${consumedText} (consumer spans).`) +
-    (schedulers.length === 0 ? '' : ' Schedulers: the tasks they publish (producer spans).');
-  const whatAll = webOnly
-    ? ''
-    : (web.length === 0 ? '' : ' Web services: the requests they serve (server spans).') +
-      whatTasks;
+  const whatWorkers = workers.length === 0 ? '' : ` Workers: ${consumedText} (consumer spans).`;
+  const whatSchedulers =
+    schedulers.length === 0 ? '' : ' Schedulers: the tasks they publish (producer spans).';
+  const whatTasks = whatWorkers + whatSchedulers;
+  const whatWeb =
+    webOnly || web.length === 0 ? '' : ' Web services: the requests they serve (server spans).';
+  const whatAll = whatWeb + whatTasks;
+  // A scheduler has no SLO (it serves nothing and consumes nothing), so its lines are not coloured
+  // by the availability SLO's levels: a failed publish is a scheduled run lost, for which
+  // ServiceTaskPublishFailing fires at the first one. Web services and workers have the SLO.
+  const noSlo =
+    'Not coloured: a scheduler has no SLO, and ServiceTaskPublishFailing fires at its first failed publish (see Active alerts).';
   // The request latency threshold is not a task's: one may rightly take minutes. A publish is
   // quick, but has no threshold of its own either.
   const noThresholdWhy = `the latency SLO threshold is a request's${workers.length === 0 ? '' : ', and a task may rightly take minutes'}`;
@@ -201,33 +206,47 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     ...(workers.length === 0 ? [] : ['workers']),
     ...(schedulers.length === 0 ? [] : ['schedulers']),
   ].join(' and ');
+  const tablesBelow = workers.length > 0 && schedulers.length > 0 ? 'tables' : 'table';
   if (requestSelections.length > 0) {
     b.withPanel(
       table(
         'Service health',
-        `Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics).${webOnly ? '' : ` Web services; ${others} in the table below.`} Click a service for its traces.`,
+        `Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics).${webOnly ? '' : ` Web services; ${others} in the ${tablesBelow} below.`} Click a service for its traces.`,
         redColumns(spanRed(...requestSelections), [SVC], { errors, latency }, 'Requests/s'),
         health,
       ),
     );
   }
-  if (taskSelections.length > 0) {
-    const title =
-      schedulers.length === 0
-        ? 'Worker health'
-        : workers.length === 0
-          ? 'Scheduler health'
-          : 'Worker and scheduler health';
+  // Workers' failures count against the availability SLO, schedulers' against none: as a column is
+  // coloured for every row, each gets a table of its own.
+  if (workerSelections.length > 0) {
+    const workerNouns = workNouns(
+      model.services.filter((x) => workSpanKind(x) === SPAN_KIND_CONSUMER),
+    );
     b.withPanel(
       table(
-        title,
-        `Per service, now: ${taskNouns.toLowerCase()} per second, share that failed, and p95/p99 duration (span metrics).${whatTasks} Durations are not coloured: ${noThresholdWhy}. Click a service for its traces.`,
-        redColumns(spanRed(...taskSelections), [SVC], { errors }, `${taskNouns}/s`),
+        'Worker health',
+        `Per service, now: ${workerNouns.toLowerCase()} per second, share that failed, and p95/p99 duration (span metrics).${whatWorkers} Durations are not coloured: ${noThresholdWhy}. Click a service for its traces.`,
+        redColumns(spanRed(...workerSelections), [SVC], { errors }, `${workerNouns}/s`),
+        health,
+      ),
+    );
+  }
+  if (schedulerSelections.length > 0) {
+    b.withPanel(
+      table(
+        'Scheduler health',
+        `Per service, now: published tasks per second, share that failed, and p95/p99 duration (span metrics).${whatSchedulers} ${noSlo} Click a service for its traces.`,
+        redColumns(spanRed(...schedulerSelections), [SVC], {}, 'Published tasks/s'),
         health,
       ),
     );
   }
 
+  // The SLO's levels are drawn across a whole graph: schedulers' error ratios, which have no SLO,
+  // are graphed apart, and the rate and the two error ratios then share a line.
+  const sloSelections = [...requestSelections, ...workerSelections];
+  const span = sloSelections.length > 0 && schedulerSelections.length > 0 ? 8 : 12;
   b.withPanel(
     timeseries(
       webOnly ? 'Request rate' : `Rate: ${nouns.toLowerCase()}`,
@@ -238,16 +257,33 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
       {
         unit: 'reqps',
         min: 0,
+        span,
       },
     ),
-  ).withPanel(
-    timeseries(
-      'Error ratio',
-      `Share of ${webOnly ? 'server requests' : nouns.toLowerCase()} that failed (span status ERROR), per service.${whatAll} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
-      [{ expr: work.errorRatio([SVC]), legend }],
-      { unit: 'percentunit', min: 0, levels: errors },
-    ),
   );
+  if (sloSelections.length > 0) {
+    const sloNouns = workNouns(
+      model.services.filter((x) => workSpanKind(x) !== SPAN_KIND_PRODUCER),
+    ).toLowerCase();
+    b.withPanel(
+      timeseries(
+        'Error ratio',
+        `Share of ${webOnly ? 'server requests' : sloNouns} that failed (span status ERROR), per service.${whatWeb}${whatWorkers}${schedulers.length === 0 ? '' : ' Schedulers in the graph beside, without these levels.'} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
+        [{ expr: spanRed(...sloSelections).errorRatio([SVC]), legend }],
+        { unit: 'percentunit', min: 0, levels: errors, span },
+      ),
+    );
+  }
+  if (schedulerSelections.length > 0) {
+    b.withPanel(
+      timeseries(
+        'Error ratio: published tasks',
+        `Share of published tasks that failed (span status ERROR), per service.${whatSchedulers} ${noSlo}`,
+        [{ expr: spanRed(...schedulerSelections).errorRatio([SVC]), legend }],
+        { unit: 'percentunit', min: 0, span },
+      ),
+    );
+  }
 
   // The latency threshold is drawn across a whole graph, whatever its lines: it belongs to the
   // web services' requests, so their latencies are graphed apart from the workers' and

@@ -57,12 +57,12 @@ function red(
 
 /**
  * The columns of a RED summary table: rate (headed `rateHeader`), error ratio, p95 and p99, per
- * `by` labels.
+ * `by` labels; a column without levels is not coloured.
  */
 export function redColumns(
   red: Red,
   by: readonly string[],
-  levels: { errors: Levels; latency?: Levels },
+  levels: { errors?: Levels; latency?: Levels },
   rateHeader = 'Requests/s',
 ): Column[] {
   return [

@@ -29,7 +29,7 @@ import { sloOf } from '../model/schema.js';
 import type { DashboardSettings } from './common.js';
 import { baseDashboard, externalLink, jaegerSearchUrl, kibanaDiscoverUrl } from './common.js';
 import { serviceUid } from './identity.js';
-import { errorLevels, latencyLevels } from './levels.js';
+import { UNCOLOURED, errorLevels, latencyLevels } from './levels.js';
 import type { Levels } from './panels.js';
 import { stat, table, timeseries } from './panels.js';
 import { eq, re, selector } from './promql.js';
@@ -151,7 +151,7 @@ function redPanels(
   red: Red,
   by: readonly string[],
   legend: string,
-  levels: { errors: Levels; latency?: Levels },
+  levels: { errors?: Levels; latency?: Levels },
   errorMeaning: string,
 ): void {
   b.withPanel(
@@ -189,13 +189,18 @@ export function serviceDashboard(
   s: DashboardSettings,
 ): ServiceDashboard {
   const slo = sloOf(model, service);
-  const levels = { errors: errorLevels(slo), latency: latencyLevels(slo) };
+  // A scheduler has no SLO (the model gives it no SLO rules or alerts): none of its panels is
+  // coloured by the SLO's levels, its publishes' error ratio included. A failed publish is a
+  // scheduled run lost, for which ServiceTaskPublishFailing fires at the first one.
+  const levels: { errors?: Levels; latency?: Levels } = service.scheduler
+    ? {}
+    : { errors: errorLevels(slo), latency: latencyLevels(slo) };
   const notes: string[] = [];
   // A worker's own work is the tasks or messages it consumes, not requests it serves.
   const work = workOf(service);
   // The latency SLO threshold is a request's: a task taking seconds or minutes may be as it
   // should. Task durations have no threshold in the model (nor alert), so they are not coloured.
-  const own: { errors: Levels; latency?: Levels } =
+  const own: { errors?: Levels; latency?: Levels } =
     work.kind === SPAN_KIND_SERVER ? levels : { errors: levels.errors };
   const server = spanRed([
     eq(SPAN_LABELS.service, '$service'),
@@ -260,11 +265,12 @@ export function serviceDashboard(
     .withPanel(
       stat(
         'Error ratio',
-        `Share of ${work.counted} that failed (span status ERROR).`,
+        `Share of ${work.counted} that failed (span status ERROR).${own.errors === undefined ? ' Not coloured: a scheduler has no SLO, and ServiceTaskPublishFailing fires at its first failed publish.' : ''}`,
         { expr: server.errorRatio([]) },
         {
           unit: 'percentunit',
-          levels: own.errors,
+          // Without levels a stat is green whatever its value: in the text colour, it claims nothing.
+          levels: own.errors ?? UNCOLOURED,
         },
       ),
     )

@@ -505,9 +505,10 @@ describe('dashboards generated from the shop model', () => {
     expect(kindsCounted(own('gateway'), 'gateway')).toEqual(['SPAN_KIND_CONSUMER']);
     expect(kindsCounted(own('catalog'), 'catalog')).toEqual(['SPAN_KIND_PRODUCER']);
     expect(kindsCounted(own('order-service'), 'order-service')).toEqual(['SPAN_KIND_SERVER']);
-    // Health tables and latency or duration graphs have the lines of some services (web
-    // services', or workers' and schedulers'); every other panel has them all.
-    const apart = (panel: string) => panel.endsWith(' health') || /^p9[59] /.test(panel);
+    // Health tables, error ratios and latency or duration graphs have the lines of some services
+    // (web services', workers' or schedulers'); every other panel has them all.
+    const apart = (panel: string) =>
+      panel.endsWith(' health') || panel.startsWith('Error ratio') || /^p9[59] /.test(panel);
     for (const service of ['gateway', 'catalog', 'order-service']) {
       for (const q of spanQueries) {
         const counted = kindsCounted(q.expr, service);
@@ -833,7 +834,9 @@ describe('dashboards generated from the shop model', () => {
       scheduler: true,
       command: ['celery', '-A', 'shop', 'beat'],
     };
-    expect(headers(m).titles).toContain('Worker and scheduler health');
+    expect(headers(m).titles).toEqual(
+      expect.arrayContaining(['Worker health', 'Scheduler health']),
+    );
     expect(headers(m).titles).not.toContain('Service health');
     m.services = m.services.slice(0, 1);
     expect(headers(m).names).toContain('Tasks/s');
@@ -910,6 +913,105 @@ describe('dashboards generated from the shop model', () => {
     expect(texts(all).of('Rate: requests, tasks or published tasks')).toBe(
       'Requests, tasks or published tasks per second, per service. Web services: the requests they serve (server spans). Workers: the tasks they run (consumer spans). Schedulers: the tasks they publish (producer spans).',
     );
+  });
+
+  it("colours no scheduler's line by the availability SLO, which it does not have; workers' stay coloured", () => {
+    interface AnyPanel {
+      type?: string;
+      title?: string;
+      targets?: { refId?: string; expr?: string }[];
+      transformations?: { id: string; options: { renameByName?: Record<string, string> } }[];
+      fieldConfig?: {
+        defaults?: {
+          thresholds?: { steps?: { value: number | null; color: string }[] };
+          custom?: { thresholdsStyle?: { mode?: string } };
+        };
+        overrides?: {
+          matcher: { options?: unknown };
+          properties: { id: string; value?: unknown }[];
+        }[];
+      };
+    }
+    /** Every span-metric query of a dashboard with the threshold steps its values are coloured by. */
+    const coloured = (d: DashboardJson) =>
+      (panelsOf(d) as AnyPanel[]).flatMap((p) =>
+        (p.targets ?? [])
+          .filter((t) =>
+            [METRICS.spanCalls, METRICS.spanDuration].some((x) => (t.expr ?? '').includes(x)),
+          )
+          .map((t) => {
+            let steps = p.fieldConfig?.defaults?.thresholds?.steps;
+            let line = p.fieldConfig?.defaults?.custom?.thresholdsStyle?.mode;
+            if (p.type === 'table') {
+              const rename =
+                p.transformations?.find((x) => x.id === 'organize')?.options.renameByName ?? {};
+              const field = p.targets!.length === 1 ? 'Value' : `Value #${t.refId}`;
+              const props = p.fieldConfig?.overrides?.find(
+                (o) => o.matcher.options === rename[field],
+              )?.properties;
+              const th = props?.find((x) => x.id === 'thresholds')?.value as
+                { steps: { value: number | null; color: string }[] } | undefined;
+              steps = th?.steps;
+              line = props?.some((x) => x.id === 'custom.cellOptions') ? 'color-text' : 'off';
+            }
+            return {
+              where: `${p.title} ${t.refId}`,
+              expr: t.expr ?? '',
+              levels: (steps ?? []).filter((x) => x.value !== null).map((x) => x.value),
+              base: steps?.[0]?.color,
+              line,
+            };
+          }),
+      );
+    const m = shop();
+    m.services[0] = {
+      ...m.services[0]!,
+      servesHttp: false,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'worker'],
+    };
+    m.services[1] = {
+      ...m.services[1]!,
+      servesHttp: false,
+      scheduler: true,
+      libraries: ['celery'],
+      command: ['celery', '-A', 'shop', 'beat'],
+      dependencies: [{ kind: 'redis', target: 'redis:6379' }, ...m.services[1]!.dependencies],
+    };
+    const b = buildDashboards(m);
+    const dash = (title: string) => b.dashboards.find((d) => d.title === `shop / ${title}`)!.json;
+    const overview = coloured(dash('Overview'));
+    const takes = (service: string) => (q: { expr: string }) =>
+      kindsCounted(q.expr, service).length > 0;
+
+    // The overview: no table cell or graph with a scheduler's line has levels to read it against.
+    const beat = overview.filter(takes('catalog'));
+    expect(beat.map((q) => q.where)).toEqual(
+      expect.arrayContaining(['Scheduler health B', 'Error ratio: published tasks A']),
+    );
+    for (const q of beat) {
+      expect(q.levels, q.where).toEqual([]);
+      expect(q.line, q.where).not.toMatch(/dashed|color-text/);
+    }
+    // Workers' and web services' error ratios keep the availability SLO's levels.
+    for (const service of ['gateway', 'order-service']) {
+      const errors = overview
+        .filter((q) => q.where.startsWith('Error ratio') || / health B$/.test(q.where))
+        .filter(takes(service));
+      expect(errors.length, service).toBe(2);
+      for (const q of errors) expect(q.levels, `${service}: ${q.where}`).toEqual([0.005, 0.072]);
+    }
+
+    // The scheduler's own dashboard: no span panel is coloured, and its error ratio is in the
+    // text colour, not a green that says all is well.
+    const own = coloured(dash('catalog'));
+    expect(own.length).toBeGreaterThan(8);
+    for (const q of own) expect(q.levels, q.where).toEqual([]);
+    const stat = own.find((q) => q.where === 'Error ratio A')!;
+    expect(stat.base).toBe('text');
+    // A worker's error ratio keeps the SLO's levels.
+    const worker = coloured(dash('gateway')).find((q) => q.where === 'Error ratio A')!;
+    expect(worker.levels).toEqual([0.005, 0.072]);
   });
 
   it("takes thresholds from the service's SLO", () => {
