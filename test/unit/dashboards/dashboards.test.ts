@@ -40,6 +40,21 @@ interface Panel {
   panels?: Panel[];
 }
 
+/** A table panel's parts the tests read: its columns' renames and order, and overrides. */
+interface TablePanel extends Panel {
+  transformations?: {
+    id: string;
+    options: { renameByName?: Record<string, string>; indexByName?: Record<string, number> };
+  }[];
+  fieldConfig?: {
+    defaults?: { unit?: string };
+    overrides?: {
+      matcher: { options?: unknown };
+      properties: { id: string; value?: unknown }[];
+    }[];
+  };
+}
+
 function panelsOf(d: DashboardJson): Panel[] {
   const out: Panel[] = [];
   const walk = (ps: Panel[]) => {
@@ -538,18 +553,6 @@ describe('dashboards generated from the shop model', () => {
   });
 
   it("the overview does not colour a worker's task durations by the HTTP latency threshold", () => {
-    interface TablePanel {
-      type?: string;
-      title?: string;
-      targets?: { refId?: string; expr?: string }[];
-      transformations?: { id: string; options: { renameByName?: Record<string, string> } }[];
-      fieldConfig?: {
-        overrides?: {
-          matcher: { options?: unknown };
-          properties: { id: string; value?: unknown }[];
-        }[];
-      };
-    }
     /** Every table column of the overview: its header, query, unit and threshold values. */
     const columns = (m: SystemModel) => {
       const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
@@ -697,20 +700,6 @@ describe('dashboards generated from the shop model', () => {
   });
 
   it("the overview's failing operations say per row whether it is a request, a task or a publish", () => {
-    interface TablePanel {
-      title?: string;
-      targets?: { expr?: string }[];
-      transformations?: {
-        id: string;
-        options: { renameByName?: Record<string, string>; indexByName?: Record<string, number> };
-      }[];
-      fieldConfig?: {
-        overrides?: {
-          matcher: { options?: unknown };
-          properties: { id: string; value?: unknown }[];
-        }[];
-      };
-    }
     const failing = (m: SystemModel) => {
       const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
       const p = (panelsOf(overview.json) as TablePanel[]).find(
