@@ -12,6 +12,8 @@
  *   fragment is a record of its own: fragments are not joined);
  * - a JSON log object: ours (`LOG_FIELDS` in model/conventions.ts, ECS-style dotted keys or nested
  *   objects) and the common field names of other loggers (pino, bunyan, structlog, logrus, zap);
+ * - an RFC 5424 syslog line (`<PRI>1 TIMESTAMP HOST APP-NAME PROCID MSGID STRUCTURED-DATA MSG`):
+ *   its header and structured data are read (`syslog5424`), its MSG is text as below;
  * - plain text, whose header the per-file `HeaderParser` splits off.
  *
  * A record's service, strongest first: a field of the record (JSON, OTLP resource, winston's
@@ -349,13 +351,18 @@ function recordOf(
   base: Partial<LogRecord>,
   /** Where trace ids are looked for: the whole line, header included (OTel Python's format). */
   line: string,
+  /** The service a syslog program names (RFC 5424's APP-NAME), below a field's. */
+  program?: string,
 ): LogRecord {
   const meta = trailingMeta(content, ctx);
   if (meta !== undefined) {
     content = meta.content;
     base = { ...meta.base, ...base };
   }
-  const record: LogRecord = { service: base.service ?? fallbackService(line, ctx), content };
+  const record: LogRecord = {
+    service: base.service ?? program ?? fallbackService(line, ctx),
+    content,
+  };
   const level = accessLevel(line, base.level ?? headerLevel);
   if (level !== undefined) record.level = level;
   const ts =
@@ -371,25 +378,24 @@ function recordOf(
 }
 
 /**
- * The program of a syslog line: BSD syslog's tag (RFC 3164 as rsyslog, syslog-ng and `journalctl`
+ * The program of a BSD syslog line: its tag (RFC 3164 as rsyslog, syslog-ng and `journalctl`
  * write it, `Nov 29 10:00:01 host program[123]: message`, also with an RFC 3339 time or a `<PRI>`)
- * without its `[pid]`, or RFC 5424's APP-NAME (`<34>1 2026-11-29T10:00:01Z host app 123 ID47 -
- * message`; `-` is none). A host or tag that is a level word is a logger's header, not syslog's.
+ * without its `[pid]`. (RFC 5424's APP-NAME is read with the rest of its header: `syslog5424`.)
+ * A host or tag that is a level word is a logger's header, not syslog's.
  */
 const SYSLOG_BSD =
   /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) ([^\s[\](){}<>]+) ([^\s:[\]]+)(?:\[\d+\])?:(?: |$)/d;
-const SYSLOG_5424 = /^<\d{1,3}>\d{1,2} \S+ ([^\s[\]]+) ([^\s[\]]+) \S+ \S+ /d;
+
+/** Whether a syslog line's `host` and `program` are a logger's level words, not syslog's fields. */
+const isLevelWord = (word: string): boolean => levelOf(word.toUpperCase()) !== undefined;
 
 /** Where a syslog line's program is (`[start, end)`), or undefined: see `SYSLOG_BSD`. */
 function syslogProgramSpan(line: string): [number, number] | undefined {
   const c = line.charCodeAt(0);
   // A month's capital, a year's digit or `<`: one compare turns most other lines away.
   if (!((c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 60)) return undefined;
-  const m = (c === 60 ? SYSLOG_5424.exec(line) : null) ?? SYSLOG_BSD.exec(line);
-  if (m === null) return undefined;
-  const program = m[2]!;
-  if (program === '-' || levelOf(m[1]!.toUpperCase()) !== undefined) return undefined;
-  if (levelOf(program.toUpperCase()) !== undefined) return undefined;
+  const m = SYSLOG_BSD.exec(line);
+  if (m === null || isLevelWord(m[1]!) || isLevelWord(m[2]!)) return undefined;
   return m.indices![2];
 }
 
@@ -437,6 +443,141 @@ function namingProgramSpan(line: string, ctx: ParseContext): [number, number] | 
 function fallbackService(line: string, ctx: ParseContext): string {
   const at = namingProgramSpan(line, ctx);
   return at === undefined ? ctx.defaultService : line.slice(at[0], at[1]);
+}
+
+/**
+ * RFC 5424 (section 6): `<PRI>VERSION TIMESTAMP HOSTNAME APP-NAME PROCID MSGID STRUCTURED-DATA
+ * [MSG]`, each header field `-` when absent (`<165>1 2026-11-29T22:14:15.003Z host orders 1234
+ * ID47 [exampleSDID@32473 iut="3"][meta seq="7"] payment failed`). PRI is 0 to 191; VERSION a
+ * number that does not start with 0. `START` tells the lines that may be (`textKind`): by digit
+ * classes only, as the lines of one digit shape are plain text or not alike (line-cache.ts).
+ */
+const SYSLOG_5424_START = /^<\d{1,3}>\d{1,3} /;
+const SYSLOG_5424 = /^<(\d{1,3})>[1-9]\d{0,2} (\S+) (\S+) (\S+) \S+ \S+ /;
+/** STRUCTURED-DATA params that hold a trace or a span id: the names JSON records' ids have. */
+const SD_TRACE = new Set(TRACE_FIELDS);
+const SD_SPAN = new Set(SPAN_FIELDS);
+
+/** What ends an SD-ID or a param name: a space or a control character, `=`, `"`, `]`. */
+const isSdDelimiter = (c: number): boolean => c <= 32 || c === 61 || c === 34 || c === 93;
+
+/** What `structuredData` read: where MSG starts (a space after the data, or the line's end). */
+interface StructuredData {
+  end: number;
+  traceId?: string;
+  spanId?: string;
+}
+
+/**
+ * RFC 5424's STRUCTURED-DATA from `at`: `-`, or `[SD-ID name="value" ...]` elements, one after
+ * another, whose values escape `"`, `\` and `]` with a `\`. Its trace and span ids (params named
+ * as `TRACE_FIELDS`, `SPAN_FIELDS`); undefined when it is not well-formed.
+ */
+function structuredData(line: string, at: number): StructuredData | undefined {
+  const n = line.length;
+  let i = at;
+  const sd: StructuredData = { end: at };
+  if (line.charCodeAt(i) === 45)
+    i++; // `-`
+  else {
+    while (line.charCodeAt(i) === 91) {
+      // `[SD-ID`: printable, no space, `=`, `]` or `"`.
+      let j = i + 1;
+      while (j < n && !isSdDelimiter(line.charCodeAt(j))) j++;
+      if (j === i + 1) return undefined;
+      i = j;
+      while (line.charCodeAt(i) === 32) {
+        const eq = line.indexOf('="', i + 1);
+        if (eq < 0) return undefined;
+        const name = line.slice(i + 1, eq);
+        if (name.length === 0 || /[\s"\]]/.test(name)) return undefined;
+        let value = '';
+        let k = eq + 2;
+        let from = k;
+        for (; k < n; k++) {
+          const c = line.charCodeAt(k);
+          if (c === 34) break; // `"`
+          if (c === 92 && k + 1 < n) {
+            const e = line.charCodeAt(k + 1);
+            // `\"`, `\\`, `\]` stand for the character; another `\` is itself (RFC 5424 6.3.3).
+            if (e === 34 || e === 92 || e === 93) {
+              value += line.slice(from, k);
+              from = ++k;
+            }
+          }
+        }
+        if (k >= n) return undefined;
+        value += line.slice(from, k);
+        if (SD_TRACE.has(name)) sd.traceId ??= logId(value, 32);
+        else if (SD_SPAN.has(name)) sd.spanId ??= logId(value, 16);
+        i = k + 1;
+      }
+      if (line.charCodeAt(i) !== 93) return undefined; // `]`
+      i++;
+    }
+    if (i === at) return undefined;
+  }
+  if (i < n && line.charCodeAt(i) !== 32) return undefined;
+  sd.end = i < n ? i + 1 : n;
+  return sd;
+}
+
+/**
+ * The record of an RFC 5424 line (`SYSLOG_5424`), or undefined for one that is not. MSG alone is
+ * the message (a BOM that opens it dropped), read through the file's header parser as any text;
+ * the APP-NAME names the record as a BSD tag does (`namesRecord`); TIMESTAMP is its time (else
+ * a time MSG's header holds); its level is MSG's header's, else PRI's severity read as journald's
+ * PRIORITY is (`syslogLevel`: emerg, alert, crit fatal; err error; warning warn; notice, info
+ * info; debug debug); its trace and span ids are STRUCTURED-DATA's (`structuredData`), else
+ * those MSG holds.
+ */
+function syslog5424(line: string, ctx: ParseContext): ParsedLine | undefined {
+  const m = SYSLOG_5424.exec(line);
+  if (m === null) return undefined;
+  const pri = Number(m[1]);
+  if (pri > 191) return undefined;
+  const sd = structuredData(line, m[0].length);
+  if (sd === undefined) return undefined;
+  let msg = line.slice(sd.end);
+  if (msg.charCodeAt(0) === 0xfeff) msg = msg.slice(1);
+  const base: Partial<LogRecord> = {};
+  const stamp = m[2]!;
+  const ts =
+    stamp === '-' ? undefined : ctx.time !== undefined ? ctx.time(stamp) : parseTime(stamp);
+  if (ts !== undefined) base.timestamp = ts;
+  if (sd.traceId !== undefined) base.traceId = sd.traceId;
+  if (sd.spanId !== undefined) base.spanId = sd.spanId;
+  const program = m[4]!;
+  const h = ctx.header.parse(msg);
+  const record = recordOf(
+    h.content,
+    h.level ?? syslogLevel(pri & 7),
+    h.time,
+    ctx,
+    base,
+    msg,
+    namesRecord(m[3]!, program, ctx) ? program : ctx.defaultService,
+  );
+  // A span id alone in the structured data, beside MSG's trace id or none.
+  if (record.spanId === undefined && sd.spanId !== undefined) record.spanId = sd.spanId;
+  return {
+    kind: 'text',
+    records: [record],
+    headerMismatch: !h.matched,
+    text: msg,
+    headerless: false,
+  };
+}
+
+/**
+ * Whether an RFC 5424 line's APP-NAME names its record, as `namingProgramSpan` decides for a BSD
+ * tag: not `-`, not a level word (nor the host), not under a prefix, not an interpreter's in a
+ * service's own file.
+ */
+function namesRecord(host: string, program: string, ctx: ParseContext): boolean {
+  if (ctx.prefixed === true || program === '-' || isLevelWord(host) || isLevelWord(program))
+    return false;
+  return GENERIC_FILES.has(ctx.defaultService) || !isGenericProgram(program);
 }
 
 /**
@@ -510,6 +651,7 @@ export function parseUnlessPlain(line: string, ctx: ParseContext): ParsedLine | 
 function textKind(line: string): boolean | Json {
   const c = line.charCodeAt(0);
   if (c === 0xfeff || c === 123 || hasContainerPrefix(line) || CRI.test(line)) return false;
+  if (c === 60 && SYSLOG_5424_START.test(line)) return false;
   if (STAMPED_JSON.test(line)) return false;
   return (LOGFMT_START.test(line) && logfmtFields(line)) || true;
 }
@@ -692,6 +834,10 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
       for (const r of inner.records) if (ts !== undefined) r.timestamp ??= ts;
       return inner;
     }
+  }
+  if (trimmed.charCodeAt(0) === 60) {
+    const syslog = syslog5424(trimmed, ctx);
+    if (syslog !== undefined) return syslog;
   }
   const { record, mismatch } = fromText(trimmed, ctx, {});
   return {

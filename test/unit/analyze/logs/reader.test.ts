@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import logfmt from 'logfmt';
 import { describe, expect, it, vi } from 'vitest';
+import { createLogAnalysis } from '../../../../analyze/logs/analyze.js';
 import { newSummary, readLogFile } from '../../../../analyze/logs/reader.js';
 import type { LogRecord } from '../../../../analyze/logs/records.js';
 import type { InputSummary } from '../../../../analyze/logs/report-types.js';
@@ -49,6 +50,35 @@ describe('readLogFile', () => {
     expect(records.map((r) => r.service)).toEqual(
       Array.from({ length: 20 }, () => ['sshd', 'checkout', 'kernel']).flat(),
     );
+  });
+
+  it("mines an RFC 5424 file's MSGs, not its structured data, lines of a known shape too", async () => {
+    const lines = [];
+    for (let i = 0; i < 20; i++) {
+      const sd = `[exampleSDID@32473 iut="${i}" eventSource="App ${i % 3}" eventID="10${i}"][meta seq="${i}"]`;
+      lines.push(
+        `<165>1 2026-11-29T22:14:${String(10 + i)}.003Z host orders 1234 ID47 ${sd} payment failed for order ${i}`,
+      );
+      lines.push(
+        `<14>1 2026-11-29T22:14:${String(10 + i)}.500Z host orders 1234 - - order ${i} placed`,
+      );
+    }
+    const f = write('orders-syslog.log', lines);
+    const { records, summary } = await read(f);
+    expect(records).toHaveLength(40);
+    expect(summary.headerMismatch).toBe(0);
+    expect(records[0]).toEqual({
+      service: 'orders',
+      level: 'info',
+      timestamp: Date.UTC(2026, 10, 29, 22, 14, 10, 3),
+      content: 'payment failed for order 0',
+    });
+    expect(records[3]!.content).toBe('order 1 placed');
+    const result = await createLogAnalysis({ files: [f], workers: 0 }).run();
+    expect(result.report.patterns.map((p) => p.template).sort()).toEqual([
+      'order <*> placed',
+      'payment failed for order <*>',
+    ]);
   });
 
   it('names the records of a Kubernetes container log after the container, not a syslog program', async () => {

@@ -614,6 +614,94 @@ describe('parseLine', () => {
     );
   });
 
+  it('reads an RFC 5424 line: MSG alone is the message, STRUCTURED-DATA is not', () => {
+    const sd = '[exampleSDID@32473 iut="3" eventSource="Application" eventID="1011"][meta seq="7"]';
+    const line = `<165>1 2026-11-29T22:14:15.003Z host orders 1234 ID47 ${sd} payment failed for order 42`;
+    expect(isPlainText(line)).toBe(false);
+    expect(parseLine(line, plain)).toEqual({
+      kind: 'text',
+      headerMismatch: false,
+      // PRI 165: facility 20 (local4), severity 5 (notice), as journald's PRIORITY 5 reads.
+      records: [
+        {
+          service: 'orders',
+          level: 'info',
+          timestamp: Date.UTC(2026, 10, 29, 22, 14, 15, 3),
+          content: 'payment failed for order 42',
+        },
+      ],
+      text: 'payment failed for order 42',
+      headerless: false,
+    });
+    const record = (l: string, ctx = plain) => parseLine(l, ctx).records[0]!;
+    // Values escape `"`, `]` and `\`; none of it is message. `-` is no data; no MSG is empty.
+    expect(
+      record('<11>1 - host app - - [a@1 q="say \\"hi\\" [x\\] \\\\" r=""] disk full').content,
+    ).toBe('disk full');
+    expect(record('<11>1 2026-11-29T22:14:15Z host app - - - disk full')).toMatchObject({
+      content: 'disk full',
+      level: 'error',
+    });
+    expect(record('<11>1 - host app - - -')).toEqual({
+      service: 'app',
+      level: 'error',
+      content: '',
+    });
+    // Severity by PRI & 7: emerg, alert, crit are fatal; err error; warning warn; debug debug.
+    const levels = [0, 1, 2, 3, 4, 5, 6, 7].map(
+      (sev) => record(`<${8 + sev}>1 - h a - - - m`).level,
+    );
+    expect(levels).toEqual(['fatal', 'fatal', 'fatal', 'error', 'warn', 'info', 'info', 'debug']);
+    // A BOM opening MSG is dropped; a level in MSG's header (as learned) outranks PRI's.
+    const header = learnFileHeader([
+      '<14>1 2026-11-29T22:14:15Z host orders - - - \uFEFFINFO order 41 placed',
+      '<14>1 2026-11-29T22:14:16Z host orders - - [m k="v"] ERROR payment failed',
+    ]);
+    const learned: ParseContext = { defaultService: 'syslog', header };
+    expect(
+      record(
+        '<14>1 2026-11-29T22:14:17Z host orders - - [m k="v"] \uFEFFERROR card declined',
+        learned,
+      ),
+    ).toMatchObject({ level: 'error', content: 'card declined', service: 'orders' });
+    // Not well-formed structured data, a PRI over 191, a version 0: text as before.
+    for (const bad of [
+      '<11>1 - host app - - [a@1 q="open] disk full',
+      '<11>1 - host app - - [a@1 q=open] disk full',
+      '<11>1 - host app - - [a@1 q="v"]disk full',
+      '<192>1 - host app - - - disk full',
+      '<11>0 - host app - - - disk full',
+    ]) {
+      expect(record(bad).content, bad).toBe(bad);
+      expect(record(bad).level, bad).toBeUndefined();
+    }
+  });
+
+  it('takes the trace and span ids of an RFC 5424 line from its structured data', () => {
+    const record = (l: string) => parseLine(l, plain).records[0]!;
+    const trace = '4BF92F3577B34DA6A3CE929D0E0E4736';
+    expect(
+      record(`<11>1 - host orders - - [otel trace_id="${trace}" span_id="00f067aa0ba902b7"] boom`),
+    ).toMatchObject({
+      traceId: trace.toLowerCase(),
+      spanId: '00f067aa0ba902b7',
+      content: 'boom',
+    });
+    // Named as JSON records name them (camelCase, ours); a 64-bit id padded; zero is none.
+    expect(
+      record(
+        `<11>1 - h orders - - [a traceId="a3ce929d0e0e4736"][b ${LOG_FIELDS.spanId}="00f067aa0ba902b7"] x`,
+      ),
+    ).toMatchObject({ traceId: '0000000000000000a3ce929d0e0e4736', spanId: '00f067aa0ba902b7' });
+    expect(
+      record('<11>1 - h orders - - [a trace_id="00000000000000000000000000000000"] x').traceId,
+    ).toBeUndefined();
+    // None in the data: MSG's, as in any text.
+    expect(record(`<11>1 - h orders - - [a k="v"] failed trace_id=${trace}`).traceId).toBe(
+      trace.toLowerCase(),
+    );
+  });
+
   it('names a record after its file, not a syslog program that is only an interpreter or a shell', () => {
     const header = learnFileHeader(['Nov 29 10:00:01 host python3[812]: order 1 placed']);
     const ctx = (defaultService: string): ParseContext => ({ defaultService, header, year: 2026 });
