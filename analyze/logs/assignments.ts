@@ -4,7 +4,7 @@
  * column names the file, and line numbers count per file. Lines that held nothing to mine (empty,
  * binary) get the pattern `skipped`. A line holding several records (an OTLP request) gets the
  * pattern of its first record; the lines of a stack trace get the pattern of the record they were
- * joined to.
+ * joined to (in interleaved streams, the lines the record names: `EmitRecord`'s `joined`).
  */
 import { stringify } from 'csv-stringify/sync';
 import { openOutputFile } from '../../core/writer.js';

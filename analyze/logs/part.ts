@@ -306,12 +306,17 @@ export class MiningPart {
     }
     const role = summary.role;
     return {
-      record: (r, no, first, shape, through = no) => {
+      record: (r, no, first, shape, through = no, joined) => {
         let memo: ShapeMemo | undefined;
         if (shape >= 0) memo = this.memos[shape] ??= newShapeMemo();
         const ref = this.add(r, role, summary, memo);
-        // The lines of a joined stack trace are assigned the pattern of their record.
-        if (first && refsOut !== undefined) for (let l = no; l <= through; l++) refsOut.set(l, ref);
+        // The lines of a joined stack trace are assigned the pattern of their record; in
+        // interleaved streams, only its own lines (the others' are their records').
+        if (!first || refsOut === undefined) return;
+        if (joined !== undefined) {
+          refsOut.set(no, ref);
+          for (const l of joined) refsOut.set(l, ref);
+        } else for (let l = no; l <= through; l++) refsOut.set(l, ref);
       },
       read: onRead,
     };

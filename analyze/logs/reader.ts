@@ -22,7 +22,7 @@ import {
 } from './records.js';
 import type { FileService, LogRecord } from './records.js';
 import { logFileService } from './file-service.js';
-import { StackTraceJoiner } from './stack-traces.js';
+import { StreamJoiner } from './stack-traces.js';
 import { createTimeParser } from './times.js';
 import type { InputSummary } from './report-types.js';
 
@@ -37,9 +37,18 @@ export interface RecordSink {
   /**
    * A record of line `no` (`first`: the line's first record). `shape`: the id of the line's digit
    * shape (line-cache.ts), the same for every line of that shape while the file's reader keeps
-   * it, or -1. `through`: the last line joined to the record (a stack trace), if any.
+   * it, or -1. `through`: the last line joined to the record (a stack trace), if any; `joined`:
+   * the lines joined to it when lines of other streams came between (`StreamJoiner`), else all
+   * lines after `no` through `through` are.
    */
-  record(r: LogRecord, no: number, first: boolean, shape: number, through?: number): void;
+  record(
+    r: LogRecord,
+    no: number,
+    first: boolean,
+    shape: number,
+    through?: number,
+    joined?: readonly number[],
+  ): void;
   /** After each batch of `n` lines; reading waits for a returned promise (backpressure). */
   read(n: number): void | Promise<void>;
 }
@@ -112,9 +121,11 @@ export async function readLogFile(
 
   // Plain-text lines by shape, once the header is known (not for a --log-format's).
   let shapes: LineCache | undefined;
-  // Text records wait for the lines after them: a stack trace joins the record it belongs to.
-  const joiner = new StackTraceJoiner<number>(
-    (r, no, through, shape, retold) => sink.record(r, no, true, retold ? -1 : shape, through),
+  // Text records wait for the lines after them: a stack trace joins the record it belongs to, of
+  // its own stream in interleaved output (`docker compose logs`).
+  const joiner = new StreamJoiner<number>(
+    (r, no, through, shape, retold, lines) =>
+      sink.record(r, no, true, retold ? -1 : shape, through, lines),
     opts.logFormat !== undefined,
   );
   const joined = (kind: string = 'text'): void => {
@@ -150,7 +161,8 @@ export async function readLogFile(
     const parsed = shapes !== undefined ? parseUnlessPlain(line, ctx) : parseLine(line, ctx);
     if (parsed === undefined) return plain(line, no, shapes!.parse(line));
     const text = parsed.text;
-    if (text !== undefined && parsed.headerless === true && joiner.join(text, no)) {
+    const stream = parsed.stream;
+    if (text !== undefined && parsed.headerless === true && joiner.join(text, no, stream)) {
       return joined(parsed.kind);
     }
     summary.kinds[parsed.kind] = (summary.kinds[parsed.kind] ?? 0) + 1;
@@ -166,10 +178,9 @@ export async function readLogFile(
     }
     summary.records += parsed.records.length;
     if (text !== undefined && parsed.records.length === 1) {
-      return joiner.hold(parsed.records[0]!, no, -1);
+      return joiner.hold(parsed.records[0]!, no, -1, stream);
     }
-    joiner.flush();
-    parsed.records.forEach((r, i) => sink.record(r, no, i === 0, -1));
+    joiner.other(() => parsed.records.forEach((r, i) => sink.record(r, no, i === 0, -1)), stream);
   };
 
   const useHeaderOf = (sample: string[]): void => {

@@ -24,7 +24,8 @@
  * Text inside a wrapper or an OTLP body goes through the same header parser, so a body such as
  * `17:30:02.618 INFO c.Controller#54 ...` yields its level and message. Each line is read on its
  * own here; the readers join stack traces to the record before them (stack-traces.ts), also
- * those a container runtime wrote a line at a time.
+ * those a container runtime wrote a line at a time, and to the record of the same prefix in
+ * output that interleaves containers (`ParsedLine.stream`).
  * Terminal escape sequences (colours that loggers write to a console, and that `docker logs` and
  * `kubectl logs` keep) are removed first: a level inside them is found, and they vary nothing.
  */
@@ -75,6 +76,11 @@ export interface ParsedLine {
   text?: string;
   /** That text had no header of its own (the wrapper's time aside): it may go on a record. */
   headerless?: boolean;
+  /**
+   * The stream the line's prefix names (`orders-1` of `docker compose logs`, `pod/<pod>/<container>`
+   * of `kubectl logs --prefix`): a stack trace joins a record of its own stream (stack-traces.ts).
+   */
+  stream?: string;
 }
 
 export interface ParseContext {
@@ -746,7 +752,7 @@ const logfmtLine = (fields: Json, ctx: ParseContext): ParsedLine => ({
 const STAMPED_JSON = /^(\d{4}-\d{2}-\d{2}T\S+) (\{.*\})\s*$/s;
 
 /** `kubectl logs --prefix`: `[pod/<pod>/<container>] <line>`. */
-const KUBECTL_PREFIX = /^\[pod\/[^/\]\s]+\/([^\]\s]+)\] (.*)$/s;
+const KUBECTL_PREFIX = /^\[(pod\/[^/\]\s]+\/([^\]\s]+))\] (.*)$/s;
 const isKubectlPrefixed = (line: string): boolean =>
   line.charCodeAt(0) === 91 && line.startsWith('[pod/');
 
@@ -755,21 +761,26 @@ const isKubectlPrefixed = (line: string): boolean =>
  * Compose v1 wrote `<project>_<service>_<n>`. The replica number is required, so a format such
  * as `INFO | message` is not taken for one.
  */
-const COMPOSE_PREFIX = /^([A-Za-z0-9][\w.-]*?)[-_]\d+ +\|(?: (.*))?$/s;
+const COMPOSE_PREFIX = /^(([A-Za-z0-9][\w.-]*?)[-_]\d+) +\|(?: (.*))?$/s;
 
 /** Whether a line may carry one of the prefixes `containerPrefix` reads (a test, no captures). */
 const hasContainerPrefix = (line: string): boolean =>
   isKubectlPrefixed(line) || COMPOSE_PREFIX.test(line);
 
-/** The container or service a line's prefix names, and the line behind the prefix. */
-function containerPrefix(line: string): { service: string; rest: string } | undefined {
+/**
+ * The container or service a line's prefix names, the line behind the prefix, and the stream the
+ * prefix names (a pod's container, a compose service's replica).
+ */
+function containerPrefix(
+  line: string,
+): { service: string; rest: string; stream: string } | undefined {
   if (isKubectlPrefixed(line)) {
     const m = KUBECTL_PREFIX.exec(line);
-    if (m !== null) return { service: m[1]!, rest: m[2]! };
+    if (m !== null) return { service: m[2]!, rest: m[3]!, stream: m[1]! };
   }
   const m = COMPOSE_PREFIX.exec(line);
   // Compose's service, its replica number dropped.
-  return m === null ? undefined : { service: m[1]!, rest: m[2] ?? '' };
+  return m === null ? undefined : { service: m[2]!, rest: m[3] ?? '', stream: m[1]! };
 }
 
 /** Parses one input line; see the module comment. Never throws on bad data. */
@@ -779,8 +790,15 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
   const trimmed = first ? line.slice(1) : line;
   const prefix = containerPrefix(trimmed);
   // The container or service is the service of records that name none.
-  if (prefix !== undefined)
-    return parseLine(prefix.rest, { ...ctx, defaultService: prefix.service, prefixed: true });
+  if (prefix !== undefined) {
+    const inner = parseLine(prefix.rest, {
+      ...ctx,
+      defaultService: prefix.service,
+      prefixed: true,
+    });
+    inner.stream = prefix.stream;
+    return inner;
+  }
   if (trimmed.startsWith('{')) {
     let obj: unknown;
     try {

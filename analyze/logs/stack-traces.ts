@@ -20,14 +20,18 @@
  * `File "..."`), `Caused by:`, `... 12 more`, and whatever follows `Traceback (most recent call
  * last):` up to its exception line; the traceback itself goes on a line without a header only
  * when that line says something failed (`reportsProblem`).
+ *
+ * Output that interleaves streams (`docker compose logs` of several containers) joins a line to
+ * the record of its own stream (`StreamJoiner`).
  */
 import { hasDigit, maskMessage } from './mask.js';
 import type { LogRecord } from './records.js';
 
 /**
  * Where a held record goes once nothing more can join it: the record, its first line's number,
- * the last line joined to it, what the caller passed with it, and whether its message changed
- * to its exception (a bare traceback).
+ * the last line joined to it, what the caller passed with it, whether its message changed to its
+ * exception (a bare traceback), and, when lines of other streams came between (`StreamJoiner`),
+ * the numbers of the lines joined to it (else they are all lines after `no` through `through`).
  */
 export type EmitRecord<T> = (
   record: LogRecord,
@@ -35,6 +39,7 @@ export type EmitRecord<T> = (
   through: number,
   extra: T,
   retold: boolean,
+  joined?: readonly number[],
 ) => void;
 
 /** Lines one event may gain at most: a runaway (a file of indented lines) stops there. */
@@ -283,6 +288,193 @@ export class StackTraceJoiner<T> {
   private noteException(r: LogRecord, line: string, replace: boolean): void {
     if (r.exception === undefined || replace) r.exception = line.slice(0, MAX_EXCEPTION_CHARS);
     r.level ??= 'error';
+  }
+}
+
+/** A record a `StreamJoiner` holds in line order, or (`run`) a record that is not text. */
+interface Waiting<T> {
+  record: LogRecord | undefined;
+  no: number;
+  through: number;
+  extra: T;
+  retold: boolean;
+  /** The lines joined to it, in a stream whose lines interleave with others'. */
+  joined: number[] | undefined;
+  /** Nothing more joins it. */
+  done: boolean;
+  /** Emits the records of a line that are not text. */
+  run: (() => void) | undefined;
+  /** The stream whose joiner holds it, while it does. */
+  stream: Stream<T> | undefined;
+}
+
+interface Stream<T> {
+  key: string;
+  joiner: StackTraceJoiner<T>;
+  /** What its joiner holds. */
+  held: Waiting<T> | undefined;
+}
+
+/** Records a `StreamJoiner` keeps waiting at most: the oldest goes out when one more comes. */
+export const MAX_WAITING_RECORDS = 64;
+
+/**
+ * The stack-trace joining of one input whose lines may come from several streams, interleaved:
+ * `docker compose logs` of several containers (`orders-1  | `), `kubectl logs --prefix` of several
+ * pods, each line naming its stream. A continuation line joins the last record of its own stream,
+ * not the line of another stream printed between (a traceback of `orders-1` with lines of
+ * `payments-1` among its lines): there is one `StackTraceJoiner` per stream.
+ *
+ * Records come out in the order of their first lines, as they would from one stream: each waits
+ * until nothing more can join it (its stream's next record starts, or a line of it that is not
+ * text, or the input ends) and until the records that started before it came out. At most
+ * `MAX_WAITING_RECORDS` wait: past that, the oldest is closed (continuation lines of its stream
+ * that come later are records of their own). A record whose lines interleave with others' names
+ * them (`EmitRecord`'s `joined`).
+ *
+ * Input without streams (`stream` undefined on every line) takes one joiner that emits at once,
+ * as before; the first line that names a stream turns the rest of the input to streams (lines
+ * without one are then the stream `''`).
+ */
+export class StreamJoiner<T> {
+  private readonly single: StackTraceJoiner<T>;
+  private streams: Map<string, Stream<T>> | undefined;
+  private readonly waiting: Waiting<T>[] = [];
+  private isShaped: boolean;
+
+  constructor(
+    private readonly emit: EmitRecord<T>,
+    shaped: boolean,
+  ) {
+    this.isShaped = shaped;
+    this.single = new StackTraceJoiner(emit, shaped);
+  }
+
+  /** See `StackTraceJoiner.shaped`: the same for every stream. */
+  get shaped(): boolean {
+    return this.isShaped;
+  }
+
+  set shaped(shaped: boolean) {
+    this.isShaped = shaped;
+    this.single.shaped = shaped;
+    if (this.streams !== undefined) for (const s of this.streams.values()) s.joiner.shaped = shaped;
+  }
+
+  /** Holds a new text record of `stream`; the one it held before goes out when it may. */
+  hold(record: LogRecord, no: number, extra: T, stream?: string): void {
+    if (stream === undefined && this.streams === undefined)
+      return this.single.hold(record, no, extra);
+    const s = this.stream(stream ?? '');
+    s.joiner.flush();
+    const w: Waiting<T> = {
+      record,
+      no,
+      through: no,
+      extra,
+      retold: false,
+      joined: undefined,
+      done: false,
+      run: undefined,
+      stream: s,
+    };
+    s.held = w;
+    this.waiting.push(w);
+    s.joiner.hold(record, no, extra);
+    this.release();
+  }
+
+  /** `StackTraceJoiner.join`, to the record `stream` holds. */
+  join(line: string, no: number, stream?: string): boolean {
+    if (this.streams === undefined) return stream === undefined && this.single.join(line, no);
+    const s = this.streams.get(stream ?? '');
+    if (s === undefined || !s.joiner.join(line, no)) return false;
+    (s.held!.joined ??= []).push(no);
+    return true;
+  }
+
+  /**
+   * A line of `stream` whose records are not text (JSON, OTLP): the record the stream holds goes
+   * out, then `records` emits them, in line order.
+   */
+  other(records: () => void, stream?: string): void {
+    // No stream held yet: nothing waits.
+    if (this.streams === undefined) {
+      this.single.flush();
+      return records();
+    }
+    const s = this.streams.get(stream ?? '');
+    if (s !== undefined) {
+      s.joiner.flush();
+      this.streams.delete(s.key);
+      this.release();
+    }
+    if (this.waiting.length === 0) return records();
+    this.waiting.push({
+      record: undefined,
+      no: 0,
+      through: 0,
+      extra: undefined as T,
+      retold: false,
+      joined: undefined,
+      done: true,
+      run: records,
+      stream: undefined,
+    });
+    this.release();
+  }
+
+  /** Emits every record held: at the end of the input. */
+  flush(): void {
+    this.single.flush();
+    if (this.streams === undefined) return;
+    for (const s of this.streams.values()) s.joiner.flush();
+    this.streams.clear();
+    this.release();
+  }
+
+  private stream(key: string): Stream<T> {
+    if (this.streams === undefined) {
+      // The first line naming a stream: what the single joiner holds came before all others.
+      this.single.flush();
+      this.streams = new Map();
+    }
+    let s = this.streams.get(key);
+    if (s === undefined) {
+      const stream: Stream<T> = { key, joiner: undefined!, held: undefined };
+      stream.joiner = new StackTraceJoiner<T>((_r, _no, through, _extra, retold) => {
+        const w = stream.held!;
+        w.through = through;
+        w.retold = retold;
+        w.done = true;
+        w.stream = undefined;
+        stream.held = undefined;
+      }, this.isShaped);
+      this.streams.set(key, (s = stream));
+    }
+    return s;
+  }
+
+  /** Emits the records that may go out, in line order; closes the oldest past the limit. */
+  private release(): void {
+    const q = this.waiting;
+    while (q.length > 0) {
+      const w = q[0]!;
+      if (!w.done) {
+        if (q.length <= MAX_WAITING_RECORDS) return;
+        const s = w.stream!;
+        s.joiner.flush();
+        // A stream that holds nothing is forgotten: streams held stay as few as records.
+        this.streams!.delete(s.key);
+      }
+      q.shift();
+      if (w.run !== undefined) w.run();
+      else {
+        const joined = w.joined;
+        const interleaved = joined !== undefined && joined.length < w.through - w.no;
+        this.emit(w.record!, w.no, w.through, w.extra, w.retold, interleaved ? joined : undefined);
+      }
+    }
   }
 }
 

@@ -23,7 +23,7 @@ import { isShaped } from '../../logs/header.js';
 import { dockerContainerService } from '../../logs/file-service.js';
 import { countException } from '../../logs/exceptions.js';
 import type { ExceptionTallies, ExceptionTally } from '../../logs/exceptions.js';
-import { StackTraceJoiner } from '../../logs/stack-traces.js';
+import { StreamJoiner } from '../../logs/stack-traces.js';
 import { Problems } from '../readers/problems.js';
 
 /** Per service and pattern reference: lines, error lines, and a few trace ids. */
@@ -235,7 +235,8 @@ async function readFile(
   const ctx: ParseContext = { defaultService: '', header: learnFileHeader([]) };
   let sample: { line: string; no: number }[] | undefined = [];
   // A stack trace is one record with the line before it (stack-traces.ts), as in `analyze logs`.
-  const joiner = new StackTraceJoiner<undefined>((r) => take(r), false);
+  // Of its own stream in interleaved output (`docker compose logs`).
+  const joiner = new StreamJoiner<undefined>((r) => take(r), false);
 
   const handle = (raw: string, no: number): void => {
     side.lines++;
@@ -243,7 +244,8 @@ async function readFile(
     if (line.trim().length === 0 || isBinaryLine(line)) return;
     const parsed = parseLine(line, ctx);
     const text = parsed.text;
-    if (text !== undefined && parsed.headerless === true && joiner.join(text, no)) return;
+    const stream = parsed.stream;
+    if (text !== undefined && parsed.headerless === true && joiner.join(text, no, stream)) return;
     if (parsed.problem !== undefined) {
       const what = `malformed log line: ${parsed.problem}`;
       if (opts.strict) {
@@ -258,10 +260,9 @@ async function readFile(
       return;
     }
     if (text !== undefined && parsed.records.length === 1) {
-      return joiner.hold(parsed.records[0]!, no, undefined);
+      return joiner.hold(parsed.records[0]!, no, undefined, stream);
     }
-    joiner.flush();
-    parsed.records.forEach(take);
+    joiner.other(() => parsed.records.forEach(take), stream);
   };
 
   const take = (r: LogRecord): void => {

@@ -12,6 +12,7 @@ import { renderText } from '../../../../analyze/logs/render.js';
 import { planParts } from '../../../../analyze/logs/parts.js';
 import { MiningPart } from '../../../../analyze/logs/part.js';
 import type { PatternStats } from '../../../../analyze/logs/part.js';
+import { MAX_WAITING_RECORDS } from '../../../../analyze/logs/stack-traces.js';
 import { readLogEvidenceInput } from '../../../../analyze/traces/logs/read.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'obs-stack-'));
@@ -22,7 +23,7 @@ const write = (name: string, lines: string[]) => {
 };
 
 interface Read {
-  records: (LogRecord & { no: number; through: number })[];
+  records: (LogRecord & { no: number; through: number; joined?: readonly number[] })[];
   joined: number;
   lines: number;
 }
@@ -33,7 +34,8 @@ async function read(file: string): Promise<Read> {
     summary,
     { headerSample: 200 },
     {
-      record: (r, no, _first, _shape, through = no) => records.push({ ...r, no, through }),
+      record: (r, no, _first, _shape, through = no, joined) =>
+        records.push({ ...r, no, through, ...(joined !== undefined ? { joined } : {}) }),
       read: () => undefined,
     },
     { next: 0 },
@@ -271,6 +273,107 @@ describe('stack traces in log files', () => {
         [9, 9, 'info', undefined],
       ]);
     }
+  });
+
+  // `docker compose logs` of two containers: a traceback of orders-1 with lines of payments-1
+  // between its lines (and kubectl's pods, the same).
+  const interleaved = (prefix: (name: string) => string) => {
+    const [o, p] = [prefix('orders'), prefix('payments')];
+    return [
+      `${o}2024-05-01 12:00:01,456 ERROR orders: payment failed for order 1`, // 1
+      `${o}Traceback (most recent call last):`, // 2
+      `${p}2024-05-01 12:00:01,500 INFO payments: charge 7 accepted`, // 3
+      `${o}  File "/app/orders.py", line 42, in place`, // 4
+      `${p}2024-05-01 12:00:01,600 INFO payments: charge 8 accepted`, // 5
+      `${o}    raise ValueError("card declined")`, // 6
+      `${p}{"level":"warn","msg":"slow charge 9"}`, // 7
+      `${o}ValueError: card declined`, // 8
+      `${p}2024-05-01 12:00:01,700 ERROR payments: charge 10 failed`, // 9
+      `${p}java.lang.IllegalStateException: gateway down`, // 10
+      `${o}2024-05-01 12:00:02,000 INFO orders: order 2 placed`, // 11
+      `${p}    at com.pay.Gateway.charge(Gateway.java:12)`, // 12
+    ];
+  };
+
+  it('joins a trace of interleaved streams (compose, kubectl) to the record of its own stream', async () => {
+    for (const prefix of [
+      (name: string) => `${name}-1${name === 'orders' ? '  ' : ''}  | `,
+      (name: string) => `[pod/${name}-7d9f6c-abcde/${name}] `,
+    ]) {
+      const r = await read(write('interleaved.log', interleaved(prefix)));
+      // One record per event, in the order of their first lines; a record whose lines interleave
+      // with another stream's names its lines.
+      expect(
+        r.records.map((x) => [x.no, x.through, x.joined, x.service, x.level, x.exception]),
+      ).toEqual([
+        [1, 8, [2, 4, 6, 8], 'orders', 'error', 'ValueError: card declined'],
+        [3, 3, undefined, 'payments', 'info', undefined],
+        [5, 5, undefined, 'payments', 'info', undefined],
+        [7, 7, undefined, 'payments', 'warn', undefined],
+        [9, 12, [10, 12], 'payments', 'error', 'java.lang.IllegalStateException: gateway down'],
+        [11, 11, undefined, 'orders', 'info', undefined],
+      ]);
+      expect(r.joined).toBe(6);
+    }
+  });
+
+  it('assigns the lines of interleaved streams to the pattern of their own record', async () => {
+    const f = write(
+      'interleaved-assign.log',
+      interleaved((name) => `${name}-1  | `),
+    );
+    const result = await createLogAnalysis({ files: [f], assignments: true, workers: 0 }).run();
+    const id = (start: string) =>
+      result.report.patterns.find((p) => p.template.startsWith(start))!.id;
+    const [failed, accepted, slow, charge, placed] = [
+      id('payment failed'),
+      id('charge <*> accepted'),
+      id('slow charge'),
+      id('charge <*> failed'),
+      id('order <*> placed'),
+    ];
+    expect([...result.assignments()].map((a) => a.pattern)).toEqual([
+      failed,
+      failed,
+      accepted,
+      failed,
+      accepted,
+      failed,
+      slow,
+      failed,
+      charge,
+      charge,
+      placed,
+      charge,
+    ]);
+  });
+
+  it('holds a bounded number of records of interleaved streams: the oldest goes out past it', async () => {
+    const lines = ['orders-1  | 2024-05-01 12:00:01,456 ERROR orders: payment failed'];
+    for (let i = 0; i < MAX_WAITING_RECORDS + 5; i++)
+      lines.push(`payments-1  | 2024-05-01 12:00:02,000 INFO payments: charge ${i} accepted`);
+    lines.push('orders-1  | Traceback (most recent call last):');
+    const r = await read(write('bounded.log', lines));
+    expect(r.records).toHaveLength(MAX_WAITING_RECORDS + 7);
+    // In line order still; the traceback came too late to join its record.
+    expect(r.records.map((x) => x.no)).toEqual(lines.map((_, i) => i + 1));
+    expect(r.records[0]!.through).toBe(1);
+    expect(r.records[0]!.exception).toBeUndefined();
+    expect(r.joined).toBe(0);
+  });
+
+  it('joins traces of interleaved streams in the logs of `obs analyze traces --logs` too', async () => {
+    const f = write(
+      'interleaved-evidence.log',
+      interleaved((name) => `${name}-1  | `),
+    );
+    const input = await readLogEvidenceInput([f], undefined);
+    expect(input.incident.lines).toBe(12);
+    const tallies = [...input.incident.services.values()].flatMap((s) => [...s.patterns.values()]);
+    // Six records (two of them joined to their traces), not twelve.
+    expect(tallies.reduce((n, t) => n + t.lines, 0)).toBe(6);
+    const raised = tallies.flatMap((t) => (t.exceptions ? [...t.exceptions.keys()] : [])).sort();
+    expect(raised).toEqual(['ValueError', 'java.lang.IllegalStateException']);
   });
 
   it('learns the header of a small file that is mostly trace lines from its other lines', async () => {
