@@ -153,7 +153,7 @@ export const Service = z
       )
       .optional()
       .describe(
-        `Schedulers only: ServiceTaskPublishStopped fires when the scheduler has published no task for this long (e.g. 1h, 25h). Set it above the longest gap between two runs of its schedule. Absent: ${DEFAULT_MAX_PUBLISH_GAP}.`,
+        `Schedulers only: ServiceTaskPublishStopped fires when the scheduler has published no task for this long (e.g. 1h, 25h). The scanner sets it to the longest gap between two runs of the Celery beat schedule it reads in the service's code, else ${DEFAULT_MAX_PUBLISH_GAP} with a warning; set it above that gap. Absent: ${DEFAULT_MAX_PUBLISH_GAP}.`,
       ),
     metricsPath: z
       .string()
