@@ -253,6 +253,10 @@ export function serviceDashboard(
   ];
   for (const link of links) b.link(link);
 
+  // Without levels a stat is green whatever its value: a duration no threshold rates is in the
+  // text colour instead.
+  const noThreshold =
+    own.latency === undefined ? " Not coloured: the latency SLO threshold is a request's." : '';
   b.withRow(new RowBuilder('Service'))
     .withPanel(
       stat(
@@ -277,17 +281,17 @@ export function serviceDashboard(
     .withPanel(
       stat(
         'p95 latency',
-        `95th percentile ${work.latency}.`,
+        `95th percentile ${work.latency}.${noThreshold}`,
         { expr: server.quantile(0.95, []) },
-        { unit: 's', levels: own.latency },
+        { unit: 's', levels: own.latency ?? UNCOLOURED },
       ),
     )
     .withPanel(
       stat(
         'p99 latency',
-        `99th percentile ${work.latency}.`,
+        `99th percentile ${work.latency}.${noThreshold}`,
         { expr: server.quantile(0.99, []) },
-        { unit: 's', levels: own.latency },
+        { unit: 's', levels: own.latency ?? UNCOLOURED },
       ),
     );
 

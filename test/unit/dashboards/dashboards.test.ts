@@ -40,14 +40,18 @@ interface Panel {
   panels?: Panel[];
 }
 
-/** A table panel's parts the tests read: its columns' renames and order, and overrides. */
+/** A panel's parts the colour tests read: a table's columns' renames and order, thresholds. */
 interface TablePanel extends Panel {
   transformations?: {
     id: string;
     options: { renameByName?: Record<string, string>; indexByName?: Record<string, number> };
   }[];
   fieldConfig?: {
-    defaults?: { unit?: string };
+    defaults?: {
+      unit?: string;
+      thresholds?: { steps?: { value: number | null; color: string }[] };
+      custom?: { thresholdsStyle?: { mode?: string } };
+    };
     overrides?: {
       matcher: { options?: unknown };
       properties: { id: string; value?: unknown }[];
@@ -904,26 +908,10 @@ describe('dashboards generated from the shop model', () => {
     );
   });
 
-  it("colours no scheduler's line by the availability SLO, which it does not have; workers' stay coloured", () => {
-    interface AnyPanel {
-      type?: string;
-      title?: string;
-      targets?: { refId?: string; expr?: string }[];
-      transformations?: { id: string; options: { renameByName?: Record<string, string> } }[];
-      fieldConfig?: {
-        defaults?: {
-          thresholds?: { steps?: { value: number | null; color: string }[] };
-          custom?: { thresholdsStyle?: { mode?: string } };
-        };
-        overrides?: {
-          matcher: { options?: unknown };
-          properties: { id: string; value?: unknown }[];
-        }[];
-      };
-    }
+  it("colours no scheduler's line by the availability SLO, which it does not have, nor task durations; workers' errors stay coloured", () => {
     /** Every span-metric query of a dashboard with the threshold steps its values are coloured by. */
     const coloured = (d: DashboardJson) =>
-      (panelsOf(d) as AnyPanel[]).flatMap((p) =>
+      (panelsOf(d) as TablePanel[]).flatMap((p) =>
         (p.targets ?? [])
           .filter((t) =>
             [METRICS.spanCalls, METRICS.spanDuration].some((x) => (t.expr ?? '').includes(x)),
@@ -1001,6 +989,17 @@ describe('dashboards generated from the shop model', () => {
     // A worker's error ratio keeps the SLO's levels.
     const worker = coloured(dash('gateway')).find((q) => q.where === 'Error ratio A')!;
     expect(worker.levels).toEqual([0.005, 0.072]);
+    // Task durations have no threshold: a worker's and a scheduler's p95/p99 stats are in the text
+    // colour too; a web service's keep the latency SLO's levels.
+    for (const service of ['gateway', 'catalog'])
+      for (const title of ['p95 latency A', 'p99 latency A']) {
+        const q = coloured(dash(service)).find((x) => x.where === title)!;
+        expect(q.levels, `${service}: ${title}`).toEqual([]);
+        expect(q.base, `${service}: ${title}`).toBe('text');
+      }
+    const web = coloured(dash('order-service')).find((q) => q.where === 'p95 latency A')!;
+    expect(web.levels.length).toBe(2);
+    expect(web.base).toBe('green');
   });
 
   it("takes thresholds from the service's SLO", () => {
