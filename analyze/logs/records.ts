@@ -407,10 +407,10 @@ function syslogProgramSpan(line: string): [number, number] | undefined {
 
 /**
  * Programs that name an interpreter, a shell or what hosts an app, not the service it runs
- * (`python3[812]:`, `node[9]:`, `java[7]:`, `sh:`; a version dropped, `python3.11`): Python's
- * app servers and task worker (`gunicorn`, `uwsgi`, `uvicorn`, `hypercorn`, `celery`) and the
- * package managers that start a Node app (`npm start`, `yarn`, `pnpm`) log under the same name
- * for every app they run. File names that name no service: the system's logs (rsyslog's
+ * (`python3[812]:`, `node[9]:`, `bun`, `java[7]:`, `sh:`; a version dropped, `python3.11`,
+ * `pypy3`): Python's app servers and task worker (`gunicorn`, `uwsgi`, `uvicorn`, `hypercorn`,
+ * `daphne`, `waitress-serve`, `celery`) and what starts a Node app (`npm start`, `yarn`, `pnpm`,
+ * `npx`, `tsx`, `ts-node`, `pm2`) log under the same name for every app they run. File names that name no service: the system's logs (rsyslog's
  * `syslog`, `messages`, and its facility files `daemon`, `kern`, `user`), stdin;
  * `analyze traces --logs` names none (''). A service's own file (`orders.log`) says more than
  * such a program, and names its records; in a file that names none, the program is all there is
@@ -418,15 +418,16 @@ function syslogProgramSpan(line: string): [number, number] | undefined {
  * record says more itself: its unit (`journaldService`).
  */
 const GENERIC_PROGRAMS = new Set([
-  ...'python node nodejs java ruby perl php dotnet sh bash dash zsh'.split(' '),
-  ...'gunicorn uwsgi uvicorn hypercorn celery npm yarn pnpm'.split(' '),
+  ...'python pypy node nodejs bun deno java ruby perl php dotnet sh bash dash zsh'.split(' '),
+  ...'gunicorn uwsgi uvicorn hypercorn daphne waitress-serve celery'.split(' '),
+  ...'npm yarn pnpm npx tsx ts-node pm2'.split(' '),
 ]);
 const GENERIC_FILES = new Set(['syslog', 'messages', 'daemon', 'kern', 'user', 'stdin', '']);
 const VERSION = /[\d.]+$/;
 
 /** Whether a program only runs or hosts the service (`GENERIC_PROGRAMS`). */
 const isGenericProgram = (program: string): boolean =>
-  GENERIC_PROGRAMS.has(program.replace(VERSION, ''));
+  GENERIC_PROGRAMS.has(program) || GENERIC_PROGRAMS.has(program.replace(VERSION, ''));
 
 /**
  * Where the syslog program that names a record of `line` is, or undefined when the file's service

@@ -738,7 +738,21 @@ describe('parseLine', () => {
     const service = (line: string, file: string) => parseLine(line, ctx(file)).records[0]!.service;
     // Every app's server, worker or start script logs under the same name: two apps on one host
     // would be one service.
-    for (const program of ['gunicorn', 'uwsgi', 'uvicorn', 'hypercorn', 'celery', 'npm', 'yarn']) {
+    for (const program of [
+      'gunicorn',
+      'uwsgi',
+      'uvicorn',
+      'hypercorn',
+      'daphne',
+      'waitress-serve',
+      'celery',
+      'npm',
+      'yarn',
+      'tsx',
+      'pm2',
+      'pypy3',
+      'bun',
+    ]) {
       const line = `Nov 29 10:00:01 host ${program}[812]: payment failed`;
       expect(service(line, 'orders'), program).toBe('orders');
       // In the system's logs the program is all there is.
