@@ -369,7 +369,7 @@ function recordOf(
     service: base.service ?? program ?? fallbackService(line, ctx),
     content,
   };
-  const level = accessLevel(line, base.level ?? headerLevel);
+  const level = accessLevel(line, base.level ?? headerLevel ?? bsdPriLevel(line));
   if (level !== undefined) record.level = level;
   const ts =
     base.timestamp ??
@@ -391,6 +391,20 @@ function recordOf(
  */
 const SYSLOG_BSD =
   /^(?:<\d{1,3}>)?(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2}|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})) ([^\s[\](){}<>]+) ([^\s:[\]]+)(?:\[\d+\])?:(?: |$)/d;
+
+/** A BSD syslog line's `<PRI>` and the time after it (a raw capture; files written keep none). */
+const BSD_PRI = /^<(\d{1,3})>(?:[A-Z][a-z]{2} [ \d]\d \d{2}:\d{2}:\d{2} |\d{4}-\d{2}-\d{2}T)/;
+
+/**
+ * The level of a BSD syslog line's `<PRI>` (its severity, PRI & 7, read as RFC 5424's and
+ * journald's are), when its message says none; undefined for a line without one.
+ */
+function bsdPriLevel(line: string): string | undefined {
+  if (line.charCodeAt(0) !== 60) return undefined;
+  const m = BSD_PRI.exec(line);
+  const pri = m === null ? 256 : Number(m[1]);
+  return pri > 191 ? undefined : syslogLevel(pri & 7);
+}
 
 /** Whether a syslog line's `host` and `program` are a logger's level words, not syslog's fields. */
 const isLevelWord = (word: string): boolean => levelOf(word.toUpperCase()) !== undefined;

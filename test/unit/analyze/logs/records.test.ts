@@ -586,6 +586,21 @@ describe('parseLine', () => {
     expect(parseLine('INFO     | order placed', plain).records[0]!.service).toBe('checkout');
   });
 
+  it("takes a BSD syslog line's level from its <PRI> when its message says none", () => {
+    const header = learnFileHeader(['<14>Nov 29 10:00:01 host cron[1]: job done']);
+    const ctx: ParseContext = { defaultService: 'syslog', header, year: 2026 };
+    const level = (line: string) => parseLine(line, ctx).records[0]!.level;
+    // Severity PRI & 7: 3 err, 4 warning, 6 info, 2 crit (facility user, 1, times 8 added).
+    expect(level('<11>Nov 29 10:00:01 host orders[7]: charge rejected')).toBe('error');
+    expect(level('<12>Nov 29 10:00:01 host orders[7]: retrying charge')).toBe('warn');
+    expect(level('<14>Nov 29 10:00:01 host orders[7]: order placed')).toBe('info');
+    expect(level('<10>2026-11-29T10:00:01Z host orders[7]: disk gone')).toBe('fatal');
+    // The message's own level wins; a line without <PRI>, or an impossible one, has none from it.
+    expect(level('<14>Nov 29 10:00:01 host orders[7]: ERROR charge rejected')).toBe('error');
+    expect(level('Nov 29 10:00:01 host orders[7]: charge rejected')).toBeUndefined();
+    expect(level('<999>Nov 29 10:00:01 host orders[7]: charge rejected')).toBeUndefined();
+  });
+
   it("names a syslog line's record after its program, unless a field or a prefix names one", () => {
     const header = learnFileHeader([
       'Nov 29 10:00:01 host sshd[123]: Accepted password for bob',
