@@ -24,7 +24,7 @@ import {
 } from '../../../model/conventions.js';
 import { runGenerator } from '../../../model/generator.js';
 import { parseModel } from '../../../model/load.js';
-import type { SystemModel } from '../../../model/schema.js';
+import type { ServiceModel, SystemModel } from '../../../model/schema.js';
 import { panelQueries } from '../../support/dashboard-queries.js';
 
 const FIXTURE = 'test/fixtures/models/shop.obs.yaml';
@@ -39,6 +39,20 @@ interface Panel {
   fieldConfig?: { defaults?: { unit?: string } };
   panels?: Panel[];
 }
+
+/** A service of the shop turned into a Celery worker or `celery beat` scheduler (no HTTP). */
+const celery = (
+  s: ServiceModel,
+  role: 'worker' | 'beat',
+  more: Partial<ServiceModel> = {},
+): ServiceModel => ({
+  ...s,
+  servesHttp: false,
+  ...(role === 'beat' ? { scheduler: true } : {}),
+  libraries: ['celery'],
+  command: ['celery', '-A', 'shop', role],
+  ...more,
+});
 
 /** A panel's parts the colour tests read: a table's columns' renames and order, thresholds. */
 interface TablePanel extends Panel {
@@ -336,13 +350,10 @@ describe('dashboards generated from the shop model', () => {
 
   it("a worker's Service and Operations rows show the tasks it runs (consumer spans), not requests", () => {
     const m = shop();
-    m.services[0] = {
-      ...m.services[0]!,
-      framework: 'django',
-      servesHttp: false,
+    m.services[0] = celery(m.services[0]!, 'worker', {
       libraries: ['django', 'celery', 'requests'],
-      command: ['celery', '-A', 'shop', 'worker'],
-    };
+      framework: 'django',
+    });
     const b = buildDashboards(m);
     const worker = b.dashboards.find((d) => d.title === 'shop / gateway')!.json;
     const own = panelQueries(worker).filter(
@@ -362,12 +373,7 @@ describe('dashboards generated from the shop model', () => {
 
   it("does not colour a worker's task durations by the HTTP latency threshold", () => {
     const m = shop();
-    m.services[0] = {
-      ...m.services[0]!,
-      servesHttp: false,
-      libraries: ['celery', 'requests'],
-      command: ['celery', '-A', 'shop', 'worker'],
-    };
+    m.services[0] = celery(m.services[0]!, 'worker', { libraries: ['celery', 'requests'] });
     const worker = buildDashboards(m).dashboards.find((d) => d.title === 'shop / gateway')!.json;
     interface Levelled {
       title?: string;
@@ -404,13 +410,7 @@ describe('dashboards generated from the shop model', () => {
 
   it('a scheduler (celery beat) shows the tasks it publishes (producer spans), in the overview too', () => {
     const m = shop();
-    m.services[0] = {
-      ...m.services[0]!,
-      servesHttp: false,
-      scheduler: true,
-      libraries: ['celery'],
-      command: ['celery', '-A', 'shop', 'beat'],
-    };
+    m.services[0] = celery(m.services[0]!, 'beat');
     const b = buildDashboards(m);
     const beat = b.dashboards.find((d) => d.title === 'shop / gateway')!.json;
     const own = panelQueries(beat).filter(
@@ -495,19 +495,8 @@ describe('dashboards generated from the shop model', () => {
   it("the overview's line of a worker counts what its own dashboard counts, not its server spans", () => {
     const m = shop();
     // A Celery worker may serve a few server spans too (a health check, a Flower endpoint).
-    m.services[0] = {
-      ...m.services[0]!,
-      servesHttp: false,
-      libraries: ['celery', 'requests'],
-      command: ['celery', '-A', 'shop', 'worker'],
-    };
-    m.services[1] = {
-      ...m.services[1]!,
-      servesHttp: false,
-      scheduler: true,
-      libraries: ['celery'],
-      command: ['celery', '-A', 'shop', 'beat'],
-    };
+    m.services[0] = celery(m.services[0]!, 'worker', { libraries: ['celery', 'requests'] });
+    m.services[1] = celery(m.services[1]!, 'beat');
     const b = buildDashboards(m);
     const overview = b.dashboards.find((d) => d.title === 'shop / Overview')!.json;
     // On its own dashboard, $service is the service.
@@ -582,12 +571,7 @@ describe('dashboards generated from the shop model', () => {
         });
     };
     const m = shop();
-    m.services[0] = {
-      ...m.services[0]!,
-      servesHttp: false,
-      libraries: ['celery', 'requests'],
-      command: ['celery', '-A', 'shop', 'worker'],
-    };
+    m.services[0] = celery(m.services[0]!, 'worker', { libraries: ['celery', 'requests'] });
     const cols = columns(m);
     const takes = (service: string) => (c: { expr: string }) =>
       kindsCounted(c.expr, service).length > 0;
@@ -654,12 +638,7 @@ describe('dashboards generated from the shop model', () => {
     }
 
     const m = shop();
-    m.services[0] = {
-      ...m.services[0]!,
-      servesHttp: false,
-      libraries: ['celery', 'requests'],
-      command: ['celery', '-A', 'shop', 'worker'],
-    };
+    m.services[0] = celery(m.services[0]!, 'worker', { libraries: ['celery', 'requests'] });
     // The threshold line runs across the whole graph: no worker line may be drawn against it.
     expect(graphs(m)).toEqual([
       {
@@ -678,13 +657,7 @@ describe('dashboards generated from the shop model', () => {
       { title: 'p99 duration: tasks', services: ['gateway'], line: 'off', steps: [null] },
     ]);
 
-    m.services[1] = {
-      ...m.services[1]!,
-      servesHttp: false,
-      scheduler: true,
-      libraries: ['celery'],
-      command: ['celery', '-A', 'shop', 'beat'],
-    };
+    m.services[1] = celery(m.services[1]!, 'beat');
     const withBeat = graphs(m);
     expect(withBeat.filter((g) => g.line === 'dashed').map((g) => g.services)).toEqual([
       ['order-service'],
@@ -740,12 +713,7 @@ describe('dashboards generated from the shop model', () => {
     expect(web.texts).toEqual({});
 
     const m = shop();
-    m.services[0] = {
-      ...m.services[0]!,
-      servesHttp: false,
-      libraries: ['celery'],
-      command: ['celery', '-A', 'shop', 'worker'],
-    };
+    m.services[0] = celery(m.services[0]!, 'worker');
     const withWorker = failing(m);
     // The rows keep their span kind, shown as a word.
     expect(withWorker.expr).toContain('sum by (service_name, span_name, span_kind) (');
@@ -758,13 +726,7 @@ describe('dashboards generated from the shop model', () => {
     expect(withWorker.word('gateway')).toEqual(['task']);
     expect(withWorker.word('catalog')).toEqual(['request']);
 
-    m.services[1] = {
-      ...m.services[1]!,
-      servesHttp: false,
-      scheduler: true,
-      libraries: ['celery'],
-      command: ['celery', '-A', 'shop', 'beat'],
-    };
+    m.services[1] = celery(m.services[1]!, 'beat');
     m.services[2] = { ...m.services[2]!, servesHttp: false, libraries: ['kafkajs'] };
     const all = failing(m);
     // Consumer spans are tasks or messages: the span kind cannot tell a Celery task from a message.
@@ -801,12 +763,7 @@ describe('dashboards generated from the shop model', () => {
     expect(web.titles).toContain('Request rate');
 
     const m = shop();
-    m.services[0] = {
-      ...m.services[0]!,
-      servesHttp: false,
-      libraries: ['celery'],
-      command: ['celery', '-A', 'shop', 'worker'],
-    };
+    m.services[0] = celery(m.services[0]!, 'worker');
     const withTasks = headers(m);
     // Each health table has one kind of line; the failing operations have both.
     expect(withTasks.names).toEqual(
@@ -821,12 +778,7 @@ describe('dashboards generated from the shop model', () => {
     expect(headers(m).names).toEqual(
       expect.arrayContaining(['Tasks or messages/s', 'Failed requests, tasks or messages']),
     );
-    m.services[1] = {
-      ...m.services[1]!,
-      servesHttp: false,
-      scheduler: true,
-      command: ['celery', '-A', 'shop', 'beat'],
-    };
+    m.services[1] = celery(m.services[1]!, 'beat', { libraries: m.services[1]!.libraries });
     expect(headers(m).titles).toEqual(
       expect.arrayContaining(['Worker health', 'Scheduler health']),
     );
@@ -941,20 +893,10 @@ describe('dashboards generated from the shop model', () => {
           }),
       );
     const m = shop();
-    m.services[0] = {
-      ...m.services[0]!,
-      servesHttp: false,
-      libraries: ['celery'],
-      command: ['celery', '-A', 'shop', 'worker'],
-    };
-    m.services[1] = {
-      ...m.services[1]!,
-      servesHttp: false,
-      scheduler: true,
-      libraries: ['celery'],
-      command: ['celery', '-A', 'shop', 'beat'],
+    m.services[0] = celery(m.services[0]!, 'worker');
+    m.services[1] = celery(m.services[1]!, 'beat', {
       dependencies: [{ kind: 'redis', target: 'redis:6379' }, ...m.services[1]!.dependencies],
-    };
+    });
     const b = buildDashboards(m);
     const dash = (title: string) => b.dashboards.find((d) => d.title === `shop / ${title}`)!.json;
     const overview = coloured(dash('Overview'));
