@@ -86,14 +86,29 @@ const CONTINUING = [
 ].map((s) => Buffer.from(s));
 
 /**
+ * A `docker compose logs` or `kubectl logs --prefix` prefix (`orders-1  | `, `[pod/p/c] `), as
+ * records.ts reads them: the line's own text starts after it.
+ */
+const PREFIX = /^(?:[A-Za-z0-9][\w.-]*?[-_]\d+ +\| ?|\[pod\/[^/\]\s]+\/[^\]\s]+\] )/;
+
+/** Where the text of the line at `start` begins: after its container prefix, if it has one. */
+function textStart(buf: Buffer, start: number): number {
+  const m = PREFIX.exec(buf.toString('latin1', start, Math.min(buf.length, start + 256)));
+  return m === null ? start : start + m[0].length;
+}
+
+/**
  * Whether a part may start at `start` (a line start in `buf`): not inside a stack trace, whose
  * lines would become records of their own there. Its line does not start blank or as a trace's
  * line does, and the line before it (from `prev`, -1 if unknown) does not start blank, as the
- * frames before a Python exception line do.
+ * frames before a Python exception line do; behind a container's prefix, the same of its text.
+ * (Where containers' lines interleave, the line before may be another container's: a cut may
+ * still fall inside a trace there.)
  */
 function startsRecord(buf: Buffer, start: number, prev: number): boolean {
-  if (BLANK(buf[start]) || (prev >= 0 && BLANK(buf[prev]))) return false;
-  return !CONTINUING.some((c) => buf.subarray(start, start + c.length).equals(c));
+  const at = textStart(buf, start);
+  if (BLANK(buf[at]) || (prev >= 0 && BLANK(buf[textStart(buf, prev)]))) return false;
+  return !CONTINUING.some((c) => buf.subarray(at, at + c.length).equals(c));
 }
 
 /**

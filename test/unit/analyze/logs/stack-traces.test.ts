@@ -687,6 +687,23 @@ describe('stack traces in log files', () => {
     }
   });
 
+  it("does not cut the input into parts inside a stack trace behind a container's prefix", () => {
+    // `docker compose logs` of one container: every line, trace lines too, behind its prefix.
+    const lines = Array.from({ length: 400 }, (_, i) =>
+      pythonException(String(i % 60).padStart(2, '0'), i),
+    ).flat();
+    const f = write(
+      'compose.log',
+      lines.map((l) => `orders-1  | ${l}`),
+    );
+    for (const n of [2, 3, 5, 9]) {
+      for (const piece of planParts([f], n).flat()) {
+        if (piece.range === undefined || piece.range.start === 0) continue;
+        expect(readHead(f, piece.range.start)).toMatch(/^orders-1 {2}\| 2024-05-01 /);
+      }
+    }
+  });
+
   it('joins traces in the logs of `obs analyze traces --logs` too', async () => {
     const f = write('evidence.log', [
       '2024-05-01 12:00:01,456 ERROR orders: payment failed trace_id=4bf92f3577b34da6a3ce929d0e0e4736',
