@@ -15,6 +15,7 @@ import type { WorkerError } from '../../core/errors.js';
 import { isGzipMagic } from '../../core/lines.js';
 import type { PartConfig, PartSnapshot, Piece } from './part.js';
 import type { ReaderOptions } from './reader.js';
+import { containerPrefix } from './records.js';
 import type { FileService } from './records.js';
 import type { InputSummary } from './report-types.js';
 
@@ -86,15 +87,14 @@ const CONTINUING = [
 ].map((s) => Buffer.from(s));
 
 /**
- * A `docker compose logs` or `kubectl logs --prefix` prefix (`orders-1  | `, `[pod/p/c] `), as
- * records.ts reads them: the line's own text starts after it.
+ * Where the text of the line at `start` begins: after its `docker compose logs` or `kubectl logs
+ * --prefix` prefix (records.ts's `containerPrefix`), if it has one.
  */
-const PREFIX = /^(?:[A-Za-z0-9][\w.-]*?[-_]\d+ +\| ?|\[pod\/[^/\]\s]+\/[^\]\s]+\] )/;
-
-/** Where the text of the line at `start` begins: after its container prefix, if it has one. */
 function textStart(buf: Buffer, start: number): number {
-  const m = PREFIX.exec(buf.toString('latin1', start, Math.min(buf.length, start + 256)));
-  return m === null ? start : start + m[0].length;
+  // Latin-1: one character per byte, so lengths are byte offsets.
+  const head = buf.toString('latin1', start, Math.min(buf.length, start + 256));
+  const prefixed = containerPrefix(head);
+  return prefixed === undefined ? start : start + head.length - prefixed.rest.length;
 }
 
 /**

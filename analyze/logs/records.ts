@@ -786,7 +786,7 @@ const hasContainerPrefix = (line: string): boolean =>
  * The container or service a line's prefix names, the line behind the prefix, and the stream the
  * prefix names (a pod's container, a compose service's replica).
  */
-function containerPrefix(
+export function containerPrefix(
   line: string,
 ): { service: string; rest: string; stream: string } | undefined {
   if (isKubectlPrefixed(line)) {
