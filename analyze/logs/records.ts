@@ -444,15 +444,20 @@ const isGenericProgram = (program: string): boolean =>
   GENERIC_PROGRAMS.has(program) || GENERIC_PROGRAMS.has(program.replace(VERSION, ''));
 
 /**
- * Where the syslog program that names a record of `line` is, or undefined when the file's service
- * does: never under a prefix (its container outranks the program), nor for an interpreter's
- * or an app host's program in a service's own file (`GENERIC_PROGRAMS`).
+ * Whether a syslog program (BSD's tag, RFC 5424's APP-NAME) names its record rather than the
+ * file's service: never under a prefix (its container outranks the program), nor for an
+ * interpreter's or an app host's program in a service's own file (`GENERIC_PROGRAMS`).
  */
+function programNames(program: string, ctx: ParseContext): boolean {
+  if (ctx.prefixed === true) return false;
+  return GENERIC_FILES.has(ctx.defaultService) || !isGenericProgram(program);
+}
+
+/** Where the syslog program that names a record of `line` is (`programNames`), or undefined. */
 function namingProgramSpan(line: string, ctx: ParseContext): [number, number] | undefined {
   if (ctx.prefixed === true) return undefined;
   const at = syslogProgramSpan(line);
-  if (at === undefined || GENERIC_FILES.has(ctx.defaultService)) return at;
-  return isGenericProgram(line.slice(at[0], at[1])) ? undefined : at;
+  return at !== undefined && programNames(line.slice(at[0], at[1]), ctx) ? at : undefined;
 }
 
 /**
@@ -591,14 +596,12 @@ function syslog5424(line: string, ctx: ParseContext): ParsedLine | undefined {
 }
 
 /**
- * Whether an RFC 5424 line's APP-NAME names its record, as `namingProgramSpan` decides for a BSD
- * tag: not `-`, not a level word (nor the host), not under a prefix, not an interpreter's in a
- * service's own file.
+ * Whether an RFC 5424 line's APP-NAME names its record: not `-`, not a level word (nor the host,
+ * as `syslogProgramSpan` checks a BSD line's), and as `programNames` says.
  */
 function namesRecord(host: string, program: string, ctx: ParseContext): boolean {
-  if (ctx.prefixed === true || program === '-' || isLevelWord(host) || isLevelWord(program))
-    return false;
-  return GENERIC_FILES.has(ctx.defaultService) || !isGenericProgram(program);
+  if (program === '-' || isLevelWord(host) || isLevelWord(program)) return false;
+  return programNames(program, ctx);
 }
 
 /**
