@@ -101,16 +101,20 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   ];
   const work = spanRed(...requestSelections, ...taskSelections);
   const nouns = workNouns(model.services);
-  // What a worker's line counts: the tasks it runs, the messages it consumes, or either.
-  const consumes = new Set(
+  // What the workers consume: tasks, messages or both. A worker's line counts the tasks it runs,
+  // the messages it consumes, or either; a consumer span is a task or a message (both, when the
+  // workers are of both sorts: a row's span kind cannot tell them apart).
+  const consumed = new Set(
     model.services
       .filter((x) => workSpanKind(x) === SPAN_KIND_CONSUMER)
       .map((x) => workOf(x).plural),
   );
-  const consumedText = [
-    ...(consumes.has('Tasks') ? ['the tasks they run'] : []),
-    ...(consumes.has('Messages') ? ['the messages they consume'] : []),
-  ].join(' or ');
+  const consumedSorts = [
+    { plural: 'Tasks', word: 'task', text: 'the tasks they run' },
+    { plural: 'Messages', word: 'message', text: 'the messages they consume' },
+  ].filter((c) => consumed.has(c.plural));
+  const consumedText = consumedSorts.map((c) => c.text).join(' or ');
+  const consumedWord = consumedSorts.map((c) => c.word).join(' or ');
   // What each kind of service's lines count, said only when workers or schedulers are among them,
   // so that a web-only overview stays as it was.
   const whatWorkers = workers.length === 0 ? '' : ` Workers: ${consumedText} (consumer spans).`;
@@ -133,20 +137,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
       ? ''
       : workNouns(model.services.filter((x) => workSpanKind(x) !== SPAN_KIND_SERVER));
   const failedHeader = `Failed ${nouns.toLowerCase()}`;
-  // What one span of each kind is, as a word per row: a worker's consumer span is a task or a
-  // message (both, when the workers are of both sorts: a row's span kind cannot tell them apart).
-  const consumed = new Set(
-    model.services
-      .filter((x) => workSpanKind(x) === SPAN_KIND_CONSUMER)
-      .map((x) => workOf(x).plural),
-  );
-  const consumedWord = [
-    ['Tasks', 'task'],
-    ['Messages', 'message'],
-  ]
-    .filter(([plural]) => consumed.has(plural!))
-    .map(([, word]) => word)
-    .join(' or ');
+  // What one span of each kind is, as a word per row.
   const kindWords: Record<string, string> = {
     [SPAN_KIND_SERVER]: 'request',
     [SPAN_KIND_CONSUMER]: consumedWord,
