@@ -64,6 +64,12 @@ export function sharedClientOf(t: Trace, i: number): number {
   return client.length + SHARED_SUFFIX.length === id.length && id.startsWith(client) ? p : -1;
 }
 
+/** The server split from span `c`'s id (they shared it), or -1. Rare: traces with `sharedIds`. */
+export function sharedServerOf(t: Trace, c: number): number {
+  for (const i of t.children[c]!) if (sharedClientOf(t, i) === c) return i;
+  return -1;
+}
+
 const NO_CHILDREN = Object.freeze([]) as unknown as number[];
 
 const byStart = (spans: readonly Span[]) => (a: number, b: number) =>

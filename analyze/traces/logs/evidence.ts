@@ -28,10 +28,10 @@ import type { ExceptionCount } from '../../logs/report-types.js';
 import { confidence, criticalZ, normalQuantile } from '../../stats/tests.js';
 import type { AnalysisContext, AnalysisRun, TraceAnalysis } from '../analyses/analysis.js';
 import { checkRange } from '../analyses/analysis.js';
-import { sharedClientOf } from '../trace.js';
+import { sharedServerOf } from '../trace.js';
 import type { Trace } from '../trace.js';
 import type { LogEvidenceInput, LogSide, ServiceLogs, TracedError } from './read.js';
-import { UNKNOWN_SERVICE, tally } from './read.js';
+import { UNKNOWN_SERVICE, clientWrote, tally } from './read.js';
 import { findShortRequests, shortRequestsText } from './request-lines.js';
 import type {
   LogLevelChange,
@@ -494,10 +494,7 @@ function placeErrors(
     let named = e.spanId === undefined ? undefined : bySpanId.get(e.spanId);
     // A client and a server sharing the id (B3): the line is its own service's, else the server's.
     const server = named !== undefined && t.sharedIds > 0 ? sharedServerOf(t, named) : -1;
-    if (
-      server >= 0 &&
-      !(e.service === t.spans[named!]!.service && e.service !== t.spans[server]!.service)
-    )
+    if (server >= 0 && !clientWrote(e.service, t.spans[named!]!.service, t.spans[server]!.service))
       named = server;
     if (named !== undefined) return [named];
     const service = e.service ?? (e.spanId !== undefined ? spanService.get(e.spanId) : undefined);
@@ -526,12 +523,6 @@ function placeErrors(
     });
     return { service: services[i]!, ref: e.ref, below };
   });
-}
-
-/** The server split from span `c`'s id (they shared it), or -1. Rare: traces with `sharedIds`. */
-function sharedServerOf(t: Trace, c: number): number {
-  for (const i of t.children[c]!) if (sharedClientOf(t, i) === c) return i;
-  return -1;
 }
 
 export const logEvidenceAnalysis: TraceAnalysis<'logEvidence', LogEvidenceConfig> = {

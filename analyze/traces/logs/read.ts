@@ -98,8 +98,9 @@ export interface LogSide {
  * Lines naming one span id, by one writer: `[writer, ...pattern references]`, where `writer` is
  * the index of the records' own service in `LogSide.writers`, or `NO_WRITER` for records that
  * name none. A line at level debug or trace has its reference as `~ref` (negative): a service's
- * debug lines may come and go with its log level (request-lines.ts). One array per span id, as before; the writer rides in it rather than in a second
- * map, as it matters only when two spans of a trace share the id.
+ * debug lines may come and go with its log level (request-lines.ts). One array per span id, as
+ * before; the writer rides in it rather than in a second map, as it matters only when two spans
+ * of a trace share the id.
  */
 export type SpanLines = number[];
 export const NO_WRITER = -1;
@@ -114,15 +115,18 @@ export const spanLineCount = (l: SpanLines): number => l.length - 1;
  * the client's own lines come before and after the call, under the client's parent span; a
  * record without a service is most likely the server's.
  */
+export function clientWrote(service: string | undefined, client: string, server: string): boolean {
+  return service !== undefined && service === client && service !== server;
+}
+
+/** `clientWrote` for the writer a `SpanLines` names. */
 export function writtenByClient(
   side: LogSide,
   writer: number,
   client: string,
   server: string,
 ): boolean {
-  if (writer === NO_WRITER) return false;
-  const service = side.writers[writer];
-  return service === client && service !== server;
+  return clientWrote(writer === NO_WRITER ? undefined : side.writers[writer], client, server);
 }
 
 export interface LogEvidenceInput {
