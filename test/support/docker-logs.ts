@@ -34,6 +34,16 @@ export const dockerLine = (text: string, k = 0, stream = 'stdout'): string =>
   });
 
 /**
+ * A container's json-file lines: two of its own text (one on stderr), one whose JSON names its
+ * service (`pay`).
+ */
+export const dockerSampleLines = (): string[] => [
+  dockerLine('2024-05-01 12:00:01 INFO payment 1 accepted', 1),
+  dockerLine('2024-05-01 12:00:02 ERROR payment 2 failed', 2, 'stderr'),
+  dockerLine('{"level": "error", "service": "pay", "msg": "card declined"}', 3),
+];
+
+/**
  * Writes a container's log (`<id>-json.log`, or `file` for a rotation such as `<id>-json.log.1`)
  * of `lines` (json-file lines) and, unless undefined, its `config.v2.json` as given (raw text: it
  * may be malformed). Returns the log's path.

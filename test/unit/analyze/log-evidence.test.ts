@@ -15,6 +15,7 @@ import {
   dockerConfig,
   dockerContainer,
   dockerLine,
+  dockerSampleLines,
 } from '../../support/docker-logs.js';
 
 const FIX = path.resolve(import.meta.dirname, '../../fixtures/traces');
@@ -179,11 +180,7 @@ describe('log evidence input', () => {
 });
 
 describe('log evidence input of Docker json-file logs', () => {
-  const lines = [
-    dockerLine('2024-05-01 12:00:01 INFO payment 1 accepted', 1),
-    dockerLine('2024-05-01 12:00:02 ERROR payment 2 failed', 2, 'stderr'),
-    dockerLine('{"level": "error", "service": "pay", "msg": "card declined"}', 3),
-  ];
+  const lines = dockerSampleLines();
   const docker = path.join(dir, 'docker');
   const services = async (log: string) => {
     const { incident } = await readLogEvidenceInput([log], undefined);

@@ -11,7 +11,7 @@ import {
   containerId,
   dockerConfig,
   dockerContainer,
-  dockerLine,
+  dockerSampleLines,
 } from '../../../support/docker-logs.js';
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'obs-reader-'));
@@ -154,12 +154,7 @@ describe('readLogFile', () => {
 });
 
 describe('readLogFile of a Docker json-file log', () => {
-  // The container's lines: two of its own text, one whose JSON names its service.
-  const lines = [
-    dockerLine('2024-05-01 12:00:01 INFO payment 1 accepted', 1),
-    dockerLine('2024-05-01 12:00:02 ERROR payment 2 failed', 2, 'stderr'),
-    dockerLine('{"level": "error", "service": "pay", "msg": "card declined"}', 3),
-  ];
+  const lines = dockerSampleLines();
   const docker = path.join(tmp, 'docker');
   const services = async (file: string) => (await read(file)).records.map((r) => r.service);
 
