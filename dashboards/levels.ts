@@ -6,11 +6,22 @@ import { badAbove } from './panels.js';
 /** Burn rate at which a 30-day error budget is gone in about two days (SRE workbook, fast burn). */
 export const FAST_BURN = 14.4;
 
+/** The budget of an objective (an availability or latency target): the share that may be bad. */
+export function budgetOf(target: number): number {
+  return round(1 - target);
+}
+
 /** Orange at the error budget (1 - availability), red at FAST_BURN times it. */
 export function errorLevels(slo: SloModel): Levels {
   const budget = 1 - slo.availability;
   return badAbove(round(budget), round(Math.min(1, budget * FAST_BURN)));
 }
+
+/**
+ * For a burn rate (a service's bad share over its own budget): orange at 1 (the budget spent as
+ * fast as the SLO allows), red at FAST_BURN (the page of the burn-rate alerts).
+ */
+export const BURN_LEVELS: Levels = badAbove(1, FAST_BURN);
 
 /** Orange at the latency SLO threshold, red at twice it; seconds. */
 export function latencyLevels(slo: SloModel): Levels {

@@ -50,3 +50,12 @@ export function ratioOrZero(part: string, whole: string): string {
 export function histogramQuantile(q: number, bucketRates: string, by: readonly string[]): string {
   return `histogram_quantile(${q}, ${sumBy(['le', ...by], bucketRates)})`;
 }
+
+/**
+ * Each group's ratio divided by its budget, joined with `or`: a burn rate, on which 1 is on budget
+ * for every series whatever its own budget. The groups must select disjoint series (one group per
+ * budget), so that `or` keeps every series once.
+ */
+export function overBudget(groups: readonly { ratio: string; budget: number }[]): string {
+  return groups.map((g) => `(${g.ratio}) / ${g.budget}`).join(' or ');
+}

@@ -9,6 +9,7 @@ import {
   SDK_LABELS,
   SPAN_LABELS,
   STATUS_ERROR,
+  leBound,
 } from '../model/conventions.js';
 import type { Column, Levels } from './panels.js';
 import type { Matcher } from './promql.js';
@@ -21,6 +22,11 @@ export interface Red {
   errorRatio(by: readonly string[]): string;
   /** Latency quantile in seconds. */
   quantile(q: number, by: readonly string[]): string;
+  /**
+   * Share of requests slower than `thresholdMs`, 0..1, from the histogram's bucket at it (a bucket
+   * boundary: spanDurationBucketsMs adds every SLO threshold), as the latency recording rules.
+   */
+  slowRatio(thresholdMs: number, by: readonly string[]): string;
   /** Failed requests counted over a window (for "top failing" tables). */
   errorsIncrease(by: readonly string[], window: string): string;
 }
@@ -43,10 +49,16 @@ function red(
   const all = union(counter, [], rated);
   const failed = union(counter, errors, rated);
   const buckets = union(`${histogram}_bucket`, [], rated);
+  const le = (ms: number) => {
+    const b = leBound(ms);
+    return b.regex ? re('le', b.value) : eq('le', b.value);
+  };
   return {
     rate: (by) => sumBy(by, all),
     errorRatio: (by) => ratioOrZero(sumBy(by, failed), sumBy(by, all)),
     quantile: (q, by) => histogramQuantile(q, buckets, by),
+    slowRatio: (ms, by) =>
+      `1 - ${sumBy(by, union(`${histogram}_bucket`, [le(ms)], rated))} / ${sumBy(by, union(`${histogram}_count`, [], rated))}`,
     errorsIncrease: (by, window) =>
       sumBy(
         by,

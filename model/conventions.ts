@@ -163,8 +163,16 @@ export function spanDurationBucketsMs(model: SystemModel): number[] {
  * stores integer bounds as "1.0" where Prometheus 2 kept "1", so integers match both.
  */
 export function leMatcher(thresholdMs: number): string {
+  const b = leBound(thresholdMs);
+  return `le${b.regex ? '=~' : '='}"${b.value.replace(/\\/g, '\\\\')}"`;
+}
+
+/** The `le` label value of a threshold's bucket (leMatcher): a regex for integer seconds. */
+export function leBound(thresholdMs: number): { regex: boolean; value: string } {
   const seconds = thresholdMs / 1000;
-  return Number.isInteger(seconds) ? `le=~"${seconds}(\\\\.0)?"` : `le="${seconds}"`;
+  return Number.isInteger(seconds)
+    ? { regex: true, value: `${seconds}(\\.0)?` }
+    : { regex: false, value: `${seconds}` };
 }
 
 export const SPAN_KIND_SERVER = 'SPAN_KIND_SERVER';
