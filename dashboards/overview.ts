@@ -20,13 +20,15 @@ import {
   workSpanKind,
 } from '../model/conventions.js';
 import type { ServiceModel, SystemModel } from '../model/schema.js';
+import { sloOf } from '../model/schema.js';
 import type { DashboardSettings } from './common.js';
 import { baseDashboard, externalLink, jaegerSearchUrl, kibanaDiscoverUrl } from './common.js';
 import { overviewUid } from './identity.js';
-import { errorLevels, latencyLevels } from './levels.js';
+import { BURN_LEVELS, FAST_BURN, budgetOf, errorLevels, latencyLevels } from './levels.js';
+import type { Column } from './panels.js';
 import { badAbove, goodFrom, stat, table, timeseries } from './panels.js';
 import type { Matcher } from './promql.js';
-import { eq, re, selector } from './promql.js';
+import { eq, overBudget, re, selector } from './promql.js';
 import { activeAlerts, collectorQueries, redColumns, spanRed } from './queries.js';
 import { workOf } from './service.js';
 
@@ -65,6 +67,25 @@ function workNouns(services: readonly ServiceModel[]): string {
   const last = nouns.pop()!;
   const text = nouns.length === 0 ? last : `${nouns.join(', ')} or ${last.toLowerCase()}`;
   return text.charAt(0) + text.slice(1).toLowerCase();
+}
+
+/** The table's columns with the burn columns: error budget burn after the error ratio, latency last. */
+function withBurn(columns: Column[], errorBurn: Column[], latencyBurn: Column[]): Column[] {
+  const at = columns.findIndex((c) => c.header === 'Error ratio') + 1;
+  return [...columns.slice(0, at), ...errorBurn, ...columns.slice(at), ...latencyBurn];
+}
+
+/** Unit of a burn rate: how many times faster than its SLO allows a service spends its budget. */
+const BURN_UNIT = 'suffix:x';
+
+/** Services grouped by a key (their objective), in model order, each group once. */
+function groupBy<K>(
+  services: readonly ServiceModel[],
+  key: (x: ServiceModel) => K,
+): ServiceModel[][] {
+  const groups = new Map<K, ServiceModel[]>();
+  for (const x of services) groups.set(key(x), [...(groups.get(key(x)) ?? []), x]);
+  return [...groups.values()];
 }
 
 export function overviewDashboard(model: SystemModel, s: DashboardSettings): DashboardBuilder {
@@ -148,8 +169,73 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     [SPAN_KIND_CONSUMER]: `${kindWords[SPAN_KIND_CONSUMER]} (consumer spans of workers)`,
     [SPAN_KIND_PRODUCER]: 'published task (producer spans of schedulers)',
   };
-  const errors = errorLevels(model.slo);
-  const latency = latencyLevels(model.slo);
+  // Each line against its own service's SLO (sloOf), as its own dashboard and its alerts are. A
+  // column or graph has one set of levels for all its lines: while the services it shows share
+  // an objective, its levels are that objective's, and the ratios and latencies are coloured as
+  // they always were (the common case: no service sets an SLO of its own). Where they differ, the
+  // levels of one would misjudge another (a 0.3% error ratio is within 99.5% and over 99.9%): the
+  // overview then shows each service's burn rate, its bad share over its own budget, which one
+  // set of levels reads right for all (1x: on budget; FAST_BURN: the page of the burn-rate
+  // alerts), and leaves the ratio or latency beside it uncoloured.
+  const sloServices = model.services.filter((x) => !x.scheduler);
+  const webServices = model.services.filter((x) => workSpanKind(x) === SPAN_KIND_SERVER);
+  const workerServices = model.services.filter((x) => workSpanKind(x) === SPAN_KIND_CONSUMER);
+  const sloOfAll = (services: readonly ServiceModel[]) =>
+    sloOf(model, services[0] ?? model.services[0]!);
+  const availabilityOf = (x: ServiceModel) => sloOf(model, x).availability;
+  const thresholdOf = (x: ServiceModel) => sloOf(model, x).latencyThresholdMs;
+  // Error ratios: web services' and workers' share the Error ratio graph, so one decision for both.
+  const errorsBurn = groupBy(sloServices, availabilityOf).length > 1;
+  // Latency levels are the threshold's alone (latencyLevels): a latency target of its own does not
+  // make a service's p95 read differently.
+  const latencyBurn = groupBy(webServices, thresholdOf).length > 1;
+  const errors = errorsBurn ? undefined : errorLevels(sloOfAll(sloServices));
+  const latency = latencyBurn ? undefined : latencyLevels(sloOfAll(webServices));
+  // The selections of these services' own lines, as `own` above (server spans of web services,
+  // consumer spans of workers).
+  const ownSelections = (services: readonly ServiceModel[]): Matcher[][] => {
+    const names = (kind: string) =>
+      services.filter((x) => workSpanKind(x) === kind).map((x) => x.name);
+    return [SPAN_KIND_SERVER, SPAN_KIND_CONSUMER]
+      .filter((kind) => names(kind).length > 0)
+      .map((kind) => own(names(kind), kind));
+  };
+  /** Error ratio over each service's own error budget (1 - availability). */
+  const errorBurn = (services: readonly ServiceModel[]) =>
+    overBudget(
+      groupBy(services, availabilityOf).map((g) => ({
+        ratio: spanRed(...ownSelections(g)).errorRatio([SVC]),
+        budget: budgetOf(availabilityOf(g[0]!)),
+      })),
+    );
+  /** Share slower than each web service's own threshold, over its own latency budget. */
+  const latencyBurnExpr = () =>
+    overBudget(
+      groupBy(webServices, (x) => `${thresholdOf(x)} ${sloOf(model, x).latencyTarget}`).map(
+        (g) => ({
+          ratio: spanRed(...ownSelections(g)).slowRatio(thresholdOf(g[0]!), [SVC]),
+          budget: budgetOf(sloOf(model, g[0]!).latencyTarget),
+        }),
+      ),
+    );
+  const burnMeans = `1x spends the budget exactly as fast as the SLO allows over 30 days; orange from 1x, red from ${FAST_BURN}x (the fast burn that pages)`;
+  const errorBurnColumn = (services: readonly ServiceModel[]): Column[] =>
+    errorsBurn
+      ? [
+          {
+            header: 'Error budget burn',
+            expr: errorBurn(services),
+            unit: BURN_UNIT,
+            levels: BURN_LEVELS,
+          },
+        ]
+      : [];
+  const errorColumnsText = errorsBurn
+    ? ` Error budget burn: the share that failed over the service's own error budget (1 - its availability SLO); ${burnMeans}. The error ratio is not coloured: the services' availability SLOs differ.`
+    : '';
+  const latencyColumnsText = latencyBurn
+    ? ` Latency budget burn: the share slower than the service's own latency threshold over its latency budget (1 - its latency target); ${burnMeans}. p95/p99 are not coloured: the services' latency thresholds differ.`
+    : '';
   const legend = `{{${SVC}}}`;
   const jobs = [SCRAPE_JOBS.collectorSelf, SCRAPE_JOBS.collectorExporter];
 
@@ -185,7 +271,7 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   const health = {
     labels: [SVC],
     labelHeaders: { [SVC]: 'Service' },
-    sortBy: 'Error ratio',
+    sortBy: errorsBurn ? 'Error budget burn' : 'Error ratio',
     links: [
       {
         title: 'Traces of ${__data.fields.Service}',
@@ -202,8 +288,21 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     b.withPanel(
       table(
         'Service health',
-        `Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics).${webOnly ? '' : ` Web services; ${others} in the ${tablesBelow} below.`} Click a service for its traces.`,
-        redColumns(spanRed(...requestSelections), [SVC], { errors, latency }, 'Requests/s'),
+        `Per service, now: server requests per second, share that failed, and p95/p99 latency (span metrics).${webOnly ? '' : ` Web services; ${others} in the ${tablesBelow} below.`}${errorColumnsText}${latencyColumnsText} Click a service for its traces.`,
+        withBurn(
+          redColumns(spanRed(...requestSelections), [SVC], { errors, latency }, 'Requests/s'),
+          errorBurnColumn(webServices),
+          latencyBurn
+            ? [
+                {
+                  header: 'Latency budget burn',
+                  expr: latencyBurnExpr(),
+                  unit: BURN_UNIT,
+                  levels: BURN_LEVELS,
+                },
+              ]
+            : [],
+        ),
         health,
       ),
     );
@@ -217,8 +316,12 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     b.withPanel(
       table(
         'Worker health',
-        `Per service, now: ${workerNouns.toLowerCase()} per second, share that failed, and p95/p99 duration (span metrics).${whatWorkers} Durations are not coloured: ${noThresholdWhy}. Click a service for its traces.`,
-        redColumns(spanRed(...workerSelections), [SVC], { errors }, `${workerNouns}/s`),
+        `Per service, now: ${workerNouns.toLowerCase()} per second, share that failed, and p95/p99 duration (span metrics).${whatWorkers}${errorColumnsText} Durations are not coloured: ${noThresholdWhy}. Click a service for its traces.`,
+        withBurn(
+          redColumns(spanRed(...workerSelections), [SVC], { errors }, `${workerNouns}/s`),
+          errorBurnColumn(workerServices),
+          [],
+        ),
         health,
       ),
     );
@@ -256,13 +359,22 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     const sloNouns = workNouns(
       model.services.filter((x) => workSpanKind(x) !== SPAN_KIND_PRODUCER),
     ).toLowerCase();
+    const schedulersBeside =
+      schedulers.length === 0 ? '' : ' Schedulers in the graph beside, without these levels.';
     b.withPanel(
-      timeseries(
-        'Error ratio',
-        `Share of ${webOnly ? 'server requests' : sloNouns} that failed (span status ERROR), per service.${whatWeb}${whatWorkers}${schedulers.length === 0 ? '' : ' Schedulers in the graph beside, without these levels.'} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
-        [{ expr: spanRed(...sloSelections).errorRatio([SVC]), legend }],
-        { unit: 'percentunit', min: 0, levels: errors, span },
-      ),
+      errorsBurn
+        ? timeseries(
+            'Error budget burn',
+            `Share of ${webOnly ? 'server requests' : sloNouns} that failed (span status ERROR) over the service's own error budget (1 - its availability SLO), per service: the services' availability SLOs differ, and one set of levels reads every line right as a burn rate.${whatWeb}${whatWorkers}${schedulersBeside} ${burnMeans}. The error ratios are in the tables above.`,
+            [{ expr: errorBurn(sloServices), legend }],
+            { unit: BURN_UNIT, min: 0, levels: BURN_LEVELS, span },
+          )
+        : timeseries(
+            'Error ratio',
+            `Share of ${webOnly ? 'server requests' : sloNouns} that failed (span status ERROR), per service.${whatWeb}${whatWorkers}${schedulersBeside} Orange: the error budget of the availability SLO; red: 14.4 times it (a fast burn).`,
+            [{ expr: spanRed(...sloSelections).errorRatio([SVC]), legend }],
+            { unit: 'percentunit', min: 0, levels: errors, span },
+          ),
     );
   }
   if (schedulerSelections.length > 0) {
@@ -284,21 +396,36 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
     const durationsApart = webOnly
       ? ''
       : ` Web services; ${others} in the graphs below, without the threshold.`;
+    // Thresholds that differ cannot be one line across a graph: the latencies are then drawn
+    // without it, and a third graph gives each service's latency budget burn.
+    const latencyColours = latencyBurn
+      ? " Not coloured: the services' latency thresholds differ; the Latency budget burn graph reads each against its own."
+      : ' Orange: the latency SLO threshold; red: twice it.';
     b.withPanel(
       timeseries(
         'p95 latency',
-        `Server request latency, 95th percentile, per service.${durationsApart} Orange: the latency SLO threshold; red: twice it.`,
+        `Server request latency, 95th percentile, per service.${durationsApart}${latencyColours}`,
         [{ expr: requests.quantile(0.95, [SVC]), legend }],
-        { unit: 's', min: 0, levels: latency },
+        { unit: 's', min: 0, levels: latency, ...(latencyBurn ? { span: 8 } : {}) },
       ),
     ).withPanel(
       timeseries(
         'p99 latency',
-        `Server request latency, 99th percentile, per service.${durationsApart}`,
+        `Server request latency, 99th percentile, per service.${durationsApart}${latencyBurn ? latencyColours : ''}`,
         [{ expr: requests.quantile(0.99, [SVC]), legend }],
-        { unit: 's', min: 0, levels: latency },
+        { unit: 's', min: 0, levels: latency, ...(latencyBurn ? { span: 8 } : {}) },
       ),
     );
+    if (latencyBurn) {
+      b.withPanel(
+        timeseries(
+          'Latency budget burn',
+          `Share of server requests slower than the service's own latency SLO threshold, over its latency budget (1 - its latency target), per service.${durationsApart} ${burnMeans}.`,
+          [{ expr: latencyBurnExpr(), legend }],
+          { unit: BURN_UNIT, min: 0, levels: BURN_LEVELS, span: 8 },
+        ),
+      );
+    }
   }
   if (taskSelections.length > 0) {
     const tasks = spanRed(...taskSelections);

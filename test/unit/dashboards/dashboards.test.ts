@@ -29,6 +29,15 @@ import { panelQueries } from '../../support/dashboard-queries.js';
 
 const FIXTURE = 'test/fixtures/models/shop.obs.yaml';
 const shop = (): SystemModel => parseModel(readFileSync(FIXTURE, 'utf8'), FIXTURE);
+/**
+ * The shop with one SLO for all (its order-service sets none of its own): the overview's levels
+ * are then that SLO's, and its error ratios and latencies are coloured by them.
+ */
+const shared = (): SystemModel => {
+  const m = shop();
+  m.services = m.services.map(({ slo: _own, ...x }) => x);
+  return m;
+};
 
 interface Panel {
   id?: number;
@@ -150,6 +159,40 @@ function kindsCounted(expr: string, service: string): string[] {
   return [...kinds].sort();
 }
 
+/** The operands of a query's top-level `or`s (those inside parentheses are left alone). */
+function orTerms(expr: string): string[] {
+  const terms: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < expr.length; i++) {
+    const c = expr[i];
+    if (c === '(' || c === '{' || c === '[') depth++;
+    else if (c === ')' || c === '}' || c === ']') depth--;
+    else if (depth === 0 && expr.startsWith(' or ', i)) {
+      terms.push(expr.slice(start, i));
+      start = i + 4;
+    }
+  }
+  return [...terms, expr.slice(start)];
+}
+
+/**
+ * The budget each service's line of a burn-rate query is divided by (each `or` operand is a
+ * group's ratio over its budget), and the `le` buckets it reads slow requests from.
+ */
+function budgetsOf(expr: string, services: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const term of orTerms(expr)) {
+    const budget = /\) \/ ([\d.]+)$/.exec(term)?.[1] ?? '?';
+    const le = [...new Set([...term.matchAll(/le=~?"([^"]*)"/g)].map((x) => x[1]))];
+    for (const s of services)
+      if (kindsCounted(term, s).length > 0)
+        out[s] =
+          `${s in out ? `${out[s]} and ` : ''}${budget}${le.length > 0 ? ` le=${le.join(',')}` : ''}`;
+  }
+  return out;
+}
+
 describe('dashboards generated from the shop model', () => {
   const model = shop();
   const built = buildDashboards(model);
@@ -254,9 +297,11 @@ describe('dashboards generated from the shop model', () => {
       expect.arrayContaining([
         'Service health',
         'Request rate',
-        'Error ratio',
+        // The shop's order-service has an SLO of its own: errors and latency as burn rates.
+        'Error budget burn',
         'p95 latency',
         'p99 latency',
+        'Latency budget burn',
         'Top failing operations',
         'Active alerts',
         'Spans received',
@@ -272,10 +317,20 @@ describe('dashboards generated from the shop model', () => {
   });
 
   it('error ratios are 0, not empty, when a service has no failed requests', () => {
-    const q = panelQueries(byTitle('shop / Overview')).find((x) => x.panel === 'Error ratio')!;
+    const overview = (m: SystemModel) =>
+      buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!.json;
+    const q = panelQueries(overview(shared())).find((x) => x.panel === 'Error ratio')!;
     expect(q.expr).toMatch(
       /^\(sum by \(service_name\) \(.*STATUS_CODE_ERROR.*\) or sum by \(service_name\) \(.*\) \* 0\) \/ sum by/,
     );
+    // So are burn rates: each group's ratio, over its budget.
+    const burn = panelQueries(overview(shop())).find((x) => x.panel === 'Error budget burn')!;
+    const terms = orTerms(burn.expr);
+    expect(terms).toHaveLength(2);
+    for (const t of terms)
+      expect(t).toMatch(
+        /^\(\(sum by \(service_name\) \(.*STATUS_CODE_ERROR.*\) or sum by \(service_name\) \(.*\) \* 0\) \/ sum by .*\) \/ [\d.]+$/,
+      );
   });
 
   it('service dashboards have the rows their model calls for', () => {
@@ -493,7 +548,7 @@ describe('dashboards generated from the shop model', () => {
   });
 
   it("the overview's line of a worker counts what its own dashboard counts, not its server spans", () => {
-    const m = shop();
+    const m = shared();
     // A Celery worker may serve a few server spans too (a health check, a Flower endpoint).
     m.services[0] = celery(m.services[0]!, 'worker', { libraries: ['celery', 'requests'] });
     m.services[1] = celery(m.services[1]!, 'beat');
@@ -570,7 +625,7 @@ describe('dashboards generated from the shop model', () => {
           });
         });
     };
-    const m = shop();
+    const m = shared();
     m.services[0] = celery(m.services[0]!, 'worker', { libraries: ['celery', 'requests'] });
     const cols = columns(m);
     const takes = (service: string) => (c: { expr: string }) =>
@@ -630,14 +685,14 @@ describe('dashboards generated from the shop model', () => {
         }));
     };
     // Web services only: the two latency graphs, with the threshold, as before workers.
-    const web = graphs(shop());
+    const web = graphs(shared());
     expect(web.map((g) => g.title)).toEqual(['p95 latency', 'p99 latency']);
     for (const g of web) {
       expect(g.services).toEqual(['gateway', 'catalog', 'order-service']);
       expect(g.line).toBe('dashed');
     }
 
-    const m = shop();
+    const m = shared();
     m.services[0] = celery(m.services[0]!, 'worker', { libraries: ['celery', 'requests'] });
     // The threshold line runs across the whole graph: no worker line may be drawn against it.
     expect(graphs(m)).toEqual([
@@ -707,12 +762,12 @@ describe('dashboards generated from the shop model', () => {
     };
 
     // Web services only: one kind, no Kind column, as before workers.
-    const web = failing(shop());
+    const web = failing(shared());
     expect(web.columns).toEqual(['Service', 'Operation', 'Failed requests']);
     expect(web.expr).toContain('sum by (service_name, span_name) (');
     expect(web.texts).toEqual({});
 
-    const m = shop();
+    const m = shared();
     m.services[0] = celery(m.services[0]!, 'worker');
     const withWorker = failing(m);
     // The rows keep their span kind, shown as a word.
@@ -758,11 +813,11 @@ describe('dashboards generated from the shop model', () => {
       const titles = panelsOf(overview.json).map((p) => p.title);
       return { names, titles };
     };
-    const web = headers(shop());
+    const web = headers(shared());
     expect(web.names).toEqual(expect.arrayContaining(['Requests/s', 'Failed requests']));
     expect(web.titles).toContain('Request rate');
 
-    const m = shop();
+    const m = shared();
     m.services[0] = celery(m.services[0]!, 'worker');
     const withTasks = headers(m);
     // Each health table has one kind of line; the failing operations have both.
@@ -810,7 +865,7 @@ describe('dashboards generated from the shop model', () => {
     });
 
     // Web services only: as before workers.
-    const web = texts(shop());
+    const web = texts(shared());
     expect(web.dashboard).toMatch(/^Every service of shop: request rate, errors and latency /);
     expect(web.of('Request rate')).toBe('Server requests per second, per service.');
     expect(web.of('Error ratio')).toMatch(
@@ -818,7 +873,7 @@ describe('dashboards generated from the shop model', () => {
     );
 
     // Workers only: no line is a server request.
-    const m = shop();
+    const m = shared();
     m.services = [worker(m.services[0]!)];
     const tasks = texts(m);
     expect(tasks.dashboard).toMatch(
@@ -840,7 +895,7 @@ describe('dashboards generated from the shop model', () => {
     );
 
     // Schedulers only: publishes, which are not tasks run for minutes.
-    m.services = [beat(shop().services[0]!)];
+    m.services = [beat(shared().services[0]!)];
     const published = texts(m);
     expect(published.of('Rate: published tasks')).toBe(
       'Published tasks per second, per service. Schedulers: the tasks they publish (producer spans).',
@@ -852,7 +907,7 @@ describe('dashboards generated from the shop model', () => {
     }
 
     // Web services, workers and schedulers: each kind is said.
-    const all = shop();
+    const all = shared();
     all.services[0] = worker(all.services[0]!);
     all.services[1] = beat(all.services[1]!);
     expect(texts(all).of('Rate: requests, tasks or published tasks')).toBe(
@@ -892,7 +947,7 @@ describe('dashboards generated from the shop model', () => {
             };
           }),
       );
-    const m = shop();
+    const m = shared();
     m.services[0] = celery(m.services[0]!, 'worker');
     m.services[1] = celery(m.services[1]!, 'beat', {
       dependencies: [{ kind: 'redis', target: 'redis:6379' }, ...m.services[1]!.dependencies],
@@ -962,6 +1017,172 @@ describe('dashboards generated from the shop model', () => {
       0.25,
       0.5,
     ]);
+  });
+
+  /**
+   * What the overview colours: per table column and per graph, its query, unit and the threshold
+   * values it is coloured by (undefined: not coloured), and the column a table sorts by.
+   */
+  const overviewColours = (m: SystemModel) => {
+    const o = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!.json;
+    return (panelsOf(o) as (TablePanel & { options?: { sortBy?: { displayName: string }[] } })[])
+      .filter(
+        (p) => (p.type === 'table' && p.title!.endsWith(' health')) || p.type === 'timeseries',
+      )
+      .flatMap((p) => {
+        if (p.type === 'timeseries') {
+          const d = p.fieldConfig?.defaults;
+          const dashed = d?.custom?.thresholdsStyle?.mode === 'dashed';
+          return [
+            {
+              panel: p.title!,
+              header: '',
+              expr: p.targets?.[0]?.expr ?? '',
+              unit: d?.unit,
+              steps: dashed ? d?.thresholds?.steps?.map((x) => x.value) : undefined,
+              sortBy: undefined as string | undefined,
+            },
+          ];
+        }
+        const rename =
+          p.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {};
+        return (p.fieldConfig?.overrides ?? []).map((o) => {
+          const header = String(o.matcher.options);
+          const field = Object.keys(rename).find((k) => rename[k] === header);
+          const refId = field === 'Value' ? 'A' : field?.replace('Value #', '');
+          const prop = (id: string) => o.properties.find((x) => x.id === id)?.value;
+          const th = prop('thresholds') as { steps: { value: number | null }[] } | undefined;
+          return {
+            panel: p.title!,
+            header,
+            expr: p.targets?.find((t) => t.refId === refId)?.expr ?? '',
+            unit: prop('unit') as string | undefined,
+            steps: th?.steps.map((x) => x.value),
+            sortBy: p.options?.sortBy?.[0]?.displayName,
+          };
+        });
+      });
+  };
+  const BURN = [null, 1, 14.4];
+
+  it("reads each service against its own SLO where the services' SLOs differ: burn rates, one set of levels for all", () => {
+    // The shop's order-service: 99.9% under 250 ms for 99% of requests; the others the system's
+    // 99.5% under 500 ms for 95%.
+    const all = ['gateway', 'catalog', 'order-service'];
+    const cols = overviewColours(shop());
+    const health = cols.filter((c) => c.panel === 'Service health');
+    expect(health.map((c) => [c.header, c.unit, c.steps])).toEqual([
+      ['Requests/s', 'reqps', undefined],
+      // One set of levels cannot read 0.3% right for both 99.5% and 99.9%: not coloured.
+      ['Error ratio', 'percentunit', undefined],
+      ['Error budget burn', 'suffix:x', BURN],
+      // Nor can one threshold line be 250 ms and 500 ms.
+      ['p95', 's', undefined],
+      ['p99', 's', undefined],
+      ['Latency budget burn', 'suffix:x', BURN],
+    ]);
+    // The service furthest over its own budget first.
+    expect(health[0]!.sortBy).toBe('Error budget burn');
+    // Each service's ratio over its own budget, as its burn-rate alerts have it.
+    const errors = health.find((c) => c.header === 'Error budget burn')!.expr;
+    expect(budgetsOf(errors, all)).toEqual({
+      gateway: '0.005',
+      catalog: '0.005',
+      'order-service': '0.001',
+    });
+    const latency = health.find((c) => c.header === 'Latency budget burn')!.expr;
+    expect(budgetsOf(latency, all)).toEqual({
+      gateway: '0.05 le=0.5',
+      catalog: '0.05 le=0.5',
+      'order-service': '0.01 le=0.25',
+    });
+    // The share slower than the threshold: 1 minus the share within it, divided as a whole.
+    expect(orTerms(latency)[1]).toMatch(
+      /^\(1 - sum by \(service_name\) \(rate\(traces_span_metrics_duration_seconds_bucket\{.*le="0\.25"\}.*\)\) \/ sum by \(service_name\) \(rate\(traces_span_metrics_duration_seconds_count\{.*\)\) \/ 0\.01$/,
+    );
+
+    // The graphs: the same burn rates under the same levels; latencies without a threshold line.
+    const graphs = cols.filter(
+      (c) =>
+        c.header === '' &&
+        [METRICS.spanCalls, METRICS.spanDuration].some((x) => c.expr.includes(x)) &&
+        c.panel !== 'Request rate',
+    );
+    expect(graphs.map((g) => [g.panel, g.unit, g.steps])).toEqual([
+      ['Error budget burn', 'suffix:x', BURN],
+      ['p95 latency', 's', undefined],
+      ['p99 latency', 's', undefined],
+      ['Latency budget burn', 'suffix:x', BURN],
+    ]);
+    expect(graphs[0]!.expr).toBe(errors);
+    expect(graphs[3]!.expr).toBe(latency);
+
+    // Where only availabilities differ, latencies keep their threshold, and the other way round.
+    const m = shop();
+    m.services[2] = { ...m.services[2]!, slo: { ...m.slo, availability: 0.999 } };
+    expect(overviewColours(m).map((c) => c.header || c.panel)).toEqual(
+      expect.arrayContaining(['Error budget burn', 'p95 latency']),
+    );
+    expect(overviewColours(m).find((c) => c.panel === 'p95 latency')!.steps).toEqual([
+      null,
+      0.5,
+      1,
+    ]);
+    m.services[2] = { ...m.services[2], slo: { ...m.slo, latencyThresholdMs: 250 } };
+    const latencyOnly = overviewColours(m);
+    expect(latencyOnly.find((c) => c.panel === 'Error ratio')!.steps).toEqual([null, 0.005, 0.072]);
+    expect(latencyOnly.some((c) => c.panel === 'Error budget burn')).toBe(false);
+    expect(latencyOnly.find((c) => c.panel === 'Latency budget burn')!.steps).toEqual(BURN);
+  });
+
+  it("keeps the overview's ratios and latencies, by the services' own shared SLO, while their SLOs agree", () => {
+    // No service sets its own: the system's levels, no burn rate anywhere.
+    const cols = overviewColours(shared());
+    expect(cols.filter((c) => /burn/i.test(c.header + c.panel))).toEqual([]);
+    expect(cols.find((c) => c.panel === 'Error ratio')!.steps).toEqual([null, 0.005, 0.072]);
+    // A latency target of its own leaves the threshold, and so the levels, as they are.
+    const m = shared();
+    m.services[2] = { ...m.services[2]!, slo: { ...m.slo, latencyTarget: 0.99 } };
+    expect(overviewColours(m)).toEqual(cols);
+    // Every service that has an SLO sets the same one: its levels, not the system's unused one.
+    m.services = m.services.map((x) => ({
+      ...x,
+      slo: { availability: 0.999, latencyThresholdMs: 250, latencyTarget: 0.99 },
+    }));
+    const own = overviewColours(m);
+    expect(own.find((c) => c.panel === 'Error ratio')!.steps).toEqual([null, 0.001, 0.0144]);
+    expect(own.find((c) => c.panel === 'p95 latency')!.steps).toEqual([null, 0.25, 0.5]);
+  });
+
+  it("burns a worker's errors against its own availability SLO, and leaves a scheduler out, which has none", () => {
+    const m = shop();
+    m.services[0] = celery(m.services[0]!, 'worker', {
+      slo: { ...m.slo, availability: 0.99 },
+    });
+    // A scheduler's own SLO is not about what it does: it changes nothing.
+    m.services[1] = celery(m.services[1]!, 'beat', { slo: { ...m.slo, availability: 0.9 } });
+    const cols = overviewColours(m);
+    const worker = cols.filter((c) => c.panel === 'Worker health');
+    expect(worker.map((c) => [c.header, c.steps])).toEqual([
+      ['Tasks/s', undefined],
+      ['Error ratio', undefined],
+      ['Error budget burn', BURN],
+      ['p95', undefined],
+      ['p99', undefined],
+    ]);
+    const all = ['gateway', 'catalog', 'order-service'];
+    expect(budgetsOf(worker.find((c) => c.header === 'Error budget burn')!.expr, all)).toEqual({
+      gateway: '0.01',
+    });
+    const graph = cols.find((c) => c.panel === 'Error budget burn')!;
+    expect(budgetsOf(graph.expr, all)).toEqual({ gateway: '0.01', 'order-service': '0.001' });
+    expect(kindsCounted(graph.expr, 'gateway')).toEqual(['SPAN_KIND_CONSUMER']);
+    for (const c of cols.filter(
+      (x) => x.panel.startsWith('Scheduler') || x.panel.endsWith('published tasks'),
+    ))
+      expect(c.steps, `${c.panel} ${c.header}`).toBeUndefined();
+    // The one web service left is read against its own latency threshold, not the system's.
+    expect(cols.find((c) => c.panel === 'p95 latency')!.steps).toEqual([null, 0.25, 0.5]);
   });
 
   it('links each service to its traces in Jaeger and its logs in Kibana', () => {
