@@ -174,7 +174,9 @@ export const Service = z
       .default([])
       .describe('Detected libraries that have an OpenTelemetry instrumentation.'),
     dependencies: z.array(Dependency).default([]).describe('What the service talks to.'),
-    slo: Slo.optional().describe('Overrides the system-wide SLO for this service.'),
+    slo: Slo.optional().describe(
+      "Overrides the system-wide SLO for this service: its dashboard, alerts and its line in the overview (where services' SLOs differ, the overview shows each one's budget burn, coloured from 1x and 14.4x).",
+    ),
   })
   .strict();
 
