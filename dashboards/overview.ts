@@ -180,8 +180,9 @@ export function overviewDashboard(model: SystemModel, s: DashboardSettings): Das
   const sloServices = model.services.filter((x) => !x.scheduler);
   const webServices = model.services.filter((x) => workSpanKind(x) === SPAN_KIND_SERVER);
   const workerServices = model.services.filter((x) => workSpanKind(x) === SPAN_KIND_CONSUMER);
+  // The SLO these services share (no service: no line is coloured by it).
   const sloOfAll = (services: readonly ServiceModel[]) =>
-    sloOf(model, services[0] ?? model.services[0]!);
+    services[0] ? sloOf(model, services[0]) : model.slo;
   const availabilityOf = (x: ServiceModel) => sloOf(model, x).availability;
   const thresholdOf = (x: ServiceModel) => sloOf(model, x).latencyThresholdMs;
   // Error ratios: web services' and workers' share the Error ratio graph, so one decision for both.
