@@ -2,19 +2,19 @@
  * The reading stage of `obs analyze logs`: one input file, line by line, into log records.
  *
  * Reads the lines (core/lines.ts), skips empty and binary ones, learns the file's header from its
- * first lines (header.ts), turns each line into records (records.ts; plain-text lines by their
- * digit shape, line-cache.ts) and hands them, in order, to a `RecordSink`, counting what it saw in
- * the file's `InputSummary`. It holds no state across files, so it runs the same in every thread
+ * first lines (header-sample.ts), turns each line into records (records.ts; plain-text lines by
+ * their digit shape, line-cache.ts) and hands them, in order, to a `RecordSink`, counting what it
+ * saw in the file's `InputSummary`. It holds no state across files, so it runs the same in every thread
  * that mines a part of the input (parts.ts).
  */
 import { MAX_JSON_LINE_BYTES, cutLine, readLines } from '../../core/lines.js';
 import type { ByteRange, LineStats } from '../../core/lines.js';
-import { compileLogFormat, isShaped, learnHeader } from './header.js';
+import { compileLogFormat, learnHeader } from './header.js';
+import { HeaderSample } from './header-sample.js';
 import { LineCache } from './line-cache.js';
 import type { KnownLine, ShapeIds } from './line-cache.js';
 import {
   isBinaryLine,
-  learnFileHeader,
   parseLine,
   parseUnlessPlain,
   withoutTerminalCodes,
@@ -116,8 +116,6 @@ export async function readLogFile(
     time: createTimeParser(),
   };
   let stats: LineStats | undefined;
-  let pending: { line: string; no: number }[] | undefined =
-    opts.logFormat === undefined ? [] : undefined;
 
   // Plain-text lines by shape, once the header is known (not for a --log-format's).
   let shapes: LineCache | undefined;
@@ -183,35 +181,12 @@ export async function readLogFile(
     joiner.other(() => parsed.records.forEach((r, i) => sink.record(r, no, i === 0, -1)), stream);
   };
 
-  const useHeaderOf = (sample: string[]): void => {
-    ctx.header = learnFileHeader(sample, opts.headerSample * 4);
-    shapes = isShaped(ctx.header) ? new LineCache(ctx.header, ids) : undefined;
-    joiner.shaped = shapes !== undefined && ctx.header.perLine !== true;
-  };
-  const learn = (): void => {
-    if (pending === undefined) return;
-    useHeaderOf(pending.map((p) => p.line));
-    const lines = pending;
-    pending = undefined;
-    for (const p of lines) handle(p.line, p.no);
-  };
-  if (pending !== undefined && range !== undefined && range.start > 0) {
-    // A later part of a file has the header of the file's first lines, as its first part has.
-    const head: string[] = [];
-    for await (const batch of readLines(file, { maxLineBytes: MAX_JSON_LINE_BYTES })) {
-      head.push(...batch.lines.slice(0, opts.headerSample - head.length));
-      if (head.length >= opts.headerSample) break;
-    }
-    useHeaderOf(head);
-    pending = undefined;
-  }
-
-  const take = (line: string, no: number): void => {
-    if (pending !== undefined) {
-      pending.push({ line, no });
-      if (pending.length >= opts.headerSample) learn();
-    } else handle(line, no);
-  };
+  // The file's first lines wait for its header, learned from them (else --log-format's).
+  const sample = new HeaderSample(opts.headerSample, ctx, joiner, handle, (shaped) => {
+    shapes = shaped !== undefined ? new LineCache(shaped, ids) : undefined;
+  });
+  if (opts.logFormat !== undefined) sample.given();
+  else if (range !== undefined && range.start > 0) await sample.learnFromStartOf(file);
   // A file that opens with a lone `{` may be one pretty-printed JSON document (an OTLP logs export
   // through `jq .`): its lines are held, up to a JSON line's limit, and read as one line if they
   // parse; otherwise line by line, as any file.
@@ -220,7 +195,7 @@ export async function readLogFile(
   const release = (): void => {
     const d = doc;
     doc = undefined;
-    if (d !== undefined) d.lines.forEach((l, k) => take(l, d.first + k));
+    if (d !== undefined) d.lines.forEach((l, k) => sample.take(l, d.first + k));
   };
 
   let cutTextLines = 0;
@@ -256,21 +231,21 @@ export async function readLogFile(
           continue;
         }
       }
-      take(line, no);
+      sample.take(line, no);
     }
     await sink.read(batch.lines.length);
   }
   if (doc !== undefined) {
     const text = doc.lines.join('\n');
     if (isJsonObject(text)) {
-      learn();
+      sample.learn();
       // One record source: counted as one line here, the rest of its lines as empty of records.
       handle(text, doc.first);
       summary.lines += doc.lines.length - 1;
       doc = undefined;
     } else release();
   }
-  learn();
+  sample.learn();
   joiner.flush();
   summary.header = ctx.header.description;
   if (stats !== undefined) {

@@ -19,7 +19,7 @@ import {
   withoutTerminalCodes,
 } from '../../logs/records.js';
 import type { LogRecord, ParseContext } from '../../logs/records.js';
-import { isShaped } from '../../logs/header.js';
+import { HeaderSample } from '../../logs/header-sample.js';
 import { dockerContainerService } from '../../logs/file-service.js';
 import { countException } from '../../logs/exceptions.js';
 import type { ExceptionTallies, ExceptionTally } from '../../logs/exceptions.js';
@@ -237,7 +237,6 @@ async function readFile(
   // `orders-api`), and the container names the records no span of the input claims.
   const container = await dockerContainerService(file);
   const ctx: ParseContext = { defaultService: '', header: learnFileHeader([]) };
-  let sample: { line: string; no: number }[] | undefined = [];
   // A stack trace is one record with the line before it (stack-traces.ts), as in `analyze logs`.
   // Of its own stream in interleaved output (`docker compose logs`).
   const joiner = new StreamJoiner<undefined>((r) => take(r), false);
@@ -310,26 +309,13 @@ async function readFile(
     }
   };
 
-  const learn = (): void => {
-    if (sample === undefined) return;
-    ctx.header = learnFileHeader(sample.map((s) => s.line));
-    joiner.shaped = isShaped(ctx.header) && ctx.header.perLine !== true;
-    const lines = sample;
-    sample = undefined;
-    for (const s of lines) handle(s.line, s.no);
-  };
-
+  // The file's first lines wait for its header, learned from them.
+  const sample = new HeaderSample(HEADER_SAMPLE, ctx, joiner, handle);
   for await (const batch of readLines(file, { maxLineBytes: MAX_JSON_LINE_BYTES })) {
-    for (let i = 0; i < batch.lines.length; i++) {
-      const no = batch.firstLine + i;
-      if (sample !== undefined) {
-        sample.push({ line: batch.lines[i]!, no });
-        if (sample.length >= HEADER_SAMPLE) learn();
-      } else handle(batch.lines[i]!, no);
-    }
+    for (let i = 0; i < batch.lines.length; i++) sample.take(batch.lines[i]!, batch.firstLine + i);
     opts.onProgress?.({ label: 'reading logs', done: side.lines, unit: 'lines' });
   }
-  learn();
+  sample.learn();
   joiner.flush();
 }
 
