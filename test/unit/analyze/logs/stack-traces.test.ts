@@ -722,6 +722,33 @@ describe('stack traces in log files', () => {
       new Map([['ValueError', { count: 1, example: 'ValueError: card declined' }]]),
     );
   });
+
+  it('joins a trace that runs past the lines the header is learned from, in both readers', async () => {
+    // The first 200 lines are held while the header is learned from them (header-sample.ts), then
+    // read; the trace starts in them and ends in the lines read after.
+    const lines = Array.from(
+      { length: 196 },
+      (_, k) => `2024-05-01 12:00:01,${String(100 + k)} INFO orders: order ${k} placed`,
+    );
+    lines.push(...pythonException('02', 9).slice(1), '2024-05-01 12:00:03,000 INFO orders: ok');
+    expect(lines[199]).toBe('    pay(order)');
+    const f = write('straddling.log', lines);
+
+    const { records, joined } = await read(f);
+    expect(records).toHaveLength(198);
+    expect(joined).toBe(6);
+    expect(records[196]).toMatchObject({
+      no: 197,
+      through: 203,
+      exception: 'ValueError: card declined',
+    });
+
+    const input = await readLogEvidenceInput([f], undefined);
+    expect(input.incident.lines).toBe(204);
+    const tallies = [...input.incident.services.values()].flatMap((s) => [...s.patterns.values()]);
+    expect(tallies.reduce((n, t) => n + t.lines, 0)).toBe(198);
+    expect(tallies.find((t) => t.errors === 1)?.exceptions?.get('ValueError')?.count).toBe(1);
+  });
 });
 
 function readHead(file: string, at: number): string {
