@@ -947,15 +947,21 @@ function loguruFields(o: Json): Json | undefined {
   };
 }
 
-/** A systemd service unit (`orders.service`, `orders@2.service`); not the user manager's. */
-const SERVICE_UNIT = /^(?!user@\d+\.service$)(.+)\.service$/;
+/**
+ * A systemd service unit (`orders.service`), its name without `.service`; for an instance of a
+ * template unit (`worker@1.service`, `worker@eu-1.service`, or the template `worker@.service`
+ * itself), the template's name (`worker`): instances are replicas of one service. Not the user
+ * manager's (`user@1000.service`), whose records a user unit names (`_SYSTEMD_USER_UNIT`).
+ */
+const SERVICE_UNIT = /^(?!user@\d+\.service$)([^@]+)(?:@[^@]*)?\.service$/;
 
 /**
  * The service of a journald record whose `SYSLOG_IDENTIFIER` is only an interpreter, a shell or
  * an app host (`python3`, as a service run as `python3 app.py` logs; `gunicorn`;
- * `GENERIC_PROGRAMS`): its service unit (a user service's `_SYSTEMD_USER_UNIT`, else `_SYSTEMD_UNIT`; `orders.service` -> `orders`; a
- * scope, `session-2.scope`, is none), else its command (`_COMM`, the file of `_EXE`), whichever
- * is not generic too. Undefined when none is: the identifier is all there is.
+ * `GENERIC_PROGRAMS`): its service unit (a user service's `_SYSTEMD_USER_UNIT`, else
+ * `_SYSTEMD_UNIT`; `orders.service` -> `orders`, an instance `worker@1.service` -> `worker`
+ * (`SERVICE_UNIT`); a scope, `session-2.scope`, is none), else its command (`_COMM`, the file
+ * of `_EXE`), whichever is not generic too. Undefined when none is: the identifier is all there is.
  */
 function journaldService(o: Json): string | undefined {
   for (const name of ['_SYSTEMD_USER_UNIT', '_SYSTEMD_UNIT']) {

@@ -306,6 +306,24 @@ describe('parseLine', () => {
       ).toBe('billing');
       expect(service(unit)).toBe(identifier);
     }
+    // An instance of a template unit is a replica of the template's service; so is a user unit's.
+    const python3 = { SYSLOG_IDENTIFIER: 'python3', ...python };
+    expect(service({ ...python3, _SYSTEMD_UNIT: 'worker@1.service' })).toBe('worker');
+    expect(service({ ...python3, _SYSTEMD_UNIT: 'worker@eu-west-1.service' })).toBe('worker');
+    // The template itself (an empty instance).
+    expect(service({ ...python3, _SYSTEMD_UNIT: 'worker@.service' })).toBe('worker');
+    expect(
+      service({
+        ...python3,
+        _SYSTEMD_UNIT: 'user@1000.service',
+        _SYSTEMD_USER_UNIT: 'sync@inbox.service',
+      }),
+    ).toBe('sync');
+    // Not a service unit, nor one without a name before its `@`: the command, else the identifier.
+    expect(service({ ...python3, _SYSTEMD_UNIT: 'worker@1.socket' })).toBe('python3');
+    expect(service({ ...python3, _SYSTEMD_UNIT: '@1.service' })).toBe('python3');
+    // An instance of an interpreter's template names nothing either.
+    expect(service({ ...python3, _SYSTEMD_UNIT: 'python3@app.service' })).toBe('python3');
     // Any other identifier names its record, as before, whatever its unit.
     expect(service({ SYSLOG_IDENTIFIER: 'sshd', _SYSTEMD_UNIT: 'ssh.service' })).toBe('sshd');
     expect(service({ SYSLOG_IDENTIFIER: 'kernel' })).toBe('kernel');
