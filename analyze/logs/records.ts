@@ -60,7 +60,11 @@ export interface LogRecord {
   exception?: string;
 }
 
-export type LineKind = 'text' | 'json' | 'logfmt' | 'otlp' | 'docker' | 'cri';
+/**
+ * The format of an input line, as the report counts lines (`InputSummary.kinds`): `rfc5424` is an
+ * RFC 5424 syslog line (`syslog5424`); a BSD syslog line is `text`, its header the file's.
+ */
+export type LineKind = 'text' | 'json' | 'logfmt' | 'otlp' | 'docker' | 'cri' | 'rfc5424';
 
 export interface ParsedLine {
   kind: LineKind;
@@ -587,7 +591,7 @@ function syslog5424(line: string, ctx: ParseContext): ParsedLine | undefined {
   // A span id alone in the structured data, beside MSG's trace id or none.
   if (record.spanId === undefined && sd.spanId !== undefined) record.spanId = sd.spanId;
   return {
-    kind: 'text',
+    kind: 'rfc5424',
     records: [record],
     headerMismatch: !h.matched,
     text: msg,

@@ -8,7 +8,10 @@ export interface InputSummary {
   role: 'incident' | 'baseline';
   /** How the header of plain-text lines was recognized (`level at field 4`, `none`, ...). */
   header: string;
-  /** Lines per format: text, json, otlp, docker, cri. */
+  /**
+   * Lines per format: text, json, logfmt, otlp, docker, cri, rfc5424 (RFC 5424 syslog; a BSD
+   * syslog line is text). A stack trace line joined to a record counts as its own line's format.
+   */
   kinds: Partial<Record<string, number>>;
   lines: number;
   records: number;

@@ -67,6 +67,8 @@ describe('readLogFile', () => {
     const { records, summary } = await read(f);
     expect(records).toHaveLength(40);
     expect(summary.headerMismatch).toBe(0);
+    // Counted as a format of their own, not as text.
+    expect(summary.kinds).toEqual({ rfc5424: 40 });
     expect(records[0]).toEqual({
       service: 'orders',
       level: 'info',

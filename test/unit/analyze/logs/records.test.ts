@@ -652,7 +652,7 @@ describe('parseLine', () => {
     const line = `<165>1 2026-11-29T22:14:15.003Z host orders 1234 ID47 ${sd} payment failed for order 42`;
     expect(isPlainText(line)).toBe(false);
     expect(parseLine(line, plain)).toEqual({
-      kind: 'text',
+      kind: 'rfc5424',
       headerMismatch: false,
       // PRI 165: facility 20 (local4), severity 5 (notice), as journald's PRIORITY 5 reads.
       records: [
