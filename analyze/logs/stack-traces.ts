@@ -178,6 +178,14 @@ export class StackTraceJoiner<T> {
     this.status = mayContinue(record) && BULLET.test(record.content);
   }
 
+  /** The held record, its first line's number, the last line joined to it, and its extra. */
+  holding(): { record: LogRecord; no: number; through: number; extra: T } | undefined {
+    const r = this.record;
+    return r === undefined
+      ? undefined
+      : { record: r, no: this.no, through: this.through, extra: this.extra as T };
+  }
+
   /** Emits the held record, if any: call before a record that is not text, and at the end. */
   flush(): void {
     const r = this.record;
@@ -333,11 +341,16 @@ export const MAX_WAITING_RECORDS = 64;
  * them (`EmitRecord`'s `joined`).
  *
  * Input without streams (`stream` undefined on every line) takes one joiner that emits at once,
- * as before; the first line that names a stream turns the rest of the input to streams (lines
- * without one are then the stream `''`).
+ * as before; the first line that names a stream turns the rest of the input to streams. Lines
+ * without one, before it and after, are the stream `''`: a record held before the first prefixed
+ * line stays open to the unprefixed lines after it. Compose and kubectl prefix every line a
+ * container writes, each line of its traces too, so an unprefixed line is no container's: it
+ * never joins a prefixed record (it is compose's own, or another program's written between).
  */
 export class StreamJoiner<T> {
   private readonly single: StackTraceJoiner<T>;
+  /** Where the single joiner's records go: out at once, or, once it is the stream `''`'s, its. */
+  private singleEmit: EmitRecord<T>;
   private streams: Map<string, Stream<T>> | undefined;
   private readonly waiting: Waiting<T>[] = [];
   private isShaped: boolean;
@@ -347,7 +360,12 @@ export class StreamJoiner<T> {
     shaped: boolean,
   ) {
     this.isShaped = shaped;
-    this.single = new StackTraceJoiner(emit, shaped);
+    this.singleEmit = emit;
+    this.single = new StackTraceJoiner<T>(
+      (r, no, through, extra, retold, joined) =>
+        this.singleEmit(r, no, through, extra, retold, joined),
+      shaped,
+    );
   }
 
   /** See `StackTraceJoiner.shaped`: the same for every stream. */
@@ -435,24 +453,49 @@ export class StreamJoiner<T> {
 
   private stream(key: string): Stream<T> {
     if (this.streams === undefined) {
-      // The first line naming a stream: what the single joiner holds came before all others.
-      this.single.flush();
       this.streams = new Map();
+      // The first line naming a stream: what the single joiner holds came before all others, and
+      // is the stream `''`'s, whose lines may go on after other streams' lines.
+      const held = this.single.holding();
+      if (held !== undefined) {
+        const s: Stream<T> = { key: '', joiner: this.single, held: undefined };
+        const w: Waiting<T> = {
+          ...held,
+          retold: false,
+          // The lines joined so far came one after another: named, as later ones may not.
+          joined:
+            held.through > held.no
+              ? Array.from({ length: held.through - held.no }, (_, i) => held.no + 1 + i)
+              : undefined,
+          done: false,
+          run: undefined,
+          stream: s,
+        };
+        s.held = w;
+        this.waiting.push(w);
+        this.singleEmit = this.closer(s);
+        this.streams.set('', s);
+      }
     }
     let s = this.streams.get(key);
     if (s === undefined) {
       const stream: Stream<T> = { key, joiner: undefined!, held: undefined };
-      stream.joiner = new StackTraceJoiner<T>((_r, _no, through, _extra, retold) => {
-        const w = stream.held!;
-        w.through = through;
-        w.retold = retold;
-        w.done = true;
-        w.stream = undefined;
-        stream.held = undefined;
-      }, this.isShaped);
+      stream.joiner = new StackTraceJoiner<T>(this.closer(stream), this.isShaped);
       this.streams.set(key, (s = stream));
     }
     return s;
+  }
+
+  /** What a stream's joiner does with its record once nothing more joins it: marks it done. */
+  private closer(stream: Stream<T>): EmitRecord<T> {
+    return (_r, _no, through, _extra, retold) => {
+      const w = stream.held!;
+      w.through = through;
+      w.retold = retold;
+      w.done = true;
+      w.stream = undefined;
+      stream.held = undefined;
+    };
   }
 
   /** Emits the records that may go out, in line order; closes the oldest past the limit. */

@@ -362,6 +362,47 @@ describe('stack traces in log files', () => {
     expect(r.joined).toBe(0);
   });
 
+  it('reads lines without a prefix among prefixed ones as one stream of their own, from the start', async () => {
+    // Compose prefixes every line a container writes, trace lines too: an unprefixed line is no
+    // container's (another program's output written between, compose's own), before the first
+    // prefixed line and after it.
+    const lines = [
+      '2024-05-01 12:00:01,100 ERROR host: backup failed', // 1, before any prefixed line
+      'payments-1  | 2024-05-01 12:00:01,200 INFO payments: charge 7 accepted', // 2
+      'Traceback (most recent call last):', // 3: the unprefixed error's, not payments'
+      '  File "/opt/backup.py", line 9, in run', // 4
+      'orders-1  | 2024-05-01 12:00:01,300 ERROR orders: payment failed', // 5
+      '    raise OSError("disk full")', // 6
+      'OSError: disk full', // 7: the unprefixed record's still, not orders'
+      'orders-1  | 2024-05-01 12:00:01,400 INFO orders: order 2 placed', // 8
+    ];
+    const r = await read(write('unprefixed.log', lines));
+    expect(
+      r.records.map((x) => [x.no, x.through, x.joined, x.service, x.level, x.exception]),
+    ).toEqual([
+      [1, 7, [3, 4, 6, 7], 'unprefixed', 'error', 'OSError: disk full'],
+      [2, 2, undefined, 'payments', 'info', undefined],
+      [5, 5, undefined, 'orders', 'error', undefined],
+      [8, 8, undefined, 'orders', 'info', undefined],
+    ]);
+    expect(r.joined).toBe(4);
+    // Lines joined before the first prefixed line are named with the later ones.
+    const early = await read(
+      write('unprefixed-early.log', [
+        lines[0]!,
+        lines[2]!,
+        lines[3]!,
+        lines[1]!,
+        '    raise OSError("disk full")',
+        lines[6]!,
+      ]),
+    );
+    expect(early.records.map((x) => [x.no, x.through, x.joined, x.exception])).toEqual([
+      [1, 6, [2, 3, 5, 6], 'OSError: disk full'],
+      [4, 4, undefined, undefined],
+    ]);
+  });
+
   it('joins traces of interleaved streams in the logs of `obs analyze traces --logs` too', async () => {
     const f = write(
       'interleaved-evidence.log',
