@@ -87,38 +87,43 @@ const CONTINUING = [
 ].map((s) => Buffer.from(s));
 
 /**
- * Where the text of the line at `start` begins: after its `docker compose logs` or `kubectl logs
- * --prefix` prefix (records.ts's `containerPrefix`), if it has one.
+ * The stream of the line at `start` (its `docker compose logs` or `kubectl logs --prefix` prefix's,
+ * records.ts's `containerPrefix`; `''` without one) and where its text begins, after the prefix.
  */
-function textStart(buf: Buffer, start: number): number {
+function lineOf(buf: Buffer, start: number): { stream: string; text: number } {
   // Latin-1: one character per byte, so lengths are byte offsets.
   const head = buf.toString('latin1', start, Math.min(buf.length, start + 256));
   const prefixed = containerPrefix(head);
-  return prefixed === undefined ? start : start + head.length - prefixed.rest.length;
+  return prefixed === undefined
+    ? { stream: '', text: start }
+    : { stream: prefixed.stream, text: start + head.length - prefixed.rest.length };
 }
 
+/** Whether a line whose text begins at `at` goes on the record before it (a trace's line). */
+const continues = (buf: Buffer, at: number): boolean =>
+  BLANK(buf[at]) || CONTINUING.some((c) => buf.subarray(at, at + c.length).equals(c));
+
+/** Bytes before a cut read to find each stream's line before it. */
+const CUT_LOOKBACK = 1 << 16;
 /**
- * Whether a part may start at `start` (a line start in `buf`): not inside a stack trace, whose
- * lines would become records of their own there. Its line does not start blank or as a trace's
- * line does, and the line before it (from `prev`, -1 if unknown) does not start blank, as the
- * frames before a Python exception line do; behind a container's prefix, the same of its text.
- * (Where containers' lines interleave, the line before may be another container's: a cut may
- * still fall inside a trace there.)
+ * Lines from a cut looked at for a stream whose stack trace goes on past it: where containers'
+ * lines interleave, a trace's next line may come after other containers' lines (as many as the
+ * records a `StreamJoiner` keeps waiting, at most).
  */
-function startsRecord(buf: Buffer, start: number, prev: number): boolean {
-  const at = textStart(buf, start);
-  if (BLANK(buf[at]) || (prev >= 0 && BLANK(buf[textStart(buf, prev)]))) return false;
-  return !CONTINUING.some((c) => buf.subarray(at, at + c.length).equals(c));
-}
+const CUT_LOOKAHEAD_LINES = 64;
 
 /**
  * The offset of the first line that starts at or after `at` in `file` and is not inside a stack
- * trace (within `MAX_CUT_SLIDE` bytes; else the first line start), or `size` if none does.
+ * trace (within `MAX_CUT_SLIDE` bytes; else the first line start), or `size` if none does. A part
+ * may start at a line when no stream's trace goes on across it: for each stream among the lines
+ * from there (`CUT_LOOKAHEAD_LINES`; one stream without prefixes), its first line does not start
+ * blank or as a trace's line does, and its line before the cut does not start blank, as the
+ * frames before a Python exception line do; behind a container's prefix, the same of its text.
  */
 function lineStartAfter(file: string, at: number, size: number): number {
   if (at <= 0) return 0;
-  // From a little before `at`, to see the line before the first candidate.
-  const from = Math.max(0, at - 1 - 4096);
+  // From before `at`, to see each stream's line before the first candidate.
+  const from = Math.max(0, at - 1 - CUT_LOOKBACK);
   const buf = Buffer.alloc(Math.min(size - from, at - 1 - from + MAX_CUT_SLIDE));
   const fd = openSync(file, 'r');
   let n: number;
@@ -127,18 +132,42 @@ function lineStartAfter(file: string, at: number, size: number): number {
   } finally {
     closeSync(fd);
   }
+  const data = buf.subarray(0, n);
   // The line that holds byte `at - 1` ends at the first newline from there.
-  const nl = buf.subarray(0, n).indexOf(0x0a, at - 1 - from);
+  const nl = data.indexOf(0x0a, at - 1 - from);
   if (nl < 0) return firstLineStart(file, at, size);
   const first = nl + 1;
-  const before = nl > 0 ? buf.lastIndexOf(0x0a, nl - 1) : -1;
-  let prev = before >= 0 ? before + 1 : from === 0 ? 0 : -1;
-  for (let start = first; start < n;) {
-    if (startsRecord(buf, start, prev)) return from + start;
-    const next = buf.subarray(0, n).indexOf(0x0a, start);
-    if (next < 0) break;
-    prev = start;
-    start = next + 1;
+  // The whole lines read, in order, their streams and texts found as the scan reaches them.
+  const starts: number[] = [];
+  const lines: { stream: string; text: number }[] = [];
+  let next = from === 0 ? 0 : data.indexOf(0x0a) + 1;
+  const line = (i: number): { stream: string; text: number } | undefined => {
+    while (lines.length <= i && next < n) {
+      starts.push(next);
+      lines.push(lineOf(data, next));
+      const end = data.indexOf(0x0a, next);
+      next = end < 0 ? n : end + 1;
+    }
+    return lines[i];
+  };
+  // Each stream's last line before the candidate.
+  const last = new Map<string, number>();
+  let c = 0;
+  for (; line(c) !== undefined && starts[c]! < first; c++) last.set(lines[c]!.stream, c);
+  for (; line(c) !== undefined; c++) {
+    const seen = new Set<string>();
+    let cuts = true;
+    for (let j = c; j < c + CUT_LOOKAHEAD_LINES && cuts; j++) {
+      const l = line(j);
+      if (l === undefined) break;
+      if (seen.has(l.stream)) continue;
+      seen.add(l.stream);
+      const before = last.get(l.stream);
+      cuts =
+        !continues(data, l.text) && (before === undefined || !BLANK(data[lines[before]!.text]));
+    }
+    if (cuts) return from + starts[c]!;
+    last.set(lines[c]!.stream, c);
   }
   return from + first >= size ? size : from + first;
 }

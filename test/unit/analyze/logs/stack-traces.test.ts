@@ -745,6 +745,47 @@ describe('stack traces in log files', () => {
     }
   });
 
+  it("does not cut the input into parts inside one container's stack trace where containers interleave", () => {
+    for (const prefix of [
+      (name: string) => `${name}-1  | `,
+      (name: string) => `[pod/${name}-7d9f6c-abcde/${name}] `,
+    ]) {
+      // Each line of orders' events, then one of payments' (a record of its own): each orders
+      // trace line has a payments line before it. `events[k]`: the event of line k.
+      const lines: string[] = [];
+      const events: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const event = pythonException(String(i % 60).padStart(2, '0'), i);
+        event.forEach((l, k) => {
+          lines.push(prefix('orders') + l);
+          events.push(`orders ${i} ${k === 0 ? 'info' : 'error'}`);
+          lines.push(prefix('payments') + `2024-05-01 12:00:01,500 INFO payments: charge ${k}`);
+          events.push(`payments ${i} ${k}`);
+        });
+      }
+      const f = write('interleaved-parts.log', lines);
+      const lineAt = new Map<number, number>();
+      for (let k = 0, offset = 0; k < lines.length; offset += Buffer.byteLength(lines[k]!) + 1, k++)
+        lineAt.set(offset, k);
+      for (const n of [2, 3, 5, 9]) {
+        const cuts = planParts([f], n)
+          .flat()
+          .flatMap((p) => (p.range !== undefined && p.range.start > 0 ? [p.range.start] : []));
+        expect(cuts.length, `${n} parts`).toBeGreaterThan(0);
+        for (const cut of cuts) {
+          const k = lineAt.get(cut);
+          expect(k, 'a line start').toBeDefined();
+          // No event has lines on both sides of the cut.
+          const before = new Set(events.slice(0, k));
+          expect(
+            events.slice(k).filter((e) => before.has(e)),
+            `cut at line ${k! + 1}`,
+          ).toEqual([]);
+        }
+      }
+    }
+  });
+
   it('joins traces in the logs of `obs analyze traces --logs` too', async () => {
     const f = write('evidence.log', [
       '2024-05-01 12:00:01,456 ERROR orders: payment failed trace_id=4bf92f3577b34da6a3ce929d0e0e4736',
