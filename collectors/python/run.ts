@@ -102,7 +102,9 @@ export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
   };
 
   // `celery worker` and `python -m celery worker` alike run under opentelemetry-instrument.
-  if (parsed?.taskWorker === 'celery' && forks(words)) notes.push(celeryPreforkNote());
+  // `celery beat` has no pool: it publishes tasks from its one process.
+  if (parsed?.taskWorker === 'celery' && parsed.scheduler !== true && forks(words))
+    notes.push(celeryPreforkNote());
 
   switch (server) {
     case 'gunicorn':

@@ -226,6 +226,25 @@ services:
     expect(soloReadme).not.toContain('worker_process_init');
   });
 
+  it('celery beat, which has no pool, gets no prefork note', () => {
+    const beat = parseModel(
+      `apiVersion: obs/v1
+name: s
+services:
+  - name: clock
+    language: python
+    command: [celery, -A, mysite, beat, -l, info]
+`,
+      'obs.yaml',
+    );
+    const readme = content(
+      runGenerator(pythonInstrumentation, beat).files,
+      `${dir('clock')}/README.md`,
+    );
+    expect(readme).toContain('\nopentelemetry-instrument celery -A mysite beat -l info\n');
+    expect(readme).not.toContain('worker_process_init');
+  });
+
   it('the compose snippet names the service as the compose file does', () => {
     expect(content(py.files, `${dir('envport')}/README.md`)).toContain('services:\n  Env.Port:\n');
     expect(content(py.files, `${dir('orders')}/README.md`)).toContain('services:\n  orders:\n');
