@@ -7,7 +7,8 @@
  * span, its child. First with the solo pool (the task runs in the worker's own process), then with
  * the default prefork pool, where tasks run in forked pool processes: their spans arrive too, and
  * each pool process reports a service.instance.id of its own, not the main process's (the SDK
- * pinned here regenerates it after a fork).
+ * pinned here regenerates it after a fork). Last, `celery beat` as the producer: the tasks it
+ * publishes on schedule are its producer spans, each the parent of the worker's run.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -34,6 +35,8 @@ from celery.signals import worker_ready
 from opentelemetry import trace
 
 app = Celery("app", broker=os.environ["BROKER_URL"], backend=os.environ["BROKER_URL"])
+# Only celery beat reads this: the task once a second.
+app.conf.beat_schedule = {"add": {"task": "app.add", "schedule": 1.0, "args": (40, 2)}}
 
 
 @app.task
@@ -104,9 +107,14 @@ afterAll(async () => {
 
 /**
  * A repository with the worker and the producer, and what obs generates for them: the worker
- * runs `command`, the producer `python send.py`, both exporting to Jaeger.
+ * runs `command`, the producer `python send.py` (or `producerCommand`), both exporting to Jaeger.
  */
-async function generated(worker: string, producer: string, command: string[]): Promise<string> {
+async function generated(
+  worker: string,
+  producer: string,
+  command: string[],
+  producerCommand = ['python', 'send.py'],
+): Promise<string> {
   const model = parseModel(
     `apiVersion: obs/v1
 name: tasks
@@ -125,7 +133,7 @@ services:
     language: python
     servesHttp: false
     libraries: [celery, redis]
-    command: [python, send.py]
+    command: ${JSON.stringify(producerCommand)}
 `,
     'obs.yaml',
   );
@@ -176,10 +184,10 @@ async function sendTasks(repo: string, worker: string, producer: string, db: num
 
 const kind = (s: Span) => tagOf(s, 'span.kind');
 
-/** Every trace in Jaeger with the worker's consumer span, once all TASKS of them arrived. */
-function taskTraces(worker: string): Promise<Trace[]> {
+/** Every trace in Jaeger with the worker's consumer span, once `count` of them arrived. */
+function taskTraces(worker: string, count = TASKS): Promise<Trace[]> {
   return waitFor(
-    `${TASKS} traces of ${worker} running app.add in Jaeger`,
+    `${count} traces of ${worker} running app.add in Jaeger`,
     async () => {
       const got = await httpGet(
         `${jaeger.queryUrl}/api/traces?service=${worker}&operation=${encodeURIComponent('run/app.add')}&limit=100`,
@@ -189,7 +197,7 @@ function taskTraces(worker: string): Promise<Trace[]> {
       const whole = traces.filter((t) =>
         t.spans.some((s) => s.operationName === 'apply_async/app.add'),
       );
-      return whole.length >= TASKS ? whole : undefined;
+      return whole.length >= count ? whole : undefined;
     },
     { timeoutMs: 30_000 },
   );
@@ -289,5 +297,35 @@ describe('generated Python instrumentation in a Celery worker', () => {
     const all = [main.instance, ...ids.flat()];
     expect(new Set(all).size).toBe(all.length);
     for (const id of all) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+  }, 90_000);
+
+  it('celery beat: each task it publishes is a producer span of the scheduler, parent of the task run', async () => {
+    const [worker, clock] = ['worker-beat', 'clock'];
+    const beat = ['celery', '-A', 'app', 'beat', '-l', 'info'];
+    const repo = await generated(
+      worker,
+      clock,
+      ['celery', '-A', 'app', 'worker', '-l', 'info', '--pool=solo'],
+      beat,
+    );
+    expect((await readmeRun(repo, clock)).command).toEqual(['opentelemetry-instrument', ...beat]);
+
+    const BROKER_URL = `redis://127.0.0.1:${redisPort}/2`;
+    const w = await startFromReadme(repo, worker, { PATH, BROKER_URL });
+    running.push(w);
+    await waitFor(
+      'the Celery worker to be ready',
+      () => (/ ready\.$/m.test(w.stderr()) ? true : undefined),
+      {
+        procs: [w],
+      },
+    );
+    const b = await startFromReadme(repo, clock, {
+      PATH,
+      BROKER_URL,
+      PYTHONPATH: path.join(repo, worker),
+    });
+    running.push(b);
+    checkTraces(await taskTraces(worker, 3), worker, clock);
   }, 90_000);
 });
