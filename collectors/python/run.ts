@@ -101,10 +101,9 @@ export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
     notes.push(`${why}:\n\n\`\`\`sh\n${shellLine(line(localDir))}\n\`\`\``);
   };
 
-  // `celery worker` and `python -m celery worker` alike run under opentelemetry-instrument.
-  // `celery beat` has no pool: it publishes tasks from its one process.
-  if (parsed?.taskWorker === 'celery' && parsed.scheduler !== true && forks(words))
-    notes.push(celeryPreforkNote());
+  // `celery worker` and `python -m celery worker` alike run under opentelemetry-instrument, with
+  // any pool: the SDK (1.45) gives each forked prefork pool process its own service.instance.id
+  // and restarts its export threads there (test/integration/instrumentation/celery.test.ts).
 
   switch (server) {
     case 'gunicorn':
@@ -220,50 +219,6 @@ export function pythonRun(model: ServiceModel, localDir: string): PythonRun {
       };
     }
   }
-}
-
-/** Celery pools that run tasks in threads or greenlets of the main process, not forked ones. */
-const NON_FORKING_POOLS = new Set(['solo', 'threads', 'gevent', 'eventlet']);
-
-/** Whether a Celery command runs the default prefork pool (`-P`/`--pool` not one that stays). */
-function forks(args: readonly string[]): boolean {
-  const i = args.findIndex((a) => a === '-P' || a === '--pool');
-  const pool =
-    i >= 0
-      ? args[i + 1]
-      : args.find((a) => a.startsWith('--pool=') || (a.startsWith('-P') && a.length > 2));
-  const name = pool?.replace(/^(--pool=|-P)/, '');
-  return name === undefined || !NON_FORKING_POOLS.has(name);
-}
-
-/**
- * Celery's prefork pool forks after opentelemetry-instrument set the SDK up in the main process.
- * The SDK restarts its export threads in a forked process, but every pool process keeps the main
- * one's service.instance.id; OpenTelemetry's Celery instrumentation documents setting it up per
- * pool process, in the worker_process_init signal, as gunicorn.conf.py does in post_fork.
- */
-function celeryPreforkNote(): string {
-  return [
-    "Celery's default prefork pool forks its pool processes after `opentelemetry-instrument` has set OpenTelemetry up in the main process. The SDK restarts its export threads in each of them, but they all keep the main process's `service.instance.id`, so their metrics collide in Prometheus. OpenTelemetry's Celery instrumentation documents setting it up in each pool process instead, in Celery's `worker_process_init` signal: add this to the module that creates the Celery app, and start the worker without `opentelemetry-instrument` (keep `otel.env`):",
-    '```python',
-    'import os',
-    'import socket',
-    '',
-    'from celery.signals import worker_process_init',
-    '',
-    '',
-    '@worker_process_init.connect(weak=False)',
-    'def init_opentelemetry(*args, **kwargs):',
-    '    # Each pool process is an instance of its own, or their metrics collide.',
-    '    instance = "service.instance.id=%s-%d" % (socket.gethostname(), os.getpid())',
-    '    attrs = os.environ.get("OTEL_RESOURCE_ATTRIBUTES", "")',
-    '    os.environ["OTEL_RESOURCE_ATTRIBUTES"] = attrs + ("," if attrs else "") + instance',
-    '    from opentelemetry.instrumentation.auto_instrumentation import initialize',
-    '',
-    '    initialize()',
-    '```',
-    'With `--pool solo`, `threads`, `gevent` or `eventlet` nothing forks, and the line above is right as it is.',
-  ].join('\n');
 }
 
 function djangoLoggingNote(): string {

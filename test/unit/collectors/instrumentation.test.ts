@@ -201,32 +201,7 @@ services:
     expect(py.files.map((f) => f.path)).not.toContain(`${dir('jobs')}/gunicorn.conf.py`);
   });
 
-  it("a Celery worker's README sets OpenTelemetry up per prefork pool process (worker_process_init)", () => {
-    const readme = content(py.files, `${dir('jobs')}/README.md`);
-    expect(readme).toContain('@worker_process_init.connect(weak=False)');
-    expect(readme).toContain('service.instance.id=%s-%d');
-    expect(readme).toContain(
-      'from opentelemetry.instrumentation.auto_instrumentation import initialize',
-    );
-    // A pool that does not fork needs none of it.
-    const solo = parseModel(
-      `apiVersion: obs/v1
-name: s
-services:
-  - name: jobs
-    language: python
-    command: [celery, -A, mysite, worker, --pool=solo]
-`,
-      'obs.yaml',
-    );
-    const soloReadme = content(
-      runGenerator(pythonInstrumentation, solo).files,
-      `${dir('jobs')}/README.md`,
-    );
-    expect(soloReadme).not.toContain('worker_process_init');
-  });
-
-  it('celery beat, which has no pool, gets no prefork note', () => {
+  it('celery beat runs under opentelemetry-instrument as its command is, with no note on pools', () => {
     const beat = parseModel(
       `apiVersion: obs/v1
 name: s
