@@ -150,25 +150,31 @@ services:
   return repo;
 }
 
-/** Runs the worker and the producer from their READMEs; resolves to the producer's results. */
-async function sendTasks(repo: string, worker: string, producer: string, db: number) {
+/**
+ * Starts the worker from its README on Redis database `db` and waits until it is ready; then
+ * `sender` (the producer or celery beat) from its README, which imports the worker's app module.
+ */
+async function startBoth(repo: string, worker: string, sender: string, db: number) {
   const BROKER_URL = `redis://127.0.0.1:${redisPort}/${db}`;
   const w = await startFromReadme(repo, worker, { PATH, BROKER_URL });
   running.push(w);
   await waitFor(
     'the Celery worker to be ready',
     () => (/ ready\.$/m.test(w.stderr()) ? true : undefined),
-    {
-      procs: [w],
-    },
+    { procs: [w] },
   );
-  const p = await startFromReadme(repo, producer, {
+  const p = await startFromReadme(repo, sender, {
     PATH,
     BROKER_URL,
-    // The producer imports the worker's app module.
     PYTHONPATH: path.join(repo, worker),
   });
   running.push(p);
+  return { w, p };
+}
+
+/** Runs the worker and the producer from their READMEs; resolves to the producer's results. */
+async function sendTasks(repo: string, worker: string, producer: string, db: number) {
+  const { w, p } = await startBoth(repo, worker, producer, db);
   const exit = await new Promise<number | null>((resolve) => {
     if (p.child.exitCode !== null) resolve(p.child.exitCode);
     else p.child.once('exit', (code) => resolve(code));
@@ -255,7 +261,7 @@ describe('generated Python instrumentation in a Celery worker', () => {
     const [worker, producer] = ['worker-solo', 'producer-solo'];
     const command = ['celery', '-A', 'app', 'worker', '-l', 'info', '--pool=solo'];
     const repo = await generated(worker, producer, command);
-    // The run line is the user's command under opentelemetry-instrument, with no prefork note.
+    // The run line is the user's command under opentelemetry-instrument.
     expect((await readmeRun(repo, worker)).command).toEqual([
       'opentelemetry-instrument',
       ...command,
@@ -310,22 +316,7 @@ describe('generated Python instrumentation in a Celery worker', () => {
     );
     expect((await readmeRun(repo, clock)).command).toEqual(['opentelemetry-instrument', ...beat]);
 
-    const BROKER_URL = `redis://127.0.0.1:${redisPort}/2`;
-    const w = await startFromReadme(repo, worker, { PATH, BROKER_URL });
-    running.push(w);
-    await waitFor(
-      'the Celery worker to be ready',
-      () => (/ ready\.$/m.test(w.stderr()) ? true : undefined),
-      {
-        procs: [w],
-      },
-    );
-    const b = await startFromReadme(repo, clock, {
-      PATH,
-      BROKER_URL,
-      PYTHONPATH: path.join(repo, worker),
-    });
-    running.push(b);
+    await startBoth(repo, worker, clock, 2);
     checkTraces(await taskTraces(worker, 3), worker, clock);
   }, 90_000);
 });
