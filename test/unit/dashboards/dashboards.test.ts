@@ -82,6 +82,25 @@ interface TablePanel extends Panel {
   };
 }
 
+/** A table's coloured columns: header, query (by the column's refId), unit, threshold values. */
+function tableColumns(p: TablePanel) {
+  const rename = p.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {};
+  return (p.fieldConfig?.overrides ?? []).map((o) => {
+    const header = String(o.matcher.options);
+    const field = Object.keys(rename).find((k) => rename[k] === header);
+    const refId = field === 'Value' ? 'A' : field?.replace('Value #', '');
+    const prop = (id: string) => o.properties.find((x) => x.id === id)?.value;
+    const th = prop('thresholds') as { steps: { value: number | null }[] } | undefined;
+    return {
+      panel: p.title!,
+      header,
+      expr: p.targets?.find((t) => t.refId === refId)?.expr ?? '',
+      unit: prop('unit') as string | undefined,
+      steps: th?.steps.map((x) => x.value),
+    };
+  });
+}
+
 function panelsOf(d: DashboardJson): Panel[] {
   const out: Panel[] = [];
   const walk = (ps: Panel[]) => {
@@ -606,24 +625,7 @@ describe('dashboards generated from the shop model', () => {
       const overview = buildDashboards(m).dashboards.find((d) => d.title === 'shop / Overview')!;
       return (panelsOf(overview.json) as TablePanel[])
         .filter((p) => p.type === 'table')
-        .flatMap((p) => {
-          const rename =
-            p.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {};
-          return (p.fieldConfig?.overrides ?? []).map((o) => {
-            const header = String(o.matcher.options);
-            const field = Object.keys(rename).find((k) => rename[k] === header);
-            const refId = field === 'Value' ? 'A' : field?.replace('Value #', '');
-            const prop = (id: string) => o.properties.find((x) => x.id === id)?.value;
-            const steps = prop('thresholds') as { steps: { value: number | null }[] } | undefined;
-            return {
-              panel: p.title,
-              header,
-              expr: p.targets?.find((t) => t.refId === refId)?.expr ?? '',
-              unit: prop('unit'),
-              steps: steps?.steps.map((x) => x.value),
-            };
-          });
-        });
+        .flatMap(tableColumns);
     };
     const m = shared();
     m.services[0] = celery(m.services[0]!, 'worker', { libraries: ['celery', 'requests'] });
@@ -1044,23 +1046,8 @@ describe('dashboards generated from the shop model', () => {
             },
           ];
         }
-        const rename =
-          p.transformations?.find((t) => t.id === 'organize')?.options.renameByName ?? {};
-        return (p.fieldConfig?.overrides ?? []).map((o) => {
-          const header = String(o.matcher.options);
-          const field = Object.keys(rename).find((k) => rename[k] === header);
-          const refId = field === 'Value' ? 'A' : field?.replace('Value #', '');
-          const prop = (id: string) => o.properties.find((x) => x.id === id)?.value;
-          const th = prop('thresholds') as { steps: { value: number | null }[] } | undefined;
-          return {
-            panel: p.title!,
-            header,
-            expr: p.targets?.find((t) => t.refId === refId)?.expr ?? '',
-            unit: prop('unit') as string | undefined,
-            steps: th?.steps.map((x) => x.value),
-            sortBy: p.options?.sortBy?.[0]?.displayName,
-          };
-        });
+        const sortBy = p.options?.sortBy?.[0]?.displayName;
+        return tableColumns(p).map((c) => ({ ...c, sortBy }));
       });
   };
   const BURN = [null, 1, 14.4];
