@@ -1,11 +1,17 @@
 /**
  * Reads the PromQL out of generated dashboards and substitutes Grafana's variables, so tests can
- * run every panel's query against a real Prometheus (checkPanelQueries).
+ * run every panel's query against a real Prometheus (checkPanelQueries), or evaluate chosen ones
+ * with promtool on synthetic series (promtoolQueryTest).
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { promTimeInterval } from '../../dashboards/provisioning.js';
 import { SPAN_LABELS } from '../../model/conventions.js';
 import type { SystemModel } from '../../model/schema.js';
 import { finiteValues, instantQuery, rangeQuery } from './prometheus-api.js';
+import { tools } from './tools.js';
 
 export interface PanelQuery {
   dashboard: string;
@@ -143,4 +149,71 @@ export function queryProblems(checked: readonly CheckedQuery[]): string[] {
   return checked
     .filter((c) => c.problem)
     .map((c) => `${c.dashboard} / ${c.panel} [${c.refId}]: ${c.problem}`);
+}
+
+/** Minutes of synthetic input a promtool query test has: each series grows for this long. */
+export const SERIES_MINUTES = 40;
+
+/** A promtool input series: a counter that grows by `perMinute` each minute. */
+export interface InputSeries {
+  series: string;
+  values: string;
+}
+
+export function counterSeries(
+  name: string,
+  labels: Record<string, string>,
+  perMinute: number,
+): InputSeries {
+  return {
+    series: `${name}{${Object.entries(labels)
+      .map(([k, v]) => `${k}="${v}"`)
+      .join(',')}}`,
+    values: `0+${perMinute}x${SERIES_MINUTES}`,
+  };
+}
+
+/** A query and the samples it must return: each a label set (`{service_name="x"}`) and value. */
+export interface QueryExpectation {
+  expr: string;
+  samples: readonly (readonly [labels: string, value: number])[];
+}
+
+/**
+ * Evaluates queries with the real promtool (`promtool test rules`, no rule files) on the input
+ * series, 5 minutes before they end, so that a 5m rate window is full of them. Resolves to
+ * promtool's exit code and its output, which says which query returned what on a failure.
+ */
+export async function promtoolQueryTest(
+  input: readonly InputSeries[],
+  queries: readonly QueryExpectation[],
+): Promise<{ code: number; output: string }> {
+  const evalTime = `${SERIES_MINUTES - 5}m`;
+  const document = {
+    rule_files: [],
+    evaluation_interval: '1m',
+    tests: [
+      {
+        interval: '1m',
+        input_series: input,
+        promql_expr_test: queries.map((q) => ({
+          expr: q.expr,
+          eval_time: evalTime,
+          exp_samples: q.samples.map(([labels, value]) => ({ labels, value })),
+        })),
+      },
+    ],
+  };
+  const dir = await mkdtemp(path.join(tmpdir(), 'obs-promtool-queries-'));
+  try {
+    await writeFile(path.join(dir, 'tests.yml'), JSON.stringify(document, null, 1));
+    return await new Promise((resolve) => {
+      execFile(tools.promtool(), ['test', 'rules', 'tests.yml'], { cwd: dir }, (err, out, errs) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+        resolve({ code, output: out + errs });
+      });
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

@@ -3,16 +3,17 @@
 // (not its producer or server spans), a scheduler's (celery beat) its producer spans only, and a web
 // service's line its server spans only (not its own consumer spans). The native stack of panel-queries.test.ts runs no worker, so this is where those
 // queries meet a real PromQL engine.
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { buildDashboards } from '../../../dashboards/build.js';
 import { METRICS, SPAN_LABELS } from '../../../model/conventions.js';
-import { constants, panelQueries, substitute } from '../../support/dashboard-queries.js';
+import {
+  constants,
+  counterSeries,
+  panelQueries,
+  promtoolQueryTest,
+  substitute,
+} from '../../support/dashboard-queries.js';
 import { fixtureModel } from '../../support/models.js';
-import { tools } from '../../support/tools.js';
-import { run } from '../stack/helpers.js';
 
 const shop = fixtureModel('shop');
 const model = {
@@ -37,25 +38,18 @@ const model = {
 };
 const dashboards = buildDashboards(model).dashboards;
 
-const MINUTES = 40;
-const series = (name: string, labels: Record<string, string>, perMinute: number) => ({
-  series: `${name}{${Object.entries(labels)
-    .map(([k, v]) => `${k}="${v}"`)
-    .join(',')}}`,
-  values: `0+${perMinute}x${MINUTES}`,
-});
 const span = (service: string, kind: string, name: string) => ({
   [SPAN_LABELS.service]: service,
   [SPAN_LABELS.kind]: `SPAN_KIND_${kind}`,
   [SPAN_LABELS.operation]: name,
 });
 const calls = (labels: Record<string, string>, status: string, perMinute: number) =>
-  series(METRICS.spanCalls, { ...labels, [SPAN_LABELS.status]: status }, perMinute);
+  counterSeries(METRICS.spanCalls, { ...labels, [SPAN_LABELS.status]: status }, perMinute);
 /** All spans of a series under `le`, none under the bucket before (bounds in seconds). */
 const buckets = (labels: Record<string, string>, below: string, le: string, perMinute: number) => [
-  series(`${METRICS.spanDuration}_bucket`, { ...labels, le: below }, 0),
-  series(`${METRICS.spanDuration}_bucket`, { ...labels, le }, perMinute),
-  series(`${METRICS.spanDuration}_bucket`, { ...labels, le: '+Inf' }, perMinute),
+  counterSeries(`${METRICS.spanDuration}_bucket`, { ...labels, le: below }, 0),
+  counterSeries(`${METRICS.spanDuration}_bucket`, { ...labels, le }, perMinute),
+  counterSeries(`${METRICS.spanDuration}_bucket`, { ...labels, le: '+Inf' }, perMinute),
 ];
 
 const task = span('gateway', 'CONSUMER', 'run/send_email');
@@ -94,69 +88,46 @@ function query(dashboard: string, panel: string): string {
   });
 }
 
-const roots: string[] = [];
-afterAll(async () => {
-  for (const r of roots) await rm(r, { recursive: true, force: true });
-});
-
 describe('worker panel queries under the real promtool', () => {
   it("count a worker's consumer spans and a web service's server spans", async () => {
     const gateway = '{service_name="gateway"}';
     const catalog = '{service_name="catalog"}';
     const beat = '{service_name="order-service"}';
-    const at = `${MINUTES - 5}m`;
     const expr = (dashboard: string, panel: string, samples: [string, number][]) => ({
       expr: query(dashboard, panel),
-      eval_time: at,
-      exp_samples: samples.map(([labels, value]) => ({ labels, value })),
+      samples,
     });
-    const tests = {
-      rule_files: [],
-      evaluation_interval: '1m',
-      tests: [
-        {
-          interval: '1m',
-          input_series: input,
-          promql_expr_test: [
-            expr('shop / Overview', 'Rate: requests, tasks or published tasks', [
-              [gateway, 1],
-              [catalog, 2],
-              [beat, 0.5],
-            ]),
-            // Error ratios under the availability SLO's levels; a scheduler's, which has no SLO, apart.
-            expr('shop / Overview', 'Error ratio', [
-              [gateway, 0.1],
-              [catalog, 0],
-            ]),
-            expr('shop / Overview', 'Error ratio: published tasks', [[beat, 0]]),
-            // Request latency against its threshold; task and publish durations apart.
-            expr('shop / Overview', 'p95 latency', [[catalog, 0.0975]]),
-            expr('shop / Overview', 'p95 duration: tasks or published tasks', [
-              [gateway, 0.955],
-              [beat, 0.00975],
-            ]),
-            // Each failing operation keeps its span kind, which its Kind column shows as a word.
-            expr('shop / Overview', 'Top failing operations', [
-              [
-                '{service_name="gateway", span_name="run/send_email", span_kind="SPAN_KIND_CONSUMER"}',
-                180,
-              ],
-            ]),
-            expr('shop / gateway', 'Tasks/s', [['{}', 1]]),
-            expr('shop / gateway', 'Error ratio', [['{}', 0.1]]),
-            expr('shop / gateway', 'Tasks by operation: rate', [
-              ['{span_name="run/send_email"}', 1],
-            ]),
-            expr('shop / order-service', 'Published tasks/s', [['{}', 0.5]]),
-            expr('shop / order-service', 'Error ratio', [['{}', 0]]),
-          ],
-        },
-      ],
-    };
-    const dir = await mkdtemp(path.join(tmpdir(), 'obs-worker-queries-'));
-    roots.push(dir);
-    await writeFile(path.join(dir, 'tests.yml'), JSON.stringify(tests, null, 1));
-    const r = await run(tools.promtool(), ['test', 'rules', 'tests.yml'], dir);
-    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const r = await promtoolQueryTest(input, [
+      expr('shop / Overview', 'Rate: requests, tasks or published tasks', [
+        [gateway, 1],
+        [catalog, 2],
+        [beat, 0.5],
+      ]),
+      // Error ratios under the availability SLO's levels; a scheduler's, which has no SLO, apart.
+      expr('shop / Overview', 'Error ratio', [
+        [gateway, 0.1],
+        [catalog, 0],
+      ]),
+      expr('shop / Overview', 'Error ratio: published tasks', [[beat, 0]]),
+      // Request latency against its threshold; task and publish durations apart.
+      expr('shop / Overview', 'p95 latency', [[catalog, 0.0975]]),
+      expr('shop / Overview', 'p95 duration: tasks or published tasks', [
+        [gateway, 0.955],
+        [beat, 0.00975],
+      ]),
+      // Each failing operation keeps its span kind, which its Kind column shows as a word.
+      expr('shop / Overview', 'Top failing operations', [
+        [
+          '{service_name="gateway", span_name="run/send_email", span_kind="SPAN_KIND_CONSUMER"}',
+          180,
+        ],
+      ]),
+      expr('shop / gateway', 'Tasks/s', [['{}', 1]]),
+      expr('shop / gateway', 'Error ratio', [['{}', 0.1]]),
+      expr('shop / gateway', 'Tasks by operation: rate', [['{span_name="run/send_email"}', 1]]),
+      expr('shop / order-service', 'Published tasks/s', [['{}', 0.5]]),
+      expr('shop / order-service', 'Error ratio', [['{}', 0]]),
+    ]);
+    expect(r.code, r.output).toBe(0);
   });
 });
