@@ -99,15 +99,10 @@ function selections(
   schedulers: readonly ServiceModel[],
   webOnly: boolean,
 ): Selections {
-  const own = (services: readonly ServiceModel[], kind: string): Matcher[][] =>
-    services.length === 0
-      ? []
-      : [
-          ownLines(
-            services.map((x) => x.name),
-            kind,
-          ),
-        ];
+  const own = (services: readonly ServiceModel[], kind: string): Matcher[][] => {
+    const names = services.map((x) => x.name);
+    return names.length === 0 ? [] : [ownLines(names, kind)];
+  };
   // Every service serves HTTP: the query stays as it was before workers were known.
   const requests: Matcher[][] = webOnly
     ? [[re(SVC, '$service'), eq(SPAN_LABELS.kind, SPAN_KIND_SERVER)]]
@@ -125,6 +120,7 @@ function selections(
   };
 }
 
+/** What the lines of each kind the model has count (LineTexts). */
 function lineTexts(
   hasWeb: boolean,
   hasWorkers: boolean,
