@@ -5,6 +5,8 @@
  * TypeScript twin is what only a real Elasticsearch can prove.
  */
 
+import { isRecord } from '../core/json.js';
+
 /** An ingest document as the processors see it: nested objects, after dot expansion. */
 export type IngestDoc = Record<string, unknown>;
 
@@ -13,11 +15,9 @@ export interface Condition {
   holds(doc: IngestDoc): boolean;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const present = (v: unknown) => v !== undefined && v !== null;
 // `instanceof Map` guards keep a document whose `log` or `error` is a plain string from failing.
-const hasLevel = (doc: IngestDoc) => isObject(doc.log) && present(doc.log.level);
+const hasLevel = (doc: IngestDoc) => isRecord(doc.log) && present(doc.log.level);
 
 export const WHEN = {
   /** `message` is text that starts like a JSON object. */
@@ -41,6 +41,6 @@ export const WHEN = {
   errorWithoutLevel: {
     painless:
       'ctx.error instanceof Map && ctx.error.type != null && !(ctx.log instanceof Map && ctx.log.level != null)',
-    holds: (doc) => isObject(doc.error) && present(doc.error.type) && !hasLevel(doc),
+    holds: (doc) => isRecord(doc.error) && present(doc.error.type) && !hasLevel(doc),
   },
 } as const satisfies Record<string, Condition>;

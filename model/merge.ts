@@ -11,6 +11,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { parseDocument } from 'yaml';
+import { isRecord } from '../core/json.js';
 import { parseModel } from './load.js';
 import type { ServiceModel, SystemModel } from './schema.js';
 
@@ -34,8 +35,6 @@ export interface MergeResult {
 }
 
 type Plain = Record<string, unknown>;
-const isPlain = (v: unknown): v is Plain =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Three-way merge of one value; objects merge key by key, everything else is atomic. */
 function merge3(
@@ -45,7 +44,7 @@ function merge3(
   where: string,
   report: RescanReport,
 ): unknown {
-  if (isPlain(current) && isPlain(fresh) && (base === undefined || isPlain(base))) {
+  if (isRecord(current) && isRecord(fresh) && (base === undefined || isRecord(base))) {
     const out: Plain = {};
     for (const key of new Set([...Object.keys(current), ...Object.keys(fresh)])) {
       const b = base === undefined ? undefined : base[key];
@@ -77,7 +76,7 @@ function applyDiff(
   to: unknown,
 ): void {
   if (isDeepStrictEqual(from, to)) return;
-  if (isPlain(from) && isPlain(to) && doc.getIn(path) !== undefined) {
+  if (isRecord(from) && isRecord(to) && doc.getIn(path) !== undefined) {
     for (const key of new Set([...Object.keys(from), ...Object.keys(to)]))
       applyDiff(doc, [...path, key], from[key], to[key]);
     return;

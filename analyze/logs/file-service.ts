@@ -12,7 +12,8 @@
  */
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { fileService, isObject } from './records.js';
+import { isRecord } from '../../core/json.js';
+import { fileService } from './records.js';
 import type { FileService } from './records.js';
 
 /** Docker's json-file log: `<64 hex id>-json.log`, rotated `.1`, compressed rotations `.1.gz`. */
@@ -48,9 +49,9 @@ export async function dockerContainerService(file: string): Promise<string | und
     // Missing, unreadable or not JSON: the file name names the records, as for any file.
     return undefined;
   }
-  if (!isObject(config)) return undefined;
-  const labels = isObject(config.Config) ? config.Config.Labels : undefined;
-  const service = isObject(labels) ? nameOf(labels[COMPOSE_SERVICE]) : undefined;
+  if (!isRecord(config)) return undefined;
+  const labels = isRecord(config.Config) ? config.Config.Labels : undefined;
+  const service = isRecord(labels) ? nameOf(labels[COMPOSE_SERVICE]) : undefined;
   if (service !== undefined) return service;
   const name = nameOf(config.Name);
   return name === undefined ? undefined : nameOf(name.replace(/^\//, ''));

@@ -9,6 +9,7 @@
  */
 import { MAX_JSON_LINE_BYTES, cutLine, readLines } from '../../core/lines.js';
 import type { ByteRange, LineStats } from '../../core/lines.js';
+import { isRecord } from '../../core/json.js';
 import { compileLogFormat, learnHeader } from './header.js';
 import { HeaderSample } from './header-sample.js';
 import { LineCache } from './line-cache.js';
@@ -85,7 +86,7 @@ const JSON_START = /^\uFEFF?\s*\{/;
 function isJsonObject(text: string): boolean {
   try {
     const v: unknown = JSON.parse(text);
-    return typeof v === 'object' && v !== null && !Array.isArray(v);
+    return isRecord(v);
   } catch {
     return false;
   }

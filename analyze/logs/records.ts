@@ -31,6 +31,7 @@
  */
 import { stripVTControlCharacters } from 'node:util';
 import logfmt from 'logfmt';
+import { isRecord } from '../../core/json.js';
 import { LOG_FIELDS } from '../../model/conventions.js';
 import { isZeroId, normalizeId } from '../traces/readers/normalize.js';
 import type { HeaderParser, HeaderSpans } from './header.js';
@@ -159,9 +160,6 @@ export function learnFileHeader(sample: readonly string[], maxTexts = 800): Head
 }
 
 type Json = Record<string, unknown>;
-/** A JSON object (not null, not an array). */
-export const isObject = (v: unknown): v is Json =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A field by dotted name, as a flat key (`"log.level"`) or nested (`{log: {level}}`). */
 function field(o: Json, name: string): unknown {
@@ -169,7 +167,7 @@ function field(o: Json, name: string): unknown {
   const dot = name.indexOf('.');
   if (dot < 0) return undefined;
   const head = o[name.slice(0, dot)];
-  return isObject(head) ? field(head, name.slice(dot + 1)) : undefined;
+  return isRecord(head) ? field(head, name.slice(dot + 1)) : undefined;
 }
 
 function firstString(o: Json, names: readonly string[]): string | undefined {
@@ -334,7 +332,7 @@ function trailingMeta(
   } catch {
     return undefined;
   }
-  if (!isObject(o)) return undefined;
+  if (!isRecord(o)) return undefined;
   const base = jsonBase(o, ctx);
   delete base.timestamp; // the line's header has the time
   if (base.service === undefined && base.traceId === undefined && base.exception === undefined)
@@ -836,7 +834,7 @@ export function parseLine(raw: string, ctx: ParseContext): ParsedLine {
         headerless: mayContinue(record),
       };
     }
-    if (isObject(obj)) {
+    if (isRecord(obj)) {
       if (Array.isArray(obj.resourceLogs)) return fromOtlp(obj, ctx);
       if (typeof obj.log === 'string' && ('stream' in obj || 'time' in obj)) {
         // Docker json-file: the log text keeps its newline.
@@ -935,13 +933,13 @@ function errorText(o: Json): string | undefined {
  */
 function loguruFields(o: Json): Json | undefined {
   const r = o.record;
-  if (typeof o.text !== 'string' || !isObject(r) || !isObject(r.level)) return undefined;
-  const exception = isObject(r.exception) ? r.exception : undefined;
+  if (typeof o.text !== 'string' || !isRecord(r) || !isRecord(r.level)) return undefined;
+  const exception = isRecord(r.exception) ? r.exception : undefined;
   return {
-    ...(isObject(r.extra) ? r.extra : {}),
+    ...(isRecord(r.extra) ? r.extra : {}),
     message: r.message,
     level: r.level.name,
-    time: isObject(r.time) ? r.time.repr : undefined,
+    time: isRecord(r.time) ? r.time.repr : undefined,
     ...(exception !== undefined
       ? {
           [LOG_FIELDS.errorType]: exception.type,
@@ -1049,7 +1047,7 @@ function fromJson(o: Json, ctx: ParseContext): LogRecord {
 function attr(attrs: unknown, key: string): string | undefined {
   if (!Array.isArray(attrs)) return undefined;
   for (const a of attrs as unknown[]) {
-    if (isObject(a) && a.key === key && isObject(a.value)) {
+    if (isRecord(a) && a.key === key && isRecord(a.value)) {
       const v = a.value.stringValue ?? a.value.intValue;
       if (typeof v === 'string' || typeof v === 'number') return String(v);
     }
@@ -1058,7 +1056,7 @@ function attr(attrs: unknown, key: string): string | undefined {
 }
 
 function anyValueText(v: unknown): string | undefined {
-  if (!isObject(v)) return undefined;
+  if (!isRecord(v)) return undefined;
   if (typeof v.stringValue === 'string') return v.stringValue;
   for (const k of ['intValue', 'doubleValue', 'boolValue']) if (k in v) return String(v[k]);
   if ('kvlistValue' in v || 'arrayValue' in v) return JSON.stringify(v);
@@ -1076,9 +1074,9 @@ function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
   const records: LogRecord[] = [];
   let mismatch = false;
   for (const rl of o.resourceLogs as unknown[]) {
-    if (!isObject(rl)) continue;
+    if (!isRecord(rl)) continue;
     const service = attr(
-      isObject(rl.resource) ? rl.resource.attributes : undefined,
+      isRecord(rl.resource) ? rl.resource.attributes : undefined,
       'service.name',
     );
     const scopes = Array.isArray(rl.scopeLogs)
@@ -1087,9 +1085,9 @@ function fromOtlp(o: Json, ctx: ParseContext): ParsedLine {
         ? rl.instrumentationLibraryLogs
         : [];
     for (const sl of scopes as unknown[]) {
-      if (!isObject(sl) || !Array.isArray(sl.logRecords)) continue;
+      if (!isRecord(sl) || !Array.isArray(sl.logRecords)) continue;
       for (const lr of sl.logRecords as unknown[]) {
-        if (!isObject(lr)) continue;
+        if (!isRecord(lr)) continue;
         const base: Partial<LogRecord> = {};
         if (service !== undefined) base.service = service;
         const sev =

@@ -6,16 +6,15 @@
  * arrays (processors, patterns) must match element by element, so an added processor is a change.
  */
 
-const isObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
+import { isRecord } from '../../core/json.js';
 
 /** `{index: {lifecycle: {name: "x"}}}` and `{"index.lifecycle.name": "x"}` both become the latter. */
 export function flattenSettings(settings: unknown, prefix = ''): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!isObject(settings)) return out;
+  if (!isRecord(settings)) return out;
   for (const [k, v] of Object.entries(settings)) {
     const key = prefix === '' ? k : `${prefix}.${k}`;
-    if (isObject(v)) Object.assign(out, flattenSettings(v, key));
+    if (isRecord(v)) Object.assign(out, flattenSettings(v, key));
     else out[key] = Array.isArray(v) ? v.map(String).join(',') : String(v);
   }
   if (prefix === '') {
@@ -40,7 +39,7 @@ function sameScalar(want: unknown, have: unknown): boolean {
 /** Dotted paths where `want` is not contained in `have`; empty when nothing would change. */
 export function differences(want: unknown, have: unknown, path = ''): string[] {
   const at = (k: string | number) => (path === '' ? String(k) : `${path}.${k}`);
-  if (path.endsWith('settings') && isObject(want)) {
+  if (path.endsWith('settings') && isRecord(want)) {
     const w = flattenSettings(want);
     const h = flattenSettings(have);
     return Object.keys(w)
@@ -59,8 +58,8 @@ export function differences(want: unknown, have: unknown, path = ''): string[] {
     if (!Array.isArray(have) || have.length !== want.length) return [path || '.'];
     return want.flatMap((w, i) => differences(w, have[i], at(i)));
   }
-  if (isObject(want)) {
-    if (!isObject(have)) return [path || '.'];
+  if (isRecord(want)) {
+    if (!isRecord(have)) return [path || '.'];
     return Object.entries(want).flatMap(([k, w]) => differences(w, have[k], at(k)));
   }
   return sameScalar(want, have) ? [] : [path || '.'];

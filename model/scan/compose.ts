@@ -7,6 +7,7 @@ import path from 'node:path';
 import { isMap, isPair, isScalar, isSeq } from 'yaml';
 import type { Pair } from 'yaml';
 import { ExitCode, ObsError } from '../../core/errors.js';
+import { isRecord } from '../../core/json.js';
 import { parseYaml } from '../yaml.js';
 import { splitWords } from './command.js';
 import type { Findings } from './findings.js';
@@ -59,8 +60,6 @@ export interface ComposeProject {
 }
 
 type Plain = Record<string, unknown>;
-const isPlain = (v: unknown): v is Plain =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** KEY=VALUE lines (a `.env` or env_file); `#` comments, optional quotes. */
 export function parseEnvFile(text: string): Record<string, string> {
@@ -101,7 +100,7 @@ export function interpolate(
 /** Parses the short (`[ip:][published:]target[/proto]`) and long port syntax. */
 export function parsePort(raw: unknown, line?: number): ComposePort | undefined {
   if (typeof raw === 'number') return { target: raw, protocol: 'tcp', line };
-  if (isPlain(raw)) {
+  if (isRecord(raw)) {
     const target = Number(raw.target);
     if (!Number.isInteger(target)) return undefined;
     return {
@@ -212,7 +211,7 @@ function envOf(v: unknown): Record<string, string> {
       const eq = s.indexOf('=');
       if (eq > 0) out[s.slice(0, eq)] = s.slice(eq + 1);
     }
-  } else if (isPlain(v)) {
+  } else if (isRecord(v)) {
     for (const [k, val] of Object.entries(v)) {
       if (typeof val === 'string' || typeof val === 'number' || typeof val === 'boolean')
         out[k] = String(val);
@@ -228,7 +227,7 @@ function envFiles(v: unknown): { path: string; required: boolean }[] {
   return v.flatMap((x) =>
     typeof x === 'string'
       ? [{ path: x, required: true }]
-      : isPlain(x) && typeof x.path === 'string'
+      : isRecord(x) && typeof x.path === 'string'
         ? [{ path: x.path, required: x.required !== false && x.required !== 'false' }]
         : [],
   );
@@ -242,7 +241,7 @@ function interpolateDeep(
 ): unknown {
   if (typeof v === 'string') return interpolate(v, vars, unresolved);
   if (Array.isArray(v)) return v.map((x) => interpolateDeep(x, vars, unresolved));
-  if (isPlain(v))
+  if (isRecord(v))
     return Object.fromEntries(
       Object.entries(v).map(([k, x]) => [k, interpolateDeep(x, vars, unresolved)]),
     );
@@ -254,7 +253,7 @@ function withAbsolutePaths(raw: Plain, dir: string): Plain {
   const out = { ...raw };
   const build = raw.build;
   if (typeof build === 'string') out.build = path.resolve(dir, build);
-  else if (isPlain(build))
+  else if (isRecord(build))
     out.build = {
       ...build,
       context: path.resolve(dir, typeof build.context === 'string' ? build.context : '.'),
@@ -281,7 +280,7 @@ async function withExtends(
 ): Promise<Plain> {
   const ext = raw.extends;
   if (ext === undefined) return raw;
-  const spec = typeof ext === 'string' ? { service: ext } : isPlain(ext) ? ext : {};
+  const spec = typeof ext === 'string' ? { service: ext } : isRecord(ext) ? ext : {};
   const service = spec.service;
   if (typeof service !== 'string') return fail('extends: needs a service name');
   if (depth >= 10) fail(`extends: of ${service} goes more than 10 services deep`);
@@ -294,11 +293,11 @@ async function withExtends(
     if (text === undefined) return fail(`extends: file ${file} does not exist`);
     const { doc } = parseYaml(text, file, ' in compose file');
     const all = interpolateDeep(doc.toJSON(), vars, unresolved);
-    baseServices = isPlain(all) && isPlain(all.services) ? all.services : {};
+    baseServices = isRecord(all) && isRecord(all.services) ? all.services : {};
     baseDir = path.dirname(abs);
   }
   const base = baseServices[service];
-  if (!isPlain(base)) return fail(`extends: service ${service} is not in ${file ?? 'this file'}`);
+  if (!isRecord(base)) return fail(`extends: service ${service} is not in ${file ?? 'this file'}`);
   const resolved = withAbsolutePaths(
     await withExtends(base, baseServices, baseDir, vars, unresolved, fail, depth + 1),
     baseDir,
@@ -311,7 +310,7 @@ async function withExtends(
     merged.ports = [...list(resolved.ports), ...list(raw.ports)];
   if (raw.expose !== undefined || resolved.expose !== undefined)
     merged.expose = [...list(resolved.expose), ...list(raw.expose)];
-  if (isPlain(resolved.build) && isPlain(raw.build))
+  if (isRecord(resolved.build) && isRecord(raw.build))
     merged.build = { ...resolved.build, ...raw.build };
   return merged;
 }
@@ -384,7 +383,7 @@ export async function readCompose(
     };
 
     const build = raw.build;
-    if (typeof build === 'string' || isPlain(build)) {
+    if (typeof build === 'string' || isRecord(build)) {
       const context = typeof build === 'string' ? build : (build.context ?? '.');
       if (typeof context !== 'string')
         fail(`service ${name}: build.context must be a path`, valueNode.get('build', true));
@@ -398,7 +397,7 @@ export async function readCompose(
         const abs = path.resolve(dir, context as string);
         svc.context = relativeTo(root, abs);
         const df =
-          isPlain(build) && typeof build.dockerfile === 'string' ? build.dockerfile : 'Dockerfile';
+          isRecord(build) && typeof build.dockerfile === 'string' ? build.dockerfile : 'Dockerfile';
         svc.dockerfile = relativeTo(root, path.resolve(abs, df));
       }
     }
@@ -425,7 +424,7 @@ export async function readCompose(
       }
     }
     if (Array.isArray(raw.depends_on)) svc.dependsOn = raw.depends_on.map(String);
-    else if (isPlain(raw.depends_on)) svc.dependsOn = Object.keys(raw.depends_on);
+    else if (isRecord(raw.depends_on)) svc.dependsOn = Object.keys(raw.depends_on);
 
     for (const ef of envFiles(raw.env_file)) {
       const envText = await readText(path.resolve(dir, ef.path));

@@ -4,6 +4,7 @@
  * selector picks. Multi-document files are read whole; Helm templates are reported, not parsed.
  */
 import path from 'node:path';
+import { isRecord } from '../../core/json.js';
 import { parseYamlAll } from '../yaml.js';
 import type { Findings } from './findings.js';
 import { listFiles, readText } from './files.js';
@@ -39,9 +40,7 @@ export interface K8sManifests {
 }
 
 type Plain = Record<string, unknown>;
-const isPlain = (v: unknown): v is Plain =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-const plain = (v: unknown): Plain => (isPlain(v) ? v : {});
+const plain = (v: unknown): Plain => (isRecord(v) ? v : {});
 const strings = (v: unknown): Record<string, string> =>
   Object.fromEntries(Object.entries(plain(v)).map(([k, x]) => [k, String(x)]));
 
@@ -51,7 +50,7 @@ function workloadOf(obj: Plain, file: string, line: number | undefined, findings
   if (name === undefined) return undefined;
   const template = plain(plain(obj.spec).template);
   const podSpec = plain(template.spec);
-  const containers = Array.isArray(podSpec.containers) ? podSpec.containers.filter(isPlain) : [];
+  const containers = Array.isArray(podSpec.containers) ? podSpec.containers.filter(isRecord) : [];
   if (containers.length > 1) {
     findings.info(
       'k8s-sidecars',
@@ -61,7 +60,7 @@ function workloadOf(obj: Plain, file: string, line: number | undefined, findings
   }
   const c = containers[0] ?? {};
   const env: Record<string, string> = {};
-  for (const e of Array.isArray(c.env) ? c.env.filter(isPlain) : []) {
+  for (const e of Array.isArray(c.env) ? c.env.filter(isRecord) : []) {
     if (typeof e.name === 'string' && ['string', 'number', 'boolean'].includes(typeof e.value))
       env[e.name] = String(e.value);
   }
@@ -69,7 +68,7 @@ function workloadOf(obj: Plain, file: string, line: number | undefined, findings
     ...(Array.isArray(c.command) ? c.command.map(String) : []),
     ...(Array.isArray(c.args) ? c.args.map(String) : []),
   ];
-  const ports = (Array.isArray(c.ports) ? c.ports.filter(isPlain) : [])
+  const ports = (Array.isArray(c.ports) ? c.ports.filter(isRecord) : [])
     .map((p) => Number(p.containerPort))
     .filter((n) => Number.isInteger(n));
   return {
@@ -109,7 +108,7 @@ export async function readKubernetes(
     let used = false;
     for (const { doc, lineOf } of docs) {
       const obj = doc.toJS() as unknown;
-      if (!isPlain(obj)) continue;
+      if (!isRecord(obj)) continue;
       const line = lineOf(doc.contents);
       if (typeof obj.kind === 'string' && WORKLOAD_KINDS.has(obj.kind)) {
         const w = workloadOf(obj, rel, line, findings);

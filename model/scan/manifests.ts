@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { TomlError, parse as parseToml } from 'smol-toml';
 import { ExitCode, ObsError, messageOf } from '../../core/errors.js';
+import { isRecord } from '../../core/json.js';
 import type { Findings } from './findings.js';
 import { readText } from './files.js';
 
@@ -67,8 +68,7 @@ function tomlFail(file: string, err: unknown): never {
 }
 
 type Table = Record<string, unknown>;
-const table = (v: unknown): Table =>
-  typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Table) : {};
+const table = (v: unknown): Table => (isRecord(v) ? v : {});
 
 /** Runtime dependencies of a pyproject.toml: `[project].dependencies` and Poetry's table. */
 export function pyprojectDependencies(text: string, file: string): string[] {

@@ -5,6 +5,7 @@
  *
  * Converters never throw on bad spans: they count them in `Problems` and go on.
  */
+import { isRecord } from '../../../core/json.js';
 import type { Span, SpanKind } from '../span.js';
 import { absurdTime, grpcIsError, httpIsError } from '../span.js';
 import type { Problems } from './problems.js';
@@ -13,7 +14,6 @@ import {
   GRPC_STATUS_KEY,
   grpcCode,
   HTTP_STATUS_KEYS,
-  isRecord,
   kindFromName,
   nanosToMs,
   normalizeId,

@@ -8,12 +8,12 @@ import { ExitCode, ObsError } from '../../../core/errors.js';
 import { checkHttpUrl, redactUrl, request } from '../../../core/http.js';
 import type { RequestContext, RetryPolicy } from '../../../core/http.js';
 import type { ProgressFn } from '../../../core/progress.js';
+import { isRecord } from '../../../core/json.js';
 import type { SpanSource } from '../analyze.js';
 import type { Span } from '../span.js';
 import { convertValue } from './convert.js';
 import { strictCheck } from './files.js';
 import type { SourceSummary } from './files.js';
-import { isRecord } from './normalize.js';
 import { Problems } from './problems.js';
 
 export interface JaegerQuery {

@@ -128,10 +128,6 @@ export function truthy(v: unknown): boolean {
   return v === true || v === 'true' || v === 'TRUE' || v === 'True' || v === 1 || v === '1';
 }
 
-export function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
 /**
  * Attributes (OTLP) and tags (Jaeger, Zipkin) that name the other side of a call, best first:
  * the logical service, then the host, in current and older semantic conventions, then the URL.
