@@ -66,21 +66,27 @@ export function strictCheck(problems: Problems): void {
 }
 
 /**
- * Parses and converts a batch of items; in strict mode its problems are checked before they join
- * the rest, so the first bad input stops the run at its line.
+ * Runs `count` on the problems one batch of input should be counted in: `problems` itself, or in
+ * strict mode a fresh set, checked before it joins `problems`, so the first bad input stops the
+ * run at its line.
  */
+export function countChecked<T>(problems: Problems, strict: boolean, count: (p: Problems) => T): T {
+  if (!strict) return count(problems);
+  const p = new Problems();
+  const result = count(p);
+  strictCheck(p);
+  problems.merge(p.summary());
+  return result;
+}
+
+/** Parses and converts a batch of items (in strict mode, see `countChecked`). */
 export function convertBatch(
   file: string,
   items: readonly JsonItem[],
   problems: Problems,
   strict: boolean,
 ): Span[] {
-  if (!strict) return convertItems(file, items, problems);
-  const p = new Problems();
-  const spans = convertItems(file, items, p);
-  strictCheck(p);
-  problems.merge(p.summary());
-  return spans;
+  return countChecked(problems, strict, (p) => convertItems(file, items, p));
 }
 
 export interface ItemsOfFile {

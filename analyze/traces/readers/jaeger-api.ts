@@ -12,9 +12,9 @@ import { isRecord } from '../../../core/json.js';
 import type { SpanSource } from '../analyze.js';
 import type { Span } from '../span.js';
 import { convertValue } from './convert.js';
-import { strictCheck } from './files.js';
+import { countChecked } from './files.js';
 import type { SourceSummary } from './files.js';
-import { Problems } from './problems.js';
+import type { Problems } from './problems.js';
 
 export interface JaegerQuery {
   /** Base URL of the query service, e.g. http://localhost:16686 (a path prefix is kept). */
@@ -173,19 +173,16 @@ async function* readService(
     ) as Record<string, unknown>[];
     for (const t of fresh) seen.add(t.traceID as string);
     const spans: Span[] = [];
-    // In strict mode each answer's problems are checked before they join the rest.
-    const p = q.strict === true ? new Problems() : problems;
-    // The line of a problem is the request that answered it (1 for the first).
-    convertValue({ data: fresh }, 'jaeger', {
-      spans,
-      problems: p,
-      file: summary.file,
-      line: page + 1,
-    });
-    if (p !== problems) {
-      strictCheck(p);
-      problems.merge(p.summary());
-    }
+    // In strict mode each answer's problems are checked before they join the rest. The line of
+    // a problem is the request that answered it (1 for the first).
+    countChecked(problems, q.strict === true, (p) =>
+      convertValue({ data: fresh }, 'jaeger', {
+        spans,
+        problems: p,
+        file: summary.file,
+        line: page + 1,
+      }),
+    );
     summary.spans += spans.length;
     summary.lines++;
     q.onProgress?.({ label: 'reading Jaeger', done: seen.size, unit: 'traces' });
