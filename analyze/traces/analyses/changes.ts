@@ -126,7 +126,16 @@ const slowIn = (c: Change, T: number, what: string): string =>
     ? `longer across most ${what} (Cliff's delta ${c.effect.toFixed(2)} beyond the smallest change that counts)`
     : `above ${fmtMs(T)} in ${pct(c.incident.k, c.incident.n)} of ${what} (baseline ${pct(c.baseline.k, c.baseline.n)})`;
 
+/**
+ * A `moreErrors` change in words. `where` the errors start is `here` in the list of the change's
+ * own service (its `text`); root-causes.ts, moving the change among another service's reasons,
+ * names the service instead (`in orders`).
+ */
+export const moreErrorsText = (c: Change, where: string): string =>
+  `${c.operation}: errors start ${where} in ${pct(c.incident.k, c.incident.n)} of spans (baseline ${pct(c.baseline.k, c.baseline.n)})`;
+
 interface Raw extends Omit<Change, 'score' | 'text'> {
+  /** The change in words, as said among its service's reasons. */
   describe: (c: Change) => string;
   /** Latency changes: the rank test, taken instead when it is the stronger finding. */
   shift?: { effect: number; z: number };
@@ -249,8 +258,7 @@ export function compareProfiles(cfg: ChangesConfig, base: Profile, inc: Profile)
           kb >= bo.count ? 0 : Math.max(0, (ki / o.count - kb / bo.count) / (1 - kb / bo.count)),
         z: proportionIncreaseZ(kb, bo.count, ki, o.count),
         weight: 1,
-        describe: (c) =>
-          `${c.operation}: errors start here in ${pct(c.incident.k, c.incident.n)} of spans (baseline ${pct(c.baseline.k, c.baseline.n)})`,
+        describe: (c) => moreErrorsText(c, 'here'),
       });
     }
   }

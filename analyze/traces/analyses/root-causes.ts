@@ -15,6 +15,7 @@
 import type { AnalysisContext, TraceAnalysis } from './analysis.js';
 import { checkRange } from './analysis.js';
 import type { Change } from './changes.js';
+import { moreErrorsText } from './changes.js';
 import { serviceHost } from '../../../model/conventions.js';
 
 export interface RootCausesConfig {
@@ -42,10 +43,20 @@ export interface RootCause {
   evidence: Evidence[];
 }
 
-/** Evidence against services, before combining. */
-type EvidenceMap = Map<string, Evidence[]>;
+/**
+ * Evidence as it is gathered. `text` says it among the reasons of the service it is about, where
+ * "here" and "its" mean that service; `away`, for words that say so, says it among another
+ * service's reasons (a share moved to a service it blames, see `movedText`), naming the service
+ * it is about instead.
+ */
+interface Found extends Evidence {
+  away?: string;
+}
 
-function push(m: EvidenceMap, service: string, e: Evidence): void {
+/** Evidence against services, before combining. */
+type EvidenceMap = Map<string, Found[]>;
+
+function push(m: EvidenceMap, service: string, e: Found): void {
   if (e.score <= 0) return;
   let l = m.get(service);
   if (l === undefined) {
@@ -144,30 +155,23 @@ function failFastOf(ctx: AnalysisContext, known: ReadonlyMap<string, string>): F
   return out;
 }
 
-/** Where a reason says whose requests make a call (failFastText): `from`'s, once moved. */
-const USUAL_CALL = /\bits requests usually make\b/g;
-
 /** `orders'`, `ts-order-service's`. */
 const possessive = (name: string): string => (/s$/i.test(name) ? `${name}'` : `${name}'s`);
 
 /**
- * The words of evidence `e` of service `from`, moved among another service's reasons after `why`:
- * where it said "here" (meaning `from`), it names `from`, as "here" there means the other service;
- * so does "its requests" (of a fail-fast), which there would read as the other service's.
+ * The words of evidence `e`, moved among another service's reasons after `why`: its words for
+ * elsewhere when it has them, as "here" there would mean the other service.
  */
-function movedText(why: string, from: string, e: Evidence): string {
-  const text = e.text
-    .replace(/\bhere\b/g, `in ${from}`)
-    .replace(USUAL_CALL, `${possessive(from)} requests usually make`);
-  return `${why}: ${text}`;
+function movedText(why: string, e: Found): string {
+  return `${why}: ${e.away ?? e.text}`;
 }
 
 /**
  * `8 of them failed fast, without the call to payments that its requests usually make`: the
- * callees skipped (error-origin.ts), each trace skipped one of them at least. "its requests" is
- * the service's; movedText names the service where the reason is moved to another.
+ * callees skipped (error-origin.ts), each trace skipped one of them at least. `whose` requests:
+ * `its` among the service's own reasons, the service's (`orders'`) among another's.
  */
-function failFastText(n: number, skipped: readonly { service: string }[]): string {
+function failFastText(n: number, skipped: readonly { service: string }[], whose: string): string {
   const names = skipped.slice(0, 3).map((k) => k.service);
   const more = skipped.length - names.length;
   if (more > 0) names.push(`${more} other${more === 1 ? '' : 's'}`);
@@ -178,7 +182,7 @@ function failFastText(n: number, skipped: readonly { service: string }[]): strin
       : names.length === 0
         ? `the call to ${last}`
         : `a call to ${names.join(', ')} or ${last}`;
-  return `${n} of them failed fast, without ${calls} that its requests usually make`;
+  return `${n} of them failed fast, without ${calls} that ${whose} requests usually make`;
 }
 
 /**
@@ -188,18 +192,17 @@ function failFastText(n: number, skipped: readonly { service: string }[]): strin
 function shareWithCallees(
   m: EvidenceMap,
   u: CalleeShare | undefined,
-  e: Evidence,
+  e: Found,
   kind: string,
   text: (callee: string) => string,
-  caller: string,
-): Evidence {
+): Found {
   if (u === undefined) return e;
   const total = u.callees.reduce((a, c) => a + c.traces, 0);
   for (const c of u.callees)
     push(m, c.service, {
       kind,
       score: (e.score * u.share * c.traces) / total,
-      text: movedText(text(c.service), caller, e),
+      text: movedText(text(c.service), e),
     });
   return { ...e, score: e.score * (1 - u.share) };
 }
@@ -208,7 +211,7 @@ function shareWithCallees(
  * Pushes to the services `service` called and that did not record the calls (down, restarting,
  * unreachable; see FailFast.unreachable) their share of evidence `e`; returns the rest.
  */
-function shareUnreachable(m: EvidenceMap, fast: FailFast, service: string, e: Evidence): Evidence {
+function shareUnreachable(m: EvidenceMap, fast: FailFast, service: string, e: Found): Found {
   return shareWithCallees(
     m,
     fast.unreachable.get(service),
@@ -216,7 +219,6 @@ function shareUnreachable(m: EvidenceMap, fast: FailFast, service: string, e: Ev
     'unreachable',
     (c) =>
       `calls from ${service} failed before ${c} recorded them (down, restarting or unreachable?)`,
-    service,
   );
 }
 
@@ -231,9 +233,9 @@ function shareSlowCallees(
   m: EvidenceMap,
   fast: FailFast,
   service: string,
-  e: Evidence,
+  e: Found,
   operation: string | undefined,
-): Evidence {
+): Found {
   const u =
     operation === undefined
       ? fast.slow.get(service)
@@ -245,7 +247,6 @@ function shareSlowCallees(
     'slowCallee',
     (c) =>
       `calls from ${service} to ${c} failed while ${c} was still working on them (a timeout waiting for a slow ${c}?)`,
-    service,
   );
 }
 
@@ -259,7 +260,7 @@ function pushShared(
   m: EvidenceMap,
   fast: FailFast,
   service: string,
-  evidence: Evidence,
+  evidence: Found,
   operation?: string,
 ): void {
   const unreached = shareUnreachable(m, fast, service, evidence);
@@ -280,7 +281,6 @@ function pushShared(
       score: part * own,
       text: movedText(
         `${service} failed fast without calling ${k.service} (an open circuit breaker?)`,
-        service,
         e,
       ),
     });
@@ -291,7 +291,6 @@ function pushShared(
         score: (part * (1 - own) * o.traces) / spread,
         text: movedText(
           `${service} failed fast without calling ${k.service}, which passes up errors that start here`,
-          service,
           e,
         ),
       });
@@ -358,7 +357,8 @@ function fromChanges(m: EvidenceMap, changes: readonly Change[], fast: FailFast)
       continue;
     }
     if (c.kind === 'moreErrors') {
-      const e = { kind: c.kind, score: c.score, text: c.text };
+      const away = moreErrorsText(c, `in ${c.service}`);
+      const e = { kind: c.kind, score: c.score, text: c.text, away };
       pushShared(m, fast, c.service, e, c.operation);
       continue;
     }
@@ -392,12 +392,15 @@ function fromErrorOrigins(m: EvidenceMap, ctx: AnalysisContext, fast: FailFast):
     const rate = s.traces / eo.traces;
     // Errors that were there before the incident are not news.
     const score = share * Math.max(0, 1 - baseShare / Math.max(rate, 1e-9));
-    const said = [
-      `errors start here in ${s.traces} of ${eo.failingTraces} failing traces (e.g. ${s.examples.join(', ')})`,
-      ...(s.failFast > 0 ? [failFastText(s.failFast, s.skipped)] : []),
-    ];
+    const said = (where: string, whose: string) =>
+      [
+        `errors start ${where} in ${s.traces} of ${eo.failingTraces} failing traces (e.g. ${s.examples.join(', ')})`,
+        ...(s.failFast > 0 ? [failFastText(s.failFast, s.skipped, whose)] : []),
+      ].join('; ');
+    const text = said('here', 'its');
+    const away = said(`in ${s.service}`, possessive(s.service));
     // A trace that failed fast without its usual call is shared with the callee it skipped.
-    pushShared(m, fast, s.service, { kind: 'errorOrigin', score, text: said.join('; ') });
+    pushShared(m, fast, s.service, { kind: 'errorOrigin', score, text, away });
   }
 }
 
@@ -426,7 +429,8 @@ export function rankRootCauses(cfg: RootCausesConfig, ctx: AnalysisContext): Roo
       0,
       cfg.reasons,
     ),
-    evidence: r.evidence.slice(0, 20),
+    // The words for elsewhere (`away`) are the ranking's own: the report shows `text`.
+    evidence: r.evidence.slice(0, 20).map(({ kind, score, text }) => ({ kind, score, text })),
   }));
 }
 

@@ -821,7 +821,7 @@ describe('root causes from changes', () => {
     const origins: ErrorOriginResult = {
       failingTraces: 20,
       traces: 100,
-      operations: [op('GET', 10, 8), op('POST /login', 10, 0)],
+      operations: [op('GET', 10, 8), op('POST /login', 10, 0), op('GET /here', 10, 8)],
       services: [frontend],
     };
     const run = (operation: string) =>
@@ -838,6 +838,7 @@ describe('root causes from changes', () => {
                   service: 'frontend',
                   operation,
                   score: 0.5,
+                  incident: { n: 100, k: 10 },
                   text: `${operation}: errors start here in 10% of spans (baseline 0%)`,
                 }),
               ],
@@ -859,6 +860,10 @@ describe('root causes from changes', () => {
     // Told among backend's reasons, the caller's evidence says where the errors start.
     expect(get[0]!.reasons[0]).toBe(
       'calls from frontend to backend failed while backend was still working on them (a timeout waiting for a slow backend?): GET: errors start in frontend in 10% of spans (baseline 0%)',
+    );
+    // Only the words that place the errors change: an operation named with "here" keeps its name.
+    expect(run('GET /here')[0]!.reasons[0]).toMatch(
+      /slow backend\?\): GET \/here: errors start in frontend in 10% of spans/,
     );
   });
 
