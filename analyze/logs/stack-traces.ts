@@ -385,21 +385,33 @@ export class StreamJoiner<T> {
       return this.single.hold(record, no, extra);
     const s = this.stream(stream ?? '');
     s.joiner.flush();
+    this.wait(s, record, no, no, extra, undefined);
+    s.joiner.hold(record, no, extra);
+    this.release();
+  }
+
+  /** A record stream `s`'s joiner holds, waiting in line order until nothing more joins it. */
+  private wait(
+    s: Stream<T>,
+    record: LogRecord,
+    no: number,
+    through: number,
+    extra: T,
+    joined: number[] | undefined,
+  ): void {
     const w: Waiting<T> = {
       record,
       no,
-      through: no,
+      through,
       extra,
       retold: false,
-      joined: undefined,
+      joined,
       done: false,
       run: undefined,
       stream: s,
     };
     s.held = w;
     this.waiting.push(w);
-    s.joiner.hold(record, no, extra);
-    this.release();
   }
 
   /** `StackTraceJoiner.join`, to the record `stream` holds. */
@@ -459,20 +471,11 @@ export class StreamJoiner<T> {
       const held = this.single.holding();
       if (held !== undefined) {
         const s: Stream<T> = { key: '', joiner: this.single, held: undefined };
-        const w: Waiting<T> = {
-          ...held,
-          retold: false,
-          // The lines joined so far came one after another: named, as later ones may not.
-          joined:
-            held.through > held.no
-              ? Array.from({ length: held.through - held.no }, (_, i) => held.no + 1 + i)
-              : undefined,
-          done: false,
-          run: undefined,
-          stream: s,
-        };
-        s.held = w;
-        this.waiting.push(w);
+        const { record, no, through, extra } = held;
+        // The lines joined so far came one after another: named, as later ones may not.
+        const joined =
+          through > no ? Array.from({ length: through - no }, (_, i) => no + 1 + i) : undefined;
+        this.wait(s, record, no, through, extra, joined);
         this.singleEmit = this.closer(s);
         this.streams.set('', s);
       }
