@@ -23,6 +23,15 @@ export function errorLevels(slo: SloModel): Levels {
  */
 export const BURN_LEVELS: Levels = badAbove(1, FAST_BURN);
 
+/**
+ * Why a scheduler's error ratio is not coloured, for descriptions (ends without a full stop). A
+ * scheduler has no SLO (it serves nothing and consumes nothing; the model gives it no SLO rules):
+ * a failed publish is a scheduled run lost, for which ServiceTaskPublishFailing fires at the
+ * first one.
+ */
+export const NO_SLO_FOR_SCHEDULERS =
+  'Not coloured: a scheduler has no SLO, and ServiceTaskPublishFailing fires at its first failed publish';
+
 /** Orange at the latency SLO threshold, red at twice it; seconds. */
 export function latencyLevels(slo: SloModel): Levels {
   const threshold = slo.latencyThresholdMs / 1000;

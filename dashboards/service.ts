@@ -29,7 +29,7 @@ import { sloOf } from '../model/schema.js';
 import type { DashboardSettings } from './common.js';
 import { baseDashboard, externalLink, jaegerSearchUrl, kibanaDiscoverUrl } from './common.js';
 import { serviceUid } from './identity.js';
-import { UNCOLOURED, errorLevels, latencyLevels } from './levels.js';
+import { NO_SLO_FOR_SCHEDULERS, UNCOLOURED, errorLevels, latencyLevels } from './levels.js';
 import type { Levels } from './panels.js';
 import { stat, table, timeseries } from './panels.js';
 import { eq, re, selector } from './promql.js';
@@ -189,9 +189,8 @@ export function serviceDashboard(
   s: DashboardSettings,
 ): ServiceDashboard {
   const slo = sloOf(model, service);
-  // A scheduler has no SLO (the model gives it no SLO rules or alerts): none of its panels is
-  // coloured by the SLO's levels, its publishes' error ratio included. A failed publish is a
-  // scheduled run lost, for which ServiceTaskPublishFailing fires at the first one.
+  // A scheduler has no SLO (NO_SLO_FOR_SCHEDULERS): none of its panels is coloured by the SLO's
+  // levels, its publishes' error ratio included.
   const levels: { errors?: Levels; latency?: Levels } = service.scheduler
     ? {}
     : { errors: errorLevels(slo), latency: latencyLevels(slo) };
@@ -269,7 +268,7 @@ export function serviceDashboard(
     .withPanel(
       stat(
         'Error ratio',
-        `Share of ${work.counted} that failed (span status ERROR).${own.errors === undefined ? ' Not coloured: a scheduler has no SLO, and ServiceTaskPublishFailing fires at its first failed publish.' : ''}`,
+        `Share of ${work.counted} that failed (span status ERROR).${own.errors === undefined ? ` ${NO_SLO_FOR_SCHEDULERS}.` : ''}`,
         { expr: server.errorRatio([]) },
         {
           unit: 'percentunit',

@@ -11,7 +11,13 @@
  */
 import type { ServiceModel, SystemModel } from '../../model/schema.js';
 import { sloOf } from '../../model/schema.js';
-import { FAST_BURN, budgetOf, errorLevels, latencyLevels } from '../levels.js';
+import {
+  FAST_BURN,
+  NO_SLO_FOR_SCHEDULERS,
+  budgetOf,
+  errorLevels,
+  latencyLevels,
+} from '../levels.js';
 import type { Levels } from '../panels.js';
 import { overBudget } from '../promql.js';
 import { spanRed } from '../queries.js';
@@ -22,13 +28,8 @@ export const BURN_UNIT = 'suffix:x';
 
 export const BURN_MEANS = `1x spends the budget exactly as fast as the SLO allows over 30 days; orange from 1x, red from ${FAST_BURN}x (the fast burn that pages)`;
 
-/**
- * A scheduler has no SLO (it serves nothing and consumes nothing), so its lines are not coloured
- * by the availability SLO's levels: a failed publish is a scheduled run lost, for which
- * ServiceTaskPublishFailing fires at the first one. Web services and workers have the SLO.
- */
-export const SCHEDULER_NO_SLO =
-  'Not coloured: a scheduler has no SLO, and ServiceTaskPublishFailing fires at its first failed publish (see Active alerts).';
+/** Why schedulers' lines are not coloured, pointing at the overview's alerts table. */
+export const SCHEDULER_NO_SLO = `${NO_SLO_FOR_SCHEDULERS} (see Active alerts).`;
 
 /** Shared levels or burn rates: decided once per model, for errors and for latency apart. */
 export interface SloReading {
