@@ -38,17 +38,18 @@ function healthOptions(f: OverviewFacts): TableOptions {
   };
 }
 
+/** A burn rate column: one unit and one set of levels for every service's own budget. */
+const burnColumn = (header: string, expr: string): Column => ({
+  header,
+  expr,
+  unit: BURN_UNIT,
+  levels: BURN_LEVELS,
+});
+
 /** The Error budget burn column of these services, while errors burn. */
 function errorBurnColumns(f: OverviewFacts, services: readonly ServiceModel[]): Column[] {
   return f.slo.errorsBurn
-    ? [
-        {
-          header: 'Error budget burn',
-          expr: errorBurnExpr(f.model, services),
-          unit: BURN_UNIT,
-          levels: BURN_LEVELS,
-        },
-      ]
+    ? [burnColumn('Error budget burn', errorBurnExpr(f.model, services))]
     : [];
 }
 
@@ -76,16 +77,7 @@ function serviceHealth(f: OverviewFacts): cog.Builder<dashboard.Panel> {
     withBurn(
       redColumns(spanRed(...f.select.requests), [SVC], { errors, latency }, 'Requests/s'),
       errorBurnColumns(f, f.web),
-      f.slo.latencyBurn
-        ? [
-            {
-              header: 'Latency budget burn',
-              expr: latencyBurnExpr(f.model, f.web),
-              unit: BURN_UNIT,
-              levels: BURN_LEVELS,
-            },
-          ]
-        : [],
+      f.slo.latencyBurn ? [burnColumn('Latency budget burn', latencyBurnExpr(f.model, f.web))] : [],
     ),
     healthOptions(f),
   );
